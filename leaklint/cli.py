@@ -1,0 +1,161 @@
+"""The ``leaklint`` command line. Options are parsed here; the work happens in the engine."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from leaklint import __version__
+from leaklint.config import ConfigError, Settings, load_settings
+from leaklint.discovery import DiscoveryError, discover
+from leaklint.engine import run
+from leaklint.fsutil import atomic_write_text
+from leaklint.reporters import REPORTERS, ReportOptions
+from leaklint.selection import parse_code_list
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(option: str, value: str | None) -> tuple[str, ...] | None:
+    try:
+        return parse_code_list(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint=option) from None
+
+
+def _use_color(output: str | None, fmt: str) -> bool:
+    if fmt != "text" or output is not None or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="leaklint")
+def cli() -> None:
+    """Find memory and resource leak patterns in Node.js code (JS, TS, JSX, TSX)."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE (atomically) instead of standard output.",
+)
+@click.option(
+    "--select", help="Comma list of rule codes, prefixes or names to run (ALL for every rule)."
+)
+@click.option("--extend-select", help="Rules to run in addition to the selection.")
+@click.option("--ignore", help="Comma list of rule codes or names not to run.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this config file instead of searching for one.",
+)
+@click.option("--preview", is_flag=True, default=None, help="Enable preview rules.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply exclude patterns to files named on the command line too (for pre-commit).",
+)
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
+@click.option("--no-source", is_flag=True, help="Do not print code frames in text output.")
+def check(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    select: str | None,
+    extend_select: str | None,
+    ignore: str | None,
+    config_file: Path | None,
+    preview: bool | None,
+    exit_zero: bool,
+    force_exclude: bool,
+    statistics: bool,
+    no_source: bool,
+) -> None:
+    """Check PATHS (files or directories, default: the current directory) for leaks."""
+    settings = _settings(config_file, select, extend_select, ignore, preview)
+    try:
+        files = discover(list(paths) or [Path(".")], settings, force_exclude=force_exclude)
+    except DiscoveryError as error:
+        raise click.UsageError(str(error)) from None
+    result = run(files, settings)
+    options = ReportOptions(
+        color=_use_color(output and str(output), fmt),
+        show_source=not no_source,
+        statistics=statistics,
+    )
+    _emit(result, fmt, output, options)
+    unsuppressed = [f for f in result.findings if f.suppression is None]
+    sys.exit(EXIT_FINDINGS if unsuppressed and not exit_zero else EXIT_CLEAN)
+
+
+def _settings(
+    config_file: Path | None,
+    select: str | None,
+    extend_select: str | None,
+    ignore: str | None,
+    preview: bool | None,
+) -> Settings:
+    try:
+        settings = load_settings(config_file)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    ignore_codes = _codes("--ignore", ignore)
+    return settings.with_overrides(
+        select=_codes("--select", select),
+        extend_select=_codes("--extend-select", extend_select),
+        ignore=settings.ignore + ignore_codes if ignore_codes else None,
+        preview=preview,
+    )
+
+
+def _emit(result, fmt: str, output: Path | None, options: ReportOptions) -> None:
+    reporter = REPORTERS[fmt]
+    if output is None:
+        reporter(result, sys.stdout, options)
+        sys.stdout.flush()
+        return
+    buffer = io.StringIO()
+    reporter(result, buffer, options)
+    try:
+        atomic_write_text(output, buffer.getvalue())
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
+
+
+def main() -> None:
+    # ClickException exits 1 by default; leaklint reserves 1 for "findings", so user and
+    # configuration errors exit 2 like usage errors.
+    click.ClickException.exit_code = EXIT_ERROR
+    try:
+        cli.main(prog_name="leaklint")
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        # `leaklint check | head`: stop quietly, as Unix tools do.
+        sys.stderr.close()
+        sys.exit(EXIT_CLEAN)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""Everything a rule may ask about one file, computed lazily and at most once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from tree_sitter import Node, Tree
+
+from leaklint.findings import Finding, Related, Severity, Span
+from leaklint.scope import FUNCTION_NODES, References, ScopeAnalysis
+from leaklint.source import ModuleKind, SourceFile, declared_module_kind
+
+if TYPE_CHECKING:
+    from leaklint.config import Settings
+    from leaklint.imports import ImportResolver
+    from leaklint.rules._base import Rule
+
+
+@dataclass
+class FileContext:
+    source: SourceFile
+    tree: Tree
+    settings: Settings
+    findings: list[Finding] = field(default_factory=list)
+
+    # -- module mode ---------------------------------------------------------------------
+
+    @cached_property
+    def module_kind(self) -> ModuleKind:
+        declared = declared_module_kind(self.source.path)
+        if declared is not None:
+            return declared
+        for child in self.tree.root_node.named_children:
+            if child.type in ("import_statement", "export_statement"):
+                return ModuleKind.ESM
+        return ModuleKind.COMMONJS
+
+    @cached_property
+    def file_is_strict(self) -> bool:
+        return self.module_kind is ModuleKind.ESM or has_use_strict(self.tree.root_node)
+
+    def is_strict(self, node: Node) -> bool:
+        """Whether code at ``node`` runs in strict mode (modules, classes, 'use strict')."""
+        if self.file_is_strict:
+            return True
+        current = node.parent
+        while current is not None:
+            if current.type in ("class_body", "class_heritage"):
+                return True
+            if current.type in FUNCTION_NODES:
+                body = current.child_by_field_name("body")
+                if body is not None and body.type == "statement_block" and has_use_strict(body):
+                    return True
+            current = current.parent
+        return False
+
+    # -- analyses ------------------------------------------------------------------------
+
+    @cached_property
+    def scopes(self) -> ScopeAnalysis:
+        return ScopeAnalysis(self.tree, self.source.language, sloppy=not self.file_is_strict)
+
+    @cached_property
+    def references(self) -> References:
+        return References(self.tree, self.source.language)
+
+    @cached_property
+    def imports(self) -> ImportResolver:
+        from leaklint.imports import ImportResolver
+
+        return ImportResolver(self)
+
+    # -- reporting -----------------------------------------------------------------------
+
+    def span(self, node: Node) -> Span:
+        start = self.source.position(node.start_byte)
+        end = self.source.position(node.end_byte)
+        return Span(start.line, start.column, end.line, end.column)
+
+    def text(self, node: Node) -> str:
+        return self.source.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def report(
+        self,
+        rule: Rule,
+        node: Node,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        related: tuple[tuple[Node, str], ...] = (),
+        snippet_node: Node | None = None,
+    ) -> None:
+        effective = severity or rule.severity
+        override = self.settings.severity_overrides.get(rule.code)
+        if override is not None:
+            effective = override
+        self.findings.append(
+            Finding(
+                rule=rule.code,
+                name=rule.name,
+                path=self.source.display_path,
+                span=self.span(node),
+                message=message,
+                severity=effective,
+                context=self.context_name(node),
+                snippet=self.text(snippet_node or node)[:400],
+                related=tuple(Related(self.span(n), msg) for n, msg in related),
+            )
+        )
+
+    def context_name(self, node: Node) -> str:
+        """A dotted name of the enclosing functions/classes, for stable fingerprints."""
+        parts: list[str] = []
+        current = node.parent
+        while current is not None:
+            name = _declared_name(current)
+            if name:
+                parts.append(name)
+            current = current.parent
+        return ".".join(reversed(parts))
+
+
+def _declared_name(node: Node) -> str:
+    if node.type in ("class_declaration", "class", "abstract_class_declaration") or (
+        node.type in FUNCTION_NODES and node.type != "arrow_function"
+    ):
+        name = node.child_by_field_name("name")
+        if name is not None and name.text is not None:
+            return name.text.decode("utf-8", "replace")
+        return "<anonymous>"
+    if node.type == "arrow_function":
+        parent = node.parent
+        if parent is not None and parent.type == "variable_declarator":
+            name = parent.child_by_field_name("name")
+            if name is not None and name.text is not None:
+                return name.text.decode("utf-8", "replace")
+        return "<arrow>"
+    return ""
+
+
+def has_use_strict(body: Node) -> bool:
+    """A directive prologue containing 'use strict' at the start of a program or body."""
+    for child in body.named_children:
+        if child.type == "comment" or child.type == "hash_bang_line":
+            continue
+        if child.type != "expression_statement":
+            return False
+        expression = child.named_child(0)
+        if expression is None or expression.type != "string":
+            return False
+        if expression.text in (b"'use strict'", b'"use strict"'):
+            return True
+    return False

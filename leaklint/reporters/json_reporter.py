@@ -1,0 +1,55 @@
+"""Machine-readable output: one JSON document."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, TextIO
+
+from leaklint import __version__
+
+if TYPE_CHECKING:
+    from leaklint.engine import RunResult
+    from leaklint.reporters import ReportOptions
+
+
+def finding_dict(finding: Any) -> dict[str, Any]:
+    data = {
+        "rule": finding.rule,
+        "name": finding.name,
+        "path": finding.path,
+        "line": finding.span.line,
+        "column": finding.span.column,
+        "end_line": finding.span.end_line,
+        "end_column": finding.span.end_column,
+        "message": finding.message,
+        "severity": finding.severity.value,
+        "fingerprint": finding.fingerprint,
+    }
+    if finding.related:
+        data["related"] = [
+            {
+                "line": r.span.line,
+                "column": r.span.column,
+                "end_line": r.span.end_line,
+                "end_column": r.span.end_column,
+                "message": r.message,
+            }
+            for r in finding.related
+        ]
+    if finding.suppression is not None:
+        data["suppressed"] = {
+            "kind": finding.suppression.kind,
+            "justification": finding.suppression.justification,
+        }
+    return data
+
+
+def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
+    document = {
+        "version": __version__,
+        "findings": [finding_dict(f) for f in result.findings if f.suppression is None],
+        "files_checked": result.files_checked,
+        "errors": [error.to_dict() for error in result.errors],
+    }
+    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write("\n")

@@ -1,0 +1,102 @@
+"""Human output: ``path:line:col: CODE message``, a code frame with a caret, a summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import click
+
+from leaklint.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from leaklint.engine import RunResult
+    from leaklint.reporters import ReportOptions
+
+_SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
+
+
+@lru_cache(maxsize=64)
+def _lines(path: str) -> list[str]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return []
+    text = data.decode("utf-8", errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def code_frame(finding: Finding, color: bool) -> list[str]:
+    lines = _lines(finding.path)
+    if not 1 <= finding.span.line <= len(lines):
+        return []
+    raw = lines[finding.span.line - 1]
+    line = raw.expandtabs(1)[:200]
+    start = finding.span.column - 1
+    end = finding.span.end_column - 1 if finding.span.end_line == finding.span.line else len(line)
+    width = max(1, min(end, len(line)) - start)
+    gutter = f"{finding.span.line:>5} | "
+    caret = " " * len(gutter[:-2]) + "| " + " " * start + "^" * width
+    if color:
+        caret = click.style(caret, fg=_SEVERITY_COLOUR[finding.severity], bold=True)
+    return [gutter + line, caret]
+
+
+def format_finding(finding: Finding, color: bool) -> str:
+    location = f"{finding.path}:{finding.span.line}:{finding.span.column}:"
+    code = finding.rule
+    if color:
+        location = click.style(location, bold=True)
+        code = click.style(code, fg=_SEVERITY_COLOUR[finding.severity], bold=True)
+    return f"{location} {code} {finding.message}"
+
+
+def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
+    shown = [f for f in result.findings if f.suppression is None]
+    for finding in shown:
+        out.write(format_finding(finding, options.color) + "\n")
+        if options.show_source:
+            for line in code_frame(finding, options.color):
+                out.write(line + "\n")
+            for related in finding.related:
+                out.write(
+                    f"      = {finding.path}:{related.span.line}:{related.span.column}: "
+                    f"{related.message}\n"
+                )
+            out.write("\n")
+    for error in result.errors:
+        out.write(f"{error.path}: {error.message}\n")
+    if options.statistics:
+        write_statistics(shown, out)
+    out.write(summary_line(result, shown, options.color) + "\n")
+
+
+def write_statistics(findings: list[Finding], out: TextIO) -> None:
+    counts = Counter((f.rule, f.name) for f in findings)
+    for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        out.write(f"{count:>6}  {code}  {name}\n")
+
+
+def summary_line(result: RunResult, shown: list[Finding], color: bool) -> str:
+    files = f"{result.files_checked} file{'s' if result.files_checked != 1 else ''}"
+    if not shown:
+        text = f"All clear: no leaks found in {files}."
+        return click.style(text, fg="green") if color else text
+    by_severity = Counter(f.severity for f in shown)
+    parts = [
+        f"{by_severity[s]} {s.value}{'s' if by_severity[s] != 1 else ''}"
+        for s in (Severity.ERROR, Severity.WARNING, Severity.NOTE)
+        if by_severity[s]
+    ]
+    text = (
+        f"Found {len(shown)} problem{'s' if len(shown) != 1 else ''} "
+        f"({', '.join(parts)}) in {files}."
+    )
+    suppressed = sum(1 for f in result.findings if f.suppression is not None)
+    if suppressed:
+        text += f" {suppressed} suppressed."
+    return click.style(text, bold=True) if color else text

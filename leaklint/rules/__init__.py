@@ -1,0 +1,23 @@
+"""The rule registry. One module per rule; the module docstring is the rule's documentation."""
+
+from __future__ import annotations
+
+from leaklint.rules._base import Rule
+from leaklint.rules.ll000_parse_error import ParseError
+from leaklint.rules.ll001_implicit_global import ImplicitGlobal
+
+ALL_RULES: tuple[type[Rule], ...] = (
+    ParseError,
+    ImplicitGlobal,
+)
+
+RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
+RULES_BY_NAME: dict[str, type[Rule]] = {rule.name: rule for rule in ALL_RULES}
+
+
+def get_rule(code_or_name: str) -> type[Rule] | None:
+    key = code_or_name.strip()
+    return RULES_BY_CODE.get(key.upper()) or RULES_BY_NAME.get(key.lower())
+
+
+__all__ = ["ALL_RULES", "RULES_BY_CODE", "RULES_BY_NAME", "Rule", "get_rule"]

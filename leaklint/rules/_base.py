@@ -1,0 +1,44 @@
+"""The shape every rule has: metadata that documents it, and a ``check`` over one file.
+
+A rule's documentation is its module docstring, written in the ruff style (What it does /
+Why is this bad? / Example / Use instead). The CLI (`leaklint rule LL003`), SARIF `help` and
+the HTML report all reuse that one text.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from typing import TYPE_CHECKING, ClassVar
+
+from leaklint.findings import Severity
+
+if TYPE_CHECKING:
+    from leaklint.context import FileContext
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]  # kebab-case
+    summary: ClassVar[str]  # one sentence: SARIF shortDescription
+    severity: ClassVar[Severity] = Severity.WARNING
+    # CodeQL's vocabulary, which GitHub shows: very-high, high, medium, low.
+    precision: ClassVar[str] = "high"
+    tags: ClassVar[tuple[str, ...]] = ()
+    default_enabled: ClassVar[bool] = True
+    preview: ClassVar[bool] = False
+    # Byte strings of which the file must contain at least one for the rule to run at all;
+    # empty means "always run". A cheap substring test skips most files for most rules.
+    triggers: ClassVar[tuple[bytes, ...]] = ()
+
+    def check(self, ctx: FileContext) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def documentation(cls) -> str:
+        module = sys.modules[cls.__module__]
+        return inspect.cleandoc(module.__doc__ or cls.summary)
+
+    @classmethod
+    def applies_to(cls, data: bytes) -> bool:
+        return not cls.triggers or any(trigger in data for trigger in cls.triggers)

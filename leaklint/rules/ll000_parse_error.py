@@ -1,0 +1,68 @@
+"""## What it does
+Reports a file, or a part of one, that leaklint could not parse: a syntax error, syntax the
+grammar does not know yet (Flow annotations, a stage-1 proposal), or bytes that are not UTF-8.
+
+## Why is this bad?
+It is not a leak. It tells you that leaklint's view of this file is incomplete: findings in
+the parseable parts are still reported (tree-sitter recovers from errors), but a leak inside
+the broken region can be missed.
+
+## Example
+```js
+function broken( {
+```
+
+## Use instead
+Fix the syntax, or exclude generated and non-standard files with `extend-exclude` in
+`[tool.leaklint]`.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.context import FileContext
+from leaklint.findings import Severity
+from leaklint.rules._base import Rule
+
+
+class ParseError(Rule):
+    code = "LL000"
+    name = "parse-error"
+    summary = "The file could not be fully parsed, so leaklint's analysis of it is incomplete."
+    severity = Severity.WARNING
+    precision = "very-high"
+    tags = ("parse",)
+
+    def check(self, ctx: FileContext) -> None:
+        if ctx.source.decode_errors:
+            ctx.report(
+                self,
+                ctx.tree.root_node.child(0) or ctx.tree.root_node,
+                "The file is not valid UTF-8; undecodable bytes were replaced before checking.",
+            )
+        root = ctx.tree.root_node
+        if not root.has_error:
+            return
+        problem = first_error(root)
+        if problem is None:
+            return
+        what = f"missing '{problem.type}'" if problem.is_missing else "unexpected syntax"
+        ctx.report(
+            self,
+            problem,
+            f"Syntax error ({what}); leaklint checked the rest of the file, but leaks inside "
+            "the unparseable region can be missed.",
+        )
+
+
+def first_error(node: Node) -> Node | None:
+    """The first ERROR or MISSING node in document order, descending only into bad subtrees."""
+    if node.is_error or node.is_missing:
+        return node
+    for child in node.children:
+        if child.has_error or child.is_missing or child.is_error:
+            found = first_error(child)
+            if found is not None:
+                return found
+    return None

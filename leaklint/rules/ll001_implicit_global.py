@@ -1,0 +1,160 @@
+"""## What it does
+Flags an assignment to a name that is declared nowhere: not with `var`, `let`, `const`,
+`function`, `class`, `import`, as a parameter, by a `/* global */` comment, in the
+configuration, nor as a known global of the configured environments.
+
+Plain assignment, compound assignment (`+=`), `++`/`--`, `for (x in/of …)` heads and
+destructuring assignment targets all count as writes. Each name is reported once per
+enclosing function, at its first write.
+
+## Why is this bad?
+In sloppy-mode code (CommonJS or scripts without `'use strict'`) assigning an undeclared name
+silently creates a property of the global object. It is never collected: whatever it holds
+lives for the whole process, and it is shared between every request the server handles, so one
+user's data can end up in another user's response. The talk this tool comes from opens with
+exactly this leak.
+
+In strict-mode code (ES modules, class bodies, `'use strict'`) the same line throws a
+`ReferenceError` at run time instead — a crash waiting for the first call.
+
+## Example
+```js
+function calculateArea(width, height) {
+  area = width * height; // creates global.area
+  return area;
+}
+```
+
+## Use instead
+```js
+function calculateArea(width, height) {
+  const area = width * height;
+  return area;
+}
+```
+
+If the global is intended, declare it: `globalThis.area = …`, a `/* global area: writable */`
+comment, or `globals = ["area"]` in `[tool.leaklint]`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node, QueryCursor
+
+from leaklint.context import FileContext
+from leaklint.findings import Severity
+from leaklint.parsing import query
+from leaklint.rules._base import Rule
+from leaklint.scope import enclosing_function, known_globals, pattern_identifiers
+
+WRITES = """
+(assignment_expression left: (identifier) @assign)
+(assignment_expression left: (parenthesized_expression (identifier) @assign))
+(assignment_expression left: (object_pattern) @pattern)
+(assignment_expression left: (array_pattern) @pattern)
+(augmented_assignment_expression left: (identifier) @compound)
+(update_expression argument: (identifier) @update)
+(for_in_statement left: (_) @for_in)
+(with_statement) @with
+(comment) @comment
+"""
+
+# `/* global a, b: writable */` and `/* globals … */`, as ESLint reads them.
+_GLOBAL_COMMENT = re.compile(r"^/\*\s*globals?\s(.*?)\*/$", re.DOTALL)
+
+
+class ImplicitGlobal(Rule):
+    code = "LL001"
+    name = "implicit-global"
+    summary = "Assignment to an undeclared variable creates a global (or throws in strict mode)."
+    severity = Severity.ERROR
+    precision = "very-high"
+    tags = ("memory-leak", "correctness", "global")
+    # Every write form contains one of these; a file with none cannot assign a bare name.
+    triggers = (b"=", b"++", b"--", b" in ", b" of ")
+
+    def check(self, ctx: FileContext) -> None:
+        captures = QueryCursor(query(ctx.source.language, WRITES)).captures(ctx.tree.root_node)
+        writes = self._writes(captures)
+        if not writes:
+            return
+        declared_globals = known_globals(ctx.settings.env) | set(ctx.settings.globals)
+        declared_globals |= comment_globals(captures.get("comment", ()))
+        candidates = [(kind, n) for kind, n in writes if n.text.decode() not in declared_globals]
+        if not candidates:
+            return
+        with_ranges = [(n.start_byte, n.end_byte) for n in captures.get("with", ())]
+        reported: set[tuple[str, int]] = set()
+        for kind, ident in sorted(candidates, key=lambda item: item[1].start_byte):
+            name = ident.text.decode("utf-8", "replace")
+            if ctx.scopes.resolve(ident, name) is not None:
+                continue
+            if name == "arguments" and _inside_ordinary_function(ident):
+                continue
+            if any(start <= ident.start_byte < end for start, end in with_ranges):
+                continue  # `with (obj) { x = 1 }` may write obj.x: unknowable statically
+            function = enclosing_function(ident)
+            key = (name, function.id if function is not None else -1)
+            if key in reported:
+                continue
+            reported.add(key)
+            ctx.report(self, ident, self._message(ctx, ident, name, kind), snippet_node=ident)
+
+    @staticmethod
+    def _writes(captures: dict[str, list[Node]]) -> list[tuple[str, Node]]:
+        writes: list[tuple[str, Node]] = []
+        writes += [("assign", n) for n in captures.get("assign", ())]
+        writes += [("compound", n) for n in captures.get("compound", ())]
+        writes += [("update", n) for n in captures.get("update", ())]
+        for pattern in captures.get("pattern", ()):
+            writes += [("assign", n) for n in pattern_identifiers(pattern)]
+        for left in captures.get("for_in", ()):
+            if left.parent.child_by_field_name("kind") is None:  # no var/let/const: a write
+                writes += [("assign", n) for n in pattern_identifiers(left)]
+        return writes
+
+    @staticmethod
+    def _message(ctx: FileContext, ident: Node, name: str, kind: str) -> str:
+        if kind in ("compound", "update"):
+            return (
+                f"'{name}' is read and written but never declared: this throws a "
+                "ReferenceError at run time. Declare it with let or const."
+            )
+        if ctx.is_strict(ident):
+            return (
+                f"'{name}' is assigned but never declared: in strict mode (ES modules, classes, "
+                "'use strict') this throws a ReferenceError at run time. "
+                "Declare it with let or const."
+            )
+        return (
+            f"'{name}' is assigned but never declared, so it becomes a global that lives for "
+            "the whole process and is shared between requests. Declare it with let or const."
+        )
+
+
+def comment_globals(comments: list[Node]) -> set[str]:
+    names: set[str] = set()
+    for comment in comments:
+        text = comment.text
+        if not text or b"global" not in text[:12]:
+            continue
+        match = _GLOBAL_COMMENT.match(text.decode("utf-8", "replace"))
+        if match is None:
+            continue
+        for item in match.group(1).split(","):
+            name = item.split(":")[0].strip()
+            if name:
+                names.add(name)
+    return names
+
+
+def _inside_ordinary_function(node: Node) -> bool:
+    """`arguments` exists in every non-arrow function."""
+    current = enclosing_function(node)
+    while current is not None:
+        if current.type != "arrow_function":
+            return True
+        current = enclosing_function(current)
+    return False

@@ -1,0 +1,414 @@
+"""Scope analysis: which declaration a name refers to, modelled the way eslint-scope does.
+
+Rather than walking every node in Python, one tree-sitter query (run in C) collects every
+declaration in the file. Each declaration is assigned the node of the scope it lives in:
+
+* ``var`` (and sloppy-mode function declarations, Annex B) hoist to the nearest function;
+* ``let``/``const``/``class``/``enum``/``import`` live in the nearest block;
+* parameters live in their function, a catch parameter in its ``catch`` clause, the name of a
+  named function or class expression inside that expression only.
+
+Scope nodes nest like the syntax tree, so resolving a name at some position is a range check:
+the innermost declaration of that name whose scope contains the position wins. That gives
+shadowing, hoisting and closures without a per-node walk, and it runs only for the names a
+rule actually asks about.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from tree_sitter import Node, QueryCursor, Tree
+
+from leaklint.parsing import grammar, query
+from leaklint.source import Language
+
+FUNCTION_SCOPES = frozenset(
+    {
+        "program",
+        "function_declaration",
+        "function_expression",
+        "function",
+        "generator_function_declaration",
+        "generator_function",
+        "arrow_function",
+        "method_definition",
+        "class_static_block",
+        "internal_module",  # TS namespace: its `var`s stay inside it
+        "module",  # TS `declare module Foo { }`
+    }
+)
+FUNCTION_NODES = FUNCTION_SCOPES - {"program", "internal_module", "module"}
+BLOCK_SCOPES = FUNCTION_SCOPES | {
+    "statement_block",
+    "for_statement",
+    "for_in_statement",
+    "switch_body",
+    "catch_clause",
+}
+
+# Declarations of every kind, one pattern each; patterns a grammar does not know are dropped
+# (the JavaScript grammar has no `enum_declaration`, for instance).
+_DECLARATION_PATTERNS = (
+    "(variable_declarator name: (_) @var)",
+    "(function_declaration name: (_) @function)",
+    "(generator_function_declaration name: (_) @function)",
+    "(function_signature name: (_) @function)",
+    "(class_declaration name: (_) @class)",
+    "(abstract_class_declaration name: (_) @class)",
+    "(function_expression name: (_) @expression_name)",
+    "(function name: (_) @expression_name)",
+    "(generator_function name: (_) @expression_name)",
+    "(class name: (_) @expression_name)",
+    "(formal_parameters) @params",
+    "(arrow_function parameter: (_) @param)",
+    "(catch_clause parameter: (_) @catch)",
+    "(for_in_statement left: (_) @for_in)",
+    "(import_clause) @import",
+    "(import_require_clause . (identifier) @import_require)",
+    "(enum_declaration name: (_) @enum)",
+    "(internal_module name: (_) @namespace)",
+    "(module name: (identifier) @namespace)",
+)
+
+
+@cache
+def _declaration_query_source(language: Language) -> str:
+    valid = []
+    for pattern in _DECLARATION_PATTERNS:
+        try:
+            query(language, pattern)
+        except Exception:  # the grammar lacks this node type
+            continue
+        valid.append(pattern)
+    return "\n".join(valid)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One declared name."""
+
+    name: str
+    kind: str  # var let const function class param catch import enum namespace global ...
+    node: Node  # the identifier that declares it
+    declaration: Node  # the declaring construct (variable_declarator, import_specifier, ...)
+    scope: Node  # the scope node it is visible in
+
+    @property
+    def scope_range(self) -> tuple[int, int]:
+        return self.scope.start_byte, self.scope.end_byte
+
+
+def pattern_identifiers(node: Node) -> Iterator[Node]:
+    """The identifiers a binding or assignment pattern introduces or writes.
+
+    Member expressions (``[a.b] = x``) write properties, not names, so they yield nothing.
+    """
+    kind = node.type
+    if kind in ("identifier", "shorthand_property_identifier_pattern"):
+        yield node
+    elif kind in ("object_pattern", "array_pattern"):
+        for child in node.named_children:
+            yield from pattern_identifiers(child)
+    elif kind == "pair_pattern":
+        value = node.child_by_field_name("value")
+        if value is not None:
+            yield from pattern_identifiers(value)
+    elif kind in ("assignment_pattern", "object_assignment_pattern"):
+        left = node.child_by_field_name("left")
+        if left is not None:
+            yield from pattern_identifiers(left)
+    elif kind == "rest_pattern":
+        for child in node.named_children:
+            yield from pattern_identifiers(child)
+    elif kind in ("required_parameter", "optional_parameter"):
+        pattern = node.child_by_field_name("pattern")
+        if pattern is not None:
+            yield from pattern_identifiers(pattern)
+    elif kind == "parenthesized_expression":
+        for child in node.named_children:
+            yield from pattern_identifiers(child)
+
+
+def nearest_ancestor(node: Node, kinds: frozenset[str]) -> Node | None:
+    current = node.parent
+    while current is not None and current.type not in kinds:
+        current = current.parent
+    return current
+
+
+def enclosing_function(node: Node) -> Node | None:
+    """The innermost function, method or arrow containing ``node`` (None at module level)."""
+    current = node.parent
+    while current is not None:
+        if current.type in FUNCTION_NODES:
+            return current
+        current = current.parent
+    return None
+
+
+def declaration_kind_keyword(declaration: Node) -> str:
+    """``let``/``const``/``using`` for a lexical_declaration, ``var`` otherwise."""
+    if declaration.type == "lexical_declaration":
+        kind = declaration.child_by_field_name("kind")
+        if kind is not None and kind.text:
+            return kind.text.decode()
+        first = declaration.child(0)
+        return first.type if first is not None else "let"
+    return "var"
+
+
+class ScopeAnalysis:
+    """Declarations of one file, indexed by name, and name resolution at any position."""
+
+    def __init__(self, tree: Tree, language: Language, *, sloppy: bool = True) -> None:
+        self.tree = tree
+        self.language = language
+        self.sloppy = sloppy
+        self._bindings: dict[str, list[Binding]] | None = None
+
+    # -- building ------------------------------------------------------------------------
+
+    @property
+    def bindings(self) -> dict[str, list[Binding]]:
+        if self._bindings is None:
+            self._bindings = self._collect()
+        return self._bindings
+
+    def _collect(self) -> dict[str, list[Binding]]:
+        index: dict[str, list[Binding]] = defaultdict(list)
+        source = _declaration_query_source(self.language)
+        cursor = QueryCursor(query(self.language, source))
+        for capture, nodes in cursor.captures(self.tree.root_node).items():
+            handler = getattr(self, f"_declare_{capture}")
+            for node in nodes:
+                for binding in handler(node):
+                    index[binding.name].append(binding)
+        return dict(index)
+
+    def _make(self, ident: Node, kind: str, declaration: Node, scope: Node | None) -> Binding:
+        return Binding(
+            name=ident.text.decode("utf-8", errors="replace"),
+            kind=kind,
+            node=ident,
+            declaration=declaration,
+            scope=scope if scope is not None else self.tree.root_node,
+        )
+
+    def _function_scope_of(self, node: Node) -> Node | None:
+        # `declare global { var x }` declares a real global whatever the nesting.
+        current = node.parent
+        while current is not None:
+            if current.type in FUNCTION_SCOPES:
+                return current
+            if current.type == "statement_block" and current.parent is not None:
+                if current.parent.type == "ambient_declaration":
+                    return self.tree.root_node
+            current = current.parent
+        return None
+
+    def _declare_var(self, name: Node) -> Iterator[Binding]:
+        declarator = name.parent
+        statement = declarator.parent if declarator is not None else None
+        if statement is None:
+            return
+        keyword = declaration_kind_keyword(statement)
+        if keyword == "var":
+            scope = self._function_scope_of(declarator)
+        else:
+            scope = nearest_ancestor(statement, BLOCK_SCOPES)
+            if scope is not None and scope.type == "statement_block" and _is_declare_global(scope):
+                scope = self.tree.root_node
+        for ident in pattern_identifiers(name):
+            yield self._make(ident, keyword, declarator, scope)
+
+    def _declare_function(self, name: Node) -> Iterator[Binding]:
+        declaration = name.parent
+        block = nearest_ancestor(declaration, BLOCK_SCOPES)
+        yield self._make(name, "function", declaration, block)
+        if self.sloppy and block is not None and block.type not in FUNCTION_SCOPES:
+            # Annex B: in sloppy code a function declared in a block is also var-scoped.
+            parent_function = self._function_scope_of(declaration)
+            if parent_function is not None and parent_function.id != block.id:
+                yield self._make(name, "function", declaration, parent_function)
+
+    def _declare_class(self, name: Node) -> Iterator[Binding]:
+        declaration = name.parent
+        yield self._make(name, "class", declaration, nearest_ancestor(declaration, BLOCK_SCOPES))
+
+    def _declare_expression_name(self, name: Node) -> Iterator[Binding]:
+        # `const f = function g() {}`: `g` is visible only inside the function itself.
+        yield self._make(name, "expression-name", name.parent, name.parent)
+
+    def _declare_params(self, params: Node) -> Iterator[Binding]:
+        function = params.parent
+        for child in params.named_children:
+            for ident in pattern_identifiers(child):
+                yield self._make(ident, "param", child, function)
+
+    def _declare_param(self, param: Node) -> Iterator[Binding]:
+        for ident in pattern_identifiers(param):
+            yield self._make(ident, "param", param, param.parent)
+
+    def _declare_catch(self, param: Node) -> Iterator[Binding]:
+        for ident in pattern_identifiers(param):
+            yield self._make(ident, "catch", param, param.parent)
+
+    def _declare_for_in(self, left: Node) -> Iterator[Binding]:
+        loop = left.parent
+        kind_node = loop.child_by_field_name("kind")
+        if kind_node is None:
+            return  # `for (x of xs)` assigns to an existing name; it declares nothing
+        keyword = kind_node.text.decode()
+        scope = self._function_scope_of(loop) if keyword == "var" else loop
+        for ident in pattern_identifiers(left):
+            yield self._make(ident, keyword, loop, scope)
+
+    def _declare_import(self, clause: Node) -> Iterator[Binding]:
+        statement = clause.parent
+        scope = nearest_ancestor(statement, BLOCK_SCOPES)
+        for child in clause.named_children:
+            if child.type == "identifier":  # default import
+                yield self._make(child, "import", clause, scope)
+            elif child.type == "namespace_import":
+                for ident in child.named_children:
+                    if ident.type == "identifier":
+                        yield self._make(ident, "import", child, scope)
+            elif child.type == "named_imports":
+                for spec in child.named_children:
+                    if spec.type != "import_specifier":
+                        continue
+                    local = spec.child_by_field_name("alias") or spec.child_by_field_name("name")
+                    if local is not None and local.type == "identifier":
+                        yield self._make(local, "import", spec, scope)
+
+    def _declare_import_require(self, ident: Node) -> Iterator[Binding]:
+        clause = ident.parent
+        yield self._make(ident, "import", clause, nearest_ancestor(clause, BLOCK_SCOPES))
+
+    def _declare_enum(self, name: Node) -> Iterator[Binding]:
+        yield self._make(name, "enum", name.parent, nearest_ancestor(name.parent, BLOCK_SCOPES))
+
+    def _declare_namespace(self, name: Node) -> Iterator[Binding]:
+        if name.type == "nested_identifier":  # namespace A.B.C declares A
+            first = name.named_child(0)
+            while first is not None and first.type == "nested_identifier":
+                first = first.named_child(0)
+            if first is None:
+                return
+            name = first
+        if name.type != "identifier":
+            return
+        declaration = name.parent
+        while declaration.type not in ("internal_module", "module"):
+            declaration = declaration.parent
+        yield self._make(
+            name, "namespace", declaration, nearest_ancestor(declaration, BLOCK_SCOPES)
+        )
+
+    # -- resolving -----------------------------------------------------------------------
+
+    def resolve(self, ident: Node, name: str | None = None) -> Binding | None:
+        """The declaration ``ident`` refers to, or None for a global or undeclared name."""
+        if name is None:
+            name = ident.text.decode("utf-8", errors="replace")
+        return self.resolve_name(name, ident.start_byte, ident.end_byte)
+
+    def resolve_name(self, name: str, start: int, end: int) -> Binding | None:
+        best: Binding | None = None
+        for binding in self.bindings.get(name, ()):
+            scope_start, scope_end = binding.scope_range
+            if (
+                scope_start <= start
+                and end <= scope_end
+                and (best is None or scope_start >= best.scope.start_byte)
+            ):
+                best = binding
+        return best
+
+    def is_declared(self, name: str) -> bool:
+        return name in self.bindings
+
+
+def _is_declare_global(block: Node) -> bool:
+    return block.parent is not None and block.parent.type == "ambient_declaration"
+
+
+# -- references ----------------------------------------------------------------------------
+
+_REFERENCE_QUERY = """
+[(identifier) (shorthand_property_identifier) (shorthand_property_identifier_pattern)] @ref
+"""
+
+
+class References:
+    """Every identifier of a file grouped by name; built on first use, then reused."""
+
+    def __init__(self, tree: Tree, language: Language) -> None:
+        self.tree = tree
+        self.language = language
+        self._by_name: dict[bytes, list[Node]] | None = None
+
+    def named(self, name: str) -> list[Node]:
+        if self._by_name is None:
+            index: dict[bytes, list[Node]] = defaultdict(list)
+            cursor = QueryCursor(query(self.language, _REFERENCE_QUERY))
+            for node in cursor.captures(self.tree.root_node).get("ref", ()):
+                index[node.text].append(node)
+            self._by_name = dict(index)
+        return self._by_name.get(name.encode("utf-8"), [])
+
+
+def references_to(
+    binding: Binding, scopes: ScopeAnalysis, references: References
+) -> Iterable[Node]:
+    """Identifiers in the file that refer to ``binding`` (the declaring one excluded)."""
+    start, end = binding.scope_range
+    for node in references.named(binding.name):
+        if node.id == binding.node.id or not (start <= node.start_byte < end):
+            continue
+        if _is_property_position(node):
+            continue
+        found = scopes.resolve(node, binding.name)
+        if found is not None and found.node.id == binding.node.id:
+            yield node
+
+
+def _is_property_position(node: Node) -> bool:
+    """``obj.name`` and ``{ name: 1 }`` mention a property, not the variable."""
+    parent = node.parent
+    if parent is None or node.type != "identifier":
+        return False
+    return parent.type in ("pair", "pair_pattern") and parent.child_by_field_name("key") == node
+
+
+# -- known globals -------------------------------------------------------------------------
+
+
+@cache
+def _global_sets() -> dict[str, frozenset[str]]:
+    raw = json.loads(resources.files("leaklint").joinpath("data/globals.json").read_text("utf-8"))
+    return {env: frozenset(names) for env, names in raw.items() if not env.startswith("_")}
+
+
+def available_envs() -> list[str]:
+    return sorted(env for env in _global_sets() if env != "builtin")
+
+
+def known_globals(envs: Iterable[str]) -> frozenset[str]:
+    sets = _global_sets()
+    names: set[str] = set(sets["builtin"])
+    for env in envs:
+        names |= sets.get(env, frozenset())
+        if env == "node":
+            names |= sets["commonjs"]
+    return frozenset(names)
+
+
+def grammar_has(language: Language, node_type: str) -> bool:
+    return grammar(language).id_for_node_kind(node_type, True) is not None

@@ -1,0 +1,161 @@
+"""A source file as leaklint sees it: bytes, text, language, module mode and a line index.
+
+Positions inside leaklint are byte offsets into ``SourceFile.data`` (what tree-sitter reports).
+They become user-facing 1-based lines and *character* columns only here, because editors,
+ESLint and SARIF's ``unicodeCodePoints`` column kind all count characters, and the code this
+tool is for often has Cyrillic strings before a finding.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+
+# CRLF, LF and a lone CR each end a line, as in editors and ESLint (and unlike tree-sitter,
+# whose rows only count LF). The line separators U+2028/U+2029 are left out on purpose: almost
+# no editor breaks lines on them and ESLint's columns would disagree.
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+class Language(str, Enum):
+    JAVASCRIPT = "javascript"
+    TYPESCRIPT = "typescript"
+    TSX = "tsx"
+
+
+class ModuleKind(str, Enum):
+    ESM = "esm"
+    COMMONJS = "commonjs"
+
+
+EXTENSION_LANGUAGE: dict[str, Language] = {
+    ".js": Language.JAVASCRIPT,
+    ".mjs": Language.JAVASCRIPT,
+    ".cjs": Language.JAVASCRIPT,
+    ".jsx": Language.JAVASCRIPT,
+    ".ts": Language.TYPESCRIPT,
+    ".mts": Language.TYPESCRIPT,
+    ".cts": Language.TYPESCRIPT,
+    ".tsx": Language.TSX,
+}
+
+
+def language_for(path: Path) -> Language | None:
+    """The grammar for a path, or None when leaklint does not check files of that kind."""
+    name = path.name.lower()
+    if name.endswith((".d.ts", ".d.mts", ".d.cts")):
+        return None  # declaration files hold types only: nothing runs, nothing leaks
+    return EXTENSION_LANGUAGE.get(path.suffix.lower())
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+
+
+@dataclass
+class SourceFile:
+    """One file's content. ``data`` is what is parsed; ``text`` is its decoded form."""
+
+    path: Path
+    display_path: str
+    data: bytes
+    language: Language
+    decode_errors: bool = False
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+    _ascii: bool = field(default=True, repr=False)
+
+    @classmethod
+    def from_bytes(cls, path: Path, raw: bytes, display_path: str | None = None) -> SourceFile:
+        language = language_for(path) or Language.JAVASCRIPT
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]  # a BOM is not code; dropping it keeps column 1 where editors put it
+        decode_errors = False
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # Keep going with replacement characters: the rest of the file still deserves
+            # checking, and offsets stay consistent because we parse the re-encoded text.
+            raw = raw.decode("utf-8", errors="replace").encode("utf-8")
+            decode_errors = True
+        return cls(
+            path=path,
+            display_path=display_path if display_path is not None else str(path),
+            data=raw,
+            language=language,
+            decode_errors=decode_errors,
+        )
+
+    @classmethod
+    def read(cls, path: Path, display_path: str | None = None) -> SourceFile:
+        return cls.from_bytes(path, path.read_bytes(), display_path)
+
+    def __post_init__(self) -> None:
+        self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.data)]
+        self._ascii = self.data.isascii()
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8", errors="replace")
+
+    @property
+    def line_count(self) -> int:
+        return len(self._line_starts)
+
+    def position(self, offset: int) -> Position:
+        """1-based line and character column of a byte offset."""
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        start = self._line_starts[index]
+        if self._ascii:
+            column = offset - start
+        else:
+            column = len(self.data[start:offset].decode("utf-8", errors="replace"))
+        return Position(index + 1, column + 1)
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line without its line break."""
+        if not 1 <= line <= len(self._line_starts):
+            return ""
+        start = self._line_starts[line - 1]
+        end = self._line_starts[line] if line < len(self._line_starts) else len(self.data)
+        return self.data[start:end].decode("utf-8", errors="replace").rstrip("\r\n")
+
+    def is_binary(self) -> bool:
+        return b"\x00" in self.data[:8192]
+
+
+# --- module mode -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _package_type(directory: Path) -> str | None:
+    """The ``type`` field of the nearest package.json at or above ``directory``."""
+    manifest = directory / "package.json"
+    if manifest.is_file():
+        try:
+            value = json.loads(manifest.read_text(encoding="utf-8")).get("type")
+        except (OSError, ValueError, AttributeError):
+            value = None
+        return value if isinstance(value, str) else "commonjs"
+    parent = directory.parent
+    if parent == directory:
+        return None
+    return _package_type(parent)
+
+
+def declared_module_kind(path: Path) -> ModuleKind | None:
+    """What the file's extension or package.json says, before looking at the code."""
+    suffix = path.suffix.lower()
+    if suffix in (".mjs", ".mts"):
+        return ModuleKind.ESM
+    if suffix in (".cjs", ".cts"):
+        return ModuleKind.COMMONJS
+    if suffix in (".js", ".jsx") and _package_type(path.resolve().parent) == "module":
+        return ModuleKind.ESM
+    return None
