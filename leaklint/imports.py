@@ -177,9 +177,11 @@ class ImportResolver:
         arguments = node.child_by_field_name("arguments")
         if arguments is None or arguments.named_child_count < 1:
             return None
-        if function.type == "identifier":
-            if function.text != b"require" or self.ctx.scopes.resolve(function) is not None:
-                return None
+        # `require` must be the real one: a local function called require is not a module load.
+        if function.type == "identifier" and (
+            function.text != b"require" or self.ctx.scopes.resolve(function) is not None
+        ):
+            return None
         module = string_value(arguments.named_child(0))
         return normalise_module(module) if module else None
 

@@ -206,9 +206,8 @@ class ScopeAnalysis:
         while current is not None:
             if current.type in FUNCTION_SCOPES:
                 return current
-            if current.type == "statement_block" and current.parent is not None:
-                if current.parent.type == "ambient_declaration":
-                    return self.tree.root_node
+            if current.type == "statement_block" and _is_declare_global(current):
+                return self.tree.root_node
             current = current.parent
         return None
 

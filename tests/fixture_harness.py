@@ -42,8 +42,10 @@ def expected(path: Path) -> Counter[tuple[int, str]]:
 def fixture_settings(path: Path) -> Settings:
     first = path.read_text(encoding="utf-8").splitlines()[0] if path.stat().st_size else ""
     match = _SETTINGS.search(first)
-    overrides = {key.replace("-", "_"): value for key, value in
-                 (json.loads(match.group(1)).items() if match else [])}
+    overrides = {
+        key.replace("-", "_"): value
+        for key, value in (json.loads(match.group(1)).items() if match else [])
+    }
     for key, value in list(overrides.items()):
         if isinstance(value, list):
             overrides[key] = tuple(value)

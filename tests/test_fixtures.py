@@ -9,9 +9,7 @@ import pytest
 from tests.fixture_harness import FIXTURES, actual, expected, fixture_files
 
 
-@pytest.mark.parametrize(
-    "path", fixture_files(), ids=lambda p: p.relative_to(FIXTURES).as_posix()
-)
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.relative_to(FIXTURES).as_posix())
 def test_fixture(path: Path) -> None:
     want = expected(path)
     got = actual(path)
