@@ -20,6 +20,15 @@ from leaklint.selection import parse_code_list
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
+class UserError(click.ClickException):
+    """A mistake in options, configuration or paths: a message and exit code 2, no traceback.
+
+    Click's own default is 1, which leaklint reserves for "findings".
+    """
+
+    exit_code = EXIT_ERROR
+
+
 def _codes(option: str, value: str | None) -> tuple[str, ...] | None:
     try:
         return parse_code_list(value)
@@ -118,7 +127,7 @@ def _settings(
     try:
         settings = load_settings(config_file)
     except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+        raise UserError(str(error)) from None
     ignore_codes = _codes("--ignore", ignore)
     return settings.with_overrides(
         select=_codes("--select", select),
@@ -139,13 +148,10 @@ def _emit(result, fmt: str, output: Path | None, options: ReportOptions) -> None
     try:
         atomic_write_text(output, buffer.getvalue())
     except OSError as error:
-        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
+        raise UserError(f"cannot write {output}: {error.strerror or error}") from None
 
 
 def main() -> None:
-    # ClickException exits 1 by default; leaklint reserves 1 for "findings", so user and
-    # configuration errors exit 2 like usage errors.
-    click.ClickException.exit_code = EXIT_ERROR
     try:
         cli.main(prog_name="leaklint")
     except KeyboardInterrupt:

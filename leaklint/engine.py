@@ -17,7 +17,7 @@ from leaklint.findings import Finding, assign_occurrences
 from leaklint.parsing import parse
 from leaklint.rules import Rule
 from leaklint.selection import selected_rules
-from leaklint.source import SourceFile
+from leaklint.source import SourceFile, package_type
 
 # Larger files are generated bundles or data; they are skipped with a note rather than parsed.
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -118,6 +118,7 @@ def iter_results(
 
 
 def run(paths: list[Path], settings: Settings) -> RunResult:
+    package_type.cache_clear()  # package.json files may have changed since the last run
     rules = rules_for(settings)
     result = RunResult(rules=rules)
     for file_result in iter_results(paths, settings, rules):

@@ -134,7 +134,7 @@ class SourceFile:
 
 
 @lru_cache(maxsize=4096)
-def _package_type(directory: Path) -> str | None:
+def package_type(directory: Path) -> str | None:
     """The ``type`` field of the nearest package.json at or above ``directory``."""
     manifest = directory / "package.json"
     if manifest.is_file():
@@ -146,7 +146,7 @@ def _package_type(directory: Path) -> str | None:
     parent = directory.parent
     if parent == directory:
         return None
-    return _package_type(parent)
+    return package_type(parent)
 
 
 def declared_module_kind(path: Path) -> ModuleKind | None:
@@ -156,6 +156,6 @@ def declared_module_kind(path: Path) -> ModuleKind | None:
         return ModuleKind.ESM
     if suffix in (".cjs", ".cts"):
         return ModuleKind.COMMONJS
-    if suffix in (".js", ".jsx") and _package_type(path.resolve().parent) == "module":
+    if suffix in (".js", ".jsx") and package_type(path.resolve().parent) == "module":
         return ModuleKind.ESM
     return None

@@ -1,0 +1,63 @@
+"""Which files get checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from leaklint.config import Settings
+from leaklint.discovery import discover
+from tests.conftest import write
+
+
+def names(paths: list[Path], base: Path) -> list[str]:
+    return sorted(p.resolve().relative_to(base.resolve()).as_posix() for p in paths)
+
+
+def test_extensions_and_default_excludes(tmp_path: Path) -> None:
+    for name in ["a.js", "b.mjs", "c.cjs", "d.jsx", "e.ts", "f.mts", "g.cts", "h.tsx",
+                 "types.d.ts", "readme.md", "app.min.js", "node_modules/x/index.js",
+                 "dist/out.js", "build/out.js", "coverage/lcov.js", ".git/hooks/x.js",
+                 "src/deep/z.ts"]:
+        write(tmp_path / name, "")
+    found = names(discover([tmp_path], Settings(root=tmp_path)), tmp_path)
+    assert found == ["a.js", "b.mjs", "c.cjs", "d.jsx", "e.ts", "f.mts", "g.cts", "h.tsx",
+                     "src/deep/z.ts"]
+
+
+def test_gitignore_is_respected(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".gitignore", "generated/\n*.gen.js\n")
+    write(tmp_path / "src/.gitignore", "local.js\n")
+    for name in ["generated/a.js", "src/x.gen.js", "src/local.js", "src/keep.js", "keep.js"]:
+        write(tmp_path / name, "")
+    found = names(discover([tmp_path], Settings(root=tmp_path)), tmp_path)
+    assert found == ["keep.js", "src/keep.js"]
+    # A .gitignore above the walked directory applies too (inside the same repository).
+    assert names(discover([tmp_path / "src"], Settings(root=tmp_path)), tmp_path) == ["src/keep.js"]
+
+
+def test_extend_exclude_and_exclude(tmp_path: Path) -> None:
+    for name in ["legacy/a.js", "src/a.js", "node_modules/m/a.js"]:
+        write(tmp_path / name, "")
+    settings = Settings(root=tmp_path, extend_exclude=("legacy/",))
+    assert names(discover([tmp_path], settings), tmp_path) == ["src/a.js"]
+    # `exclude` replaces the defaults: node_modules is read again.
+    settings = Settings(root=tmp_path, exclude=("legacy/",))
+    assert names(discover([tmp_path], settings), tmp_path) == ["node_modules/m/a.js", "src/a.js"]
+
+
+def test_explicit_files_are_always_checked(tmp_path: Path) -> None:
+    write(tmp_path / "node_modules/m/a.js", "")
+    write(tmp_path / "bin/server", "#!/usr/bin/env node\n")
+    write(tmp_path / "legacy/x.js", "")
+    settings = Settings(root=tmp_path, extend_exclude=("legacy/",))
+    explicit = [tmp_path / "node_modules/m/a.js", tmp_path / "bin/server", tmp_path / "legacy/x.js"]
+    assert len(discover(explicit, settings)) == 3
+    # --force-exclude applies the user's own patterns to named files (pre-commit mode).
+    kept = discover(explicit, settings, force_exclude=True)
+    assert names(kept, tmp_path) == ["bin/server", "node_modules/m/a.js"]
+
+
+def test_duplicates_are_checked_once(tmp_path: Path) -> None:
+    write(tmp_path / "a.js", "")
+    assert len(discover([tmp_path, tmp_path / "a.js"], Settings(root=tmp_path))) == 1
