@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from leaklint import __version__
+from leaklint import __version__, progress
 from leaklint.config import ConfigError, Settings, load_settings
 from leaklint.discovery import DiscoveryError, discover
 from leaklint.engine import run
@@ -86,6 +86,18 @@ def cli() -> None:
 )
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option("--no-source", is_flag=True, help="Do not print code frames in text output.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: one per CPU core).",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor write the result cache (.leaklint_cache or $LEAKLINT_CACHE_DIR).",
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -99,6 +111,8 @@ def check(
     force_exclude: bool,
     statistics: bool,
     no_source: bool,
+    jobs: int | None,
+    no_cache: bool,
 ) -> None:
     """Check PATHS (files or directories, default: the current directory) for leaks."""
     settings = _settings(config_file, select, extend_select, ignore, preview)
@@ -106,7 +120,12 @@ def check(
         files = discover(list(paths) or [Path(".")], settings, force_exclude=force_exclude)
     except DiscoveryError as error:
         raise click.UsageError(str(error)) from None
-    result = run(files, settings)
+    bar = progress.ProgressBar() if progress.wanted(fmt) else None
+    try:
+        result = run(files, settings, jobs=jobs, use_cache=not no_cache, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     options = ReportOptions(
         color=_use_color(output and str(output), fmt),
         show_source=not no_source,

@@ -6,10 +6,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from tree_sitter import Node, Tree
+from tree_sitter import Node, QueryCursor, Tree
 
 from leaklint.findings import Finding, Related, Severity, Span
-from leaklint.scope import FUNCTION_NODES, References, ScopeAnalysis
+from leaklint.parsing import combined_query
+from leaklint.scope import (
+    DECLARATION_QUERY,
+    FUNCTION_NODES,
+    REFERENCE_QUERY,
+    References,
+    ScopeAnalysis,
+)
 from leaklint.source import ModuleKind, SourceFile, declared_module_kind
 
 if TYPE_CHECKING:
@@ -58,13 +65,52 @@ class FileContext:
 
     # -- analyses ------------------------------------------------------------------------
 
+    # -- the shared query pass ----------------------------------------------------------
+    #
+    # Every rule that runs on this file contributes its `query` patterns, and the scope
+    # analysis contributes its declaration patterns; one combined query walks the tree once.
+    # (A query pass costs about as much whatever its patterns: it is the walk that costs.)
+
+    def plan_queries(self, rules: list[Rule]) -> None:
+        parts: list[tuple[str, str]] = [("scope", DECLARATION_QUERY)]
+        if any(rule.needs_references for rule in rules):
+            parts.append(("refs", REFERENCE_QUERY))
+        parts += [(rule.code, rule.query) for rule in rules if rule.query]
+        self._query_parts = tuple(parts)
+
+    @cached_property
+    def _shared_captures(self) -> dict[str, dict[str, list[Node]]]:
+        parts = getattr(self, "_query_parts", (("scope", DECLARATION_QUERY),))
+        combined = combined_query(self.source.language, parts)
+        grouped: dict[str, dict[str, list[Node]]] = {prefix: {} for prefix, _ in parts}
+        for name, nodes in QueryCursor(combined).captures(self.tree.root_node).items():
+            prefix, _, local = name.partition(".")
+            grouped.setdefault(prefix, {})[local] = nodes
+        return grouped
+
+    def captures(self, key: str) -> dict[str, list[Node]]:
+        """Captures of a rule's `query` (by rule code) or of "scope"/"refs", by local name."""
+        grouped = self._shared_captures
+        if key not in grouped:
+            raise KeyError(f"{key} did not register a query for this file (see plan_queries)")
+        return grouped[key]
+
     @cached_property
     def scopes(self) -> ScopeAnalysis:
-        return ScopeAnalysis(self.tree, self.source.language, sloppy=not self.file_is_strict)
+        return ScopeAnalysis(
+            self.tree,
+            self.source.language,
+            sloppy=not self.file_is_strict,
+            captures=lambda: self.captures("scope"),
+        )
 
     @cached_property
     def references(self) -> References:
-        return References(self.tree, self.source.language)
+        parts = getattr(self, "_query_parts", ())
+        shared = any(prefix == "refs" for prefix, _ in parts)
+        return References(
+            self.tree, self.source.language, (lambda: self.captures("refs")) if shared else None
+        )
 
     @cached_property
     def imports(self) -> ImportResolver:

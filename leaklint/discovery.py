@@ -15,7 +15,6 @@ from pathlib import Path
 import pathspec
 
 from leaklint.config import Settings
-from leaklint.source import language_for
 
 
 class DiscoveryError(Exception):
@@ -66,21 +65,19 @@ def discover(paths: list[Path], settings: Settings, *, force_exclude: bool = Fal
         tuple(p for p in settings.exclude if p not in _DEFAULTS) + settings.extend_exclude
     )
     ignores = _Ignores()
-    seen: set[Path] = set()
+    seen: set[str] = set()
     result: list[Path] = []
     for raw in paths:
         if not raw.exists():
             raise DiscoveryError(f"path does not exist: {raw}")
         if raw.is_dir():
-            files = _walk(raw, settings, default_and_user, ignores)
+            files: Iterator[Path] = _walk(raw, settings, default_and_user, ignores)
+        elif _explicit_skipped(raw, settings, user_only, force_exclude):
+            continue
         else:
-            files = (
-                iter(())
-                if _explicit_skipped(raw, settings, user_only, force_exclude)
-                else iter((raw,))
-            )
+            files = iter((raw.resolve(),))
         for file in files:
-            key = file.resolve()
+            key = str(file)
             if key not in seen:
                 seen.add(key)
                 result.append(file)
@@ -109,56 +106,76 @@ def _explicit_skipped(
     return relative is not None and user_only.match_file(relative)
 
 
+def _inherited_gitignores(top: Path, ignores: _Ignores) -> list[tuple[str, pathspec.PathSpec]]:
+    """.gitignore files above the walked directory, up to the repository root, apply too."""
+    git_root = _git_root(top)
+    if git_root is None:
+        return []
+    inherited = []
+    for directory in reversed(top.parents):
+        if len(directory.parts) < len(git_root.parts):
+            continue
+        spec = ignores.spec_for(directory)
+        if spec is not None:
+            inherited.append((str(directory) + os.sep, spec))
+    return inherited
+
+
 def _walk(
     top: Path, settings: Settings, excludes: pathspec.PathSpec, ignores: _Ignores
 ) -> Iterator[Path]:
-    top_resolved = top.resolve()
-    git_root = _git_root(top_resolved) if settings.respect_gitignore else None
-    # .gitignore files above the walked directory (up to the repository root) apply too.
-    inherited: list[tuple[Path, pathspec.PathSpec]] = []
-    if git_root is not None:
-        for directory in reversed((top_resolved, *top_resolved.parents)):
-            if directory == top_resolved or not str(top_resolved).startswith(str(git_root)):
-                continue
-            if len(directory.parts) < len(git_root.parts):
-                continue
-            spec = ignores.spec_for(directory)
-            if spec is not None:
-                inherited.append((directory, spec))
+    # Paths are handled as strings below: resolving or building Path objects per file costs
+    # more than everything else discovery does.
+    top = top.resolve()
+    root_prefix = str(settings.root) + os.sep
+    top_prefix = str(top) + os.sep
+    # A directory named explicitly is checked even if an exclude pattern covers it (say
+    # `leaklint check node_modules/pkg`); patterns then apply below it, relative to it.
+    top_relative = _relative_to_root(top, settings.root)
+    top_excluded = top_relative not in (None, ".") and excludes.match_file(top_relative + "/")
+    exclude_prefix = (
+        top_prefix if top_excluded or not top_prefix.startswith(root_prefix) else (root_prefix)
+    )
+    active_start = _inherited_gitignores(top, ignores) if settings.respect_gitignore else []
 
-    def ignored(path: Path, is_dir: bool, active: list[tuple[Path, pathspec.PathSpec]]) -> bool:
-        relative = _relative_to_root(path, settings.root)
-        probe = relative if relative is not None else path.relative_to(top_resolved).as_posix()
-        if is_dir:
-            probe += "/"
+    def ignored(path: str, is_dir: bool, active: list[tuple[str, pathspec.PathSpec]]) -> bool:
+        suffix = "/" if is_dir else ""
+        probe = path[len(exclude_prefix) :].replace(os.sep, "/") + suffix
         if excludes.match_file(probe):
             return True
-        for base, spec in active:
-            rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
-            if spec.match_file(rel):
-                return True
-        return False
+        return any(
+            spec.match_file(path[len(base) :].replace(os.sep, "/") + suffix)
+            for base, spec in active
+        )
 
-    def walk(directory: Path, active: list[tuple[Path, pathspec.PathSpec]]) -> Iterator[Path]:
+    def walk(directory: str, active: list[tuple[str, pathspec.PathSpec]]) -> Iterator[Path]:
         if settings.respect_gitignore:
-            spec = ignores.spec_for(directory)
+            spec = ignores.spec_for(Path(directory))
             if spec is not None:
-                active = [*active, (directory, spec)]
+                active = [*active, (directory + os.sep, spec)]
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:
             return
         for entry in entries:
-            path = Path(entry.path)
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
-                is_file = entry.is_file()
+                is_file = not is_dir and entry.is_file()
             except OSError:
                 continue
             if is_dir:
-                if not ignored(path, True, active):
-                    yield from walk(path, active)
-            elif is_file and language_for(path) is not None and not ignored(path, False, active):
-                yield path
+                if not ignored(entry.path, True, active):
+                    yield from walk(entry.path, active)
+            elif is_file and _checkable(entry.name) and not ignored(entry.path, False, active):
+                yield Path(entry.path)
 
-    yield from walk(top_resolved, inherited)
+    yield from walk(str(top), active_start)
+
+
+_EXTENSIONS = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
+_DECLARATIONS = (".d.ts", ".d.mts", ".d.cts")
+
+
+def _checkable(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith(_EXTENSIONS) and not lower.endswith(_DECLARATIONS)

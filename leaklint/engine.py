@@ -7,10 +7,13 @@ which is what lets the cache and the worker pool wrap it without anything else k
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from leaklint import parallel
+from leaklint.cache import ResultCache, cache_directory, content_hash
 from leaklint.config import Settings
 from leaklint.context import FileContext
 from leaklint.findings import Finding, assign_occurrences
@@ -38,6 +41,27 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     error: FileError | None = None
     checked: bool = True
+    # What the cache needs to recognise the same content next time.
+    mtime_ns: int = 0
+    size: int = 0
+    digest: str = ""
+
+    def to_cache(self) -> dict[str, Any]:
+        return {
+            "findings": [f.to_dict() for f in self.findings],
+            "error": self.error.to_dict() if self.error else None,
+            "checked": self.checked,
+        }
+
+    @classmethod
+    def from_cache(cls, data: dict[str, Any]) -> FileResult:
+        error = data.get("error")
+        return cls(
+            path=error["path"] if error else "",
+            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
+            error=FileError(**error) if error else None,
+            checked=bool(data.get("checked", True)),
+        )
 
 
 @dataclass
@@ -69,9 +93,10 @@ def check_source(
     """All findings of ``rules`` in one file."""
     tree = parse(source.data, source.language)
     ctx = FileContext(source=source, tree=tree, settings=settings)
-    for rule in rules:
-        if rule.applies_to(source.data):
-            rule().check(ctx)
+    applicable = [rule for rule in rules if rule.applies_to(source.data)]
+    ctx.plan_queries(applicable)
+    for rule in applicable:
+        rule().check(ctx)
     ctx.findings.sort(key=lambda f: f.sort_key)
     return ctx.findings
 
@@ -79,20 +104,23 @@ def check_source(
 def check_path(path: Path, settings: Settings, rules: list[type[Rule]]) -> FileResult:
     shown = display_path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return FileResult(
-                shown,
-                error=FileError(
-                    shown, f"skipped: {size // (1024 * 1024)} MB is over the 32 MB limit"
-                ),
-                checked=False,
-            )
-        source = SourceFile.read(path, shown)
+        stat = path.stat()
+        if stat.st_size > MAX_FILE_BYTES:
+            message = f"skipped: {stat.st_size // (1024 * 1024)} MB is over the 32 MB limit"
+            return FileResult(shown, error=FileError(shown, message), checked=False)
+        raw = path.read_bytes()
     except OSError as error:
-        return FileResult(
-            shown, error=FileError(shown, f"cannot read: {error.strerror or error}"), checked=False
-        )
+        message = f"cannot read: {error.strerror or error}"
+        return FileResult(shown, error=FileError(shown, message), checked=False)
+    result = _check_bytes(path, shown, raw, settings, rules)
+    result.mtime_ns, result.size, result.digest = stat.st_mtime_ns, stat.st_size, content_hash(raw)
+    return result
+
+
+def _check_bytes(
+    path: Path, shown: str, raw: bytes, settings: Settings, rules: list[type[Rule]]
+) -> FileResult:
+    source = SourceFile.from_bytes(path, raw, shown)
     if source.is_binary():
         return FileResult(shown, error=FileError(shown, "skipped: binary file"), checked=False)
     try:
@@ -110,23 +138,88 @@ def check_path(path: Path, settings: Settings, rules: list[type[Rule]]) -> FileR
     return FileResult(shown, findings=findings)
 
 
-def iter_results(
-    paths: list[Path], settings: Settings, rules: list[type[Rule]]
-) -> Iterator[FileResult]:
-    for path in paths:
-        yield check_path(path, settings, rules)
+ProgressCallback = Callable[[int, int], None]
 
 
-def run(paths: list[Path], settings: Settings) -> RunResult:
+def run(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    progress: ProgressCallback | None = None,
+) -> RunResult:
+    """Check ``paths``; results come back in the order of ``paths`` whatever the parallelism."""
     package_type.cache_clear()  # package.json files may have changed since the last run
     rules = rules_for(settings)
     result = RunResult(rules=rules)
-    for file_result in iter_results(paths, settings, rules):
+    cache = _open_cache(settings, rules) if use_cache else None
+    for file_result in _results(paths, settings, rules, cache, jobs, progress):
         if file_result.checked:
             result.files_checked += 1
         result.findings.extend(file_result.findings)
         if file_result.error is not None:
             result.errors.append(file_result.error)
+    if cache is not None:
+        cache.save()
     result.findings.sort(key=lambda f: f.sort_key)
     assign_occurrences(result.findings)
     return result
+
+
+def _open_cache(settings: Settings, rules: list[type[Rule]]) -> ResultCache:
+    key = settings.cache_key() + "|" + ",".join(rule.code for rule in rules)
+    return ResultCache(cache_directory(settings.root), key)
+
+
+def _results(
+    paths: list[Path],
+    settings: Settings,
+    rules: list[type[Rule]],
+    cache: ResultCache | None,
+    jobs: int | None,
+    progress: ProgressCallback | None,
+) -> Iterator[FileResult]:
+    hits = [cache.lookup(path) if cache is not None else None for path in paths]
+    misses = [path for path, hit in zip(paths, hits, strict=True) if hit is None]
+    fresh = _check_many(misses, settings, rules, jobs)
+    for done, (path, hit) in enumerate(zip(paths, hits, strict=True), start=1):
+        if hit is not None:
+            file_result = FileResult.from_cache(hit)
+        else:
+            file_result = next(fresh)
+            if cache is not None and file_result.digest:
+                cache.store(
+                    path,
+                    file_result.mtime_ns,
+                    file_result.size,
+                    file_result.digest,
+                    file_result.to_cache(),
+                )
+        if progress is not None:
+            progress(done, len(paths))
+        yield file_result
+
+
+def _check_many(
+    paths: list[Path], settings: Settings, rules: list[type[Rule]], jobs: int | None
+) -> Iterator[FileResult]:
+    workers = effective_jobs(jobs)
+    if workers <= 1 or len(paths) < _MIN_FILES_PER_WORKER * 2:
+        for path in paths:
+            yield check_path(path, settings, rules)
+        return
+    yield from parallel.check_in_pool(paths, settings, [r.code for r in rules], workers)
+
+
+# Below this many files per worker, starting processes costs more than it saves.
+_MIN_FILES_PER_WORKER = 8
+
+
+def effective_jobs(jobs: int | None) -> int:
+    if jobs is not None and jobs > 0:
+        return jobs
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)

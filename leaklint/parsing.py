@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import tree_sitter
@@ -26,7 +27,19 @@ def _parser(language: Language) -> tree_sitter.Parser:
     return tree_sitter.Parser(grammar(language))
 
 
+# `using x = …` / `await using x = …` (explicit resource management, TS 5.2) is unknown to the
+# TypeScript grammar, which then mis-parses the rest of the file. Rewriting the keyword to
+# `const` (padded to the same length, so every byte offset stays put) gives the same scoping.
+_USING = re.compile(rb"(?<![\w$.])(await\s+using|using)(?=\s+[A-Za-z_$][\w$]*\s*[=:])")
+
+
+def _const_for_using(match: re.Match[bytes]) -> bytes:
+    return b"const" + b" " * (len(match.group(1)) - len(b"const"))
+
+
 def parse(data: bytes, language: Language) -> tree_sitter.Tree:
+    if language is not Language.JAVASCRIPT and b"using" in data:
+        data = _USING.sub(_const_for_using, data)
     return _parser(language).parse(data)
 
 
@@ -34,6 +47,78 @@ def parse(data: bytes, language: Language) -> tree_sitter.Tree:
 def query(language: Language, source: str) -> tree_sitter.Query:
     """A compiled query, cached: compiling is far costlier than running."""
     return tree_sitter.Query(grammar(language), source)
+
+
+_CAPTURE_NAME = re.compile(r"@([A-Za-z_][\w.-]*)")
+
+
+def valid_patterns(language: Language, patterns: str) -> str:
+    """The patterns (one per line or per top-level form) that this grammar can compile.
+
+    The JavaScript grammar lacks TypeScript node types such as ``enum_declaration``; a rule
+    written for both languages lists every pattern and each grammar keeps what it knows.
+    """
+    try:
+        query(language, patterns)
+        return patterns
+    except Exception:
+        pass
+    kept = []
+    for pattern in _split_patterns(patterns):
+        try:
+            query(language, pattern)
+        except Exception:
+            continue
+        kept.append(pattern)
+    return "\n".join(kept)
+
+
+def _split_patterns(patterns: str) -> list[str]:
+    """Top-level S-expressions (and bracketed alternations) of a query source."""
+    forms, depth, start = [], 0, None
+    in_string = False
+    for index, char in enumerate(patterns):
+        if in_string:
+            in_string = char != '"' or patterns[index - 1] == "\\"
+            continue
+        if char == '"':
+            in_string = True
+        elif char == ";" and depth == 0:
+            continue
+        elif char in "([":
+            if depth == 0:
+                start = index
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+            if depth == 0 and start is not None:
+                end = index + 1
+                # Captures and quantifiers after the closing bracket belong to the form.
+                match = re.match(r"(\s*[*+?])?(\s*@[\w.-]+)*", patterns[end:])
+                end += match.end() if match else 0
+                forms.append(patterns[start:end])
+                start = None
+    return forms
+
+
+@cache
+def namespaced(language: Language, prefix: str, patterns: str) -> str:
+    """Patterns with every capture renamed ``@x`` → ``@prefix.x`` so sources can be combined."""
+    return _CAPTURE_NAME.sub(
+        lambda m: f"@{prefix}.{m.group(1)}", valid_patterns(language, patterns)
+    )
+
+
+@cache
+def combined_query(language: Language, parts: tuple[tuple[str, str], ...]) -> tree_sitter.Query:
+    """One query for several (prefix, patterns) sources: one pass over the tree serves all.
+
+    Running a query costs mostly the walk over the tree, whatever the patterns; a pass per rule
+    would cost as much as parsing again. The set of parts differs per file only by which rules
+    a file triggers, so the cache stays small.
+    """
+    source = "\n".join(namespaced(language, prefix, patterns) for prefix, patterns in parts)
+    return query(language, source)
 
 
 def captures(language: Language, source: str, node: tree_sitter.Node) -> dict[str, list]:

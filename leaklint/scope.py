@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from leaklint.parsing import grammar, query
+from leaklint.parsing import grammar, query, valid_patterns
 from leaklint.source import Language
 
 FUNCTION_SCOPES = frozenset(
@@ -77,16 +77,7 @@ _DECLARATION_PATTERNS = (
 )
 
 
-@cache
-def _declaration_query_source(language: Language) -> str:
-    valid = []
-    for pattern in _DECLARATION_PATTERNS:
-        try:
-            query(language, pattern)
-        except Exception:  # the grammar lacks this node type
-            continue
-        valid.append(pattern)
-    return "\n".join(valid)
+DECLARATION_QUERY = "\n".join(_DECLARATION_PATTERNS)
 
 
 @dataclass(frozen=True)
@@ -154,6 +145,8 @@ def enclosing_function(node: Node) -> Node | None:
 
 def declaration_kind_keyword(declaration: Node) -> str:
     """``let``/``const``/``using`` for a lexical_declaration, ``var`` otherwise."""
+    if declaration.type == "using_declaration":
+        return "using"
     if declaration.type == "lexical_declaration":
         kind = declaration.child_by_field_name("kind")
         if kind is not None and kind.text:
@@ -166,11 +159,24 @@ def declaration_kind_keyword(declaration: Node) -> str:
 class ScopeAnalysis:
     """Declarations of one file, indexed by name, and name resolution at any position."""
 
-    def __init__(self, tree: Tree, language: Language, *, sloppy: bool = True) -> None:
+    def __init__(
+        self,
+        tree: Tree,
+        language: Language,
+        *,
+        sloppy: bool = True,
+        captures: Callable[[], dict[str, list[Node]]] | None = None,
+    ) -> None:
         self.tree = tree
         self.language = language
         self.sloppy = sloppy
+        # The declaration captures usually come from the file's shared query pass.
+        self._captures = captures or self._own_captures
         self._bindings: dict[str, list[Binding]] | None = None
+
+    def _own_captures(self) -> dict[str, list[Node]]:
+        source = valid_patterns(self.language, DECLARATION_QUERY)
+        return QueryCursor(query(self.language, source)).captures(self.tree.root_node)
 
     # -- building ------------------------------------------------------------------------
 
@@ -182,9 +188,7 @@ class ScopeAnalysis:
 
     def _collect(self) -> dict[str, list[Binding]]:
         index: dict[str, list[Binding]] = defaultdict(list)
-        source = _declaration_query_source(self.language)
-        cursor = QueryCursor(query(self.language, source))
-        for capture, nodes in cursor.captures(self.tree.root_node).items():
+        for capture, nodes in self._captures().items():
             handler = getattr(self, f"_declare_{capture}")
             for node in nodes:
                 for binding in handler(node):
@@ -340,7 +344,7 @@ def _is_declare_global(block: Node) -> bool:
 
 # -- references ----------------------------------------------------------------------------
 
-_REFERENCE_QUERY = """
+REFERENCE_QUERY = """
 [(identifier) (shorthand_property_identifier) (shorthand_property_identifier_pattern)] @ref
 """
 
@@ -348,16 +352,24 @@ _REFERENCE_QUERY = """
 class References:
     """Every identifier of a file grouped by name; built on first use, then reused."""
 
-    def __init__(self, tree: Tree, language: Language) -> None:
+    def __init__(
+        self,
+        tree: Tree,
+        language: Language,
+        captures: Callable[[], dict[str, list[Node]]] | None = None,
+    ) -> None:
         self.tree = tree
         self.language = language
+        self._captures = captures or self._own_captures
         self._by_name: dict[bytes, list[Node]] | None = None
+
+    def _own_captures(self) -> dict[str, list[Node]]:
+        return QueryCursor(query(self.language, REFERENCE_QUERY)).captures(self.tree.root_node)
 
     def named(self, name: str) -> list[Node]:
         if self._by_name is None:
             index: dict[bytes, list[Node]] = defaultdict(list)
-            cursor = QueryCursor(query(self.language, _REFERENCE_QUERY))
-            for node in cursor.captures(self.tree.root_node).get("ref", ()):
+            for node in self._captures().get("ref", ()):
                 index[node.text].append(node)
             self._by_name = dict(index)
         return self._by_name.get(name.encode("utf-8"), [])

@@ -49,10 +49,18 @@ def test_json_format(project: Path, run_cli) -> None:
     assert data["files_checked"] == 1
     assert data["errors"] == []
     (finding,) = data["findings"]
-    assert {k: finding[k] for k in ("rule", "name", "path", "line", "column", "end_line",
-                                    "end_column", "severity")} == {
-        "rule": "LL001", "name": "implicit-global", "path": "a.js", "line": 2, "column": 3,
-        "end_line": 2, "end_column": 7, "severity": "error",
+    assert {
+        k: finding[k]
+        for k in ("rule", "name", "path", "line", "column", "end_line", "end_column", "severity")
+    } == {
+        "rule": "LL001",
+        "name": "implicit-global",
+        "path": "a.js",
+        "line": 2,
+        "column": 3,
+        "end_line": 2,
+        "end_column": 7,
+        "severity": "error",
     }
 
 
@@ -85,7 +93,9 @@ def test_select_and_ignore(project: Path, run_cli) -> None:
 def test_broken_and_binary_files_do_not_stop_the_run(project: Path, run_cli) -> None:
     write(project / "a_broken.js", "function ( {\n  leaked = 1;\n")
     (project / "b_binary.js").write_bytes(b"\x00\x01\x02 binary")
-    (project / "c_latin1.js").write_bytes("// caf\xe9\nfunction g() { oops = 1; }\n".encode("latin-1"))
+    (project / "c_latin1.js").write_bytes(
+        "// caf\xe9\nfunction g() { oops = 1; }\n".encode("latin-1")
+    )
     write(project / "d_good.js", LEAKY)
     result = run_cli("check", "--format", "json", ".")
     data = json.loads(result.output)
@@ -115,8 +125,9 @@ def test_installed_console_script_runs_without_traceback(tmp_path: Path) -> None
     exe = Path(sys.executable).with_name("leaklint")
     (tmp_path / "a.js").write_text(LEAKY)
     (tmp_path / "leaklint.toml").write_text("bogus = 1\n")
-    done = subprocess.run([str(exe), "check", "a.js"], cwd=tmp_path, capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [str(exe), "check", "a.js"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 2
     assert "unknown key 'bogus'" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout

@@ -46,7 +46,7 @@ def test_dot_leaklint_toml(tmp_path: Path) -> None:
         ('select = ["LL999"]\n', "unknown rule or prefix 'LL999'"),
         ('env = ["mars"]\n', "unknown environment 'mars'"),
         ("globals = [1]\n", "'globals' must be a list of strings"),
-        ('[severity]\nLL001 = "fatal"\n', "'LL001' must be \"error\", \"warning\" or \"note\""),
+        ('[severity]\nLL001 = "fatal"\n', '\'LL001\' must be "error", "warning" or "note"'),
         ('[severity]\nLL777 = "note"\n', "unknown rule 'LL777'"),
         ("preview = 'yes'\n", "'preview' must be true or false"),
         ("select = [\n", "invalid TOML"),

@@ -14,14 +14,38 @@ def names(paths: list[Path], base: Path) -> list[str]:
 
 
 def test_extensions_and_default_excludes(tmp_path: Path) -> None:
-    for name in ["a.js", "b.mjs", "c.cjs", "d.jsx", "e.ts", "f.mts", "g.cts", "h.tsx",
-                 "types.d.ts", "readme.md", "app.min.js", "node_modules/x/index.js",
-                 "dist/out.js", "build/out.js", "coverage/lcov.js", ".git/hooks/x.js",
-                 "src/deep/z.ts"]:
+    for name in [
+        "a.js",
+        "b.mjs",
+        "c.cjs",
+        "d.jsx",
+        "e.ts",
+        "f.mts",
+        "g.cts",
+        "h.tsx",
+        "types.d.ts",
+        "readme.md",
+        "app.min.js",
+        "node_modules/x/index.js",
+        "dist/out.js",
+        "build/out.js",
+        "coverage/lcov.js",
+        ".git/hooks/x.js",
+        "src/deep/z.ts",
+    ]:
         write(tmp_path / name, "")
     found = names(discover([tmp_path], Settings(root=tmp_path)), tmp_path)
-    assert found == ["a.js", "b.mjs", "c.cjs", "d.jsx", "e.ts", "f.mts", "g.cts", "h.tsx",
-                     "src/deep/z.ts"]
+    assert found == [
+        "a.js",
+        "b.mjs",
+        "c.cjs",
+        "d.jsx",
+        "e.ts",
+        "f.mts",
+        "g.cts",
+        "h.tsx",
+        "src/deep/z.ts",
+    ]
 
 
 def test_gitignore_is_respected(tmp_path: Path) -> None:
@@ -61,3 +85,11 @@ def test_explicit_files_are_always_checked(tmp_path: Path) -> None:
 def test_duplicates_are_checked_once(tmp_path: Path) -> None:
     write(tmp_path / "a.js", "")
     assert len(discover([tmp_path, tmp_path / "a.js"], Settings(root=tmp_path))) == 1
+
+
+def test_explicit_excluded_directory_is_walked(tmp_path: Path) -> None:
+    write(tmp_path / "node_modules/pkg/index.js", "")
+    write(tmp_path / "node_modules/pkg/node_modules/dep/index.js", "")
+    write(tmp_path / "node_modules/pkg/dist/bundle.js", "")
+    found = discover([tmp_path / "node_modules/pkg"], Settings(root=tmp_path))
+    assert names(found, tmp_path) == ["node_modules/pkg/index.js"]

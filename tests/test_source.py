@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from leaklint.context import FileContext
 from leaklint.config import Settings
+from leaklint.context import FileContext
 from leaklint.parsing import parse
 from leaklint.source import ModuleKind, SourceFile
 

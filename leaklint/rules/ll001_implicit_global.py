@@ -47,7 +47,12 @@ from leaklint.context import FileContext
 from leaklint.findings import Severity
 from leaklint.parsing import query
 from leaklint.rules._base import Rule
-from leaklint.scope import enclosing_function, known_globals, pattern_identifiers
+from leaklint.scope import (
+    FUNCTION_NODES,
+    enclosing_function,
+    known_globals,
+    pattern_identifiers,
+)
 
 WRITES = """
 (assignment_expression left: (identifier) @assign)
@@ -58,8 +63,9 @@ WRITES = """
 (update_expression argument: (identifier) @update)
 (for_in_statement left: (_) @for_in)
 (with_statement) @with
-(comment) @comment
 """
+# Comments are many; they are only collected when a `/* global */` directive may be present.
+_GLOBAL_DIRECTIVE_HINT = re.compile(rb"/\*\s*globals?\s")
 
 # `/* global a, b: writable */` and `/* globals … */`, as ESLint reads them.
 _GLOBAL_COMMENT = re.compile(r"^/\*\s*globals?\s(.*?)\*/$", re.DOTALL)
@@ -74,14 +80,16 @@ class ImplicitGlobal(Rule):
     tags = ("memory-leak", "correctness", "global")
     # Every write form contains one of these; a file with none cannot assign a bare name.
     triggers = (b"=", b"++", b"--", b" in ", b" of ")
+    query = WRITES
 
     def check(self, ctx: FileContext) -> None:
-        captures = QueryCursor(query(ctx.source.language, WRITES)).captures(ctx.tree.root_node)
+        captures = ctx.captures(self.code)
         writes = self._writes(captures)
         if not writes:
             return
         declared_globals = known_globals(ctx.settings.env) | set(ctx.settings.globals)
-        declared_globals |= comment_globals(captures.get("comment", ()))
+        if _GLOBAL_DIRECTIVE_HINT.search(ctx.source.data):
+            declared_globals |= comment_globals(_comments(ctx))
         candidates = [(kind, n) for kind, n in writes if n.text.decode() not in declared_globals]
         if not candidates:
             return
@@ -95,6 +103,10 @@ class ImplicitGlobal(Rule):
                 continue
             if any(start <= ident.start_byte < end for start, end in with_ranges):
                 continue  # `with (obj) { x = 1 }` may write obj.x: unknowable statically
+            if _inside_error(ident):
+                continue  # error recovery can turn a declaration into a bare assignment
+            if _guarded_by_typeof(ident, name):
+                continue  # `if (typeof x !== 'undefined') x = …` writes an existing global
             function = enclosing_function(ident)
             key = (name, function.id if function is not None else -1)
             if key in reported:
@@ -134,6 +146,11 @@ class ImplicitGlobal(Rule):
         )
 
 
+def _comments(ctx: FileContext) -> list[Node]:
+    cursor = QueryCursor(query(ctx.source.language, "(comment) @comment"))
+    return cursor.captures(ctx.tree.root_node).get("comment", [])
+
+
 def comment_globals(comments: list[Node]) -> set[str]:
     names: set[str] = set()
     for comment in comments:
@@ -148,6 +165,40 @@ def comment_globals(comments: list[Node]) -> set[str]:
             if name:
                 names.add(name)
     return names
+
+
+def _inside_error(node: Node) -> bool:
+    current = node.parent
+    while current is not None:
+        if current.is_error:
+            return True
+        current = current.parent
+    return False
+
+
+_CONDITIONS = {"if_statement": "condition", "ternary_expression": "condition"}
+
+
+def _guarded_by_typeof(node: Node, name: str) -> bool:
+    """Inside a branch whose condition tests ``typeof name`` (a feature test)."""
+    pattern = re.compile(rb"typeof\s*\(?\s*" + re.escape(name.encode()) + rb"\b")
+    current, child = node.parent, node
+    while current is not None and current.type not in FUNCTION_NODES:
+        field = _CONDITIONS.get(current.type)
+        if field is not None:
+            condition = current.child_by_field_name(field)
+            if (
+                condition is not None
+                and condition.id != child.id
+                and pattern.search(condition.text)
+            ):
+                return True
+        if current.type == "binary_expression" and current.child_by_field_name("right") == child:
+            left = current.child_by_field_name("left")
+            if left is not None and pattern.search(left.text):
+                return True  # typeof x === 'function' && (x = …)
+        current, child = current.parent, current
+    return False
 
 
 def _inside_ordinary_function(node: Node) -> bool:
