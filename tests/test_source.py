@@ -54,7 +54,11 @@ def test_module_mode(tmp_path: Path) -> None:
 
 
 def test_strictness_by_position(tmp_path: Path) -> None:
-    text = "function a() { 'use strict'; x = 1; }\nfunction b() { y = 1; }\nclass C { m() { z = 1; } }\n"
+    text = (
+        "function a() { 'use strict'; x = 1; }\n"
+        "function b() { y = 1; }\n"
+        "class C { m() { z = 1; } }\n"
+    )
     src = source(text)
     ctx = FileContext(src, parse(src.data, src.language), Settings())
     root = ctx.tree.root_node
