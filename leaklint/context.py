@@ -14,8 +14,10 @@ from leaklint.scope import (
     DECLARATION_QUERY,
     FUNCTION_NODES,
     REFERENCE_QUERY,
+    Ancestry,
     References,
     ScopeAnalysis,
+    enclosing_function,
 )
 from leaklint.source import ModuleKind, SourceFile, declared_module_kind
 
@@ -52,16 +54,25 @@ class FileContext:
         """Whether code at ``node`` runs in strict mode (modules, classes, 'use strict')."""
         if self.file_is_strict:
             return True
-        current = node.parent
-        while current is not None:
-            if current.type in ("class_body", "class_heritage"):
-                return True
-            if current.type in FUNCTION_NODES:
-                body = current.child_by_field_name("body")
-                if body is not None and body.type == "statement_block" and has_use_strict(body):
-                    return True
-            current = current.parent
-        return False
+        holder = self.ancestry.nearest(node, _STRICTNESS_HOLDERS)
+        if holder is None:
+            return False
+        memo = self._strict_memo
+        if holder.id not in memo:
+            memo[holder.id] = self._holder_is_strict(holder)
+        return memo[holder.id]
+
+    def _holder_is_strict(self, holder: Node) -> bool:
+        if holder.type in ("class_body", "class_heritage"):
+            return True
+        body = holder.child_by_field_name("body")
+        if body is not None and body.type == "statement_block" and has_use_strict(body):
+            return True
+        return self.is_strict(holder)
+
+    @cached_property
+    def _strict_memo(self) -> dict[int, bool]:
+        return {}
 
     # -- analyses ------------------------------------------------------------------------
 
@@ -96,12 +107,21 @@ class FileContext:
         return grouped[key]
 
     @cached_property
+    def ancestry(self) -> Ancestry:
+        """Use ``ctx.ancestry.ancestors(node)`` rather than ``node.parent`` loops (see Ancestry)."""
+        return Ancestry(self.tree.root_node)
+
+    def enclosing_function(self, node: Node) -> Node | None:
+        return enclosing_function(node, self.ancestry)
+
+    @cached_property
     def scopes(self) -> ScopeAnalysis:
         return ScopeAnalysis(
             self.tree,
             self.source.language,
             sloppy=not self.file_is_strict,
             captures=lambda: self.captures("scope"),
+            ancestry=self.ancestry,
         )
 
     @cached_property
@@ -158,14 +178,23 @@ class FileContext:
 
     def context_name(self, node: Node) -> str:
         """A dotted name of the enclosing functions/classes, for stable fingerprints."""
-        parts: list[str] = []
-        current = node.parent
-        while current is not None:
-            name = _declared_name(current)
-            if name:
-                parts.append(name)
-            current = current.parent
-        return ".".join(reversed(parts))
+        holder = self.ancestry.nearest(node, _NAMED_CONTEXTS)
+        if holder is None:
+            return ""
+        memo = self._context_memo
+        if holder.id not in memo:
+            outer = self.context_name(holder)
+            own = _declared_name(holder)
+            memo[holder.id] = f"{outer}.{own}" if outer else own
+        return memo[holder.id]
+
+    @cached_property
+    def _context_memo(self) -> dict[int, str]:
+        return {}
+
+
+_STRICTNESS_HOLDERS = FUNCTION_NODES | {"class_body", "class_heritage"}
+_NAMED_CONTEXTS = FUNCTION_NODES | {"class_declaration", "class", "abstract_class_declaration"}
 
 
 def _declared_name(node: Node) -> str:

@@ -80,7 +80,7 @@ _DECLARATION_PATTERNS = (
 DECLARATION_QUERY = "\n".join(_DECLARATION_PATTERNS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Binding:
     """One declared name."""
 
@@ -126,21 +126,80 @@ def pattern_identifiers(node: Node) -> Iterator[Node]:
             yield from pattern_identifiers(child)
 
 
-def nearest_ancestor(node: Node, kinds: frozenset[str]) -> Node | None:
-    current = node.parent
-    while current is not None and current.type not in kinds:
-        current = current.parent
-    return current
+class Ancestry:
+    """Parents of nodes, remembered.
+
+    tree-sitter nodes do not store their parent: ``node.parent`` searches down from the root,
+    so it costs the node's depth, and walking up a chain costs depth². Remembering each answer
+    makes every later walk through the same nodes cost one dictionary lookup per step.
+    """
+
+    def __init__(self, root: Node) -> None:
+        self.root = root
+        self._parent: dict[int, Node | None] = {root.id: None}
+        self._nearest: dict[frozenset[str], dict[int, Node | None]] = {}
+
+    def parent(self, node: Node) -> Node | None:
+        key = node.id
+        if key in self._parent:
+            return self._parent[key]
+        found = node.parent
+        self._parent[key] = found
+        return found
+
+    def nearest(self, node: Node, kinds: frozenset[str]) -> Node | None:
+        """The closest proper ancestor whose type is in ``kinds``.
+
+        Every node passed on the way up remembers the answer, so queries from many nodes of
+        one deep subtree cost the subtree's size once instead of depth each.
+        """
+        memo = self._nearest.setdefault(kinds, {})
+        visited: list[int] = []
+        current = self.parent(node)
+        found: Node | None = None
+        while current is not None:
+            if current.type in kinds:
+                found = current
+                break
+            key = current.id
+            if key in memo:
+                found = memo[key]
+                break
+            visited.append(key)
+            current = self.parent(current)
+        for key in visited:
+            memo[key] = found
+        return found
+
+    def ancestors(self, node: Node) -> Iterator[Node]:
+        """Parent, grandparent, … up to the root."""
+        current = self.parent(node)
+        while current is not None:
+            yield current
+            current = self.parent(current)
 
 
-def enclosing_function(node: Node) -> Node | None:
-    """The innermost function, method or arrow containing ``node`` (None at module level)."""
+def _up(node: Node, ancestry: Ancestry | None) -> Iterator[Node]:
+    if ancestry is not None:
+        yield from ancestry.ancestors(node)
+        return
     current = node.parent
     while current is not None:
-        if current.type in FUNCTION_NODES:
-            return current
+        yield current
         current = current.parent
-    return None
+
+
+def nearest_ancestor(
+    node: Node, kinds: frozenset[str], ancestry: Ancestry | None = None
+) -> Node | None:
+    if ancestry is not None:
+        return ancestry.nearest(node, kinds)
+    return next((a for a in _up(node, None) if a.type in kinds), None)
+
+
+def enclosing_function(node: Node, ancestry: Ancestry | None = None) -> Node | None:
+    """The innermost function, method or arrow containing ``node`` (None at module level)."""
+    return nearest_ancestor(node, FUNCTION_NODES, ancestry)
 
 
 def declaration_kind_keyword(declaration: Node) -> str:
@@ -166,13 +225,16 @@ class ScopeAnalysis:
         *,
         sloppy: bool = True,
         captures: Callable[[], dict[str, list[Node]]] | None = None,
+        ancestry: Ancestry | None = None,
     ) -> None:
         self.tree = tree
         self.language = language
         self.sloppy = sloppy
+        self.ancestry = ancestry or Ancestry(tree.root_node)
         # The declaration captures usually come from the file's shared query pass.
         self._captures = captures or self._own_captures
-        self._bindings: dict[str, list[Binding]] | None = None
+        self._pending: dict[bytes, list[tuple[str, Node]]] | None = None
+        self._bindings: dict[str, list[Binding]] = {}
 
     def _own_captures(self) -> dict[str, list[Node]]:
         source = valid_patterns(self.language, DECLARATION_QUERY)
@@ -180,20 +242,36 @@ class ScopeAnalysis:
 
     # -- building ------------------------------------------------------------------------
 
+    # Declarations are indexed by name eagerly (cheap: the text of each identifier) but turned
+    # into Bindings, which means finding their scope, only for the names someone asks about.
+    # A rule typically asks about a handful of names in a file that declares thousands.
+
+    def bindings_for(self, name: str) -> list[Binding]:
+        found = self._bindings.get(name)
+        if found is None:
+            key = name.encode("utf-8")
+            found = []
+            for capture, node in self._declarations().get(key, ()):
+                handler = getattr(self, f"_declare_{capture}")
+                found += [b for b in handler(node) if b.name == name]
+            self._bindings[name] = found
+        return found
+
+    def _declarations(self) -> dict[bytes, list[tuple[str, Node]]]:
+        if self._pending is None:
+            index: dict[bytes, list[tuple[str, Node]]] = defaultdict(list)
+            for capture, nodes in self._captures().items():
+                for node in nodes:
+                    for text in _declared_texts(capture, node):
+                        index[text].append((capture, node))
+            self._pending = dict(index)
+        return self._pending
+
     @property
     def bindings(self) -> dict[str, list[Binding]]:
-        if self._bindings is None:
-            self._bindings = self._collect()
-        return self._bindings
-
-    def _collect(self) -> dict[str, list[Binding]]:
-        index: dict[str, list[Binding]] = defaultdict(list)
-        for capture, nodes in self._captures().items():
-            handler = getattr(self, f"_declare_{capture}")
-            for node in nodes:
-                for binding in handler(node):
-                    index[binding.name].append(binding)
-        return dict(index)
+        """Every declaration of the file by name (builds them all: for tests and tools)."""
+        names = [key.decode("utf-8", "replace") for key in self._declarations()]
+        return {name: self.bindings_for(name) for name in names}
 
     def _make(self, ident: Node, kind: str, declaration: Node, scope: Node | None) -> Binding:
         return Binding(
@@ -206,14 +284,15 @@ class ScopeAnalysis:
 
     def _function_scope_of(self, node: Node) -> Node | None:
         # `declare global { var x }` declares a real global whatever the nesting.
-        current = node.parent
-        while current is not None:
+        for current in self.ancestry.ancestors(node):
             if current.type in FUNCTION_SCOPES:
                 return current
             if current.type == "statement_block" and _is_declare_global(current):
                 return self.tree.root_node
-            current = current.parent
         return None
+
+    def _block_of(self, node: Node) -> Node | None:
+        return nearest_ancestor(node, BLOCK_SCOPES, self.ancestry)
 
     def _declare_var(self, name: Node) -> Iterator[Binding]:
         declarator = name.parent
@@ -224,7 +303,7 @@ class ScopeAnalysis:
         if keyword == "var":
             scope = self._function_scope_of(declarator)
         else:
-            scope = nearest_ancestor(statement, BLOCK_SCOPES)
+            scope = self._block_of(statement)
             if scope is not None and scope.type == "statement_block" and _is_declare_global(scope):
                 scope = self.tree.root_node
         for ident in pattern_identifiers(name):
@@ -232,7 +311,7 @@ class ScopeAnalysis:
 
     def _declare_function(self, name: Node) -> Iterator[Binding]:
         declaration = name.parent
-        block = nearest_ancestor(declaration, BLOCK_SCOPES)
+        block = self._block_of(declaration)
         yield self._make(name, "function", declaration, block)
         if self.sloppy and block is not None and block.type not in FUNCTION_SCOPES:
             # Annex B: in sloppy code a function declared in a block is also var-scoped.
@@ -242,7 +321,7 @@ class ScopeAnalysis:
 
     def _declare_class(self, name: Node) -> Iterator[Binding]:
         declaration = name.parent
-        yield self._make(name, "class", declaration, nearest_ancestor(declaration, BLOCK_SCOPES))
+        yield self._make(name, "class", declaration, self._block_of(declaration))
 
     def _declare_expression_name(self, name: Node) -> Iterator[Binding]:
         # `const f = function g() {}`: `g` is visible only inside the function itself.
@@ -274,7 +353,7 @@ class ScopeAnalysis:
 
     def _declare_import(self, clause: Node) -> Iterator[Binding]:
         statement = clause.parent
-        scope = nearest_ancestor(statement, BLOCK_SCOPES)
+        scope = self._block_of(statement)
         for child in clause.named_children:
             if child.type == "identifier":  # default import
                 yield self._make(child, "import", clause, scope)
@@ -292,10 +371,10 @@ class ScopeAnalysis:
 
     def _declare_import_require(self, ident: Node) -> Iterator[Binding]:
         clause = ident.parent
-        yield self._make(ident, "import", clause, nearest_ancestor(clause, BLOCK_SCOPES))
+        yield self._make(ident, "import", clause, self._block_of(clause))
 
     def _declare_enum(self, name: Node) -> Iterator[Binding]:
-        yield self._make(name, "enum", name.parent, nearest_ancestor(name.parent, BLOCK_SCOPES))
+        yield self._make(name, "enum", name.parent, self._block_of(name.parent))
 
     def _declare_namespace(self, name: Node) -> Iterator[Binding]:
         if name.type == "nested_identifier":  # namespace A.B.C declares A
@@ -310,9 +389,7 @@ class ScopeAnalysis:
         declaration = name.parent
         while declaration.type not in ("internal_module", "module"):
             declaration = declaration.parent
-        yield self._make(
-            name, "namespace", declaration, nearest_ancestor(declaration, BLOCK_SCOPES)
-        )
+        yield self._make(name, "namespace", declaration, self._block_of(declaration))
 
     # -- resolving -----------------------------------------------------------------------
 
@@ -324,7 +401,7 @@ class ScopeAnalysis:
 
     def resolve_name(self, name: str, start: int, end: int) -> Binding | None:
         best: Binding | None = None
-        for binding in self.bindings.get(name, ()):
+        for binding in self.bindings_for(name):
             scope_start, scope_end = binding.scope_range
             if (
                 scope_start <= start
@@ -335,7 +412,37 @@ class ScopeAnalysis:
         return best
 
     def is_declared(self, name: str) -> bool:
-        return name in self.bindings
+        return name.encode("utf-8") in self._declarations()
+
+
+def _declared_texts(capture: str, node: Node) -> Iterator[bytes]:
+    """The names a declaration capture introduces, without working out their scope."""
+    if capture in ("var", "param", "catch", "for_in"):
+        for ident in pattern_identifiers(node):
+            yield ident.text
+    elif capture == "params":
+        for child in node.named_children:
+            for ident in pattern_identifiers(child):
+                yield ident.text
+    elif capture == "import":
+        for child in node.named_children:
+            if child.type == "identifier":
+                yield child.text
+            elif child.type == "namespace_import":
+                yield from (i.text for i in child.named_children if i.type == "identifier")
+            elif child.type == "named_imports":
+                for spec in child.named_children:
+                    local = spec.child_by_field_name("alias") or spec.child_by_field_name("name")
+                    if local is not None:
+                        yield local.text
+    elif capture == "namespace" and node.type == "nested_identifier":
+        first = node.named_child(0)
+        while first is not None and first.type == "nested_identifier":
+            first = first.named_child(0)
+        if first is not None:
+            yield first.text
+    else:
+        yield node.text
 
 
 def _is_declare_global(block: Node) -> bool:

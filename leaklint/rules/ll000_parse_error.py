@@ -57,12 +57,15 @@ class ParseError(Rule):
 
 
 def first_error(node: Node) -> Node | None:
-    """The first ERROR or MISSING node in document order, descending only into bad subtrees."""
-    if node.is_error or node.is_missing:
-        return node
-    for child in node.children:
-        if child.has_error or child.is_missing or child.is_error:
-            found = first_error(child)
-            if found is not None:
-                return found
+    """The first ERROR or MISSING node in document order, descending only into bad subtrees.
+
+    Iterative: a deeply nested broken file must not exhaust Python's recursion limit.
+    """
+    current: Node | None = node
+    while current is not None:
+        if current.is_error or current.is_missing:
+            return current
+        current = next(
+            (c for c in current.children if c.has_error or c.is_missing or c.is_error), None
+        )
     return None

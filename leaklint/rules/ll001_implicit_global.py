@@ -49,7 +49,6 @@ from leaklint.parsing import query
 from leaklint.rules._base import Rule
 from leaklint.scope import (
     FUNCTION_NODES,
-    enclosing_function,
     known_globals,
     pattern_identifiers,
 )
@@ -63,6 +62,7 @@ WRITES = """
 (update_expression argument: (identifier) @update)
 (for_in_statement left: (_) @for_in)
 (with_statement) @with
+(ERROR) @error
 """
 # Comments are many; they are only collected when a `/* global */` directive may be present.
 _GLOBAL_DIRECTIVE_HINT = re.compile(rb"/\*\s*globals?\s")
@@ -93,21 +93,22 @@ class ImplicitGlobal(Rule):
         candidates = [(kind, n) for kind, n in writes if n.text.decode() not in declared_globals]
         if not candidates:
             return
-        with_ranges = [(n.start_byte, n.end_byte) for n in captures.get("with", ())]
+        # Writes inside `with (obj) {}` may write obj.x: unknowable statically. Inside a region
+        # that did not parse, error recovery can turn a declaration into a bare assignment.
+        skipped = [(n.start_byte, n.end_byte) for n in captures.get("with", ())]
+        skipped += [(n.start_byte, n.end_byte) for n in captures.get("error", ())]
         reported: set[tuple[str, int]] = set()
         for kind, ident in sorted(candidates, key=lambda item: item[1].start_byte):
             name = ident.text.decode("utf-8", "replace")
             if ctx.scopes.resolve(ident, name) is not None:
                 continue
-            if name == "arguments" and _inside_ordinary_function(ident):
+            if any(start <= ident.start_byte < end for start, end in skipped):
                 continue
-            if any(start <= ident.start_byte < end for start, end in with_ranges):
-                continue  # `with (obj) { x = 1 }` may write obj.x: unknowable statically
-            if _inside_error(ident):
-                continue  # error recovery can turn a declaration into a bare assignment
-            if _guarded_by_typeof(ident, name):
+            if name == "arguments" and _inside_ordinary_function(ctx, ident):
+                continue  # every non-arrow function has its own `arguments`
+            if _guarded_by_typeof(ctx, ident, name):
                 continue  # `if (typeof x !== 'undefined') x = …` writes an existing global
-            function = enclosing_function(ident)
+            function = ctx.enclosing_function(ident)
             key = (name, function.id if function is not None else -1)
             if key in reported:
                 continue
@@ -167,23 +168,35 @@ def comment_globals(comments: list[Node]) -> set[str]:
     return names
 
 
-def _inside_error(node: Node) -> bool:
-    current = node.parent
-    while current is not None:
-        if current.is_error:
-            return True
-        current = current.parent
-    return False
-
-
+ORDINARY_FUNCTIONS = FUNCTION_NODES - {"arrow_function"}
 _CONDITIONS = {"if_statement": "condition", "ternary_expression": "condition"}
 
 
-def _guarded_by_typeof(node: Node, name: str) -> bool:
+_TYPEOF_OPERAND = re.compile(rb"typeof\s*\(?\s*([A-Za-z_$][\w$]*)")
+
+
+def _typeof_operands(ctx: FileContext) -> frozenset[str]:
+    """Names that appear after `typeof` anywhere in the file (one scan per file)."""
+    cached = getattr(ctx, "_ll001_typeof", None)
+    if cached is None:
+        cached = frozenset(m.decode() for m in _TYPEOF_OPERAND.findall(ctx.source.data))
+        ctx._ll001_typeof = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _inside_ordinary_function(ctx: FileContext, node: Node) -> bool:
+    return any(a.type in ORDINARY_FUNCTIONS for a in ctx.ancestry.ancestors(node))
+
+
+def _guarded_by_typeof(ctx: FileContext, node: Node, name: str) -> bool:
     """Inside a branch whose condition tests ``typeof name`` (a feature test)."""
+    if name not in _typeof_operands(ctx):
+        return False  # the common case, decided without walking the tree
     pattern = re.compile(rb"typeof\s*\(?\s*" + re.escape(name.encode()) + rb"\b")
-    current, child = node.parent, node
-    while current is not None and current.type not in FUNCTION_NODES:
+    child = node
+    for current in ctx.ancestry.ancestors(node):
+        if current.type in FUNCTION_NODES:
+            return False
         field = _CONDITIONS.get(current.type)
         if field is not None:
             condition = current.child_by_field_name(field)
@@ -197,15 +210,5 @@ def _guarded_by_typeof(node: Node, name: str) -> bool:
             left = current.child_by_field_name("left")
             if left is not None and pattern.search(left.text):
                 return True  # typeof x === 'function' && (x = …)
-        current, child = current.parent, current
-    return False
-
-
-def _inside_ordinary_function(node: Node) -> bool:
-    """`arguments` exists in every non-arrow function."""
-    current = enclosing_function(node)
-    while current is not None:
-        if current.type != "arrow_function":
-            return True
-        current = enclosing_function(current)
+        child = current
     return False
