@@ -4,6 +4,8 @@
 // Kept outside evidence/cases/ on purpose: `leaklint check evidence/cases` must see only the
 // flagged/fixed programs, not the measuring code (which itself uses timers and listeners).
 
+const crypto = require('node:crypto');
+const http = require('node:http');
 const net = require('node:net');
 
 const DEFAULT_DEADLINE_MS = 60_000;
@@ -123,6 +125,11 @@ async function pgBackends(pg, config) {
   }
 }
 
+// Peak resident set size of this process so far, from the kernel (getrusage ru_maxrss).
+function peakRssBytes() {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 function pgConfigFromEnv() {
   return {
     host: process.env.PGHOST || '127.0.0.1',
@@ -131,6 +138,84 @@ function pgConfigFromEnv() {
     database: process.env.PGDATABASE || 'postgres',
     connectionTimeoutMillis: 5_000,
   };
+}
+
+// Stand-in for the seed's dataset query: M epicrisis XML records of about `size` bytes, made
+// one page at a time as a cursor or LIMIT/OFFSET reader would return them. Each payload is a
+// different window of one random base64 pool: it compresses like real binary-ish content
+// rather than to nothing, and making it costs next to no memory (V8 slices the pool string), so
+// the peak RSS measured is the archiving's, not the data generator's.
+const RANDOM_POOL = crypto.randomBytes(3 * 1024 * 1024).toString('base64');
+
+async function* epicrisisRecords(count, size, pageSize = 100) {
+  if (size > RANDOM_POOL.length / 2) throw new Error('record size too large for the pool');
+  for (let offset = 0; offset < count; offset += pageSize) {
+    const page = [];
+    for (let i = offset; i < Math.min(count, offset + pageSize); i += 1) {
+      const start = (i * 7919) % (RANDOM_POOL.length - size);
+      page.push({
+        p: `patient ${i}`,
+        v: 1 + (i % 3),
+        native: `<epicrisis id="${i}"><text>${RANDOM_POOL.slice(start, start + size)}</text></epicrisis>`,
+      });
+    }
+    yield* page;
+    await tick();
+  }
+}
+
+// A stand-in for the seed's backend: GET /vacancies/:id returns a distinct page of `size` bytes.
+async function startVacancyBackend(size) {
+  const server = http.createServer((req, res) => {
+    const id = req.url.split('/').pop();
+    const start = (Number(id) * 7919) % (RANDOM_POOL.length - size);
+    res.setHeader('content-type', 'text/html');
+    res.end(`<html data-id="${id}">${RANDOM_POOL.slice(start, start + size)}</html>`);
+  });
+  return listen(server);
+}
+
+// An Express-shaped app server: for GET /vacancies/:id it fills req.params and res.locals, runs
+// `middleware(req, res, next)` and answers with the size of res.locals.vacancy.
+async function startApp(middleware) {
+  const server = http.createServer((req, res) => {
+    req.params = { id: req.url.split('/').pop() };
+    res.locals = {};
+    Promise.resolve(
+      middleware(req, res, () => res.end(String((res.locals.vacancy || '').length))),
+    ).catch((error) => {
+      res.statusCode = 500;
+      res.end(String(error));
+    });
+  });
+  return listen(server);
+}
+
+// An app server whose whole request handling is `handler(req, res)` (async).
+async function startHandler(handler) {
+  const server = http.createServer((req, res) => {
+    Promise.resolve(handler(req, res)).catch((error) => {
+      res.statusCode = 500;
+      res.end(String(error));
+    });
+  });
+  return listen(server);
+}
+
+function listen(server) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`));
+  });
+}
+
+// `count` sequential GET requests to base + path(i); every response must be 200.
+async function requestAll(base, count, path) {
+  for (let i = 0; i < count; i += 1) {
+    const response = await fetch(`${base}${path(i)}`, { signal: AbortSignal.timeout(5_000) });
+    await response.text();
+    if (response.status !== 200) throw new Error(`${path(i)} answered ${response.status}`);
+  }
 }
 
 const MB = 1024 * 1024;
@@ -159,15 +244,21 @@ function runCase(main) {
 
 module.exports = {
   activeTimers,
+  epicrisisRecords,
   intFromEnv,
+  peakRssBytes,
   pgBackends,
   pgConfigFromEnv,
   redisCommand,
   redisConnectedClients,
+  requestAll,
   requireEnv,
   runCase,
   settledHeapUsed,
   sleep,
+  startApp,
+  startHandler,
+  startVacancyBackend,
   stableCount,
   tick,
   toMB,
