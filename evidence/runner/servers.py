@@ -81,10 +81,22 @@ def redis_server() -> Iterator[RedisServer]:
     with tempfile.TemporaryDirectory(prefix="leaklint-redis-") as workdir:
         log_path = Path(workdir) / "redis.log"
         command = [
-            binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--daemonize", "no", "--dir", workdir,
-            "--logfile", str(log_path),
-        ]  # fmt: skip
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--dir",
+            workdir,
+            "--logfile",
+            str(log_path),
+        ]
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
         try:
             _wait_until(lambda: _redis_ping(port), process, "redis-server", log_path)
@@ -120,7 +132,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     initdb = find_binary("initdb")
     postgres = find_binary("postgres")
     if initdb is None or postgres is None:
-        raise ServerError("PostgreSQL binaries (initdb, postgres) not found (run evidence/setup.sh)")
+        raise ServerError("initdb/postgres not found (run evidence/setup.sh)")
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="leaklint-pg-")
     try:
@@ -130,22 +142,57 @@ def postgres_server() -> Iterator[PostgresServer]:
         # A neutral environment: a root HOME or locale variables would leak into the cluster.
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "HOME": workdir}
         subprocess.run(
-            [initdb, "-D", data_dir, "-U", "postgres", "-A", "trust", "-E", "UTF8",
-             "--locale=C", "--no-sync"],
-            check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, env=env, cwd=workdir, timeout=120, **demote,
-        )  # fmt: skip
+            [
+                initdb,
+                "-D",
+                data_dir,
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+            check=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=workdir,
+            timeout=120,
+            **demote,
+        )
         log_path = Path(workdir) / "postgres.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [postgres, "-D", data_dir, "-p", str(port), "-k", workdir,
-                 "-c", "listen_addresses=127.0.0.1",
-                 "-c", f"max_connections={PG_MAX_CONNECTIONS}",
-                 "-c", "fsync=off", "-c", "synchronous_commit=off",
-                 "-c", "full_page_writes=off"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env=env, cwd=workdir, **demote,
-            )  # fmt: skip
+                [
+                    postgres,
+                    "-D",
+                    data_dir,
+                    "-p",
+                    str(port),
+                    "-k",
+                    workdir,
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    f"max_connections={PG_MAX_CONNECTIONS}",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=workdir,
+                **demote,
+            )
         try:
             _wait_until(lambda: _pg_ready(log_path, port), process, "postgres", log_path)
             yield PostgresServer(port=port)

@@ -49,7 +49,7 @@ runCase(async () => {
   const { size } = await fs.promises.stat(target);
   return {
     value: toMB(peakRssBytes()),
-    unit: 'MB peak RSS',
+    unit: 'MB',
     n: m,
     details: { rss_before_mb: toMB(rssBefore), zip_mb: toMB(size), record_bytes: recordSize },
   };

@@ -37,7 +37,7 @@ runCase(async () => {
   const after = await settledHeapUsed();
   return {
     value: toMB(after - before),
-    unit: 'MB retained heap',
+    unit: 'MB',
     n,
     details: { page_kb: pageBytes / 1000, entries: store.size },
   };

@@ -31,7 +31,7 @@ runCase(async () => {
   const after = await settledHeapUsed();
   return {
     value: toMB(after - before),
-    unit: 'MB retained heap',
+    unit: 'MB',
     n,
     details: { page_kb: pageBytes / 1000, entries: Object.keys(store).length },
   };
