@@ -149,7 +149,8 @@ def cross_check(cases: list[Case], cases_dir: Path, repo: Path) -> LintReport:
         return LintReport({c.case_id: UNAVAILABLE for c in cases}, f"leaklint failed: {error}")
     implemented = _implemented_rules(python, repo)
     statuses = {c.case_id: case_status(c, cases_dir, reported, implemented) for c in cases}
-    return LintReport(statuses, f"leaklint check --format json {cases_dir.name} ({python})")
+    shown = cases_dir.relative_to(repo) if cases_dir.is_relative_to(repo) else cases_dir
+    return LintReport(statuses, f"ran leaklint check --format json {shown} with {python}")
 
 
 def lint_failures(cases: list[Case], report: LintReport, mode: str | None) -> list[str]:

@@ -27,6 +27,7 @@ CASE_TIMEOUT_S = 90
 NPM_TIMEOUT_S = 600
 # Node's MaxListenersExceededWarning is evidence too (LL007): we record that it fired.
 LISTENER_WARNING = "MaxListenersExceededWarning"
+MIN_NODE_MAJOR = 18
 
 
 class CaseError(RuntimeError):
@@ -76,6 +77,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def node_problem() -> str | None:
+    """Why the installed Node.js cannot run the cases, if it cannot."""
+    if shutil.which("node") is None:
+        return "node not found"
+    version = subprocess.run(
+        ["node", "-p", "process.versions.node"], capture_output=True, text=True, timeout=30
+    ).stdout.strip()
+    major = version.split(".")[0]
+    # Global fetch, AbortSignal.timeout and process.getActiveResourcesInfo need 18+.
+    if not major.isdigit() or int(major) < MIN_NODE_MAJOR:
+        return f"Node.js {version or '?'} is older than {MIN_NODE_MAJOR}"
+    return None
+
+
 def ensure_node_modules() -> None:
     """npm ci from the committed lockfile when node_modules is missing or stale."""
     modules = EVIDENCE_DIR / "node_modules"
@@ -93,6 +108,8 @@ def ensure_node_modules() -> None:
         check=True,
         timeout=NPM_TIMEOUT_S,
         stdin=subprocess.DEVNULL,
+        # Our stdout is the result lines; npm's chatter goes with the diagnostics.
+        stdout=sys.stderr,
     )
 
 
@@ -202,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"evidence: {error}", file=sys.stderr)
         return 2
-    if shutil.which("node") is None:
-        print("evidence: node not found (run evidence/setup.sh)", file=sys.stderr)
+    problem = node_problem()
+    if problem:
+        print(f"evidence: {problem} (run evidence/setup.sh)", file=sys.stderr)
         return 2
     try:
         ensure_node_modules()

@@ -134,7 +134,9 @@ def postgres_server() -> Iterator[PostgresServer]:
     if initdb is None or postgres is None:
         raise ServerError("initdb/postgres not found (run evidence/setup.sh)")
     port = free_port()
-    workdir = tempfile.mkdtemp(prefix="leaklint-pg-")
+    # Under /tmp when we are root: every directory above the cluster must be reachable by the
+    # unprivileged account (a root-only $TMPDIR is not), and the socket path must stay short.
+    workdir = tempfile.mkdtemp(prefix="leaklint-pg-", dir="/tmp" if os.geteuid() == 0 else None)
     try:
         _chown_for_postgres(workdir)
         data_dir = os.path.join(workdir, "data")
