@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -212,8 +213,14 @@ def run_all(cases: list[Case], args: argparse.Namespace) -> list[Outcome]:
     return outcomes
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    # Turn SIGTERM into SystemExit so that the servers' finally blocks run.
+    sys.exit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         cases = select_cases(args.only)
     except ValueError as error:

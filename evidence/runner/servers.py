@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import glob
 import os
 import pwd
@@ -27,6 +28,24 @@ PG_UNPRIVILEGED_USER = "nobody"
 
 class ServerError(RuntimeError):
     """A server could not be found, started or reached."""
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(sig: int) -> Callable[[], None]:
+    """A preexec_fn: the kernel sends `sig` to the server when the runner dies.
+
+    Our finally blocks stop the servers on errors and Ctrl-C, but not when the runner itself is
+    SIGKILLed (a test timeout, CI's end of job); this keeps servers from outliving it then.
+    Runs after Popen's user switch, which would otherwise clear the setting.
+    """
+
+    def preexec() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig)
+
+    return preexec
 
 
 def free_port() -> int:
@@ -97,7 +116,9 @@ def redis_server() -> Iterator[RedisServer]:
             "--logfile",
             str(log_path),
         ]
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent(signal.SIGTERM)
+        )
         try:
             _wait_until(lambda: _redis_ping(port), process, "redis-server", log_path)
             yield RedisServer(port=port)
@@ -191,6 +212,7 @@ def postgres_server() -> Iterator[PostgresServer]:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent(signal.SIGINT),
                 env=env,
                 cwd=workdir,
                 **demote,
