@@ -30,6 +30,11 @@ if [ ${#need[@]} -gt 0 ]; then
   as_root apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+for tool in node npm redis-server; do
+  command -v "$tool" >/dev/null 2>&1 || { log "$tool is still missing after apt-get"; exit 1; }
+done
+has_pg || { log "PostgreSQL (initdb, postgres) is still missing after apt-get"; exit 1; }
+
 # evidence/run starts PostgreSQL as this account when it runs as root.
 if [ "$(id -u)" -eq 0 ] && ! id nobody >/dev/null 2>&1; then
   log "useradd nobody"
