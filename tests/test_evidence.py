@@ -110,9 +110,8 @@ def test_require_lint_modes() -> None:
         {"LL003": lint.DETECTED, "LL003-pg": lint.NOT_YET, "LL003-node-redis": lint.MISSED}, ""
     )
     assert lint.lint_failures(cases, report, None) == []
-    # node-redis is outside the rule's documented scope: reported, never required.
-    assert lint.lint_failures(cases, report, "implemented") == []
-    assert lint.lint_failures(cases, report, "all") == ["LL003-pg"]
+    assert lint.lint_failures(cases, report, "implemented") == ["LL003-node-redis"]
+    assert lint.lint_failures(cases, report, "all") == ["LL003-pg", "LL003-node-redis"]
 
 
 def _missing_tools() -> list[str]:

@@ -135,9 +135,6 @@ class Case:
     size_env: str = "EVIDENCE_N"  # the environment variable that sets N (or M)
     default_size: int = 100
     servers: tuple[str, ...] = ()  # "redis", "postgres"
-    # False for a variant outside the rule's documented scope: its lint status is reported
-    # but --require-lint does not insist on it.
-    lint_required: bool = True
 
     def secondary(self, measurement: Measurement) -> str:
         """The extra numbers a case reports, for the table's last column."""
@@ -195,7 +192,6 @@ CASES: tuple[Case, ...] = (
         "each, half of them throwing",
         check_connections,
         servers=("redis",),
-        lint_required=False,
     ),
     Case(
         "LL004",
