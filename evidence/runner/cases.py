@@ -1,0 +1,245 @@
+"""The evidence cases: what each flagged/fixed pair measures and what difference it must show.
+
+Every expectation is written so that it can fail: the flagged program has to leak in
+proportion to the number of calls, and the fixed twin has to stay at (or near) zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+MB = 1024 * 1024
+
+RULE_NAMES = {
+    "LL001": "implicit-global",
+    "LL002": "uncleared-interval",
+    "LL003": "unclosed-client",
+    "LL004": "in-memory-archive",
+    "LL005": "unbounded-module-store",
+    "LL006": "unreleased-pool-client",
+    "LL007": "listener-leak",
+}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """The JSON line one case program prints."""
+
+    value: float
+    unit: str
+    n: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Measurement:
+        return cls(
+            value=float(data["value"]),
+            unit=str(data["unit"]),
+            n=int(data["n"]),
+            details=dict(data.get("details") or {}),
+        )
+
+
+# (flagged, fixed) -> list of reasons the pair does not show the expected difference.
+Check = Callable[[Measurement, Measurement], list[str]]
+
+
+def _at_least(label: str, value: float, bound: float) -> list[str]:
+    return [] if value >= bound else [f"{label}={value:g} < {bound:g}"]
+
+
+def _at_most(label: str, value: float, bound: float) -> list[str]:
+    return [] if value <= bound else [f"{label}={value:g} > {bound:g}"]
+
+
+def _half_failed(measurement: Measurement, label: str) -> list[str]:
+    # The operation must really throw on half of the calls, or the pair proves nothing.
+    failed = int(measurement.details.get("failed", -1))
+    expected = measurement.n // 2
+    return [] if failed == expected else [f"{label} failed calls={failed}, expected {expected}"]
+
+
+def check_implicit_global(flagged: Measurement, fixed: Measurement) -> list[str]:
+    return _at_least("flagged", flagged.value, 1) + _at_most("fixed", fixed.value, 0)
+
+
+def check_timers(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # One live interval per call, each keeping its 8k-element job (~64 KB) reachable.
+    heap_floor = 0.5 * flagged.n * 8_192 * 8 / MB
+    return (
+        _at_least("flagged", flagged.value, flagged.n)
+        + _at_most("fixed", fixed.value, 0)
+        + _at_least("flagged heap_mb", float(flagged.details.get("heap_mb", 0)), heap_floor)
+        + _at_most("fixed heap_mb", float(fixed.details.get("heap_mb", 0)), 2.0)
+    )
+
+
+def check_connections(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # Half the calls throw and each of those leaves exactly one connection open; a couple
+    # of slack for connections the server has not yet seen go away.
+    return (
+        _half_failed(flagged, "flagged")
+        + _half_failed(fixed, "fixed")
+        + _at_least("flagged", flagged.value, flagged.n // 2 - 2)
+        + _at_most("fixed", fixed.value, 1)
+    )
+
+
+def check_pool(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # The fixed pool keeps one idle client (one backend) for reuse: that is the pool working.
+    return (
+        _half_failed(flagged, "flagged")
+        + _half_failed(fixed, "fixed")
+        + _at_least("flagged", flagged.value, flagged.n // 2 - 2)
+        + _at_most("fixed", fixed.value, 2)
+    )
+
+
+def check_archive(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # AdmZip holds the inputs, the compressed entries and the final buffer at once; the
+    # streaming version's peak does not grow with the data. Require that the in-memory
+    # archive costs at least half the data set more than streaming.
+    data_mb = flagged.n * int(flagged.details.get("record_bytes", 0)) / MB
+    return _at_least("flagged - fixed", flagged.value - fixed.value, 0.5 * data_mb)
+
+
+def check_store(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # Every page stays in the unbounded store; the bounded one keeps at most 10 pages.
+    page_mb = float(flagged.details.get("page_kb", 0)) * 1000 / MB
+    return _at_least("flagged", flagged.value, 0.8 * flagged.n * page_mb) + _at_most(
+        "fixed", fixed.value, 10 * page_mb + 2.5
+    )
+
+
+def check_listeners(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # One listener per request, each closing over a ~50 KB request context.
+    heap_floor = 0.5 * flagged.n * 50_000 / MB
+    return (
+        _at_least("flagged", flagged.value, flagged.n)
+        + _at_most("fixed", fixed.value, 0)
+        + _at_least("flagged heap_mb", float(flagged.details.get("heap_mb", 0)), heap_floor)
+        + _at_most("fixed heap_mb", float(fixed.details.get("heap_mb", 0)), 2.0)
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    """One flagged/fixed pair under evidence/cases/<case_id>/."""
+
+    case_id: str
+    rule: str
+    measures: str
+    check: Check
+    size_env: str = "EVIDENCE_N"  # the environment variable that sets N (or M)
+    default_size: int = 100
+    servers: tuple[str, ...] = ()  # "redis", "postgres"
+
+    def secondary(self, measurement: Measurement) -> str:
+        """The extra numbers a case reports, for the table's last column."""
+        details = measurement.details
+        parts = []
+        if "heap_mb" in details:
+            parts.append(f"heap {details['heap_mb']:+g} MB")
+        if "failed" in details:
+            parts.append(f"{details['failed']}/{details.get('calls', measurement.n)} calls threw")
+        if "checkedOut" in details:
+            parts.append(f"{details['checkedOut']} checked out")
+        if "zip_mb" in details:
+            parts.append(f"zip {details['zip_mb']} MB")
+        if "entries" in details:
+            parts.append(f"{details['entries']} entries")
+        if "names" in details:
+            parts.append("globals: " + (", ".join(details["names"]) or "none"))
+        return "; ".join(parts)
+
+
+CASES: tuple[Case, ...] = (
+    Case(
+        "LL001",
+        "LL001",
+        "names added to `globalThis` after N calls of the seed's `calculateArea`",
+        check_implicit_global,
+    ),
+    Case(
+        "LL002",
+        "LL002",
+        "live timers (`process.getActiveResourcesInfo()`) after N jobs, and retained heap",
+        check_timers,
+        default_size=200,
+    ),
+    Case(
+        "LL003",
+        "LL003",
+        "Redis connections (`INFO clients`) after N calls of the seed's service "
+        "(ioredis), half of them throwing",
+        check_connections,
+        servers=("redis",),
+    ),
+    Case(
+        "LL003-pg",
+        "LL003",
+        "PostgreSQL backends (`sum(numbackends)` from `pg_stat_database`) after N calls "
+        "with a pg `Client` each, half of them throwing",
+        check_connections,
+        servers=("postgres",),
+    ),
+    Case(
+        "LL003-node-redis",
+        "LL003",
+        "Redis connections (`INFO clients`) after N calls with a node-redis `createClient()` "
+        "each, half of them throwing",
+        check_connections,
+        servers=("redis",),
+    ),
+    Case(
+        "LL004",
+        "LL004",
+        "peak RSS (`ru_maxrss`) while archiving M records of 100 KB: AdmZip vs archiver",
+        check_archive,
+        size_env="EVIDENCE_M",
+        default_size=1500,
+    ),
+    Case(
+        "LL005",
+        "LL005",
+        "heap retained (`heapUsed` after `gc()`) after N requests for distinct 100 KB pages",
+        check_store,
+        default_size=200,
+    ),
+    Case(
+        "LL006",
+        "LL006",
+        "PostgreSQL backends (`sum(numbackends)` from `pg_stat_database`) after N calls "
+        "with a pooled client each, half of them throwing",
+        check_pool,
+        servers=("postgres",),
+    ),
+    Case(
+        "LL007",
+        "LL007",
+        "listeners on a module-level EventEmitter after N requests, and retained heap",
+        check_listeners,
+        default_size=200,
+    ),
+    Case(
+        "LL007-process",
+        "LL007",
+        "`process` SIGTERM listeners after N requests, and retained heap",
+        check_listeners,
+        default_size=200,
+    ),
+)
+
+
+def select_cases(only: list[str] | None) -> list[Case]:
+    """Cases whose rule or case id is in `only` (all cases when `only` is empty)."""
+    if not only:
+        return list(CASES)
+    wanted = {item.strip().upper() for entry in only for item in entry.split(",") if item.strip()}
+    chosen = [c for c in CASES if c.rule.upper() in wanted or c.case_id.upper() in wanted]
+    unknown = wanted - {c.rule.upper() for c in CASES} - {c.case_id.upper() for c in CASES}
+    if unknown:
+        raise ValueError(f"unknown rule or case: {', '.join(sorted(unknown))}")
+    return chosen
