@@ -16,6 +16,7 @@ from leaklint.engine import run
 from leaklint.fsutil import atomic_write_text
 from leaklint.reporters import REPORTERS, ReportOptions
 from leaklint.selection import parse_code_list
+from leaklint.suppressions import UNUSED_DIRECTIVE_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -98,6 +99,11 @@ def cli() -> None:
     is_flag=True,
     help="Neither read nor write the result cache (.leaklint_cache or $LEAKLINT_CACHE_DIR).",
 )
+@click.option(
+    "--report-unused-disables",
+    is_flag=True,
+    help="Report leaklint-disable comments that suppress nothing (rule LL100).",
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -113,9 +119,14 @@ def check(
     no_source: bool,
     jobs: int | None,
     no_cache: bool,
+    report_unused_disables: bool,
 ) -> None:
     """Check PATHS (files or directories, default: the current directory) for leaks."""
     settings = _settings(config_file, select, extend_select, ignore, preview)
+    if report_unused_disables:
+        settings = settings.with_overrides(
+            extend_select=(*settings.extend_select, UNUSED_DIRECTIVE_CODE)
+        )
     try:
         files = discover(list(paths) or [Path(".")], settings, force_exclude=force_exclude)
     except DiscoveryError as error:
