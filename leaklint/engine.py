@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leaklint import parallel
 from leaklint.cache import ResultCache, cache_directory, content_hash
@@ -22,6 +22,9 @@ from leaklint.rules import Rule
 from leaklint.selection import selected_rules
 from leaklint.source import SourceFile, package_type
 from leaklint.suppressions import finalize_findings
+
+if TYPE_CHECKING:
+    from leaklint.baseline import BaselineStatus
 
 # Larger files are generated bundles or data; they are skipped with a note rather than parsed.
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -71,6 +74,7 @@ class RunResult:
     errors: list[FileError] = field(default_factory=list)
     files_checked: int = 0
     rules: list[type[Rule]] = field(default_factory=list)
+    baseline: BaselineStatus | None = None  # set by the CLI when --baseline is used
 
 
 def display_path(path: Path) -> str:

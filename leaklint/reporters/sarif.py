@@ -219,7 +219,7 @@ def build_log(result: RunResult, root: Path | None = None) -> om.SarifLog:
             rules.append(rule)
             known.add(finding.rule)
     index = {rule.code: number for number, rule in enumerate(rules)}
-    baseline_used = getattr(result, "baseline", None) is not None
+    baseline_used = result.baseline is not None
     root_uri = (root or Path.cwd()).resolve().as_uri().rstrip("/") + "/"
     run = om.Run(
         tool=om.Tool(
