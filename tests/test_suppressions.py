@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,25 @@ def test_severity_overrides_change_every_output(tmp_path: Path) -> None:
     assert [f["severity"] for f in check_json(tmp_path)["findings"]] == ["note"]
     github = invoke(tmp_path, "--format", "github")
     assert github.stdout.startswith("::notice file=a.js,line=1,")
+
+
+def test_same_results_in_worker_processes_and_from_the_cache(tmp_path: Path) -> None:
+    files = {"pyproject.toml": CONFIG_LEGACY}
+    for number in range(24):
+        files[f"src/m{number}.js"] = (
+            f"leak{number} = 1; // leaklint-disable-line LL001 -- reason {number}\n"
+            "other = 2;\n"
+            "const fine = 3; // leaklint-disable-line\n"
+        )
+        files[f"legacy/m{number}.js"] = "old = 1;\n"
+    write(tmp_path, files)
+    args = ("--report-unused-disables", "--format", "sarif")
+    serial = invoke(tmp_path, *args, "--jobs", "1", "--no-cache").stdout
+    parallel = invoke(tmp_path, *args, "--jobs", "2", "--no-cache").stdout
+    first = invoke(tmp_path, *args).stdout  # fills the cache
+    cached = invoke(tmp_path, *args).stdout
+    assert serial == parallel == first == cached
+    results = json.loads(cached)["runs"][0]["results"]
+    assert len(results) == 24 * 3
+    assert sum("suppressions" in r for r in results) == 24
+    assert {r["ruleId"] for r in results} == {"LL001", "LL100"}
