@@ -9,13 +9,14 @@ from pathlib import Path
 
 import click
 
-from leaklint import __version__, progress
+from leaklint import __version__, baseline, progress
 from leaklint.config import ConfigError, Settings, load_settings
 from leaklint.discovery import DiscoveryError, discover
-from leaklint.engine import run
+from leaklint.engine import RunResult, display_path, run
 from leaklint.fsutil import atomic_write_text
 from leaklint.reporters import REPORTERS, ReportOptions
 from leaklint.selection import parse_code_list
+from leaklint.suppressions import UNUSED_DIRECTIVE_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -98,6 +99,23 @@ def cli() -> None:
     is_flag=True,
     help="Neither read nor write the result cache (.leaklint_cache or $LEAKLINT_CACHE_DIR).",
 )
+@click.option(
+    "--report-unused-disables",
+    is_flag=True,
+    help="Report leaklint-disable comments that suppress nothing (rule LL100).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only findings that are not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record the current findings in FILE, so that later runs with --baseline FILE "
+    "report only new ones.",
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -113,9 +131,16 @@ def check(
     no_source: bool,
     jobs: int | None,
     no_cache: bool,
+    report_unused_disables: bool,
+    baseline_file: Path | None,
+    write_baseline: Path | None,
 ) -> None:
     """Check PATHS (files or directories, default: the current directory) for leaks."""
     settings = _settings(config_file, select, extend_select, ignore, preview)
+    if report_unused_disables:
+        settings = settings.with_overrides(
+            extend_select=(*settings.extend_select, UNUSED_DIRECTIVE_CODE)
+        )
     try:
         files = discover(list(paths) or [Path(".")], settings, force_exclude=force_exclude)
     except DiscoveryError as error:
@@ -126,6 +151,7 @@ def check(
     finally:
         if bar is not None:
             bar.close()
+    _use_baseline(result, files, baseline_file, write_baseline, fmt)
     options = ReportOptions(
         color=_use_color(output and str(output), fmt),
         show_source=not no_source,
@@ -134,6 +160,53 @@ def check(
     _emit(result, fmt, output, options)
     unsuppressed = [f for f in result.findings if f.suppression is None]
     sys.exit(EXIT_FINDINGS if unsuppressed and not exit_zero else EXIT_CLEAN)
+
+
+class UsageProblem(click.ClickException):
+    """A user error that must exit 2 even when ``main()`` is bypassed (as in CliRunner)."""
+
+    exit_code = EXIT_ERROR
+
+
+def _checked_paths(files: list[Path], result: RunResult) -> set[str]:
+    """Display paths of the files this run actually analysed."""
+    failed = {error.path for error in result.errors}
+    return {shown for shown in map(display_path, files) if shown not in failed}
+
+
+def _use_baseline(
+    result: RunResult,
+    files: list[Path],
+    baseline_file: Path | None,
+    write_baseline: Path | None,
+    fmt: str,
+) -> None:
+    """--write-baseline records the findings; --baseline (or the file just written) hides them."""
+    source = write_baseline or baseline_file
+    if source is None:
+        return
+    checked = _checked_paths(files, result)
+    if write_baseline is not None:
+        _write_baseline(write_baseline, result, checked)
+    try:
+        entries = baseline.load(source)
+    except baseline.BaselineError as error:
+        raise UsageProblem(str(error)) from None
+    result.baseline = baseline.apply(entries, result.findings, checked, display_path(source))
+    if result.baseline.stale and fmt != "json":  # JSON carries it in the document instead
+        click.echo(
+            f"leaklint: {result.baseline.stale} baseline entries no longer occur; "
+            "run --write-baseline to prune",
+            err=True,
+        )
+
+
+def _write_baseline(path: Path, result: RunResult, checked: set[str]) -> None:
+    try:
+        count = baseline.write(path, result.findings, checked)
+    except OSError as error:
+        raise UsageProblem(f"cannot write {path}: {error.strerror or error}") from None
+    click.echo(f"leaklint: wrote {count} baseline entries to {path}", err=True)
 
 
 def _settings(

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leaklint import parallel
 from leaklint.cache import ResultCache, cache_directory, content_hash
@@ -21,6 +21,10 @@ from leaklint.parsing import parse
 from leaklint.rules import Rule
 from leaklint.selection import selected_rules
 from leaklint.source import SourceFile, package_type
+from leaklint.suppressions import finalize_findings
+
+if TYPE_CHECKING:
+    from leaklint.baseline import BaselineStatus
 
 # Larger files are generated bundles or data; they are skipped with a note rather than parsed.
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -70,6 +74,7 @@ class RunResult:
     errors: list[FileError] = field(default_factory=list)
     files_checked: int = 0
     rules: list[type[Rule]] = field(default_factory=list)
+    baseline: BaselineStatus | None = None  # set by the CLI when --baseline is used
 
 
 def display_path(path: Path) -> str:
@@ -91,14 +96,15 @@ def check_source(
     source: SourceFile, settings: Settings, rules: Iterable[type[Rule]]
 ) -> list[Finding]:
     """All findings of ``rules`` in one file."""
+    rules = tuple(rules)  # iterated twice: to run, then to tell which rules ran
     tree = parse(source.data, source.language)
     ctx = FileContext(source=source, tree=tree, settings=settings)
     applicable = [rule for rule in rules if rule.applies_to(source.data)]
     ctx.plan_queries(applicable)
     for rule in applicable:
         rule().check(ctx)
-    ctx.findings.sort(key=lambda f: f.sort_key)
-    return ctx.findings
+    # Per-file ignores and directive comments; sorts the findings.
+    return finalize_findings(ctx, rules)
 
 
 def check_path(path: Path, settings: Settings, rules: list[type[Rule]]) -> FileResult:

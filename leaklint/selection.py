@@ -16,6 +16,11 @@ def _matches(selector: str, rule: type[Rule]) -> bool:
     return rule.code.startswith(selector.upper())
 
 
+def rule_matches(selector: str, rule: type[Rule]) -> bool:
+    """Whether a selector (code, code prefix, rule name or ALL) names ``rule``."""
+    return _matches(selector, rule)
+
+
 def validate_codes(selectors: Iterable[str]) -> None:
     for selector in selectors:
         if not selector.strip():
@@ -64,4 +69,4 @@ def parse_code_list(value: str | None) -> tuple[str, ...] | None:
     return codes
 
 
-__all__ = ["get_rule", "parse_code_list", "selected_rules", "validate_codes"]
+__all__ = ["get_rule", "parse_code_list", "rule_matches", "selected_rules", "validate_codes"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from leaklint.engine import RunResult
-from leaklint.reporters import json_reporter, text
+from leaklint.reporters import github, json_reporter, sarif, text
 
 Reporter = Callable[[RunResult, TextIO, "ReportOptions"], None]
 
@@ -21,4 +21,6 @@ class ReportOptions:
 REPORTERS: dict[str, Reporter] = {
     "text": text.report,
     "json": json_reporter.report,
+    "github": github.report,
+    "sarif": sarif.report,
 }

@@ -50,6 +50,11 @@ def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
         "findings": [finding_dict(f) for f in result.findings if f.suppression is None],
         "files_checked": result.files_checked,
         "errors": [error.to_dict() for error in result.errors],
+        "suppressed": sum(
+            1 for f in result.findings if f.suppression and f.suppression.kind == "inSource"
+        ),
     }
+    if result.baseline is not None:
+        document["baseline"] = result.baseline.to_dict()
     json.dump(document, out, indent=2, ensure_ascii=False)
     out.write("\n")

@@ -84,7 +84,7 @@ def write_statistics(findings: list[Finding], out: TextIO) -> None:
 def summary_line(result: RunResult, shown: list[Finding], color: bool) -> str:
     files = f"{result.files_checked} file{'s' if result.files_checked != 1 else ''}"
     if not shown:
-        text = f"All clear: no leaks found in {files}."
+        text = f"All clear: no leaks found in {files}.{hidden_counts(result)}"
         return click.style(text, fg="green") if color else text
     by_severity = Counter(f.severity for f in shown)
     parts = [
@@ -94,9 +94,17 @@ def summary_line(result: RunResult, shown: list[Finding], color: bool) -> str:
     ]
     text = (
         f"Found {len(shown)} problem{'s' if len(shown) != 1 else ''} "
-        f"({', '.join(parts)}) in {files}."
+        f"({', '.join(parts)}) in {files}.{hidden_counts(result)}"
     )
-    suppressed = sum(1 for f in result.findings if f.suppression is not None)
-    if suppressed:
-        text += f" {suppressed} suppressed."
     return click.style(text, bold=True) if color else text
+
+
+def hidden_counts(result: RunResult) -> str:
+    """The summary's tail for findings that were found but are not shown."""
+    kinds = Counter(f.suppression.kind for f in result.findings if f.suppression is not None)
+    text = ""
+    if kinds["inSource"]:
+        text += f" {kinds['inSource']} suppressed."
+    if kinds["external"]:
+        text += f" {kinds['external']} in baseline."
+    return text

@@ -5,10 +5,12 @@ from __future__ import annotations
 from leaklint.rules._base import Rule
 from leaklint.rules.ll000_parse_error import ParseError
 from leaklint.rules.ll001_implicit_global import ImplicitGlobal
+from leaklint.rules.ll100_unused_disable import UnusedDisableDirective
 
 ALL_RULES: tuple[type[Rule], ...] = (
     ParseError,
     ImplicitGlobal,
+    UnusedDisableDirective,
 )
 
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
