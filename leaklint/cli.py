@@ -227,19 +227,20 @@ def audit(
         report = run_audit(list(paths) or [Path(".")], settings, with_excerpts=bool(html_file))
     except DiscoveryError as error:
         raise click.UsageError(str(error)) from None
-    if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        write_summary(report, sys.stdout, color=_use_color(None, "text"), top=top)
     if html_file is not None:
+        # Written before the summary, so `leaklint audit --html r.html | head` still writes it.
         from leaklint.reporters.html import render
 
         try:
             atomic_write_text(html_file, render(report))
         except OSError as error:
             raise UserError(f"cannot write {html_file}: {error.strerror or error}") from None
-        if fmt == "text":
-            click.echo(f"\nHTML report: {html_file}")
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        return
+    write_summary(report, sys.stdout, color=_use_color(None, "text"), top=top)
+    if html_file is not None:
+        click.echo(f"\nHTML report: {html_file}")
 
 
 @cli.command("rule")

@@ -109,16 +109,17 @@ def script_json(value: Any) -> str:
 
 
 def table_json(report: AuditReport, colours: dict[str, str]) -> str:
-    """The findings as columns of indexes into string tables: paths and messages repeat a lot,
-    and a 10,000-finding audit must stay a file a browser opens in a blink."""
+    """The findings as rows of indexes into string tables, so 10,000 findings stay a file a
+    browser opens in a blink: paths repeat, and messages differ only in the names they quote
+    (``'area' is assigned…``), so a message is stored as a template plus its quoted parts."""
     paths: dict[str, int] = {}
-    messages: dict[str, int] = {}
-    codes = [r.code for r in report.rules]
-    rule_index = {code: i for i, code in enumerate(codes)}
+    templates: dict[str, int] = {}
+    rule_index = {r.code: i for i, r in enumerate(report.rules)}
     severity_index = {s: i for i, s in enumerate(SEVERITIES)}
     rows = []
     for i, finding in enumerate(report.findings):
         excerpt = report.excerpts[i] if i < len(report.excerpts) else None
+        template, quoted = message_template(finding.message)
         rows.append(
             [
                 rule_index.get(finding.rule, 0),
@@ -126,7 +127,8 @@ def table_json(report: AuditReport, colours: dict[str, str]) -> str:
                 finding.span.line,
                 finding.span.column,
                 severity_index[finding.severity],
-                messages.setdefault(finding.message, len(messages)),
+                templates.setdefault(template, len(templates)),
+                quoted,
                 excerpt.text if excerpt else "",
                 excerpt.start if excerpt else 0,
                 excerpt.end if excerpt else 0,
@@ -138,10 +140,22 @@ def table_json(report: AuditReport, colours: dict[str, str]) -> str:
         ],
         "severities": [s.value for s in SEVERITIES],
         "paths": list(paths),
-        "messages": list(messages),
+        "templates": list(templates),
         "rows": rows,
     }
     return script_json(data)
+
+
+_QUOTED = re.compile(r"'[^'\n]{1,120}'")
+PLACEHOLDER = "\x00"  # never in a message: leaklint's messages are printable text
+
+
+def message_template(message: str) -> tuple[str, list[str]]:
+    """``'area' is assigned`` → (``\\x00 is assigned``, ["'area'"]); the script re-joins them."""
+    if PLACEHOLDER in message:
+        return message, []
+    quoted = _QUOTED.findall(message)
+    return _QUOTED.sub(PLACEHOLDER, message), quoted
 
 
 # --- page sections ----------------------------------------------------------------------------
@@ -379,7 +393,7 @@ def hotspot_chart(spots: list[Hotspot], colours: dict[str, str]) -> str:
 def _svg(height: int, label: str, content: str) -> str:
     return (
         f'<svg class="chart" viewBox="0 0 {CHART_WIDTH} {height}" width="100%" '
-        f'role="img" aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
+        f'role="img" aria-label="{escape(label)}">'
         f"{content}</svg>"
     )
 

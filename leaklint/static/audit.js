@@ -3,10 +3,20 @@
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("leaklint-data").textContent);
-  var rules = data.rules, paths = data.paths, messages = data.messages, rows = data.rows;
+  var rules = data.rules, paths = data.paths, templates = data.templates, rows = data.rows;
   var SEV_NAMES = data.severities;
   // Row layout (see table_json in reporters/html.py).
-  var RULE = 0, PATH = 1, LINE = 2, COL = 3, SEV = 4, MSG = 5, CODE = 6, HL_START = 7, HL_END = 8;
+  var RULE = 0, PATH = 1, LINE = 2, COL = 3, SEV = 4, TEMPLATE = 5, QUOTED = 6, CODE = 7,
+      HL_START = 8, HL_END = 9;
+
+  // A message is a template with a NUL where each quoted name goes (see message_template).
+  function message(row) {
+    if (row.length > HL_END + 1) return row[HL_END + 1];  // memoised: sorting asks often
+    var parts = templates[row[TEMPLATE]].split("\u0000"), quoted = row[QUOTED], out = parts[0];
+    for (var i = 1; i < parts.length; i++) out += (quoted[i - 1] || "") + parts[i];
+    row.push(out);
+    return out;
+  }
 
   var state = { q: "", rule: "", sev: "", dir: null, file: null, sort: "severity", asc: true,
                 page: 0, size: 50 };
@@ -37,7 +47,7 @@
     },
     location: locationKey,
     message: function (a, b) {
-      var ma = messages[a[MSG]], mb = messages[b[MSG]];
+      var ma = message(a), mb = message(b);
       return ma === mb ? locationKey(a, b) : (ma < mb ? -1 : 1);
     }
   };
@@ -55,7 +65,7 @@
     if (state.file !== null && path !== state.file) return false;
     if (!state.q) return true;
     var rule = rules[row[RULE]];
-    var haystack = (path + ":" + row[LINE] + " " + messages[row[MSG]] + " " + row[CODE] + " " +
+    var haystack = (path + ":" + row[LINE] + " " + message(row) + " " + row[CODE] + " " +
                     rule.code + " " + rule.name).toLowerCase();
     return haystack.indexOf(state.q) !== -1;
   }
@@ -99,7 +109,7 @@
     tr.appendChild(td);
 
     td = el("td");
-    td.appendChild(el("div", "msg", messages[row[MSG]]));
+    td.appendChild(el("div", "msg", message(row)));
     if (row[CODE]) td.appendChild(excerptCell(row));
     tr.appendChild(td);
     return tr;
