@@ -20,7 +20,7 @@ import click
 
 from leaklint.config import Settings
 from leaklint.discovery import discover
-from leaklint.engine import RunResult, run
+from leaklint.engine import ProgressCallback, RunResult, run
 from leaklint.findings import Finding, Severity
 from leaklint.rules import Rule
 from leaklint.source import SourceFile
@@ -131,11 +131,19 @@ class AuditReport:
 # --- building the report ----------------------------------------------------------------------
 
 
-def run_audit(paths: list[Path], settings: Settings, *, with_excerpts: bool = False) -> AuditReport:
+def run_audit(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    with_excerpts: bool = False,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    progress: ProgressCallback | None = None,
+) -> AuditReport:
     """Discover, check and summarise. Raises ``DiscoveryError`` for a missing path."""
     started = time.perf_counter()
     files = discover(paths, settings)
-    result = run(files, settings)
+    result = run(files, settings, jobs=jobs, use_cache=use_cache, progress=progress)
     elapsed = time.perf_counter() - started
     roots = [p.as_posix() for p in paths]
     return build_report(result, elapsed, roots, with_excerpts=with_excerpts)

@@ -206,6 +206,14 @@ def _emit(result, fmt: str, output: Path | None, options: ReportOptions) -> None
 @click.option(
     "--top", type=click.IntRange(1), default=10, show_default=True, help="Hotspots to list."
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: one per CPU core).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 def audit(
     paths: tuple[Path, ...],
     html_file: Path | None,
@@ -214,6 +222,8 @@ def audit(
     ignore: str | None,
     config_file: Path | None,
     top: int,
+    jobs: int | None,
+    no_cache: bool,
 ) -> None:
     """Audit PATHS with every rule (preview included): a summary of where the leaks are.
 
@@ -223,10 +233,21 @@ def audit(
     from leaklint.audit import run_audit, write_summary
 
     settings = _settings(config_file, select, None, ignore, True)
+    bar = progress.ProgressBar() if progress.wanted(fmt) else None
     try:
-        report = run_audit(list(paths) or [Path(".")], settings, with_excerpts=bool(html_file))
+        report = run_audit(
+            list(paths) or [Path(".")],
+            settings,
+            with_excerpts=bool(html_file),
+            jobs=jobs,
+            use_cache=not no_cache,
+            progress=bar,
+        )
     except DiscoveryError as error:
         raise click.UsageError(str(error)) from None
+    finally:
+        if bar is not None:
+            bar.close()
     if html_file is not None:
         # Written before the summary, so `leaklint audit --html r.html | head` still writes it.
         from leaklint.reporters.html import render
