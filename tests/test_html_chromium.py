@@ -11,6 +11,7 @@ Skipped when Chromium is absent, except under CI=true, where a missing browser i
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import struct
@@ -237,8 +238,6 @@ def legacy_report(project: Path, run_cli) -> Path:
 def test_report_in_chromium_shows_table_charts_and_counts(
     browser: str, legacy_report: Path, tmp_path: Path, run_cli
 ) -> None:
-    import json
-
     audit = json.loads(run_cli("audit", "--format", "json", ".").output)
     total = audit["findings"]
     url = legacy_report.resolve().as_uri()
@@ -281,6 +280,22 @@ def test_report_in_chromium_shows_table_charts_and_counts(
     top = max(audit["rules"], key=lambda r: r["count"])
     colour = PALETTE[codes.index(top["code"]) % len(PALETTE)]
     assert pixels_near(census, colour) > 200, f"no {colour} bar for {top['code']} on screen"
+
+
+def test_a_filtered_view_can_be_linked(
+    browser: str, legacy_report: Path, tmp_path: Path, run_cli
+) -> None:
+    """`report.html#rule=LL001&dir=fixtures/LL001` opens with the table filtered."""
+    url = legacy_report.resolve().as_uri() + "#rule=LL001&dir=fixtures/LL001"
+    dom = Dom(chromium(browser, tmp_path / "profile", "--dump-dom", url).stdout)
+    audit = json.loads(run_cli("audit", "--format", "json", ".").output)
+    (directory,) = [d for d in audit["directories"] if d["path"] == "fixtures/LL001"]
+    expected = directory["by_rule"]["LL001"]
+    assert 0 < len(dom.rows) == min(50, expected)
+    assert all(row[1].startswith("LL001") for row in dom.rows)
+    assert all(row[2].startswith("fixtures/LL001/") for row in dom.rows)
+    assert "(filtered from" in dom.text_of("status")
+    assert dom.text_of("chip").startswith("in fixtures/LL001/")
 
 
 def test_ten_thousand_findings_render_quickly(

@@ -270,12 +270,36 @@ def _charts(report: AuditReport, colours: dict[str, str]) -> str:
         '<section class="grid2">'
         '<div class="panel"><h2>Findings per rule</h2>'
         '<p class="muted small">Click a bar to filter the table.</p>'
-        f"{rule_chart(report.rules, colours)}</div>"
+        f"{rule_chart(report.rules, colours)}{_severity_mix(report)}</div>"
         f'<div class="panel"><h2>Hotspots by directory{escape(more)}</h2>'
         '<p class="muted small">Findings in the files of each directory, by rule.</p>'
         f"{hotspot_chart(directories, colours)}{_legend(report.rules, colours)}</div>"
         "</section>"
-        f'<section class="panel"><h2>Top files</h2>{_top_files(report)}</section>'
+        f'<section class="panel"><h2>Top files</h2>{_top_files(report, colours)}</section>'
+    )
+
+
+def _severity_mix(report: AuditReport) -> str:
+    """One bar split by severity: how much of the pile is errors, at a glance."""
+    total = len(report.findings)
+    if not total:
+        return ""
+    by_severity = report.by_severity
+    segments = "".join(
+        f'<span class="seg sev-{s.value}" style="width:{100 * by_severity[s] / total:.2f}%" '
+        f'title="{_plural(by_severity[s], s.value)}"></span>'
+        for s in SEVERITIES
+        if by_severity[s]
+    )
+    labels = "".join(
+        f'<span class="legend-item"><span class="swatch sev-{s.value}"></span>'
+        f"{_plural(by_severity[s], s.value)} ({100 * by_severity[s] / total:.0f}%)</span>"
+        for s in SEVERITIES
+        if by_severity[s]
+    )
+    return (
+        '<h3 class="subhead">By severity</h3>'
+        f'<div class="severity-mix">{segments}</div><div class="legend">{labels}</div>'
     )
 
 
@@ -289,16 +313,15 @@ def _legend(rules: list[RuleStats], colours: dict[str, str]) -> str:
     return f'<div class="legend">{items}</div>' if items else ""
 
 
-def _top_files(report: AuditReport) -> str:
+def _top_files(report: AuditReport, colours: dict[str, str]) -> str:
     files = report.files[:TOP_FILES]
     if not files:
         return '<p class="muted">No findings.</p>'
     peak = files[0].count
     rows = "".join(
         f'<tr><td class="num">{spot.count:,}</td>'
-        f'<td class="barcell"><span class="minibar" style="width:{100 * spot.count / peak:.1f}%">'
-        f"</span></td>"
-        f'<td><a class="path filter-file" href="#findings" data-path="{escape(spot.path)}">'
+        f'<td class="barcell">{_minibar(spot, peak, colours)}</td>'
+        f'<td><a class="path" href="#findings" data-path="{escape(spot.path)}">'
         f"{escape(spot.path)}</a></td>"
         f'<td class="muted small">{escape(_rule_breakdown(spot))}</td></tr>'
         for spot in files
@@ -309,6 +332,16 @@ def _top_files(report: AuditReport) -> str:
         '<table class="compact"><thead><tr><th class="num">Findings</th><th></th><th>File</th>'
         f"<th>Rules</th></tr></thead><tbody>{rows}</tbody></table>{tail}"
     )
+
+
+def _minibar(spot: Hotspot, peak: int, colours: dict[str, str]) -> str:
+    """A small stacked bar in the rules' chart colours, scaled to the biggest file."""
+    segments = "".join(
+        f'<span style="width:{100 * count / peak:.2f}%;background:{colours.get(code, "#888")}">'
+        "</span>"
+        for code, count in sorted(spot.by_rule.items())
+    )
+    return f'<span class="minibar">{segments}</span>'
 
 
 def _rule_breakdown(spot: Hotspot) -> str:

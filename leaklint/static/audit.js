@@ -96,6 +96,9 @@
 
     var rule = rules[row[RULE]];
     td = el("td");
+    var dot = el("span", "rule-dot");
+    dot.style.background = rule.colour;
+    td.appendChild(dot);
     var link = el("a", "", rule.code);
     link.href = "#rule-" + rule.code;
     link.title = "Why it leaks and how to fix it";
@@ -209,6 +212,24 @@
     activate(node, function () { filterScope(null, node.getAttribute("data-path")); });
   });
 
+  // A filtered view can be linked to: report.html#rule=LL002&dir=src/jobs (also sev, file, q).
+  // In-page anchors (#findings, #rule-LL001) have no "=" and are left to the browser.
+  function applyHash() {
+    var hash = location.hash.slice(1);
+    if (hash.indexOf("=") === -1) return;
+    var params = new URLSearchParams(hash);
+    state.rule = params.get("rule") || "";
+    state.sev = params.get("sev") || "";
+    state.dir = params.get("dir");
+    state.file = params.get("file");
+    state.q = (params.get("q") || "").toLowerCase();
+    $("rule-filter").value = state.rule;
+    $("sev-filter").value = state.sev;
+    $("q").value = params.get("q") || "";
+  }
+  window.addEventListener("hashchange", function () { applyHash(); update(); });
+
+  applyHash();
   update();
   document.documentElement.setAttribute("data-rendered", String(rows.length));
 })();
