@@ -125,6 +125,14 @@ def test_audit_of_a_clean_tree(project: Path, run_cli) -> None:
     assert "No leak patterns found." in page
 
 
+def test_html_when_only_parse_errors(project: Path, run_cli) -> None:
+    write(project / "a.js", "function broken( {\n")
+    run_cli("audit", "--html", "r.html", ".")
+    page = (project / "r.html").read_text(encoding="utf-8")
+    assert "No leak patterns found." in page
+    assert '<a href="#unparsed">1 file</a> could not be fully parsed' in page
+
+
 def test_audit_missing_path_is_a_usage_error(project: Path, run_cli) -> None:
     result = run_cli("audit", "nope")
     assert result.exit_code == 2

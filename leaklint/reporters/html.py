@@ -237,9 +237,16 @@ def priority(rule: RuleStats) -> tuple[int, int, int]:
 def _start_here(report: AuditReport) -> str:
     triggered = [r for r in report.rules if r.count and r.code != "LL000"]
     if not triggered:
+        unparsed = len({u.path for u in report.unparsed})
+        caveat = (
+            f' But <a href="#unparsed">{_plural(unparsed, "file")}</a> could not be fully '
+            "parsed, and leaks there can be missed."
+            if unparsed
+            else ""
+        )
         return (
             '<section class="callout ok"><strong>No leak patterns found.</strong> '
-            "Every rule ran over every checked file.</section>"
+            f"Every rule ran over every checked file.{caveat}</section>"
         )
     first = max(triggered, key=priority)
     worst = report.files[0]
