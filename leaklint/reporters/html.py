@@ -218,11 +218,19 @@ def _cards(report: AuditReport) -> str:
             '<a href="#unparsed">see list</a>' if unparsed_files else "",
             "card-warn" if unparsed_files else "",
         ),
-        _card(f"{report.seconds:.1f}s", "time taken"),
+        _card(_duration(report.seconds), "time taken"),
     ]
     if report.suppressed:
         cards.append(_card(f"{report.suppressed:,}", "suppressed", "not counted above"))
     return f'<section class="cards" aria-label="Summary">{"".join(cards)}</section>'
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.2f}s"
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    return f"{seconds // 60:.0f}m {seconds % 60:02.0f}s"
 
 
 def _plural(count: int, word: str) -> str:
