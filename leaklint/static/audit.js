@@ -107,7 +107,11 @@
     tr.appendChild(td);
 
     td = el("td", "loc");
-    td.appendChild(document.createTextNode(paths[row[PATH]]));
+    // Break long paths after a slash, not inside a file name.
+    paths[row[PATH]].split("/").forEach(function (part, i, parts) {
+      td.appendChild(document.createTextNode(part + (i < parts.length - 1 ? "/" : "")));
+      if (i < parts.length - 1) td.appendChild(el("wbr"));
+    });
     td.appendChild(el("span", "line", ":" + row[LINE] + ":" + row[COL]));
     tr.appendChild(td);
 
