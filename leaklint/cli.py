@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 from pathlib import Path
@@ -241,6 +242,167 @@ def _emit(result, fmt: str, output: Path | None, options: ReportOptions) -> None
         atomic_write_text(output, buffer.getvalue())
     except OSError as error:
         raise UserError(f"cannot write {output}: {error.strerror or error}") from None
+
+
+# --- audit, rule, rules -----------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a self-contained HTML report to FILE.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Terminal summary format.",
+)
+@click.option(
+    "--select",
+    default="ALL",
+    show_default=True,
+    help="Comma list of rule codes, prefixes or names to run.",
+)
+@click.option("--ignore", help="Comma list of rule codes or names not to run.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this config file instead of searching for one.",
+)
+@click.option(
+    "--top", type=click.IntRange(1), default=10, show_default=True, help="Hotspots to list."
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: one per CPU core).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+def audit(
+    paths: tuple[Path, ...],
+    html_file: Path | None,
+    fmt: str,
+    select: str,
+    ignore: str | None,
+    config_file: Path | None,
+    top: int,
+    jobs: int | None,
+    no_cache: bool,
+) -> None:
+    """Audit PATHS with every rule (preview included): a summary of where the leaks are.
+
+    Counts equal those of `leaklint check --select ALL --preview`. Exits 0 whatever it finds:
+    an audit informs, it does not gate.
+    """
+    from leaklint.audit import run_audit, write_summary
+
+    settings = _settings(config_file, select, None, ignore, True)
+    bar = progress.ProgressBar() if progress.wanted(fmt) else None
+    try:
+        report = run_audit(
+            list(paths) or [Path(".")],
+            settings,
+            with_excerpts=bool(html_file),
+            jobs=jobs,
+            use_cache=not no_cache,
+            progress=bar,
+        )
+    except DiscoveryError as error:
+        raise click.UsageError(str(error)) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    if html_file is not None:
+        # Written before the summary, so `leaklint audit --html r.html | head` still writes it.
+        from leaklint.reporters.html import render
+
+        try:
+            atomic_write_text(html_file, render(report))
+        except OSError as error:
+            raise UserError(f"cannot write {html_file}: {error.strerror or error}") from None
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        return
+    write_summary(report, sys.stdout, color=_use_color(None, "text"), top=top)
+    if html_file is not None:
+        click.echo(f"\nHTML report: {html_file}")
+
+
+@cli.command("rule")
+@click.argument("code_or_name")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rule_command(code_or_name: str, fmt: str) -> None:
+    """Print the documentation of one rule (by code, like LL001, or name)."""
+    from leaklint.rules import ALL_RULES, get_rule
+
+    rule = get_rule(code_or_name)
+    if rule is None:
+        known = "\n".join(f"  {r.code}  {r.name}" for r in ALL_RULES)
+        raise UserError(f"unknown rule '{code_or_name}'. Rules:\n{known}")
+    if fmt == "json":
+        click.echo(json.dumps(_rule_dict(rule, docs=True), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"# {rule.name} ({rule.code})\n")
+    click.echo(f"{_rule_facts(rule)}\n")
+    click.echo(rule.documentation())
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules_command(fmt: str) -> None:
+    """List every rule: code, name, default severity, precision, whether it is on by default."""
+    from leaklint.rules import ALL_RULES
+
+    if fmt == "json":
+        rows = [_rule_dict(rule, docs=False) for rule in ALL_RULES]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    width = max(len(rule.name) for rule in ALL_RULES)
+    click.echo(f"{'CODE':<6} {'NAME':<{width}}  {'SEVERITY':<8}  {'PRECISION':<9}  DEFAULT")
+    for rule in ALL_RULES:
+        click.echo(
+            f"{rule.code:<6} {rule.name:<{width}}  {rule.severity.value:<8}  "
+            f"{rule.precision:<9}  {_default_state(rule)}"
+        )
+
+
+def _default_state(rule) -> str:
+    if rule.preview:
+        return "preview"
+    return "on" if rule.default_enabled else "off"
+
+
+def _rule_facts(rule) -> str:
+    return (
+        f"Severity: {rule.severity.value}. Precision: {rule.precision}. "
+        f"Default: {_default_state(rule)}."
+        + (f" Tags: {', '.join(rule.tags)}." if rule.tags else "")
+    )
+
+
+def _rule_dict(rule, *, docs: bool) -> dict[str, object]:
+    data: dict[str, object] = {
+        "code": rule.code,
+        "name": rule.name,
+        "summary": rule.summary,
+        "severity": rule.severity.value,
+        "precision": rule.precision,
+        "default_enabled": rule.default_enabled,
+        "preview": rule.preview,
+        "tags": list(rule.tags),
+    }
+    if docs:
+        data["documentation"] = rule.documentation()
+    return data
 
 
 def main() -> None:

@@ -57,6 +57,13 @@ def format_finding(finding: Finding, color: bool) -> str:
 
 def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
     shown = [f for f in result.findings if f.suppression is None]
+    if options.statistics:
+        # As `ruff check --statistics`: the counts replace the per-finding listing.
+        write_statistics(shown, out)
+        for error in result.errors:
+            out.write(f"{error.path}: {error.message}\n")
+        out.write(summary_line(result, shown, options.color) + "\n")
+        return
     for finding in shown:
         out.write(format_finding(finding, options.color) + "\n")
         if options.show_source:
@@ -70,15 +77,19 @@ def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
             out.write("\n")
     for error in result.errors:
         out.write(f"{error.path}: {error.message}\n")
-    if options.statistics:
-        write_statistics(shown, out)
     out.write(summary_line(result, shown, options.color) + "\n")
 
 
 def write_statistics(findings: list[Finding], out: TextIO) -> None:
+    """One line per rule, most findings first, in ruff's shape: ``count<TAB>code<TAB>name``
+    with the count right-aligned and the code left-aligned to their widest values."""
     counts = Counter((f.rule, f.name) for f in findings)
+    if not counts:
+        return
+    count_width = len(str(max(counts.values())))
+    code_width = max(len(code) for code, _ in counts)
     for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        out.write(f"{count:>6}  {code}  {name}\n")
+        out.write(f"{count:>{count_width}}\t{code:<{code_width}}\t{name}\n")
 
 
 def summary_line(result: RunResult, shown: list[Finding], color: bool) -> str:
