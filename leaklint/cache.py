@@ -81,7 +81,7 @@ class ResultCache:
         self._dirty = True
 
     def save(self) -> None:
-        if not self._dirty:
+        if not self._dirty or not _may_write_into(self.directory):
             return
         document = {"format": _FORMAT, "version": __version__, "entries": self._entries}
         try:
@@ -103,3 +103,20 @@ class ResultCache:
                 "Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by leaklint.\n",
             )
+
+
+def _may_write_into(directory: Path) -> bool:
+    """Respect a read-only checkout even when running as root (who may write anywhere).
+
+    The cache goes into the closest existing directory on the way to ``directory``; if that
+    directory has no write bit for anyone, it was made read-only on purpose.
+    """
+    existing = directory
+    while not existing.exists():
+        if existing.parent == existing:
+            return False
+        existing = existing.parent
+    try:
+        return bool(existing.stat().st_mode & 0o222) and os.access(existing, os.W_OK)
+    except OSError:
+        return False

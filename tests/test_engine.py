@@ -108,3 +108,16 @@ def test_no_cache_flag_writes_nothing(project: Path, cache_dir: Path, run_cli) -
     assert not cache_dir.exists()
     assert run_cli("check", "-j", "2", "a.js").exit_code == 1
     assert cache_dir.exists()
+
+
+def test_read_only_project_gets_no_cache(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("LEAKLINT_CACHE_DIR", raising=False)
+    project = tmp_path / "ro"
+    write(project / "a.js", "function f() { leaked = 1; }\n")
+    project.chmod(0o555)
+    try:
+        settings = Settings(root=project)
+        assert len(run(discover([project], settings), settings, jobs=1).findings) == 1
+        assert not (project / ".leaklint_cache").exists()
+    finally:
+        project.chmod(0o755)
