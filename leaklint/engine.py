@@ -104,7 +104,12 @@ def check_source(
     for rule in applicable:
         rule().check(ctx)
     # Per-file ignores and directive comments; sorts the findings.
-    return finalize_findings(ctx, rules)
+    findings = finalize_findings(ctx, rules)
+    # The context's caches refer back to it (lazy analyses close over ctx), so only the cycle
+    # collector would free it — and the tree-sitter tree it keeps alive, whose memory Python
+    # cannot see. Dropping the caches now frees the tree by reference counting.
+    ctx.__dict__.clear()
+    return findings
 
 
 def check_path(path: Path, settings: Settings, rules: list[type[Rule]]) -> FileResult:

@@ -16,6 +16,7 @@ rule actually asks about.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -234,7 +235,7 @@ class ScopeAnalysis:
         # The declaration captures usually come from the file's shared query pass.
         self._captures = captures or self._own_captures
         self._pending: dict[bytes, list[tuple[str, Node]]] | None = None
-        self._bindings: dict[str, list[Binding]] = {}
+        self._bindings: dict[str, _NameIndex] = {}
 
     def _own_captures(self) -> dict[str, list[Node]]:
         source = valid_patterns(self.language, DECLARATION_QUERY)
@@ -247,15 +248,18 @@ class ScopeAnalysis:
     # A rule typically asks about a handful of names in a file that declares thousands.
 
     def bindings_for(self, name: str) -> list[Binding]:
-        found = self._bindings.get(name)
-        if found is None:
+        return self._scoped(name).bindings
+
+    def _scoped(self, name: str) -> _NameIndex:
+        index = self._bindings.get(name)
+        if index is None:
             key = name.encode("utf-8")
-            found = []
+            found: list[Binding] = []
             for capture, node in self._declarations().get(key, ()):
                 handler = getattr(self, f"_declare_{capture}")
                 found += [b for b in handler(node) if b.name == name]
-            self._bindings[name] = found
-        return found
+            index = self._bindings[name] = _NameIndex(found)
+        return index
 
     def _declarations(self) -> dict[bytes, list[tuple[str, Node]]]:
         if self._pending is None:
@@ -400,19 +404,47 @@ class ScopeAnalysis:
         return self.resolve_name(name, ident.start_byte, ident.end_byte)
 
     def resolve_name(self, name: str, start: int, end: int) -> Binding | None:
-        best: Binding | None = None
-        for binding in self.bindings_for(name):
-            scope_start, scope_end = binding.scope_range
-            if (
-                scope_start <= start
-                and end <= scope_end
-                and (best is None or scope_start >= best.scope.start_byte)
-            ):
-                best = binding
-        return best
+        return self._scoped(name).innermost_containing(start, end)
 
     def is_declared(self, name: str) -> bool:
         return name.encode("utf-8") in self._declarations()
+
+
+class _NameIndex:
+    """The declarations of one name, ordered so the innermost enclosing one is found fast.
+
+    Scopes nest or are disjoint. Sorted by scope start (outer first on ties), the innermost
+    declaration containing a position is the last one starting before it that also ends
+    after it; ``enclosing[i]`` jumps from a declaration that does not contain the position
+    straight to the nearest earlier one whose scope contains its own — everything between
+    lies inside it or before it, so none can contain the position either. Minified code that
+    declares `e` in each of thousands of functions resolves in the nesting depth, not in the
+    number of functions.
+    """
+
+    __slots__ = ("bindings", "enclosing", "starts")
+
+    def __init__(self, bindings: list[Binding]) -> None:
+        ordered = sorted(bindings, key=lambda b: (b.scope.start_byte, -b.scope.end_byte))
+        self.bindings = ordered
+        self.starts = [b.scope.start_byte for b in ordered]
+        self.enclosing: list[int] = []
+        stack: list[int] = []
+        for index, binding in enumerate(ordered):
+            end = binding.scope.end_byte
+            while stack and ordered[stack[-1]].scope.end_byte < end:
+                stack.pop()
+            self.enclosing.append(stack[-1] if stack else -1)
+            stack.append(index)
+
+    def innermost_containing(self, start: int, end: int) -> Binding | None:
+        index = bisect.bisect_right(self.starts, start) - 1
+        while index >= 0:
+            binding = self.bindings[index]
+            if end <= binding.scope.end_byte:
+                return binding
+            index = self.enclosing[index]
+        return None
 
 
 def _declared_texts(capture: str, node: Node) -> Iterator[bytes]:
