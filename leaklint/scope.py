@@ -81,15 +81,20 @@ _DECLARATION_PATTERNS = (
 DECLARATION_QUERY = "\n".join(_DECLARATION_PATTERNS)
 
 
-@dataclass(frozen=True, slots=True)
 class Binding:
-    """One declared name."""
+    """One declared name. (A plain slotted class: thousands are made per large file.)"""
 
-    name: str
-    kind: str  # var let const function class param catch import enum namespace global ...
-    node: Node  # the identifier that declares it
-    declaration: Node  # the declaring construct (variable_declarator, import_specifier, ...)
-    scope: Node  # the scope node it is visible in
+    __slots__ = ("declaration", "kind", "name", "node", "scope")
+
+    def __init__(self, name: str, kind: str, node: Node, declaration: Node, scope: Node) -> None:
+        self.name = name
+        self.kind = kind  # var let const using function class param catch import enum ...
+        self.node = node  # the identifier that declares it
+        self.declaration = declaration  # variable_declarator, import_specifier, ...
+        self.scope = scope  # the scope node it is visible in
+
+    def __repr__(self) -> str:
+        return f"Binding({self.name!r}, {self.kind!r}, scope={self.scope.type})"
 
     @property
     def scope_range(self) -> tuple[int, int]:
@@ -236,6 +241,7 @@ class ScopeAnalysis:
         self._captures = captures or self._own_captures
         self._pending: dict[bytes, list[tuple[str, Node]]] | None = None
         self._bindings: dict[str, _NameIndex] = {}
+        self._by_node: dict[int, list[Binding]] = {}
 
     def _own_captures(self) -> dict[str, list[Node]]:
         source = valid_patterns(self.language, DECLARATION_QUERY)
@@ -256,18 +262,29 @@ class ScopeAnalysis:
             key = name.encode("utf-8")
             found: list[Binding] = []
             for capture, node in self._declarations().get(key, ()):
-                handler = getattr(self, f"_declare_{capture}")
-                found += [b for b in handler(node) if b.name == name]
+                found += [b for b in self._declared_by(capture, node) if b.name == name]
             index = self._bindings[name] = _NameIndex(found)
         return index
+
+    def _declared_by(self, capture: str, node: Node) -> list[Binding]:
+        """All bindings of one declaring node, worked out once (a parameter list or pattern
+        declares several names, and each may be asked about)."""
+        cached = self._by_node.get(node.id)
+        if cached is None:
+            cached = self._by_node[node.id] = list(getattr(self, f"_declare_{capture}")(node))
+        return cached
 
     def _declarations(self) -> dict[bytes, list[tuple[str, Node]]]:
         if self._pending is None:
             index: dict[bytes, list[tuple[str, Node]]] = defaultdict(list)
             for capture, nodes in self._captures().items():
+                simple = capture not in _COMPOUND_CAPTURES
                 for node in nodes:
-                    for text in _declared_texts(capture, node):
-                        index[text].append((capture, node))
+                    if simple or node.type == "identifier":  # most declarations: one name
+                        index[node.text].append((capture, node))
+                    else:
+                        for text in _declared_texts(capture, node):
+                            index[text].append((capture, node))
             self._pending = dict(index)
         return self._pending
 
@@ -279,21 +296,24 @@ class ScopeAnalysis:
 
     def _make(self, ident: Node, kind: str, declaration: Node, scope: Node | None) -> Binding:
         return Binding(
-            name=ident.text.decode("utf-8", errors="replace"),
-            kind=kind,
-            node=ident,
-            declaration=declaration,
-            scope=scope if scope is not None else self.tree.root_node,
+            ident.text.decode("utf-8", errors="replace"),
+            kind,
+            ident,
+            declaration,
+            scope if scope is not None else self.tree.root_node,
         )
 
     def _function_scope_of(self, node: Node) -> Node | None:
-        # `declare global { var x }` declares a real global whatever the nesting.
-        for current in self.ancestry.ancestors(node):
-            if current.type in FUNCTION_SCOPES:
-                return current
-            if current.type == "statement_block" and _is_declare_global(current):
-                return self.tree.root_node
-        return None
+        # `declare global { var x }` declares a real global whatever the nesting; only
+        # TypeScript has it, so the plain (memoised) search serves everything else.
+        if self.language is not Language.JAVASCRIPT:
+            for current in self.ancestry.ancestors(node):
+                if current.type in FUNCTION_SCOPES:
+                    return current
+                if current.type == "statement_block" and _is_declare_global(current):
+                    return self.tree.root_node
+            return None
+        return self.ancestry.nearest(node, FUNCTION_SCOPES)
 
     def _block_of(self, node: Node) -> Node | None:
         return nearest_ancestor(node, BLOCK_SCOPES, self.ancestry)
@@ -445,6 +465,10 @@ class _NameIndex:
                 return binding
             index = self.enclosing[index]
         return None
+
+
+# Captures that can declare several names (patterns, parameter lists, import clauses).
+_COMPOUND_CAPTURES = frozenset({"var", "param", "catch", "for_in", "params", "import", "namespace"})
 
 
 def _declared_texts(capture: str, node: Node) -> Iterator[bytes]:
