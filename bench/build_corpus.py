@@ -29,11 +29,11 @@ STAMP = ".leaklint-bench-stamp"
 RENAMED = "nm_pkgs"
 
 
-def lock_hash() -> str:
+def lock_hash(spec_dir: Path) -> str:
     """Hash of the pinned spec: the corpus is rebuilt whenever it changes."""
     digest = hashlib.sha256()
     for name in SPEC_FILES:
-        digest.update((SPEC_DIR / name).read_bytes())
+        digest.update((spec_dir / name).read_bytes())
     return digest.hexdigest()
 
 
@@ -52,11 +52,11 @@ def clear_dest(dest: Path) -> None:
     shutil.rmtree(dest)
 
 
-def npm_install(dest: Path) -> None:
+def npm_install(spec_dir: Path, dest: Path) -> None:
     """npm ci from the committed lock; scripts off so nothing downloads binaries."""
     dest.mkdir(parents=True, exist_ok=True)
     for name in SPEC_FILES:
-        shutil.copyfile(SPEC_DIR / name, dest / name)
+        shutil.copyfile(spec_dir / name, dest / name)
     cmd = ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"]
     print("+", " ".join(cmd), f"(in {dest})", flush=True)
     subprocess.run(cmd, cwd=dest, check=True)
@@ -76,13 +76,14 @@ def rename_node_modules(root: Path) -> int:
     return len(found)
 
 
-def build(dest: Path, force: bool) -> None:
-    wanted = lock_hash()
+def build(dest: Path, force: bool, spec_dir: Path = SPEC_DIR) -> None:
+    """Install spec_dir's pinned packages into dest (a no-op if already there)."""
+    wanted = lock_hash(spec_dir)
     if not force and is_built(dest, wanted):
         print(f"corpus already built at {dest} (lock {wanted[:12]})")
         return
     clear_dest(dest)
-    npm_install(dest)
+    npm_install(spec_dir, dest)
     renamed = rename_node_modules(dest)
     print(f"renamed {renamed} node_modules directories to {RENAMED}")
     # Written last: an interrupted build is never mistaken for a finished one.

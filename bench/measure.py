@@ -1,5 +1,8 @@
 """Run a command and measure its wall time and peak memory.
 
+CPU time (user + system) is reported next to wall time: on a shared machine
+other load stretches wall time, while CPU time stays close to the work done.
+
 Peak memory is taken two ways and the larger wins:
 - ru_maxrss from wait4(): exact, but only the largest single process of the
   tree, so it under-counts a tool that fans out into worker processes;
@@ -27,6 +30,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 class Result:
     cmd: list[str]
     seconds: float
+    cpu_seconds: float  # user + system, the process and all its waited-for children
     peak_mb: float
     max_process_mb: float
     tree_mb: float
@@ -112,6 +116,7 @@ def run(
     return Result(
         cmd=list(cmd),
         seconds=seconds,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
         peak_mb=max(max_process_mb, tree_mb),
         max_process_mb=max_process_mb,
         tree_mb=tree_mb,

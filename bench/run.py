@@ -7,10 +7,10 @@ Measures, side by side in one run on the corpus built by build_corpus.py:
 - ESLint with one scope-analysis rule (no-undef), when node is on PATH,
 - leaklint on one ~9 MB file (typescript.js) and on a generated 50,000-line
   file, as cost per MB against the corpus average,
-and prints seconds, ratio to the floor and peak memory. Not a test: it
-asserts nothing, it reports. --write updates docs/benchmark.md.
+and prints wall and CPU seconds, ratios to the floor and peak memory. Not a
+test: it asserts nothing, it reports. --write updates docs/benchmark.md.
 
-Usage: python bench/run.py [--jobs N] [--skip-eslint] [--write docs/benchmark.md]
+Usage: python bench/run.py [--repeat N] [--jobs N] [--skip-eslint] [--write docs/benchmark.md]
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import build_corpus
@@ -45,15 +46,15 @@ DOC_END = "<!-- bench:run:end -->"
 COLD_TARGET = 0.8
 WARM_TARGET = 0.1
 PEAK_TARGET_MB = 400
+OK_CODES = (0, 1)  # 1 = findings, if --exit-zero is not available
 
 
 @dataclass
 class Row:
-    """One line of the results table."""
+    """One line of the results table: a measured run (None if skipped)."""
 
     name: str
-    seconds: float | None
-    peak_mb: float | None
+    result: measure.Result | None
     notes: list[str] = field(default_factory=list)
 
 
@@ -83,10 +84,41 @@ def fmt(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+def loadavg() -> str:
+    """1-minute load average: other work on the machine stretches wall times."""
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def warm_page_cache(root: Path) -> None:
     """Read the corpus once so the first tool timed doesn't pay for the disk."""
     for path in iter_sources(root):
         path.read_bytes()
+
+
+def best_of(repeat: int, run: Callable[[int], measure.Result]) -> measure.Result:
+    """Run repeat times, keep the fastest: noise on a shared box only adds time."""
+    results = [run(i) for i in range(repeat)]
+    return min(results, key=lambda r: r.seconds)
+
+
+def result_notes(result: measure.Result, ok_codes: tuple[int, ...] = (0,)) -> list[str]:
+    if result.exit_code in ok_codes:
+        return []
+    tail = result.stderr.strip().splitlines()[-3:]
+    return [f"exit code {result.exit_code}: " + " / ".join(tail)]
+
+
+def dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def fresh_dir(parent: Path, name: str) -> Path:
+    path = parent / name
+    path.mkdir()
+    return path
+
+
+# ---------------------------------------------------------------- leaklint CLI
 
 
 def find_leaklint(override: str | None) -> list[str] | None:
@@ -134,6 +166,7 @@ def leaklint_args(tool: Leaklint, out_file: Path, jobs: int | None) -> list[str]
 def run_leaklint(
     tool: Leaklint, paths: list[Path], cache: Path, out_file: Path, jobs: int | None
 ) -> measure.Result:
+    """One leaklint check; the cache lives in `cache` (empty = a cold run)."""
     args = leaklint_args(tool, out_file, jobs)
     env = {"LEAKLINT_CACHE_DIR": str(cache)}
     result = measure.run([*tool.cmd, *args, *map(str, paths)], env=env)
@@ -155,15 +188,14 @@ def summarize_report(out_file: Path) -> dict[str, int] | None:
     }
 
 
-def result_notes(result: measure.Result, ok_codes: tuple[int, ...] = (0,)) -> list[str]:
-    if result.exit_code in ok_codes:
-        return []
-    tail = result.stderr.strip().splitlines()[-3:]
-    return [f"exit code {result.exit_code}: " + " / ".join(tail)]
-
-
-def dir_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+def report_note(out_file: Path) -> str:
+    report = summarize_report(out_file)
+    if report is None:
+        return "no JSON report"
+    return (
+        f"{report['findings']} findings in {report['files_checked']} files, "
+        f"{report['errors']} errors"
+    )
 
 
 # ---------------------------------------------------------------- floor
@@ -177,46 +209,64 @@ def run_floor(paths: list[Path]) -> tuple[measure.Result, dict[str, int]]:
     return result, json.loads(result.stdout)
 
 
-# ---------------------------------------------------------------- leaklint
+def floor_row(corpus: Path, repeat: int) -> Row:
+    stats: dict[str, int] = {}
+
+    def once(_: int) -> measure.Result:
+        result, found = run_floor([corpus])
+        stats.update(found)
+        return result
+
+    result = best_of(repeat, once)
+    note = f"{stats['files']} files, {stats['files_with_parse_errors']} with syntax errors"
+    return Row("floor: read + tree-sitter parse (1 process)", result, [note])
 
 
-def leaklint_corpus(tool: Leaklint, corpus: Path, jobs: int | None, tmp: Path) -> list[Row]:
-    """Cold then warm on the whole corpus, sharing one fresh cache directory."""
-    cache = tmp / "cache"
-    cache.mkdir()
-    rows: list[Row] = []
-    reports: list[dict[str, int] | None] = []
-    for label in ("cold", "warm"):
-        out_file = tmp / f"leaklint-{label}.json"
-        result = run_leaklint(tool, [corpus], cache, out_file, jobs)
-        report = summarize_report(out_file)
-        reports.append(report)
-        notes = result_notes(result, ok_codes=(0, 1))
-        if report:
-            notes.append(
-                f"{report['findings']} findings in {report['files_checked']} files, "
-                f"{report['errors']} errors"
-            )
-        else:
-            notes.append("no JSON report")
-        if label == "cold":
-            size = dir_bytes(cache)
-            notes.append(
-                f"cache after cold run: {mb(size):.1f} MB"
-                if size
-                else "cache dir still empty after cold run: warm run is uncached"
-            )
-        rows.append(Row(f"leaklint {label}", result.seconds, result.peak_mb, notes))
-    if reports[0] and reports[1] and reports[0] != reports[1]:
-        rows[1].notes.append("warm report differs from cold report")
-    return rows
+# ---------------------------------------------------------------- leaklint runs
+
+
+def jobs_label(jobs: int | None) -> str:
+    return "default jobs" if jobs is None else f"--jobs {jobs}"
+
+
+def leaklint_cold_warm(
+    tool: Leaklint, corpus: Path, jobs: int | None, tmp: Path, repeat: int
+) -> list[Row]:
+    """Cold runs each on an empty cache; warm runs reuse the last cold run's cache."""
+    caches: list[Path] = []
+
+    def cold(i: int) -> measure.Result:
+        caches.append(fresh_dir(tmp, f"cache-cold-{jobs}-{i}"))
+        return run_leaklint(tool, [corpus], caches[-1], tmp / f"cold-{jobs}-{i}.json", jobs)
+
+    def warm(i: int) -> measure.Result:
+        return run_leaklint(tool, [corpus], caches[-1], tmp / f"warm-{jobs}-{i}.json", jobs)
+
+    cold_result = best_of(repeat, cold)
+    cache_size = dir_bytes(caches[-1])
+    warm_result = best_of(repeat, warm)
+    cold_report = report_note(tmp / f"cold-{jobs}-0.json")
+    warm_report = report_note(tmp / f"warm-{jobs}-0.json")
+    cold_notes = [*result_notes(cold_result, OK_CODES), cold_report]
+    cold_notes.append(
+        f"cache written: {mb(cache_size):.1f} MB"
+        if cache_size
+        else "cache dir still empty after the cold run: the warm run is not cached"
+    )
+    warm_notes = [*result_notes(warm_result, OK_CODES), warm_report]
+    if warm_report != cold_report:
+        warm_notes.append("warm report differs from cold report")
+    label = jobs_label(jobs)
+    return [
+        Row(f"leaklint cold ({label})", cold_result, cold_notes),
+        Row(f"leaklint warm ({label})", warm_result, warm_notes),
+    ]
 
 
 def top_level_packages(corpus: Path) -> list[Path]:
     """Package dirs directly under nm_pkgs (scoped ones expanded), sorted."""
-    base = corpus / "nm_pkgs"
     dirs: list[Path] = []
-    for entry in sorted(base.iterdir()):
+    for entry in sorted((corpus / "nm_pkgs").iterdir()):
         if entry.name.startswith("@"):
             dirs.extend(sorted(p for p in entry.iterdir() if p.is_dir()))
         elif entry.is_dir() and not entry.name.startswith("."):
@@ -224,20 +274,14 @@ def top_level_packages(corpus: Path) -> list[Path]:
     return dirs
 
 
-def quarter_of_corpus(corpus: Path) -> list[Path]:
-    """Every 4th top-level package: a smaller corpus of the same mix of code."""
-    return top_level_packages(corpus)[::4]
-
-
-def leaklint_scaling(tool: Leaklint, corpus: Path, jobs: int | None, tmp: Path) -> Row:
-    """Peak memory on ~1/4 of the packages, to compare with the full corpus."""
-    paths = quarter_of_corpus(corpus)
+def leaklint_quarter(tool: Leaklint, corpus: Path, jobs: int | None, tmp: Path) -> Row:
+    """Cold run on every 4th package: peak memory should not grow with file count."""
+    paths = top_level_packages(corpus)[::4]
     files = sum(1 for p in paths for _ in iter_sources(p))
-    cache = tmp / "cache-quarter"
-    cache.mkdir()
-    result = run_leaklint(tool, paths, cache, tmp / "leaklint-quarter.json", jobs)
-    notes = [f"{len(paths)} packages, {files} files", *result_notes(result, (0, 1))]
-    return Row("leaklint cold, 1/4 of packages", result.seconds, result.peak_mb, notes)
+    cache = fresh_dir(tmp, "cache-quarter")
+    result = run_leaklint(tool, paths, cache, tmp / "quarter.json", jobs)
+    notes = [f"{len(paths)} packages, {files} files", *result_notes(result, OK_CODES)]
+    return Row(f"leaklint cold, 1/4 of packages ({jobs_label(jobs)})", result, notes)
 
 
 # ---------------------------------------------------------------- big files
@@ -246,7 +290,7 @@ def leaklint_scaling(tool: Leaklint, corpus: Path, jobs: int | None, tmp: Path) 
 def generated_source(lines: int) -> str:
     """A long, flat CommonJS module: thousands of top-level functions, closures,
     listeners, timers and caches in one scope, plus some implicit-global writes,
-    so scope resolution and every rule see a big single file."""
+    so scope resolution and every rule see one big file."""
     # Sloppy mode on purpose ('use strict' would make the implicit-global
     # writes ReferenceErrors), as in the legacy code LL001 is about.
     out = [
@@ -275,48 +319,53 @@ def generated_source(lines: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def leaklint_single(tool: Leaklint, path: Path, tmp: Path, tag: str) -> measure.Result:
-    cache = tmp / f"cache-{tag}"
-    cache.mkdir()
-    return run_leaklint(tool, [path], cache, tmp / f"leaklint-{tag}.json", None)
-
-
 @dataclass
 class BigFile:
     name: str
     size_mb: float
     lines: int
     floor_s: float
-    leaklint_s: float | None
-    leaklint_peak_mb: float | None
+    leaklint: measure.Result | None
     notes: list[str]
 
 
-def big_file_rows(tool: Leaklint | None, corpus: Path, tmp: Path) -> tuple[list[BigFile], float]:
+def leaklint_single(tool: Leaklint, path: Path, tmp: Path, tag: str, repeat: int) -> measure.Result:
+    """leaklint alone on one file, cold, one job (a single file can't be split)."""
+
+    def once(i: int) -> measure.Result:
+        cache = fresh_dir(tmp, f"cache-{tag}-{i}")
+        return run_leaklint(tool, [path], cache, tmp / f"{tag}-{i}.json", 1)
+
+    return best_of(repeat, once)
+
+
+def big_files(
+    tool: Leaklint | None, corpus: Path, tmp: Path, repeat: int
+) -> tuple[list[BigFile], float]:
     """typescript.js and a generated 50k-line file, each alone, plus the
     startup cost (a one-line file) that is subtracted to get cost per MB."""
-    generated = tmp / "gen" / "generated50k.js"
-    generated.parent.mkdir()
+    generated = fresh_dir(tmp, "gen") / "generated50k.js"
     generated.write_text(generated_source(GENERATED_LINES))
-    tiny = tmp / "tiny" / "tiny.js"
-    tiny.parent.mkdir()
+    tiny = fresh_dir(tmp, "tiny") / "tiny.js"
     tiny.write_text("module.exports = 1;\n")
-    startup = leaklint_single(tool, tiny, tmp, "tiny").seconds if tool else 0.0
+    startup = leaklint_single(tool, tiny, tmp, "tiny", repeat).seconds if tool else 0.0
     rows = []
-    for tag, path in (("typescript.js", corpus / BIG_FILE), ("generated 50k lines", generated)):
+    for tag, path in (("typescript.js", corpus / BIG_FILE), ("generated", generated)):
         if not path.exists():
             continue
-        floor, _ = run_floor([path])
-        run = leaklint_single(tool, path, tmp, tag.split()[0]) if tool else None
+        floor = best_of(repeat, lambda _, p=path: run_floor([p])[0])
+        run = leaklint_single(tool, path, tmp, tag, repeat) if tool else None
+        data = path.read_bytes()
         rows.append(
             BigFile(
-                name=tag,
-                size_mb=mb(path.stat().st_size),
-                lines=path.read_bytes().count(b"\n"),
+                name=f"`{path.name}`",
+                size_mb=mb(len(data)),
+                lines=data.count(b"\n"),
                 floor_s=floor.seconds,
-                leaklint_s=run.seconds if run else None,
-                leaklint_peak_mb=run.peak_mb if run else None,
-                notes=result_notes(run, (0, 1)) if run else [],
+                leaklint=run,
+                notes=[*result_notes(run, OK_CODES), report_note(tmp / f"{tag}-0.json")]
+                if run
+                else [],
             )
         )
     return rows, startup
@@ -326,7 +375,7 @@ def big_file_rows(tool: Leaklint | None, corpus: Path, tmp: Path) -> tuple[list[
 
 
 def ensure_eslint() -> str | None:
-    """npm ci the pinned ESLint unless it is there; None (with why) if impossible."""
+    """npm ci the pinned ESLint unless it is there; None, or why it can't run."""
     if not shutil.which("node") or not shutil.which("npm"):
         return "node/npm not on PATH"
     stamp = ESLINT_DIR / "node_modules" / ".package-lock.json"
@@ -342,7 +391,7 @@ def package_types(corpus: Path) -> list[dict[str, str]]:
     """Node's module-type verdict per package.json, only where it changes.
 
     Shallow to deep, so in the flat config a nested package.json overrides
-    the one above it, exactly as Node resolves the nearest package.json.
+    the one above it, as Node resolves the nearest package.json.
     """
     verdicts: dict[Path, str] = {}
     for dirpath, dirnames, filenames in os.walk(corpus):
@@ -357,7 +406,7 @@ def package_types(corpus: Path) -> list[dict[str, str]]:
         verdicts[Path(dirpath).relative_to(corpus)] = "module" if kind == "module" else "commonjs"
     changes: list[dict[str, str]] = []
     for rel in sorted(verdicts, key=lambda p: (len(p.parts), str(p))):
-        parent = next((verdicts[a] for a in rel.parents if a in verdicts and a != rel), "commonjs")
+        parent = next((verdicts[a] for a in rel.parents if a in verdicts), "commonjs")
         if rel != Path(".") and verdicts[rel] != parent:
             changes.append({"dir": rel.as_posix(), "type": verdicts[rel]})
     return changes
@@ -378,36 +427,27 @@ def eslint_summary(report_file: Path) -> list[str]:
     ]
 
 
-def run_eslint(corpus: Path, tmp: Path, concurrency: str | None) -> Row:
+def eslint_row(corpus: Path, tmp: Path, concurrency: str | None) -> Row:
     problem = ensure_eslint()
     if problem:
-        return Row("ESLint no-undef", None, None, [f"skipped: {problem}"])
+        return Row("ESLint no-undef", None, [f"skipped: {problem}"])
     types_file = tmp / "pkg-types.json"
     types_file.write_text(json.dumps(package_types(corpus)))
     report = tmp / "eslint.json"
-    cmd = [
-        "node",
-        str(ESLINT_BIN),
-        "-c",
-        str(ESLINT_DIR / "eslint.config.mjs"),
-        "--format",
-        "json",
-        "-o",
-        str(report),
-        "--no-warn-ignored",
-        ".",
-    ]
+    cmd = ["node", str(ESLINT_BIN), "-c", str(ESLINT_DIR / "eslint.config.mjs")]
+    cmd += ["--format", "json", "-o", str(report), "--no-warn-ignored", "."]
     if concurrency:
-        cmd[2:2] = ["--concurrency", concurrency]
+        cmd += ["--concurrency", concurrency]
     # cwd = corpus: the config's per-package globs are relative to it.
     result = measure.run(cmd, env={"LEAKLINT_BENCH_PKG_TYPES": str(types_file)}, cwd=corpus)
     version = subprocess.run(
         ["node", str(ESLINT_BIN), "--version"], capture_output=True, text=True
     ).stdout.strip()
-    notes = [f"ESLint {version}, cache off", *result_notes(result, (0, 1)), *eslint_summary(report)]
+    notes = [f"ESLint {version}, cache off", *result_notes(result, OK_CODES)]
+    notes += eslint_summary(report)
     if concurrency:
         notes.append(f"--concurrency {concurrency}")
-    return Row("ESLint no-undef", result.seconds, result.peak_mb, notes)
+    return Row("ESLint no-undef (1 process)", result, notes)
 
 
 # ---------------------------------------------------------------- report
@@ -420,96 +460,115 @@ def machine_info(tool: Leaklint | None) -> dict[str, str]:
         except OSError:
             return "n/a"
 
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    mem = Path("/proc/meminfo").read_text().split()[1]
-    leaklint_version = out([*tool.cmd, "--version"]) if tool else "not installed"
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")), "")
+    mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
     return {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": f"{os.cpu_count()} cores (nproc {out(['nproc'])}), {cpu}",
-        "memory": f"{int(mem) / 2**20:.1f} GiB",
+        "cpu": f"nproc {out(['nproc'])}, {cpu or platform.processor()}",
+        "memory": f"{mem_kib / 2**20:.1f} GiB",
         "os": platform.platform(),
         "python": platform.python_version(),
         "node": out(["node", "--version"]) if shutil.which("node") else "absent",
-        "leaklint": leaklint_version or "n/a",
-        "leaklint commit": out(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]),
+        "leaklint": (out([*tool.cmd, "--version"]) if tool else "") or "not runnable",
+        "leaklint commit": leaklint_commit(out),
     }
 
 
-def table(rows: list[Row], floor_s: float) -> list[str]:
-    lines = ["| run | seconds | x floor | peak MB | notes |", "|---|--:|--:|--:|---|"]
+def leaklint_commit(out: Callable[[list[str]], str]) -> str:
+    """Commit of the leaklint package this venv imports (an editable install
+    may point at another checkout than the one holding bench/)."""
+    # -I: don't let the current directory (this checkout's own leaklint/) shadow it.
+    code = "import leaklint, os; print(os.path.dirname(leaklint.__file__))"
+    where = out([sys.executable, "-I", "-c", code])
+    source = Path(where) if where else REPO
+    commit = out(["git", "-C", str(source), "rev-parse", "--short", "HEAD"])
+    dirty = out(["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"])
+    return f"{commit}{' (uncommitted changes)' if dirty else ''} in {source.parent}"
+
+
+def table(rows: list[Row], floor: measure.Result) -> list[str]:
+    lines = [
+        "| run | wall s | x floor | CPU s | CPU x floor | peak MB | notes |",
+        "|---|--:|--:|--:|--:|--:|---|",
+    ]
     for row in rows:
-        ratio = row.seconds / floor_s if row.seconds is not None else None
-        lines.append(
-            f"| {row.name} | {fmt(row.seconds)} | {fmt(ratio)} | "
-            f"{fmt(row.peak_mb, 0)} | {'; '.join(row.notes)} |"
-        )
+        r = row.result
+        cells = ["—"] * 5
+        if r is not None:
+            cells = [
+                fmt(r.seconds),
+                fmt(r.seconds / floor.seconds),
+                fmt(r.cpu_seconds),
+                fmt(r.cpu_seconds / floor.cpu_seconds),
+                fmt(r.peak_mb, 0),
+            ]
+        lines.append(f"| {row.name} | {' | '.join(cells)} | {'; '.join(row.notes)} |")
     return lines
 
 
-def targets(rows: list[Row], floor_s: float) -> list[str]:
-    by_name = {row.name: row for row in rows}
+def targets(rows: list[Row], floor: measure.Result, jobs: int | None) -> list[str]:
+    label = jobs_label(jobs)
+    by_name = {row.name: row.result for row in rows}
+    cold, warm = by_name.get(f"leaklint cold ({label})"), by_name.get(f"leaklint warm ({label})")
     checks = [
-        ("leaklint cold", f"<= {COLD_TARGET} x floor", COLD_TARGET * floor_s, "seconds"),
-        ("leaklint warm", f"<= {WARM_TARGET} x floor", WARM_TARGET * floor_s, "seconds"),
-        ("leaklint cold", f"peak <= {PEAK_TARGET_MB} MB", PEAK_TARGET_MB, "peak_mb"),
+        (f"cold ({label}) wall <= {COLD_TARGET} x floor", cold, "seconds", COLD_TARGET),
+        (f"warm ({label}) wall <= {WARM_TARGET} x floor", warm, "seconds", WARM_TARGET),
+        (f"cold peak <= {PEAK_TARGET_MB} MB", cold, "peak_mb", None),
     ]
     lines = ["| target | measured | limit | met |", "|---|--:|--:|---|"]
-    for name, label, limit, attr in checks:
-        value = getattr(by_name[name], attr) if name in by_name else None
+    for text, result, attr, ratio in checks:
+        limit = ratio * floor.seconds if ratio is not None else PEAK_TARGET_MB
+        value = getattr(result, attr) if result is not None else None
         verdict = "n/a" if value is None else ("yes" if value <= limit else "**no**")
-        lines.append(f"| {name} {label} | {fmt(value)} | {fmt(limit)} | {verdict} |")
+        lines.append(f"| {text} | {fmt(value)} | {fmt(limit)} | {verdict} |")
     return lines
 
 
 def big_table(big: list[BigFile], startup: float, corpus_s_per_mb: float | None) -> list[str]:
     lines = [
-        f"leaklint startup (one-line file): {startup:.2f} s, subtracted below.",
+        f"Each file alone, cold, `--jobs 1`. leaklint's start-up (a one-line file, "
+        f"{startup:.2f} s) is subtracted before dividing by size.",
         "",
-        "| file | MB | lines | floor s | leaklint s | peak MB | leaklint s/MB | x corpus s/MB |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|",
+        "| file | MB | lines | floor s | leaklint s | peak MB | leaklint s/MB "
+        "| x corpus s/MB | notes |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for b in big:
-        per_mb = (b.leaklint_s - startup) / b.size_mb if b.leaklint_s is not None else None
+        run = b.leaklint
+        per_mb = (run.seconds - startup) / b.size_mb if run else None
         vs = per_mb / corpus_s_per_mb if per_mb is not None and corpus_s_per_mb else None
         lines.append(
             f"| {b.name} | {b.size_mb:.1f} | {b.lines} | {b.floor_s:.2f} | "
-            f"{fmt(b.leaklint_s)} | {fmt(b.leaklint_peak_mb, 0)} | {fmt(per_mb, 3)} | "
-            f"{fmt(vs)} |" + (f" {'; '.join(b.notes)}" if b.notes else "")
+            f"{fmt(run.seconds if run else None)} | {fmt(run.peak_mb if run else None, 0)} | "
+            f"{fmt(per_mb, 3)} | {fmt(vs)} | {'; '.join(b.notes)} |"
         )
+    if corpus_s_per_mb:
+        lines += ["", f"Corpus average (cold, `--jobs 1`): {corpus_s_per_mb:.3f} s/MB."]
     return lines
 
 
-def render(ctx: dict[str, object]) -> str:
+def render(info: dict[str, str], argv: str, corpus_line: str, parts: dict[str, list[str]]) -> str:
     """The markdown block written between the markers in docs/benchmark.md."""
-    info: dict[str, str] = ctx["info"]  # type: ignore[assignment]
-    lines = [f"Measured {info['date']} with `python bench/run.py {ctx['argv']}`.", ""]
+    lines = [f"Measured {info['date']} with `python bench/run.py {argv}`.", ""]
     lines += [f"- {k}: {v}" for k, v in info.items() if k != "date"]
-    lines += ["", f"Corpus: {ctx['corpus_line']}", "", "### Results", ""]
-    lines += ctx["table"]  # type: ignore[operator]
-    lines += ["", "### Targets (issue 5)", ""] + ctx["targets"]  # type: ignore[operator]
-    lines += ["", "### Single big files", ""] + ctx["big"]  # type: ignore[operator]
-    notes: list[str] = ctx["notes"]  # type: ignore[assignment]
-    if notes:
-        lines += ["", "### Notes from this run", ""] + [f"- {n}" for n in notes]
+    lines += ["", f"Corpus: {corpus_line}", "", "### Results", "", *parts["table"]]
+    lines += ["", "### Targets (issue 5)", "", *parts["targets"]]
+    lines += ["", "### Single big files", "", *parts["big"]]
+    if parts["notes"]:
+        lines += ["", "### Notes from this run", ""] + [f"- {n}" for n in parts["notes"]]
     return "\n".join(lines) + "\n"
 
 
-def write_doc(doc: Path, block: str) -> None:
-    """Replace only the run.py block, keeping the hand-written parts of the doc."""
-    text = doc.read_text() if doc.exists() else f"# Benchmark\n\n{DOC_START}\n{DOC_END}\n"
-    if DOC_START not in text or DOC_END not in text:
-        text += f"\n{DOC_START}\n{DOC_END}\n"
-    head, rest = text.split(DOC_START, 1)
-    _, tail = rest.split(DOC_END, 1)
+def write_doc(doc: Path, block: str, start: str = DOC_START, end: str = DOC_END) -> None:
+    """Replace only the block between start and end, keeping the hand-written parts."""
+    text = doc.read_text() if doc.exists() else "# Benchmark\n"
+    if start not in text or end not in text:
+        text += f"\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
     doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(f"{head}{DOC_START}\n{block}{DOC_END}{tail}")
+    doc.write_text(f"{head}{start}\n{block}{end}{tail}")
 
 
 # ---------------------------------------------------------------- main
@@ -520,14 +579,24 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--corpus", type=Path, default=build_corpus.DEFAULT_DEST)
     p.add_argument("--no-build", action="store_true", help="do not (re)build the corpus")
     p.add_argument("--leaklint", help="command to run leaklint (default: this venv's)")
-    p.add_argument("--jobs", type=int, help="pass --jobs N to leaklint")
+    p.add_argument("--jobs", type=int, help="--jobs for the main leaklint runs (default: its own)")
+    p.add_argument("--repeat", type=int, default=1, help="runs per measurement, fastest kept")
     p.add_argument("--skip-eslint", action="store_true")
     p.add_argument("--eslint-concurrency", help="pass --concurrency to ESLint (default off)")
     p.add_argument("--skip-big", action="store_true", help="skip the single-big-file runs")
-    p.add_argument("--skip-scaling", action="store_true", help="skip the 1/4-corpus run")
+    p.add_argument("--skip-extra", action="store_true", help="skip the --jobs 1 and 1/4 runs")
     p.add_argument("--write", type=Path, help="update this markdown file (docs/benchmark.md)")
     p.add_argument("--json", type=Path, help="also dump raw results as JSON here")
     return p.parse_args()
+
+
+def leaklint_rows(tool: Leaklint, corpus: Path, args: argparse.Namespace, tmp: Path) -> list[Row]:
+    rows = leaklint_cold_warm(tool, corpus, args.jobs, tmp, args.repeat)
+    if not args.skip_extra:
+        if args.jobs != 1:
+            rows += leaklint_cold_warm(tool, corpus, 1, tmp, args.repeat)
+        rows.append(leaklint_quarter(tool, corpus, args.jobs, tmp))
+    return rows
 
 
 def main() -> None:
@@ -539,8 +608,7 @@ def main() -> None:
     corpus_line = f"{files} JS/TS files (no .d.ts), {mb(size):.1f} MB, at `{corpus}`"
     print(corpus_line, flush=True)
     warm_page_cache(corpus)
-
-    notes: list[str] = []
+    notes = [f"load average (1 min) at start: {loadavg()}"]
     cmd = find_leaklint(args.leaklint)
     tool = probe_leaklint(cmd) if cmd else None
     if tool is None:
@@ -548,60 +616,46 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="leaklint-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        floor, floor_stats = run_floor([corpus])
-        print(f"floor: {floor.seconds:.2f} s", flush=True)
-        rows = [
-            Row(
-                "floor: read + tree-sitter parse",
-                floor.seconds,
-                floor.peak_mb,
-                [
-                    f"{floor_stats['files']} files, "
-                    f"{floor_stats['files_with_parse_errors']} with syntax errors"
-                ],
-            )
-        ]
+        rows = [floor_row(corpus, args.repeat)]
+        print(f"floor: {rows[0].result.seconds:.2f} s", flush=True)  # type: ignore[union-attr]
         if tool:
-            rows += leaklint_corpus(tool, corpus, args.jobs, tmp)
-            if not args.skip_scaling:
-                rows.append(leaklint_scaling(tool, corpus, args.jobs, tmp))
+            rows += leaklint_rows(tool, corpus, args, tmp)
             print("leaklint done", flush=True)
         if not args.skip_eslint:
-            rows.append(run_eslint(corpus, tmp, args.eslint_concurrency))
+            rows.append(eslint_row(corpus, tmp, args.eslint_concurrency))
             print("ESLint done", flush=True)
-        big, startup = ([], 0.0) if args.skip_big else big_file_rows(tool, corpus, tmp)
-    if tool:
-        notes += tool.notes
+        big, startup = ([], 0.0) if args.skip_big else big_files(tool, corpus, tmp, args.repeat)
+    notes.append(f"load average (1 min) at end: {loadavg()}")
+    notes += tool.notes if tool else []
 
-    cold = next((r for r in rows if r.name == "leaklint cold"), None)
-    corpus_s_per_mb = cold.seconds / mb(size) if cold and cold.seconds else None
-    ctx: dict[str, object] = {
-        "argv": " ".join(sys.argv[1:]),
-        "info": machine_info(tool),
-        "corpus_line": corpus_line,
-        "table": table(rows, floor.seconds),
-        "targets": targets(rows, floor.seconds),
-        "big": big_table(big, startup, corpus_s_per_mb) if big else ["skipped"],
+    floor = rows[0].result
+    assert floor is not None
+    single = next((r.result for r in rows if r.name == "leaklint cold (--jobs 1)"), None)
+    per_mb = single.seconds / mb(size) if single else None
+    parts = {
+        "table": table(rows, floor),
+        "targets": targets(rows, floor, args.jobs),
+        "big": big_table(big, startup, per_mb) if big else ["skipped"],
         "notes": notes,
     }
-    block = render(ctx)
+    info = machine_info(tool)
+    block = render(info, " ".join(sys.argv[1:]), corpus_line, parts)
     print(block)
     if args.write:
         write_doc(args.write, block)
         print(f"wrote {args.write}")
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "rows": [r.__dict__ for r in rows],
-                    "big": [b.__dict__ for b in big],
-                    "startup_s": startup,
-                    "info": ctx["info"],
-                    "corpus": corpus_line,
-                },
-                indent=2,
-            )
-        )
+        dump = {"info": info, "corpus": corpus_line, "startup_s": startup}
+        dump["rows"] = [{"name": r.name, "notes": r.notes} | _result(r.result) for r in rows]
+        dump["big"] = [asdict(b) | {"leaklint": _result(b.leaklint)} for b in big]
+        args.json.write_text(json.dumps(dump, indent=2))
+
+
+def _result(result: measure.Result | None) -> dict[str, object]:
+    if result is None:
+        return {}
+    keep = ("cmd", "seconds", "cpu_seconds", "peak_mb", "max_process_mb", "tree_mb", "exit_code")
+    return {k: getattr(result, k) for k in keep}
 
 
 if __name__ == "__main__":
