@@ -1,4 +1,4 @@
-"""Run a command and measure its wall time and peak memory.
+"""Run a command and measure its wall time, CPU time and peak memory.
 
 CPU time (user + system) is reported next to wall time: on a shared machine
 other load stretches wall time, while CPU time stays close to the work done.
@@ -6,24 +6,51 @@ other load stretches wall time, while CPU time stays close to the work done.
 Peak memory is taken two ways and the larger wins:
 - ru_maxrss from wait4(): exact, but only the largest single process of the
   tree, so it under-counts a tool that fans out into worker processes;
-- the summed RSS of the whole process tree, sampled every SAMPLE_S seconds:
-  catches worker pools, may miss a short spike, and counts pages shared
-  after fork() once per process (so it errs high for forked workers).
+- the summed PSS (proportional set size: a page shared by n processes counts
+  1/n in each) of the whole process tree, sampled every SAMPLE_S seconds:
+  catches worker pools without counting pages shared after fork() twice, but
+  may miss a short spike. Where /proc/PID/smaps_rollup is missing, RSS is
+  summed instead, which errs high for forked workers.
+
+Linux carries a process's peak RSS across fork() and exec(): a child of a
+big process reports at least its parent's peak as ru_maxrss. The benchmark
+process itself grows (it parses ESLint's JSON report), so every command is
+started by a small launcher process (LAUNCHER, a fresh interpreter), whose
+own child then gets clean numbers; the launcher times it and passes them back.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 import tempfile
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 SAMPLE_S = 0.05
 PAGE = os.sysconf("SC_PAGE_SIZE")
+
+# argv: REPORT_FILE CMD...; runs CMD, writes its wall/CPU/maxrss/exit status as JSON.
+LAUNCHER = """
+import json, os, sys, time
+report, cmd = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(cmd[0], cmd)
+    finally:
+        os._exit(127)
+_, status, ru = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(report, "w") as f:
+    json.dump({"seconds": seconds, "cpu": ru.ru_utime + ru.ru_stime,
+               "maxrss_kib": ru.ru_maxrss, "exit": os.waitstatus_to_exitcode(status)}, f)
+"""
 
 
 @dataclass
@@ -55,8 +82,22 @@ def _parent_map() -> dict[int, int]:
     return parents
 
 
-def _tree_rss(root: int) -> int:
-    """Summed resident bytes of root and all its descendants."""
+def _memory(pid: int) -> int:
+    """PSS of one process in bytes, or its RSS where smaps_rollup is unavailable."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _descendants_memory(root: int) -> int:
+    """Summed memory of root's descendants (the launcher itself left out)."""
     parents = _parent_map()
     tree = {root}
     changed = True
@@ -64,17 +105,11 @@ def _tree_rss(root: int) -> int:
         new = {pid for pid, ppid in parents.items() if ppid in tree and pid not in tree}
         tree |= new
         changed = bool(new)
-    total = 0
-    for pid in tree:
-        try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
+    return sum(_memory(pid) for pid in tree - {root})
 
 
 class _Sampler(threading.Thread):
-    """Background thread tracking the peak summed RSS of a process tree."""
+    """Background thread tracking the peak summed PSS of a process tree."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -84,7 +119,7 @@ class _Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.is_set():
-            self.peak = max(self.peak, _tree_rss(self.pid))
+            self.peak = max(self.peak, _descendants_memory(self.pid))
             self.done.wait(SAMPLE_S)
 
 
@@ -96,31 +131,32 @@ def run(
 ) -> Result:
     """Run cmd to completion; stdout/stderr go through temp files (no pipe deadlock)."""
     full_env = {**os.environ, **(env or {})}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, env=full_env, cwd=cwd)
-        sampler = _Sampler(proc.pid)
-        sampler.start()
-        # wait4 rather than proc.wait(): it hands back this child's rusage alone.
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        sampler.done.set()
-        sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout = out.read().decode(errors="replace")
-        stderr = err.read().decode(errors="replace")
-    max_process_mb = usage.ru_maxrss / 1024  # Linux reports KiB
+    with tempfile.TemporaryDirectory(prefix="measure-") as tmp:
+        report = Path(tmp, "report.json")
+        out_path, err_path = Path(tmp, "out"), Path(tmp, "err")
+        launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(report), *cmd]
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            proc = subprocess.Popen(launcher, stdout=out, stderr=err, env=full_env, cwd=cwd)
+            sampler = _Sampler(proc.pid)
+            sampler.start()
+            proc.wait()
+            sampler.done.set()
+            sampler.join()
+        stdout = out_path.read_bytes().decode(errors="replace")
+        stderr = err_path.read_bytes().decode(errors="replace")
+        if not report.exists():
+            raise RuntimeError(f"launcher failed for {list(cmd)}: {stderr[-500:]}")
+        data = json.loads(report.read_text())
+    max_process_mb = data["maxrss_kib"] / 1024  # Linux reports KiB
     tree_mb = sampler.peak / 2**20
     return Result(
         cmd=list(cmd),
-        seconds=seconds,
-        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        seconds=data["seconds"],
+        cpu_seconds=data["cpu"],
         peak_mb=max(max_process_mb, tree_mb),
         max_process_mb=max_process_mb,
         tree_mb=tree_mb,
-        exit_code=proc.returncode,
+        exit_code=data["exit"],
         stdout=stdout,
         stderr=stderr,
     )

@@ -96,7 +96,7 @@ def warm_page_cache(root: Path) -> None:
 
 
 def best_of(repeat: int, run: Callable[[int], measure.Result]) -> measure.Result:
-    """Run repeat times, keep the fastest: noise on a shared box only adds time."""
+    """Run repeat times, keep the fastest: outside load only ever adds time."""
     results = [run(i) for i in range(repeat)]
     return min(results, key=lambda r: r.seconds)
 
@@ -209,58 +209,90 @@ def run_floor(paths: list[Path]) -> tuple[measure.Result, dict[str, int]]:
     return result, json.loads(result.stdout)
 
 
-def floor_row(corpus: Path, repeat: int) -> Row:
-    stats: dict[str, int] = {}
+class Floor:
+    """The parse-only floor as a repeatable task, remembering its file counts."""
 
-    def once(_: int) -> measure.Result:
-        result, found = run_floor([corpus])
-        stats.update(found)
+    name = "floor: read + tree-sitter parse (1 process)"
+
+    def __init__(self, corpus: Path) -> None:
+        self.corpus = corpus
+        self.stats: dict[str, int] = {}
+
+    def __call__(self, _: int) -> measure.Result:
+        result, self.stats = run_floor([self.corpus])
         return result
 
-    result = best_of(repeat, once)
-    note = f"{stats['files']} files, {stats['files_with_parse_errors']} with syntax errors"
-    return Row("floor: read + tree-sitter parse (1 process)", result, [note])
+    def row(self, best: dict[str, measure.Result]) -> Row:
+        s = self.stats
+        note = f"{s['files']} files, {s['files_with_parse_errors']} with syntax errors"
+        return Row(self.name, best[self.name], [note])
 
 
 # ---------------------------------------------------------------- leaklint runs
+
+
+Task = Callable[[int], measure.Result]
+
+
+def interleaved(tasks: list[tuple[str, Task]], repeat: int) -> dict[str, measure.Result]:
+    """Round-robin: each round runs every task once, so load that comes and goes
+    on a shared machine hits all tools alike; the fastest run of each is kept
+    (outside load only ever adds time)."""
+    best: dict[str, measure.Result] = {}
+    for i in range(repeat):
+        for name, task in tasks:
+            result = task(i)
+            print(
+                f"  {name}: {result.seconds:.2f} s wall, {result.cpu_seconds:.2f} s CPU", flush=True
+            )
+            if name not in best or result.seconds < best[name].seconds:
+                best[name] = result
+    return best
 
 
 def jobs_label(jobs: int | None) -> str:
     return "default jobs" if jobs is None else f"--jobs {jobs}"
 
 
-def leaklint_cold_warm(
-    tool: Leaklint, corpus: Path, jobs: int | None, tmp: Path, repeat: int
-) -> list[Row]:
-    """Cold runs each on an empty cache; warm runs reuse the last cold run's cache."""
-    caches: list[Path] = []
+class ColdWarm:
+    """leaklint cold (fresh empty cache) then warm (that same cache) on the corpus."""
 
-    def cold(i: int) -> measure.Result:
-        caches.append(fresh_dir(tmp, f"cache-cold-{jobs}-{i}"))
-        return run_leaklint(tool, [corpus], caches[-1], tmp / f"cold-{jobs}-{i}.json", jobs)
+    def __init__(self, tool: Leaklint, corpus: Path, jobs: int | None, tmp: Path) -> None:
+        self.tool, self.corpus, self.jobs, self.tmp = tool, corpus, jobs, tmp
+        self.cold_name = f"leaklint cold ({jobs_label(jobs)})"
+        self.warm_name = f"leaklint warm ({jobs_label(jobs)})"
+        self.caches: list[Path] = []
 
-    def warm(i: int) -> measure.Result:
-        return run_leaklint(tool, [corpus], caches[-1], tmp / f"warm-{jobs}-{i}.json", jobs)
+    def _run(self, cache: Path, report: str) -> measure.Result:
+        return run_leaklint(self.tool, [self.corpus], cache, self.tmp / report, self.jobs)
 
-    cold_result = best_of(repeat, cold)
-    cache_size = dir_bytes(caches[-1])
-    warm_result = best_of(repeat, warm)
-    cold_report = report_note(tmp / f"cold-{jobs}-0.json")
-    warm_report = report_note(tmp / f"warm-{jobs}-0.json")
-    cold_notes = [*result_notes(cold_result, OK_CODES), cold_report]
-    cold_notes.append(
-        f"cache written: {mb(cache_size):.1f} MB"
-        if cache_size
-        else "cache dir still empty after the cold run: the warm run is not cached"
-    )
-    warm_notes = [*result_notes(warm_result, OK_CODES), warm_report]
-    if warm_report != cold_report:
-        warm_notes.append("warm report differs from cold report")
-    label = jobs_label(jobs)
-    return [
-        Row(f"leaklint cold ({label})", cold_result, cold_notes),
-        Row(f"leaklint warm ({label})", warm_result, warm_notes),
-    ]
+    def cold(self, i: int) -> measure.Result:
+        self.caches.append(fresh_dir(self.tmp, f"cache-{self.jobs}-{i}"))
+        return self._run(self.caches[-1], f"cold-{self.jobs}-{i}.json")
+
+    def warm(self, i: int) -> measure.Result:
+        return self._run(self.caches[-1], f"warm-{self.jobs}-{i}.json")
+
+    def tasks(self) -> list[tuple[str, Task]]:
+        return [(self.cold_name, self.cold), (self.warm_name, self.warm)]
+
+    def rows(self, best: dict[str, measure.Result]) -> list[Row]:
+        cache_size = dir_bytes(self.caches[0])
+        cold_report = report_note(self.tmp / f"cold-{self.jobs}-0.json")
+        warm_report = report_note(self.tmp / f"warm-{self.jobs}-0.json")
+        cold_notes = [*result_notes(best[self.cold_name], OK_CODES), cold_report]
+        cold_notes.append(
+            f"cache written: {mb(cache_size):.1f} MB"
+            if cache_size
+            else "cache dir still empty after the cold run: the warm run is not cached"
+        )
+        warm_notes = [*result_notes(best[self.warm_name], OK_CODES), warm_report]
+        if warm_report != cold_report:
+            warm_notes.append("warm report differs from cold report")
+        return [
+            Row(self.cold_name, best[self.cold_name], cold_notes),
+            Row(self.warm_name, best[self.warm_name], warm_notes),
+        ]
 
 
 def top_level_packages(corpus: Path) -> list[Path]:
@@ -341,16 +373,21 @@ def leaklint_single(tool: Leaklint, path: Path, tmp: Path, tag: str, repeat: int
 
 def big_files(
     tool: Leaklint | None, corpus: Path, tmp: Path, repeat: int
-) -> tuple[list[BigFile], float]:
-    """typescript.js and a generated 50k-line file, each alone, plus the
-    startup cost (a one-line file) that is subtracted to get cost per MB."""
-    generated = fresh_dir(tmp, "gen") / "generated50k.js"
-    generated.write_text(generated_source(GENERATED_LINES))
+) -> tuple[list[BigFile], measure.Result | None]:
+    """typescript.js and generated files of 1/4, 1/2 and all of 50k lines, each
+    alone, plus the startup cost (a one-line file), subtracted to get cost per
+    MB. Linear cost shows as the same s/MB for the three generated sizes."""
+    files = [("typescript.js", corpus / BIG_FILE)]
+    gen_dir = fresh_dir(tmp, "gen")
+    for lines in (GENERATED_LINES // 4, GENERATED_LINES // 2, GENERATED_LINES):
+        path = gen_dir / f"generated{lines}.js"
+        path.write_text(generated_source(lines))
+        files.append((f"gen{lines}", path))
     tiny = fresh_dir(tmp, "tiny") / "tiny.js"
     tiny.write_text("module.exports = 1;\n")
-    startup = leaklint_single(tool, tiny, tmp, "tiny", repeat).seconds if tool else 0.0
+    startup = leaklint_single(tool, tiny, tmp, "tiny", repeat) if tool else None
     rows = []
-    for tag, path in (("typescript.js", corpus / BIG_FILE), ("generated", generated)):
+    for tag, path in files:
         if not path.exists():
             continue
         floor = best_of(repeat, lambda _, p=path: run_floor([p])[0])
@@ -525,26 +562,31 @@ def targets(rows: list[Row], floor: measure.Result, jobs: int | None) -> list[st
     return lines
 
 
-def big_table(big: list[BigFile], startup: float, corpus_s_per_mb: float | None) -> list[str]:
+def big_table(
+    big: list[BigFile], startup: measure.Result | None, corpus_cpu_per_mb: float | None
+) -> list[str]:
+    """Cost per MB in CPU seconds: less disturbed than wall time by other load."""
+    base = startup.cpu_seconds if startup else 0.0
     lines = [
-        f"Each file alone, cold, `--jobs 1`. leaklint's start-up (a one-line file, "
-        f"{startup:.2f} s) is subtracted before dividing by size.",
+        "Each file alone, cold, `--jobs 1`. Cost per MB uses CPU seconds minus "
+        f"leaklint's start-up (a one-line file: {base:.2f} CPU s).",
         "",
-        "| file | MB | lines | floor s | leaklint s | peak MB | leaklint s/MB "
-        "| x corpus s/MB | notes |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|---|",
+        "| file | MB | lines | floor s | leaklint wall s | CPU s | peak MB | CPU s/MB "
+        "| x corpus CPU s/MB | notes |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for b in big:
         run = b.leaklint
-        per_mb = (run.seconds - startup) / b.size_mb if run else None
-        vs = per_mb / corpus_s_per_mb if per_mb is not None and corpus_s_per_mb else None
+        per_mb = (run.cpu_seconds - base) / b.size_mb if run else None
+        vs = per_mb / corpus_cpu_per_mb if per_mb is not None and corpus_cpu_per_mb else None
         lines.append(
             f"| {b.name} | {b.size_mb:.1f} | {b.lines} | {b.floor_s:.2f} | "
-            f"{fmt(run.seconds if run else None)} | {fmt(run.peak_mb if run else None, 0)} | "
-            f"{fmt(per_mb, 3)} | {fmt(vs)} | {'; '.join(b.notes)} |"
+            f"{fmt(run.seconds if run else None)} | {fmt(run.cpu_seconds if run else None)} | "
+            f"{fmt(run.peak_mb if run else None, 0)} | {fmt(per_mb, 3)} | {fmt(vs)} | "
+            f"{'; '.join(b.notes)} |"
         )
-    if corpus_s_per_mb:
-        lines += ["", f"Corpus average (cold, `--jobs 1`): {corpus_s_per_mb:.3f} s/MB."]
+    if corpus_cpu_per_mb:
+        lines += ["", f"Corpus average (cold, `--jobs 1`): {corpus_cpu_per_mb:.3f} CPU s/MB."]
     return lines
 
 
@@ -590,12 +632,14 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def leaklint_rows(tool: Leaklint, corpus: Path, args: argparse.Namespace, tmp: Path) -> list[Row]:
-    rows = leaklint_cold_warm(tool, corpus, args.jobs, tmp, args.repeat)
-    if not args.skip_extra:
-        if args.jobs != 1:
-            rows += leaklint_cold_warm(tool, corpus, 1, tmp, args.repeat)
-        rows.append(leaklint_quarter(tool, corpus, args.jobs, tmp))
+def extra_rows(tool: Leaklint, corpus: Path, args: argparse.Namespace, tmp: Path) -> list[Row]:
+    """--jobs 1 cold/warm (per-core cost, comparable to the one-process floor)
+    and a quarter of the corpus (does peak memory grow with the file count?)."""
+    rows: list[Row] = []
+    if args.jobs != 1:
+        single = ColdWarm(tool, corpus, 1, tmp)
+        rows += single.rows(interleaved(single.tasks(), 1))
+    rows.append(leaklint_quarter(tool, corpus, args.jobs, tmp))
     return rows
 
 
@@ -616,22 +660,24 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="leaklint-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        rows = [floor_row(corpus, args.repeat)]
-        print(f"floor: {rows[0].result.seconds:.2f} s", flush=True)  # type: ignore[union-attr]
-        if tool:
-            rows += leaklint_rows(tool, corpus, args, tmp)
-            print("leaklint done", flush=True)
+        floor_task = Floor(corpus)
+        tasks: list[tuple[str, Task]] = [(floor_task.name, floor_task)]
+        main_runs = ColdWarm(tool, corpus, args.jobs, tmp) if tool else None
+        tasks += main_runs.tasks() if main_runs else []
+        best = interleaved(tasks, args.repeat)
+        rows = [floor_task.row(best), *(main_runs.rows(best) if main_runs else [])]
+        if tool and not args.skip_extra:
+            rows += extra_rows(tool, corpus, args, tmp)
         if not args.skip_eslint:
             rows.append(eslint_row(corpus, tmp, args.eslint_concurrency))
             print("ESLint done", flush=True)
-        big, startup = ([], 0.0) if args.skip_big else big_files(tool, corpus, tmp, args.repeat)
+        big, startup = ([], None) if args.skip_big else big_files(tool, corpus, tmp, args.repeat)
     notes.append(f"load average (1 min) at end: {loadavg()}")
     notes += tool.notes if tool else []
 
-    floor = rows[0].result
-    assert floor is not None
+    floor = best[floor_task.name]
     single = next((r.result for r in rows if r.name == "leaklint cold (--jobs 1)"), None)
-    per_mb = single.seconds / mb(size) if single else None
+    per_mb = single.cpu_seconds / mb(size) if single else None
     parts = {
         "table": table(rows, floor),
         "targets": targets(rows, floor, args.jobs),
@@ -645,7 +691,8 @@ def main() -> None:
         write_doc(args.write, block)
         print(f"wrote {args.write}")
     if args.json:
-        dump = {"info": info, "corpus": corpus_line, "startup_s": startup}
+        dump: dict[str, object] = {"info": info, "corpus": corpus_line}
+        dump["startup"] = _result(startup)
         dump["rows"] = [{"name": r.name, "notes": r.notes} | _result(r.result) for r in rows]
         dump["big"] = [asdict(b) | {"leaklint": _result(b.leaklint)} for b in big]
         args.json.write_text(json.dumps(dump, indent=2))
