@@ -45,6 +45,8 @@ from run import (
     Leaklint,
     ensure_eslint,
     find_leaklint,
+    leaklint_commit,
+    out,
     probe_leaklint,
     write_doc,
 )
@@ -414,7 +416,8 @@ def summary(
     lines = [
         f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d} with "
         f"`python bench/eslint_compare.py`: {files} JS files, {size / 1e6:.1f} MB "
-        f"of the packages pinned in `bench/legacy/` and their dependencies.",
+        f"of the packages pinned in `bench/legacy/` and their dependencies; "
+        f"leaklint {leaklint_commit()}, ESLint {out(['node', str(ESLINT_BIN), '--version'])}.",
         "",
         "| count | value |",
         "|---|--:|",

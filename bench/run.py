@@ -490,13 +490,15 @@ def eslint_row(corpus: Path, tmp: Path, concurrency: str | None) -> Row:
 # ---------------------------------------------------------------- report
 
 
-def machine_info(tool: Leaklint | None) -> dict[str, str]:
-    def out(cmd: list[str]) -> str:
-        try:
-            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip()
-        except OSError:
-            return "n/a"
+def out(cmd: list[str]) -> str:
+    """A command's stripped stdout, for the machine description ("n/a" if absent)."""
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "n/a"
 
+
+def machine_info(tool: Leaklint | None) -> dict[str, str]:
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")), "")
     mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
@@ -508,11 +510,11 @@ def machine_info(tool: Leaklint | None) -> dict[str, str]:
         "python": platform.python_version(),
         "node": out(["node", "--version"]) if shutil.which("node") else "absent",
         "leaklint": (out([*tool.cmd, "--version"]) if tool else "") or "not runnable",
-        "leaklint commit": leaklint_commit(out),
+        "leaklint commit": leaklint_commit(),
     }
 
 
-def leaklint_commit(out: Callable[[list[str]], str]) -> str:
+def leaklint_commit() -> str:
     """Commit of the leaklint package this venv imports (an editable install
     may point at another checkout than the one holding bench/)."""
     # -I: don't let the current directory (this checkout's own leaklint/) shadow it.
