@@ -17,8 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 
 # CRLF, LF and a lone CR each end a line, as in editors and ESLint (and unlike tree-sitter,
-# whose rows only count LF). The line separators U+2028/U+2029 are left out on purpose: almost
-# no editor breaks lines on them and ESLint's columns would disagree.
+# whose rows only count LF). U+2028/U+2029 are left out on purpose: ECMAScript (and so ESLint
+# and V8) count them as line terminators, but editors and GitHub's file view do not, and a
+# finding must land on the line a person sees. In a file containing them leaklint's line
+# numbers therefore differ from ESLint's after them (measured in docs/benchmark.md).
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
