@@ -145,8 +145,11 @@ def simulate(
         output_file = workdir.parent / f"output-{number}"
         output_file.write_text("")
         env = {**base_env, "GITHUB_OUTPUT": str(output_file)}
-        env.update({k: substitute(str(v), inputs, run.outputs) for k, v in step["env"].items()}
-                   if "env" in step else {})
+        env.update(
+            {k: substitute(str(v), inputs, run.outputs) for k, v in step["env"].items()}
+            if "env" in step
+            else {}
+        )
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
             cwd=workdir,
@@ -189,8 +192,10 @@ def test_findings_are_uploaded_annotated_and_fail_the_job(project: Path) -> None
     sarif = json.loads((project / "leaklint.sarif").read_text())
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["LL001"]
     assert "::error file=src/server.js,line=2,col=3," in run.log
-    assert ("github/codeql-action/upload-sarif@v3",
-            {"sarif_file": "leaklint.sarif", "category": "leaklint"}) in run.uses
+    assert (
+        "github/codeql-action/upload-sarif@v3",
+        {"sarif_file": "leaklint.sarif", "category": "leaklint"},
+    ) in run.uses
 
 
 def test_fail_on_findings_false_still_uploads(project: Path) -> None:

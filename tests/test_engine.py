@@ -121,3 +121,16 @@ def test_read_only_project_gets_no_cache(tmp_path: Path, monkeypatch) -> None:
         assert not (project / ".leaklint_cache").exists()
     finally:
         project.chmod(0o755)
+
+
+def test_big_files_are_checked_after_the_pool_in_order(
+    project: Path, cache_dir, monkeypatch
+) -> None:
+    import leaklint.engine as engine
+
+    make_files(project, 60)
+    monkeypatch.setattr(engine, "BIG_FILE_BYTES", 20)  # every file with a finding is "big"
+    files = discover([project], Settings(root=project))
+    serial = run(files, Settings(root=project), jobs=1, use_cache=False)
+    mixed = run(files, Settings(root=project), jobs=2, use_cache=False)
+    assert summary(serial) == summary(mixed)

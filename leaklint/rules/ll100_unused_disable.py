@@ -51,9 +51,7 @@ class UnusedDisableDirective(Rule):
     def check(self, ctx: FileContext) -> None:
         """Nothing to do while rules run: ``report_unused`` is called once they all have."""
 
-    def report_unused(
-        self, ctx: FileContext, directives: list[Directive], ran: set[str]
-    ) -> None:
+    def report_unused(self, ctx: FileContext, directives: list[Directive], ran: set[str]) -> None:
         for directive in directives:
             message = self._problem(directive, ran)
             if message is not None:
