@@ -1,0 +1,96 @@
+"""## What it does
+Flags a Redis or database client created inside a function and not closed on every path:
+ioredis `new Redis()` / `new Cluster()`, node-redis `createClient()`, pg `new Client()` /
+`new Pool()`, mysql/mysql2 `createConnection()` / `createPool()`, mongodb `new MongoClient()` /
+`MongoClient.connect()`, mongoose `createConnection()`, TypeORM `new DataSource()`, `knex()`,
+`new Sequelize()` and `new PrismaClient()`, plus any pair added with
+`[[tool.leaklint.resources]]`.
+
+It reports a client that is never closed (`quit`, `disconnect`, `end`, `close`, `destroy`,
+`$disconnect`), and a client whose close can be skipped: the close is not in a `finally`
+block and an operation that can throw (a call, an `await`) runs between creation and close, or
+a `return` or a branch leaves the function before it. The message names the operation that
+skips the close, and points at the close as a related location.
+
+Not reported: module-level clients; clients that change owner (returned, yielded, stored on
+`this`, an object, an array or an outer variable, wrapped with `new`, resolved from a
+promise); clients passed to another function or captured by a callback when this function
+does not close them itself; `using` / `await using`; a close in `finally`, in
+`.finally(() => client.quit())` or in any other callback; a close in the `catch` block and
+after the `try` (every path closes). Calls that only prepare the client — `connect()`,
+`initialize()`, `.on('error', …)` — and `console.*` are not counted as throwing. `new Redis()`
+is recognised only when `Redis` is imported from `ioredis`: a class of your own with the same
+name is not a client.
+
+## Why is this bad?
+Every client holds at least one socket to the server, and the server counts it: Redis until
+`maxclients`, PostgreSQL until `too many connections for role …`. A client created per call
+and not closed leaks one connection per call, and the process (or the database, for every
+service sharing it) runs out. When the close is right after the work, a single failed command
+— a timeout, a `WRONGTYPE` error — skips it; the `catch` that logs the error hides the leak
+until the server refuses connections. This is the talk's case 2.
+
+## Example
+```ts
+import Redis from 'ioredis';
+
+async function setCacheBlockedPublicIds(uploadSessionId: number, sourceFileId: number) {
+  try {
+    const client = new Redis({ host: process.env.REDIS_DEFAULT_HOST });
+    await client.sadd(uploadSessionId.toString(), sourceFileId); // throws → no disconnect
+    client.disconnect();
+  } catch (e) {
+    console.log((e as Error).message);
+  }
+}
+```
+
+## Use instead
+Create the client once and reuse it:
+```ts
+import Redis from 'ioredis';
+
+const client = new Redis({ host: process.env.REDIS_DEFAULT_HOST });
+
+async function setCacheBlockedPublicIds(uploadSessionId: number, sourceFileId: number) {
+  await client.sadd(uploadSessionId.toString(), sourceFileId);
+}
+```
+or, when a short-lived client is really needed, close it in `finally`:
+```ts
+const client = new Redis({ host: process.env.REDIS_DEFAULT_HOST });
+try {
+  await client.sadd(uploadSessionId.toString(), sourceFileId);
+} finally {
+  client.disconnect();
+}
+```
+
+Other libraries are added in configuration, for example amqplib connections:
+```toml
+[[tool.leaklint.resources]]
+module = "amqplib"
+acquire = "connect"
+release = ["close"]
+```
+"""
+
+from __future__ import annotations
+
+from leaklint.resources import CLIENT
+from leaklint.rules._resource_rule import ResourceRule
+
+
+class UnclosedClient(ResourceRule):
+    code = "LL003"
+    name = "unclosed-client"
+    summary = "A Redis or database client created in a function is not closed on every path."
+    precision = "high"
+    tags = ("resource-leak", "connections", "redis", "database")
+
+    kind = CLIENT
+    acquired = "created"
+    released = "closed"
+    release_noun = "close"
+    consequence = "every call leaves a connection open on the server"
+    alternative = ", or create one client at module level and reuse it"

@@ -1,0 +1,77 @@
+"""## What it does
+Flags a connection checked out of a pool and not released on every path: pg
+`await pool.connect()` → `client.release()`, mysql2 `await pool.getConnection()` →
+`connection.release()`, TypeORM `createQueryRunner()` → `queryRunner.release()`, and MongoDB /
+mongoose `startSession()` → `session.endSession()`, plus pairs added with
+`[[tool.leaklint.resources]]` and `kind = "pool"`.
+
+It reports a checkout that is never released, and one whose release can be skipped: the
+release is not in a `finally` block and an operation that can throw (a query, any `await` or
+call) runs before it, or a `return` or a branch leaves the function before it. The message
+names the operation that skips the release, and points at the release as a related location.
+
+`pool.connect()` and `pool.getConnection()` are common method names, so they count only when
+`pool` is known to be a pool: created in the file (`new Pool()`, `mysql.createPool()`,
+directly or as `this.pool`) or typed as one in TypeScript (`pool: Pool`, `private pool:
+mysql.Pool`). When the pool comes from another file, the checkout counts only if the function
+itself calls `release()` on the result — the code then says what it holds — and only a
+release that can be skipped is reported. `createQueryRunner()` and `startSession()` are
+distinctive enough to count on any receiver. Callback-style checkouts
+(`pool.connect((err, client, done) => …)`) are not analysed.
+
+Not reported, as for LL003: checkouts returned or stored (ownership moves), handed to another
+function or a callback that this function does not release itself, released in `finally`, in
+`.finally(…)` or another callback, or released in the `catch` block and after the `try`.
+`queryRunner.connect()` and `startTransaction()` before the `try` are not counted as
+throwing: that is TypeORM's and MongoDB's documented idiom.
+
+## Why is this bad?
+A pool hands out a fixed number of connections. A checkout that is not released stays
+checked out for the life of the process: after `max` such failures every `pool.connect()`
+waits forever (or until `connectionTimeoutMillis`) and the service stops answering — the
+talk's "too many connections". The usual cause is a release written after the queries
+instead of in `finally`, so one failed query leaks the connection.
+
+## Example
+```js
+async function getUser(id) {
+  const client = await pool.connect();
+  const { rows } = await client.query('SELECT * FROM users WHERE id = $1', [id]);
+  client.release(); // skipped when the query throws
+  return rows[0];
+}
+```
+
+## Use instead
+```js
+async function getUser(id) {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query('SELECT * FROM users WHERE id = $1', [id]);
+    return rows[0];
+  } finally {
+    client.release();
+  }
+}
+```
+or, for a single query, `pool.query(...)`, which checks out and releases by itself.
+"""
+
+from __future__ import annotations
+
+from leaklint.resources import POOL
+from leaklint.rules._resource_rule import ResourceRule
+
+
+class UnreleasedPoolClient(ResourceRule):
+    code = "LL006"
+    name = "unreleased-pool-client"
+    summary = "A connection checked out of a pool is not released on every path."
+    precision = "high"
+    tags = ("resource-leak", "connections", "database", "pool")
+
+    kind = POOL
+    acquired = "checked out"
+    released = "released"
+    release_noun = "release"
+    consequence = "the pool loses a connection for good until it runs out"
