@@ -23,7 +23,10 @@ Deliberate approximations, each in the direction of reporting less:
 * calls that set a resource up rather than use it (``client.connect()``, ``.on('error', …)``,
   ``startTransaction()``) and ``console.*`` logging are not counted as throwing: if connecting
   fails there is no connection to leak, and the documented idioms of pg, TypeORM and MongoDB
-  put them before the ``try``.
+  put them before the ``try``;
+* nor are ``new`` expressions (building a value), calls that close or release something
+  (cleanup in sequence), and plain calls in a ``catch`` block (logging the error before the
+  release); an ``await`` always counts.
 """
 
 from __future__ import annotations
@@ -51,6 +54,20 @@ SETUP_METHODS = frozenset(
         "removeAllListeners",
         "setMaxListeners",
         "defineCommand",
+    }
+)
+# Closing or releasing something: cleanup code that runs in sequence is not a failure point.
+CLEANUP_METHODS = frozenset(
+    {
+        "quit",
+        "disconnect",
+        "end",
+        "close",
+        "destroy",
+        "$disconnect",
+        "release",
+        "releaseConnection",
+        "endSession",
     }
 )
 _LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
@@ -158,28 +175,46 @@ class ReleasePaths:
     # -- what a piece of code does -------------------------------------------------------
 
     def _can_throw(self, op: Node) -> bool:
+        """Whether ``op`` is an operation whose failure can skip the release.
+
+        Awaited work is what fails in practice (the network, the database). Plain calls count
+        too, except where they are very unlikely to throw or cannot leak: building a value
+        with `new`, logging, setting the resource up, closing other resources, and the
+        synchronous bookkeeping of a `catch` block (logging the error before the release).
+        """
         if contains(self.acquisition, op) or any(contains(r, op) for r in self.releases):
             return False
-        call = op.named_child(0) if op.type == "await_expression" else op
+        awaited = op.type == "await_expression"
+        call = op.named_child(0) if awaited else op
         while call is not None and call.type == "parenthesized_expression":
             call = call.named_child(0)
-        if call is None or call.type != "call_expression":
-            return True
+        if call is None:
+            return False
+        if call.type == "new_expression":
+            return awaited
+        if call.type != "call_expression":
+            return True  # `await somePromise`
         if any(contains(call, r) for r in self.releases):
             return False  # `await client.end()`: the release itself
         callee = call.child_by_field_name("function")
-        if callee is None or callee.type != "member_expression":
-            return True
-        receiver = callee.child_by_field_name("object")
-        method = callee.child_by_field_name("property")
-        receiver_name = receiver.text if receiver is not None else b""
-        if receiver_name == b"console":
-            return False
-        return not (
-            receiver_name == self.variable.encode()
-            and method is not None
-            and method.text.decode() in SETUP_METHODS
-        )
+        if callee is not None and callee.type == "member_expression":
+            receiver = callee.child_by_field_name("object")
+            method = callee.child_by_field_name("property")
+            receiver_name = receiver.text if receiver is not None else b""
+            method_name = method.text.decode() if method is not None else ""
+            if receiver_name == b"console" or method_name in CLEANUP_METHODS:
+                return False
+            if receiver_name == self.variable.encode() and method_name in SETUP_METHODS:
+                return False
+        return awaited or not self._in_catch_block(op)
+
+    def _in_catch_block(self, node: Node) -> bool:
+        current = node.parent
+        while current is not None and current.id != self.function.id:
+            if current.type == "catch_clause":
+                return True
+            current = current.parent
+        return False
 
     def _releases_in(self, node: Node) -> bool:
         return any(contains(node, release) for release in self.releases)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tree_sitter import Node, QueryCursor
 
@@ -92,16 +93,23 @@ class CheckoutSpec:
     method: str
     release: tuple[str, ...]
     label: str
-    pools: tuple[PoolSource, ...] | None  # None: the method name alone is distinctive
+    # The pools this method belongs to; None: the method name alone is distinctive. When the
+    # receiver's origin is unknown, the checkout counts only with evidence (see module doc).
+    pools: tuple[PoolSource, ...] | None
     # TypeScript types of the checked-out value: `const c: PoolClient = await pool.connect()`
     # says what `c` is even when the pool comes from another file.
     result_types: tuple[PoolSource, ...] = ()
     # pg and mysql return a promise here; an un-awaited call is a promise we do not follow.
     awaited: bool = False
+    # pg's connect() and mysql's getConnection() take nothing but a callback.
+    arguments_mean_callback: bool = False
+    # What to call the checkout when the pool's library is not known.
+    generic_label: str = ""
     kind: str = POOL
 
 
 _REDIS = ("redis", "@redis/client")
+_MONGO = ("mongodb", "mongoose")
 _MYSQL = ("mysql", "mysql2", "mysql2/promise")
 _PG_POOLS = (PoolSource(("pg",), (("Pool",), ("native", "Pool"))), PoolSource(("pg-pool",), ((),)))
 _MYSQL_POOLS = (
@@ -125,12 +133,15 @@ BUILTIN_CLIENTS: tuple[ClientSpec, ...] = (
         ("mongodb",), (("MongoClient",), ("MongoClient", "connect")), ("close",), "MongoDB client"
     ),
     ClientSpec(("mongoose",), (("createConnection",),), ("close",), "mongoose connection"),
-    ClientSpec(
-        ("typeorm",), (("DataSource",), ("createConnection",)), ("destroy",), "TypeORM DataSource"
-    ),
+    # Not TypeORM's legacy createConnection(): it registers the connection in TypeORM's global
+    # connection manager, which owns it from then on.
+    ClientSpec(("typeorm",), (("DataSource",),), ("destroy",), "TypeORM DataSource"),
     ClientSpec(("knex",), ((), ("knex",)), ("destroy",), "knex instance"),
     ClientSpec(
-        ("sequelize", "sequelize-typescript"), ((), ("Sequelize",)), ("close",), "Sequelize instance"
+        ("sequelize", "sequelize-typescript"),
+        ((), ("Sequelize",)),
+        ("close",),
+        "Sequelize instance",
     ),
     ClientSpec(("@prisma/client",), (("PrismaClient",),), ("$disconnect",), "Prisma client"),
 )
@@ -143,6 +154,8 @@ BUILTIN_CHECKOUTS: tuple[CheckoutSpec, ...] = (
         _PG_POOLS,
         (PoolSource(("pg", "pg-pool"), (("PoolClient",),)),),
         awaited=True,
+        arguments_mean_callback=True,
+        generic_label="pool client",
     ),
     CheckoutSpec(
         "getConnection",
@@ -151,9 +164,21 @@ BUILTIN_CHECKOUTS: tuple[CheckoutSpec, ...] = (
         _MYSQL_POOLS,
         (PoolSource(_MYSQL, (("PoolConnection",),)),),
         awaited=True,
+        arguments_mean_callback=True,
+        generic_label="pool connection",
     ),
+    # Only TypeORM has this method: any receiver will do.
     CheckoutSpec("createQueryRunner", ("release",), "TypeORM query runner", None),
-    CheckoutSpec("startSession", ("endSession",), "MongoDB session", None),
+    # pg's SASL code has a startSession() too: the receiver must come from the MongoDB
+    # libraries, or the code must call endSession() on the result.
+    CheckoutSpec(
+        "startSession",
+        ("endSession",),
+        "MongoDB session",
+        (PoolSource(_MONGO, None),),
+        (PoolSource(_MONGO, (("ClientSession",), ("mongo", "ClientSession"))),),
+        generic_label="MongoDB session",
+    ),
 )
 
 # Methods whose result is the object they were called on, so that
@@ -226,10 +251,15 @@ class Leak:
         """The exit to explain: preferably one caused by a named operation, earliest first."""
         if not self.exits:
             return None
-        return min(
-            self.exits,
-            key=lambda e: (e.trigger is None, (e.trigger or e.node).start_byte),
-        )
+        return min(self.exits, key=_explanation_rank)
+
+
+def _explanation_rank(exit_: Exit) -> tuple[int, int]:
+    """Awaited operations first (they are what fails), then other triggers, then plain paths."""
+    trigger = exit_.trigger
+    if trigger is None:
+        return 2, exit_.node.start_byte
+    return (0 if trigger.type == "await_expression" else 1), trigger.start_byte
 
 
 @dataclass
@@ -241,6 +271,8 @@ class _Acquisition:
     suggested_release: str
     needs_evidence: bool = False  # a checkout on a pool of unknown origin
     result_types: tuple[PoolSource, ...] = ()
+    # Release methods that prove a checkout of unknown origin is one (`client.release()`).
+    evidence: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -333,23 +365,29 @@ class _Finder:
         spec = self.checkouts.get(_last_name(callee))
         if spec is None:
             return None
-        releases = frozenset(spec.release) | RETURN_METHODS
-        acquisition = _Acquisition(
-            node, spec.label, POOL, releases, spec.release[0], result_types=spec.result_types
-        )
         if spec.awaited and not _is_awaited(node):
             return None
+        arguments = node.child_by_field_name("arguments")
+        if spec.arguments_mean_callback and arguments is not None and arguments.named_child_count:
+            return None  # callback style: the connection goes to the callback
+        acquisition = _Acquisition(
+            node,
+            spec.label,
+            POOL,
+            frozenset(spec.release) | RETURN_METHODS,
+            spec.release[0],
+            result_types=spec.result_types,
+            evidence=frozenset(spec.release),
+        )
         if spec.pools is None:
             return acquisition
-        arguments = node.child_by_field_name("arguments")
-        if arguments is not None and arguments.named_child_count:
-            return None  # pg/mysql take only a callback here: callback style
         origin = value_origin(self.ctx, callee.child_by_field_name("object"))
         if origin is not None and any(pool.matches(origin) for pool in spec.pools):
             return acquisition
         if origin is not None and _is_library(origin):
             return None  # a known library value that is not a pool (`client.connect()`)
         acquisition.needs_evidence = True
+        acquisition.label = spec.generic_label or spec.label
         return acquisition
 
 
@@ -374,10 +412,12 @@ def _analyse(ctx: FileContext, acquisition: _Acquisition) -> Leak | None:
     uses = _uses(ctx, holder, function, acquisition.release)
     if uses.deferred_release or uses.escapes:
         return None
+    if acquisition.needs_evidence and not _released_by(uses.releases, acquisition.evidence):
+        return None
     if not uses.releases:
-        if uses.shared or acquisition.needs_evidence:
-            return None
-        return leak
+        return None if uses.shared else leak
+    if is_test_file(_project_path(ctx)):
+        return None  # see is_test_file
     leak.releases = uses.releases
     operations = _operations(ctx, function)
     paths = ReleasePaths(function, acquisition.node, uses.releases, operations, holder.name)
@@ -633,6 +673,40 @@ def type_origin(ctx: FileContext, annotation: Node | None) -> Symbol | None:
             return None
         return base.member(name.text.decode())
     return None
+
+
+def _released_by(releases: list[Node], methods: frozenset[str]) -> bool:
+    """Whether one of the release calls calls one of ``methods`` (`client.release()`)."""
+    for call in releases:
+        callee = call.child_by_field_name("function")
+        if callee is not None and _last_name(callee) in methods:
+            return True
+    return False
+
+
+_TEST_DIRECTORIES = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "__mocks__"})
+_TEST_SUFFIXES = (".test", ".spec", ".e2e-spec", ".e2e", ".e2e-test")
+
+
+def is_test_file(path: Path) -> bool:
+    """Test code: a release skipped by a failing assertion is not worth a report there.
+
+    The test has already failed and its process or pool is torn down afterwards; asking for
+    try/finally around every assertion would bury the reports that matter. A resource that a
+    test never releases at all is still reported.
+    """
+    if any(part in _TEST_DIRECTORIES for part in path.parts[:-1]):
+        return True
+    stem = path.name.split(".")
+    return any(f".{part}" in _TEST_SUFFIXES for part in stem[1:-1])
+
+
+def _project_path(ctx: FileContext) -> Path:
+    """The file's path inside the project, so that directories above it do not count."""
+    try:
+        return ctx.source.path.resolve().relative_to(ctx.settings.root.resolve())
+    except ValueError:
+        return Path(ctx.source.display_path)
 
 
 def _typed_as(ctx: FileContext, binding: Binding, types: tuple[PoolSource, ...]) -> bool:
