@@ -25,8 +25,9 @@ Deliberate approximations, each in the direction of reporting less:
   fails there is no connection to leak, and the documented idioms of pg, TypeORM and MongoDB
   put them before the ``try``;
 * nor are ``new`` expressions (building a value), calls that close or release something
-  (cleanup in sequence), and plain calls in a ``catch`` block (logging the error before the
-  release); an ``await`` always counts.
+  (cleanup in sequence), plain calls in a ``catch`` block (logging the error before the
+  release) and plain calls on the resource itself (accessors such as ``client.db()``); an
+  ``await`` always counts.
 """
 
 from __future__ import annotations
@@ -206,7 +207,23 @@ class ReleasePaths:
                 return False
             if receiver_name == self.variable.encode() and method_name in SETUP_METHODS:
                 return False
-        return awaited or not self._in_catch_block(op)
+        if awaited:
+            return True
+        return not self._in_catch_block(op) and not self._called_on_resource(callee)
+
+    def _called_on_resource(self, callee: Node | None) -> bool:
+        """`client.db()`, `client.escapeIdentifier(x)`, `client.db().collection(c)`.
+
+        Synchronous calls on the resource are accessors and builders; its I/O is awaited
+        (or reports to a callback) rather than thrown.
+        """
+        node = callee
+        while node is not None and node.type in ("member_expression", "call_expression"):
+            field = "object" if node.type == "member_expression" else "function"
+            node = node.child_by_field_name(field)
+        return (
+            node is not None and node.type == "identifier" and node.text == self.variable.encode()
+        )
 
     def _in_catch_block(self, node: Node) -> bool:
         current = node.parent

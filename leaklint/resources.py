@@ -686,6 +686,7 @@ def _released_by(releases: list[Node], methods: frozenset[str]) -> bool:
 
 _TEST_DIRECTORIES = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "__mocks__"})
 _TEST_SUFFIXES = (".test", ".spec", ".e2e-spec", ".e2e", ".e2e-test")
+_TEST_SETUP_NAMES = frozenset({"setuptests", "test-setup", "globalsetup", "globalteardown"})
 
 
 def is_test_file(path: Path) -> bool:
@@ -697,8 +698,16 @@ def is_test_file(path: Path) -> bool:
     """
     if any(part in _TEST_DIRECTORIES for part in path.parts[:-1]):
         return True
-    stem = path.name.split(".")
-    return any(f".{part}" in _TEST_SUFFIXES for part in stem[1:-1])
+    segments = path.name.lower().split(".")
+    if any(f".{segment}" in _TEST_SUFFIXES for segment in segments[1:-1]):
+        return True
+    first = segments[0]
+    return (
+        first.startswith(("test-", "test_"))
+        or first.endswith(("-test", "_test", "-tests", "_tests"))
+        or first in _TEST_SETUP_NAMES
+        or (len(segments) > 2 and first in ("jest", "vitest", "mocha"))
+    )
 
 
 def _project_path(ctx: FileContext) -> Path:
