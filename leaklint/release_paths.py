@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from leaklint.scope import enclosing_function
+from leaklint.scope import Ancestry
 
 # Methods of the resource itself that prepare it rather than use it.
 SETUP_METHODS = frozenset(
@@ -144,8 +144,9 @@ class ReleasePaths:
     """The exits of ``function`` that leave the resource acquired at ``acquisition`` open.
 
     ``releases`` are the release calls made directly in the function; ``operations`` every
-    call, ``new`` and ``await`` directly in it (not in nested functions); ``variable`` the
-    name that holds the resource, for recognising tests of it and setup calls on it.
+    call, ``new`` and ``await`` directly in it (not in nested functions), in source order;
+    ``variable`` the name that holds the resource, for recognising tests of it and setup calls
+    on it.
     """
 
     def __init__(
@@ -155,8 +156,10 @@ class ReleasePaths:
         releases: Sequence[Node],
         operations: Sequence[Node],
         variable: str,
+        ancestry: Ancestry,
     ) -> None:
         self.function = function
+        self.ancestry = ancestry
         self.acquisition = acquisition
         self.releases = list(releases)
         self.variable = variable
@@ -226,11 +229,11 @@ class ReleasePaths:
         )
 
     def _in_catch_block(self, node: Node) -> bool:
-        current = node.parent
-        while current is not None and current.id != self.function.id:
-            if current.type == "catch_clause":
+        for ancestor in self.ancestry.ancestors(node):
+            if ancestor.id == self.function.id:
+                return False
+            if ancestor.type == "catch_clause":
                 return True
-            current = current.parent
         return False
 
     def _releases_in(self, node: Node) -> bool:
@@ -393,14 +396,3 @@ class ReleasePaths:
         jumps = self._jump_targets.pop()
         has_default = any(case.type == "switch_default" for case in cases)
         return merge(falling, *jumps, *(() if has_default else (state,)))
-
-
-def direct_operations(function: Node, candidates: Iterable[Node]) -> list[Node]:
-    """The candidates that run in ``function`` itself, not in a function nested in it."""
-    own = [op for op in candidates if _same_function(op, function)]
-    return sorted(own, key=lambda op: op.start_byte)
-
-
-def _same_function(node: Node, function: Node) -> bool:
-    owner = enclosing_function(node)
-    return owner is not None and owner.id == function.id

@@ -1,11 +1,7 @@
 """One acquire/release engine for connections: LL003 (clients) and LL006 (pool checkouts).
 
-The rules are driven by data. A *client* entry says which library value opens connections
-when it is created (``new Redis()``, ``mysql.createPool()``) and which methods close it; a
-*checkout* entry says which method takes a resource out of a pool (``pool.connect()``) and
-which method gives it back. Users add entries with ``[[tool.leaklint.resources]]``.
-
-For each acquisition inside a function the engine decides, in this order:
+What acquires and what releases is data (``resource_table``). For each acquisition inside a
+function the engine decides, in this order:
 
 1. **Where the value goes.** Module-level values live for the process (not a leak). A value
    that is returned, yielded, stored on ``this``/an object/an outer variable, put in an array
@@ -16,9 +12,10 @@ For each acquisition inside a function the engine decides, in this order:
    as a callback hands the release to someone else's schedule: quiet. Passing the value to a
    function, or using it in a closure, is quiet too unless this function also releases it
    (then it evidently owns it).
-3. **Whether every path releases** (see ``release_paths``): no release at all is reported as
+3. **Whether every path releases** (``release_paths``): no release at all is reported as
    *never closed*; a release that a throw, a ``return`` or a branch can skip is reported as
-   *not guaranteed*, naming the operation that skips it.
+   *not guaranteed*, naming the operation that skips it. In test files only the first kind is
+   reported (see ``is_test_file``).
 
 Names are resolved through the scope and import analyses, never by text: ``new Redis()`` is
 an ioredis client only when ``Redis`` comes from ``ioredis``.
@@ -27,27 +24,34 @@ Pool checkouts need a pool. ``pool.connect()`` counts when ``pool`` is a pg/mysq
 this file (``new Pool()``, ``mysql.createPool()``, also through ``this.pool``) or typed as one in
 TypeScript — or, when the pool comes from elsewhere (``import pool from './db'``), when this
 function itself calls ``release()`` on the result: the code then says it holds a pool
-checkout, and only *not guaranteed* releases are reported. ``createQueryRunner()`` (TypeORM)
-and ``startSession()`` (MongoDB, mongoose) are distinctive enough to count on any receiver.
-Callback-style checkouts (``pool.connect((err, client, done) => …)``) are not analysed.
+checkout, and only *not guaranteed* releases are reported. ``createQueryRunner()`` is TypeORM's
+alone and counts on any receiver; ``startSession()`` needs a MongoDB/mongoose receiver or an
+``endSession()`` on the result (pg has a SASL ``startSession()``). Callback-style checkouts
+(``pool.connect((err, client, done) => …)``) are not analysed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
-from leaklint.config import ResourceSpec
 from leaklint.context import FileContext
 from leaklint.imports import Symbol, unwrap
-from leaklint.parsing import query
-from leaklint.release_paths import Exit, ReleasePaths, direct_operations
-from leaklint.scope import Binding, enclosing_function, references_to
-
-CLIENT, POOL = "client", "pool"
+from leaklint.release_paths import Exit, ReleasePaths
+from leaklint.resource_origins import THIS_ASSIGNMENTS, type_origin, value_origin
+from leaklint.resource_table import (
+    CLIENT,
+    POOL,
+    CheckoutSpec,
+    ClientSpec,
+    PoolSource,
+    configured_specs,
+    file_may_use,
+)
+from leaklint.scope import Binding, references_to
 
 # Any of these closes a client, whatever the library: reporting a client as unclosed when the
 # code calls a close method the table did not list would be a false alarm.
@@ -55,131 +59,14 @@ CLOSE_METHODS = frozenset({"quit", "disconnect", "end", "close", "destroy", "$di
 # Giving a checkout back; mysql2 also lets a connection be destroyed instead.
 RETURN_METHODS = frozenset({"release", "releaseConnection", "destroy"})
 
-
-@dataclass(frozen=True)
-class ClientSpec:
-    """A library value that opens connections when it is created (LL003)."""
-
-    modules: tuple[str, ...]
-    paths: tuple[tuple[str, ...], ...]  # module members that create it, by `new` or a call
-    release: tuple[str, ...]
-    label: str
-    kind: str = CLIENT
-
-    def matches(self, symbol: Symbol) -> bool:
-        return symbol.matches(self.modules, *self.paths)
-
-
-@dataclass(frozen=True)
-class PoolSource:
-    """Values that are pools: made by ``paths`` of ``modules`` or typed as them.
-
-    ``paths`` None accepts any value coming from the module (configured entries).
-    """
-
-    modules: tuple[str, ...]
-    paths: tuple[tuple[str, ...], ...] | None
-
-    def matches(self, symbol: Symbol) -> bool:
-        if self.paths is None:
-            return symbol.module in self.modules
-        return symbol.matches(self.modules, *self.paths)
-
-
-@dataclass(frozen=True)
-class CheckoutSpec:
-    """A method that takes a resource out of a pool (LL006)."""
-
-    method: str
-    release: tuple[str, ...]
-    label: str
-    # The pools this method belongs to; None: the method name alone is distinctive. When the
-    # receiver's origin is unknown, the checkout counts only with evidence (see module doc).
-    pools: tuple[PoolSource, ...] | None
-    # TypeScript types of the checked-out value: `const c: PoolClient = await pool.connect()`
-    # says what `c` is even when the pool comes from another file.
-    result_types: tuple[PoolSource, ...] = ()
-    # pg and mysql return a promise here; an un-awaited call is a promise we do not follow.
-    awaited: bool = False
-    # pg's connect() and mysql's getConnection() take nothing but a callback.
-    arguments_mean_callback: bool = False
-    # What to call the checkout when the pool's library is not known.
-    generic_label: str = ""
-    kind: str = POOL
-
-
-_REDIS = ("redis", "@redis/client")
-_MONGO = ("mongodb", "mongoose")
-_MYSQL = ("mysql", "mysql2", "mysql2/promise")
-_PG_POOLS = (PoolSource(("pg",), (("Pool",), ("native", "Pool"))), PoolSource(("pg-pool",), ((),)))
-_MYSQL_POOLS = (
-    PoolSource(_MYSQL, (("createPool",), ("createPoolCluster",), ("Pool",), ("PoolCluster",))),
-)
-
-BUILTIN_CLIENTS: tuple[ClientSpec, ...] = (
-    ClientSpec(
-        ("ioredis",),
-        ((), ("Redis",), ("Cluster",), ("Redis", "Cluster"), ("default", "Cluster")),
-        ("quit", "disconnect"),
-        "ioredis client",
-    ),
-    ClientSpec(_REDIS, (("createClient",), ("createCluster",)), ("quit",), "node-redis client"),
-    ClientSpec(("pg",), (("Client",), ("native", "Client")), ("end",), "pg client"),
-    ClientSpec(("pg",), (("Pool",), ("native", "Pool")), ("end",), "pg pool"),
-    ClientSpec(("pg-pool",), ((),), ("end",), "pg pool"),
-    ClientSpec(_MYSQL, (("createConnection",),), ("end", "destroy"), "MySQL connection"),
-    ClientSpec(_MYSQL, (("createPool",), ("createPoolCluster",)), ("end",), "MySQL pool"),
-    ClientSpec(
-        ("mongodb",), (("MongoClient",), ("MongoClient", "connect")), ("close",), "MongoDB client"
-    ),
-    ClientSpec(("mongoose",), (("createConnection",),), ("close",), "mongoose connection"),
-    # Not TypeORM's legacy createConnection(): it registers the connection in TypeORM's global
-    # connection manager, which owns it from then on.
-    ClientSpec(("typeorm",), (("DataSource",),), ("destroy",), "TypeORM DataSource"),
-    ClientSpec(("knex",), ((), ("knex",)), ("destroy",), "knex instance"),
-    ClientSpec(
-        ("sequelize", "sequelize-typescript"),
-        ((), ("Sequelize",)),
-        ("close",),
-        "Sequelize instance",
-    ),
-    ClientSpec(("@prisma/client",), (("PrismaClient",),), ("$disconnect",), "Prisma client"),
-)
-
-BUILTIN_CHECKOUTS: tuple[CheckoutSpec, ...] = (
-    CheckoutSpec(
-        "connect",
-        ("release",),
-        "pg pool client",
-        _PG_POOLS,
-        (PoolSource(("pg", "pg-pool"), (("PoolClient",),)),),
-        awaited=True,
-        arguments_mean_callback=True,
-        generic_label="pool client",
-    ),
-    CheckoutSpec(
-        "getConnection",
-        ("release",),
-        "MySQL pool connection",
-        _MYSQL_POOLS,
-        (PoolSource(_MYSQL, (("PoolConnection",),)),),
-        awaited=True,
-        arguments_mean_callback=True,
-        generic_label="pool connection",
-    ),
-    # Only TypeORM has this method: any receiver will do.
-    CheckoutSpec("createQueryRunner", ("release",), "TypeORM query runner", None),
-    # pg's SASL code has a startSession() too: the receiver must come from the MongoDB
-    # libraries, or the code must call endSession() on the result.
-    CheckoutSpec(
-        "startSession",
-        ("endSession",),
-        "MongoDB session",
-        (PoolSource(_MONGO, None),),
-        (PoolSource(_MONGO, (("ClientSession",), ("mongo", "ClientSession"))),),
-        generic_label="MongoDB session",
-    ),
-)
+# The rules' share of the file's single query pass: every call, `new` and `await` (candidate
+# acquisitions, and the operations that can throw between acquisition and release).
+ACQUISITION_QUERY = """
+(new_expression) @new
+(call_expression) @call
+(await_expression) @await
+"""
+POOL_QUERY = ACQUISITION_QUERY + THIS_ASSIGNMENTS
 
 # Methods whose result is the object they were called on, so that
 # `const c = await createClient().on('error', f).connect()` still binds the client to `c`.
@@ -194,37 +81,12 @@ _TRANSPARENT = frozenset(
         "type_assertion",
     }
 )
-_ACQUISITION_QUERY = """
-(new_expression constructor: (_) @callee) @new
-(call_expression function: (_) @callee) @call
-"""
-_OPERATION_QUERY = "[(call_expression) (new_expression) (await_expression)] @op"
-_THIS_ASSIGNMENT_QUERY = """
-(assignment_expression
-  left: (member_expression object: (this) property: (property_identifier) @property)
-  right: (_) @value)
-"""
-
-
-# -- configuration -------------------------------------------------------------------------
-
-
-def configured_specs(
-    resources: Iterable[ResourceSpec],
-) -> tuple[tuple[ClientSpec, ...], tuple[CheckoutSpec, ...]]:
-    """The built-in table extended by ``[[tool.leaklint.resources]]`` entries."""
-    clients, checkouts = list(BUILTIN_CLIENTS), list(BUILTIN_CHECKOUTS)
-    for spec in resources:
-        acquire = spec.acquire.removeprefix("new ").strip()
-        path = tuple(p for p in acquire.split(".") if p and p != "default")
-        label = f"{spec.module} {acquire}" if acquire else spec.module
-        if spec.kind == POOL:
-            pools = (PoolSource((spec.module,), None),)
-            method = path[-1] if path else acquire
-            checkouts.append(CheckoutSpec(method, spec.release, label, pools))
-        else:
-            clients.append(ClientSpec((spec.module,), (path,), spec.release, label))
-    return tuple(clients), tuple(checkouts)
+_TRANSPARENT_REFERENCE = frozenset(
+    {"parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression"}
+)
+_TEST_DIRECTORIES = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "__mocks__"})
+_TEST_SUFFIXES = (".test", ".spec", ".e2e-spec", ".e2e", ".e2e-test")
+_TEST_SETUP_NAMES = frozenset({"setuptests", "test-setup", "globalsetup", "globalteardown"})
 
 
 # -- results -------------------------------------------------------------------------------
@@ -248,7 +110,7 @@ class Leak:
 
     @property
     def primary_exit(self) -> Exit | None:
-        """The exit to explain: preferably one caused by a named operation, earliest first."""
+        """The exit to explain in the message."""
         if not self.exits:
             return None
         return min(self.exits, key=_explanation_rank)
@@ -265,6 +127,7 @@ def _explanation_rank(exit_: Exit) -> tuple[int, int]:
 @dataclass
 class _Acquisition:
     node: Node
+    function: Node
     label: str
     kind: str
     release: frozenset[str]
@@ -288,90 +151,89 @@ class _Uses:
 # -- the engine ----------------------------------------------------------------------------
 
 
-def find_leaks(ctx: FileContext, kind: str) -> list[Leak]:
-    """Acquisitions of ``kind`` (CLIENT or POOL) in ``ctx`` that can leak."""
+def find_leaks(ctx: FileContext, kind: str, captures: dict[str, list[Node]]) -> list[Leak]:
+    """Acquisitions of ``kind`` (CLIENT or POOL) in ``ctx`` that can leak.
+
+    ``captures`` are the rule's share of the shared query pass (``ACQUISITION_QUERY``).
+    """
     clients, checkouts = configured_specs(ctx.settings.resources)
-    if not _file_may_use(ctx.source.data, clients if kind == CLIENT else checkouts):
+    specs = clients if kind == CLIENT else checkouts
+    if not file_may_use(ctx.source.data, specs):
         return []
-    finder = _Finder(ctx, clients if kind == CLIENT else (), checkouts if kind == POOL else ())
-    leaks = []
-    for acquisition in finder.acquisitions():
-        leak = _analyse(ctx, acquisition)
-        if leak is not None:
-            leaks.append(leak)
-    return leaks
+    engine = _Engine(ctx, captures)
+    found = engine.clients(clients) if kind == CLIENT else engine.checkouts(checkouts)
+    return [leak for leak in map(engine.analyse, found) if leak is not None]
 
 
-def _file_may_use(data: bytes, specs: Iterable[ClientSpec | CheckoutSpec]) -> bool:
-    """A substring test that skips files which cannot mention any of ``specs``."""
-    for spec in specs:
-        if isinstance(spec, ClientSpec):
-            if any(module.encode() in data for module in spec.modules):
-                return True
-        elif spec.method.encode() in data:
-            return True
-    return False
-
-
-class _Finder:
-    def __init__(
-        self,
-        ctx: FileContext,
-        clients: tuple[ClientSpec, ...],
-        checkouts: tuple[CheckoutSpec, ...],
-    ) -> None:
+class _Engine:
+    def __init__(self, ctx: FileContext, captures: dict[str, list[Node]]) -> None:
         self.ctx = ctx
-        self.clients = clients
-        self.checkouts = {spec.method: spec for spec in checkouts}
+        self.parent = ctx.ancestry.parent
+        self.calls = captures.get("call", [])
+        self.news = captures.get("new", [])
+        self._operations = sorted(
+            [*self.calls, *self.news, *captures.get("await", ())], key=lambda n: n.start_byte
+        )
+
+    # -- finding acquisitions ------------------------------------------------------------
+
+    def clients(self, specs: tuple[ClientSpec, ...]) -> Iterator[_Acquisition]:
         # A member's own name, or None when some spec is a module's default export, which
         # can be imported under any local name.
-        names = {path[-1] if path else None for spec in clients for path in spec.paths}
-        self.any_client_name = None in names
-        self.client_names = {name for name in names if name is not None} | {"default"}
-
-    def acquisitions(self) -> Iterator[_Acquisition]:
-        cursor = QueryCursor(query(self.ctx.source.language, _ACQUISITION_QUERY))
-        for _, captures in cursor.matches(self.ctx.tree.root_node):
-            node = (captures.get("new") or captures["call"])[0]
-            callee = captures["callee"][0]
-            if enclosing_function(node) is None:
-                continue  # a module-level client lives as long as the process
-            if _has_callback_argument(node):
-                continue  # callback style: the resource goes to the callback
-            found = self._client(node, callee) or self._checkout(node, callee)
-            if found is not None:
-                yield found
-
-    def _client(self, node: Node, callee: Node) -> _Acquisition | None:
-        if not self.clients:
-            return None
-        named = _last_name(callee) in self.client_names
-        if not named and not (
-            self.any_client_name and callee.type in ("identifier", "call_expression")
-        ):
-            return None
-        symbol = self.ctx.imports.resolve(callee)
-        if symbol is None:
-            return None
-        for spec in self.clients:
-            if spec.matches(symbol):
+        names = {path[-1] if path else None for spec in specs for path in spec.paths}
+        any_name = None in names
+        named = {name for name in names if name is not None} | {"default"}
+        for node in sorted([*self.news, *self.calls], key=lambda n: n.start_byte):
+            field_name = "constructor" if node.type == "new_expression" else "function"
+            callee = node.child_by_field_name(field_name)
+            if callee is None:
+                continue
+            if _last_name(callee) not in named and not (
+                any_name and callee.type in ("identifier", "call_expression")
+            ):
+                continue
+            function = self._candidate_function(node)
+            if function is None:
+                continue
+            symbol = self.ctx.imports.resolve(callee)
+            spec = next((s for s in specs if symbol is not None and s.matches(symbol)), None)
+            if spec is not None:
                 releases = frozenset(spec.release) | CLOSE_METHODS
-                return _Acquisition(node, spec.label, CLIENT, releases, spec.release[0])
-        return None
+                yield _Acquisition(node, function, spec.label, CLIENT, releases, spec.release[0])
 
-    def _checkout(self, node: Node, callee: Node) -> _Acquisition | None:
-        if node.type != "call_expression" or callee.type != "member_expression":
-            return None
-        spec = self.checkouts.get(_last_name(callee))
-        if spec is None:
-            return None
-        if spec.awaited and not _is_awaited(node):
+    def checkouts(self, specs: tuple[CheckoutSpec, ...]) -> Iterator[_Acquisition]:
+        by_method = {spec.method: spec for spec in specs}
+        for node in self.calls:
+            callee = node.child_by_field_name("function")
+            if callee is None or callee.type != "member_expression":
+                continue
+            spec = by_method.get(_last_name(callee))
+            if spec is None:
+                continue
+            function = self._candidate_function(node)
+            if function is not None:
+                acquisition = self._checkout(node, callee, function, spec)
+                if acquisition is not None:
+                    yield acquisition
+
+    def _candidate_function(self, node: Node) -> Node | None:
+        """The function an acquisition runs in, or None when it is not worth analysing."""
+        if _has_callback_argument(node):
+            return None  # callback style: the resource goes to the callback
+        # None at module level: a module-level client lives as long as the process.
+        return self.ctx.enclosing_function(node)
+
+    def _checkout(
+        self, node: Node, callee: Node, function: Node, spec: CheckoutSpec
+    ) -> _Acquisition | None:
+        if spec.awaited and not self._is_awaited(node):
             return None
         arguments = node.child_by_field_name("arguments")
         if spec.arguments_mean_callback and arguments is not None and arguments.named_child_count:
             return None  # callback style: the connection goes to the callback
         acquisition = _Acquisition(
             node,
+            function,
             spec.label,
             POOL,
             frozenset(spec.release) | RETURN_METHODS,
@@ -390,289 +252,240 @@ class _Finder:
         acquisition.label = spec.generic_label or spec.label
         return acquisition
 
-
-def _analyse(ctx: FileContext, acquisition: _Acquisition) -> Leak | None:
-    function = enclosing_function(acquisition.node)
-    assert function is not None
-    holder = _holder(ctx, acquisition.node, function)
-    if holder is None:
-        return None  # ownership moved, or `using` closes it
-    leak = Leak(
-        acquisition.node,
-        acquisition.label,
-        acquisition.kind,
-        None,
-        acquisition.suggested_release,
-    )
-    if holder == "discarded":
-        return None if acquisition.needs_evidence else leak
-    leak.variable = holder.name
-    if acquisition.needs_evidence and _typed_as(ctx, holder, acquisition.result_types):
-        acquisition.needs_evidence = False
-    uses = _uses(ctx, holder, function, acquisition.release)
-    if uses.deferred_release or uses.escapes:
-        return None
-    if acquisition.needs_evidence and not _released_by(uses.releases, acquisition.evidence):
-        return None
-    if not uses.releases:
-        return None if uses.shared else leak
-    if is_test_file(_project_path(ctx)):
-        return None  # see is_test_file
-    leak.releases = uses.releases
-    operations = _operations(ctx, function)
-    paths = ReleasePaths(function, acquisition.node, uses.releases, operations, holder.name)
-    leak.exits = paths.run()
-    return leak if leak.exits else None
-
-
-# -- where the acquired value goes ---------------------------------------------------------
-
-
-def _holder(ctx: FileContext, node: Node, function: Node) -> Binding | str | None:
-    """The local variable that receives the value, "discarded", or None when it escapes."""
-    value = _outermost_value(node)
-    parent = value.parent
-    if parent is None:
-        return None
-    if parent.type == "expression_statement":
-        return "discarded"
-    if parent.type == "variable_declarator" and parent.child_by_field_name("value") == value:
-        name = parent.child_by_field_name("name")
-        declaration = parent.parent
-        if name is None or name.type != "identifier" or declaration is None:
-            return None
-        if declaration.type == "using_declaration":
-            return None
-        return ctx.scopes.resolve(name)
-    if parent.type == "assignment_expression" and parent.child_by_field_name("right") == value:
-        left = parent.child_by_field_name("left")
-        if any(child.type == "using" for child in parent.children):
-            return None  # TypeScript grammar's reading of `using x = …`
-        if left is None or left.type != "identifier":
-            return None  # this.client = …, obj.x = …: stored
-        binding = ctx.scopes.resolve(left)
-        if binding is None or not _declared_in(binding, function):
-            return None  # a module or outer variable: it outlives the call
-        return binding
-    return None
-
-
-def _outermost_value(node: Node) -> Node:
-    """Climb through await, parentheses, TS casts and self-returning calls like `.on()`."""
-    current = node
-    while current.parent is not None:
-        parent = current.parent
-        if parent.type in _TRANSPARENT:
-            current = parent
-        elif (
-            parent.type == "member_expression"
-            and parent.child_by_field_name("object") == current
-            and _last_name(parent) in _SELF_RETURNING
-            and parent.parent is not None
-            and parent.parent.type == "call_expression"
+    def _is_awaited(self, node: Node) -> bool:
+        parent = self.parent(node)
+        while parent is not None and parent.type in (
+            "parenthesized_expression",
+            "non_null_expression",
         ):
-            current = parent.parent
-        else:
+            parent = self.parent(parent)
+        return parent is not None and parent.type == "await_expression"
+
+    # -- deciding --------------------------------------------------------------------------
+
+    def analyse(self, acquisition: _Acquisition) -> Leak | None:
+        holder = self._holder(acquisition.node, acquisition.function)
+        if holder is None:
+            return None  # ownership moved, or `using` closes it
+        leak = Leak(
+            acquisition.node,
+            acquisition.label,
+            acquisition.kind,
+            None,
+            acquisition.suggested_release,
+        )
+        if holder == "discarded":
+            return None if acquisition.needs_evidence else leak
+        leak.variable = holder.name
+        if acquisition.needs_evidence and self._typed_as(holder, acquisition.result_types):
+            acquisition.needs_evidence = False
+        uses = self._uses(holder, acquisition.function, acquisition.release)
+        if uses.deferred_release or uses.escapes:
+            return None
+        if acquisition.needs_evidence and not _released_by(uses.releases, acquisition.evidence):
+            return None
+        if not uses.releases:
+            return None if uses.shared else leak
+        if is_test_file(self._project_path()):
+            return None  # see is_test_file
+        leak.releases = uses.releases
+        paths = ReleasePaths(
+            acquisition.function,
+            acquisition.node,
+            uses.releases,
+            self._direct_operations(acquisition.function),
+            holder.name,
+            self.ctx.ancestry,
+        )
+        leak.exits = paths.run()
+        return leak if leak.exits else None
+
+    def _direct_operations(self, function: Node) -> list[Node]:
+        """Calls, `new`s and awaits that run in ``function`` itself, in source order."""
+        start, end = function.start_byte, function.end_byte
+        return [
+            op
+            for op in self._operations
+            if start <= op.start_byte < end and self._same_function(op, function)
+        ]
+
+    # -- where the acquired value goes -----------------------------------------------------
+
+    def _holder(self, node: Node, function: Node) -> Binding | str | None:
+        """The local variable that receives the value, "discarded", or None when it escapes."""
+        value = self._outermost_value(node)
+        parent = self.parent(value)
+        if parent is None:
+            return None
+        if parent.type == "expression_statement":
+            return "discarded"
+        if parent.type == "variable_declarator" and parent.child_by_field_name("value") == value:
+            name = parent.child_by_field_name("name")
+            declaration = self.parent(parent)
+            if name is None or name.type != "identifier" or declaration is None:
+                return None
+            if self._is_using(declaration):
+                return None  # `using` / `await using` dispose of it at the end of the block
+            return self.ctx.scopes.resolve(name)
+        if parent.type == "assignment_expression" and parent.child_by_field_name("right") == value:
+            left = parent.child_by_field_name("left")
+            if left is None or left.type != "identifier":
+                return None  # this.client = …, obj.x = …: stored
+            binding = self.ctx.scopes.resolve(left)
+            if binding is None or not self._same_function(binding.node, function):
+                return None  # a module or outer variable: it outlives the call
+            return binding
+        return None
+
+    def _is_using(self, declaration: Node) -> bool:
+        if declaration.type == "using_declaration":
+            return True
+        # The TypeScript grammar does not know `using`: the parser sees it rewritten to
+        # `const`, while the file's own bytes still say `using` / `await using`.
+        start = declaration.start_byte
+        return self.ctx.source.data[start : start + 5] in (b"using", b"await")
+
+    def _outermost_value(self, node: Node) -> Node:
+        """Climb through await, parentheses, TS casts and self-returning calls like `.on()`."""
+        current = node
+        while (parent := self.parent(current)) is not None:
+            if parent.type in _TRANSPARENT:
+                current = parent
+                continue
+            call = self.parent(parent) if parent.type == "member_expression" else None
+            if (
+                call is not None
+                and call.type == "call_expression"
+                and parent.child_by_field_name("object") == current
+                and _last_name(parent) in _SELF_RETURNING
+            ):
+                current = call
+                continue
             break
-    return current
+        return current
 
-
-def _declared_in(binding: Binding, function: Node) -> bool:
-    owner = enclosing_function(binding.node)
-    return owner is not None and owner.id == function.id
-
-
-def _uses(ctx: FileContext, binding: Binding, function: Node, releases: frozenset[str]) -> _Uses:
-    uses = _Uses()
-    for ref in references_to(binding, ctx.scopes, ctx.references):
-        nested = not _same_function(ref, function)
-        kind, node = _classify_reference(ref, releases)
-        if kind == "release":
-            if nested:
+    def _uses(self, binding: Binding, function: Node, releases: frozenset[str]) -> _Uses:
+        uses = _Uses()
+        for ref in references_to(binding, self.ctx.scopes, self.ctx.references):
+            nested = not self._same_function(ref, function)
+            kind, node = self._classify_reference(ref, releases)
+            if kind == "release":
+                if nested:
+                    uses.deferred_release = True
+                else:
+                    uses.releases.append(node)
+            elif kind == "release-reference":
                 uses.deferred_release = True
-            else:
-                uses.releases.append(node)
-        elif kind == "release-reference":
-            uses.deferred_release = True
-        elif kind == "escape":
-            uses.escapes = True
-        elif kind == "argument" or (kind == "use" and nested):
-            uses.shared = True
-    uses.releases.sort(key=lambda n: n.start_byte)
-    return uses
+            elif kind == "escape":
+                uses.escapes = True
+            elif kind == "argument" or (kind == "use" and nested):
+                uses.shared = True
+        uses.releases.sort(key=lambda n: n.start_byte)
+        return uses
 
+    def _classify_reference(self, ref: Node, releases: frozenset[str]) -> tuple[str, Node]:
+        """What one mention of the variable does with the resource.
 
-def _classify_reference(ref: Node, releases: frozenset[str]) -> tuple[str, Node]:
-    """What one mention of the variable does with the resource.
-
-    "release" (a release call, returned too), "release-reference" (a release method taken
-    as a value), "use" (method call, property read, test), "write", "argument" (passed to a
-    call), or "escape" (anything that may keep it beyond this function).
-    """
-    if ref.type == "shorthand_property_identifier":
-        # `{ session }` handed straight to a call is an option bag; kept anywhere else it may
-        # outlive the function.
-        return ("argument" if _is_call_argument(ref.parent) else "escape"), ref
-    current = ref
-    while current.parent is not None and current.parent.type in (
-        "parenthesized_expression",
-        "non_null_expression",
-        "as_expression",
-        "satisfies_expression",
-    ):
-        current = current.parent
-    parent = current.parent
-    if parent is None:
-        return "use", ref
-    kind = parent.type
-    if kind == "member_expression" and parent.child_by_field_name("object") == current:
-        if _last_name(parent) in ("then", "catch"):
-            return "escape", ref  # a promise: the resource goes to a callback
-        if _last_name(parent) not in releases:
+        "release" (a release call, returned too), "release-reference" (a release method taken
+        as a value), "use" (method call, property read, test), "write", "argument" (passed to
+        a call), or "escape" (anything that may keep it beyond this function).
+        """
+        if ref.type == "shorthand_property_identifier":
+            # `{ session }` handed straight to a call is an option bag; kept anywhere else it
+            # may outlive the function.
+            return ("argument" if self._is_call_argument(self.parent(ref)) else "escape"), ref
+        current = ref
+        while (parent := self.parent(current)) is not None and parent.type in (
+            _TRANSPARENT_REFERENCE
+        ):
+            current = parent
+        if parent is None:
             return "use", ref
-        call = parent.parent
+        kind = parent.type
+        if kind == "member_expression" and parent.child_by_field_name("object") == current:
+            return self._classify_member_use(parent, releases, ref)
+        if kind in ("subscript_expression", "call_expression") and current in (
+            parent.child_by_field_name("object"),
+            parent.child_by_field_name("function"),
+        ):
+            return "use", ref  # `client[key]`, knex's `db('users')`
+        if kind == "arguments":
+            return self._classify_argument(parent, releases, ref)
+        if kind == "assignment_expression" and parent.child_by_field_name("left") == current:
+            return "write", ref
+        if kind in ("unary_expression", "expression_statement", "if_statement", "while_statement"):
+            return "use", ref
+        if kind == "binary_expression":
+            return _classify_operand(parent, current), ref
+        if kind == "ternary_expression" and parent.child_by_field_name("condition") == current:
+            return "use", ref
+        if kind == "pair" and parent.child_by_field_name("value") == current:
+            return ("argument" if self._is_call_argument(self.parent(parent)) else "escape"), ref
+        return "escape", ref
+
+    def _classify_member_use(
+        self, member: Node, releases: frozenset[str], ref: Node
+    ) -> tuple[str, Node]:
+        name = _last_name(member)
+        if name in ("then", "catch"):
+            return "escape", ref  # a promise: the resource goes to a callback
+        if name not in releases:
+            return "use", ref
+        call = self.parent(member)
         if call is not None and call.type == "call_expression":
             return "release", call
-        return "release-reference", parent
-    if kind == "subscript_expression" and parent.child_by_field_name("object") == current:
-        return "use", ref
-    if kind == "call_expression" and parent.child_by_field_name("function") == current:
-        return "use", ref  # knex: `db('users')`
-    if kind == "arguments":
-        call = parent.parent
-        callee = call.child_by_field_name("function") if call is not None else None
-        if call is not None and call.type == "call_expression":
-            if callee is not None and _last_name(callee) in releases:
-                return "release", call  # pool.release(conn)
-            return "argument", ref
-        return "escape", ref  # new Wrapper(client)
-    if kind == "assignment_expression" and parent.child_by_field_name("left") == current:
-        return "write", ref
-    if kind in ("unary_expression", "expression_statement", "if_statement", "while_statement"):
-        return "use", ref
-    if kind == "binary_expression":
-        operator = parent.child_by_field_name("operator")
-        if operator is not None and operator.type in ("||", "??"):
-            return "escape", ref  # the value itself may flow on
-        if operator is not None and operator.type == "&&":
-            right = parent.child_by_field_name("right")
-            return ("escape", ref) if right == current else ("use", ref)
-        return "use", ref
-    if kind == "ternary_expression" and parent.child_by_field_name("condition") == current:
-        return "use", ref
-    if kind == "pair" and parent.child_by_field_name("value") == current:
-        return ("argument" if _is_call_argument(parent.parent) else "escape"), ref
-    return "escape", ref
+        return "release-reference", member
+
+    def _classify_argument(
+        self, arguments: Node, releases: frozenset[str], ref: Node
+    ) -> tuple[str, Node]:
+        call = self.parent(arguments)
+        if call is None or call.type != "call_expression":
+            return "escape", ref  # new Wrapper(client)
+        callee = call.child_by_field_name("function")
+        if callee is not None and _last_name(callee) in releases:
+            return "release", call  # pool.release(conn)
+        return "argument", ref
+
+    def _is_call_argument(self, node: Node | None) -> bool:
+        """An object literal written directly as an argument of a (non-`new`) call."""
+        if node is None or node.type != "object":
+            return False
+        arguments = self.parent(node)
+        call = self.parent(arguments) if arguments is not None else None
+        return (
+            arguments is not None
+            and arguments.type == "arguments"
+            and call is not None
+            and call.type == "call_expression"
+        )
+
+    def _typed_as(self, binding: Binding, types: tuple[PoolSource, ...]) -> bool:
+        if not types or binding.declaration.type != "variable_declarator":
+            return False
+        origin = type_origin(self.ctx, binding.declaration.child_by_field_name("type"))
+        return origin is not None and any(source.matches(origin) for source in types)
+
+    def _same_function(self, node: Node, function: Node) -> bool:
+        owner = self.ctx.enclosing_function(node)
+        return owner is not None and owner.id == function.id
+
+    def _project_path(self) -> Path:
+        """The file's path inside the project, so that directories above it do not count."""
+        try:
+            return self.ctx.source.path.resolve().relative_to(self.ctx.settings.root.resolve())
+        except ValueError:
+            return Path(self.ctx.source.display_path)
 
 
-def _is_call_argument(node: Node | None) -> bool:
-    """An object literal written directly as an argument of a (non-`new`) call."""
-    if node is None or node.type != "object" or node.parent is None:
-        return False
-    call = node.parent.parent
-    return node.parent.type == "arguments" and call is not None and call.type == "call_expression"
-
-
-# -- what a pool is ------------------------------------------------------------------------
-
-
-def value_origin(ctx: FileContext, node: Node | None, depth: int = 0) -> Symbol | None:
-    """The library symbol that made (or, in TypeScript, types) the value of ``node``."""
-    node = unwrap(node)
-    while node is not None and node.type == "await_expression":
-        node = unwrap(node.named_child(0))
-    if node is None or depth > 4:
-        return None
-    if node.type == "new_expression":
-        return ctx.imports.resolve(node.child_by_field_name("constructor"))
-    if node.type == "call_expression":
-        return ctx.imports.resolve(node.child_by_field_name("function"))
-    if node.type == "identifier":
-        binding = ctx.scopes.resolve(node)
-        return _binding_origin(ctx, binding, depth) if binding is not None else None
-    if node.type == "member_expression":
-        receiver = node.child_by_field_name("object")
-        if receiver is not None and receiver.type == "this":
-            return _this_property_origin(ctx, node, depth)
-    return None
-
-
-def _binding_origin(ctx: FileContext, binding: Binding, depth: int) -> Symbol | None:
-    declaration = binding.declaration
-    if binding.kind == "import":
-        return ctx.imports.binding_symbol(binding)
-    if declaration.type in ("required_parameter", "optional_parameter"):
-        return type_origin(ctx, declaration.child_by_field_name("type"))
-    if declaration.type == "variable_declarator":
-        typed = type_origin(ctx, declaration.child_by_field_name("type"))
-        if typed is not None:
-            return typed
-        return value_origin(ctx, declaration.child_by_field_name("value"), depth + 1)
-    return None
-
-
-def _this_property_origin(ctx: FileContext, member: Node, depth: int) -> Symbol | None:
-    """`this.pool`: what the class declares or assigns it as."""
-    name = _last_name(member)
-    body = _enclosing_class_body(member)
-    if body is None:
-        return None
-    for child in body.named_children:
-        if child.type == "public_field_definition" and _field_name(child) == name:
-            typed = type_origin(ctx, child.child_by_field_name("type"))
-            value = child.child_by_field_name("value")
-            origin = typed or value_origin(ctx, value, depth + 1)
-            if origin is not None:
-                return origin
-        if child.type == "method_definition" and _last_name(child) == "constructor":
-            origin = _parameter_property_origin(ctx, child, name)
-            if origin is not None:
-                return origin
-    cursor = QueryCursor(query(ctx.source.language, _THIS_ASSIGNMENT_QUERY))
-    for _, captures in cursor.matches(body):
-        if captures["property"][0].text == name.encode():
-            origin = value_origin(ctx, captures["value"][0], depth + 1)
-            if origin is not None:
-                return origin
-    return None
-
-
-def _parameter_property_origin(ctx: FileContext, constructor: Node, name: str) -> Symbol | None:
-    parameters = constructor.child_by_field_name("parameters")
-    for parameter in parameters.named_children if parameters is not None else ():
-        pattern = parameter.child_by_field_name("pattern")
-        if pattern is not None and pattern.text == name.encode():
-            return type_origin(ctx, parameter.child_by_field_name("type"))
-    return None
-
-
-def type_origin(ctx: FileContext, annotation: Node | None) -> Symbol | None:
-    """The library symbol a TypeScript type annotation names (``Pool``, ``pg.Pool``)."""
-    if annotation is None:
-        return None
-    node = annotation.named_child(0) if annotation.type == "type_annotation" else annotation
-    if node is None:
-        return None
-    if node.type == "union_type":
-        for member in node.named_children:
-            origin = type_origin(ctx, member)
-            if origin is not None:
-                return origin
-        return None
-    if node.type == "type_identifier":
-        name = node.text.decode()
-        binding = ctx.scopes.resolve_name(name, node.start_byte, node.end_byte)
-        if binding is None or binding.kind != "import":
-            return None
-        return ctx.imports.binding_symbol(binding)
-    if node.type == "nested_type_identifier":
-        module = node.child_by_field_name("module")
-        name = node.child_by_field_name("name")
-        base = ctx.imports.resolve(module) if module is not None else None
-        if base is None or name is None:
-            return None
-        return base.member(name.text.decode())
-    return None
+def _classify_operand(binary: Node, operand: Node) -> str:
+    operator = binary.child_by_field_name("operator")
+    if operator is not None and operator.type in ("||", "??"):
+        return "escape"  # the value itself may flow on
+    if operator is not None and operator.type == "&&":
+        right = binary.child_by_field_name("right")
+        return "escape" if right == operand else "use"
+    return "use"
 
 
 def _released_by(releases: list[Node], methods: frozenset[str]) -> bool:
@@ -682,11 +495,6 @@ def _released_by(releases: list[Node], methods: frozenset[str]) -> bool:
         if callee is not None and _last_name(callee) in methods:
             return True
     return False
-
-
-_TEST_DIRECTORIES = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "__mocks__"})
-_TEST_SUFFIXES = (".test", ".spec", ".e2e-spec", ".e2e", ".e2e-test")
-_TEST_SETUP_NAMES = frozenset({"setuptests", "test-setup", "globalsetup", "globalteardown"})
 
 
 def is_test_file(path: Path) -> bool:
@@ -710,42 +518,9 @@ def is_test_file(path: Path) -> bool:
     )
 
 
-def _project_path(ctx: FileContext) -> Path:
-    """The file's path inside the project, so that directories above it do not count."""
-    try:
-        return ctx.source.path.resolve().relative_to(ctx.settings.root.resolve())
-    except ValueError:
-        return Path(ctx.source.display_path)
-
-
-def _typed_as(ctx: FileContext, binding: Binding, types: tuple[PoolSource, ...]) -> bool:
-    if not types or binding.declaration.type != "variable_declarator":
-        return False
-    origin = type_origin(ctx, binding.declaration.child_by_field_name("type"))
-    return origin is not None and any(source.matches(origin) for source in types)
-
-
 def _is_library(symbol: Symbol) -> bool:
     """Whether a symbol comes from a package (not a relative import nor a global)."""
     return not symbol.module.startswith((".", "/", "<"))
-
-
-# -- small helpers -------------------------------------------------------------------------
-
-
-def _operations(ctx: FileContext, function: Node) -> list[Node]:
-    body = function.child_by_field_name("body")
-    if body is None:
-        return []
-    cursor = QueryCursor(query(ctx.source.language, _OPERATION_QUERY))
-    return direct_operations(function, cursor.captures(body).get("op", ()))
-
-
-def _is_awaited(node: Node) -> bool:
-    parent = node.parent
-    while parent is not None and parent.type in ("parenthesized_expression", "non_null_expression"):
-        parent = parent.parent
-    return parent is not None and parent.type == "await_expression"
 
 
 def _has_callback_argument(call: Node) -> bool:
@@ -759,29 +534,9 @@ def _has_callback_argument(call: Node) -> bool:
 
 
 def _last_name(node: Node) -> str:
-    """`a.b.c` → "c", `Redis` → "Redis", a method definition → its name."""
+    """`a.b.c` → "c", `Redis` → "Redis"."""
     node = unwrap(node) or node
     if node.type == "identifier":
         return node.text.decode("utf-8", "replace")
-    for field_name in ("property", "name"):
-        child = node.child_by_field_name(field_name)
-        if child is not None:
-            return child.text.decode("utf-8", "replace")
-    return ""
-
-
-def _field_name(field_definition: Node) -> str:
-    name = field_definition.child_by_field_name("name")
-    return name.text.decode("utf-8", "replace") if name is not None else ""
-
-
-def _enclosing_class_body(node: Node) -> Node | None:
-    current = node.parent
-    while current is not None and current.type != "class_body":
-        current = current.parent
-    return current
-
-
-def _same_function(node: Node, function: Node) -> bool:
-    owner = enclosing_function(node)
-    return owner is not None and owner.id == function.id
+    child = node.child_by_field_name("property")
+    return child.text.decode("utf-8", "replace") if child is not None else ""

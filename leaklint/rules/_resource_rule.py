@@ -25,12 +25,16 @@ class ResourceRule(Rule):
     consequence: ClassVar[str]  # what one leak costs, ending without a full stop
     alternative: ClassVar[str] = ""  # another fix for a never-released resource
 
-    # The engine tests the file for the modules and methods of the (configurable) resource
-    # table itself, which a static trigger list could not know about.
+    # No static triggers: the resource table is extended in configuration, which a class-level
+    # list cannot know about. The engine makes its own substring test with the configured
+    # modules and methods before resolving anything (see resource_table.file_may_use).
     triggers = ()
+    # Identifiers are followed only in files that hold an acquisition: ``ctx.references``
+    # then indexes them on first use, so the shared pass does not collect them for every file.
+    needs_references = False
 
     def check(self, ctx: FileContext) -> None:
-        for leak in find_leaks(ctx, self.kind):
+        for leak in find_leaks(ctx, self.kind, ctx.captures(self.code)):
             related = self._related(ctx, leak)
             ctx.report(
                 self,

@@ -77,7 +77,8 @@ release = ["close"]
 
 from __future__ import annotations
 
-from leaklint.resources import CLIENT
+from leaklint.resource_table import CLIENT
+from leaklint.resources import ACQUISITION_QUERY
 from leaklint.rules._resource_rule import ResourceRule
 
 
@@ -88,6 +89,7 @@ class UnclosedClient(ResourceRule):
     precision = "high"
     tags = ("resource-leak", "connections", "redis", "database")
 
+    query = ACQUISITION_QUERY
     kind = CLIENT
     acquired = "created"
     released = "closed"

@@ -1,0 +1,146 @@
+"""Where a value comes from: the library symbol that made it, or that TypeScript types it as.
+
+LL006 asks this of the receiver of ``pool.connect()``: is ``pool`` a pg or mysql pool? The
+answer follows the value back through the file: ``const pool = new Pool()``, a TypeScript
+annotation (``pool: Pool``, ``private readonly pool: mysql.Pool``), ``this.pool`` assigned in
+the class (``this.pool = new Pool()``, a field initialiser, a constructor parameter property).
+A value whose origin cannot be followed (an import from another file, an untyped parameter)
+has no origin: None, which callers treat as "unknown", not as "not a pool".
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.context import FileContext
+from leaklint.imports import Symbol, unwrap
+from leaklint.scope import Binding
+
+_MAX_DEPTH = 4
+# The rule whose shared-pass query captures `this.x = …` assignments (see THIS_ASSIGNMENTS).
+THIS_ASSIGNMENT_OWNER = "LL006"
+THIS_ASSIGNMENTS = """
+(assignment_expression
+  left: (member_expression object: (this) property: (property_identifier)))
+  @this_assignment
+"""
+
+
+def value_origin(ctx: FileContext, node: Node | None, depth: int = 0) -> Symbol | None:
+    """The library symbol that made (or, in TypeScript, types) the value of ``node``."""
+    node = unwrap(node)
+    while node is not None and node.type == "await_expression":
+        node = unwrap(node.named_child(0))
+    if node is None or depth > _MAX_DEPTH:
+        return None
+    if node.type == "new_expression":
+        return ctx.imports.resolve(node.child_by_field_name("constructor"))
+    if node.type == "call_expression":
+        return ctx.imports.resolve(node.child_by_field_name("function"))
+    if node.type == "identifier":
+        binding = ctx.scopes.resolve(node)
+        return _binding_origin(ctx, binding, depth) if binding is not None else None
+    if node.type == "member_expression":
+        receiver = node.child_by_field_name("object")
+        if receiver is not None and receiver.type == "this":
+            return _this_property_origin(ctx, node, depth)
+    return None
+
+
+def type_origin(ctx: FileContext, annotation: Node | None) -> Symbol | None:
+    """The library symbol a TypeScript type annotation names (``Pool``, ``pg.Pool``)."""
+    if annotation is None:
+        return None
+    node = annotation.named_child(0) if annotation.type == "type_annotation" else annotation
+    if node is None:
+        return None
+    if node.type == "union_type":  # `Pool | undefined`
+        for member in node.named_children:
+            origin = type_origin(ctx, member)
+            if origin is not None:
+                return origin
+        return None
+    if node.type == "type_identifier":
+        name = node.text.decode("utf-8", "replace")
+        binding = ctx.scopes.resolve_name(name, node.start_byte, node.end_byte)
+        if binding is None or binding.kind != "import":
+            return None
+        return ctx.imports.binding_symbol(binding)
+    if node.type == "nested_type_identifier":  # `pg.Pool`
+        module = node.child_by_field_name("module")
+        name = node.child_by_field_name("name")
+        base = ctx.imports.resolve(module) if module is not None else None
+        if base is None or name is None:
+            return None
+        return base.member(name.text.decode("utf-8", "replace"))
+    return None
+
+
+def _binding_origin(ctx: FileContext, binding: Binding, depth: int) -> Symbol | None:
+    declaration = binding.declaration
+    if binding.kind == "import":
+        return ctx.imports.binding_symbol(binding)
+    if declaration.type in ("required_parameter", "optional_parameter"):
+        return type_origin(ctx, declaration.child_by_field_name("type"))
+    if declaration.type == "variable_declarator":
+        typed = type_origin(ctx, declaration.child_by_field_name("type"))
+        if typed is not None:
+            return typed
+        return value_origin(ctx, declaration.child_by_field_name("value"), depth + 1)
+    return None
+
+
+def _this_property_origin(ctx: FileContext, member: Node, depth: int) -> Symbol | None:
+    """`this.pool`: what the enclosing class declares or assigns it as."""
+    prop = member.child_by_field_name("property")
+    body = ctx.ancestry.nearest(member, frozenset({"class_body"}))
+    if prop is None or body is None:
+        return None
+    name = prop.text
+    for child in body.named_children:
+        if child.type == "public_field_definition" and _field_name(child) == name:
+            origin = type_origin(ctx, child.child_by_field_name("type")) or value_origin(
+                ctx, child.child_by_field_name("value"), depth + 1
+            )
+            if origin is not None:
+                return origin
+        if child.type == "method_definition" and _field_name(child) == b"constructor":
+            origin = _parameter_property_origin(ctx, child, name)
+            if origin is not None:
+                return origin
+    for value in _this_assignments(ctx, body, name):
+        origin = value_origin(ctx, value, depth + 1)
+        if origin is not None:
+            return origin
+    return None
+
+
+def _this_assignments(ctx: FileContext, body: Node, name: bytes | None) -> list[Node]:
+    """Right-hand sides of `this.<name> = …` inside a class body."""
+    values = []
+    for assignment in ctx.captures(THIS_ASSIGNMENT_OWNER).get("this_assignment", ()):
+        if not (body.start_byte <= assignment.start_byte < body.end_byte):
+            continue
+        left = assignment.child_by_field_name("left")
+        prop = left.child_by_field_name("property") if left is not None else None
+        value = assignment.child_by_field_name("right")
+        if prop is not None and prop.text == name and value is not None:
+            values.append(value)
+    return values
+
+
+def _parameter_property_origin(
+    ctx: FileContext, constructor: Node, name: bytes | None
+) -> Symbol | None:
+    """`constructor(private readonly pool: Pool)`."""
+    parameters = constructor.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters is not None else ():
+        pattern = parameter.child_by_field_name("pattern")
+        if pattern is not None and pattern.text == name:
+            return type_origin(ctx, parameter.child_by_field_name("type"))
+    return None
+
+
+def _field_name(definition: Node) -> bytes | None:
+    name = definition.child_by_field_name("name")
+    return name.text if name is not None else None
