@@ -10,8 +10,9 @@ both (``configured_specs``); rules never match these names by text, only through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
 from dataclasses import dataclass
+from functools import cache
 
 from leaklint.config import ResourceSpec
 from leaklint.imports import Symbol
@@ -145,8 +146,9 @@ BUILTIN_CHECKOUTS: tuple[CheckoutSpec, ...] = (
 )
 
 
+@cache
 def configured_specs(
-    resources: Iterable[ResourceSpec],
+    resources: tuple[ResourceSpec, ...],
 ) -> tuple[tuple[ClientSpec, ...], tuple[CheckoutSpec, ...]]:
     """The built-in table extended by ``[[tool.leaklint.resources]]`` entries."""
     clients, checkouts = list(BUILTIN_CLIENTS), list(BUILTIN_CHECKOUTS)
@@ -163,18 +165,24 @@ def configured_specs(
     return tuple(clients), tuple(checkouts)
 
 
-def file_may_use(data: bytes, specs: Iterable[ClientSpec | CheckoutSpec]) -> bool:
+def file_may_use(data: bytes, specs: tuple[ClientSpec | CheckoutSpec, ...]) -> bool:
     """A substring test: can this file mention any of ``specs`` at all?
 
     A client needs its module in an import or require, as a quoted string; a checkout needs a
-    call of its method.
+    call of its method. One regular expression per table, compiled once.
     """
-    for spec in specs:
-        if isinstance(spec, ClientSpec):
-            for module in spec.modules:
-                name = module.encode()
-                if any(q + name + end in data for q in (b"'", b'"', b"`") for end in (q, b"/")):
-                    return True
-        elif b"." + spec.method.encode() + b"(" in data:
-            return True
-    return False
+    return _needles(specs).search(data) is not None
+
+
+@cache
+def _needles(specs: tuple[ClientSpec | CheckoutSpec, ...]) -> re.Pattern[bytes]:
+    modules = sorted({m for spec in specs if isinstance(spec, ClientSpec) for m in spec.modules})
+    methods = sorted({spec.method for spec in specs if isinstance(spec, CheckoutSpec)})
+    alternatives = []
+    if modules:
+        names = b"|".join(re.escape(m.encode()) for m in modules)
+        alternatives.append(b"['\"`](?:" + names + b")['\"`/]")
+    if methods:
+        names = b"|".join(re.escape(m.encode()) for m in methods)
+        alternatives.append(b"\\.(?:" + names + b")\\s*\\(")
+    return re.compile(b"|".join(alternatives) or b"(?!)")

@@ -181,7 +181,8 @@ class _Engine:
         # A member's own name, or None when some spec is a module's default export, which
         # can be imported under any local name.
         names = {path[-1] if path else None for spec in specs for path in spec.paths}
-        any_name = None in names
+        default_exports = tuple(spec for spec in specs if () in spec.paths)
+        any_name = None in names and file_may_use(self.ctx.source.data, default_exports)
         named = {name for name in names if name is not None} | {"default"}
         for node in sorted([*self.news, *self.calls], key=lambda n: n.start_byte):
             field_name = "constructor" if node.type == "new_expression" else "function"
