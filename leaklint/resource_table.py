@@ -69,6 +69,8 @@ class CheckoutSpec:
     arguments_mean_callback: bool = False
     # What to call the checkout when the pool's library is not known.
     generic_label: str = ""
+    # What one leak costs, when it is not a pool connection (the rule's default wording).
+    consequence: str = ""
     kind: str = POOL
 
 
@@ -142,6 +144,7 @@ BUILTIN_CHECKOUTS: tuple[CheckoutSpec, ...] = (
         (PoolSource(_MONGO, None),),
         (PoolSource(_MONGO, (("ClientSession",), ("mongo", "ClientSession"))),),
         generic_label="MongoDB session",
+        consequence="the session stays open in the driver and on the server until it expires",
     ),
 )
 

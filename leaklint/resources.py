@@ -103,6 +103,7 @@ class Leak:
     suggested_release: str
     releases: list[Node] = field(default_factory=list)  # empty: never released
     exits: list[Exit] = field(default_factory=list)
+    consequence: str = ""  # what one leak costs, if not the rule's usual wording
 
     @property
     def never_released(self) -> bool:
@@ -136,6 +137,7 @@ class _Acquisition:
     result_types: tuple[PoolSource, ...] = ()
     # Release methods that prove a checkout of unknown origin is one (`client.release()`).
     evidence: frozenset[str] = frozenset()
+    consequence: str = ""
 
 
 @dataclass
@@ -241,6 +243,7 @@ class _Engine:
             spec.release[0],
             result_types=spec.result_types,
             evidence=frozenset(spec.release),
+            consequence=spec.consequence,
         )
         if spec.pools is None:
             return acquisition
@@ -274,6 +277,7 @@ class _Engine:
             acquisition.kind,
             None,
             acquisition.suggested_release,
+            consequence=acquisition.consequence,
         )
         if holder == "discarded":
             return None if acquisition.needs_evidence else leak

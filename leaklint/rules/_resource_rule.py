@@ -45,10 +45,11 @@ class ResourceRule(Rule):
             )
 
     def message(self, ctx: FileContext, leak: Leak) -> str:
+        consequence = leak.consequence or self.consequence
         if leak.variable is None:
             return (
                 f"This {leak.label} is {self.acquired} here and discarded: nothing can "
-                f"{self.release_noun} it, so {self.consequence}. Keep it in a variable and "
+                f"{self.release_noun} it, so {consequence}. Keep it in a variable and "
                 f"{self.release_noun} it in a `finally` block."
             )
         name = leak.variable
@@ -56,7 +57,7 @@ class ResourceRule(Rule):
         if leak.never_released:
             return (
                 f"The {leak.label} '{name}' is {self.acquired} here and never "
-                f"{self.released}: {self.consequence}. Call `{fix_call}` in a `finally` "
+                f"{self.released}: {consequence}. Call `{fix_call}` in a `finally` "
                 f"block{self.alternative}."
             )
         release = code(ctx, leak.releases[0])
@@ -68,17 +69,17 @@ class ResourceRule(Rule):
             return (
                 f"{head}, but not in a `finally` block: if `{code(ctx, trigger)}` (line "
                 f"{line(ctx, trigger)}) throws, the {self.release_noun} is skipped and "
-                f"{self.consequence}. Move `{release}` into `finally`."
+                f"{consequence}. Move `{release}` into `finally`."
             )
         if exit_.kind == "return":
             return (
                 f"{head}, but the `return` on line {line(ctx, exit_.node)} leaves without "
-                f"it, and {self.consequence}. {_cap(self.release_noun)} it in a `finally` "
+                f"it, and {consequence}. {_cap(self.release_noun)} it in a `finally` "
                 "block."
             )
         return (
             f"{head} only on some paths: the function can finish with it still open, and "
-            f"{self.consequence}. {_cap(self.release_noun)} it in a `finally` block."
+            f"{consequence}. {_cap(self.release_noun)} it in a `finally` block."
         )
 
     def _related(self, ctx: FileContext, leak: Leak) -> tuple[tuple[Node, str], ...]:

@@ -1,0 +1,411 @@
+"""LL003/LL006 and the acquire/release engine: the seed case, configured resources, near misses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from leaklint.config import ResourceSpec, Settings
+from leaklint.engine import check_source
+from leaklint.resource_table import configured_specs, file_may_use
+from leaklint.resources import is_test_file
+from leaklint.selection import selected_rules
+from leaklint.source import SourceFile
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "LL003"
+LEAKLINT = Path(sys.executable).with_name("leaklint")
+
+
+def findings(code: str, name: str = "service.ts", settings: Settings | None = None, rules=None):
+    source = SourceFile.from_bytes(Path(name), textwrap.dedent(code).encode(), name)
+    selected = selected_rules(rules or ("LL003", "LL006"), (), ())
+    return check_source(source, settings or Settings(root=Path(".")), selected)
+
+
+def lines(code: str, **kwargs) -> list[tuple[int, str]]:
+    return [(f.span.line, f.rule) for f in findings(code, **kwargs)]
+
+
+# -- the seed --------------------------------------------------------------------------------
+
+SEED_SERVICE = """\
+import Redis from 'ioredis';
+
+export class UploadCacheService {
+  protected async setCacheBlockedPublicIds(uploadSessionId: number, sourceFileId: number) {
+    try {
+      const client = new Redis({ host: process.env.REDIS_DEFAULT_HOST });
+      await client.sadd(uploadSessionId.toString(), sourceFileId);
+      client.disconnect();
+    } catch (e) {
+      console.log((e as Error).message);
+    }
+  }
+}
+"""
+
+
+def test_seed_case_names_the_throwing_operation_and_points_at_the_close() -> None:
+    [finding] = findings(SEED_SERVICE)
+    assert (finding.rule, finding.span.line) == ("LL003", 6)
+    assert "not in a `finally` block" in finding.message
+    assert "if `await client.sadd(…)` (line 7) throws" in finding.message
+    assert "`client.disconnect()`" in finding.message
+    close, operation = finding.related
+    assert close.span.line == 8 and "skipped" in close.message
+    assert operation.span.line == 7 and "can throw" in operation.message
+
+
+def test_seed_fix_with_finally_is_silent() -> None:
+    fixed = """\
+    import Redis from 'ioredis';
+    export async function f(id: number, file: number) {
+      const client = new Redis();
+      try {
+        await client.sadd(id.toString(), file);
+      } catch (e) {
+        console.log((e as Error).message);
+      } finally {
+        client.disconnect();
+      }
+    }
+    """
+    assert lines(fixed) == []
+
+
+def test_seed_examples_through_the_real_cli() -> None:
+    """The seed's two files, kept verbatim among the fixtures."""
+    paths = [str(FIXTURES / "seed_redis_per_call.service.ts"), str(FIXTURES / "seed_datasource.ts")]
+    done = subprocess.run(
+        [str(LEAKLINT), "check", "--select", "LL003,LL006", "--format", "json", *paths],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(done.stdout)
+    flagged = {(Path(f["path"]).name, f["line"]) for f in report["findings"]}
+    # redis-per-call is the leak; datasource.ts is a module-level client and stays silent.
+    assert flagged == {("seed_redis_per_call.service.ts", 7)}
+    assert report["findings"][0]["related"], "SARIF relatedLocations come from here"
+
+
+# -- configured resources -------------------------------------------------------------------
+
+AMQP_CONFIG = """\
+[[resources]]
+module = "amqplib"
+acquire = "connect"
+release = ["close"]
+
+[[resources]]
+module = "amqplib"
+acquire = "createChannel"
+release = ["close"]
+kind = "pool"
+"""
+
+AMQP_CODE = """\
+const amqp = require('amqplib');
+
+async function publish(message) {
+  const connection = await amqp.connect(process.env.AMQP_URL);
+  const channel = await connection.createChannel();
+  await channel.sendToQueue('jobs', Buffer.from(message));
+  await channel.close();
+  await connection.close();
+}
+
+async function publishSafely(message) {
+  const connection = await amqp.connect(process.env.AMQP_URL);
+  try {
+    const channel = await connection.createChannel();
+    try {
+      await channel.sendToQueue('jobs', Buffer.from(message));
+    } finally {
+      await channel.close();
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+module.exports = { publish, publishSafely };
+"""
+
+
+def _amqp_project(root: Path) -> None:
+    (root / "leaklint.toml").write_text(AMQP_CONFIG, encoding="utf-8")
+    (root / "src").mkdir()
+    (root / "src" / "queue.js").write_text(AMQP_CODE, encoding="utf-8")
+
+
+def test_configured_resources_through_the_real_cli(tmp_path: Path) -> None:
+    _amqp_project(tmp_path)
+    args = ["check", "--select", "LL003,LL006", "--format", "json"]
+    done = subprocess.run(
+        [str(LEAKLINT), *args, "--config", "leaklint.toml", "src"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    got = sorted((f["rule"], f["line"]) for f in report["findings"])
+    assert got == [("LL003", 4), ("LL006", 5)]
+    messages = {f["rule"]: f["message"] for f in report["findings"]}
+    assert "amqplib connect" in messages["LL003"]
+    assert "`await connection.createChannel()`" in messages["LL003"]
+    assert "amqplib createChannel" in messages["LL006"]
+
+
+def test_without_the_configuration_amqplib_is_not_a_resource(tmp_path: Path) -> None:
+    _amqp_project(tmp_path)
+    (tmp_path / "leaklint.toml").unlink()
+    done = subprocess.run(
+        [str(LEAKLINT), "check", "--select", "LL003,LL006", "src"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_configured_acquire_may_be_a_dotted_constructor() -> None:
+    settings = Settings(
+        root=Path("."),
+        resources=(ResourceSpec("@acme/db", "new Client", ("shutdown",), "client"),),
+    )
+    code = """\
+    import { Client } from '@acme/db';
+    export async function f() {
+      const db = new Client();
+      await db.ping();
+      await db.shutdown();
+    }
+    export async function g() {
+      const db = new Client();
+      try { await db.ping(); } finally { await db.shutdown(); }
+    }
+    """
+    assert lines(code, settings=settings) == [(3, "LL003")]
+
+
+# -- near misses ----------------------------------------------------------------------------
+
+
+def test_a_local_class_named_redis_is_not_ioredis() -> None:
+    code = """\
+    class Redis { get() { return 1; } }
+    export async function f() {
+      const client = new Redis();
+      await client.get();
+    }
+    """
+    assert lines(code) == []
+
+
+def test_a_shadowed_import_is_not_the_library() -> None:
+    code = """\
+    import Redis from 'ioredis';
+    export async function f(Redis) {
+      const client = new Redis();
+      await client.get('k');
+    }
+    """
+    assert lines(code) == []
+
+
+def test_a_users_own_connect_is_not_a_pool_checkout() -> None:
+    code = """\
+    import { Pool, Client } from 'pg';
+    import { broker } from './broker';
+    const pool = new Pool();
+    export async function f(socket) {
+      const link = await broker.connect();
+      await link.send('x');
+      const conn = await socket.connect();
+      await conn.write('x');
+      const client = new Client();
+      await client.connect();
+      try { await client.query('x'); } finally { await client.end(); }
+    }
+    """
+    assert lines(code) == []
+
+
+def test_an_imported_pool_counts_when_the_function_releases_the_checkout() -> None:
+    code = """\
+    import { pool } from './db';
+    export async function f() {
+      const client = await pool.connect();
+      await client.query('SELECT 1');
+      client.release();
+    }
+    export async function g() {
+      const client = await pool.connect();
+      await client.query('SELECT 1');
+    }
+    """
+    [finding] = findings(code)
+    assert (finding.rule, finding.span.line) == ("LL006", 3)
+    assert finding.message.startswith("The pool client 'client'")  # the library is unknown
+
+
+def test_pg_sasl_start_session_is_not_a_mongodb_session() -> None:
+    code = """\
+    const sasl = require('./crypto/sasl');
+    function auth(mechanisms) {
+      const session = sasl.startSession(mechanisms);
+      return session.mechanism;
+    }
+    function probe() {
+      sasl.startSession(['SCRAM-SHA-256']);
+    }
+    """
+    assert lines(code, name="client.js") == []
+
+
+def test_mongoose_session_ended_only_on_success_is_reported() -> None:
+    code = """\
+    import mongoose from 'mongoose';
+    export async function order(data) {
+      const session = await mongoose.startSession();
+      session.startTransaction();
+      await mongoose.model('Order').create([data], { session });
+      await session.commitTransaction();
+      session.endSession();
+    }
+    """
+    [finding] = findings(code)
+    assert (finding.rule, finding.span.line) == ("LL006", 3)
+    assert "if `await mongoose.model('Order').create(…)` (line 5) throws" in finding.message
+    assert "the session stays open" in finding.message
+
+
+def test_await_using_disposes_of_the_client() -> None:
+    code = """\
+    import { Pool } from 'pg';
+    const pool = new Pool();
+    export async function f() {
+      await using client = await pool.connect();
+      await client.query('SELECT 1');
+    }
+    """
+    assert lines(code) == []
+    assert lines(code, name="service.js") == []
+
+
+def test_return_before_release_is_reported_with_its_line() -> None:
+    code = """\
+    import { Pool } from 'pg';
+    const pool = new Pool();
+    export async function f(id) {
+      const client = await pool.connect();
+      if (!id) {
+        return null;
+      }
+      client.release();
+    }
+    """
+    [finding] = findings(code)
+    assert "the `return` on line 6" in finding.message
+
+
+def test_release_in_catch_and_after_try_is_every_path() -> None:
+    code = """\
+    import { Pool } from 'pg';
+    const pool = new Pool();
+    export async function f() {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+      } catch (error) {
+        logger.error(error);
+        client.release(error);
+        throw error;
+      }
+      client.release();
+    }
+    """
+    assert lines(code) == []
+
+
+def test_rollback_that_can_throw_before_the_release_in_catch_is_reported() -> None:
+    code = """\
+    import { Pool } from 'pg';
+    const pool = new Pool();
+    export async function f() {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        client.release();
+      } catch (error) {
+        await client.query('ROLLBACK');
+        client.release();
+        throw error;
+      }
+    }
+    """
+    [finding] = findings(code)
+    assert "`await client.query('ROLLBACK')`" in finding.message
+
+
+# -- test files -----------------------------------------------------------------------------
+
+TEST_CODE = """\
+import { Pool } from 'pg';
+const pool = new Pool();
+it('reads', async () => {
+  const client = await pool.connect();
+  expect((await client.query('SELECT 1')).rows).toHaveLength(1);
+  client.release();
+});
+it('forgets', async () => {
+  const client = await pool.connect();
+  await client.query('SELECT 1');
+});
+"""
+
+
+def test_test_files_report_only_what_is_never_released() -> None:
+    assert lines(TEST_CODE, name="db.test.ts") == [(9, "LL006")]
+    assert lines(TEST_CODE, name="db.ts") == [(4, "LL006"), (9, "LL006")]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("src/db.test.ts", True),
+        ("src/db.spec.js", True),
+        ("test/helpers.ts", True),
+        ("src/__tests__/pool.js", True),
+        ("app/user.e2e-spec.ts", True),
+        ("src/test-setup.ts", True),
+        ("jest.setup.js", True),
+        ("src/testing.ts", False),
+        ("src/contest/db.ts", False),
+        ("src/latest.ts", False),
+        ("src/db.ts", False),
+    ],
+)
+def test_is_test_file(path: str, expected: bool) -> None:
+    assert is_test_file(Path(path)) is expected
+
+
+# -- the table ------------------------------------------------------------------------------
+
+
+def test_prefilter_needs_a_quoted_module_or_a_method_call() -> None:
+    clients, checkouts = configured_specs(())
+    assert file_may_use(b"import Redis from 'ioredis'", clients)
+    assert file_may_use(b'require("mysql2/promise")', clients)
+    assert not file_may_use(b"const png = 'image.png'; // pg", clients)
+    assert file_may_use(b"const c = await pool\n  .connect()", checkouts)
+    assert not file_may_use(b"socket.disconnect()", checkouts)
