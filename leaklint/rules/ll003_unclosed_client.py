@@ -10,7 +10,8 @@ It reports a client that is never closed (`quit`, `disconnect`, `end`, `close`, 
 `$disconnect`), and a client whose close can be skipped: the close is not in a `finally`
 block and an operation that can throw (a call, an `await`) runs between creation and close, or
 a `return` or a branch leaves the function before it. The message names the operation that
-skips the close, and points at the close as a related location.
+skips the close, and points at the close as a related location. In test files (`*.test.*`,
+`*.spec.*`, `test/`, `__tests__/`, …) only clients that are never closed are reported.
 
 Not reported: module-level clients; clients that change owner (returned, yielded, stored on
 `this`, an object, an array or an outer variable, wrapped with `new`, resolved from a
@@ -18,7 +19,10 @@ promise); clients passed to another function or captured by a callback when this
 does not close them itself; `using` / `await using`; a close in `finally`, in
 `.finally(() => client.quit())` or in any other callback; a close in the `catch` block and
 after the `try` (every path closes). Calls that only prepare the client — `connect()`,
-`initialize()`, `.on('error', …)` — and `console.*` are not counted as throwing. `new Redis()`
+`initialize()`, `.on('error', …)` — are not counted as throwing (if connecting fails there is
+no connection to leak), nor are plain (not awaited) calls on the client itself such as
+`client.db()`, `new` expressions, `console.*`, calls that close something else, and plain calls
+in a `catch` block before its close. Every `await` counts. `new Redis()`
 is recognised only when `Redis` is imported from `ioredis`: a class of your own with the same
 name is not a client.
 

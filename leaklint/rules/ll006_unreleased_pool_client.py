@@ -6,24 +6,29 @@ mongoose `startSession()` → `session.endSession()`, plus pairs added with
 `[[tool.leaklint.resources]]` and `kind = "pool"`.
 
 It reports a checkout that is never released, and one whose release can be skipped: the
-release is not in a `finally` block and an operation that can throw (a query, any `await` or
-call) runs before it, or a `return` or a branch leaves the function before it. The message
-names the operation that skips the release, and points at the release as a related location.
+release is not in a `finally` block and an operation that can throw (any `await`, or a call)
+runs before it, or a `return` or a branch leaves the function before it. The message names
+the operation that skips the release, and points at the release as a related location. In
+test files (`*.test.*`, `*.spec.*`, `test/`, `__tests__/`, …) only checkouts that are never
+released are reported: a release skipped by a failing assertion does not need a `finally`.
 
 `pool.connect()` and `pool.getConnection()` are common method names, so they count only when
 `pool` is known to be a pool: created in the file (`new Pool()`, `mysql.createPool()`,
 directly or as `this.pool`) or typed as one in TypeScript (`pool: Pool`, `private pool:
 mysql.Pool`). When the pool comes from another file, the checkout counts only if the function
 itself calls `release()` on the result — the code then says what it holds — and only a
-release that can be skipped is reported. `createQueryRunner()` and `startSession()` are
-distinctive enough to count on any receiver. Callback-style checkouts
-(`pool.connect((err, client, done) => …)`) are not analysed.
+release that can be skipped is reported. `createQueryRunner()` is TypeORM's alone and counts
+on any receiver; `startSession()` needs a MongoDB or mongoose receiver, a `ClientSession` type
+or an `endSession()` on the result (pg has a `startSession()` of its own, for SASL).
+Callback-style checkouts (`pool.connect((err, client, done) => …)`) are not analysed.
 
 Not reported, as for LL003: checkouts returned or stored (ownership moves), handed to another
 function or a callback that this function does not release itself, released in `finally`, in
 `.finally(…)` or another callback, or released in the `catch` block and after the `try`.
 `queryRunner.connect()` and `startTransaction()` before the `try` are not counted as
-throwing: that is TypeORM's and MongoDB's documented idiom.
+throwing: that is TypeORM's and MongoDB's documented idiom. Nor are `new` expressions,
+`console.*`, plain calls on the checkout itself, calls that release something else, and plain
+calls in a `catch` block before its release (logging the error).
 
 ## Why is this bad?
 A pool hands out a fixed number of connections. A checkout that is not released stays
