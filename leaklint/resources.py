@@ -81,6 +81,8 @@ _TRANSPARENT = frozenset(
         "type_assertion",
     }
 )
+# Calls that keep their argument: `pools.set(name, pool)`, `clients.push(client)`.
+_STORING_METHODS = frozenset({"set", "push", "unshift", "add", "splice", "register", "resolve"})
 _TRANSPARENT_REFERENCE = frozenset(
     {"parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression"}
 )
@@ -291,6 +293,10 @@ class _Engine:
             return None
         if not uses.releases:
             return None if uses.shared else leak
+        if uses.shared and all(self._in_catch(r, acquisition.function) for r in uses.releases):
+            # Released only when something fails, handed on otherwise (`callback(null, c)`):
+            # the success path gives it to someone else.
+            return None
         if is_test_file(self._project_path()):
             return None  # see is_test_file
         leak.releases = uses.releases
@@ -450,6 +456,8 @@ class _Engine:
         callee = call.child_by_field_name("function")
         if callee is not None and _last_name(callee) in releases:
             return "release", call  # pool.release(conn)
+        if callee is not None and _last_name(callee) in _STORING_METHODS:
+            return "escape", ref
         return "argument", ref
 
     def _is_call_argument(self, node: Node | None) -> bool:
@@ -464,6 +472,14 @@ class _Engine:
             and call is not None
             and call.type == "call_expression"
         )
+
+    def _in_catch(self, node: Node, function: Node) -> bool:
+        for ancestor in self.ctx.ancestry.ancestors(node):
+            if ancestor.id == function.id:
+                return False
+            if ancestor.type == "catch_clause":
+                return True
+        return False
 
     def _typed_as(self, binding: Binding, types: tuple[PoolSource, ...]) -> bool:
         if not types or binding.declaration.type != "variable_declarator":
