@@ -99,7 +99,7 @@ def check_source(
     rules = tuple(rules)  # iterated twice: to run, then to tell which rules ran
     tree = parse(source.data, source.language)
     ctx = FileContext(source=source, tree=tree, settings=settings)
-    applicable = [rule for rule in rules if rule.applies_to(source.data)]
+    applicable = [rule for rule in rules if rule.applies_to(source.data, settings)]
     ctx.plan_queries(applicable)
     for rule in applicable:
         rule().check(ctx)

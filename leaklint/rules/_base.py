@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 from leaklint.findings import Severity
 
 if TYPE_CHECKING:
+    from leaklint.config import Settings
     from leaklint.context import FileContext
 
 
@@ -46,5 +47,7 @@ class Rule:
         return inspect.cleandoc(module.__doc__ or cls.summary)
 
     @classmethod
-    def applies_to(cls, data: bytes) -> bool:
+    def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
+        """Whether the rule can find anything in a file with these bytes (cheap, before any
+        parsing work is spent on it). Rules whose triggers depend on configuration override it."""
         return not cls.triggers or any(trigger in data for trigger in cls.triggers)

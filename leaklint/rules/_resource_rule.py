@@ -7,8 +7,10 @@ from typing import ClassVar
 
 from tree_sitter import Node
 
+from leaklint.config import Settings
 from leaklint.context import FileContext
-from leaklint.resources import Leak, find_leaks
+from leaklint.resource_table import configured_specs, file_may_use
+from leaklint.resources import CLIENT, Leak, find_leaks
 from leaklint.rules._base import Rule
 
 _SPACE = re.compile(r"\s+")
@@ -26,9 +28,16 @@ class ResourceRule(Rule):
     alternative: ClassVar[str] = ""  # another fix for a never-released resource
 
     # No static triggers: the resource table is extended in configuration, which a class-level
-    # list cannot know about. The engine makes its own substring test with the configured
-    # modules and methods before resolving anything (see resource_table.file_may_use).
+    # list cannot know about; ``applies_to`` asks the configured table instead, so a file that
+    # mentions none of its modules or methods never joins this rule's patterns to the pass.
     triggers = ()
+
+    @classmethod
+    def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
+        resources = settings.resources if settings is not None else ()
+        clients, checkouts = configured_specs(resources)
+        return file_may_use(data, clients if cls.kind == CLIENT else checkouts)
+
     # Identifiers are followed only in files that hold an acquisition: ``ctx.references``
     # then indexes them on first use, so the shared pass does not collect them for every file.
     needs_references = False
