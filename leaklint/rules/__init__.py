@@ -5,6 +5,7 @@ from __future__ import annotations
 from leaklint.rules._base import Rule
 from leaklint.rules.ll000_parse_error import ParseError
 from leaklint.rules.ll001_implicit_global import ImplicitGlobal
+from leaklint.rules.ll002_uncleared_interval import UnclearedInterval
 from leaklint.rules.ll003_unclosed_client import UnclosedClient
 from leaklint.rules.ll006_unreleased_pool_client import UnreleasedPoolClient
 from leaklint.rules.ll100_unused_disable import UnusedDisableDirective
@@ -12,6 +13,7 @@ from leaklint.rules.ll100_unused_disable import UnusedDisableDirective
 ALL_RULES: tuple[type[Rule], ...] = (
     ParseError,
     ImplicitGlobal,
+    UnclearedInterval,
     UnclosedClient,
     UnreleasedPoolClient,
     UnusedDisableDirective,

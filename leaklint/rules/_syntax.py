@@ -1,0 +1,308 @@
+"""Small syntax questions the leak rules share: where a value flows, loops, module level.
+
+Everything here looks at a handful of ancestors or children of one node; the rules find
+their candidate nodes with tree-sitter queries first, so none of this walks a whole file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from tree_sitter import Node
+
+from leaklint.scope import FUNCTION_NODES
+
+LOOP_NODES = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+# Array methods whose callback runs once per element: a body inside one is "in a loop".
+ITERATION_METHODS = frozenset({"forEach", "map", "flatMap", "reduce", "reduceRight"})
+# Wrappers that do not change which value an expression denotes.
+TRANSPARENT = frozenset(
+    {
+        "parenthesized_expression",
+        "as_expression",
+        "satisfies_expression",
+        "non_null_expression",
+        "type_assertion",
+    }
+)
+FIELD_NODES = frozenset({"field_definition", "public_field_definition"})
+STRING_NODES = frozenset({"string", "template_string", "number"})
+
+
+def text(node: Node | None) -> str:
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", "replace")
+
+
+def call_arguments(call: Node) -> list[Node]:
+    """The argument expressions of a call or ``new`` (comments left out)."""
+    arguments = call.child_by_field_name("arguments")
+    if arguments is None or arguments.type != "arguments":
+        return []
+    return [child for child in arguments.named_children if child.type != "comment"]
+
+
+def member_property(node: Node | None) -> str | None:
+    """``b`` for ``a.b``, ``a?.b``, ``a.#b`` and ``a['b']``; None otherwise."""
+    if node is None:
+        return None
+    if node.type == "member_expression":
+        prop = node.child_by_field_name("property")
+        return text(prop) if prop is not None else None
+    if node.type == "subscript_expression":
+        return literal_key(node.child_by_field_name("index"))
+    return None
+
+
+def literal_key(node: Node | None) -> str | None:
+    """The value of a string/number literal or substitution-free template, else None."""
+    if node is None:
+        return None
+    if node.type == "number":
+        return text(node)
+    if node.type == "string":
+        return "".join(text(c) for c in node.named_children if c.type == "string_fragment")
+    if node.type == "template_string" and not any(
+        c.type == "template_substitution" for c in node.named_children
+    ):
+        return "".join(text(c) for c in node.named_children if c.type == "string_fragment")
+    return None
+
+
+def outermost(node: Node) -> Node:
+    """``node`` with the parentheses and TypeScript casts around it."""
+    while node.parent is not None and node.parent.type in TRANSPARENT:
+        node = node.parent
+    return node
+
+
+def is_callee(node: Node) -> bool:
+    parent = node.parent
+    return (
+        parent is not None
+        and parent.type in ("call_expression", "new_expression")
+        and parent.child_by_field_name(
+            "function" if parent.type == "call_expression" else "constructor"
+        )
+        == node
+    )
+
+
+def is_iife(function: Node) -> bool:
+    """``(function () {…})()``, ``!function(){}()``, ``(() => {…})()``, ``(function(){}).call()``.
+
+    Bundlers (UMD, Rollup, CoffeeScript, Babel loose mode) wrap whole modules in one, so its
+    body runs exactly once: for these rules it is module level.
+    """
+    node = outermost(function)
+    if is_callee(node):
+        return True
+    parent = node.parent
+    if parent is not None and parent.type == "member_expression":
+        prop = member_property(parent)
+        if prop in ("call", "apply") and is_callee(outermost(parent)):
+            return True
+    return False
+
+
+def enclosing_functions(node: Node) -> Iterator[Node]:
+    """Functions, methods and arrows around ``node``, innermost first."""
+    current = node.parent
+    while current is not None:
+        if current.type in FUNCTION_NODES:
+            yield current
+        current = current.parent
+
+
+def effective_function(node: Node) -> Node | None:
+    """The innermost function around ``node`` that can run more than once.
+
+    Immediately invoked wrappers are looked through; None means the code runs once, at module
+    level (an instance field initialiser is not module level: it runs per ``new``).
+    """
+    current = node.parent
+    while current is not None:
+        if current.type in FUNCTION_NODES and not is_iife(current):
+            return current
+        if current.type in FIELD_NODES and not is_static_member(current):
+            return current
+        current = current.parent
+    return None
+
+
+def is_static_member(member: Node) -> bool:
+    return any(child.type == "static" for child in member.children)
+
+
+def loop_ancestors(node: Node, stop: Node | None = None) -> Iterator[Node]:
+    """Loops and per-element callbacks around ``node``, innermost first, up to ``stop``.
+
+    A callback passed to ``forEach``/``map``/``reduce``… yields the call that iterates.
+    """
+    current = node.parent
+    while current is not None and (stop is None or current.id != stop.id):
+        if current.type in LOOP_NODES:
+            yield current
+        elif current.type in FUNCTION_NODES:
+            iterating = iteration_call(current)
+            if iterating is not None:
+                yield iterating
+        current = current.parent
+
+
+def iteration_call(function: Node) -> Node | None:
+    """The ``xs.forEach(…)``-style call ``function`` is the callback of, if any."""
+    node = outermost(function)
+    arguments = node.parent
+    if arguments is None or arguments.type != "arguments":
+        return None
+    call = arguments.parent
+    if call is None or call.type != "call_expression":
+        return None
+    if member_property(call.child_by_field_name("function")) in ITERATION_METHODS:
+        return call
+    return None
+
+
+def contains(outer: Node, inner: Node) -> bool:
+    return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
+
+
+def word_occurrences(data: bytes, word: str) -> Iterator[tuple[int, int]]:
+    """Byte ranges where ``word`` occurs as a whole identifier."""
+    pattern = re.compile(rb"(?<![\w$#])" + re.escape(word.encode()) + rb"(?![\w$])")
+    for match in pattern.finditer(data):
+        yield match.start(), match.end()
+
+
+# -- where a value goes ----------------------------------------------------------------------
+
+_VALUE_OPERATORS = frozenset({"||", "??", "&&"})
+
+
+def value_parent(expr: Node) -> tuple[Node, Node | None]:
+    """The expression that carries ``expr``'s value onward, and the node that consumes it.
+
+    Parentheses and casts, ternary branches, ``a || b`` / ``a ?? b`` operands and the last
+    expression of a sequence all pass the value through unchanged.
+    """
+    node = expr
+    while True:
+        parent = node.parent
+        if parent is None:
+            return node, None
+        if not _passes_value_through(parent, node):
+            return node, parent
+        node = parent
+
+
+def _passes_value_through(parent: Node, child: Node) -> bool:
+    kind = parent.type
+    if kind in TRANSPARENT:
+        return True
+    if kind == "ternary_expression":
+        return parent.child_by_field_name("condition") != child
+    if kind == "binary_expression":
+        return text(parent.child_by_field_name("operator")) in _VALUE_OPERATORS
+    return kind == "sequence_expression" and parent.named_children[-1] == child
+
+
+def assignment_target(node: Node, parent: Node | None) -> Node | None:
+    """The left side or declared name that receives ``node``'s value, if it is assigned."""
+    if parent is None:
+        return None
+    if parent.type == "variable_declarator" and parent.child_by_field_name("value") == node:
+        return parent.child_by_field_name("name")
+    if (
+        parent.type in ("assignment_expression", "augmented_assignment_expression")
+        and parent.child_by_field_name("right") == node
+    ):
+        return parent.child_by_field_name("left")
+    if parent.type in FIELD_NODES and parent.child_by_field_name("value") == node:
+        return parent.child_by_field_name("property") or parent.child_by_field_name("name")
+    return None
+
+
+def is_discarded(parent: Node | None, node: Node) -> bool:
+    """The value is computed for its side effect only: an expression statement or ``void``."""
+    if parent is None:
+        return False
+    if parent.type == "expression_statement":
+        return True
+    if parent.type == "sequence_expression":  # not its last element: value dropped
+        return True
+    return parent.type == "unary_expression" and text(parent.child_by_field_name("operator")) == (
+        "void"
+    )
+
+
+def escapes(ref: Node) -> bool:
+    """Whether the value at ``ref`` can reach code this file does not show.
+
+    Passed as an argument, returned or yielded, thrown, aliased into another variable or
+    property, put into an object, array or spread, or exported: any of those may let other
+    code clear, close or bound it, so the rules stay silent.
+    """
+    node, parent = value_parent(ref)
+    if parent is None:
+        return False
+    kind = parent.type
+    if kind in (
+        "arguments",
+        "return_statement",
+        "yield_expression",
+        "throw_statement",
+        "array",
+        "spread_element",
+        "export_specifier",
+        "export_clause",
+        "export_statement",
+        "shorthand_property",
+        "jsx_expression",
+    ):
+        return True
+    if ref.type == "shorthand_property_identifier":
+        return True
+    if kind == "pair":
+        return parent.child_by_field_name("value") == node
+    if kind == "arrow_function":
+        return parent.child_by_field_name("body") == node
+    if kind in ("assignment_expression", "augmented_assignment_expression"):
+        return parent.child_by_field_name("right") == node
+    if kind == "variable_declarator":
+        return parent.child_by_field_name("value") == node
+    return kind in FIELD_NODES and parent.child_by_field_name("value") == node
+
+
+def function_name(function: Node) -> str | None:
+    """The name a function is known by: declared, method, or the variable/key it is bound to."""
+    name = function.child_by_field_name("name")
+    if name is not None:
+        return text(name)
+    node, parent = value_parent(function)
+    if parent is None:
+        return None
+    target = assignment_target(node, parent)
+    if target is not None:
+        return member_property(target) or text(target)
+    if parent.type == "pair" and parent.child_by_field_name("value") == node:
+        return text(parent.child_by_field_name("key"))
+    return None
+
+
+def own_returns(function: Node) -> Iterator[Node]:
+    """The ``return`` statements of ``function`` itself, not of functions nested in it."""
+    body = function.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return
+    stack = list(body.named_children)
+    while stack:
+        node = stack.pop()
+        if node.type in FUNCTION_NODES or node.type in ("class", "class_declaration"):
+            continue
+        if node.type == "return_statement":
+            yield node
+            continue
+        stack.extend(node.named_children)

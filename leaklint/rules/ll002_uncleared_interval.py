@@ -1,0 +1,482 @@
+"""## What it does
+Flags a `setInterval` whose handle can never be cleared: the returned timer is discarded, or
+it is stored in a variable or property that never reaches `clearInterval`/`clearTimeout` in
+the file. `globalThis.setInterval`, `global.`/`window.setInterval` and `setInterval` from
+`timers`/`node:timers` are recognised; a local function that happens to be called
+`setInterval` is not.
+
+A `setInterval` in a React `useEffect`/`useLayoutEffect` callback is flagged unless the
+effect's cleanup function clears it.
+
+Not flagged: the handle is returned, passed to another function or otherwise handed to code
+the file does not show; it is stored as `this.timer` and cleared anywhere in the file (a
+`close`/`stop`/`dispose` method); or a module-level interval is `.unref()`'d.
+
+Inside a function (a new interval per call) the finding is a warning; an interval started once
+at module level is a note, since it is one timer for the life of the process.
+
+## Why is this bad?
+An interval runs until it is cleared. Its callback, and everything the callback's closure
+references, stays reachable for as long as it runs — so a function that starts an interval on
+every call and drops the handle adds one more never-ending timer, plus the data it closes
+over, per call. Each one also keeps the event loop alive, so the process cannot exit cleanly.
+In React, an effect that starts an interval without a cleanup leaves a timer running after the
+component unmounts, and a new one after every re-render that re-runs the effect.
+
+## Example
+```js
+function watchJob(job) {
+  setInterval(() => poll(job), 1000); // a new timer per call, never stopped
+}
+
+useEffect(() => {
+  setInterval(refresh, 5000);
+}, []);
+```
+
+## Use instead
+```js
+function watchJob(job) {
+  const handle = setInterval(() => poll(job), 1000);
+  return { stop: () => clearInterval(handle) };
+}
+
+useEffect(() => {
+  const id = setInterval(refresh, 5000);
+  return () => clearInterval(id);
+}, []);
+```
+
+A deliberate process-lifetime timer at module level can be `unref()`'d so that it does not
+keep the process alive: `setInterval(report, 60_000).unref();`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node, QueryCursor
+
+from leaklint.context import FileContext
+from leaklint.findings import Severity
+from leaklint.imports import GLOBAL
+from leaklint.parsing import query
+from leaklint.rules._base import Rule
+from leaklint.rules._syntax import (
+    FUNCTION_NODES,
+    assignment_target,
+    call_arguments,
+    contains,
+    effective_function,
+    enclosing_functions,
+    escapes,
+    function_name,
+    is_callee,
+    is_discarded,
+    literal_key,
+    member_property,
+    outermost,
+    own_returns,
+    text,
+    value_parent,
+    word_occurrences,
+)
+from leaklint.scope import references_to
+
+TIMER_CALLS = """
+(call_expression
+  function: [(identifier) @name (member_expression property: (property_identifier) @name)]
+  (#any-of? @name "setInterval" "clearInterval" "clearTimeout")) @call
+"""
+TIMER_MODULES = (GLOBAL, "timers")
+TIMER_FUNCTIONS = frozenset({"setInterval", "clearInterval", "clearTimeout"})
+# Methods of a Node Timeout that return the same Timeout: `setInterval(f, n).unref()`.
+SELF_RETURNING = frozenset({"unref", "ref", "refresh"})
+EFFECT_HOOKS = (("useEffect",), ("useLayoutEffect",), ("useInsertionEffect",))
+REACT_MODULES = ("react", "preact/hooks", "preact/compat")
+
+
+@dataclass
+class HandleUses:
+    """Where the stored handle is read: the clears that take it, and whether it escapes."""
+
+    clears: list[Node] = field(default_factory=list)
+    escapes: bool = False
+    unref: bool = False  # `handle.unref()` somewhere
+    guarded: bool = False  # a module-level handle only set when it is still empty
+
+
+class UnclearedInterval(Rule):
+    code = "LL002"
+    name = "uncleared-interval"
+    summary = "setInterval() whose handle never reaches clearInterval(): the timer runs forever."
+    severity = Severity.WARNING
+    precision = "high"
+    tags = ("memory-leak", "timer")
+    triggers = (b"setInterval",)
+
+    def check(self, ctx: FileContext) -> None:
+        intervals, clears = self._timer_calls(ctx)
+        for call in intervals:
+            self._check_interval(ctx, call, clears)
+
+    @staticmethod
+    def _timer_calls(ctx: FileContext) -> tuple[list[Node], list[Node]]:
+        intervals: list[Node] = []
+        clears: list[Node] = []
+        cursor = QueryCursor(query(ctx.source.language, TIMER_CALLS))
+        calls = [captures["call"][0] for _, captures in cursor.matches(ctx.tree.root_node)]
+        if b"timers" in ctx.source.data:
+            calls += _renamed_timer_calls(ctx)
+        for call in calls:
+            symbol = ctx.imports.resolve(call.child_by_field_name("function"))
+            if symbol is None or symbol.module not in TIMER_MODULES or len(symbol.path) != 1:
+                continue
+            if symbol.path == ("setInterval",):
+                intervals.append(call)
+            elif symbol.path in (("clearInterval",), ("clearTimeout",)):
+                clears.append(call)
+        return intervals, clears
+
+    def _check_interval(self, ctx: FileContext, call: Node, clears: list[Node]) -> None:
+        handle, consumer, unref = _follow_self_returning(call)
+        effect = _effect_callback(ctx, call)
+        function = effective_function(call)
+        if is_discarded(consumer, handle):
+            self._report_discarded(ctx, call, function, effect, unref)
+            return
+        target = assignment_target(handle, consumer)
+        if target is None:
+            return  # returned, passed on, or used in a way this rule cannot follow
+        uses = _handle_uses(ctx, target, clears)
+        if uses is None or uses.escapes:
+            return
+        if uses.guarded:
+            function = None  # `if (!timer) timer = setInterval(…)`: one timer per process
+        unref = unref or uses.unref
+        if effect is not None:
+            cleanups = _cleanup_functions(ctx, effect)
+            if cleanups is None or any(
+                contains(cleanup, clear) for cleanup in cleanups for clear in uses.clears
+            ):
+                return
+            self._report_effect(ctx, call, target)
+            return
+        if uses.clears:
+            return
+        if function is None and unref:
+            return
+        self._report_stored(ctx, call, target, function)
+
+    def _report_discarded(
+        self,
+        ctx: FileContext,
+        call: Node,
+        function: Node | None,
+        effect: Node | None,
+        unref: bool,
+    ) -> None:
+        if effect is not None:
+            self._report_effect(ctx, call, None)
+        elif function is None:
+            if not unref:
+                ctx.report(
+                    self,
+                    call,
+                    "This module-level setInterval() runs for the whole life of the process and "
+                    "its handle is discarded, so it can never be stopped and keeps the process "
+                    "from exiting. Keep the handle and clearInterval() it on shutdown, or "
+                    ".unref() it if a process-lifetime timer is intended.",
+                    severity=Severity.NOTE,
+                )
+        else:
+            ctx.report(
+                self,
+                call,
+                f"setInterval() starts a new timer on every call of {_describe(function)} and "
+                "discards its handle, so none of them can ever be cleared: each keeps running "
+                "and keeps its callback's closure in memory. Keep the handle and clearInterval() "
+                "it when the work ends, or return it to the caller.",
+            )
+
+    def _report_stored(
+        self, ctx: FileContext, call: Node, target: Node, function: Node | None
+    ) -> None:
+        where = text(target)
+        if function is None:
+            ctx.report(
+                self,
+                call,
+                f"The interval stored in '{where}' never reaches clearInterval() in this file, so "
+                "it runs for the whole life of the process and keeps it from exiting. Clear it "
+                "on shutdown, or .unref() it if a process-lifetime timer is intended.",
+                severity=Severity.NOTE,
+            )
+            return
+        ctx.report(
+            self,
+            call,
+            f"The interval stored in '{where}' never reaches clearInterval() in this file: every "
+            f"call of {_describe(function)} starts a timer that can never be stopped and keeps "
+            "its callback's closure in memory. Clear it in a close()/stop()/dispose() method, "
+            "or return the handle.",
+            related=((target, "the handle is stored here and never cleared"),),
+        )
+
+    def _report_effect(self, ctx: FileContext, call: Node, target: Node | None) -> None:
+        handle = f"'{text(target)}'" if target is not None else "its handle"
+        ctx.report(
+            self,
+            call,
+            "setInterval() in a useEffect callback is not cleared by the effect's cleanup: the "
+            "timer keeps running after the component unmounts, and every re-run of the effect "
+            f"adds another. Keep {handle} and return a cleanup, e.g. "
+            "`return () => clearInterval(id)`.",
+        )
+
+
+def _renamed_timer_calls(ctx: FileContext) -> list[Node]:
+    """Calls through ``import { setInterval as every } from 'timers'`` and the like."""
+    calls: list[Node] = []
+    for name, bindings in ctx.scopes.bindings.items():
+        if name in TIMER_FUNCTIONS:
+            continue  # the query already found calls under the original name
+        for binding in bindings:
+            if binding.kind not in ("import", "const", "var", "let"):
+                continue
+            symbol = ctx.imports.binding_symbol(binding)
+            if symbol is None or symbol.module != "timers" or len(symbol.normalised) != 1:
+                continue
+            if symbol.normalised[0] not in TIMER_FUNCTIONS:
+                continue
+            for ref in references_to(binding, ctx.scopes, ctx.references):
+                outer = outermost(ref)
+                if is_callee(outer):
+                    calls.append(outer.parent)
+    return calls
+
+
+def _follow_self_returning(call: Node) -> tuple[Node, Node | None, bool]:
+    """Follow ``setInterval(…).unref()`` (which returns the timer) to where the timer goes."""
+    node, parent = value_parent(call)
+    unref = False
+    while parent is not None and parent.type == "member_expression":
+        prop = member_property(parent)
+        if parent.child_by_field_name("object") != node or prop not in SELF_RETURNING:
+            break
+        method = outermost(parent)
+        if not is_callee(method):
+            break
+        unref = unref or prop == "unref"
+        node, parent = value_parent(method.parent)
+    return node, parent, unref
+
+
+def _effect_callback(ctx: FileContext, node: Node) -> Node | None:
+    """The innermost function around ``node`` that is passed to React's useEffect."""
+    for function in enclosing_functions(node):
+        outer = outermost(function)
+        arguments = outer.parent
+        if arguments is None or arguments.type != "arguments" or arguments.parent is None:
+            continue
+        hook = arguments.parent
+        if hook.type != "call_expression" or call_arguments(hook)[:1] != [outer]:
+            continue
+        symbol = ctx.imports.resolve(hook.child_by_field_name("function"))
+        if symbol is not None and symbol.matches(REACT_MODULES, *EFFECT_HOOKS):
+            return function
+    return None
+
+
+def _cleanup_functions(ctx: FileContext, effect: Node) -> list[Node] | None:
+    """The functions an effect callback returns as its cleanup; None when they are unknowable."""
+    cleanups: list[Node] = []
+    for statement in own_returns(effect):
+        value = statement.named_child(0)
+        if value is None:
+            continue
+        value = outermost(value)
+        while value.type in ("parenthesized_expression",) and value.named_child(0) is not None:
+            value = value.named_child(0)
+        if value.type in FUNCTION_NODES:
+            cleanups.append(value)
+            continue
+        if value.type != "identifier":
+            return None
+        function = _local_function(ctx, value)
+        if function is None:
+            return None
+        cleanups.append(function)
+    return cleanups
+
+
+def _local_function(ctx: FileContext, ident: Node) -> Node | None:
+    binding = ctx.scopes.resolve(ident)
+    if binding is None:
+        return None
+    declaration = binding.declaration
+    if declaration.type in FUNCTION_NODES:
+        return declaration
+    value = declaration.child_by_field_name("value")
+    if declaration.type == "variable_declarator" and value is not None:
+        return value if value.type in FUNCTION_NODES else None
+    return None
+
+
+def _handle_uses(ctx: FileContext, target: Node, clears: list[Node]) -> HandleUses | None:
+    """Every read of the stored handle; None when the storage cannot be followed."""
+    clear_arguments = {arg.id: clear for clear in clears for arg in _clear_argument(clear)}
+    if target.type == "identifier":
+        reads = _variable_reads(ctx, target)
+    elif target.type in ("property_identifier", "private_property_identifier") or (
+        target.type in ("member_expression", "subscript_expression")
+        and member_property(target) is not None
+    ):
+        name = text(target) if "identifier" in target.type else member_property(target)
+        reads = _property_reads(ctx, name or "", target)
+    elif target.type == "subscript_expression":
+        # `timers[id] = setInterval(…)`: a dynamic slot. Any clear in the file may be its.
+        return HandleUses(clears=list(clears), escapes=False)
+    else:
+        return None  # destructuring and other exotic targets
+    if reads is None:
+        return None
+    uses = HandleUses()
+    for read in reads:
+        outer = outermost(read)
+        clear = clear_arguments.get(outer.id)
+        if clear is not None:
+            uses.clears.append(clear)
+        elif escapes(read):
+            uses.escapes = True
+        elif _is_method_call(outer, "unref"):
+            uses.unref = True
+    uses.guarded = target.type == "identifier" and _is_lazy_module_handle(ctx, target, reads)
+    return uses
+
+
+def _is_method_call(receiver: Node, method: str) -> bool:
+    parent = receiver.parent
+    return (
+        parent is not None
+        and parent.type == "member_expression"
+        and member_property(parent) == method
+        and is_callee(outermost(parent))
+    )
+
+
+def _is_lazy_module_handle(ctx: FileContext, target: Node, reads: list[Node]) -> bool:
+    """A module-level variable assigned under a check of itself: `if (!timer) timer = …`.
+
+    However often the function runs, there is one timer for the process, as at module level.
+    """
+    binding = ctx.scopes.resolve(target)
+    if binding is None or effective_function(binding.node) is not None:
+        return False
+    assignment = target.parent
+    function = effective_function(target)
+    for read in reads:
+        guard = _enclosing_condition_owner(read)
+        if guard is None:
+            continue
+        if contains(guard, assignment):
+            return True  # `if (!timer) { timer = setInterval(…) }`
+        if (
+            guard.type == "if_statement"
+            and guard.end_byte <= assignment.start_byte
+            and effective_function(guard) == function
+            and _exits(guard.child_by_field_name("consequence"))
+        ):
+            return True  # `if (timer) return;` before the assignment
+    return False
+
+
+def _enclosing_condition_owner(node: Node) -> Node | None:
+    """The ``if``/ternary whose condition contains ``node``."""
+    current = node
+    while current.parent is not None:
+        parent = current.parent
+        if parent.type in ("if_statement", "ternary_expression"):
+            if parent.child_by_field_name("condition") == current:
+                return parent
+            return None
+        if parent.type in FUNCTION_NODES or parent.type.endswith("statement"):
+            return None
+        current = parent
+    return None
+
+
+def _exits(consequence: Node | None) -> bool:
+    if consequence is None:
+        return False
+    if consequence.type in ("return_statement", "throw_statement"):
+        return True
+    if consequence.type == "statement_block" and consequence.named_child_count:
+        last = consequence.named_children[-1]
+        return last.type in ("return_statement", "throw_statement")
+    return False
+
+
+def _clear_argument(clear: Node) -> list[Node]:
+    arguments = call_arguments(clear)
+    return [outermost(arguments[0])] if arguments else []
+
+
+def _variable_reads(ctx: FileContext, target: Node) -> list[Node]:
+    binding = ctx.scopes.resolve(target)
+    if binding is None:  # an undeclared global: every identifier of that name is it
+        name = text(target)
+        return [n for n in ctx.references.named(name) if n.id != target.id]
+    reads = references_to(binding, ctx.scopes, ctx.references)
+    return [ref for ref in reads if not _is_written(ref)]
+
+
+def _is_written(ref: Node) -> bool:
+    parent = ref.parent
+    return (
+        parent is not None
+        and parent.type in ("assignment_expression", "augmented_assignment_expression")
+        and parent.child_by_field_name("left") == ref
+    )
+
+
+def _property_reads(ctx: FileContext, name: str, target: Node) -> list[Node] | None:
+    """Member expressions reading property ``name`` anywhere in the file (``x.name``,
+    ``x['name']``); None if the property is destructured, which this rule does not follow."""
+    if not name:
+        return None
+    root = ctx.tree.root_node
+    reads: list[Node] = []
+    for start, end in word_occurrences(ctx.source.data, name):
+        node = root.descendant_for_byte_range(start, end)
+        if node is None or node.parent is None:
+            continue
+        parent = node.parent
+        if node.type in ("property_identifier", "private_property_identifier"):
+            if parent.type == "member_expression" and not _same_place(parent, target):
+                if not _is_written(parent):
+                    reads.append(parent)
+            elif parent.type == "pair_pattern":
+                return None
+        elif node.type == "shorthand_property_identifier_pattern":
+            return None
+        elif node.type == "string_fragment" and parent.parent is not None:
+            subscript = parent.parent
+            if (
+                subscript.type == "subscript_expression"
+                and literal_key(subscript.child_by_field_name("index")) == name
+                and not _is_written(subscript)
+            ):
+                reads.append(subscript)
+    return reads
+
+
+def _same_place(a: Node, b: Node) -> bool:
+    return a.start_byte == b.start_byte and a.end_byte == b.end_byte
+
+
+def _describe(function: Node) -> str:
+    name = function_name(function)
+    if name:
+        return f"'{name}'"
+    return "this function"

@@ -1,0 +1,58 @@
+"""LL002 details the fixtures cannot state: severities, messages, related locations."""
+
+from __future__ import annotations
+
+from leaklint.findings import Severity
+from leaklint.rules import get_rule
+from tests.rule_helpers import run_rule
+
+
+def test_module_level_discarded_interval_is_a_note() -> None:
+    (finding,) = run_rule("LL002", "setInterval(tick, 1000);\nfunction tick() {}\n")
+    assert finding.severity is Severity.NOTE
+    assert "module-level" in finding.message
+
+
+def test_interval_per_call_is_a_warning_naming_the_function() -> None:
+    (finding,) = run_rule("LL002", "function watch(job) { setInterval(() => job.poll(), 10); }")
+    assert finding.severity is Severity.WARNING
+    assert "'watch'" in finding.message
+
+
+def test_stored_handle_points_at_where_it_is_stored() -> None:
+    source = "class A { start() { this.timer = setInterval(() => this.tick(), 10); } tick() {} }"
+    (finding,) = run_rule("LL002", source)
+    assert finding.severity is Severity.WARNING
+    assert "this.timer" in finding.message
+    assert [r.message for r in finding.related] == ["the handle is stored here and never cleared"]
+
+
+def test_lazily_started_module_timer_is_a_note() -> None:
+    source = "let t;\nfunction ensure() { if (!t) t = setInterval(f, 10); }\nfunction f() {}\n"
+    (finding,) = run_rule("LL002", source)
+    assert finding.severity is Severity.NOTE
+
+
+def test_effect_message_shows_the_cleanup() -> None:
+    source = (
+        "import { useEffect } from 'react';\n"
+        "export function C() { useEffect(() => { setInterval(f, 10); }, []); return null; }\n"
+    )
+    (finding,) = run_rule("LL002", source, "c.tsx")
+    assert finding.severity is Severity.WARNING
+    assert "return () => clearInterval(id)" in finding.message
+
+
+def test_file_without_the_trigger_is_skipped() -> None:
+    rule = get_rule("LL002")
+    assert rule is not None
+    assert not rule.applies_to(b"setTimeout(f, 10)")
+    assert rule.applies_to(b"globalThis.setInterval(f, 10)")
+
+
+def test_documentation_has_the_ruff_sections() -> None:
+    rule = get_rule("uncleared-interval")
+    assert rule is not None
+    doc = rule.documentation()
+    for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
+        assert heading in doc
