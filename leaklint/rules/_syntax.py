@@ -14,8 +14,11 @@ from tree_sitter import Node
 from leaklint.scope import FUNCTION_NODES
 
 LOOP_NODES = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
-# Array methods whose callback runs once per element: a body inside one is "in a loop".
-ITERATION_METHODS = frozenset({"forEach", "map", "flatMap", "reduce", "reduceRight"})
+# Methods whose callback runs once per element: a body inside one is "in a loop". Besides the
+# array methods: lodash/async `each`, mongoose cursors' `eachAsync`.
+ITERATION_METHODS = frozenset(
+    {"forEach", "map", "flatMap", "reduce", "reduceRight", "each", "eachAsync", "eachSeries"}
+)
 # Wrappers that do not change which value an expression denotes.
 TRANSPARENT = frozenset(
     {

@@ -1,0 +1,236 @@
+"""## What it does
+Flags a zip archive built in memory — `new AdmZip()` with no argument (adm-zip) or
+`new JSZip()` (jszip) — whose entries are added inside a loop: `for`, `for…of`, `for…in`,
+`while`, `do…while`, or a callback of `forEach`/`map`/`flatMap`/`reduce`/`each`/`eachAsync`.
+
+`AdmZip` and `JSZip` are recognised through `import`/`require` (default, named, namespace,
+renamed), never by name: a local class called `AdmZip` is not the library.
+
+Not flagged: one entry added outside a loop; `new AdmZip(path)` or `new AdmZip(buffer)`, which
+reads an existing archive; an archive created inside the loop itself (one small archive per
+batch — the fix the talk arrived at); and a JSZip archive generated as a `'blob'`, which only
+exists in a browser ("download all" buttons), where no server's heap is at stake.
+
+Archives kept in a property (`this.zip`) or filled by a helper called from a loop are not
+followed.
+
+## Why is this bad?
+Both libraries keep every entry, compressed and usually uncompressed too, in the JavaScript
+heap until the archive is written out by `writeZip()`, `toBuffer()` or `generateAsync()`.
+Together with the rows it was built from (typically fetched all at once), the archive grows
+with the size of the data set — the talk's cron job died with "JavaScript heap out of memory"
+exporting 57,740 records into one `AdmZip`.
+
+## Example
+```ts
+const rows = await repo.find(); // every row at once
+const zip = new AdmZip();
+for (const row of rows) {
+  zip.addFile(`${row.id}.xml`, Buffer.from(row.xml, 'utf8'));
+}
+zip.writeZip(`./archive/${code}.zip`);
+```
+
+## Use instead
+Stream the archive to disk and fetch the rows in batches:
+```ts
+import archiver from 'archiver';
+
+const archive = archiver('zip');
+archive.pipe(fs.createWriteStream(`./archive/${code}.zip`));
+for (let offset = 0; ; offset += LIMIT) {
+  const rows = await repo.find({ skip: offset, take: LIMIT });
+  if (rows.length === 0) break;
+  for (const row of rows) archive.append(row.xml, { name: `${row.id}.xml` });
+}
+await archive.finalize();
+```
+`yazl` works the same way. If an in-memory library must stay, build many small archives, one
+per batch, instead of one large one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node, QueryCursor
+
+from leaklint.context import FileContext
+from leaklint.parsing import query
+from leaklint.rules._base import Rule
+from leaklint.rules._syntax import (
+    assignment_target,
+    call_arguments,
+    contains,
+    is_callee,
+    literal_key,
+    loop_ancestors,
+    member_property,
+    outermost,
+    text,
+    value_parent,
+)
+from leaklint.scope import Binding, references_to
+
+CONSTRUCTIONS = "(new_expression constructor: (_) @class) @new"
+
+
+@dataclass(frozen=True)
+class ZipLibrary:
+    module: str
+    article: str  # "an AdmZip", for the message
+    # Methods that add an entry, with the number of arguments below which the call only reads
+    # (`zip.file(name)` returns an entry; `zip.file(name, data)` adds one).
+    adders: dict[str, int]
+    outputs: frozenset[str]
+    # Methods returning a view of the same archive that entries can be added through.
+    views: frozenset[str] = frozenset()
+
+
+ADM_ZIP = ZipLibrary(
+    module="adm-zip",
+    article="an AdmZip",
+    adders={
+        "addFile": 1,
+        "addLocalFile": 1,
+        "addLocalFileAsync": 1,
+        "addLocalFolder": 1,
+        "addLocalFolderAsync": 1,
+        "addLocalFolderAsync2": 1,
+        "addLocalFolderPromise": 1,
+    },
+    outputs=frozenset({"writeZip", "writeZipPromise", "toBuffer", "toBufferPromise"}),
+)
+JSZIP = ZipLibrary(
+    module="jszip",
+    article="a JSZip",
+    adders={"file": 2},
+    outputs=frozenset({"generateAsync", "generateNodeStream", "generateInternalStream"}),
+    views=frozenset({"folder"}),
+)
+LIBRARIES = (ADM_ZIP, JSZIP)
+_MAX_VIEW_DEPTH = 4
+
+
+class InMemoryArchive(Rule):
+    code = "LL004"
+    name = "in-memory-archive"
+    summary = "A zip archive built in memory entry by entry in a loop grows with the data set."
+    precision = "high"
+    tags = ("memory-leak", "heap", "archive")
+    triggers = (b"adm-zip", b"jszip")
+
+    def check(self, ctx: FileContext) -> None:
+        cursor = QueryCursor(query(ctx.source.language, CONSTRUCTIONS))
+        for _, captures in cursor.matches(ctx.tree.root_node):
+            creation = captures["new"][0]
+            library = _library_created(ctx, creation, captures["class"][0])
+            if library is not None:
+                self._check_archive(ctx, creation, library)
+
+    def _check_archive(self, ctx: FileContext, creation: Node, library: ZipLibrary) -> None:
+        if any(True for _ in loop_ancestors(creation)):
+            return  # a new archive per iteration: one batch at a time
+        binding = _archive_binding(ctx, creation)
+        if binding is None:
+            return
+        adds, outputs = _archive_calls(ctx, binding, library)
+        looped = [add for add in adds if _in_loop_outside(add, creation)]
+        if not looped or any(_generates_browser_blob(out) for out in outputs):
+            return
+        related = [(add, "an entry is added here, once per iteration") for add in looped[:3]]
+        related += [(out, "the whole archive is still in memory here") for out in outputs[:1]]
+        ctx.report(
+            self,
+            creation,
+            f"'{binding.name}' is {library.article} archive built in memory: every entry added "
+            "in the loop, and the data passed to it, stays in the heap until the archive is "
+            "written, so memory grows with the number of rows. Stream the archive to disk with "
+            "archiver or yazl, and fetch the rows in batches (LIMIT/OFFSET or a cursor).",
+            related=tuple(related),
+        )
+
+
+def _library_created(ctx: FileContext, creation: Node, constructor: Node) -> ZipLibrary | None:
+    """The zip library ``creation`` makes a new, empty archive of, if any."""
+    symbol = ctx.imports.resolve(constructor)
+    if symbol is None:
+        return None
+    for library in LIBRARIES:
+        if not symbol.matches(library.module, ()):
+            continue
+        if library is ADM_ZIP and call_arguments(creation):
+            return None  # `new AdmZip(pathOrBuffer)` opens an existing archive
+        return library
+    return None
+
+
+def _archive_binding(ctx: FileContext, creation: Node) -> Binding | None:
+    node, parent = value_parent(creation)
+    target = assignment_target(node, parent)
+    if target is None or target.type != "identifier":
+        return None
+    return ctx.scopes.resolve(target)
+
+
+def _archive_calls(
+    ctx: FileContext, binding: Binding, library: ZipLibrary, depth: int = 0
+) -> tuple[list[Node], list[Node]]:
+    """Calls that add entries to the archive (directly or through a folder view) and that
+    write it out."""
+    adds: list[Node] = []
+    outputs: list[Node] = []
+    for ref in references_to(binding, ctx.scopes, ctx.references):
+        call, method = _method_call_on(outermost(ref))
+        while call is not None and method in library.views:
+            view_binding = _assigned_binding(ctx, call)
+            if view_binding is not None and depth < _MAX_VIEW_DEPTH:
+                more_adds, _ = _archive_calls(ctx, view_binding, library, depth + 1)
+                adds += more_adds
+            call, method = _method_call_on(call)  # zip.folder('a').file(name, data)
+        if call is None:
+            continue
+        if method in library.adders and len(call_arguments(call)) >= library.adders[method]:
+            adds.append(call)
+        elif method in library.outputs:
+            outputs.append(call)
+    return adds, outputs
+
+
+def _method_call_on(receiver: Node) -> tuple[Node | None, str | None]:
+    """For ``receiver.method(…)``: the call and the method name."""
+    member = receiver.parent
+    if member is None or member.type != "member_expression":
+        return None, None
+    if member.child_by_field_name("object") != receiver:
+        return None, None
+    outer = outermost(member)
+    if not is_callee(outer):
+        return None, None
+    return outer.parent, member_property(member)
+
+
+def _assigned_binding(ctx: FileContext, value: Node) -> Binding | None:
+    node, parent = value_parent(value)
+    target = assignment_target(node, parent)
+    if target is None or target.type != "identifier":
+        return None
+    binding = ctx.scopes.resolve(target)
+    return binding if binding is not None and text(binding.node) == text(target) else None
+
+
+def _generates_browser_blob(output: Node) -> bool:
+    """``generateAsync({ type: 'blob' })`` only works in a browser: a "download all" button
+    zips files the page already holds, and no Node server's heap is at stake."""
+    options = call_arguments(output)[:1]
+    if not options or options[0].type != "object":
+        return False
+    for pair in options[0].named_children:
+        if pair.type == "pair" and text(pair.child_by_field_name("key")) == "type":
+            return literal_key(pair.child_by_field_name("value")) == "blob"
+    return False
+
+
+def _in_loop_outside(add: Node, creation: Node) -> bool:
+    """Whether ``add`` repeats in a loop that does not also repeat the archive's creation."""
+    return any(not contains(loop, creation) for loop in loop_ancestors(add))
