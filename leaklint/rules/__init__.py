@@ -8,6 +8,7 @@ from leaklint.rules.ll001_implicit_global import ImplicitGlobal
 from leaklint.rules.ll002_uncleared_interval import UnclearedInterval
 from leaklint.rules.ll003_unclosed_client import UnclosedClient
 from leaklint.rules.ll004_in_memory_archive import InMemoryArchive
+from leaklint.rules.ll005_unbounded_module_store import UnboundedModuleStore
 from leaklint.rules.ll006_unreleased_pool_client import UnreleasedPoolClient
 from leaklint.rules.ll100_unused_disable import UnusedDisableDirective
 
@@ -17,6 +18,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnclearedInterval,
     UnclosedClient,
     InMemoryArchive,
+    UnboundedModuleStore,
     UnreleasedPoolClient,
     UnusedDisableDirective,
 )

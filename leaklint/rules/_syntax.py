@@ -122,12 +122,18 @@ def enclosing_functions(node: Node) -> Iterator[Node]:
 def effective_function(node: Node) -> Node | None:
     """The innermost function around ``node`` that can run more than once.
 
-    Immediately invoked wrappers are looked through; None means the code runs once, at module
-    level (an instance field initialiser is not module level: it runs per ``new``).
+    Immediately invoked wrappers and ``forEach``/``map``/``reduce`` callbacks (which run
+    synchronously inside the code around them) are looked through; None means the code runs
+    once, at module level (an instance field initialiser is not module level: it runs per
+    ``new``).
     """
     current = node.parent
     while current is not None:
-        if current.type in FUNCTION_NODES and not is_iife(current):
+        if (
+            current.type in FUNCTION_NODES
+            and not is_iife(current)
+            and iteration_call(current) is None
+        ):
             return current
         if current.type in FIELD_NODES and not is_static_member(current):
             return current

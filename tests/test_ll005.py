@@ -1,0 +1,50 @@
+"""LL005 details the fixtures cannot state: where it reports, related growth sites, messages."""
+
+from __future__ import annotations
+
+from tests.rule_helpers import run_rule
+
+
+def test_reported_at_the_declaration_with_growth_sites_related() -> None:
+    source = (
+        "const store = {};\n"
+        "module.exports = function handler(req, res) {\n"
+        "  store[req.params.id] = req.body;\n"
+        "  store[req.query.id] = req.query;\n"
+        "};\n"
+    )
+    (finding,) = run_rule("LL005", source)
+    assert (finding.span.line, finding.span.column) == (1, 7)
+    assert [r.span.line for r in finding.related] == [3, 4]
+    assert "'handler', which runs per request," in finding.message
+    assert "store[req.params.id] = req.body" in finding.message
+
+
+def test_helper_called_from_a_handler_is_named_as_such() -> None:
+    source = (
+        "const seen = new Set();\n"
+        "function track(id) { seen.add(id); }\n"
+        "app.get('/', (req, res) => { track(req.ip); res.end(); });\n"
+    )
+    (finding,) = run_rule("LL005", source)
+    assert "'track', called from a request handler," in finding.message
+
+
+def test_growth_outside_request_code_is_not_reported() -> None:
+    # A memo or plugin registry filled by a function nothing shows to run per request.
+    source = (
+        "const formats = {};\n"
+        "export function formatFor(locale) {\n"
+        "  return formats[locale] ??= new Intl.NumberFormat(locale);\n"
+        "}\n"
+    )
+    assert run_rule("LL005", source, "f.mjs") == []
+
+
+def test_module_level_forEach_fills_a_registry() -> None:
+    source = (
+        "const byName = {};\n"
+        "['a', 'b'].forEach((name) => { byName[name] = name; });\n"
+        "app.get('/', (req, res) => res.send(byName[req.query.name]));\n"
+    )
+    assert run_rule("LL005", source) == []
