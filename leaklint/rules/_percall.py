@@ -44,6 +44,8 @@ ROUTE_METHODS = frozenset(
 )
 PER_CALL_EVENTS = frozenset({"request", "connection", "message", "upgrade", "data", "job"})
 SUBSCRIBING_METHODS = frozenset({"on", "addListener", "addEventListener", "once", "process"})
+EFFECT_HOOKS = (("useEffect",), ("useLayoutEffect",), ("useInsertionEffect",))
+REACT_MODULES = ("react", "preact/hooks", "preact/compat")
 
 
 def request_handler(ctx: FileContext, node: Node) -> Node | None:
@@ -114,4 +116,20 @@ def _name_node(function: Node) -> Node | None:
         declared = parent.child_by_field_name("name")
         if declared is not None and declared.type == "identifier":
             return declared
+    return None
+
+
+def effect_callback(ctx: FileContext, node: Node) -> Node | None:
+    """The innermost function around ``node`` that is passed to React's useEffect."""
+    for function in enclosing_functions(node):
+        outer = outermost(function)
+        arguments = outer.parent
+        if arguments is None or arguments.type != "arguments" or arguments.parent is None:
+            continue
+        hook = arguments.parent
+        if hook.type != "call_expression" or call_arguments(hook)[:1] != [outer]:
+            continue
+        symbol = ctx.imports.resolve(hook.child_by_field_name("function"))
+        if symbol is not None and symbol.matches(REACT_MODULES, *EFFECT_HOOKS):
+            return function
     return None

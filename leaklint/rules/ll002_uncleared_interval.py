@@ -62,13 +62,13 @@ from leaklint.findings import Severity
 from leaklint.imports import GLOBAL
 from leaklint.parsing import query
 from leaklint.rules._base import Rule
+from leaklint.rules._percall import effect_callback
 from leaklint.rules._syntax import (
     FUNCTION_NODES,
     assignment_target,
     call_arguments,
     contains,
     effective_function,
-    enclosing_functions,
     escapes,
     function_name,
     is_callee,
@@ -92,8 +92,6 @@ TIMER_MODULES = (GLOBAL, "timers")
 TIMER_FUNCTIONS = frozenset({"setInterval", "clearInterval", "clearTimeout"})
 # Methods of a Node Timeout that return the same Timeout: `setInterval(f, n).unref()`.
 SELF_RETURNING = frozenset({"unref", "ref", "refresh"})
-EFFECT_HOOKS = (("useEffect",), ("useLayoutEffect",), ("useInsertionEffect",))
-REACT_MODULES = ("react", "preact/hooks", "preact/compat")
 
 
 @dataclass
@@ -140,7 +138,7 @@ class UnclearedInterval(Rule):
 
     def _check_interval(self, ctx: FileContext, call: Node, clears: list[Node]) -> None:
         handle, consumer, unref = _follow_self_returning(call)
-        effect = _effect_callback(ctx, call)
+        effect = effect_callback(ctx, call)
         function = effective_function(call)
         if is_discarded(consumer, handle):
             self._report_discarded(ctx, call, function, effect, unref)
@@ -270,22 +268,6 @@ def _follow_self_returning(call: Node) -> tuple[Node, Node | None, bool]:
         unref = unref or prop == "unref"
         node, parent = value_parent(method.parent)
     return node, parent, unref
-
-
-def _effect_callback(ctx: FileContext, node: Node) -> Node | None:
-    """The innermost function around ``node`` that is passed to React's useEffect."""
-    for function in enclosing_functions(node):
-        outer = outermost(function)
-        arguments = outer.parent
-        if arguments is None or arguments.type != "arguments" or arguments.parent is None:
-            continue
-        hook = arguments.parent
-        if hook.type != "call_expression" or call_arguments(hook)[:1] != [outer]:
-            continue
-        symbol = ctx.imports.resolve(hook.child_by_field_name("function"))
-        if symbol is not None and symbol.matches(REACT_MODULES, *EFFECT_HOOKS):
-            return function
-    return None
 
 
 def _cleanup_functions(ctx: FileContext, effect: Node) -> list[Node] | None:

@@ -1,0 +1,272 @@
+"""## What it does
+Flags `on`/`addListener`/`prependListener`/`addEventListener` called, in code that runs per
+request, per connection, per job or per React effect, on an emitter that outlives that code —
+`process` (and `process.stdin`…), a module-level emitter, client or server, or an imported
+singleton — when the file never removes that listener (`off`, `removeListener`,
+`removeEventListener`, `removeAllListeners` on the same emitter for the same event) and the
+call passes neither `{ once: true }` nor `{ signal }`.
+
+Emitters are identified through scopes and imports, not names: listeners on per-call objects
+(`req`, `res`, `socket`, a local `new EventEmitter()`, `this`) are fine, and so is a user
+class's own `.on()` that is not an emitter.
+
+Code that runs per request is recognised by the conventions of server code: a handler
+parameter (`req`, `res`, `ctx`, `reply`, `socket`, `ws`, `job`), a callback registered as a
+route (`app.get(path, fn)`) or for a per-connection/per-message event
+(`server.on('connection', fn)`), a function one of those calls, or a React `useEffect`
+callback. A function that runs once at startup (`main()`, `init()`, a plugin's setup) adding a
+`process.on('SIGTERM')` handler is normal and not flagged.
+
+## Why is this bad?
+An emitter keeps a strong reference to every listener, and each listener keeps its closure —
+the request, the response, the socket, whatever it captured. Added once per request to an
+emitter that lives for the whole process, listeners pile up until the process runs out of
+memory; Node prints `MaxListenersExceededWarning: Possible EventEmitter memory leak detected`
+after the eleventh. Every event then also runs every stale listener.
+
+An inline arrow function passed to `on()` can never be removed: nothing else holds a
+reference to it.
+
+## Example
+```js
+app.get('/stream', (req, res) => {
+  process.on('SIGTERM', () => res.end()); // one more listener per request
+  stream(res);
+});
+```
+
+## Use instead
+```js
+app.get('/stream', (req, res) => {
+  const onTerm = () => res.end();
+  process.once('SIGTERM', onTerm);
+  res.on('close', () => process.off('SIGTERM', onTerm));
+  stream(res);
+});
+```
+Or pass an `AbortSignal`: `target.addEventListener('message', onMessage, { signal })`, and
+abort it when the request ends. In React, return a cleanup from the effect that removes the
+listener.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node, QueryCursor
+
+from leaklint.context import FileContext
+from leaklint.imports import GLOBAL, Symbol
+from leaklint.parsing import query
+from leaklint.rules._base import Rule
+from leaklint.rules._percall import effect_callback, request_handler
+from leaklint.rules._syntax import (
+    FUNCTION_NODES,
+    call_arguments,
+    effective_function,
+    function_name,
+    literal_key,
+    outermost,
+    text,
+)
+from leaklint.scope import Binding
+
+LISTENER_CALLS = """
+(call_expression
+  function: (member_expression object: (_) @emitter property: (property_identifier) @method)
+  (#any-of? @method "on" "addListener" "prependListener" "addEventListener"
+                    "off" "removeListener" "removeEventListener" "removeAllListeners")) @call
+"""
+ADDING = frozenset({"on", "addListener", "prependListener", "addEventListener"})
+# Globals that live as long as the process (or the page).
+LONG_LIVED_GLOBALS = frozenset({"process", "window", "document"})
+
+
+@dataclass(frozen=True)
+class Emitter:
+    key: tuple[object, ...]  # what removals are matched against
+    label: str  # how the message names it
+
+
+class ListenerLeak(Rule):
+    code = "LL007"
+    name = "listener-leak"
+    summary = "A listener added per request to a long-lived emitter and never removed."
+    precision = "high"
+    tags = ("memory-leak", "events")
+    triggers = (b".on(", b"addListener(", b"prependListener(", b"addEventListener(")
+
+    def check(self, ctx: FileContext) -> None:
+        adds: list[tuple[Node, Node, str]] = []
+        removals: set[tuple[tuple[object, ...], str | None]] = set()
+        cursor = QueryCursor(query(ctx.source.language, LISTENER_CALLS))
+        for _, captures in cursor.matches(ctx.tree.root_node):
+            call, emitter, method = (
+                captures["call"][0],
+                captures["emitter"][0],
+                captures["method"][0],
+            )
+            name = text(method)
+            if name in ADDING:
+                adds.append((call, emitter, name))
+                continue
+            identity = _emitter_identity(ctx, emitter)
+            if identity is not None:
+                removals.add((identity.key, _event_name(call)))
+        for call, emitter_node, method in adds:
+            self._check_add(ctx, call, emitter_node, method, removals)
+
+    def _check_add(
+        self,
+        ctx: FileContext,
+        call: Node,
+        emitter_node: Node,
+        method: str,
+        removals: set[tuple[tuple[object, ...], str | None]],
+    ) -> None:
+        if effective_function(call) is None or _has_once_or_signal(call):
+            return
+        emitter = _long_lived_emitter(ctx, emitter_node)
+        if emitter is None:
+            return
+        event = _event_name(call)
+        if (emitter.key, None) in removals or (
+            event is not None and (emitter.key, event) in removals
+        ):
+            return
+        per_call = _per_call_reason(ctx, call)
+        if per_call is None:
+            return
+        self._report(ctx, call, emitter, method, event, per_call)
+
+    def _report(
+        self,
+        ctx: FileContext,
+        call: Node,
+        emitter: Emitter,
+        method: str,
+        event: str | None,
+        per_call: str,
+    ) -> None:
+        what = f"a '{event}' listener" if event is not None else "a listener"
+        message = (
+            f"{per_call} adds {what} to {emitter.label}, which lives as long as the process, "
+            f"and this file never removes it: the listeners and everything their closures hold "
+            "pile up (Node warns with MaxListenersExceededWarning after 10). Remove it when the "
+            "work ends (off/removeListener), or use once() or a { signal } option."
+        )
+        handler = call_arguments(call)[1:2]
+        if handler and outermost(handler[0]).type in FUNCTION_NODES:
+            message += (
+                " The handler is an inline function, so it cannot even be removed later: keep it "
+                "in a variable."
+            )
+        ctx.report(self, call, message)
+
+
+def _event_name(call: Node) -> str | None:
+    """The event of ``emitter.on('event', …)``; None when dynamic or absent."""
+    first = call_arguments(call)[:1]
+    return literal_key(first[0]) if first else None
+
+
+def _has_once_or_signal(call: Node) -> bool:
+    """``addEventListener(type, fn, { once: true })`` or ``{ signal }``: removed by the emitter."""
+    for argument in call_arguments(call)[2:]:
+        if argument.type != "object":
+            continue
+        for entry in argument.named_children:
+            if entry.type == "shorthand_property_identifier" and text(entry) == "signal":
+                return True
+            if entry.type == "pair":
+                key = text(entry.child_by_field_name("key"))
+                value = text(entry.child_by_field_name("value"))
+                if key == "signal" or (key == "once" and value != "false"):
+                    return True
+    return False
+
+
+def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
+    """Why the code around ``call`` runs many times, as the message says it; None if unknown."""
+    handler = request_handler(ctx, call)
+    if handler is not None:
+        name = function_name(handler)
+        return f"'{name}', which runs per request," if name else "A request handler"
+    if effect_callback(ctx, call) is not None:
+        return "This useEffect callback, which runs on every mount,"
+    # Other functions — constructors, init(), a loop over ['SIGINT', 'SIGTERM'] — are most often
+    # start-up code: on ~490 npm packages every such finding was (docs/rules-corpus.md).
+    return None
+
+
+def _emitter_identity(ctx: FileContext, node: Node) -> Emitter | None:
+    """Any emitter expression removals can be matched against (long-lived or not)."""
+    symbol = ctx.imports.resolve(node)
+    if symbol is not None:
+        return Emitter(("symbol", symbol.module, symbol.normalised), text(node))
+    if node.type == "identifier":
+        binding = ctx.scopes.resolve(node)
+        if binding is not None:
+            return Emitter(("binding", binding.node.id), text(node))
+    return None
+
+
+def _long_lived_emitter(ctx: FileContext, node: Node) -> Emitter | None:
+    symbol = ctx.imports.resolve(node)
+    if symbol is not None:
+        return _long_lived_symbol(symbol, node)
+    if node.type != "identifier":
+        return None
+    binding = ctx.scopes.resolve(node)
+    if binding is None or not _is_module_level_instance(ctx, binding):
+        return None
+    return Emitter(("binding", binding.node.id), f"the module-level '{binding.name}'")
+
+
+def _long_lived_symbol(symbol: Symbol, node: Node) -> Emitter | None:
+    key = ("symbol", symbol.module, symbol.normalised)
+    if symbol.module == GLOBAL:
+        if symbol.path and symbol.path[0] in LONG_LIVED_GLOBALS:
+            return Emitter(key, f"'{text(node)}'")
+        return None
+    # An imported module, or something exported by one: a singleton shared by every caller.
+    return Emitter(key, f"'{text(node)}' (imported from '{symbol.module}')")
+
+
+def _is_module_level_instance(ctx: FileContext, binding: Binding) -> bool:
+    """A module-level ``const x = new Something()`` or ``const x = factory()``: one object for
+    the whole process. Literals, functions and classes are not emitters."""
+    if binding.kind not in ("const", "let", "var") or effective_function(binding.node) is not None:
+        return False
+    declaration = binding.declaration
+    if declaration.type != "variable_declarator":
+        return False
+    value = declaration.child_by_field_name("value")
+    if value is None:
+        return False
+    value = outermost(value) if value.type != "parenthesized_expression" else value
+    while value.type in ("await_expression", "parenthesized_expression") and value.named_child(0):
+        value = value.named_child(0)
+    if value.type == "new_expression":
+        return _constructs_emitter(ctx, value.child_by_field_name("constructor"))
+    if value.type == "call_expression":
+        # `http.createServer()`, `redis.createClient()`, `express()`: a library's factory.
+        symbol = ctx.imports.resolve(value.child_by_field_name("function"))
+        return symbol is not None and symbol.module != GLOBAL
+    return False
+
+
+def _constructs_emitter(ctx: FileContext, constructor: Node | None) -> bool:
+    """A library or built-in class, or a local class that extends one; a local class with no
+    superclass is the user's own and its ``on()`` is not an emitter's."""
+    if constructor is None:
+        return False
+    if constructor.type == "identifier":
+        binding = ctx.scopes.resolve(constructor)
+        if binding is not None and binding.kind == "class":
+            return any(
+                child.type == "class_heritage" for child in binding.declaration.named_children
+            )
+        if binding is not None and binding.kind == "function":
+            return False
+    return ctx.imports.resolve(constructor) is not None

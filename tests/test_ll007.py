@@ -1,0 +1,41 @@
+"""LL007 details the fixtures cannot state: messages for inline handlers and per-call reasons."""
+
+from __future__ import annotations
+
+from tests.rule_helpers import run_rule
+
+
+def test_inline_handler_is_called_out() -> None:
+    source = "app.get('/', function stream(req, res) { process.on('SIGTERM', () => res.end()); });"
+    (finding,) = run_rule("LL007", source)
+    assert "'stream', which runs per request," in finding.message
+    assert "a 'SIGTERM' listener to 'process'" in finding.message
+    assert "inline function" in finding.message
+
+
+def test_named_handler_is_not_called_inline() -> None:
+    source = (
+        "const { EventEmitter } = require('events');\n"
+        "const bus = new EventEmitter();\n"
+        "app.get('/', (req, res) => { bus.on('x', onX); function onX() { res.end(); } });\n"
+    )
+    (finding,) = run_rule("LL007", source)
+    assert "the module-level 'bus'" in finding.message
+    assert "inline function" not in finding.message
+
+
+def test_removal_for_another_event_does_not_count() -> None:
+    source = (
+        "app.get('/', (req, res) => {\n"
+        "  const h = () => res.end();\n"
+        "  process.on('SIGTERM', h);\n"
+        "  process.off('SIGINT', h);\n"
+        "});\n"
+    )
+    (finding,) = run_rule("LL007", source)
+    assert finding.span.line == 3
+
+
+def test_startup_function_is_not_reported() -> None:
+    source = "function init() { process.on('SIGTERM', () => process.exit(0)); }\ninit();\n"
+    assert run_rule("LL007", source) == []
