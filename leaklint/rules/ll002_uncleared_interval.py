@@ -242,6 +242,8 @@ def _renamed_timer_calls(ctx: FileContext) -> list[Node]:
         for binding in bindings:
             if binding.kind not in ("import", "const", "var", "let"):
                 continue
+            if not _declared_from_timers(binding.declaration):
+                continue  # resolving every binding of a large file is costly; most are not it
             symbol = ctx.imports.binding_symbol(binding)
             if symbol is None or symbol.module != "timers" or len(symbol.normalised) != 1:
                 continue
@@ -252,6 +254,18 @@ def _renamed_timer_calls(ctx: FileContext) -> list[Node]:
                 if is_callee(outer):
                     calls.append(outer.parent)
     return calls
+
+
+def _declared_from_timers(declaration: Node) -> bool:
+    """Whether the statement declaring a name mentions the timers module at all."""
+    statement: Node | None = declaration
+    while statement is not None and statement.type not in (
+        "import_statement",
+        "lexical_declaration",
+        "variable_declaration",
+    ):
+        statement = statement.parent
+    return statement is not None and b"timers" in (statement.text or b"")
 
 
 def _follow_self_returning(call: Node) -> tuple[Node, Node | None, bool]:
