@@ -1,7 +1,9 @@
 """Small syntax questions the leak rules share: where a value flows, loops, module level.
 
 Everything here looks at a handful of ancestors or children of one node; the rules find
-their candidate nodes with tree-sitter queries first, so none of this walks a whole file.
+their candidate nodes with the shared query pass first, so none of this walks a whole file.
+Parents come from the file's ``Ancestry`` (``up``): ``node.parent`` searches down from the root
+and turns a walk up into depth² work on generated code.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from leaklint.scope import FUNCTION_NODES
+from leaklint.scope import FUNCTION_NODES, Ancestry
 
 LOOP_NODES = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
 # Methods whose callback runs once per element: a body inside one is "in a loop". Besides the
@@ -74,15 +76,17 @@ def literal_key(node: Node | None) -> str | None:
     return None
 
 
-def outermost(node: Node) -> Node:
+def outermost(up: Ancestry, node: Node) -> Node:
     """``node`` with the parentheses and TypeScript casts around it."""
-    while node.parent is not None and node.parent.type in TRANSPARENT:
-        node = node.parent
+    parent = up.parent(node)
+    while parent is not None and parent.type in TRANSPARENT:
+        node = parent
+        parent = up.parent(node)
     return node
 
 
-def is_callee(node: Node) -> bool:
-    parent = node.parent
+def is_callee(up: Ancestry, node: Node) -> bool:
+    parent = up.parent(node)
     return (
         parent is not None
         and parent.type in ("call_expression", "new_expression")
@@ -93,33 +97,31 @@ def is_callee(node: Node) -> bool:
     )
 
 
-def is_iife(function: Node) -> bool:
+def is_iife(up: Ancestry, function: Node) -> bool:
     """``(function () {…})()``, ``!function(){}()``, ``(() => {…})()``, ``(function(){}).call()``.
 
     Bundlers (UMD, Rollup, CoffeeScript, Babel loose mode) wrap whole modules in one, so its
     body runs exactly once: for these rules it is module level.
     """
-    node = outermost(function)
-    if is_callee(node):
+    node = outermost(up, function)
+    if is_callee(up, node):
         return True
-    parent = node.parent
+    parent = up.parent(node)
     if parent is not None and parent.type == "member_expression":
         prop = member_property(parent)
-        if prop in ("call", "apply") and is_callee(outermost(parent)):
+        if prop in ("call", "apply") and is_callee(up, outermost(up, parent)):
             return True
     return False
 
 
-def enclosing_functions(node: Node) -> Iterator[Node]:
+def enclosing_functions(up: Ancestry, node: Node) -> Iterator[Node]:
     """Functions, methods and arrows around ``node``, innermost first."""
-    current = node.parent
-    while current is not None:
-        if current.type in FUNCTION_NODES:
-            yield current
-        current = current.parent
+    for ancestor in up.ancestors(node):
+        if ancestor.type in FUNCTION_NODES:
+            yield ancestor
 
 
-def effective_function(node: Node) -> Node | None:
+def effective_function(up: Ancestry, node: Node) -> Node | None:
     """The innermost function around ``node`` that can run more than once.
 
     Immediately invoked wrappers and ``forEach``/``map``/``reduce`` callbacks (which run
@@ -127,17 +129,15 @@ def effective_function(node: Node) -> Node | None:
     once, at module level (an instance field initialiser is not module level: it runs per
     ``new``).
     """
-    current = node.parent
-    while current is not None:
+    for current in up.ancestors(node):
         if (
             current.type in FUNCTION_NODES
-            and not is_iife(current)
-            and iteration_call(current) is None
+            and not is_iife(up, current)
+            and iteration_call(up, current) is None
         ):
             return current
         if current.type in FIELD_NODES and not is_static_member(current):
             return current
-        current = current.parent
     return None
 
 
@@ -145,29 +145,29 @@ def is_static_member(member: Node) -> bool:
     return any(child.type == "static" for child in member.children)
 
 
-def loop_ancestors(node: Node, stop: Node | None = None) -> Iterator[Node]:
+def loop_ancestors(up: Ancestry, node: Node, stop: Node | None = None) -> Iterator[Node]:
     """Loops and per-element callbacks around ``node``, innermost first, up to ``stop``.
 
     A callback passed to ``forEach``/``map``/``reduce``… yields the call that iterates.
     """
-    current = node.parent
-    while current is not None and (stop is None or current.id != stop.id):
+    for current in up.ancestors(node):
+        if stop is not None and current.id == stop.id:
+            return
         if current.type in LOOP_NODES:
             yield current
         elif current.type in FUNCTION_NODES:
-            iterating = iteration_call(current)
+            iterating = iteration_call(up, current)
             if iterating is not None:
                 yield iterating
-        current = current.parent
 
 
-def iteration_call(function: Node) -> Node | None:
+def iteration_call(up: Ancestry, function: Node) -> Node | None:
     """The ``xs.forEach(…)``-style call ``function`` is the callback of, if any."""
-    node = outermost(function)
-    arguments = node.parent
+    node = outermost(up, function)
+    arguments = up.parent(node)
     if arguments is None or arguments.type != "arguments":
         return None
-    call = arguments.parent
+    call = up.parent(arguments)
     if call is None or call.type != "call_expression":
         return None
     if member_property(call.child_by_field_name("function")) in ITERATION_METHODS:
@@ -191,7 +191,7 @@ def word_occurrences(data: bytes, word: str) -> Iterator[tuple[int, int]]:
 _VALUE_OPERATORS = frozenset({"||", "??", "&&"})
 
 
-def value_parent(expr: Node) -> tuple[Node, Node | None]:
+def value_parent(up: Ancestry, expr: Node) -> tuple[Node, Node | None]:
     """The expression that carries ``expr``'s value onward, and the node that consumes it.
 
     Parentheses and casts, ternary branches, ``a || b`` / ``a ?? b`` operands and the last
@@ -199,7 +199,7 @@ def value_parent(expr: Node) -> tuple[Node, Node | None]:
     """
     node = expr
     while True:
-        parent = node.parent
+        parent = up.parent(node)
         if parent is None:
             return node, None
         if not _passes_value_through(parent, node):
@@ -247,14 +247,14 @@ def is_discarded(parent: Node | None, node: Node) -> bool:
     )
 
 
-def escapes(ref: Node) -> bool:
+def escapes(up: Ancestry, ref: Node) -> bool:
     """Whether the value at ``ref`` can reach code this file does not show.
 
     Passed as an argument, returned or yielded, thrown, aliased into another variable or
     property, put into an object, array or spread, or exported: any of those may let other
     code clear, close or bound it, so the rules stay silent.
     """
-    node, parent = value_parent(ref)
+    node, parent = value_parent(up, ref)
     if parent is None:
         return False
     kind = parent.type
@@ -285,12 +285,12 @@ def escapes(ref: Node) -> bool:
     return kind in FIELD_NODES and parent.child_by_field_name("value") == node
 
 
-def function_name(function: Node) -> str | None:
+def function_name(up: Ancestry, function: Node) -> str | None:
     """The name a function is known by: declared, method, or the variable/key it is bound to."""
     name = function.child_by_field_name("name")
     if name is not None:
         return text(name)
-    node, parent = value_parent(function)
+    node, parent = value_parent(up, function)
     if parent is None:
         return None
     target = assignment_target(node, parent)

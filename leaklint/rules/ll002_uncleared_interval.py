@@ -55,16 +55,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 from leaklint.context import FileContext
 from leaklint.findings import Severity
 from leaklint.imports import GLOBAL
-from leaklint.parsing import query
 from leaklint.rules._base import Rule
 from leaklint.rules._percall import effect_callback
 from leaklint.rules._syntax import (
     FUNCTION_NODES,
+    TRANSPARENT,
     assignment_target,
     call_arguments,
     contains,
@@ -81,12 +81,18 @@ from leaklint.rules._syntax import (
     value_parent,
     word_occurrences,
 )
-from leaklint.scope import references_to
+from leaklint.scope import Ancestry, references_to
 
 TIMER_CALLS = """
 (call_expression
   function: [(identifier) @name (member_expression property: (property_identifier) @name)]
   (#any-of? @name "setInterval" "clearInterval" "clearTimeout")) @call
+(import_specifier
+  name: (identifier) @imported alias: (identifier) @alias
+  (#any-of? @imported "setInterval" "clearInterval" "clearTimeout"))
+(pair_pattern
+  key: (property_identifier) @imported value: (identifier) @alias
+  (#any-of? @imported "setInterval" "clearInterval" "clearTimeout"))
 """
 TIMER_MODULES = (GLOBAL, "timers")
 TIMER_FUNCTIONS = frozenset({"setInterval", "clearInterval", "clearTimeout"})
@@ -112,6 +118,8 @@ class UnclearedInterval(Rule):
     precision = "high"
     tags = ("memory-leak", "timer")
     triggers = (b"setInterval",)
+    query = TIMER_CALLS
+    needs_references = True
 
     def check(self, ctx: FileContext) -> None:
         intervals, clears = self._timer_calls(ctx)
@@ -120,12 +128,11 @@ class UnclearedInterval(Rule):
 
     @staticmethod
     def _timer_calls(ctx: FileContext) -> tuple[list[Node], list[Node]]:
+        captures = ctx.captures(UnclearedInterval.code)
+        calls = list(captures.get("call", ()))
+        calls += _renamed_timer_calls(ctx, captures.get("alias", ()))
         intervals: list[Node] = []
         clears: list[Node] = []
-        cursor = QueryCursor(query(ctx.source.language, TIMER_CALLS))
-        calls = [captures["call"][0] for _, captures in cursor.matches(ctx.tree.root_node)]
-        if b"timers" in ctx.source.data:
-            calls += _renamed_timer_calls(ctx)
         for call in calls:
             symbol = ctx.imports.resolve(call.child_by_field_name("function"))
             if symbol is None or symbol.module not in TIMER_MODULES or len(symbol.path) != 1:
@@ -137,9 +144,10 @@ class UnclearedInterval(Rule):
         return intervals, clears
 
     def _check_interval(self, ctx: FileContext, call: Node, clears: list[Node]) -> None:
-        handle, consumer, unref = _follow_self_returning(call)
+        up = ctx.ancestry
+        handle, consumer, unref = _follow_self_returning(up, call)
         effect = effect_callback(ctx, call)
-        function = effective_function(call)
+        function = effective_function(up, call)
         if is_discarded(consumer, handle):
             self._report_discarded(ctx, call, function, effect, unref)
             return
@@ -191,10 +199,11 @@ class UnclearedInterval(Rule):
             ctx.report(
                 self,
                 call,
-                f"setInterval() starts a new timer on every call of {_describe(function)} and "
-                "discards its handle, so none of them can ever be cleared: each keeps running "
-                "and keeps its callback's closure in memory. Keep the handle and clearInterval() "
-                "it when the work ends, or return it to the caller.",
+                f"setInterval() starts a new timer on every call of "
+                f"{_describe(ctx.ancestry, function)} and discards its handle, so none of them "
+                "can ever be cleared: each keeps running and keeps its callback's closure in "
+                "memory. Keep the handle and clearInterval() it when the work ends, or return "
+                "it to the caller.",
             )
 
     def _report_stored(
@@ -215,9 +224,9 @@ class UnclearedInterval(Rule):
             self,
             call,
             f"The interval stored in '{where}' never reaches clearInterval() in this file: every "
-            f"call of {_describe(function)} starts a timer that can never be stopped and keeps "
-            "its callback's closure in memory. Clear it in a close()/stop()/dispose() method, "
-            "or return the handle.",
+            f"call of {_describe(ctx.ancestry, function)} starts a timer that can never be "
+            "stopped and keeps its callback's closure in memory. Clear it in a "
+            "close()/stop()/dispose() method, or return the handle.",
             related=((target, "the handle is stored here and never cleared"),),
         )
 
@@ -233,54 +242,41 @@ class UnclearedInterval(Rule):
         )
 
 
-def _renamed_timer_calls(ctx: FileContext) -> list[Node]:
-    """Calls through ``import { setInterval as every } from 'timers'`` and the like."""
+def _renamed_timer_calls(ctx: FileContext, aliases: list[Node]) -> list[Node]:
+    """Calls through ``import { setInterval as every } from 'timers'`` and
+    ``const { setInterval: every } = require('timers')``."""
+    up = ctx.ancestry
     calls: list[Node] = []
-    for name, bindings in ctx.scopes.bindings.items():
-        if name in TIMER_FUNCTIONS:
-            continue  # the query already found calls under the original name
-        for binding in bindings:
-            if binding.kind not in ("import", "const", "var", "let"):
-                continue
-            if not _declared_from_timers(binding.declaration):
-                continue  # resolving every binding of a large file is costly; most are not it
-            symbol = ctx.imports.binding_symbol(binding)
-            if symbol is None or symbol.module != "timers" or len(symbol.normalised) != 1:
-                continue
-            if symbol.normalised[0] not in TIMER_FUNCTIONS:
-                continue
-            for ref in references_to(binding, ctx.scopes, ctx.references):
-                outer = outermost(ref)
-                if is_callee(outer):
-                    calls.append(outer.parent)
+    for alias in aliases:
+        binding = ctx.scopes.resolve(alias)
+        if binding is None or binding.node.id != alias.id:
+            continue
+        symbol = ctx.imports.binding_symbol(binding)
+        if symbol is None or symbol.module != "timers" or len(symbol.normalised) != 1:
+            continue
+        for ref in references_to(binding, ctx.scopes, ctx.references):
+            outer = outermost(up, ref)
+            if is_callee(up, outer):
+                call = up.parent(outer)
+                if call is not None:
+                    calls.append(call)
     return calls
 
 
-def _declared_from_timers(declaration: Node) -> bool:
-    """Whether the statement declaring a name mentions the timers module at all."""
-    statement: Node | None = declaration
-    while statement is not None and statement.type not in (
-        "import_statement",
-        "lexical_declaration",
-        "variable_declaration",
-    ):
-        statement = statement.parent
-    return statement is not None and b"timers" in (statement.text or b"")
-
-
-def _follow_self_returning(call: Node) -> tuple[Node, Node | None, bool]:
+def _follow_self_returning(up: Ancestry, call: Node) -> tuple[Node, Node | None, bool]:
     """Follow ``setInterval(…).unref()`` (which returns the timer) to where the timer goes."""
-    node, parent = value_parent(call)
+    node, parent = value_parent(up, call)
     unref = False
     while parent is not None and parent.type == "member_expression":
         prop = member_property(parent)
         if parent.child_by_field_name("object") != node or prop not in SELF_RETURNING:
             break
-        method = outermost(parent)
-        if not is_callee(method):
+        method = outermost(up, parent)
+        method_call = up.parent(method)
+        if method_call is None or not is_callee(up, method):
             break
         unref = unref or prop == "unref"
-        node, parent = value_parent(method.parent)
+        node, parent = value_parent(up, method_call)
     return node, parent, unref
 
 
@@ -289,11 +285,10 @@ def _cleanup_functions(ctx: FileContext, effect: Node) -> list[Node] | None:
     cleanups: list[Node] = []
     for statement in own_returns(effect):
         value = statement.named_child(0)
+        while value is not None and value.type in TRANSPARENT:
+            value = value.named_child(0)
         if value is None:
             continue
-        value = outermost(value)
-        while value.type in ("parenthesized_expression",) and value.named_child(0) is not None:
-            value = value.named_child(0)
         if value.type in FUNCTION_NODES:
             cleanups.append(value)
             continue
@@ -321,7 +316,8 @@ def _local_function(ctx: FileContext, ident: Node) -> Node | None:
 
 def _handle_uses(ctx: FileContext, target: Node, clears: list[Node]) -> HandleUses | None:
     """Every read of the stored handle; None when the storage cannot be followed."""
-    clear_arguments = {arg.id: clear for clear in clears for arg in _clear_argument(clear)}
+    up = ctx.ancestry
+    clear_arguments = {arg.id: clear for clear in clears for arg in _clear_argument(up, clear)}
     if target.type == "identifier":
         reads = _variable_reads(ctx, target)
     elif target.type in ("property_identifier", "private_property_identifier") or (
@@ -339,25 +335,25 @@ def _handle_uses(ctx: FileContext, target: Node, clears: list[Node]) -> HandleUs
         return None
     uses = HandleUses()
     for read in reads:
-        outer = outermost(read)
+        outer = outermost(up, read)
         clear = clear_arguments.get(outer.id)
         if clear is not None:
             uses.clears.append(clear)
-        elif escapes(read):
+        elif escapes(up, read):
             uses.escapes = True
-        elif _is_method_call(outer, "unref"):
+        elif _is_method_call(up, outer, "unref"):
             uses.unref = True
     uses.guarded = target.type == "identifier" and _is_lazy_module_handle(ctx, target, reads)
     return uses
 
 
-def _is_method_call(receiver: Node, method: str) -> bool:
-    parent = receiver.parent
+def _is_method_call(up: Ancestry, receiver: Node, method: str) -> bool:
+    parent = up.parent(receiver)
     return (
         parent is not None
         and parent.type == "member_expression"
         and member_property(parent) == method
-        and is_callee(outermost(parent))
+        and is_callee(up, outermost(up, parent))
     )
 
 
@@ -366,13 +362,16 @@ def _is_lazy_module_handle(ctx: FileContext, target: Node, reads: list[Node]) ->
 
     However often the function runs, there is one timer for the process, as at module level.
     """
+    up = ctx.ancestry
     binding = ctx.scopes.resolve(target)
-    if binding is None or effective_function(binding.node) is not None:
+    if binding is None or effective_function(up, binding.node) is not None:
         return False
-    assignment = target.parent
-    function = effective_function(target)
+    assignment = up.parent(target)
+    if assignment is None:
+        return False
+    function = effective_function(up, target)
     for read in reads:
-        guard = _enclosing_condition_owner(read)
+        guard = _enclosing_condition_owner(up, read)
         if guard is None:
             continue
         if contains(guard, assignment):
@@ -380,18 +379,17 @@ def _is_lazy_module_handle(ctx: FileContext, target: Node, reads: list[Node]) ->
         if (
             guard.type == "if_statement"
             and guard.end_byte <= assignment.start_byte
-            and effective_function(guard) == function
+            and effective_function(up, guard) == function
             and _exits(guard.child_by_field_name("consequence"))
         ):
             return True  # `if (timer) return;` before the assignment
     return False
 
 
-def _enclosing_condition_owner(node: Node) -> Node | None:
+def _enclosing_condition_owner(up: Ancestry, node: Node) -> Node | None:
     """The ``if``/ternary whose condition contains ``node``."""
     current = node
-    while current.parent is not None:
-        parent = current.parent
+    for parent in up.ancestors(node):
         if parent.type in ("if_statement", "ternary_expression"):
             if parent.child_by_field_name("condition") == current:
                 return parent
@@ -413,9 +411,9 @@ def _exits(consequence: Node | None) -> bool:
     return False
 
 
-def _clear_argument(clear: Node) -> list[Node]:
+def _clear_argument(up: Ancestry, clear: Node) -> list[Node]:
     arguments = call_arguments(clear)
-    return [outermost(arguments[0])] if arguments else []
+    return [outermost(up, arguments[0])] if arguments else []
 
 
 def _variable_reads(ctx: FileContext, target: Node) -> list[Node]:
@@ -424,11 +422,11 @@ def _variable_reads(ctx: FileContext, target: Node) -> list[Node]:
         name = text(target)
         return [n for n in ctx.references.named(name) if n.id != target.id]
     reads = references_to(binding, ctx.scopes, ctx.references)
-    return [ref for ref in reads if not _is_written(ref)]
+    return [ref for ref in reads if not _is_written(ctx.ancestry, ref)]
 
 
-def _is_written(ref: Node) -> bool:
-    parent = ref.parent
+def _is_written(up: Ancestry, ref: Node) -> bool:
+    parent = up.parent(ref)
     return (
         parent is not None
         and parent.type in ("assignment_expression", "augmented_assignment_expression")
@@ -441,27 +439,29 @@ def _property_reads(ctx: FileContext, name: str, target: Node) -> list[Node] | N
     ``x['name']``); None if the property is destructured, which this rule does not follow."""
     if not name:
         return None
+    up = ctx.ancestry
     root = ctx.tree.root_node
     reads: list[Node] = []
     for start, end in word_occurrences(ctx.source.data, name):
         node = root.descendant_for_byte_range(start, end)
-        if node is None or node.parent is None:
+        parent = up.parent(node) if node is not None else None
+        if node is None or parent is None:
             continue
-        parent = node.parent
         if node.type in ("property_identifier", "private_property_identifier"):
             if parent.type == "member_expression" and not _same_place(parent, target):
-                if not _is_written(parent):
+                if not _is_written(up, parent):
                     reads.append(parent)
             elif parent.type == "pair_pattern":
                 return None
         elif node.type == "shorthand_property_identifier_pattern":
             return None
-        elif node.type == "string_fragment" and parent.parent is not None:
-            subscript = parent.parent
+        elif node.type == "string_fragment":
+            subscript = up.parent(parent)
             if (
-                subscript.type == "subscript_expression"
+                subscript is not None
+                and subscript.type == "subscript_expression"
                 and literal_key(subscript.child_by_field_name("index")) == name
-                and not _is_written(subscript)
+                and not _is_written(up, subscript)
             ):
                 reads.append(subscript)
     return reads
@@ -471,8 +471,8 @@ def _same_place(a: Node, b: Node) -> bool:
     return a.start_byte == b.start_byte and a.end_byte == b.end_byte
 
 
-def _describe(function: Node) -> str:
-    name = function_name(function)
+def _describe(up: Ancestry, function: Node) -> str:
+    name = function_name(up, function)
     if name:
         return f"'{name}'"
     return "this function"

@@ -53,10 +53,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 from leaklint.context import FileContext
-from leaklint.parsing import query
 from leaklint.rules._base import Rule
 from leaklint.rules._syntax import (
     assignment_target,
@@ -70,7 +69,7 @@ from leaklint.rules._syntax import (
     text,
     value_parent,
 )
-from leaklint.scope import Binding, references_to
+from leaklint.scope import Ancestry, Binding, references_to
 
 CONSTRUCTIONS = "(new_expression constructor: (_) @class) @new"
 
@@ -119,23 +118,24 @@ class InMemoryArchive(Rule):
     precision = "high"
     tags = ("memory-leak", "heap", "archive")
     triggers = (b"adm-zip", b"jszip")
+    query = CONSTRUCTIONS
+    needs_references = True
 
     def check(self, ctx: FileContext) -> None:
-        cursor = QueryCursor(query(ctx.source.language, CONSTRUCTIONS))
-        for _, captures in cursor.matches(ctx.tree.root_node):
-            creation = captures["new"][0]
-            library = _library_created(ctx, creation, captures["class"][0])
+        for creation in ctx.captures(self.code).get("new", ()):
+            library = _library_created(ctx, creation, creation.child_by_field_name("constructor"))
             if library is not None:
                 self._check_archive(ctx, creation, library)
 
     def _check_archive(self, ctx: FileContext, creation: Node, library: ZipLibrary) -> None:
-        if any(True for _ in loop_ancestors(creation)):
+        up = ctx.ancestry
+        if any(True for _ in loop_ancestors(up, creation)):
             return  # a new archive per iteration: one batch at a time
         binding = _archive_binding(ctx, creation)
         if binding is None:
             return
         adds, outputs = _archive_calls(ctx, binding, library)
-        looped = [add for add in adds if _in_loop_outside(add, creation)]
+        looped = [add for add in adds if _in_loop_outside(up, add, creation)]
         if not looped or any(_generates_browser_blob(out) for out in outputs):
             return
         related = [(add, "an entry is added here, once per iteration") for add in looped[:3]]
@@ -151,7 +151,9 @@ class InMemoryArchive(Rule):
         )
 
 
-def _library_created(ctx: FileContext, creation: Node, constructor: Node) -> ZipLibrary | None:
+def _library_created(
+    ctx: FileContext, creation: Node, constructor: Node | None
+) -> ZipLibrary | None:
     """The zip library ``creation`` makes a new, empty archive of, if any."""
     symbol = ctx.imports.resolve(constructor)
     if symbol is None:
@@ -166,7 +168,7 @@ def _library_created(ctx: FileContext, creation: Node, constructor: Node) -> Zip
 
 
 def _archive_binding(ctx: FileContext, creation: Node) -> Binding | None:
-    node, parent = value_parent(creation)
+    node, parent = value_parent(ctx.ancestry, creation)
     target = assignment_target(node, parent)
     if target is None or target.type != "identifier":
         return None
@@ -181,13 +183,13 @@ def _archive_calls(
     adds: list[Node] = []
     outputs: list[Node] = []
     for ref in references_to(binding, ctx.scopes, ctx.references):
-        call, method = _method_call_on(outermost(ref))
+        call, method = _method_call_on(ctx.ancestry, outermost(ctx.ancestry, ref))
         while call is not None and method in library.views:
             view_binding = _assigned_binding(ctx, call)
             if view_binding is not None and depth < _MAX_VIEW_DEPTH:
                 more_adds, _ = _archive_calls(ctx, view_binding, library, depth + 1)
                 adds += more_adds
-            call, method = _method_call_on(call)  # zip.folder('a').file(name, data)
+            call, method = _method_call_on(ctx.ancestry, call)  # zip.folder('a').file(…)
         if call is None:
             continue
         if method in library.adders and len(call_arguments(call)) >= library.adders[method]:
@@ -197,21 +199,21 @@ def _archive_calls(
     return adds, outputs
 
 
-def _method_call_on(receiver: Node) -> tuple[Node | None, str | None]:
+def _method_call_on(up: Ancestry, receiver: Node) -> tuple[Node | None, str | None]:
     """For ``receiver.method(…)``: the call and the method name."""
-    member = receiver.parent
+    member = up.parent(receiver)
     if member is None or member.type != "member_expression":
         return None, None
     if member.child_by_field_name("object") != receiver:
         return None, None
-    outer = outermost(member)
-    if not is_callee(outer):
+    outer = outermost(up, member)
+    if not is_callee(up, outer):
         return None, None
-    return outer.parent, member_property(member)
+    return up.parent(outer), member_property(member)
 
 
 def _assigned_binding(ctx: FileContext, value: Node) -> Binding | None:
-    node, parent = value_parent(value)
+    node, parent = value_parent(ctx.ancestry, value)
     target = assignment_target(node, parent)
     if target is None or target.type != "identifier":
         return None
@@ -231,6 +233,6 @@ def _generates_browser_blob(output: Node) -> bool:
     return False
 
 
-def _in_loop_outside(add: Node, creation: Node) -> bool:
+def _in_loop_outside(up: Ancestry, add: Node, creation: Node) -> bool:
     """Whether ``add`` repeats in a loop that does not also repeat the archive's creation."""
-    return any(not contains(loop, creation) for loop in loop_ancestors(add))
+    return any(not contains(loop, creation) for loop in loop_ancestors(up, add))

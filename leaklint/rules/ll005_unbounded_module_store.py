@@ -56,12 +56,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 from leaklint.context import FileContext
-from leaklint.parsing import query
 from leaklint.rules._base import Rule
-from leaklint.rules._percall import request_handler
+from leaklint.rules._percall import PerRequest, request_context
 from leaklint.rules._syntax import (
     call_arguments,
     contains,
@@ -74,12 +73,12 @@ from leaklint.rules._syntax import (
     outermost,
     text,
 )
-from leaklint.scope import Binding, references_to
+from leaklint.scope import Ancestry, Binding, references_to
 
 DECLARATIONS = """
 (variable_declarator
-  name: (identifier) @name
-  value: [(object) (array) (new_expression) (call_expression)] @value)
+  name: (identifier)
+  value: [(object) (array) (new_expression) (call_expression)]) @declarator
 """
 GROWING_METHODS = frozenset({"set", "add", "push", "unshift"})
 # `.set('config', v)` / `.add('x')` name a fixed entry; push/unshift always add one more.
@@ -105,201 +104,289 @@ READING_FUNCTIONS = frozenset(
     }
 )
 COMPARISONS = frozenset({"<", "<=", ">", ">=", "===", "!==", "==", "!="})
+ASSIGNMENTS = frozenset({"assignment_expression", "augmented_assignment_expression"})
 
 
 @dataclass
 class StoreUses:
     """What the code does with one module-level container."""
 
-    growth: list[Node] = field(default_factory=list)
     shrinks: bool = False
     escapes: bool = False
+
+
+@dataclass(frozen=True)
+class Growth:
+    site: Node  # the assignment or call that adds an entry
+    varying: list[Node] = field(default_factory=list)  # the key or value expressions
 
 
 class UnboundedModuleStore(Rule):
     code = "LL005"
     name = "unbounded-module-store"
-    summary = "A module-level object, array, Map or Set that functions grow and nothing shrinks."
+    summary = "A module-level object, array, Map or Set that request handlers grow for ever."
     precision = "medium"
     tags = ("memory-leak", "global", "cache")
     triggers = (b"{}", b"[]", b"Map(", b"Set(", b"Object.create(null)", b"Map<", b"Set<")
+    query = DECLARATIONS
+    needs_references = True
 
     def check(self, ctx: FileContext) -> None:
-        cursor = QueryCursor(query(ctx.source.language, DECLARATIONS))
-        for _, captures in cursor.matches(ctx.tree.root_node):
-            name, value = captures["name"][0], captures["value"][0]
-            kind = _container_kind(ctx, value)
-            if kind is None or effective_function(name) is not None:
+        for declarator in ctx.captures(self.code).get("declarator", ()):
+            kind = _container_kind(ctx, declarator.child_by_field_name("value"))
+            if kind is None or effective_function(ctx.ancestry, declarator) is not None:
                 continue
-            binding = ctx.scopes.resolve(name)
-            if binding is None or binding.node.id != name.id:
+            name = declarator.child_by_field_name("name")
+            binding = ctx.scopes.resolve(name) if name is not None else None
+            if binding is None or name is None or binding.node.id != name.id:
+                continue
+            # Cheap, syntactic filters first; resolving every use is left to the few stores
+            # that some request handler grows (large bundles have thousands of `var t = {}`).
+            growth = _per_request_growth(ctx, binding)
+            if not growth:
                 continue
             uses = _store_uses(ctx, binding)
-            if uses.shrinks or uses.escapes or not uses.growth:
-                continue
-            per_request = [
-                (site, handler)
-                for site in uses.growth
-                if (handler := request_handler(ctx, site)) is not None
-            ]
-            if per_request:
-                self._report(ctx, binding, kind, per_request)
+            if not uses.shrinks and not uses.escapes:
+                self._report(ctx, binding, kind, growth)
 
     def _report(
-        self, ctx: FileContext, binding: Binding, kind: str, growth: list[tuple[Node, Node]]
+        self,
+        ctx: FileContext,
+        binding: Binding,
+        kind: str,
+        growth: list[tuple[Growth, PerRequest]],
     ) -> None:
-        first, handler = growth[0]
-        where = _describe_grower(first, handler)
+        first, per_request = growth[0]
         ctx.report(
             self,
             binding.node,
-            f"Module-level {kind} '{binding.name}' lives as long as the process, and {where} "
-            f"adds to it (`{_snippet(first)}`) while nothing ever removes an entry, so it grows "
-            "with every request. Bound it (an LRU cache such as lru-cache with `max`/`ttl`), "
-            "delete entries when they are done, or keep per-request data on the request.",
-            related=tuple((site, "grows here, once per request") for site, _ in growth[:3]),
+            f"Module-level {kind} '{binding.name}' lives as long as the process, and "
+            f"{_describe_grower(ctx, first.site, per_request)} adds to it "
+            f"(`{_snippet(first.site)}`) while nothing ever removes an entry, so it grows with "
+            "every request. Bound it (an LRU cache such as lru-cache with `max`/`ttl`), delete "
+            "entries when they are done, or keep per-request data on the request.",
+            related=tuple((g.site, "grows here, once per request") for g, _ in growth[:3]),
         )
 
 
-def _describe_grower(site: Node, handler: Node) -> str:
-    grower = effective_function(site)
-    name = function_name(grower) if grower is not None else None
-    if grower is not None and contains(handler, grower):
+def _describe_grower(ctx: FileContext, site: Node, per_request: PerRequest) -> str:
+    grower = effective_function(ctx.ancestry, site)
+    name = function_name(ctx.ancestry, grower) if grower is not None else None
+    if per_request.call is None:
         return f"'{name}', which runs per request," if name else "a request handler"
     return f"'{name}', called from a request handler," if name else "a request handler"
 
 
-def _container_kind(ctx: FileContext, value: Node) -> str | None:
+def _container_kind(ctx: FileContext, value: Node | None) -> str | None:
     """'object', 'array', 'Map' or 'Set' for an empty container literal or constructor."""
+    if value is None:
+        return None
     if value.type == "object":
         return "object" if value.named_child_count == 0 else None
     if value.type == "array":
         return "array" if value.named_child_count == 0 else None
     if value.type == "new_expression":
-        symbol = ctx.imports.resolve(value.child_by_field_name("constructor"))
+        constructor = value.child_by_field_name("constructor")
+        if constructor is None or constructor.text not in (b"Map", b"Set"):
+            return None
+        symbol = ctx.imports.resolve(constructor)
         if symbol is not None and (symbol.is_global("Map") or symbol.is_global("Set")):
             return symbol.path[0]
         return None
+    if not (value.text or b"").startswith(b"Object.create(null"):
+        return None
     symbol = ctx.imports.resolve(value.child_by_field_name("function"))
-    arguments = call_arguments(value)
-    if (
-        symbol is not None
-        and symbol.is_global("Object", "create")
-        and len(arguments) == 1
-        and arguments[0].type == "null"
-    ):
-        return "object"
+    return "object" if symbol is not None and symbol.is_global("Object", "create") else None
+
+
+# -- growth --------------------------------------------------------------------------------
+
+
+def _per_request_growth(ctx: FileContext, binding: Binding) -> list[tuple[Growth, PerRequest]]:
+    """Places that add a call-dependent entry to the store in code that runs per request."""
+    up = ctx.ancestry
+    start, end = binding.scope_range
+    found: list[tuple[Growth, PerRequest]] = []
+    for ref in ctx.references.named(binding.name):
+        if ref.id == binding.node.id or not (start <= ref.start_byte < end):
+            continue
+        growth = _growth_at(up, outermost(up, ref))
+        if growth is None or effective_function(up, growth.site) is None:
+            continue
+        per_request = request_context(ctx, growth.site)
+        if per_request is None or not _varies_per_call(ctx, growth, per_request):
+            continue
+        resolved = ctx.scopes.resolve(ref, binding.name)
+        if resolved is not None and resolved.node.id == binding.node.id:
+            found.append((growth, per_request))
+    return found
+
+
+def _growth_at(up: Ancestry, node: Node) -> Growth | None:
+    """``store[key] = v``, ``store.set(key, v)``/``.add``/``.push``/``.unshift`` or
+    ``Object.assign(store, v)`` at this use of the store, if it is one."""
+    parent = up.parent(node)
+    if parent is None:
+        return None
+    if parent.type == "subscript_expression" and parent.child_by_field_name("object") == node:
+        index = parent.child_by_field_name("index")
+        assignment = up.parent(outermost(up, parent))
+        if (
+            assignment is not None
+            and assignment.type in ASSIGNMENTS
+            and assignment.child_by_field_name("left") == outermost(up, parent)
+            and index is not None
+            and literal_key(index) is None
+        ):
+            return Growth(assignment, [index])
+        return None
+    if parent.type == "member_expression" and parent.child_by_field_name("object") == node:
+        method = member_property(parent)
+        outer = outermost(up, parent)
+        call = up.parent(outer)
+        if method not in GROWING_METHODS or call is None or not is_callee(up, outer):
+            return None
+        arguments = call_arguments(call)
+        if method in KEYED_METHODS:
+            if not arguments or literal_key(arguments[0]) is not None:
+                return None  # a fixed entry
+            return Growth(call, arguments[:1])
+        return Growth(call, arguments)
+    if parent.type == "arguments":
+        call = up.parent(parent)
+        if call is None or call.type != "call_expression":
+            return None
+        arguments = call_arguments(call)
+        callee = call.child_by_field_name("function")
+        if callee is not None and callee.text == b"Object.assign" and arguments[:1] == [node]:
+            return Growth(call, arguments[1:])
     return None
+
+
+def _varies_per_call(ctx: FileContext, growth: Growth, per_request: PerRequest) -> bool:
+    """Whether the key (or pushed value) comes from the call: a parameter or local of the
+    function that grows the store, not a constant or a value fixed when it was created.
+
+    For a helper called from a handler, a parameter counts only if the handler passes a
+    non-literal for it (`matchesRoute(path, '/login')` caches one entry per route literal).
+    """
+    grower = effective_function(ctx.ancestry, growth.site)
+    if grower is None:
+        return False
+    for expression in growth.varying:
+        for ident in _identifiers(expression):
+            binding = ctx.scopes.resolve(ident)
+            if binding is None or not contains(grower, binding.scope):
+                continue
+            if binding.kind == "param" and per_request.call is not None:
+                passed = _argument_for(grower, binding, per_request.call)
+                if passed is not None and literal_key(passed) is not None:
+                    continue
+            return True
+    return False
+
+
+def _identifiers(expression: Node) -> list[Node]:
+    found: list[Node] = []
+    stack = [expression]
+    while stack:
+        node = stack.pop()
+        if node.type in ("identifier", "shorthand_property_identifier"):
+            found.append(node)
+        stack.extend(node.named_children)
+    return found
+
+
+def _argument_for(function: Node, binding: Binding, call: Node) -> Node | None:
+    parameters = function.child_by_field_name("parameters")
+    if parameters is None:
+        return None
+    arguments = call_arguments(call)
+    for index, parameter in enumerate(parameters.named_children):
+        if contains(parameter, binding.node):
+            return arguments[index] if index < len(arguments) else None
+    return None
+
+
+# -- every use -----------------------------------------------------------------------------
 
 
 def _store_uses(ctx: FileContext, binding: Binding) -> StoreUses:
     uses = StoreUses()
+    up = ctx.ancestry
     for ref in references_to(binding, ctx.scopes, ctx.references):
-        _classify(ctx, outermost(ref), ref, uses)
+        _classify(ctx, outermost(up, ref), ref, uses)
         if uses.shrinks or uses.escapes:
             break
     return uses
 
 
 def _classify(ctx: FileContext, node: Node, ref: Node, uses: StoreUses) -> None:
-    parent = node.parent
+    up = ctx.ancestry
+    parent = up.parent(node)
     if parent is None:
         return
     kind = parent.type
-    if _is_assigned(node):
+    if _is_assigned(up, node):
         uses.shrinks = True  # reassigned: `store = {}`
-        return
-    if kind == "subscript_expression" and parent.child_by_field_name("object") == node:
-        _classify_subscript(parent, uses)
-        return
-    if kind == "member_expression" and parent.child_by_field_name("object") == node:
-        _classify_member(ctx, parent, uses)
-        return
-    if kind == "arguments":
+    elif kind == "subscript_expression" and parent.child_by_field_name("object") == node:
+        uses.shrinks = _is_deleted(up, outermost(up, parent))
+    elif kind == "member_expression" and parent.child_by_field_name("object") == node:
+        uses.shrinks = _member_shrinks(up, parent)
+    elif kind == "arguments":
         _classify_argument(ctx, node, parent, uses)
-        return
-    if kind == "for_in_statement" or kind == "spread_element":
-        return  # iterating or copying reads it
-    if escapes(ref):
-        uses.escapes = True
+    elif kind not in ("for_in_statement", "spread_element") and escapes(up, ref):
+        uses.escapes = True  # returned, exported, aliased: other code may clear it
 
 
-def _classify_subscript(subscript: Node, uses: StoreUses) -> None:
-    outer = outermost(subscript)
-    parent = outer.parent
-    if parent is None:
-        return
-    if parent.type == "unary_expression" and text(parent.child_by_field_name("operator")) == (
-        "delete"
-    ):
-        uses.shrinks = True
-        return
-    if (
-        parent.type in ("assignment_expression", "augmented_assignment_expression")
-        and parent.child_by_field_name("left") == outer
-        and literal_key(subscript.child_by_field_name("index")) is None
-        and effective_function(parent) is not None
-    ):
-        uses.growth.append(parent)
-
-
-def _classify_member(ctx: FileContext, member: Node, uses: StoreUses) -> None:
+def _member_shrinks(up: Ancestry, member: Node) -> bool:
     prop = member_property(member)
-    outer = outermost(member)
-    parent = outer.parent
-    if parent is None or prop is None:
-        return
-    if is_callee(outer):
-        call = parent
-        if prop in SHRINKING_METHODS:
-            uses.shrinks = True
-        elif prop in GROWING_METHODS and effective_function(call) is not None:
-            arguments = call_arguments(call)
-            if prop in KEYED_METHODS and arguments and literal_key(arguments[0]) is not None:
-                return
-            uses.growth.append(call)
-        return
-    if parent.type == "unary_expression" and text(parent.child_by_field_name("operator")) == (
-        "delete"
-    ):
-        uses.shrinks = True
-    elif prop == "length" and _is_assigned(outer):
-        uses.shrinks = True  # `store.length = 0`
-    elif prop in ("size", "length") and _is_compared(outer):
-        uses.shrinks = True  # a size check: the code bounds it somehow
+    outer = outermost(up, member)
+    if is_callee(up, outer):
+        return prop in SHRINKING_METHODS
+    if _is_deleted(up, outer):
+        return True
+    if prop == "length" and _is_assigned(up, outer):
+        return True  # `store.length = 0`
+    return prop in ("size", "length") and _is_compared(up, outer)  # a size check bounds it
 
 
 def _classify_argument(ctx: FileContext, node: Node, arguments: Node, uses: StoreUses) -> None:
-    call = arguments.parent
+    up = ctx.ancestry
+    call = up.parent(arguments)
     if call is None or call.type != "call_expression":
         uses.escapes = True
         return
     symbol = ctx.imports.resolve(call.child_by_field_name("function"))
     path = symbol.path if symbol is not None and symbol.module == "<global>" else None
     if path == ("Object", "assign"):
-        first = call_arguments(call)[:1]
-        if first and outermost(first[0]) == node and effective_function(call) is not None:
-            uses.growth.append(call)
-        return
-    if path == ("Object", "keys") and _is_compared_length(call):
+        return  # growth, found earlier
+    if path == ("Object", "keys") and _is_compared_length(up, call):
         uses.shrinks = True  # `Object.keys(store).length > MAX`
-        return
-    if path in READING_FUNCTIONS:
-        return
-    uses.escapes = True  # handed to code that may clear it
+    elif path not in READING_FUNCTIONS:
+        uses.escapes = True  # handed to code that may clear it
 
 
-def _is_assigned(node: Node) -> bool:
-    parent = node.parent
+def _is_deleted(up: Ancestry, node: Node) -> bool:
+    parent = up.parent(node)
     return (
         parent is not None
-        and parent.type in ("assignment_expression", "augmented_assignment_expression")
+        and parent.type == "unary_expression"
+        and text(parent.child_by_field_name("operator")) == "delete"
+    )
+
+
+def _is_assigned(up: Ancestry, node: Node) -> bool:
+    parent = up.parent(node)
+    return (
+        parent is not None
+        and parent.type in ASSIGNMENTS
         and parent.child_by_field_name("left") == node
     )
 
 
-def _is_compared(node: Node) -> bool:
-    parent = outermost(node).parent
+def _is_compared(up: Ancestry, node: Node) -> bool:
+    parent = up.parent(outermost(up, node))
     return (
         parent is not None
         and parent.type == "binary_expression"
@@ -307,13 +394,13 @@ def _is_compared(node: Node) -> bool:
     )
 
 
-def _is_compared_length(call: Node) -> bool:
-    member = outermost(call).parent
+def _is_compared_length(up: Ancestry, call: Node) -> bool:
+    member = up.parent(outermost(up, call))
     return (
         member is not None
         and member.type == "member_expression"
         and member_property(member) == "length"
-        and _is_compared(member)
+        and _is_compared(up, member)
     )
 
 

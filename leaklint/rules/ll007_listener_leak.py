@@ -53,20 +53,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 from leaklint.context import FileContext
 from leaklint.imports import GLOBAL, Symbol
-from leaklint.parsing import query
 from leaklint.rules._base import Rule
-from leaklint.rules._percall import effect_callback, request_handler
+from leaklint.rules._percall import effect_callback, request_context
 from leaklint.rules._syntax import (
     FUNCTION_NODES,
+    TRANSPARENT,
     call_arguments,
     effective_function,
     function_name,
     literal_key,
-    outermost,
+    member_property,
     text,
 )
 from leaklint.scope import Binding
@@ -95,18 +95,18 @@ class ListenerLeak(Rule):
     precision = "high"
     tags = ("memory-leak", "events")
     triggers = (b".on(", b"addListener(", b"prependListener(", b"addEventListener(")
+    query = LISTENER_CALLS
+    needs_references = True
 
     def check(self, ctx: FileContext) -> None:
         adds: list[tuple[Node, Node, str]] = []
         removals: set[tuple[tuple[object, ...], str | None]] = set()
-        cursor = QueryCursor(query(ctx.source.language, LISTENER_CALLS))
-        for _, captures in cursor.matches(ctx.tree.root_node):
-            call, emitter, method = (
-                captures["call"][0],
-                captures["emitter"][0],
-                captures["method"][0],
-            )
-            name = text(method)
+        for call in ctx.captures(self.code).get("call", ()):
+            function = call.child_by_field_name("function")
+            emitter = function.child_by_field_name("object") if function is not None else None
+            name = member_property(function)
+            if emitter is None or name is None:
+                continue
             if name in ADDING:
                 adds.append((call, emitter, name))
                 continue
@@ -124,7 +124,9 @@ class ListenerLeak(Rule):
         method: str,
         removals: set[tuple[tuple[object, ...], str | None]],
     ) -> None:
-        if effective_function(call) is None or _has_once_or_signal(call):
+        if len(call_arguments(call)) < 2 or _event_name(call) is None:
+            return  # `util.addListener(socket, 'error', f)` is a helper, not an emitter method
+        if effective_function(ctx.ancestry, call) is None or _has_once_or_signal(call):
             return
         emitter = _long_lived_emitter(ctx, emitter_node)
         if emitter is None:
@@ -156,12 +158,22 @@ class ListenerLeak(Rule):
             "work ends (off/removeListener), or use once() or a { signal } option."
         )
         handler = call_arguments(call)[1:2]
-        if handler and outermost(handler[0]).type in FUNCTION_NODES:
+        if handler and _unwrapped(handler[0]).type in FUNCTION_NODES:
             message += (
                 " The handler is an inline function, so it cannot even be removed later: keep it "
                 "in a variable."
             )
         ctx.report(self, call, message)
+
+
+def _unwrapped(node: Node) -> Node:
+    """``node`` without the parentheses, casts and ``await`` around its value."""
+    while node.type in TRANSPARENT or node.type == "await_expression":
+        inner = node.named_child(0)
+        if inner is None:
+            break
+        node = inner
+    return node
 
 
 def _event_name(call: Node) -> str | None:
@@ -188,10 +200,15 @@ def _has_once_or_signal(call: Node) -> bool:
 
 def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
     """Why the code around ``call`` runs many times, as the message says it; None if unknown."""
-    handler = request_handler(ctx, call)
-    if handler is not None:
-        name = function_name(handler)
-        return f"'{name}', which runs per request," if name else "A request handler"
+    per_request = request_context(ctx, call)
+    if per_request is not None:
+        function = effective_function(ctx.ancestry, call)
+        name = function_name(ctx.ancestry, function) if function is not None else None
+        if not name:
+            return "A request handler"
+        if per_request.call is None:
+            return f"'{name}', which runs per request,"
+        return f"'{name}', called from a request handler,"
     if effect_callback(ctx, call) is not None:
         return "This useEffect callback, which runs on every mount,"
     # Other functions — constructors, init(), a loop over ['SIGINT', 'SIGTERM'] — are most often
@@ -236,7 +253,9 @@ def _long_lived_symbol(symbol: Symbol, node: Node) -> Emitter | None:
 def _is_module_level_instance(ctx: FileContext, binding: Binding) -> bool:
     """A module-level ``const x = new Something()`` or ``const x = factory()``: one object for
     the whole process. Literals, functions and classes are not emitters."""
-    if binding.kind not in ("const", "let", "var") or effective_function(binding.node) is not None:
+    if binding.kind not in ("const", "let", "var"):
+        return False
+    if effective_function(ctx.ancestry, binding.node) is not None:
         return False
     declaration = binding.declaration
     if declaration.type != "variable_declarator":
@@ -244,9 +263,7 @@ def _is_module_level_instance(ctx: FileContext, binding: Binding) -> bool:
     value = declaration.child_by_field_name("value")
     if value is None:
         return False
-    value = outermost(value) if value.type != "parenthesized_expression" else value
-    while value.type in ("await_expression", "parenthesized_expression") and value.named_child(0):
-        value = value.named_child(0)
+    value = _unwrapped(value)
     if value.type == "new_expression":
         return _constructs_emitter(ctx, value.child_by_field_name("constructor"))
     if value.type == "call_expression":
