@@ -22,13 +22,14 @@ left only code that does run per request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from tree_sitter import Node
 
 from leaklint.context import FileContext
 from leaklint.rules._syntax import (
+    FUNCTION_NODES,
     call_arguments,
     enclosing_functions,
     literal_key,
@@ -37,7 +38,7 @@ from leaklint.rules._syntax import (
     text,
     value_parent,
 )
-from leaklint.scope import Ancestry, pattern_identifiers, references_to
+from leaklint.scope import Ancestry, pattern_identifiers
 
 REQUEST_NAMES = frozenset({"req", "request"})
 RESPONSE_NAMES = frozenset({"res", "response", "reply"})
@@ -61,26 +62,90 @@ class PerRequest:
     call: Node | None = None  # `helper(…)` inside the handler, when the code is in `helper`
 
 
-def request_context(ctx: FileContext, node: Node) -> PerRequest | None:
-    """The handler that makes ``node`` run per request/message/connection, if any."""
-    up = ctx.ancestry
-    functions = list(enclosing_functions(up, node))
-    for function in functions:
-        if is_handler(ctx, function):
-            return PerRequest(function)
-    for function in functions:
-        found = _handler_calling(ctx, function)
+# Rules that ask `request_context` add these patterns to their `query`: every function (to
+# find those with handler parameters) and every call that may register a callback, so that
+# handlers are found from the shared query pass, with no walk up the tree per identifier.
+# One pattern per node type: a grammar drops the patterns naming types it lacks (`function`).
+PERCALL_QUERY = """
+(function_declaration) @percall_function
+(function_expression) @percall_function
+(function) @percall_function
+(arrow_function) @percall_function
+(method_definition) @percall_function
+(generator_function_declaration) @percall_function
+(generator_function) @percall_function
+(call_expression
+  function: (member_expression property: (property_identifier) @percall_method)
+  arguments: (arguments [(function_expression) (arrow_function)])
+  (#any-of? @percall_method
+    "get" "post" "put" "patch" "delete" "del" "all" "head" "options" "use" "route"
+    "on" "addListener" "addEventListener" "once")) @percall_registration
+"""
+
+
+def request_context(ctx: FileContext, code: str, node: Node) -> PerRequest | None:
+    """The handler that makes ``node`` run per request/message/connection, if any.
+
+    ``code`` is the calling rule's, whose `query` includes ``PERCALL_QUERY``.
+    """
+    handlers = _handlers(ctx, code)
+    if not handlers:
+        return None
+    handler = _innermost_containing(handlers, node)
+    if handler is not None:
+        return PerRequest(handler)
+    memo = _memo(ctx).calling
+    for function in enclosing_functions(ctx.ancestry, node):
+        if function.id not in memo:
+            memo[function.id] = _handler_calling(ctx, handlers, function)
+        found = memo[function.id]
         if found is not None:
             return found
     return None
 
 
-def is_handler(ctx: FileContext, function: Node) -> bool:
-    return (
-        _has_handler_parameters(function)
-        or _is_route_export(function)
-        or _is_registered_callback(ctx.ancestry, function)
-    )
+@dataclass
+class _Memo:
+    """Answers remembered for one file, shared by the rules that ask."""
+
+    handlers: list[Node] | None = None
+    calling: dict[int, PerRequest | None] = field(default_factory=dict)
+
+
+def _memo(ctx: FileContext) -> _Memo:
+    # FileContext keeps per-file analyses in its instance dict (cached_property); this one is
+    # private to the per-call heuristics.
+    memo = vars(ctx).get("_percall_memo")
+    if memo is None:
+        memo = vars(ctx)["_percall_memo"] = _Memo()
+    return memo
+
+
+def _handlers(ctx: FileContext, code: str) -> list[Node]:
+    """Every handler function of the file, in source order."""
+    memo = _memo(ctx)
+    if memo.handlers is None:
+        captures = ctx.captures(code)
+        found = {
+            f.id: f
+            for f in captures.get("percall_function", ())
+            if _has_handler_parameters(f) or _is_route_export(f)
+        }
+        for call in captures.get("percall_registration", ()):
+            for callback in _registered_callbacks(call):
+                found[callback.id] = callback
+        memo.handlers = sorted(found.values(), key=lambda f: f.start_byte)
+    return memo.handlers
+
+
+def _innermost_containing(handlers: list[Node], node: Node) -> Node | None:
+    best: Node | None = None
+    for handler in handlers:
+        if handler.start_byte > node.start_byte:
+            break
+        if node.end_byte <= handler.end_byte and handler.id != node.id:
+            best = handler  # later starts nest deeper
+    return best
 
 
 def _parameter_names(function: Node) -> list[str]:
@@ -108,42 +173,51 @@ def _is_route_export(function: Node) -> bool:
     return name is not None and text(name) in ROUTE_HANDLER_NAMES
 
 
-def _is_registered_callback(up: Ancestry, function: Node) -> bool:
-    outer = outermost(up, function)
-    arguments = up.parent(outer)
-    if arguments is None or arguments.type != "arguments":
-        return False
-    call = up.parent(arguments)
-    if call is None or call.type != "call_expression":
-        return False
+def _registered_callbacks(call: Node) -> list[Node]:
+    """The callbacks ``call`` registers to run per request: ``app.post('/x', fn)``,
+    ``router.use(fn)``, ``app.get('/path', fn)``, ``server.on('connection', fn)``."""
     method = member_property(call.child_by_field_name("function"))
-    first = call_arguments(call)[:1]
-    if method in ROUTE_METHODS or method in MIDDLEWARE_METHODS:
-        return True
+    arguments = call_arguments(call)
+    first = literal_key(arguments[0]) if arguments else None
     if method == "get":
-        path = literal_key(first[0]) if first else None
-        return path is not None and path.startswith("/")
-    if method in SUBSCRIBING_METHODS:
-        return bool(first) and literal_key(first[0]) in PER_CALL_EVENTS
-    return False
+        registers = first is not None and first.startswith("/")  # not `cache.get(key, load)`
+    elif method in SUBSCRIBING_METHODS:
+        registers = first in PER_CALL_EVENTS
+    else:
+        registers = method in ROUTE_METHODS or method in MIDDLEWARE_METHODS
+    if not registers:
+        return []
+    return [a for a in arguments if _unwrap(a).type in FUNCTION_NODES]
 
 
-def _handler_calling(ctx: FileContext, function: Node) -> PerRequest | None:
+def _unwrap(node: Node) -> Node:
+    while node.type == "parenthesized_expression" and node.named_child(0) is not None:
+        node = node.named_child(0)
+    return node
+
+
+def _handler_calling(ctx: FileContext, handlers: list[Node], function: Node) -> PerRequest | None:
     """A handler in this file that calls ``function`` by name (one level of the call graph)."""
     up = ctx.ancestry
     name_node = _name_node(up, function)
     if name_node is None:
         return None
-    binding = ctx.scopes.resolve(name_node)
-    if binding is None:
-        return None
-    for ref in references_to(binding, ctx.scopes, ctx.references):
+    name = text(name_node)
+    for ref in ctx.references.named(name):
+        if ref.id == name_node.id:
+            continue
+        # Ranges first, names last: resolving every same-named identifier of a minified
+        # bundle costs minutes, and almost none of them sits in a handler.
+        handler = _innermost_containing(handlers, ref)
+        if handler is None:
+            continue
+        binding = ctx.scopes.resolve(ref, name)
+        if binding is None or binding.node.id != name_node.id:
+            continue
         outer = outermost(up, ref)
         parent = up.parent(outer)
         call = parent if parent is not None and parent.type == "call_expression" else None
-        for caller in enclosing_functions(up, ref):
-            if is_handler(ctx, caller):
-                return PerRequest(caller, call)
+        return PerRequest(handler, call)
     return None
 
 

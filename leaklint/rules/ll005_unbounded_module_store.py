@@ -60,7 +60,7 @@ from tree_sitter import Node
 
 from leaklint.context import FileContext
 from leaklint.rules._base import Rule
-from leaklint.rules._percall import PerRequest, request_context
+from leaklint.rules._percall import PERCALL_QUERY, PerRequest, request_context
 from leaklint.rules._syntax import (
     call_arguments,
     contains,
@@ -128,7 +128,7 @@ class UnboundedModuleStore(Rule):
     precision = "medium"
     tags = ("memory-leak", "global", "cache")
     triggers = (b"{}", b"[]", b"Map(", b"Set(", b"Object.create(null)", b"Map<", b"Set<")
-    query = DECLARATIONS
+    query = DECLARATIONS + PERCALL_QUERY
     needs_references = True
 
     def check(self, ctx: FileContext) -> None:
@@ -213,7 +213,7 @@ def _per_request_growth(ctx: FileContext, binding: Binding) -> list[tuple[Growth
         growth = _growth_at(up, outermost(up, ref))
         if growth is None or effective_function(up, growth.site) is None:
             continue
-        per_request = request_context(ctx, growth.site)
+        per_request = request_context(ctx, UnboundedModuleStore.code, growth.site)
         if per_request is None or not _varies_per_call(ctx, growth, per_request):
             continue
         resolved = ctx.scopes.resolve(ref, binding.name)

@@ -58,7 +58,7 @@ from tree_sitter import Node
 from leaklint.context import FileContext
 from leaklint.imports import GLOBAL, Symbol
 from leaklint.rules._base import Rule
-from leaklint.rules._percall import effect_callback, request_context
+from leaklint.rules._percall import PERCALL_QUERY, effect_callback, request_context
 from leaklint.rules._syntax import (
     FUNCTION_NODES,
     TRANSPARENT,
@@ -95,7 +95,7 @@ class ListenerLeak(Rule):
     precision = "high"
     tags = ("memory-leak", "events")
     triggers = (b".on(", b"addListener(", b"prependListener(", b"addEventListener(")
-    query = LISTENER_CALLS
+    query = LISTENER_CALLS + PERCALL_QUERY
     needs_references = True
 
     def check(self, ctx: FileContext) -> None:
@@ -200,7 +200,7 @@ def _has_once_or_signal(call: Node) -> bool:
 
 def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
     """Why the code around ``call`` runs many times, as the message says it; None if unknown."""
-    per_request = request_context(ctx, call)
+    per_request = request_context(ctx, ListenerLeak.code, call)
     if per_request is not None:
         function = effective_function(ctx.ancestry, call)
         name = function_name(ctx.ancestry, function) if function is not None else None
