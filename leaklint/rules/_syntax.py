@@ -124,21 +124,52 @@ def enclosing_functions(up: Ancestry, node: Node) -> Iterator[Node]:
 def effective_function(up: Ancestry, node: Node) -> Node | None:
     """The innermost function around ``node`` that can run more than once.
 
-    Immediately invoked wrappers and ``forEach``/``map``/``reduce`` callbacks (which run
-    synchronously inside the code around them) are looked through; None means the code runs
-    once, at module level (an instance field initialiser is not module level: it runs per
-    ``new``).
+    Looked through, because they run as part of the code around them: immediately invoked
+    wrappers, ``forEach``/``map``/``reduce`` callbacks, and one-shot callbacks
+    (``promise.then(cb)``, ``server.listen(port, cb)``, ``setTimeout(cb)``…). None means the
+    code runs once, at module level (an instance field initialiser is not module level: it
+    runs per ``new``).
     """
     for current in up.ancestors(node):
         if (
             current.type in FUNCTION_NODES
             and not is_iife(up, current)
             and iteration_call(up, current) is None
+            and not is_one_shot_callback(up, current)
         ):
             return current
         if current.type in FIELD_NODES and not is_static_member(current):
             return current
     return None
+
+
+# Calls that run their callback at most once: `.then(cb)`, `server.listen(port, cb)`,
+# `emitter.once('ready', cb)`, `setTimeout(cb)`, `process.nextTick(cb)`.
+ONE_SHOT_CALLS = frozenset(
+    {
+        "then",
+        "catch",
+        "finally",
+        "listen",
+        "once",
+        "setTimeout",
+        "setImmediate",
+        "nextTick",
+        "queueMicrotask",
+    }
+)
+
+
+def is_one_shot_callback(up: Ancestry, function: Node) -> bool:
+    arguments = up.parent(outermost(up, function))
+    if arguments is None or arguments.type != "arguments":
+        return False
+    call = up.parent(arguments)
+    if call is None or call.type != "call_expression":
+        return False
+    callee = call.child_by_field_name("function")
+    name = member_property(callee) if callee is not None and callee.type != "identifier" else None
+    return (name or text(callee)) in ONE_SHOT_CALLS
 
 
 def is_static_member(member: Node) -> bool:

@@ -148,6 +148,8 @@ class UnclearedInterval(Rule):
         handle, consumer, unref = _follow_self_returning(up, call)
         effect = effect_callback(ctx, call)
         function = effective_function(up, call)
+        if function is not None and _inside_lazy_init(ctx, call, function):
+            function = None  # `if (!io) { io = …; setInterval(…) }`: once per process
         if is_discarded(consumer, handle):
             self._report_discarded(ctx, call, function, effect, unref)
             return
@@ -383,6 +385,53 @@ def _is_lazy_module_handle(ctx: FileContext, target: Node, reads: list[Node]) ->
             and _exits(guard.child_by_field_name("consequence"))
         ):
             return True  # `if (timer) return;` before the assignment
+    return False
+
+
+def _inside_lazy_init(ctx: FileContext, call: Node, function: Node) -> bool:
+    """Inside ``if (!state) { state = …; … }`` where ``state`` is a module-level variable: the
+    block runs once per process however often the function is called."""
+    up = ctx.ancestry
+    for ancestor in up.ancestors(call):
+        if ancestor.id == function.id:
+            return False
+        if ancestor.type != "if_statement":
+            continue
+        consequence = ancestor.child_by_field_name("consequence")
+        condition = ancestor.child_by_field_name("condition")
+        if consequence is None or condition is None or not contains(consequence, call):
+            continue
+        for ident in _identifiers_in(condition):
+            binding = ctx.scopes.resolve(ident)
+            if (
+                binding is not None
+                and binding.kind in ("let", "var")
+                and effective_function(up, binding.node) is None
+                and _assigns(ctx, consequence, binding.name, binding.node.id)
+            ):
+                return True
+    return False
+
+
+def _identifiers_in(node: Node) -> list[Node]:
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            found.append(current)
+        stack.extend(current.named_children)
+    return found
+
+
+def _assigns(ctx: FileContext, block: Node, name: str, declared_id: int) -> bool:
+    """Whether ``block`` assigns the variable declared at ``declared_id``."""
+    for ref in ctx.references.named(name):
+        if not contains(block, ref) or not _is_written(ctx.ancestry, ref):
+            continue
+        binding = ctx.scopes.resolve(ref, name)
+        if binding is not None and binding.node.id == declared_id:
+            return True
     return False
 
 
