@@ -32,6 +32,7 @@ from leaklint.rules._syntax import (
     FUNCTION_NODES,
     call_arguments,
     enclosing_functions,
+    first_named,
     literal_key,
     member_property,
     outermost,
@@ -191,8 +192,8 @@ def _registered_callbacks(call: Node) -> list[Node]:
 
 
 def _unwrap(node: Node) -> Node:
-    while node.type == "parenthesized_expression" and node.named_child(0) is not None:
-        node = node.named_child(0)
+    while node.type == "parenthesized_expression" and (inner := first_named(node)) is not None:
+        node = inner
     return node
 
 

@@ -41,6 +41,11 @@ def text(node: Node | None) -> str:
     return node.text.decode("utf-8", "replace")
 
 
+def first_named(node: Node) -> Node | None:
+    """The first named child, or None (``named_child(0)`` raises on a bare ``return;``)."""
+    return node.named_children[0] if node.named_child_count else None
+
+
 def call_arguments(call: Node) -> list[Node]:
     """The argument expressions of a call or ``new`` (comments left out)."""
     arguments = call.child_by_field_name("arguments")

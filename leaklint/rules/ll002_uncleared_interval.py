@@ -70,6 +70,7 @@ from leaklint.rules._syntax import (
     contains,
     effective_function,
     escapes,
+    first_named,
     function_name,
     is_callee,
     is_discarded,
@@ -286,9 +287,9 @@ def _cleanup_functions(ctx: FileContext, effect: Node) -> list[Node] | None:
     """The functions an effect callback returns as its cleanup; None when they are unknowable."""
     cleanups: list[Node] = []
     for statement in own_returns(effect):
-        value = statement.named_child(0)
+        value = first_named(statement)
         while value is not None and value.type in TRANSPARENT:
-            value = value.named_child(0)
+            value = first_named(value)
         if value is None:
             continue
         if value.type in FUNCTION_NODES:

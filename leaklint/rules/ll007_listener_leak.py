@@ -64,6 +64,7 @@ from leaklint.rules._syntax import (
     TRANSPARENT,
     call_arguments,
     effective_function,
+    first_named,
     function_name,
     literal_key,
     member_property,
@@ -169,7 +170,7 @@ class ListenerLeak(Rule):
 def _unwrapped(node: Node) -> Node:
     """``node`` without the parentheses, casts and ``await`` around its value."""
     while node.type in TRANSPARENT or node.type == "await_expression":
-        inner = node.named_child(0)
+        inner = first_named(node)
         if inner is None:
             break
         node = inner
