@@ -56,3 +56,17 @@ def test_documentation_has_the_ruff_sections() -> None:
     doc = rule.documentation()
     for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
         assert heading in doc
+
+
+def test_startup_function_is_a_note_and_says_so() -> None:
+    (finding,) = run_rule(
+        "LL002", "function bootstrap() { setInterval(f, 10); }\nfunction f() {}\n"
+    )
+    assert finding.severity is Severity.NOTE
+    assert finding.message.startswith("This setInterval() in start-up code")
+
+
+def test_class_start_method_is_per_instance() -> None:
+    source = "class W { start() { setInterval(() => this.tick(), 10); } tick() {} }"
+    (finding,) = run_rule("LL002", source)
+    assert finding.severity is Severity.WARNING

@@ -12,8 +12,11 @@ Not flagged: the handle is returned, passed to another function or otherwise han
 the file does not show; it is stored as `this.timer` and cleared anywhere in the file (a
 `close`/`stop`/`dispose` method); or a module-level interval is `.unref()`'d.
 
-Inside a function (a new interval per call) the finding is a warning; an interval started once
-at module level is a note, since it is one timer for the life of the process.
+Inside a function (a new interval per call) the finding is a warning. An interval started once
+per process is a note, and is not reported at all when it is `.unref()`'d: at module level, in
+a one-shot callback at module level (`promise.then(…)`, `server.listen(port, …)`), under a
+lazy-initialisation guard (`if (!io) { io = …; setInterval(…) }`), or in a start-up function
+(`init`, `start`, `main`, `bootstrap`, `setup…`, not a class method, which runs per instance).
 
 ## Why is this bad?
 An interval runs until it is cleared. Its callback, and everything the callback's closure
@@ -53,6 +56,7 @@ keep the process alive: `setInterval(report, 60_000).unref();`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -149,10 +153,19 @@ class UnclearedInterval(Rule):
         handle, consumer, unref = _follow_self_returning(up, call)
         effect = effect_callback(ctx, call)
         function = effective_function(up, call)
-        if function is not None and _inside_lazy_init(ctx, call, function):
-            function = None  # `if (!io) { io = …; setInterval(…) }`: once per process
+        startup = False
+        if function is not None:
+            guarded, owner = _inside_lazy_init(ctx, call, function)
+            if guarded:
+                function = owner  # `if (!io) { io = …; setInterval(…) }`: once per `io`
+        if (
+            function is not None
+            and function.type != "method_definition"  # a class's start(): once per instance
+            and _looks_like_startup(function_name(up, function))
+        ):
+            function, startup = None, True  # `init()`, `start()`: once per process
         if is_discarded(consumer, handle):
-            self._report_discarded(ctx, call, function, effect, unref)
+            self._report_discarded(ctx, call, function, effect, unref, startup)
             return
         target = assignment_target(handle, consumer)
         if target is None:
@@ -175,7 +188,7 @@ class UnclearedInterval(Rule):
             return
         if function is None and unref:
             return
-        self._report_stored(ctx, call, target, function)
+        self._report_stored(ctx, call, target, function, startup)
 
     def _report_discarded(
         self,
@@ -184,18 +197,24 @@ class UnclearedInterval(Rule):
         function: Node | None,
         effect: Node | None,
         unref: bool,
+        startup: bool,
     ) -> None:
         if effect is not None:
             self._report_effect(ctx, call, None)
         elif function is None:
             if not unref:
+                where = (
+                    "This setInterval() in start-up code"
+                    if startup
+                    else ("This module-level setInterval()")
+                )
                 ctx.report(
                     self,
                     call,
-                    "This module-level setInterval() runs for the whole life of the process and "
-                    "its handle is discarded, so it can never be stopped and keeps the process "
-                    "from exiting. Keep the handle and clearInterval() it on shutdown, or "
-                    ".unref() it if a process-lifetime timer is intended.",
+                    f"{where} runs for the whole life of the process and its handle is "
+                    "discarded, so it can never be stopped and keeps the process from exiting. "
+                    "Keep the handle and clearInterval() it on shutdown, or .unref() it if a "
+                    "process-lifetime timer is intended.",
                     severity=Severity.NOTE,
                 )
         else:
@@ -210,7 +229,7 @@ class UnclearedInterval(Rule):
             )
 
     def _report_stored(
-        self, ctx: FileContext, call: Node, target: Node, function: Node | None
+        self, ctx: FileContext, call: Node, target: Node, function: Node | None, startup: bool
     ) -> None:
         where = text(target)
         if function is None:
@@ -389,13 +408,14 @@ def _is_lazy_module_handle(ctx: FileContext, target: Node, reads: list[Node]) ->
     return False
 
 
-def _inside_lazy_init(ctx: FileContext, call: Node, function: Node) -> bool:
-    """Inside ``if (!state) { state = …; … }`` where ``state`` is a module-level variable: the
-    block runs once per process however often the function is called."""
+def _inside_lazy_init(ctx: FileContext, call: Node, function: Node) -> tuple[bool, Node | None]:
+    """Inside ``if (!state) { state = …; … }`` where ``state`` is declared outside the function:
+    the block runs once per ``state`` however often the function is called. Returns whether it
+    is, and the function that owns ``state`` (None: module level, once per process)."""
     up = ctx.ancestry
     for ancestor in up.ancestors(call):
         if ancestor.id == function.id:
-            return False
+            break
         if ancestor.type != "if_statement":
             continue
         consequence = ancestor.child_by_field_name("consequence")
@@ -407,11 +427,23 @@ def _inside_lazy_init(ctx: FileContext, call: Node, function: Node) -> bool:
             if (
                 binding is not None
                 and binding.kind in ("let", "var")
-                and effective_function(up, binding.node) is None
+                and not contains(function, binding.node)
                 and _assigns(ctx, consequence, binding.name, binding.node.id)
             ):
-                return True
-    return False
+                return True, effective_function(up, binding.node)
+    return False, function
+
+
+STARTUP_NAME = re.compile(
+    r"^(init|initiali[sz]e|start|main|bootstrap|setup|setUp|configure|boot|launch|listen|install)"
+    r"([A-Z_$]|$)"
+)
+
+
+def _looks_like_startup(name: str | None) -> bool:
+    """`init`, `start`, `main`, `bootstrap`, `setupServer`…: code run once when the process
+    starts, by the conventions of the corpus (docs/rules-corpus.md)."""
+    return name is not None and STARTUP_NAME.match(name) is not None
 
 
 def _identifiers_in(node: Node) -> list[Node]:
