@@ -6,6 +6,8 @@ which is what lets the cache and the worker pool wrap it without anything else k
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -179,8 +181,22 @@ def run(
 
 
 def _open_cache(settings: Settings, rules: list[type[Rule]]) -> ResultCache:
-    key = settings.cache_key() + "|" + ",".join(rule.code for rule in rules)
+    key = "|".join((settings.cache_key(), ",".join(r.code for r in rules), _code_signature()))
     return ResultCache(cache_directory(settings.root), key)
+
+
+@functools.cache
+def _code_signature() -> str:
+    """Size and mtime of leaklint's own modules and data: a rule edited in a source checkout
+    must not be answered from results its previous version computed (the version number
+    alone only changes on release)."""
+    package = Path(__file__).resolve().parent
+    parts = []
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json"):
+            stat = path.stat()
+            parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def _results(
