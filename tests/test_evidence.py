@@ -136,11 +136,10 @@ def test_full_run_shows_every_flagged_program_leaking_and_every_fix_not(tmp_path
     if missing and not os.environ.get("CI"):
         pytest.skip(f"evidence needs {', '.join(missing)} (evidence/setup.sh installs them)")
     results = tmp_path / "RESULTS.md"
-    # "implemented": a rule leaklint already has must report exactly the flagged program;
-    # rules still being built show as "not detected yet" without failing the run.
+    # Every rule exists now: leaklint must report exactly the flagged program of each case.
     command = [sys.executable, str(EVIDENCE / "run"), "--results", str(results)]
     completed = subprocess.run(
-        [*command, "--require-lint", "implemented"],
+        [*command, "--require-lint"],
         capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT_S,
@@ -157,7 +156,7 @@ def test_full_run_shows_every_flagged_program_leaking_and_every_fix_not(tmp_path
         assert line["verdict"] == "ok", output
         assert float(line["flagged"]) > float(line["fixed"]), output
         status = f"leaklint: {case.case_id} "
-        assert any(row.startswith(status) for row in completed.stdout.splitlines()), output
+        assert f"{status}detected" in completed.stdout.splitlines(), output
 
     table = results.read_text(encoding="utf-8")
     for case in CASES:
