@@ -470,6 +470,33 @@ class _NameIndex:
 _COMPOUND_CAPTURES = frozenset({"var", "param", "catch", "for_in", "params", "import", "namespace"})
 
 
+class IntervalIndex:
+    """Nodes whose ranges nest or are disjoint (functions, scopes), for finding the innermost
+    one that contains a position in the nesting depth rather than the number of nodes."""
+
+    __slots__ = ("enclosing", "nodes", "starts")
+
+    def __init__(self, nodes: Iterable[Node]) -> None:
+        self.nodes = sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte))
+        self.starts = [n.start_byte for n in self.nodes]
+        self.enclosing: list[int] = []
+        stack: list[int] = []
+        for index, node in enumerate(self.nodes):
+            while stack and self.nodes[stack[-1]].end_byte < node.end_byte:
+                stack.pop()
+            self.enclosing.append(stack[-1] if stack else -1)
+            stack.append(index)
+
+    def innermost_containing(self, start: int, end: int, exclude: int | None = None) -> Node | None:
+        index = bisect.bisect_right(self.starts, start) - 1
+        while index >= 0:
+            node = self.nodes[index]
+            if end <= node.end_byte and node.id != exclude:
+                return node
+            index = self.enclosing[index]
+        return None
+
+
 def _declared_texts(capture: str, node: Node) -> Iterator[bytes]:
     """The names a declaration capture introduces, without working out their scope."""
     if capture in ("var", "param", "catch", "for_in"):
@@ -524,17 +551,29 @@ class References:
         self.language = language
         self._captures = captures or self._own_captures
         self._by_name: dict[bytes, list[Node]] | None = None
+        self._starts: dict[bytes, list[int]] = {}
 
     def _own_captures(self) -> dict[str, list[Node]]:
         return QueryCursor(query(self.language, REFERENCE_QUERY)).captures(self.tree.root_node)
 
     def named(self, name: str) -> list[Node]:
+        """Identifiers spelled ``name``, in source order."""
         if self._by_name is None:
             index: dict[bytes, list[Node]] = defaultdict(list)
-            for node in self._captures().get("ref", ()):
+            for node in sorted(self._captures().get("ref", ()), key=lambda n: n.start_byte):
                 index[node.text].append(node)
             self._by_name = dict(index)
         return self._by_name.get(name.encode("utf-8"), [])
+
+    def named_within(self, name: str, start: int, end: int) -> list[Node]:
+        """Identifiers spelled ``name`` that start inside [start, end): a slice, not a scan, so
+        a name used in every one of thousands of functions costs each function its own uses."""
+        nodes = self.named(name)
+        key = name.encode("utf-8")
+        starts = self._starts.get(key)
+        if starts is None:
+            starts = self._starts[key] = [n.start_byte for n in nodes]
+        return nodes[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
 
 
 def references_to(
@@ -542,8 +581,8 @@ def references_to(
 ) -> Iterable[Node]:
     """Identifiers in the file that refer to ``binding`` (the declaring one excluded)."""
     start, end = binding.scope_range
-    for node in references.named(binding.name):
-        if node.id == binding.node.id or not (start <= node.start_byte < end):
+    for node in references.named_within(binding.name, start, end):
+        if node.id == binding.node.id:
             continue
         if _is_property_position(node):
             continue

@@ -39,7 +39,7 @@ from leaklint.rules._syntax import (
     text,
     value_parent,
 )
-from leaklint.scope import Ancestry, pattern_identifiers
+from leaklint.scope import Ancestry, IntervalIndex, pattern_identifiers
 
 REQUEST_NAMES = frozenset({"req", "request"})
 RESPONSE_NAMES = frozenset({"res", "response", "reply"})
@@ -92,7 +92,7 @@ def request_context(ctx: FileContext, code: str, node: Node) -> PerRequest | Non
     handlers = _handlers(ctx, code)
     if not handlers:
         return None
-    handler = _innermost_containing(handlers, node)
+    handler = _innermost_containing(ctx, node)
     if handler is not None:
         return PerRequest(handler)
     memo = _memo(ctx).calling
@@ -110,6 +110,7 @@ class _Memo:
     """Answers remembered for one file, shared by the rules that ask."""
 
     handlers: list[Node] | None = None
+    handler_index: IntervalIndex | None = None
     calling: dict[int, PerRequest | None] = field(default_factory=dict)
 
 
@@ -136,17 +137,16 @@ def _handlers(ctx: FileContext, code: str) -> list[Node]:
             for callback in _registered_callbacks(call):
                 found[callback.id] = callback
         memo.handlers = sorted(found.values(), key=lambda f: f.start_byte)
+        memo.handler_index = IntervalIndex(memo.handlers)
     return memo.handlers
 
 
-def _innermost_containing(handlers: list[Node], node: Node) -> Node | None:
-    best: Node | None = None
-    for handler in handlers:
-        if handler.start_byte > node.start_byte:
-            break
-        if node.end_byte <= handler.end_byte and handler.id != node.id:
-            best = handler  # later starts nest deeper
-    return best
+def _innermost_containing(ctx: FileContext, node: Node) -> Node | None:
+    """The innermost handler around ``node`` (handlers nest or are disjoint)."""
+    index = _memo(ctx).handler_index
+    if index is None:
+        return None
+    return index.innermost_containing(node.start_byte, node.end_byte, exclude=node.id)
 
 
 def _parameter_names(function: Node) -> list[str]:
@@ -209,7 +209,7 @@ def _handler_calling(ctx: FileContext, handlers: list[Node], function: Node) -> 
             continue
         # Ranges first, names last: resolving every same-named identifier of a minified
         # bundle costs minutes, and almost none of them sits in a handler.
-        handler = _innermost_containing(handlers, ref)
+        handler = _innermost_containing(ctx, ref)
         if handler is None:
             continue
         binding = ctx.scopes.resolve(ref, name)

@@ -339,7 +339,7 @@ def _local_function(ctx: FileContext, ident: Node) -> Node | None:
 def _handle_uses(ctx: FileContext, target: Node, clears: list[Node]) -> HandleUses | None:
     """Every read of the stored handle; None when the storage cannot be followed."""
     up = ctx.ancestry
-    clear_arguments = {arg.id: clear for clear in clears for arg in _clear_argument(up, clear)}
+    clear_arguments = _clear_arguments(ctx, clears)
     if target.type == "identifier":
         reads = _variable_reads(ctx, target)
     elif target.type in ("property_identifier", "private_property_identifier") or (
@@ -491,6 +491,18 @@ def _exits(consequence: Node | None) -> bool:
         last = consequence.named_children[-1]
         return last.type in ("return_statement", "throw_statement")
     return False
+
+
+def _clear_arguments(ctx: FileContext, clears: list[Node]) -> dict[int, Node]:
+    """What each clearInterval/clearTimeout call clears, worked out once per file (a file
+    with thousands of intervals would otherwise redo it for each)."""
+    memo = vars(ctx).get("_ll002_clear_arguments")
+    if memo is None or memo[0] is not clears:
+        mapping = {
+            arg.id: clear for clear in clears for arg in _clear_argument(ctx.ancestry, clear)
+        }
+        memo = vars(ctx)["_ll002_clear_arguments"] = (clears, mapping)
+    return memo[1]
 
 
 def _clear_argument(up: Ancestry, clear: Node) -> list[Node]:
