@@ -22,6 +22,7 @@ left only code that does run per request.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -82,6 +83,29 @@ PERCALL_QUERY = """
     "get" "post" "put" "patch" "delete" "del" "all" "head" "options" "use" "route"
     "on" "addListener" "addEventListener" "once")) @percall_registration
 """
+
+
+# A byte-level superset of the conventions above, so rules that need a handler can skip a file
+# before their patterns join the shared query pass. Each alternative mirrors one test below.
+_REQUEST_WORD = re.compile(rb"\b(?:req|request)\b")
+_RESPONSE_WORD = re.compile(rb"\b(?:res|response|reply)\b")
+_KOA_WORDS = (re.compile(rb"\bctx\b"), re.compile(rb"\bnext\b"))
+_OTHER_HANDLER_SIGNS = re.compile(
+    rb"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|getServerSideProps)\b"  # route exports
+    rb"|\.(?:post|put|patch|delete|del|all|head|options|use|route)\s*\("  # route methods
+    rb"|\.get\s*\(\s*['\"`]/"  # app.get('/path', …)
+    rb"|['\"`](?:request|connection|message|upgrade)['\"`]"  # per-call events
+    rb"|\buse(?:Layout|Insertion)?Effect\b"  # React effects (LL007)
+)
+
+
+def may_run_per_call(data: bytes) -> bool:
+    """Whether a file can contain any handler ``request_context`` would recognise."""
+    if _REQUEST_WORD.search(data) and _RESPONSE_WORD.search(data):
+        return True
+    if all(word.search(data) for word in _KOA_WORDS):
+        return True
+    return _OTHER_HANDLER_SIGNS.search(data) is not None
 
 
 def request_context(ctx: FileContext, code: str, node: Node) -> PerRequest | None:

@@ -58,9 +58,10 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from leaklint.config import Settings
 from leaklint.context import FileContext
 from leaklint.rules._base import Rule
-from leaklint.rules._percall import PERCALL_QUERY, PerRequest, request_context
+from leaklint.rules._percall import PERCALL_QUERY, PerRequest, may_run_per_call, request_context
 from leaklint.rules._syntax import (
     call_arguments,
     contains,
@@ -130,6 +131,12 @@ class UnboundedModuleStore(Rule):
     triggers = (b"{}", b"[]", b"Map(", b"Set(", b"Object.create(null)", b"Map<", b"Set<")
     query = DECLARATIONS + PERCALL_QUERY
     needs_references = True
+
+    @classmethod
+    def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
+        # Only code that runs per request (or per React mount) is reported, so a file with no
+        # handler of any kind cannot have a finding: skip it before the query pass.
+        return super().applies_to(data, settings) and may_run_per_call(data)
 
     def check(self, ctx: FileContext) -> None:
         for declarator in ctx.captures(self.code).get("declarator", ()):

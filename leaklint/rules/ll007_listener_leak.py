@@ -55,10 +55,16 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from leaklint.config import Settings
 from leaklint.context import FileContext
 from leaklint.imports import GLOBAL, Symbol
 from leaklint.rules._base import Rule
-from leaklint.rules._percall import PERCALL_QUERY, effect_callback, request_context
+from leaklint.rules._percall import (
+    PERCALL_QUERY,
+    effect_callback,
+    may_run_per_call,
+    request_context,
+)
 from leaklint.rules._syntax import (
     FUNCTION_NODES,
     TRANSPARENT,
@@ -98,6 +104,12 @@ class ListenerLeak(Rule):
     triggers = (b".on(", b"addListener(", b"prependListener(", b"addEventListener(")
     query = LISTENER_CALLS + PERCALL_QUERY
     needs_references = True
+
+    @classmethod
+    def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
+        # Only code that runs per request (or per React mount) is reported, so a file with no
+        # handler of any kind cannot have a finding: skip it before the query pass.
+        return super().applies_to(data, settings) and may_run_per_call(data)
 
     def check(self, ctx: FileContext) -> None:
         adds: list[tuple[Node, Node, str]] = []
