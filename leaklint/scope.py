@@ -17,6 +17,7 @@ rule actually asks about.
 from __future__ import annotations
 
 import bisect
+import operator
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -538,6 +539,9 @@ REFERENCE_QUERY = """
 """
 
 
+_START = operator.attrgetter("start_byte")
+
+
 class References:
     """Every identifier of a file grouped by name; built on first use, then reused."""
 
@@ -560,7 +564,7 @@ class References:
         """Identifiers spelled ``name``, in source order."""
         if self._by_name is None:
             index: dict[bytes, list[Node]] = defaultdict(list)
-            for node in sorted(self._captures().get("ref", ()), key=lambda n: n.start_byte):
+            for node in sorted(self._captures().get("ref", ()), key=_START):
                 index[node.text].append(node)
             self._by_name = dict(index)
         return self._by_name.get(name.encode("utf-8"), [])
