@@ -55,7 +55,9 @@ class ResultCache:
 
     def lookup(self, path: Path) -> dict[str, Any] | None:
         """The cached result for ``path`` if its content is unchanged, else None."""
-        key = str(path.resolve())
+        # abspath, not resolve(): discovery hands out canonical paths already, and a
+        # realpath per file cost more than the rest of a warm run.
+        key = os.path.abspath(path)
         entry = self._entries.get(key)
         if not isinstance(entry, list) or len(entry) != 4:
             return None
@@ -77,7 +79,7 @@ class ResultCache:
         return result if isinstance(result, dict) else None
 
     def store(self, path: Path, mtime_ns: int, size: int, digest: str, result: dict) -> None:
-        self._entries[str(path.resolve())] = [mtime_ns, size, digest, result]
+        self._entries[os.path.abspath(path)] = [mtime_ns, size, digest, result]
         self._dirty = True
 
     def save(self) -> None:

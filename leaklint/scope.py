@@ -17,8 +17,8 @@ rule actually asks about.
 from __future__ import annotations
 
 import bisect
-import operator
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache

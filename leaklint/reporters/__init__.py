@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TextIO
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, TextIO
 
-from leaklint.engine import RunResult
-from leaklint.reporters import github, json_reporter, sarif, text
+if TYPE_CHECKING:
+    from leaklint.engine import RunResult
 
-Reporter = Callable[[RunResult, TextIO, "ReportOptions"], None]
+Reporter = Callable[["RunResult", TextIO, "ReportOptions"], None]
 
 
 class ReportOptions:
@@ -18,9 +19,21 @@ class ReportOptions:
         self.statistics = statistics
 
 
-REPORTERS: dict[str, Reporter] = {
-    "text": text.report,
-    "json": json_reporter.report,
-    "github": github.report,
-    "sarif": sarif.report,
-}
+class _LazyReporters(Mapping[str, Reporter]):
+    """Format name → report function, importing a reporter only when it is used: the SARIF
+    object model alone costs more start-up time than a warm run spends checking."""
+
+    _MODULES = {"text": "text", "json": "json_reporter", "github": "github", "sarif": "sarif"}
+
+    def __getitem__(self, name: str) -> Reporter:
+        module = importlib.import_module(f"leaklint.reporters.{self._MODULES[name]}")
+        return module.report
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._MODULES)
+
+    def __len__(self) -> int:
+        return len(self._MODULES)
+
+
+REPORTERS: Mapping[str, Reporter] = _LazyReporters()
