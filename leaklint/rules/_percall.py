@@ -26,9 +26,10 @@ import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from tree_sitter import Node
+from tree_sitter import Node, QueryCursor
 
 from leaklint.context import FileContext
+from leaklint.parsing import query
 from leaklint.rules._syntax import (
     FUNCTION_NODES,
     call_arguments,
@@ -136,6 +137,7 @@ class _Memo:
 
     handlers: list[Node] | None = None
     handler_index: IntervalIndex | None = None
+    in_handlers: dict[bytes, list[Node]] | None = None
     calling: dict[int, PerRequest | None] = field(default_factory=dict)
 
 
@@ -229,7 +231,7 @@ def _handler_calling(ctx: FileContext, handlers: list[Node], function: Node) -> 
     if name_node is None:
         return None
     name = text(name_node)
-    for ref in ctx.references.named(name):
+    for ref in _identifiers_in_handlers(ctx).get(name_node.text or b"", ()):
         if ref.id == name_node.id:
             continue
         # Ranges first, names last: resolving every same-named identifier of a minified
@@ -245,6 +247,26 @@ def _handler_calling(ctx: FileContext, handlers: list[Node], function: Node) -> 
         call = parent if parent is not None and parent.type == "call_expression" else None
         return PerRequest(handler, call)
     return None
+
+
+def _identifiers_in_handlers(ctx: FileContext) -> dict[bytes, list[Node]]:
+    """Identifiers inside any handler, by name, from a query run over the handlers' byte
+    ranges only: in a large bundle, indexing every identifier of the file to find calls from
+    two small handlers cost more than checking the whole file."""
+    memo = _memo(ctx)
+    if memo.in_handlers is None:
+        found: dict[bytes, list[Node]] = {}
+        cursor = QueryCursor(query(ctx.source.language, "(identifier) @id"))
+        reach = -1
+        for handler in memo.handlers or ():
+            if handler.end_byte <= reach:
+                continue  # nested in a handler already searched
+            reach = handler.end_byte
+            cursor.set_byte_range(handler.start_byte, handler.end_byte)
+            for node in cursor.captures(handler).get("id", ()):
+                found.setdefault(node.text, []).append(node)
+        memo.in_handlers = found
+    return memo.in_handlers
 
 
 def _name_node(up: Ancestry, function: Node) -> Node | None:

@@ -80,6 +80,19 @@ DECLARATIONS = """
 (variable_declarator
   name: (identifier)
   value: [(object) (array) (new_expression) (call_expression)]) @declarator
+(subscript_expression object: (identifier) @grown)
+(call_expression
+  function: (member_expression
+    object: (identifier) @grown
+    property: (property_identifier) @grow_method)
+  (#any-of? @grow_method "set" "add" "push" "unshift"))
+(call_expression
+  function: (member_expression
+    object: (identifier) @assign_object
+    property: (property_identifier) @assign_method)
+  arguments: (arguments . (identifier) @grown)
+  (#eq? @assign_object "Object")
+  (#eq? @assign_method "assign"))
 """
 GROWING_METHODS = frozenset({"set", "add", "push", "unshift"})
 # `.set('config', v)` / `.add('x')` name a fixed entry; push/unshift always add one more.
@@ -130,7 +143,8 @@ class UnboundedModuleStore(Rule):
     tags = ("memory-leak", "global", "cache")
     triggers = (b"{}", b"[]", b"Map(", b"Set(", b"Object.create(null)", b"Map<", b"Set<")
     query = DECLARATIONS + PERCALL_QUERY
-    needs_references = True
+    # Identifiers are indexed (a separate pass) only in files where some store can grow.
+    needs_references = False
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
@@ -139,17 +153,25 @@ class UnboundedModuleStore(Rule):
         return super().applies_to(data, settings) and may_run_per_call(data)
 
     def check(self, ctx: FileContext) -> None:
-        for declarator in ctx.captures(self.code).get("declarator", ()):
+        captures = ctx.captures(self.code)
+        # Names used as `x[…]`, `x.set/add/push/unshift(…)` or `Object.assign(x, …)` anywhere:
+        # a container never used so cannot grow, and needs no reference search at all.
+        grown: dict[bytes, list[Node]] = {}
+        for node in captures.get("grown", ()):
+            grown.setdefault(node.text, []).append(node)
+        for declarator in captures.get("declarator", ()):
+            name = declarator.child_by_field_name("name")
+            if name is None or name.text not in grown:
+                continue
             kind = _container_kind(ctx, declarator.child_by_field_name("value"))
             if kind is None or effective_function(ctx.ancestry, declarator) is not None:
                 continue
-            name = declarator.child_by_field_name("name")
             binding = ctx.scopes.resolve(name) if name is not None else None
             if binding is None or name is None or binding.node.id != name.id:
                 continue
             # Cheap, syntactic filters first; resolving every use is left to the few stores
             # that some request handler grows (large bundles have thousands of `var t = {}`).
-            growth = _per_request_growth(ctx, binding)
+            growth = _per_request_growth(ctx, binding, grown[name.text])
             if not growth:
                 continue
             uses = _store_uses(ctx, binding)
@@ -209,12 +231,18 @@ def _container_kind(ctx: FileContext, value: Node | None) -> str | None:
 # -- growth --------------------------------------------------------------------------------
 
 
-def _per_request_growth(ctx: FileContext, binding: Binding) -> list[tuple[Growth, PerRequest]]:
-    """Places that add a call-dependent entry to the store in code that runs per request."""
+def _per_request_growth(
+    ctx: FileContext, binding: Binding, candidates: list[Node]
+) -> list[tuple[Growth, PerRequest]]:
+    """Places that add a call-dependent entry to the store in code that runs per request.
+
+    ``candidates`` are the identifiers of the store's name in growth position (`x[…]`,
+    `x.push(…)`, …) from the query pass: every growth site is among them, so no index of all
+    identifiers is needed unless a store really grows per request."""
     up = ctx.ancestry
     start, end = binding.scope_range
     found: list[tuple[Growth, PerRequest]] = []
-    for ref in ctx.references.named(binding.name):
+    for ref in candidates:
         if ref.id == binding.node.id or not (start <= ref.start_byte < end):
             continue
         growth = _growth_at(up, outermost(up, ref))
