@@ -38,9 +38,53 @@ def _const_for_using(match: re.Match[bytes]) -> bytes:
 
 
 def parse(data: bytes, language: Language) -> tree_sitter.Tree:
-    if language is not Language.JAVASCRIPT and b"using" in data:
-        data = _USING.sub(_const_for_using, data)
+    if language is not Language.JAVASCRIPT:
+        if b"using" in data:
+            data = _USING.sub(_const_for_using, data)
+        if b">`" in data:
+            data = _blank_template_type_arguments(data)
     return _parser(language).parse(data)
+
+
+_IDENTIFIER_END = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$)]")
+
+
+def _blank_template_type_arguments(data: bytes) -> bytes:
+    """Blank the type arguments of tagged templates: styled.div<{ on: boolean }>`…`.
+
+    The TypeScript grammar cannot parse type arguments on a tagged template, which
+    styled-components code uses everywhere; the types mean nothing to leak analysis, so they
+    become spaces (newlines kept, so every offset and line stays where it was).
+    """
+    out = bytearray(data)
+    end = data.find(b">`")
+    while end != -1:
+        start = _matching_angle(data, end)
+        if start is not None and start > 0 and data[start - 1] in _IDENTIFIER_END:
+            for index in range(start, end + 1):
+                if out[index] not in (0x0A, 0x0D):
+                    out[index] = 0x20
+        end = data.find(b">`", end + 2)
+    return bytes(out)
+
+
+def _matching_angle(data: bytes, close: int) -> int | None:
+    """The `<` that opens the type argument list closed at ``close`` (`=>` is not a bracket)."""
+    depth = 0
+    index = close
+    limit = max(0, close - 4000)  # type arguments are short; give up on anything else
+    while index >= limit:
+        char = data[index]
+        if char == 0x3E and not (index > 0 and data[index - 1] == 0x3D):  # '>' but not '=>'
+            depth += 1
+        elif char == 0x3C:  # '<'
+            depth -= 1
+            if depth == 0:
+                return index
+        elif char == 0x60 and index != close + 1:  # another template: not a type list
+            return None
+        index -= 1
+    return None
 
 
 @cache
