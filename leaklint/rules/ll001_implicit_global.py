@@ -104,6 +104,8 @@ class ImplicitGlobal(Rule):
                 continue
             if any(start <= ident.start_byte < end for start, end in skipped):
                 continue
+            if _in_broken_statement(ctx, ident):
+                continue  # `type Map = {…}` (Flow/TS in a .js file) recovers as `Map = {…}`
             if name == "arguments" and _inside_ordinary_function(ctx, ident):
                 continue  # every non-arrow function has its own `arguments`
             if _guarded_by_typeof(ctx, ident, name):
@@ -170,6 +172,31 @@ def comment_globals(comments: list[Node]) -> set[str]:
 
 ORDINARY_FUNCTIONS = FUNCTION_NODES - {"arrow_function"}
 _CONDITIONS = {"if_statement": "condition", "ternary_expression": "condition"}
+
+
+_STATEMENTS = frozenset({"expression_statement", "for_in_statement", "for_statement"})
+
+
+def _in_broken_statement(ctx: FileContext, node: Node) -> bool:
+    """The write's statement has a syntax error, or follows one on the same line.
+
+    tree-sitter recovers from syntax it does not know by dropping tokens into an ERROR node and
+    parsing on: Flow's `type X = {…}` becomes ERROR(`type`) + `X = {…}`, and an implicit global
+    appears that the source never wrote. Only whole, cleanly parsed statements are judged.
+    """
+    if not ctx.tree.root_node.has_error:
+        return False
+    statement = ctx.ancestry.nearest(node, _STATEMENTS)
+    if statement is None:
+        return False
+    if statement.has_error:
+        return True
+    previous = statement.prev_sibling
+    return (
+        previous is not None
+        and previous.is_error
+        and previous.end_point.row == statement.start_point.row
+    )
 
 
 _TYPEOF_OPERAND = re.compile(rb"typeof\s*\(?\s*([A-Za-z_$][\w$]*)")
