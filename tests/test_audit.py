@@ -99,12 +99,15 @@ def test_audit_terminal_summary(legacy: Path, run_cli) -> None:
     assert re.search(rf"^Audited {files} files in \d+\.\d\ds: \d+ findings", out, re.M)
     assert "Findings per rule" in out
     assert re.search(r"^  LL001  implicit-global +\d+ +\d+  error +very-high$", out, re.M)
-    assert re.search(r"^  LL000  parse-error +1 +1  warning +very-high$", out, re.M)
+    # fixtures/LL000/flagged_syntax.js and the two LL001 fixtures with Flow syntax
+    assert re.search(r"^  LL000  parse-error +3 +3  warning +very-high$", out, re.M)
     assert "Top directories" in out
-    assert re.search(r"^ +\d+  fixtures/LL001  \[LL001 \d+\]$", out, re.M)
+    # fixtures/LL001 also holds two files with Flow syntax, hence its LL000 entries.
+    assert re.search(r"^ +\d+  fixtures/LL001  \[LL001 \d+, LL000 2\]$", out, re.M)
     assert "Top files (top 10 of" in out
-    assert "Files that could not be parsed (1)" in out
+    assert "Files that could not be parsed (3)" in out
     assert "  fixtures/LL000/flagged_syntax.js:4: Syntax error" in out
+    assert "  fixtures/LL001/clean_flow_syntax.js:3: Syntax error" in out
 
 
 def test_audit_lists_skipped_files_as_unparsed(project: Path, run_cli) -> None:
