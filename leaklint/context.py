@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tree_sitter import Node, QueryCursor, Tree
 
@@ -20,6 +21,8 @@ from leaklint.scope import (
     enclosing_function,
 )
 from leaklint.source import ModuleKind, SourceFile, declared_module_kind
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from leaklint.config import Settings
@@ -75,6 +78,20 @@ class FileContext:
         return {}
 
     # -- analyses ------------------------------------------------------------------------
+
+    def memo(self, key: str, factory: Callable[[], T]) -> T:
+        """A per-file value a rule computes once (``key`` prefixed by the rule's code).
+
+        Lives with the file's other analyses and is dropped with them when the file is done.
+        """
+        store = self._memos
+        if key not in store:
+            store[key] = factory()
+        return store[key]
+
+    @cached_property
+    def _memos(self) -> dict[str, Any]:
+        return {}
 
     # -- the shared query pass ----------------------------------------------------------
     #

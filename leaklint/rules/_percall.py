@@ -142,12 +142,7 @@ class _Memo:
 
 
 def _memo(ctx: FileContext) -> _Memo:
-    # FileContext keeps per-file analyses in its instance dict (cached_property); this one is
-    # private to the per-call heuristics.
-    memo = vars(ctx).get("_percall_memo")
-    if memo is None:
-        memo = vars(ctx)["_percall_memo"] = _Memo()
-    return memo
+    return ctx.memo("percall", _Memo)
 
 
 def _handlers(ctx: FileContext, code: str) -> list[Node]:

@@ -204,11 +204,10 @@ _TYPEOF_OPERAND = re.compile(rb"typeof\s*\(?\s*([A-Za-z_$][\w$]*)")
 
 def _typeof_operands(ctx: FileContext) -> frozenset[str]:
     """Names that appear after `typeof` anywhere in the file (one scan per file)."""
-    cached = getattr(ctx, "_ll001_typeof", None)
-    if cached is None:
-        cached = frozenset(m.decode() for m in _TYPEOF_OPERAND.findall(ctx.source.data))
-        ctx._ll001_typeof = cached  # type: ignore[attr-defined]
-    return cached
+    return ctx.memo(
+        "LL001.typeof",
+        lambda: frozenset(m.decode() for m in _TYPEOF_OPERAND.findall(ctx.source.data)),
+    )
 
 
 def _inside_ordinary_function(ctx: FileContext, node: Node) -> bool:

@@ -496,13 +496,11 @@ def _exits(consequence: Node | None) -> bool:
 def _clear_arguments(ctx: FileContext, clears: list[Node]) -> dict[int, Node]:
     """What each clearInterval/clearTimeout call clears, worked out once per file (a file
     with thousands of intervals would otherwise redo it for each)."""
-    memo = vars(ctx).get("_ll002_clear_arguments")
-    if memo is None or memo[0] is not clears:
-        mapping = {
-            arg.id: clear for clear in clears for arg in _clear_argument(ctx.ancestry, clear)
-        }
-        memo = vars(ctx)["_ll002_clear_arguments"] = (clears, mapping)
-    return memo[1]
+    # One list of clears per file (``check`` collects it once), so the file is the key.
+    return ctx.memo(
+        "LL002.clear_arguments",
+        lambda: {arg.id: clear for clear in clears for arg in _clear_argument(ctx.ancestry, clear)},
+    )
 
 
 def _clear_argument(up: Ancestry, clear: Node) -> list[Node]:
