@@ -46,6 +46,28 @@ def _use_color(output: str | None, fmt: str) -> bool:
     return sys.stdout.isatty()
 
 
+# Options that `check` and `audit` share, defined once so they read and behave the same.
+ignore_option = click.option("--ignore", help="Comma list of rule codes or names not to run.")
+config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this config file instead of searching for one.",
+)
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: one per CPU core).",
+)
+no_cache_option = click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor write the result cache (.leaklint_cache or $LEAKLINT_CACHE_DIR).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="leaklint")
 def cli() -> None:
@@ -72,13 +94,8 @@ def cli() -> None:
     "--select", help="Comma list of rule codes, prefixes or names to run (ALL for every rule)."
 )
 @click.option("--extend-select", help="Rules to run in addition to the selection.")
-@click.option("--ignore", help="Comma list of rule codes or names not to run.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Use this config file instead of searching for one.",
-)
+@ignore_option
+@config_option
 @click.option("--preview", is_flag=True, default=None, help="Enable preview rules.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
@@ -88,18 +105,8 @@ def cli() -> None:
 )
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option("--no-source", is_flag=True, help="Do not print code frames in text output.")
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes (default: one per CPU core).",
-)
-@click.option(
-    "--no-cache",
-    is_flag=True,
-    help="Neither read nor write the result cache (.leaklint_cache or $LEAKLINT_CACHE_DIR).",
-)
+@jobs_option
+@no_cache_option
 @click.option(
     "--report-unused-disables",
     is_flag=True,
@@ -269,24 +276,13 @@ def _emit(result, fmt: str, output: Path | None, options: ReportOptions) -> None
     show_default=True,
     help="Comma list of rule codes, prefixes or names to run.",
 )
-@click.option("--ignore", help="Comma list of rule codes or names not to run.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Use this config file instead of searching for one.",
-)
+@ignore_option
+@config_option
 @click.option(
     "--top", type=click.IntRange(1), default=10, show_default=True, help="Hotspots to list."
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes (default: one per CPU core).",
-)
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@jobs_option
+@no_cache_option
 def audit(
     paths: tuple[Path, ...],
     html_file: Path | None,
