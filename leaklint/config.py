@@ -9,7 +9,7 @@ and the file, which the CLI turns into exit code 2.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -274,7 +274,3 @@ def _resources(value: Any, where: Any) -> tuple[ResourceSpec, ...]:
             raise ConfigError(f'{label}: \'kind\' must be "client" or "pool"')
         specs.append(ResourceSpec(module, acquire, tuple(release), kind))
     return tuple(specs)
-
-
-def as_tuple(values: Iterable[str] | None) -> tuple[str, ...] | None:
-    return tuple(values) if values is not None else None

@@ -167,7 +167,3 @@ def combined_query(language: Language, parts: tuple[tuple[str, str], ...]) -> tr
 
 def captures(language: Language, source: str, node: tree_sitter.Node) -> dict[str, list]:
     return tree_sitter.QueryCursor(query(language, source)).captures(node)
-
-
-def matches(language: Language, source: str, node: tree_sitter.Node) -> list:
-    return tree_sitter.QueryCursor(query(language, source)).matches(node)

@@ -26,7 +26,7 @@ from importlib import resources
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from leaklint.parsing import grammar, query, valid_patterns
+from leaklint.parsing import query, valid_patterns
 from leaklint.source import Language
 
 FUNCTION_SCOPES = frozenset(
@@ -185,22 +185,15 @@ class Ancestry:
             current = self.parent(current)
 
 
-def _up(node: Node, ancestry: Ancestry | None) -> Iterator[Node]:
-    if ancestry is not None:
-        yield from ancestry.ancestors(node)
-        return
-    current = node.parent
-    while current is not None:
-        yield current
-        current = current.parent
-
-
 def nearest_ancestor(
     node: Node, kinds: frozenset[str], ancestry: Ancestry | None = None
 ) -> Node | None:
     if ancestry is not None:
         return ancestry.nearest(node, kinds)
-    return next((a for a in _up(node, None) if a.type in kinds), None)
+    current = node.parent  # no memo given: plain walk (fine for a few steps)
+    while current is not None and current.type not in kinds:
+        current = current.parent
+    return current
 
 
 def enclosing_function(node: Node, ancestry: Ancestry | None = None) -> Node | None:
@@ -426,9 +419,6 @@ class ScopeAnalysis:
     def resolve_name(self, name: str, start: int, end: int) -> Binding | None:
         return self._scoped(name).innermost_containing(start, end)
 
-    def is_declared(self, name: str) -> bool:
-        return name.encode("utf-8") in self._declarations()
-
 
 class _NameIndex:
     """The declarations of one name, ordered so the innermost enclosing one is found fast.
@@ -624,7 +614,3 @@ def known_globals(envs: Iterable[str]) -> frozenset[str]:
         if env == "node":
             names |= sets["commonjs"]
     return frozenset(names)
-
-
-def grammar_has(language: Language, node_type: str) -> bool:
-    return grammar(language).id_for_node_kind(node_type, True) is not None
