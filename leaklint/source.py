@@ -11,9 +11,9 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 # CRLF, LF and a lone CR each end a line, as in editors and ESLint (and unlike tree-sitter,
@@ -70,8 +70,6 @@ class SourceFile:
     data: bytes
     language: Language
     decode_errors: bool = False
-    _line_starts: list[int] = field(default_factory=list, repr=False)
-    _ascii: bool = field(default=True, repr=False)
 
     @classmethod
     def from_bytes(cls, path: Path, raw: bytes, display_path: str | None = None) -> SourceFile:
@@ -98,9 +96,15 @@ class SourceFile:
     def read(cls, path: Path, display_path: str | None = None) -> SourceFile:
         return cls.from_bytes(path, path.read_bytes(), display_path)
 
-    def __post_init__(self) -> None:
-        self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.data)]
-        self._ascii = self.data.isascii()
+    # The line index is built on first use: only files with something to report need one,
+    # and scanning every file's line breaks up front cost ~10 % of a cold run.
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return [0] + [m.end() for m in _LINE_BREAK.finditer(self.data)]
+
+    @cached_property
+    def _ascii(self) -> bool:
+        return self.data.isascii()
 
     @property
     def text(self) -> str:
