@@ -236,41 +236,11 @@ def _check_many(
         for path in paths:
             yield check_path(path, settings, rules)
         return
-    # A syntax tree takes ~25 times its file's size. Two workers meeting two 9 MB bundles at
-    # once would double the peak, so big files wait until the pool is gone and are checked
-    # here one at a time; results still come out in input order.
-    big = {index for index, path in enumerate(paths) if _size(path) > BIG_FILE_BYTES}
-    small = [path for index, path in enumerate(paths) if index not in big]
-    pooled = parallel.check_in_pool(small, settings, [r.code for r in rules], workers)
-    if not big:
-        yield from pooled
-        return
-    results: dict[int, FileResult] = {}
-    next_to_yield = 0
-    small_results = iter(pooled)
-    for index in range(len(paths)):
-        if index in big:
-            continue
-        results[index] = next(small_results)
-        while next_to_yield in results:  # stream what is already in order
-            yield results.pop(next_to_yield)
-            next_to_yield += 1
-    for _ in small_results:  # let the pool shut down (and free its memory) first
-        pass
-    for index in range(next_to_yield, len(paths)):
-        yield results.pop(index) if index in results else check_path(paths[index], settings, rules)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
+    yield from parallel.check_in_pool(paths, settings, [r.code for r in rules], workers)
 
 
 # Below this many files per worker, starting processes costs more than it saves.
 _MIN_FILES_PER_WORKER = 8
-BIG_FILE_BYTES = 2 * 1024 * 1024
 
 
 def effective_jobs(jobs: int | None) -> int:

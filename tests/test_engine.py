@@ -123,14 +123,77 @@ def test_read_only_project_gets_no_cache(tmp_path: Path, monkeypatch) -> None:
         project.chmod(0o755)
 
 
-def test_big_files_are_checked_after_the_pool_in_order(
+def test_big_files_one_at_a_time_first_results_in_order(
     project: Path, cache_dir, monkeypatch
 ) -> None:
-    import leaklint.engine as engine
+    import leaklint.parallel as parallel
 
     make_files(project, 60)
-    monkeypatch.setattr(engine, "BIG_FILE_BYTES", 20)  # every file with a finding is "big"
+    monkeypatch.setattr(parallel, "BIG_FILE_BYTES", 20)  # every file with a finding is "big"
+    monkeypatch.setattr(parallel, "SOLO_FILE_BYTES", 20)
     files = discover([project], Settings(root=project))
     serial = run(files, Settings(root=project), jobs=1, use_cache=False)
     mixed = run(files, Settings(root=project), jobs=2, use_cache=False)
     assert summary(serial) == summary(mixed)
+
+
+def test_plan_starts_with_the_largest_files_and_chunks_the_rest(monkeypatch) -> None:
+    import leaklint.parallel as parallel
+
+    monkeypatch.setattr(parallel, "CHUNK_FILES", 3)
+    mb = 1024 * 1024
+    sizes = [10, 3 * mb, 20, 300 * 1024, 9 * mb, 30, 40, 1 * mb]
+    big, rest = parallel.plan_tasks(sizes)
+    assert [t.indices for t in big] == [[4], [1]]
+    assert [t.indices for t in rest] == [[7], [3], [0, 2, 5], [6]]
+
+
+def test_at_most_one_big_file_is_in_flight() -> None:
+    from collections import deque
+    from concurrent.futures import Future
+
+    import leaklint.parallel as parallel
+
+    class Pool:
+        def submit(self, fn, paths):
+            return Future()
+
+    big = deque(parallel._Task([i], big=True) for i in range(3))
+    rest = deque(parallel._Task([i]) for i in range(3, 9))
+    running: dict = {}
+    parallel._submit(Pool(), [Path(str(i)) for i in range(9)], big, rest, running, limit=4)
+    assert sum(task.big for task in running.values()) == 1
+    assert len(running) == 4 and len(big) == 2
+    # The big one finishes: the next big file goes next, before more small ones.
+    finished = next(f for f, task in running.items() if task.big)
+    del running[finished]
+    parallel._submit(Pool(), [Path(str(i)) for i in range(9)], big, rest, running, limit=4)
+    assert sum(task.big for task in running.values()) == 1 and len(big) == 1
+
+
+def test_a_file_that_kills_its_worker_is_reported_and_the_rest_checked(
+    project: Path, cache_dir, monkeypatch
+) -> None:
+    import os
+
+    import leaklint.engine as engine
+
+    make_files(project, 40)
+    write(project / "crash.js", "leaked = 1;\n")
+    original = engine.check_path
+
+    def check_or_die(path, settings, rules):
+        if path.name == "crash.js":
+            os._exit(1)  # what a segfault in native code looks like to the pool
+        return original(path, settings, rules)
+
+    monkeypatch.setattr(engine, "check_path", check_or_die)  # inherited by forked workers
+    files = discover([project], Settings(root=project))
+    result = run(files, Settings(root=project), jobs=2, use_cache=False)
+    assert [e.message for e in result.errors if e.path.endswith("crash.js")] == [
+        "skipped: crashed the parser"
+    ]
+    serial = run(
+        [f for f in files if f.name != "crash.js"], Settings(root=project), jobs=1, use_cache=False
+    )
+    assert summary(result) == summary(serial)
