@@ -6,7 +6,9 @@ which is what lets the cache and the worker pool wrap it without anything else k
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +24,7 @@ from leaklint.findings import Finding, assign_occurrences
 from leaklint.parsing import parse
 from leaklint.rules import Rule
 from leaklint.selection import selected_rules
-from leaklint.source import SourceFile, package_type
+from leaklint.source import SourceFile, package_type, real_directory
 from leaklint.suppressions import finalize_findings
 
 if TYPE_CHECKING:
@@ -163,21 +165,39 @@ def run(
     progress: ProgressCallback | None = None,
 ) -> RunResult:
     """Check ``paths``; results come back in the order of ``paths`` whatever the parallelism."""
-    package_type.cache_clear()  # package.json files may have changed since the last run
+    # package.json files and symlinks may have changed since the last run in this process.
+    package_type.cache_clear()
+    real_directory.cache_clear()
     rules = rules_for(settings)
     result = RunResult(rules=rules)
     cache = _open_cache(settings, rules) if use_cache else None
-    for file_result in _results(paths, settings, rules, cache, jobs, progress):
-        if file_result.checked:
-            result.files_checked += 1
-        result.findings.extend(file_result.findings)
-        if file_result.error is not None:
-            result.errors.append(file_result.error)
+    with _fewer_garbage_collections():
+        for file_result in _results(paths, settings, rules, cache, jobs, progress):
+            if file_result.checked:
+                result.files_checked += 1
+            result.findings.extend(file_result.findings)
+            if file_result.error is not None:
+                result.errors.append(file_result.error)
     if cache is not None:
         cache.save()
     result.findings.sort(key=lambda f: f.sort_key)
     assign_occurrences(result.findings)
     return result
+
+
+@contextlib.contextmanager
+def _fewer_garbage_collections() -> Iterator[None]:
+    """Checking a file makes hundreds of thousands of short-lived objects (nodes, captures,
+    bindings); at Python's default threshold of 700 allocations the cycle collector runs so
+    often that it cost ~9 % of a cold run. A file's analysis leaves no cycles behind (the
+    engine drops its caches), so collecting ~15 times less often only delays, never leaks.
+    Workers are forked inside, so they inherit the setting."""
+    previous = gc.get_threshold()
+    gc.set_threshold(10_000, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def _open_cache(settings: Settings, rules: list[type[Rule]]) -> ResultCache:

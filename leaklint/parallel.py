@@ -17,6 +17,7 @@ again is reported as an error.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -42,10 +43,11 @@ _worker_settings: Settings | None = None
 _worker_rules: list = []
 
 
-def _init_worker(settings: Settings, codes: list[str]) -> None:
+def _init_worker(settings: Settings, codes: list[str], gc_threshold: tuple[int, ...]) -> None:
     global _worker_settings, _worker_rules
     from leaklint.rules import RULES_BY_CODE
 
+    gc.set_threshold(*gc_threshold)  # the engine's, also where workers are spawned, not forked
     _worker_settings = settings
     _worker_rules = [RULES_BY_CODE[code] for code in codes]
 
@@ -62,6 +64,15 @@ def _context() -> multiprocessing.context.BaseContext:
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
+
+
+def _pool(workers: int, settings: Settings, codes: list[str]) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=_context(),
+        initializer=_init_worker,
+        initargs=(settings, codes, gc.get_threshold()),
+    )
 
 
 @dataclass
@@ -97,9 +108,7 @@ def check_in_pool(
     results: dict[int, FileResult] = {}
     next_out = 0
     try:
-        with ProcessPoolExecutor(
-            workers, mp_context=_context(), initializer=_init_worker, initargs=(settings, codes)
-        ) as pool:
+        with _pool(workers, settings, codes) as pool:
             running: dict[Future[list[FileResult]], _Task] = {}
             while big or rest or running:
                 _submit(pool, paths, big, rest, running, limit=workers * 2)
@@ -155,9 +164,7 @@ def _isolate(
     while remaining:
         done = 0
         try:
-            with ProcessPoolExecutor(
-                workers, mp_context=_context(), initializer=_init_worker, initargs=(settings, codes)
-            ) as pool:
+            with _pool(workers, settings, codes) as pool:
                 for [result] in pool.map(_check_files, [[p] for p in remaining], chunksize=1):
                     done += 1
                     yield result

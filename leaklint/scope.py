@@ -435,7 +435,7 @@ class _NameIndex:
     __slots__ = ("bindings", "enclosing", "starts")
 
     def __init__(self, bindings: list[Binding]) -> None:
-        ordered = sorted(bindings, key=lambda b: (b.scope.start_byte, -b.scope.end_byte))
+        ordered = sorted(bindings, key=_nesting_order)
         self.bindings = ordered
         self.starts = [b.scope.start_byte for b in ordered]
         self.enclosing: list[int] = []
@@ -455,6 +455,20 @@ class _NameIndex:
                 return binding
             index = self.enclosing[index]
         return None
+
+
+def _nesting_order(binding: Binding) -> tuple[int, int, int, int]:
+    """Outer scopes first; among declarations of one scope the one that must win comes last.
+
+    Two declarations of a name in one scope are one variable (`function f(a) { var a }`,
+    `var x; … var x`, overload signatures): the first declaration stands for it, as
+    eslint-scope takes a variable's first definition. A function expression's own name is
+    shadowed by anything its body declares. Without this the winner depended on the order
+    in which the query happened to return its captures.
+    """
+    scope = binding.scope
+    shadowable = 0 if binding.kind == "expression-name" else 1
+    return (scope.start_byte, -scope.end_byte, shadowable, -binding.node.start_byte)
 
 
 # Captures that can declare several names (patterns, parameter lists, import clauses).

@@ -162,6 +162,13 @@ def declared_module_kind(path: Path) -> ModuleKind | None:
         return ModuleKind.ESM
     if suffix in (".cjs", ".cts"):
         return ModuleKind.COMMONJS
-    if suffix in (".js", ".jsx") and package_type(path.resolve().parent) == "module":
+    if suffix in (".js", ".jsx") and package_type(real_directory(str(path.parent))) == "module":
         return ModuleKind.ESM
     return None
+
+
+@lru_cache(maxsize=4096)
+def real_directory(directory: str) -> Path:
+    # Node looks for package.json from the file's real path (symlinks resolved). Resolving
+    # each file's path cost more than the rest of module detection; files share directories.
+    return Path(directory).resolve()
