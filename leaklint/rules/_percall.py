@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 
 from tree_sitter import Node, QueryCursor
@@ -101,6 +102,7 @@ _OTHER_SIGNS = (
 )
 
 
+@lru_cache(maxsize=1)  # LL005 and LL007 ask about the same file one after the other
 def may_run_per_call(data: bytes) -> bool:
     """Whether a file can contain any handler ``request_context`` would recognise."""
     if _REQUEST_WORD.search(data) and any(p.search(data) for p in _RESPONSE_WORDS):
