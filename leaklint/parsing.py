@@ -43,7 +43,88 @@ def parse(data: bytes, language: Language) -> tree_sitter.Tree:
             data = _USING.sub(_const_for_using, data)
         if b">`" in data:
             data = _blank_template_type_arguments(data)
-    return _parser(language).parse(data)
+    tree = _parser(language).parse(data)
+    if tree.root_node.has_error and language is not Language.TYPESCRIPT and b"&" in data:
+        tree = _reparse_bare_ampersands(tree, data, language)
+    return tree
+
+
+# `<p>Terms & Conditions</p>` is valid JSX (only `{ < > }` are special in JSX text, and `&`
+# starts an entity only as `&name;`), but the grammars stop at the `&`, and error recovery
+# turns the rest of the element into ERROR nodes or, worse, into code (`b & c`): valid React
+# components were reported as unparsable (LL000) and lost their analysis. The same goes for
+# `href='/?a=1&b=2'` in a JSX attribute. An `&` (or `&&`) that the broken tree shows right
+# after JSX content or in an attribute's string becomes spaces and the file is parsed
+# again, a few rounds while the first error moves on; the repaired tree is kept only if it
+# has fewer errors than the original. Offsets are unchanged.
+_ENTITY = re.compile(rb"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
+_JSX_CONTENT = frozenset(
+    {
+        "jsx_text",
+        "jsx_opening_element",
+        "jsx_closing_element",
+        "jsx_self_closing_element",
+        "jsx_element",
+        "jsx_expression",
+        "html_character_reference",
+    }
+)
+_REPAIR_ROUNDS = 8
+
+
+def _reparse_bare_ampersands(
+    tree: tree_sitter.Tree, data: bytes, language: Language
+) -> tree_sitter.Tree:
+    original_errors = _errors(tree, language)
+    best, best_errors = tree, original_errors
+    current, errors = tree, original_errors
+    out = bytearray(data)
+    for _ in range(_REPAIR_ROUNDS):
+        positions = [p for p in _ampersands_after_jsx(errors) if not _ENTITY.match(data, p)]
+        if not positions:
+            break
+        for position in positions:
+            out[position] = 0x20
+        candidate = _parser(language).parse(bytes(out))
+        candidate_errors = _errors(candidate, language)
+        if not candidate_errors:
+            return candidate
+        if candidate_errors[0].start_byte <= errors[0].start_byte:
+            break  # no progress: this is not (only) a JSX `&`
+        current, errors = candidate, candidate_errors
+        if len(errors) < len(best_errors):
+            best, best_errors = current, errors
+    return best if len(best_errors) < len(original_errors) else tree
+
+
+def _errors(tree: tree_sitter.Tree, language: Language) -> list[tree_sitter.Node]:
+    cursor = tree_sitter.QueryCursor(query(language, "(ERROR) @error"))
+    return sorted(cursor.captures(tree.root_node).get("error", []), key=lambda n: n.start_byte)
+
+
+def _ampersands_after_jsx(errors: list[tree_sitter.Node]) -> list[int]:
+    """Byte offsets of `&`/`&&` tokens that an ERROR node holds right after JSX content, or
+    inside a JSX attribute's string (`href='/?a=1&b=2'`, where an `&` is text too)."""
+    found: list[int] = []
+    for error in errors:
+        in_attribute = _in_jsx_attribute_string(error)
+        previous = error.prev_sibling
+        for child in error.children:
+            after_jsx = previous is not None and previous.type in _JSX_CONTENT
+            if child.type in ("&", "&&") and (in_attribute or after_jsx):
+                found.extend(range(child.start_byte, child.end_byte))
+            previous = child
+    return found
+
+
+def _in_jsx_attribute_string(error: tree_sitter.Node) -> bool:
+    string = error.parent
+    return (
+        string is not None
+        and string.type == "string"
+        and string.parent is not None
+        and string.parent.type == "jsx_attribute"
+    )
 
 
 _IDENTIFIER_END = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$)]")

@@ -34,3 +34,39 @@ def test_using_declarations_parse_as_const_in_typescript() -> None:
     offset = source.rindex(b"h;")
     binding = scopes.resolve_name("h", offset, offset + 1)
     assert binding is not None and binding.kind == "const"
+
+
+def _text(tree) -> bytes:
+    return tree.root_node.text
+
+
+def test_a_bare_ampersand_in_jsx_text_is_not_a_syntax_error() -> None:
+    for source in (
+        b"const a = <p>Terms & Conditions</p>;",
+        b"const a = <><b>R&D</b> & more</>;",
+        b"const a = <p>a && b & c {x & y}</p>;",
+        b"const a = <a href='/up?utm_source=oss&utm_medium=x&y=1'>Up & away</a>;",
+        b'const a = <a href="/?a=1&b=2" title="x & y">t</a>;',
+        b"function F() {\n  return (\n    <div>\n      <p>Q & A</p>\n    </div>\n  );\n}\n",
+    ):
+        for language in (Language.JAVASCRIPT, Language.TSX):
+            tree = parse(source, language)
+            assert not tree.root_node.has_error, (source, language)
+            assert len(_text(tree)) == len(source)
+
+
+def test_only_jsx_text_ampersands_are_touched() -> None:
+    source = b"const a = <p>Q & A {x & y} &amp; &#38;</p>;"
+    text = _text(parse(source, Language.TSX))
+    assert b"{x & y}" in text and b"&amp;" in text and b"&#38;" in text
+    assert b"Q   A" in text
+
+
+def test_a_real_syntax_error_is_still_one_and_code_is_not_rewritten() -> None:
+    assert parse(b"const x = a &;", Language.JAVASCRIPT).root_node.has_error
+    source = b"function F() { return (<div><p>Q&A</p>{a & b}</div>); }\nfoo(;\n"
+    tree = parse(source, Language.TSX)
+    assert tree.root_node.has_error  # `foo(;` is broken whatever happens to the JSX
+    assert b"Q A" in _text(tree) and b"{a & b}" in _text(tree)
+    # TypeScript (.ts) has no JSX: a bitwise `&` there is never rewritten.
+    assert parse(b"const x = a & b;", Language.TYPESCRIPT).root_node.text == b"const x = a & b;"
