@@ -27,7 +27,8 @@ function itself calls ``release()`` on the result: the code then says it holds a
 checkout, and only *not guaranteed* releases are reported. ``createQueryRunner()`` is TypeORM's
 alone and counts on any receiver; ``startSession()`` needs a MongoDB/mongoose receiver or an
 ``endSession()`` on the result (pg has a SASL ``startSession()``). Callback-style checkouts
-(``pool.connect((err, client, done) => …)``) are not analysed.
+(``pool.connect((err, client, done) => …)``) on a known pool are reported only when the callback
+never releases the client at all (``callback_checkouts``).
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class Leak:
     releases: list[Node] = field(default_factory=list)  # empty: never released
     exits: list[Exit] = field(default_factory=list)
     consequence: str = ""  # what one leak costs, if not the rule's usual wording
+    fix: str = ""  # how to release it, if not "call <variable>.<release>() in finally"
 
     @property
     def never_released(self) -> bool:
@@ -166,7 +168,11 @@ def find_leaks(ctx: FileContext, kind: str, captures: dict[str, list[Node]]) -> 
         return []
     engine = _Engine(ctx, captures)
     found = engine.clients(clients) if kind == CLIENT else engine.checkouts(checkouts)
-    return [leak for leak in map(engine.analyse, found) if leak is not None]
+    leaks = [leak for leak in map(engine.analyse, found) if leak is not None]
+    if kind == POOL:
+        leaks += engine.callback_checkouts(checkouts)
+        leaks.sort(key=lambda leak: leak.acquisition.start_byte)
+    return leaks
 
 
 class _Engine:
@@ -220,6 +226,61 @@ class _Engine:
                 acquisition = self._checkout(node, callee, function, spec)
                 if acquisition is not None:
                     yield acquisition
+
+    def callback_checkouts(self, specs: tuple[CheckoutSpec, ...]) -> Iterator[Leak]:
+        """`pool.connect((err, client, done) => …)` whose callback never gives the client back.
+
+        Only the certain case is reported: on a pool known to be one, nothing in the callback
+        (nested functions included) calls or even mentions `done`, releases the client, or
+        hands it on (to a call, a variable, a return). Whether *every* path releases is not
+        judged here: the error branch (`if (err) return …`) has no client to release.
+        """
+        by_method = {s.method: s for s in specs if s.arguments_mean_callback and s.pools}
+        for node in self.calls:
+            callee = node.child_by_field_name("function")
+            if callee is None or callee.type != "member_expression":
+                continue
+            spec = by_method.get(_last_name(callee))
+            callback = _trailing_callback(node) if spec is not None else None
+            if spec is None or callback is None or self.ctx.enclosing_function(node) is None:
+                continue
+            parameters = _plain_parameters(callback)
+            if parameters is None or len(parameters) < 2 or b"arguments" in (callback.text or b""):
+                continue
+            origin = value_origin(self.ctx, callee.child_by_field_name("object"))
+            if spec.pools is None or origin is None:
+                continue
+            if not any(pool.matches(origin) for pool in spec.pools):
+                continue
+            leak = self._unreleased_in_callback(node, callback, parameters, spec)
+            if leak is not None:
+                yield leak
+
+    def _unreleased_in_callback(
+        self, call: Node, callback: Node, parameters: list[Node], spec: CheckoutSpec
+    ) -> Leak | None:
+        scopes, references = self.ctx.scopes, self.ctx.references
+        client = scopes.resolve(parameters[1])
+        if client is None or client.node.id != parameters[1].id:
+            return None
+        done = parameters[2] if len(parameters) > 2 else None
+        if done is not None:
+            done_binding = scopes.resolve(done)
+            if done_binding is None or next(references_to(done_binding, scopes, references), None):
+                return None  # `done` is called, passed on or kept: the code handles release
+        uses = self._uses(client, callback, frozenset(spec.release) | RETURN_METHODS)
+        if uses.releases or uses.deferred_release or uses.escapes or uses.shared:
+            return None
+        release = f"{done.text.decode()}()" if done is not None else f"{client.name}.release()"
+        return Leak(
+            call,
+            spec.label,
+            POOL,
+            client.name,
+            spec.release[0],
+            consequence=spec.consequence,
+            fix=f"Call `{release}` when its queries are done, on every path of the callback.",
+        )
 
     def _candidate_function(self, node: Node) -> Node | None:
         """The function an acquisition runs in, or None when it is not worth analysing."""
@@ -552,6 +613,35 @@ def _has_callback_argument(call: Node) -> bool:
         arg.type in ("arrow_function", "function_expression", "function")
         for arg in arguments.named_children
     )
+
+
+def _trailing_callback(call: Node) -> Node | None:
+    """The function literal passed as a call's last argument, if any."""
+    arguments = call.child_by_field_name("arguments")
+    last = (
+        arguments.named_children[-1] if arguments is not None and arguments.named_children else None
+    )
+    if last is not None and last.type in ("arrow_function", "function_expression", "function"):
+        return last
+    return None
+
+
+def _plain_parameters(function: Node) -> list[Node] | None:
+    """The parameters' identifiers, or None when one is a pattern, a default or a rest."""
+    single = function.child_by_field_name("parameter")  # `client => …`
+    if single is not None:
+        return [single] if single.type == "identifier" else None
+    parameters = function.child_by_field_name("parameters")
+    if parameters is None:
+        return None
+    found: list[Node] = []
+    for parameter in parameters.named_children:
+        if parameter.type in ("required_parameter", "optional_parameter"):
+            parameter = parameter.child_by_field_name("pattern") or parameter
+        if parameter.type != "identifier":
+            return None
+        found.append(parameter)
+    return found
 
 
 def _last_name(node: Node) -> str:

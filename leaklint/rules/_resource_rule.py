@@ -64,10 +64,10 @@ class ResourceRule(Rule):
         name = leak.variable
         fix_call = f"{name}.{leak.suggested_release}()"
         if leak.never_released:
+            fix = leak.fix or f"Call `{fix_call}` in a `finally` block{self.alternative}."
             return (
                 f"The {leak.label} '{name}' is {self.acquired} here and never "
-                f"{self.released}: {consequence}. Call `{fix_call}` in a `finally` "
-                f"block{self.alternative}."
+                f"{self.released}: {consequence}. {fix}"
             )
         release = code(ctx, leak.releases[0])
         head = f"The {leak.label} '{name}' is {self.released} by `{release}`"
