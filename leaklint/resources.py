@@ -27,8 +27,9 @@ function itself calls ``release()`` on the result: the code then says it holds a
 checkout, and only *not guaranteed* releases are reported. ``createQueryRunner()`` is TypeORM's
 alone and counts on any receiver; ``startSession()`` needs a MongoDB/mongoose receiver or an
 ``endSession()`` on the result (pg has a SASL ``startSession()``). Callback-style checkouts
-(``pool.connect((err, client, done) => …)``) on a known pool are reported only when the callback
-never releases the client at all (``callback_checkouts``).
+(``pool.connect((err, client, done) => …)``) and ``pool.connect().then(client => …)`` on a known
+pool are reported only when the callback never releases the client at all
+(``callback_checkouts``).
 """
 
 from __future__ import annotations
@@ -228,7 +229,9 @@ class _Engine:
                     yield acquisition
 
     def callback_checkouts(self, specs: tuple[CheckoutSpec, ...]) -> Iterator[Leak]:
-        """`pool.connect((err, client, done) => …)` whose callback never gives the client back.
+        """Checkouts handed to a callback that never gives the client back:
+        `pool.connect((err, client, done) => …)`, `pool.getConnection((err, conn) => …)` and
+        `pool.connect().then(client => …)`.
 
         Only the certain case is reported: on a pool known to be one, nothing in the callback
         (nested functions included) calls or even mentions `done`, releases the client, or
@@ -237,33 +240,61 @@ class _Engine:
         """
         by_method = {s.method: s for s in specs if s.arguments_mean_callback and s.pools}
         for node in self.calls:
-            callee = node.child_by_field_name("function")
-            if callee is None or callee.type != "member_expression":
+            found = self._callback_checkout(node, by_method)
+            if found is None or self.ctx.enclosing_function(node) is None:
                 continue
-            spec = by_method.get(_last_name(callee))
-            callback = _trailing_callback(node) if spec is not None else None
-            if spec is None or callback is None or self.ctx.enclosing_function(node) is None:
+            checkout, callback, client, done, spec = found
+            if b"arguments" in (callback.text or b""):
                 continue
-            parameters = _plain_parameters(callback)
-            if parameters is None or len(parameters) < 2 or b"arguments" in (callback.text or b""):
-                continue
-            origin = value_origin(self.ctx, callee.child_by_field_name("object"))
+            pool = checkout.child_by_field_name("function")
+            origin = value_origin(self.ctx, pool.child_by_field_name("object") if pool else None)
             if spec.pools is None or origin is None:
                 continue
-            if not any(pool.matches(origin) for pool in spec.pools):
+            if not any(source.matches(origin) for source in spec.pools):
                 continue
-            leak = self._unreleased_in_callback(node, callback, parameters, spec)
+            leak = self._unreleased_in_callback(checkout, callback, client, done, spec)
             if leak is not None:
                 yield leak
 
+    def _callback_checkout(
+        self, call: Node, by_method: dict[str, CheckoutSpec]
+    ) -> tuple[Node, Node, Node, Node | None, CheckoutSpec] | None:
+        """(checkout call, callback, client parameter, release parameter, spec) if ``call``
+        hands a checkout to a callback."""
+        callee = call.child_by_field_name("function")
+        if callee is None or callee.type != "member_expression":
+            return None
+        method = _last_name(callee)
+        # The checkout's callback comes last; `.then(onFulfilled, onRejected)` has it first.
+        callback = _callback_argument(call, first=method == "then")
+        parameters = _plain_parameters(callback) if callback is not None else None
+        if callback is None or not parameters:
+            return None
+        spec = by_method.get(method)
+        if spec is not None:  # pool.connect((err, client, done) => …)
+            if len(parameters) < 2:
+                return None
+            done = parameters[2] if len(parameters) > 2 else None
+            return call, callback, parameters[1], done, spec
+        if method != "then":  # pool.connect().then(client => …)
+            return None
+        checkout = unwrap(callee.child_by_field_name("object"))
+        if checkout is None or checkout.type != "call_expression":
+            return None
+        arguments = checkout.child_by_field_name("arguments")
+        pool = checkout.child_by_field_name("function")
+        spec = by_method.get(_last_name(pool)) if pool is not None else None
+        if spec is None or (arguments is not None and arguments.named_child_count):
+            return None
+        return checkout, callback, parameters[0], None, spec
+
     def _unreleased_in_callback(
-        self, call: Node, callback: Node, parameters: list[Node], spec: CheckoutSpec
+        self, call: Node, callback: Node, parameter: Node, done: Node | None, spec: CheckoutSpec
     ) -> Leak | None:
         scopes, references = self.ctx.scopes, self.ctx.references
-        client = scopes.resolve(parameters[1])
-        if client is None or client.node.id != parameters[1].id:
+        client = scopes.resolve(parameter)
+        if client is None or client.node.id != parameter.id:
             return None
-        done = parameters[2] if len(parameters) > 2 else None
         if done is not None:
             done_binding = scopes.resolve(done)
             if done_binding is None or next(references_to(done_binding, scopes, references), None):
@@ -615,14 +646,14 @@ def _has_callback_argument(call: Node) -> bool:
     )
 
 
-def _trailing_callback(call: Node) -> Node | None:
-    """The function literal passed as a call's last argument, if any."""
+def _callback_argument(call: Node, *, first: bool) -> Node | None:
+    """The function literal passed as a call's first or last argument, if any."""
     arguments = call.child_by_field_name("arguments")
-    last = (
-        arguments.named_children[-1] if arguments is not None and arguments.named_children else None
-    )
-    if last is not None and last.type in ("arrow_function", "function_expression", "function"):
-        return last
+    if arguments is None or not arguments.named_children:
+        return None
+    argument = arguments.named_children[0 if first else -1]
+    if argument.type in ("arrow_function", "function_expression", "function"):
+        return argument
     return None
 
 

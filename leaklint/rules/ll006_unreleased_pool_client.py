@@ -20,8 +20,9 @@ itself calls `release()` on the result — the code then says what it holds — 
 release that can be skipped is reported. `createQueryRunner()` is TypeORM's alone and counts
 on any receiver; `startSession()` needs a MongoDB or mongoose receiver, a `ClientSession` type
 or an `endSession()` on the result (pg has a `startSession()` of its own, for SASL).
-Callback-style checkouts (`pool.connect((err, client, done) => …)`, `pool.getConnection(cb)`)
-on such a pool are reported when the callback never releases at all: nothing in it calls or
+Callback-style checkouts (`pool.connect((err, client, done) => …)`, `pool.getConnection(cb)`,
+`pool.connect().then(client => …)`) on such a pool are reported when the callback never
+releases at all: nothing in it calls or
 mentions `done`, releases the client, or hands the client on. Whether every path of the
 callback releases is not judged (its error branch has no client to release).
 
