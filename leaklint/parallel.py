@@ -157,9 +157,12 @@ def _size(path: Path) -> int:
 def _isolate(
     paths: list[Path], settings: Settings, codes: list[str], workers: int
 ) -> Iterator[FileResult]:
-    """Retry after a worker died: one file per task, restarting the pool around a culprit."""
-    from leaklint.engine import FileError, FileResult, display_path
+    """Retry after a worker died: one file per task, restarting the pool around a culprit.
 
+    When a worker dies, every file in flight on the other workers fails with it, so the first
+    failed file is only a suspect: it is checked again alone, and blamed only if it kills
+    that worker too.
+    """
     remaining = list(paths)
     while remaining:
         done = 0
@@ -170,9 +173,19 @@ def _isolate(
                     yield result
             return
         except BrokenProcessPool:
-            culprit = remaining[done]
-            shown = display_path(culprit)
-            yield FileResult(
-                shown, error=FileError(shown, "skipped: crashed the parser"), checked=False
-            )
+            yield _check_alone(remaining[done], settings, codes)
             remaining = remaining[done + 1 :]
+
+
+def _check_alone(path: Path, settings: Settings, codes: list[str]) -> FileResult:
+    from leaklint.engine import FileError, FileResult, display_path
+
+    try:
+        with _pool(1, settings, codes) as pool:
+            [result] = pool.submit(_check_files, [path]).result()
+            return result
+    except BrokenProcessPool:
+        shown = display_path(path)
+        return FileResult(
+            shown, error=FileError(shown, "skipped: crashed the parser"), checked=False
+        )
