@@ -36,10 +36,18 @@ TYPICAL: dict[str, tuple[float, float, dict[str, object]]] = {
     "LL004": (508, 195, {"record_bytes": 100_000}),
     "LL005": (19.9, 1.8, {"page_kb": 100}),
     "LL006": (50, 1, {"failed": 50, "calls": 100}),
+    "LL006-callback": (100, 1, {"calls": 100}),
     "LL007": (200, 0, {"heap_mb": 10.5}),
     "LL007-process": (200, 0, {"heap_mb": 10.6}),
 }
-SIZES = {"LL001": 100, "LL003": 100, "LL003-pg": 100, "LL003-node-redis": 100, "LL006": 100}
+SIZES = {
+    "LL001": 100,
+    "LL003": 100,
+    "LL003-pg": 100,
+    "LL003-node-redis": 100,
+    "LL006": 100,
+    "LL006-callback": 100,
+}
 
 
 def _pair(case_id: str, flagged: float, fixed: float) -> tuple[Measurement, Measurement]:

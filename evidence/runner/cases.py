@@ -97,6 +97,11 @@ def check_pool(flagged: Measurement, fixed: Measurement) -> list[str]:
     )
 
 
+def check_pool_every_call(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # Every flagged call keeps its client checked out; the fixed pool reuses one client.
+    return _at_least("flagged", flagged.value, flagged.n - 2) + _at_most("fixed", fixed.value, 2)
+
+
 def check_archive(flagged: Measurement, fixed: Measurement) -> list[str]:
     # AdmZip holds the inputs, the compressed entries and the final buffer at once; the
     # streaming version's peak does not grow with the data. Require that the in-memory
@@ -214,6 +219,14 @@ CASES: tuple[Case, ...] = (
         "PostgreSQL backends (`sum(numbackends)` from `pg_stat_database`) after N calls "
         "with a pooled client each, half of them throwing",
         check_pool,
+        servers=("postgres",),
+    ),
+    Case(
+        "LL006-callback",
+        "LL006",
+        "PostgreSQL backends after N calls that each check a client out with "
+        "`pool.connect((err, client, done) => …)`",
+        check_pool_every_call,
         servers=("postgres",),
     ),
     Case(
