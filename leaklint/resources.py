@@ -3,7 +3,8 @@
 What acquires and what releases is data (``resource_table``). For each acquisition inside a
 function the engine decides, in this order:
 
-1. **Where the value goes.** Module-level values live for the process (not a leak). A value
+1. **Where the value goes.** Module-level values live for the process (not a leak), and so do
+   those made by code that runs once (``runs_once``: an IIFE, a ``main()`` called once). A value
    that is returned, yielded, stored on ``this``/an object/an outer variable, put in an array
    or object, or wrapped with ``new`` changes owner: quiet. ``using``/``await using`` close it
    themselves: quiet. A value that is created and thrown away is reported.
@@ -120,6 +121,61 @@ class Leak:
         if not self.exits:
             return None
         return min(self.exits, key=_explanation_rank)
+
+
+_LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+
+
+def runs_once(ctx: FileContext, function: Node) -> bool:
+    """Whether ``function`` runs once per process, like module-level code: an IIFE at module
+    level (`(async () => { … })()`), or a module-level function that is not exported and whose
+    only use is one call at module level, outside any loop (`main()`,
+    `start().catch(console.error)`, `if (require.main === module) main()`)."""
+    up = ctx.ancestry
+    outer, parent = function, up.parent(function)
+    while parent is not None and parent.type == "parenthesized_expression":
+        outer, parent = parent, up.parent(parent)
+    if parent is not None and parent.type == "call_expression":
+        if parent.child_by_field_name("function") == outer:
+            return _at_module_level_once(ctx, parent)
+        return False
+    name = _declared_name(function, parent)
+    if name is None or ctx.enclosing_function(function) is not None:
+        return False
+    if up.nearest(function, frozenset({"export_statement"})) is not None:
+        return False
+    binding = ctx.scopes.resolve(name)
+    if binding is None or binding.node.id != name.id:
+        return False
+    uses = list(references_to(binding, ctx.scopes, ctx.references))
+    if len(uses) != 1:
+        return False
+    call = up.parent(uses[0])
+    return (
+        call is not None
+        and call.type == "call_expression"
+        and call.child_by_field_name("function") == uses[0]
+        and _at_module_level_once(ctx, call)
+    )
+
+
+def _declared_name(function: Node, parent: Node | None) -> Node | None:
+    """`function main() {}` → main; `const main = async () => {}` → main."""
+    if function.type in ("function_declaration", "generator_function_declaration"):
+        name = function.child_by_field_name("name")
+    elif parent is not None and parent.type == "variable_declarator":
+        name = parent.child_by_field_name("name")
+        if parent.child_by_field_name("value") != function:
+            return None
+    else:
+        return None
+    return name if name is not None and name.type == "identifier" else None
+
+
+def _at_module_level_once(ctx: FileContext, call: Node) -> bool:
+    if ctx.enclosing_function(call) is not None:
+        return False
+    return not any(a.type in _LOOPS for a in ctx.ancestry.ancestors(call))
 
 
 def _explanation_rank(exit_: Exit) -> tuple[int, int]:
@@ -317,8 +373,12 @@ class _Engine:
         """The function an acquisition runs in, or None when it is not worth analysing."""
         if _has_callback_argument(node):
             return None  # callback style: the resource goes to the callback
-        # None at module level: a module-level client lives as long as the process.
-        return self.ctx.enclosing_function(node)
+        # None at module level: a module-level client lives as long as the process, and so
+        # does one made in start-up code that runs once (`main()`, an async IIFE).
+        function = self.ctx.enclosing_function(node)
+        if function is not None and runs_once(self.ctx, function):
+            return None
+        return function
 
     def _checkout(
         self, node: Node, callee: Node, function: Node, spec: CheckoutSpec

@@ -409,3 +409,58 @@ def test_prefilter_needs_a_quoted_module_or_a_method_call() -> None:
     assert not file_may_use(b"const png = 'image.png'; // pg", clients)
     assert file_may_use(b"const c = await pool\n  .connect()", checkouts)
     assert not file_may_use(b"socket.disconnect()", checkouts)
+
+
+# -- start-up code that runs once ------------------------------------------------------------
+
+_START = """\
+const Redis = require('ioredis');
+{definition}
+{call}
+"""
+
+
+@pytest.mark.parametrize(
+    ("definition", "call", "reported"),
+    [
+        ("async function main() { const r = new Redis(); await r.ping(); }", "main();", False),
+        (
+            "const main = async () => { const r = new Redis(); await r.ping(); };",
+            "main().catch(() => {});",
+            False,
+        ),
+        (
+            "async function main() { const r = new Redis(); await r.ping(); }",
+            "if (require.main === module) main();",
+            False,
+        ),
+        ("", "(async () => { const r = new Redis(); await r.ping(); })();", False),
+        # Not once: called twice, in a loop, from another function, exported, or a callback.
+        (
+            "async function main() { const r = new Redis(); await r.ping(); }",
+            "main(); main();",
+            True,
+        ),
+        (
+            "async function main() { const r = new Redis(); await r.ping(); }",
+            "for (const x of [1, 2]) main();",
+            True,
+        ),
+        (
+            "async function main() { const r = new Redis(); await r.ping(); }",
+            "function go() { main(); }",
+            True,
+        ),
+        (
+            "async function main() { const r = new Redis(); await r.ping(); }",
+            "main(); module.exports = main;",
+            True,
+        ),
+        ("", "setTimeout(async () => { const r = new Redis(); await r.ping(); }, 10);", True),
+    ],
+)
+def test_clients_made_by_start_up_code_that_runs_once_live_for_the_process(
+    definition: str, call: str, reported: bool
+) -> None:
+    code = _START.format(definition=definition, call=call)
+    assert bool(lines(code, name="start.js", rules=("LL003",))) is reported

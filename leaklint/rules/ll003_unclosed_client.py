@@ -13,7 +13,9 @@ a `return` or a branch leaves the function before it. The message names the oper
 skips the close, and points at the close as a related location. In test files (`*.test.*`,
 `*.spec.*`, `test/`, `__tests__/`, …) only clients that are never closed are reported.
 
-Not reported: module-level clients; clients that change owner (returned, yielded, stored on
+Not reported: module-level clients, and clients made by start-up code that runs once per
+process (an IIFE at module level, or a function whose only use is one call at module level,
+such as `main().catch(console.error)`); clients that change owner (returned, yielded, stored on
 `this`, an object, an array or an outer variable, wrapped with `new`, resolved from a
 promise); clients passed to another function or captured by a callback when this function
 does not close them itself; `using` / `await using`; a close in `finally`, in
