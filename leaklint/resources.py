@@ -321,6 +321,8 @@ class _Engine:
         if callee is None or callee.type != "member_expression":
             return None
         method = _last_name(callee)
+        if method != "then" and method not in by_method:
+            return None  # nearly every call: decided before looking at the arguments
         # The checkout's callback comes last; `.then(onFulfilled, onRejected)` has it first.
         callback = _callback_argument(call, first=method == "then")
         parameters = _plain_parameters(callback) if callback is not None else None
