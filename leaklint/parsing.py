@@ -44,7 +44,12 @@ def parse(data: bytes, language: Language) -> tree_sitter.Tree:
         if b">`" in data:
             data = _blank_template_type_arguments(data)
     tree = _parser(language).parse(data)
-    if tree.root_node.has_error and language is not Language.TYPESCRIPT and b"&" in data:
+    if (
+        tree.root_node.has_error
+        and language is not Language.TYPESCRIPT
+        and b"&" in data
+        and len(data) <= _REPAIR_MAX_BYTES
+    ):
         tree = _reparse_bare_ampersands(tree, data, language)
     return tree
 
@@ -70,6 +75,8 @@ _JSX_CONTENT = frozenset(
     }
 )
 _REPAIR_ROUNDS = 8
+# Each round parses the file again; JSX lives in hand-written components, not in bundles.
+_REPAIR_MAX_BYTES = 2 * 1024 * 1024
 
 
 def _reparse_bare_ampersands(

@@ -265,7 +265,7 @@ class _Engine:
                 continue
             symbol = self.ctx.imports.resolve(callee)
             spec = next((s for s in specs if symbol is not None and s.matches(symbol)), None)
-            if spec is not None:
+            if spec is not None and self._runs_per_call(function):
                 releases = frozenset(spec.release) | CLOSE_METHODS
                 yield _Acquisition(node, function, spec.label, CLIENT, releases, spec.release[0])
 
@@ -281,7 +281,7 @@ class _Engine:
             function = self._candidate_function(node)
             if function is not None:
                 acquisition = self._checkout(node, callee, function, spec)
-                if acquisition is not None:
+                if acquisition is not None and self._runs_per_call(function):
                     yield acquisition
 
     def callback_checkouts(self, specs: tuple[CheckoutSpec, ...]) -> Iterator[Leak]:
@@ -375,12 +375,13 @@ class _Engine:
         """The function an acquisition runs in, or None when it is not worth analysing."""
         if _has_callback_argument(node):
             return None  # callback style: the resource goes to the callback
-        # None at module level: a module-level client lives as long as the process, and so
-        # does one made in start-up code that runs once (`main()`, an async IIFE).
-        function = self.ctx.enclosing_function(node)
-        if function is not None and runs_once(self.ctx, function):
-            return None
-        return function
+        # None at module level: a module-level client lives as long as the process.
+        return self.ctx.enclosing_function(node)
+
+    def _runs_per_call(self, function: Node) -> bool:
+        # So does one made in start-up code that runs once (`main()`, an async IIFE). Asked
+        # only once an acquisition is confirmed: it may index the file's identifiers.
+        return not runs_once(self.ctx, function)
 
     def _checkout(
         self, node: Node, callee: Node, function: Node, spec: CheckoutSpec
