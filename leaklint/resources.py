@@ -309,7 +309,8 @@ class _Engine:
             if not any(source.matches(origin) for source in spec.pools):
                 continue
             leak = self._unreleased_in_callback(checkout, callback, client, done, spec)
-            if leak is not None:
+            function = self.ctx.enclosing_function(node)
+            if leak is not None and function is not None and self._runs_per_call(function):
                 yield leak
 
     def _callback_checkout(
