@@ -419,6 +419,28 @@ class ScopeAnalysis:
     def resolve_name(self, name: str, start: int, end: int) -> Binding | None:
         return self._scoped(name).innermost_containing(start, end)
 
+    def declares(self, name: str, ident: Node) -> bool:
+        """Whether some declaration of ``name`` is visible at ``ident``: ``resolve() is not
+        None`` without working out which one is innermost. The declaration that covers a
+        write is nearly always the nearest one, so the few nearest are tried before every
+        declaration of the name gets its scope."""
+        if name not in self._bindings:
+            sites = self._declarations().get(name.encode("utf-8"), [])
+            if not sites:
+                return False
+            start, end = ident.start_byte, ident.end_byte
+            nearest = sorted(sites, key=lambda site: abs(site[1].start_byte - start))
+            for capture, node in nearest[:_NEARBY_TRIES]:
+                for binding in self._declared_by(capture, node):
+                    scope = binding.scope
+                    if binding.name == name and scope.start_byte <= start and end <= scope.end_byte:
+                        return True
+        return self.resolve(ident, name) is not None
+
+
+# Declarations tried nearest-first by ``declares`` before all of a name's are scoped.
+_NEARBY_TRIES = 3
+
 
 class _NameIndex:
     """The declarations of one name, ordered so the innermost enclosing one is found fast.

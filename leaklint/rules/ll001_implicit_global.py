@@ -100,7 +100,7 @@ class ImplicitGlobal(Rule):
         reported: set[tuple[str, int]] = set()
         for kind, ident in sorted(candidates, key=lambda item: item[1].start_byte):
             name = ident.text.decode("utf-8", "replace")
-            if ctx.scopes.resolve(ident, name) is not None:
+            if ctx.scopes.declares(name, ident):
                 continue
             if any(start <= ident.start_byte < end for start, end in skipped):
                 continue
