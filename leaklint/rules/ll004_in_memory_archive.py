@@ -11,8 +11,10 @@ reads an existing archive; an archive created inside the loop itself (one small 
 batch — the fix the talk arrived at); and a JSZip archive generated as a `'blob'`, which only
 exists in a browser ("download all" buttons), where no server's heap is at stake.
 
-Archives kept in a property (`this.zip`) or filled by a helper called from a loop are not
-followed.
+An archive kept on the instance (`this.zip = new AdmZip()` in a constructor, or a class field
+`zip = new AdmZip()`) is followed through `this.zip` in the class's methods (arrow functions
+included; a `function` callback has a `this` of its own). An archive filled by a helper called
+from a loop is not followed.
 
 ## Why is this bad?
 Both libraries keep every entry, compressed and usually uncompressed too, in the JavaScript
@@ -51,13 +53,17 @@ per batch, instead of one large one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tree_sitter import Node
+from tree_sitter import Node, QueryCursor
 
 from leaklint.context import FileContext
+from leaklint.parsing import query
 from leaklint.rules._base import Rule
 from leaklint.rules._syntax import (
+    FIELD_NODES,
+    FUNCTION_NODES,
     assignment_target,
     call_arguments,
     contains,
@@ -131,10 +137,15 @@ class InMemoryArchive(Rule):
         up = ctx.ancestry
         if any(True for _ in loop_ancestors(up, creation)):
             return  # a new archive per iteration: one batch at a time
-        binding = _archive_binding(ctx, creation)
-        if binding is None:
+        holder = _archive_holder(ctx, creation)
+        if holder is None:
             return
-        adds, outputs = _archive_calls(ctx, binding, library)
+        if isinstance(holder, InstanceArchive):
+            name = f"this.{holder.name}"
+            adds, outputs = _calls_on(ctx, holder.uses(ctx), library)
+        else:
+            name = holder.name
+            adds, outputs = _archive_calls(ctx, holder, library)
         looped = [add for add in adds if _in_loop_outside(up, add, creation)]
         if not looped or any(_generates_browser_blob(out) for out in outputs):
             return
@@ -143,7 +154,7 @@ class InMemoryArchive(Rule):
         ctx.report(
             self,
             creation,
-            f"'{binding.name}' is {library.article} archive built in memory: every entry added "
+            f"'{name}' is {library.article} archive built in memory: every entry added "
             "in the loop, and the data passed to it, stays in the heap until the archive is "
             "written, so memory grows with the number of rows. Stream the archive to disk with "
             "archiver or yazl, and fetch the rows in batches (LIMIT/OFFSET or a cursor).",
@@ -167,12 +178,66 @@ def _library_created(
     return None
 
 
-def _archive_binding(ctx: FileContext, creation: Node) -> Binding | None:
+@dataclass(frozen=True)
+class InstanceArchive:
+    """An archive kept on the instance: `this.<name>` inside the methods of one class."""
+
+    name: str
+    class_body: Node
+
+    def uses(self, ctx: FileContext) -> list[Node]:
+        """Every `this.<name>` in the class whose `this` is the instance."""
+        cursor = QueryCursor(query(ctx.source.language, _THIS_MEMBERS))
+        cursor.set_byte_range(self.class_body.start_byte, self.class_body.end_byte)
+        members = cursor.captures(self.class_body).get("member", [])
+        return [
+            member
+            for member in members
+            if member_property(member) == self.name
+            and _instance_class_body(ctx.ancestry, member) == self.class_body
+        ]
+
+
+_THIS_MEMBERS = "(member_expression object: (this)) @member"
+
+
+def _archive_holder(ctx: FileContext, creation: Node) -> Binding | InstanceArchive | None:
+    """The variable, or the instance property, that the new archive is kept in."""
     node, parent = value_parent(ctx.ancestry, creation)
     target = assignment_target(node, parent)
-    if target is None or target.type != "identifier":
+    if target is None:
         return None
-    return ctx.scopes.resolve(target)
+    if target.type == "identifier":
+        return ctx.scopes.resolve(target)
+    if parent is not None and parent.type in FIELD_NODES:  # class field `zip = new AdmZip()`
+        body = ctx.ancestry.parent(parent)
+        if body is not None and body.type == "class_body" and text(target):
+            return InstanceArchive(text(target), body)
+        return None
+    if target.type == "member_expression" and _is_this(target.child_by_field_name("object")):
+        name = member_property(target)
+        body = _instance_class_body(ctx.ancestry, target)
+        if name and body is not None:
+            return InstanceArchive(name, body)
+    return None
+
+
+def _is_this(node: Node | None) -> bool:
+    return node is not None and node.type == "this"
+
+
+def _instance_class_body(up: Ancestry, node: Node) -> Node | None:
+    """The class body whose instance `this` is at ``node``: arrow functions keep the `this` of
+    the method around them; any other function has its own."""
+    for ancestor in up.ancestors(node):
+        if ancestor.type == "arrow_function":
+            continue
+        if ancestor.type in ("method_definition", *FIELD_NODES):
+            body = up.parent(ancestor)
+            return body if body is not None and body.type == "class_body" else None
+        if ancestor.type in FUNCTION_NODES or ancestor.type in ("class_body", "program"):
+            return None
+    return None
 
 
 def _archive_calls(
@@ -180,9 +245,16 @@ def _archive_calls(
 ) -> tuple[list[Node], list[Node]]:
     """Calls that add entries to the archive (directly or through a folder view) and that
     write it out."""
+    refs = references_to(binding, ctx.scopes, ctx.references)
+    return _calls_on(ctx, refs, library, depth)
+
+
+def _calls_on(
+    ctx: FileContext, receivers: Iterable[Node], library: ZipLibrary, depth: int = 0
+) -> tuple[list[Node], list[Node]]:
     adds: list[Node] = []
     outputs: list[Node] = []
-    for ref in references_to(binding, ctx.scopes, ctx.references):
+    for ref in receivers:
         call, method = _method_call_on(ctx.ancestry, outermost(ctx.ancestry, ref))
         while call is not None and method in library.views:
             view_binding = _assigned_binding(ctx, call)
