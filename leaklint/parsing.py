@@ -37,12 +37,28 @@ def _const_for_using(match: re.Match[bytes]) -> bytes:
     return b"const" + b" " * (len(match.group(1)) - len(b"const"))
 
 
+# `importOriginal<typeof import('./x')>()`, vitest's documented way to partially mock a
+# module, and `f<import('./x').T>()`: the TypeScript grammar cannot parse an import type in a
+# call's type arguments and turns the whole statement into an ERROR. The import type becomes
+# an identifier of the same length (`typeof ____________`), which types nothing that leak
+# analysis reads; value-position `import('x')` calls are never followed by `>(`.
+_IMPORT_TYPE_ARGUMENT = re.compile(
+    rb"<(\s*(?:typeof\s+)?)(import\((['\"])[^'\"\n]*\3\))(?=(?:\.[\w$.]+)?\s*>\s*\()"
+)
+
+
+def _blank_import_type(match: re.Match[bytes]) -> bytes:
+    return b"<" + match.group(1) + b"_" * len(match.group(2))
+
+
 def parse(data: bytes, language: Language) -> tree_sitter.Tree:
     if language is not Language.JAVASCRIPT:
         if b"using" in data:
             data = _USING.sub(_const_for_using, data)
         if b">`" in data:
             data = _blank_template_type_arguments(data)
+        if b"import(" in data:
+            data = _IMPORT_TYPE_ARGUMENT.sub(_blank_import_type, data)
     tree = _parser(language).parse(data)
     if (
         tree.root_node.has_error

@@ -70,3 +70,23 @@ def test_a_real_syntax_error_is_still_one_and_code_is_not_rewritten() -> None:
     assert b"Q A" in _text(tree) and b"{a & b}" in _text(tree)
     # TypeScript (.ts) has no JSX: a bitwise `&` there is never rewritten.
     assert parse(b"const x = a & b;", Language.TYPESCRIPT).root_node.text == b"const x = a & b;"
+
+
+def test_import_types_in_call_type_arguments_parse_in_typescript() -> None:
+    # vitest's partial mock idiom, vi.importActual, and a qualified import type.
+    for source in (
+        b"vi.mock('./x', async (importOriginal) => {\n"
+        b"  const mod = await importOriginal<typeof import('./x')>();\n"
+        b"  return { ...mod };\n});\n",
+        b"const fs = await vi.importActual<typeof import('node:fs')>('node:fs');",
+        b"const a = f<import('./types').Options>();",
+    ):
+        for language in (Language.TYPESCRIPT, Language.TSX):
+            tree = parse(source, language)
+            assert not tree.root_node.has_error, (source, language)
+            assert len(_text(tree)) == len(source)
+
+
+def test_dynamic_imports_are_left_alone() -> None:
+    source = b"const m = await import('./y'); if (a < import('./z')) {}"
+    assert _text(parse(source, Language.TYPESCRIPT)) == source
