@@ -428,6 +428,10 @@ class ScopeAnalysis:
             sites = self._declarations().get(name.encode("utf-8"), [])
             if not sites:
                 return False
+            if len(sites) > _NEARBY_SITES:
+                # Declared many times (minified and generated code): sorting them for every
+                # write would be quadratic; the nesting index answers in the nesting depth.
+                return self.resolve(ident, name) is not None
             start, end = ident.start_byte, ident.end_byte
             nearest = sorted(sites, key=lambda site: abs(site[1].start_byte - start))
             for capture, node in nearest[:_NEARBY_TRIES]:
@@ -438,8 +442,10 @@ class ScopeAnalysis:
         return self.resolve(ident, name) is not None
 
 
-# Declarations tried nearest-first by ``declares`` before all of a name's are scoped.
+# Declarations tried nearest-first by ``declares`` before all of a name's are scoped, and the
+# most declarations of one name for which that is worth it.
 _NEARBY_TRIES = 3
+_NEARBY_SITES = 12
 
 
 class _NameIndex:
