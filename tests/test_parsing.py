@@ -90,3 +90,18 @@ def test_import_types_in_call_type_arguments_parse_in_typescript() -> None:
 def test_dynamic_imports_are_left_alone() -> None:
     source = b"const m = await import('./y'); if (a < import('./z')) {}"
     assert _text(parse(source, Language.TYPESCRIPT)) == source
+
+
+def test_let_at_the_end_of_a_line_still_declares() -> None:
+    # ECMAScript inserts no semicolon after `let` here; the grammar did, and LL001 then saw
+    # implicit globals. CRLF too, and offsets must not move.
+    for source in (
+        b"function f(view) {\n  let\n    doc = view.document,\n    x = 2;\n  doc = x;\n}\n",
+        b"let\r\n  {a, b} = c;\r\n",
+    ):
+        tree = parse(source, Language.JAVASCRIPT)
+        assert not tree.root_node.has_error
+        assert "lexical_declaration" in str(tree.root_node)
+        assert len(_text(tree)) == len(source)
+    # `outlet` and `obj.let` are not the keyword.
+    assert "lexical_declaration" not in str(parse(b"outlet\nx = 1;", Language.JAVASCRIPT).root_node)

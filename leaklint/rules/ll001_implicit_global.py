@@ -195,7 +195,9 @@ def _in_broken_statement(ctx: FileContext, node: Node) -> bool:
     return (
         previous is not None
         and previous.is_error
-        and previous.end_point.row == statement.start_point.row
+        # Lines from the source, not tree rows: parsing may join a line (see parsing.py).
+        and ctx.source.position(previous.end_byte).line
+        == ctx.source.position(statement.start_byte).line
     )
 
 
