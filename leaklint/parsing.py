@@ -47,6 +47,19 @@ _IMPORT_TYPE_ARGUMENT = re.compile(
 )
 
 
+# Variance annotations on type parameters (`interface Box<out T>`, `<in out T>`, TS 4.7) are
+# unknown to the TypeScript grammar; they become spaces. Only inside a type parameter list:
+# after `<` or `,` and before a name that a `,`, `>`, `=` or `extends` follows.
+_COMMENTS = rb"(?:/\*[^*]*\*+(?:[^/*][^*]*\*+)*/\s*|//[^\n]*\n\s*)*"
+_VARIANCE = re.compile(
+    rb"([<,]\s*" + _COMMENTS + rb")(in\s+out|in|out)(?=\s+[A-Za-z_$][\w$]*\s*(?:[,>=]|extends\b))"
+)
+
+
+def _blank_variance(match: re.Match[bytes]) -> bytes:
+    return match.group(1) + b" " * len(match.group(2))
+
+
 def _blank_import_type(match: re.Match[bytes]) -> bytes:
     return b"<" + match.group(1) + b"_" * len(match.group(2))
 
@@ -72,9 +85,26 @@ def _join_let_declarations(data: bytes) -> bytes:
     return _LET_NEWLINE.sub(join, data)
 
 
+# `export { _null as null }`: a module's export names may be reserved words (ES2022), but the
+# JavaScript grammar stops at them. Only JavaScript has `as` in import/export specifiers alone
+# (TypeScript's `x as T` is a type assertion, and its grammar accepts these names), so there a
+# reserved word after `as` and before `,` or `}` gets an underscore for its first letter.
+_RESERVED_EXPORT_NAME = re.compile(
+    rb"(?<![\w$.])as(\s+)(null|true|false|break|case|catch|class|const|continue|debugger|delete"
+    rb"|do|else|export|extends|finally|for|function|if|import|in|instanceof|new|return|super"
+    rb"|switch|this|throw|try|typeof|var|void|while|with)(?=\s*[,}])"
+)
+
+
+def _rename_reserved_export(match: re.Match[bytes]) -> bytes:
+    return b"as" + match.group(1) + b"_" + match.group(2)[1:]
+
+
 def parse(data: bytes, language: Language) -> tree_sitter.Tree:
     if b"let" in data:
         data = _join_let_declarations(data)
+    if language is Language.JAVASCRIPT and b"as " in data:
+        data = _RESERVED_EXPORT_NAME.sub(_rename_reserved_export, data)
     if language is not Language.JAVASCRIPT:
         if b"using" in data:
             data = _USING.sub(_const_for_using, data)
@@ -82,6 +112,8 @@ def parse(data: bytes, language: Language) -> tree_sitter.Tree:
             data = _blank_template_type_arguments(data)
         if b"import(" in data:
             data = _IMPORT_TYPE_ARGUMENT.sub(_blank_import_type, data)
+        if b"in " in data or b"out " in data:
+            data = _VARIANCE.sub(_blank_variance, data)
     tree = _parser(language).parse(data)
     if (
         tree.root_node.has_error

@@ -105,3 +105,29 @@ def test_let_at_the_end_of_a_line_still_declares() -> None:
         assert len(_text(tree)) == len(source)
     # `outlet` and `obj.let` are not the keyword.
     assert "lexical_declaration" not in str(parse(b"outlet\nx = 1;", Language.JAVASCRIPT).root_node)
+
+
+def test_variance_annotations_on_type_parameters_parse() -> None:
+    for source in (
+        b"interface Box<out T> { get(): T }",
+        b"export interface Z<out O = unknown, in I = unknown> extends Q<O> {}",
+        b"type Fn<in out T extends object> = (x: T) => T;",
+        b"interface O<\n  /** @ts-ignore Cast variance */\n  out Shape extends S = S,\n> {}",
+    ):
+        tree = parse(source, Language.TYPESCRIPT)
+        assert not tree.root_node.has_error, source
+        assert len(_text(tree)) == len(source)
+    # `in` as an operator is code, not a variance annotation.
+    for source in (b"for (const k in obj) {}", b"if (a < b && c in d) {}"):
+        assert _text(parse(source, Language.TYPESCRIPT)) == source
+
+
+def test_reserved_words_as_export_names_parse_in_javascript() -> None:
+    source = b"const _null = 1, _if = 2;\nexport { _null as null, _if as if };\n"
+    tree = parse(source, Language.JAVASCRIPT)
+    assert not tree.root_node.has_error
+    assert len(_text(tree)) == len(source)
+    # Elsewhere `as` is an identifier or a TypeScript assertion: left alone.
+    assert (
+        _text(parse(b"const x = { as: null };", Language.JAVASCRIPT)) == b"const x = { as: null };"
+    )
