@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 import tree_sitter
@@ -90,21 +91,29 @@ def _join_let_declarations(data: bytes) -> bytes:
 # (TypeScript's `x as T` is a type assertion, and its grammar accepts these names), so there a
 # reserved word after `as` and before `,` or `}` gets an underscore for its first letter.
 _RESERVED_EXPORT_NAME = re.compile(
-    rb"(?<![\w$.])as(\s+)(null|true|false|break|case|catch|class|const|continue|debugger|delete"
+    rb"as(\s+)(null|true|false|break|case|catch|class|const|continue|debugger|delete"
     rb"|do|else|export|extends|finally|for|function|if|import|in|instanceof|new|return|super"
     rb"|switch|this|throw|try|typeof|var|void|while|with)(?=\s*[,}])"
 )
 
 
-def _rename_reserved_export(match: re.Match[bytes]) -> bytes:
-    return b"as" + match.group(1) + b"_" + match.group(2)[1:]
+def _reserved_export_renamer(data: bytes) -> Callable[[re.Match[bytes]], bytes]:
+    def rename(match: re.Match[bytes]) -> bytes:
+        start = match.start()
+        if start and data[start - 1] in _WORD_CHARS:
+            return match.group(0)  # `has`, `alias`, `x.as`: not the keyword
+        return b"as" + match.group(1) + b"_" + match.group(2)[1:]
+
+    return rename
 
 
 def parse(data: bytes, language: Language) -> tree_sitter.Tree:
     if b"let" in data:
         data = _join_let_declarations(data)
     if language is Language.JAVASCRIPT and b"as " in data:
-        data = _RESERVED_EXPORT_NAME.sub(_rename_reserved_export, data)
+        # The pattern starts with a literal so the regex engine scans fast; the character
+        # before each match is checked by the renamer (a look-behind would test every byte).
+        data = _RESERVED_EXPORT_NAME.sub(_reserved_export_renamer(data), data)
     if language is not Language.JAVASCRIPT:
         if b"using" in data:
             data = _USING.sub(_const_for_using, data)
