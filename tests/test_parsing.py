@@ -40,19 +40,25 @@ def _text(tree) -> bytes:
     return tree.root_node.text
 
 
+def assert_parses_in_place(sources: tuple[bytes, ...], *languages: Language) -> None:
+    """Each source parses without an error in each language, every byte where it was."""
+    for source in sources:
+        for language in languages:
+            tree = parse(source, language)
+            assert not tree.root_node.has_error, (source, language)
+            assert len(_text(tree)) == len(source)
+
+
 def test_a_bare_ampersand_in_jsx_text_is_not_a_syntax_error() -> None:
-    for source in (
+    sources = (
         b"const a = <p>Terms & Conditions</p>;",
         b"const a = <><b>R&D</b> & more</>;",
         b"const a = <p>a && b & c {x & y}</p>;",
         b"const a = <a href='/up?utm_source=oss&utm_medium=x&y=1'>Up & away</a>;",
         b'const a = <a href="/?a=1&b=2" title="x & y">t</a>;',
         b"function F() {\n  return (\n    <div>\n      <p>Q & A</p>\n    </div>\n  );\n}\n",
-    ):
-        for language in (Language.JAVASCRIPT, Language.TSX):
-            tree = parse(source, language)
-            assert not tree.root_node.has_error, (source, language)
-            assert len(_text(tree)) == len(source)
+    )
+    assert_parses_in_place(sources, Language.JAVASCRIPT, Language.TSX)
 
 
 def test_only_jsx_text_ampersands_are_touched() -> None:
@@ -74,17 +80,14 @@ def test_a_real_syntax_error_is_still_one_and_code_is_not_rewritten() -> None:
 
 def test_import_types_in_call_type_arguments_parse_in_typescript() -> None:
     # vitest's partial mock idiom, vi.importActual, and a qualified import type.
-    for source in (
+    sources = (
         b"vi.mock('./x', async (importOriginal) => {\n"
         b"  const mod = await importOriginal<typeof import('./x')>();\n"
         b"  return { ...mod };\n});\n",
         b"const fs = await vi.importActual<typeof import('node:fs')>('node:fs');",
         b"const a = f<import('./types').Options>();",
-    ):
-        for language in (Language.TYPESCRIPT, Language.TSX):
-            tree = parse(source, language)
-            assert not tree.root_node.has_error, (source, language)
-            assert len(_text(tree)) == len(source)
+    )
+    assert_parses_in_place(sources, Language.TYPESCRIPT, Language.TSX)
 
 
 def test_dynamic_imports_are_left_alone() -> None:
@@ -95,28 +98,25 @@ def test_dynamic_imports_are_left_alone() -> None:
 def test_let_at_the_end_of_a_line_still_declares() -> None:
     # ECMAScript inserts no semicolon after `let` here; the grammar did, and LL001 then saw
     # implicit globals. CRLF too, and offsets must not move.
-    for source in (
+    sources = (
         b"function f(view) {\n  let\n    doc = view.document,\n    x = 2;\n  doc = x;\n}\n",
         b"let\r\n  {a, b} = c;\r\n",
-    ):
-        tree = parse(source, Language.JAVASCRIPT)
-        assert not tree.root_node.has_error
-        assert "lexical_declaration" in str(tree.root_node)
-        assert len(_text(tree)) == len(source)
+    )
+    assert_parses_in_place(sources, Language.JAVASCRIPT, Language.TYPESCRIPT)
+    for source in sources:
+        assert "lexical_declaration" in str(parse(source, Language.JAVASCRIPT).root_node)
     # `outlet` and `obj.let` are not the keyword.
     assert "lexical_declaration" not in str(parse(b"outlet\nx = 1;", Language.JAVASCRIPT).root_node)
 
 
 def test_variance_annotations_on_type_parameters_parse() -> None:
-    for source in (
+    sources = (
         b"interface Box<out T> { get(): T }",
         b"export interface Z<out O = unknown, in I = unknown> extends Q<O> {}",
         b"type Fn<in out T extends object> = (x: T) => T;",
         b"interface O<\n  /** @ts-ignore Cast variance */\n  out Shape extends S = S,\n> {}",
-    ):
-        tree = parse(source, Language.TYPESCRIPT)
-        assert not tree.root_node.has_error, source
-        assert len(_text(tree)) == len(source)
+    )
+    assert_parses_in_place(sources, Language.TYPESCRIPT, Language.TSX)
     # `in` as an operator is code, not a variance annotation.
     for source in (b"for (const k in obj) {}", b"if (a < b && c in d) {}"):
         assert _text(parse(source, Language.TYPESCRIPT)) == source
