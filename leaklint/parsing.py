@@ -31,11 +31,21 @@ def _parser(language: Language) -> tree_sitter.Parser:
 # `using x = …` / `await using x = …` (explicit resource management, TS 5.2) is unknown to the
 # TypeScript grammar, which then mis-parses the rest of the file. Rewriting the keyword to
 # `const` (padded to the same length, so every byte offset stays put) gives the same scoping.
-_USING = re.compile(rb"(?<![\w$.])(await\s+using|using)(?=\s+[A-Za-z_$][\w$]*\s*[=:])")
+_USING = re.compile(rb"using(?=\s+[A-Za-z_$][\w$]*\s*[=:])")
+_AWAIT_BEFORE = re.compile(rb"await\s+$")
 
 
-def _const_for_using(match: re.Match[bytes]) -> bytes:
-    return b"const" + b" " * (len(match.group(1)) - len(b"const"))
+def _const_for_using(data: bytes) -> bytes:
+    out = bytearray(data)
+    for match in _USING.finditer(data):  # a literal first: the regex engine scans fast
+        start, end = match.span()
+        awaited = _AWAIT_BEFORE.search(data, max(0, start - 64), start)
+        if awaited is not None:
+            start = awaited.start()
+        if start and data[start - 1] in _WORD_CHARS:
+            continue  # `isusing x = …`, `obj.using x`: not the keyword
+        out[start:end] = b"const" + b" " * (end - start - len(b"const"))
+    return bytes(out)
 
 
 # `importOriginal<typeof import('./x')>()`, vitest's documented way to partially mock a
@@ -116,7 +126,7 @@ def parse(data: bytes, language: Language) -> tree_sitter.Tree:
         data = _RESERVED_EXPORT_NAME.sub(_reserved_export_renamer(data), data)
     if language is not Language.JAVASCRIPT:
         if b"using" in data:
-            data = _USING.sub(_const_for_using, data)
+            data = _const_for_using(data)
         if b">`" in data:
             data = _blank_template_type_arguments(data)
         if b"import(" in data:
