@@ -43,7 +43,7 @@ from tree_sitter import Node
 
 from leaklint.context import FileContext
 from leaklint.imports import Symbol, unwrap
-from leaklint.release_paths import Exit, ReleasePaths
+from leaklint.release_paths import Exit, ReleasePaths, contains
 from leaklint.resource_origins import THIS_ASSIGNMENTS, type_origin, value_origin
 from leaklint.resource_table import (
     CLIENT,
@@ -354,15 +354,8 @@ class _Engine:
         client = scopes.resolve(parameter)
         if client is None or client.node.id != parameter.id:
             return None
-        if done is not None:
-            done_binding = scopes.resolve(done)
-            if done_binding is None or next(references_to(done_binding, scopes, references), None):
-                return None  # `done` is called, passed on or kept: the code handles release
-        uses = self._uses(client, callback, frozenset(spec.release) | RETURN_METHODS)
-        if uses.releases or uses.deferred_release or uses.escapes or uses.shared:
-            return None
         release = f"{done.text.decode()}()" if done is not None else f"{client.name}.release()"
-        return Leak(
+        leak = Leak(
             call,
             spec.label,
             POOL,
@@ -371,6 +364,61 @@ class _Engine:
             consequence=spec.consequence,
             fix=f"Call `{release}` when its queries are done, on every path of the callback.",
         )
+        releases = frozenset(spec.release) | RETURN_METHODS
+        done_uses: list[Node] = []
+        if done is not None:
+            done_binding = scopes.resolve(done)
+            if done_binding is None:
+                return None
+            done_uses = list(references_to(done_binding, scopes, references))
+        uses = self._uses(client, callback, releases)
+        if uses.escapes or uses.shared or uses.releases:
+            return None
+        if not done_uses and not uses.deferred_release:
+            return leak  # nothing ever gives the client back
+        return self._early_return_in_release_callback(leak, callback, client, done_uses, releases)
+
+    def _early_return_in_release_callback(
+        self,
+        leak: Leak,
+        callback: Node,
+        client: Binding,
+        done_uses: list[Node],
+        releases: frozenset[str],
+    ) -> Leak | None:
+        """The classic callback leak: the query's callback returns early on an error before it
+        calls `done()`, so every failed query keeps a client checked out.
+
+        Only that shape is judged: the release is a plain call in a function nested in the
+        checkout callback (the checkout callback's own early returns are about a failed
+        connect, when there is no client), and a statement before it there is an `if` without
+        `else` that returns, mentioning neither the client nor `done`.
+        """
+        if is_test_file(self._project_path()):
+            return None  # see is_test_file: only never-released checkouts there
+        calls: list[Node] = []
+        for use in done_uses:
+            parent = self.parent(use)
+            if parent is None or parent.type != "call_expression":
+                return None  # `done` handed on or kept: someone else releases
+            if parent.child_by_field_name("function") != use:
+                return None
+            calls.append(parent)
+        for ref in references_to(client, self.ctx.scopes, self.ctx.references):
+            kind, node = self._classify_reference(ref, releases)
+            if kind == "release":
+                calls.append(node)
+        names = {client.name} | {use.text.decode() for use in done_uses}
+        for release in sorted(calls, key=lambda n: n.start_byte):
+            function = self.ctx.enclosing_function(release)
+            if function is None or function.id == callback.id:
+                continue
+            exit_ = _early_return_before(function, release, names)
+            if exit_ is not None:
+                leak.releases = [release]
+                leak.exits = [Exit("return", exit_)]
+                return leak
+        return None
 
     def _candidate_function(self, node: Node) -> Node | None:
         """The function an acquisition runs in, or None when it is not worth analysing."""
@@ -708,6 +756,36 @@ def _has_callback_argument(call: Node) -> bool:
         arg.type in ("arrow_function", "function_expression", "function")
         for arg in arguments.named_children
     )
+
+
+def _early_return_before(function: Node, release: Node, names: set[str]) -> Node | None:
+    """A `return` in an `if` without `else` among the statements of ``function`` that come
+    before the one holding ``release``, whose branch never mentions ``names``."""
+    body = function.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return None
+    for statement in body.named_children:
+        if contains(statement, release):
+            return None
+        if statement.type != "if_statement" or statement.child_by_field_name("alternative"):
+            continue
+        branch = statement.child_by_field_name("consequence")
+        if branch is None or _mentions(branch, names):
+            continue
+        last = branch.named_children[-1] if branch.type == "statement_block" else branch
+        if last is not None and last.type == "return_statement":
+            return last
+    return None
+
+
+def _mentions(node: Node, names: set[str]) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier" and current.text.decode() in names:
+            return True
+        stack.extend(current.named_children)
+    return False
 
 
 def _callback_argument(call: Node, *, first: bool) -> Node | None:

@@ -81,10 +81,10 @@ class ResourceRule(Rule):
                 f"{consequence}. Move `{release}` into `finally`."
             )
         if exit_.kind == "return":
+            fix = leak.fix or f"{_cap(self.release_noun)} it in a `finally` block."
             return (
                 f"{head}, but the `return` on line {line(ctx, exit_.node)} leaves without "
-                f"it, and {consequence}. {_cap(self.release_noun)} it in a `finally` "
-                "block."
+                f"it, and {consequence}. {fix}"
             )
         return (
             f"{head} only on some paths: the function can finish with it still open, and "

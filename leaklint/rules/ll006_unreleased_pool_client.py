@@ -22,9 +22,10 @@ on any receiver; `startSession()` needs a MongoDB or mongoose receiver, a `Clien
 or an `endSession()` on the result (pg has a `startSession()` of its own, for SASL).
 Callback-style checkouts (`pool.connect((err, client, done) => …)`, `pool.getConnection(cb)`,
 `pool.connect().then(client => …)`) on such a pool are reported when the callback never
-releases at all: nothing in it calls or
-mentions `done`, releases the client, or hands the client on. Whether every path of the
-callback releases is not judged (its error branch has no client to release).
+releases at all (nothing in it calls or mentions `done`, releases the client, or hands the
+client on), and in the classic shape where the query's callback returns early on an error
+before it calls `done()` (`if (err) return next(err); done();`). Other paths of a callback are
+not judged: the checkout callback's own error branch has no client to release.
 
 Not reported, as for LL003: checkouts returned or stored (ownership moves), handed to another
 function or a callback that this function does not release itself, released in `finally`, in
