@@ -37,6 +37,7 @@ TYPICAL: dict[str, tuple[float, float, dict[str, object]]] = {
     "LL005": (19.9, 1.8, {"page_kb": 100}),
     "LL006": (50, 1, {"failed": 50, "calls": 100}),
     "LL006-callback": (100, 1, {"calls": 100}),
+    "LL006-callback-error": (50, 1, {"failed": 50, "calls": 100}),
     "LL007": (200, 0, {"heap_mb": 10.5}),
     "LL007-process": (200, 0, {"heap_mb": 10.6}),
 }
@@ -47,6 +48,7 @@ SIZES = {
     "LL003-node-redis": 100,
     "LL006": 100,
     "LL006-callback": 100,
+    "LL006-callback-error": 100,
 }
 
 

@@ -230,6 +230,14 @@ CASES: tuple[Case, ...] = (
         servers=("postgres",),
     ),
     Case(
+        "LL006-callback-error",
+        "LL006",
+        "PostgreSQL backends after N calls whose query callback returns on an error before "
+        "`done()`, half of them failing",
+        check_pool,
+        servers=("postgres",),
+    ),
+    Case(
         "LL007",
         "LL007",
         "listeners on a module-level EventEmitter after N requests, and retained heap",
