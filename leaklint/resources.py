@@ -126,18 +126,19 @@ class Leak:
 _LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
 
 
-def runs_once(ctx: FileContext, function: Node) -> bool:
+def runs_once(ctx: FileContext, function: Node, depth: int = 0) -> bool:
     """Whether ``function`` runs once per process, like module-level code: an IIFE at module
     level (`(async () => { … })()`), or a module-level function that is not exported and whose
-    only use is one call at module level, outside any loop (`main()`,
-    `start().catch(console.error)`, `if (require.main === module) main()`)."""
+    only use is one call outside any loop, made at module level (`main()`,
+    `start().catch(console.error)`, `if (require.main === module) main()`) or from a function
+    that itself runs once (`main()` calling `connectDatabase()`)."""
     up = ctx.ancestry
     outer, parent = function, up.parent(function)
     while parent is not None and parent.type == "parenthesized_expression":
         outer, parent = parent, up.parent(parent)
     if parent is not None and parent.type == "call_expression":
         if parent.child_by_field_name("function") == outer:
-            return _at_module_level_once(ctx, parent)
+            return _called_once_from_start_up(ctx, parent, depth)
         return False
     name = _declared_name(function, parent)
     if name is None or ctx.enclosing_function(function) is not None:
@@ -155,7 +156,7 @@ def runs_once(ctx: FileContext, function: Node) -> bool:
         call is not None
         and call.type == "call_expression"
         and call.child_by_field_name("function") == uses[0]
-        and _at_module_level_once(ctx, call)
+        and _called_once_from_start_up(ctx, call, depth)
     )
 
 
@@ -172,10 +173,21 @@ def _declared_name(function: Node, parent: Node | None) -> Node | None:
     return name if name is not None and name.type == "identifier" else None
 
 
-def _at_module_level_once(ctx: FileContext, call: Node) -> bool:
-    if ctx.enclosing_function(call) is not None:
-        return False
-    return not any(a.type in _LOOPS for a in ctx.ancestry.ancestors(call))
+# How many calls deep start-up code is followed (main → init → connect).
+_START_UP_DEPTH = 3
+
+
+def _called_once_from_start_up(ctx: FileContext, call: Node, depth: int) -> bool:
+    """``call`` runs once: not in a loop, at module level or in a function that runs once."""
+    caller = ctx.enclosing_function(call)
+    for ancestor in ctx.ancestry.ancestors(call):
+        if caller is not None and ancestor.id == caller.id:
+            break
+        if ancestor.type in _LOOPS:
+            return False
+    if caller is None:
+        return True
+    return depth < _START_UP_DEPTH and runs_once(ctx, caller, depth + 1)
 
 
 def _explanation_rank(exit_: Exit) -> tuple[int, int]:

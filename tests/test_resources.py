@@ -457,6 +457,25 @@ const Redis = require('ioredis');
             True,
         ),
         ("", "setTimeout(async () => { const r = new Redis(); await r.ping(); }, 10);", True),
+        # Called once from start-up code that runs once; or from it, but in a loop.
+        (
+            "async function init() { const r = new Redis(); await r.ping(); }\n"
+            "async function main() { await init(); }",
+            "main();",
+            False,
+        ),
+        (
+            "async function init() { const r = new Redis(); await r.ping(); }\n"
+            "async function main() { for (const x of [1, 2]) await init(); }",
+            "main();",
+            True,
+        ),
+        (
+            "async function init() { const r = new Redis(); await r.ping(); }\n"
+            "function handler(req, res) { init(); }",
+            "require('http').createServer(handler);",
+            True,
+        ),
     ],
 )
 def test_clients_made_by_start_up_code_that_runs_once_live_for_the_process(

@@ -14,8 +14,9 @@ skips the close, and points at the close as a related location. In test files (`
 `*.spec.*`, `test/`, `__tests__/`, …) only clients that are never closed are reported.
 
 Not reported: module-level clients, and clients made by start-up code that runs once per
-process (an IIFE at module level, or a function whose only use is one call at module level,
-such as `main().catch(console.error)`); clients that change owner (returned, yielded, stored on
+process (an IIFE at module level, or a function whose only use is one call, outside loops, at
+module level — `main().catch(console.error)` — or from such start-up code, up to three calls
+deep); clients that change owner (returned, yielded, stored on
 `this`, an object, an array or an outer variable, wrapped with `new`, resolved from a
 promise); clients passed to another function or captured by a callback when this function
 does not close them itself; `using` / `await using`; a close in `finally`, in
