@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from leaklint.scope import Ancestry
+from leaklint.scope import LOOP_NODES, Ancestry
 
 # Methods of the resource itself that prepare it rather than use it.
 SETUP_METHODS = frozenset(
@@ -71,7 +71,6 @@ CLEANUP_METHODS = frozenset(
         "endSession",
     }
 )
-_LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
 _IGNORED_STATEMENTS = frozenset(
     {
         "function_declaration",
@@ -293,7 +292,7 @@ class ReleasePaths:
         handler = getattr(self, f"_{kind}", None)
         if handler is not None:
             return handler(node, state)
-        if kind in _LOOPS:
+        if kind in LOOP_NODES:
             return self._loop(node, state)
         return self._simple(node, state)
 

@@ -54,7 +54,7 @@ from leaklint.resource_table import (
     configured_specs,
     file_may_use,
 )
-from leaklint.scope import Binding, references_to
+from leaklint.scope import LOOP_NODES, Binding, references_to
 
 # Any of these closes a client, whatever the library: reporting a client as unclosed when the
 # code calls a close method the table did not list would be a false alarm.
@@ -123,9 +123,6 @@ class Leak:
         return min(self.exits, key=_explanation_rank)
 
 
-_LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
-
-
 def runs_once(ctx: FileContext, function: Node, depth: int = 0) -> bool:
     """Whether ``function`` runs once per process, like module-level code: an IIFE at module
     level (`(async () => { … })()`), or a module-level function that is not exported and whose
@@ -183,7 +180,7 @@ def _called_once_from_start_up(ctx: FileContext, call: Node, depth: int) -> bool
     for ancestor in ctx.ancestry.ancestors(call):
         if caller is not None and ancestor.id == caller.id:
             break
-        if ancestor.type in _LOOPS:
+        if ancestor.type in LOOP_NODES:
             return False
     if caller is None:
         return True

@@ -45,6 +45,7 @@ FUNCTION_SCOPES = frozenset(
     }
 )
 FUNCTION_NODES = FUNCTION_SCOPES - {"program", "internal_module", "module"}
+LOOP_NODES = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
 BLOCK_SCOPES = FUNCTION_SCOPES | {
     "statement_block",
     "for_statement",

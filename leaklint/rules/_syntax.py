@@ -13,9 +13,8 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from leaklint.scope import FUNCTION_NODES, Ancestry
+from leaklint.scope import FUNCTION_NODES, LOOP_NODES, Ancestry
 
-LOOP_NODES = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
 # Methods whose callback runs once per element: a body inside one is "in a loop". Besides the
 # array methods: lodash/async `each`, mongoose cursors' `eachAsync`.
 ITERATION_METHODS = frozenset(
