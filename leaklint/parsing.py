@@ -42,7 +42,7 @@ def _const_for_using(data: bytes) -> bytes:
         awaited = _AWAIT_BEFORE.search(data, max(0, start - 64), start)
         if awaited is not None:
             start = awaited.start()
-        if start and data[start - 1] in _WORD_CHARS:
+        if _inside_word(data, start):
             continue  # `isusing x = …`, `obj.using x`: not the keyword
         out[start:end] = b"const" + b" " * (end - start - len(b"const"))
     return bytes(out)
@@ -86,14 +86,26 @@ _LET_NEWLINE = re.compile(
 _WORD_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
 
 
-def _join_let_declarations(data: bytes) -> bytes:
-    def join(match: re.Match[bytes]) -> bytes:
-        start = match.start()
-        if start and data[start - 1] in _WORD_CHARS:
-            return match.group(0)  # `outlet\n`, `obj.let\n`: not the keyword
-        return b"let" + re.sub(rb"[\r\n]", b" ", match.group(1))
+def _inside_word(data: bytes, start: int) -> bool:
+    """Whether ``start`` continues a longer word or follows a `.` (`outlet`, `obj.let`)."""
+    return start > 0 and data[start - 1] in _WORD_CHARS
 
-    return _LET_NEWLINE.sub(join, data)
+
+def _sub_keyword(
+    pattern: re.Pattern[bytes], data: bytes, replace: Callable[[re.Match[bytes]], bytes]
+) -> bytes:
+    """``pattern.sub`` for a pattern that starts with a keyword, skipping matches inside a
+    longer word. The patterns start with their literal so the regex engine scans fast; a
+    look-behind in the pattern would make it test every byte."""
+
+    def checked(match: re.Match[bytes]) -> bytes:
+        return match.group(0) if _inside_word(data, match.start()) else replace(match)
+
+    return pattern.sub(checked, data)
+
+
+def _join_let_declarations(data: bytes) -> bytes:
+    return _sub_keyword(_LET_NEWLINE, data, lambda m: b"let" + re.sub(rb"[\r\n]", b" ", m.group(1)))
 
 
 # `export { _null as null }`: a module's export names may be reserved words (ES2022), but the
@@ -107,23 +119,15 @@ _RESERVED_EXPORT_NAME = re.compile(
 )
 
 
-def _reserved_export_renamer(data: bytes) -> Callable[[re.Match[bytes]], bytes]:
-    def rename(match: re.Match[bytes]) -> bytes:
-        start = match.start()
-        if start and data[start - 1] in _WORD_CHARS:
-            return match.group(0)  # `has`, `alias`, `x.as`: not the keyword
-        return b"as" + match.group(1) + b"_" + match.group(2)[1:]
-
-    return rename
+def _rename_reserved_export(match: re.Match[bytes]) -> bytes:
+    return b"as" + match.group(1) + b"_" + match.group(2)[1:]
 
 
 def parse(data: bytes, language: Language) -> tree_sitter.Tree:
     if b"let" in data:
         data = _join_let_declarations(data)
     if language is Language.JAVASCRIPT and b"as " in data:
-        # The pattern starts with a literal so the regex engine scans fast; the character
-        # before each match is checked by the renamer (a look-behind would test every byte).
-        data = _RESERVED_EXPORT_NAME.sub(_reserved_export_renamer(data), data)
+        data = _sub_keyword(_RESERVED_EXPORT_NAME, data, _rename_reserved_export)
     if language is not Language.JAVASCRIPT:
         if b"using" in data:
             data = _const_for_using(data)
