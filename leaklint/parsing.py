@@ -178,7 +178,7 @@ def _reparse_bare_ampersands(
 ) -> tree_sitter.Tree:
     original_errors = _errors(tree, language)
     best, best_errors = tree, original_errors
-    current, errors = tree, original_errors
+    errors = original_errors
     out = bytearray(data)
     for _ in range(_REPAIR_ROUNDS):
         positions = [p for p in _ampersands_after_jsx(errors) if not _ENTITY.match(data, p)]
@@ -192,9 +192,9 @@ def _reparse_bare_ampersands(
             return candidate
         if candidate_errors[0].start_byte <= errors[0].start_byte:
             break  # no progress: this is not (only) a JSX `&`
-        current, errors = candidate, candidate_errors
+        errors = candidate_errors
         if len(errors) < len(best_errors):
-            best, best_errors = current, errors
+            best, best_errors = candidate, errors
     return best if len(best_errors) < len(original_errors) else tree
 
 
