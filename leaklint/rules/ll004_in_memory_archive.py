@@ -188,8 +188,7 @@ class InstanceArchive:
     def uses(self, ctx: FileContext) -> list[Node]:
         """Every `this.<name>` in the class whose `this` is the instance."""
         cursor = QueryCursor(query(ctx.source.language, _THIS_MEMBERS))
-        cursor.set_byte_range(self.class_body.start_byte, self.class_body.end_byte)
-        members = cursor.captures(self.class_body).get("member", [])
+        members = cursor.captures(self.class_body).get("member", [])  # the class's subtree only
         return [
             member
             for member in members
