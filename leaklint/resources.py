@@ -757,14 +757,15 @@ def _is_library(symbol: Symbol) -> bool:
     return not symbol.module.startswith((".", "/", "<"))
 
 
+# A function written in place, as a callback argument is.
+_FUNCTION_LITERALS = frozenset({"arrow_function", "function_expression", "function"})
+
+
 def _has_callback_argument(call: Node) -> bool:
     arguments = call.child_by_field_name("arguments")
     if arguments is None:
         return False
-    return any(
-        arg.type in ("arrow_function", "function_expression", "function")
-        for arg in arguments.named_children
-    )
+    return any(arg.type in _FUNCTION_LITERALS for arg in arguments.named_children)
 
 
 def _early_return_before(function: Node, release: Node, names: set[str]) -> Node | None:
@@ -803,7 +804,7 @@ def _callback_argument(call: Node, *, first: bool) -> Node | None:
     if arguments is None or not arguments.named_children:
         return None
     argument = arguments.named_children[0 if first else -1]
-    if argument.type in ("arrow_function", "function_expression", "function"):
+    if argument.type in _FUNCTION_LITERALS:
         return argument
     return None
 
