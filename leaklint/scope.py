@@ -578,19 +578,14 @@ _START = operator.attrgetter("start_byte")
 class References:
     """Every identifier of a file grouped by name; built on first use, then reused."""
 
-    def __init__(
-        self,
-        tree: Tree,
-        language: Language,
-        captures: Callable[[], dict[str, list[Node]]] | None = None,
-    ) -> None:
+    def __init__(self, tree: Tree, language: Language) -> None:
         self.tree = tree
         self.language = language
-        self._captures = captures or self._own_captures
         self._by_name: dict[bytes, list[Node]] | None = None
         self._starts: dict[bytes, list[int]] = {}
 
-    def _own_captures(self) -> dict[str, list[Node]]:
+    def _captures(self) -> dict[str, list[Node]]:
+        # A pass of its own, not a part of the shared one: see FileContext.plan_queries.
         return QueryCursor(query(self.language, REFERENCE_QUERY)).captures(self.tree.root_node)
 
     def named(self, name: str) -> list[Node]:

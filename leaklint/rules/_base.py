@@ -34,9 +34,6 @@ class Rule:
     # Tree-sitter patterns this rule needs; they join the file's single shared query pass and
     # come back through ``ctx.captures(self.code)``. Patterns a grammar lacks are dropped.
     query: ClassVar[str] = ""
-    # Whether the rule follows identifiers to their uses (``references_to``); if so the
-    # shared pass also collects every identifier, which is only worth it when needed.
-    needs_references: ClassVar[bool] = False
 
     def check(self, ctx: FileContext) -> None:
         raise NotImplementedError

@@ -38,10 +38,6 @@ class ResourceRule(Rule):
         clients, checkouts = configured_specs(resources)
         return file_may_use(data, clients if cls.kind == CLIENT else checkouts)
 
-    # Identifiers are followed only in files that hold an acquisition: ``ctx.references``
-    # then indexes them on first use, so the shared pass does not collect them for every file.
-    needs_references = False
-
     def check(self, ctx: FileContext) -> None:
         for leak in find_leaks(ctx, self.kind, ctx.captures(self.code)):
             related = self._related(ctx, leak)

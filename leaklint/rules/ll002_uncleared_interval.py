@@ -124,7 +124,6 @@ class UnclearedInterval(Rule):
     tags = ("memory-leak", "timer")
     triggers = (b"setInterval",)
     query = TIMER_CALLS
-    needs_references = True
 
     def check(self, ctx: FileContext) -> None:
         intervals, clears = self._timer_calls(ctx)

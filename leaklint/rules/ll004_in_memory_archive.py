@@ -125,7 +125,6 @@ class InMemoryArchive(Rule):
     tags = ("memory-leak", "heap", "archive")
     triggers = (b"adm-zip", b"jszip")
     query = CONSTRUCTIONS
-    needs_references = True
 
     def check(self, ctx: FileContext) -> None:
         for creation in ctx.captures(self.code).get("new", ()):

@@ -143,8 +143,6 @@ class UnboundedModuleStore(Rule):
     tags = ("memory-leak", "global", "cache")
     triggers = (b"{}", b"[]", b"Map(", b"Set(", b"Object.create(null)", b"Map<", b"Set<")
     query = DECLARATIONS + PERCALL_QUERY
-    # Identifiers are indexed (a separate pass) only in files where some store can grow.
-    needs_references = False
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:

@@ -103,7 +103,6 @@ class ListenerLeak(Rule):
     tags = ("memory-leak", "events")
     triggers = (b".on(", b"addListener(", b"prependListener(", b"addEventListener(")
     query = LISTENER_CALLS + PERCALL_QUERY
-    needs_references = True
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
