@@ -3,7 +3,10 @@
 LL006 asks this of the receiver of ``pool.connect()``: is ``pool`` a pg or mysql pool? The
 answer follows the value back through the file: ``const pool = new Pool()``, a TypeScript
 annotation (``pool: Pool``, ``private readonly pool: mysql.Pool``), ``this.pool`` assigned in
-the class (``this.pool = new Pool()``, a field initialiser, a constructor parameter property).
+the class (``this.pool = new Pool()``, a field initialiser, a constructor parameter property),
+a factory function of the same file (``const pool = createPool()``, ``getPool().connect()``) by
+what it returns, and a variable declared empty and assigned later (the lazy singleton
+``let pool; … pool = new Pool()``).
 A value whose origin cannot be followed (an import from another file, an untyped parameter)
 has no origin: None, which callers treat as "unknown", not as "not a pool".
 """
@@ -14,7 +17,7 @@ from tree_sitter import Node
 
 from leaklint.context import FileContext
 from leaklint.imports import Symbol, unwrap
-from leaklint.scope import Binding
+from leaklint.scope import FUNCTION_NODES, Binding, references_to
 
 _MAX_DEPTH = 4
 # The rule whose shared-pass query captures `this.x = …` assignments (see THIS_ASSIGNMENTS).
@@ -36,7 +39,8 @@ def value_origin(ctx: FileContext, node: Node | None, depth: int = 0) -> Symbol 
     if node.type == "new_expression":
         return ctx.imports.resolve(node.child_by_field_name("constructor"))
     if node.type == "call_expression":
-        return ctx.imports.resolve(node.child_by_field_name("function"))
+        callee = node.child_by_field_name("function")
+        return ctx.imports.resolve(callee) or _factory_origin(ctx, callee, depth)
     if node.type == "identifier":
         binding = ctx.scopes.resolve(node)
         return _binding_origin(ctx, binding, depth) if binding is not None else None
@@ -86,7 +90,68 @@ def _binding_origin(ctx: FileContext, binding: Binding, depth: int) -> Symbol | 
         typed = type_origin(ctx, declaration.child_by_field_name("type"))
         if typed is not None:
             return typed
-        return value_origin(ctx, declaration.child_by_field_name("value"), depth + 1)
+        value = declaration.child_by_field_name("value")
+        if value is None or value.type in ("null", "undefined"):
+            return _assigned_origin(ctx, binding, depth)
+        return value_origin(ctx, value, depth + 1)
+    return None
+
+
+def _factory_origin(ctx: FileContext, callee: Node | None, depth: int) -> Symbol | None:
+    """What a function of this file returns: `createPool()` → `return new Pool(…)`."""
+    callee = unwrap(callee)
+    if callee is None or callee.type != "identifier":
+        return None
+    binding = ctx.scopes.resolve(callee)
+    function = _declared_function(binding) if binding is not None else None
+    body = function.child_by_field_name("body") if function is not None else None
+    if body is None:
+        return None
+    if body.type != "statement_block":  # `const createPool = () => new Pool()`
+        return value_origin(ctx, body, depth + 1)
+    for returned in _returned_values(body):
+        origin = value_origin(ctx, returned, depth + 1)
+        if origin is not None:
+            return origin
+    return None
+
+
+def _declared_function(binding: Binding) -> Node | None:
+    declaration = binding.declaration
+    if declaration.type in ("function_declaration", "generator_function_declaration"):
+        return declaration
+    if declaration.type == "variable_declarator" and binding.kind == "const":
+        value = unwrap(declaration.child_by_field_name("value"))
+        if value is not None and value.type in ("arrow_function", "function_expression"):
+            return value
+    return None
+
+
+def _returned_values(body: Node) -> list[Node]:
+    """The expressions of the function's own `return` statements (not nested functions')."""
+    values, stack = [], [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "return_statement":
+            if node.named_child_count:
+                values.append(node.named_child(0))
+            continue
+        stack.extend(child for child in node.named_children if child.type not in FUNCTION_NODES)
+    return values
+
+
+def _assigned_origin(ctx: FileContext, binding: Binding, depth: int) -> Symbol | None:
+    """`let pool; … pool = new Pool()`: the origin of a value assigned to the variable later."""
+    for ref in references_to(binding, ctx.scopes, ctx.references):
+        parent = ctx.ancestry.parent(ref)
+        if (
+            parent is not None
+            and parent.type == "assignment_expression"
+            and parent.child_by_field_name("left") == ref
+        ):
+            origin = value_origin(ctx, parent.child_by_field_name("right"), depth + 1)
+            if origin is not None:
+                return origin
     return None
 
 
