@@ -103,20 +103,21 @@ def _factory_origin(ctx: FileContext, callee: Node | None, depth: int) -> Symbol
     if callee is None or callee.type != "identifier":
         return None
     binding = ctx.scopes.resolve(callee)
-    function = _declared_function(binding) if binding is not None else None
+    function = declared_function(binding) if binding is not None else None
     body = function.child_by_field_name("body") if function is not None else None
     if body is None:
         return None
     if body.type != "statement_block":  # `const createPool = () => new Pool()`
         return value_origin(ctx, body, depth + 1)
-    for returned in _returned_values(body):
+    for returned in returned_values(body):
         origin = value_origin(ctx, returned, depth + 1)
         if origin is not None:
             return origin
     return None
 
 
-def _declared_function(binding: Binding) -> Node | None:
+def declared_function(binding: Binding) -> Node | None:
+    """The function a name declares: `function f() {}` or `const f = () => …`."""
     declaration = binding.declaration
     if declaration.type in ("function_declaration", "generator_function_declaration"):
         return declaration
@@ -127,7 +128,7 @@ def _declared_function(binding: Binding) -> Node | None:
     return None
 
 
-def _returned_values(body: Node) -> list[Node]:
+def returned_values(body: Node) -> list[Node]:
     """The expressions of the function's own `return` statements (not nested functions')."""
     values, stack = [], [body]
     while stack:

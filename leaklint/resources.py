@@ -36,7 +36,7 @@ pool are reported only when the callback never releases the client at all
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tree_sitter import Node
@@ -44,7 +44,13 @@ from tree_sitter import Node
 from leaklint.context import FileContext
 from leaklint.imports import Symbol, unwrap
 from leaklint.release_paths import Exit, ReleasePaths, contains
-from leaklint.resource_origins import THIS_ASSIGNMENTS, type_origin, value_origin
+from leaklint.resource_origins import (
+    THIS_ASSIGNMENTS,
+    declared_function,
+    returned_values,
+    type_origin,
+    value_origin,
+)
 from leaklint.resource_table import (
     CLIENT,
     POOL,
@@ -110,6 +116,7 @@ class Leak:
     exits: list[Exit] = field(default_factory=list)
     consequence: str = ""  # what one leak costs, if not the rule's usual wording
     fix: str = ""  # how to release it, if not "call <variable>.<release>() in finally"
+    notes: tuple[tuple[Node, str], ...] = ()  # related locations that explain the acquisition
 
     @property
     def never_released(self) -> bool:
@@ -208,6 +215,7 @@ class _Acquisition:
     # Release methods that prove a checkout of unknown origin is one (`client.release()`).
     evidence: frozenset[str] = frozenset()
     consequence: str = ""
+    notes: tuple[tuple[Node, str], ...] = ()
 
 
 @dataclass
@@ -260,6 +268,7 @@ class _Engine:
         default_exports = tuple(spec for spec in specs if () in spec.paths)
         any_name = None in names and file_may_use(self.ctx.source.data, default_exports)
         named = {name for name in names if name is not None} | {"default"}
+        made: list[_Acquisition] = []
         for node in sorted([*self.news, *self.calls], key=lambda n: n.start_byte):
             field_name = "constructor" if node.type == "new_expression" else "function"
             callee = node.child_by_field_name(field_name)
@@ -276,7 +285,50 @@ class _Engine:
             spec = next((s for s in specs if symbol is not None and s.matches(symbol)), None)
             if spec is not None and self._runs_per_call(function):
                 releases = frozenset(spec.release) | CLOSE_METHODS
-                yield _Acquisition(node, function, spec.label, CLIENT, releases, spec.release[0])
+                made.append(
+                    _Acquisition(node, function, spec.label, CLIENT, releases, spec.release[0])
+                )
+                yield made[-1]
+        yield from self._factory_calls(made)
+
+    def _factory_calls(self, made: list[_Acquisition]) -> Iterator[_Acquisition]:
+        """Calls, in code that runs per call, of a function of this file that makes a new
+        client every time: `function connect() { return new Redis() }` … `connect()`."""
+        factories = {a.function.id: a for a in made if self._is_fresh_factory(a)}
+        if not factories:
+            return
+        for call in self.calls:
+            callee = unwrap(call.child_by_field_name("function"))
+            if callee is None or callee.type != "identifier":
+                continue
+            binding = self.ctx.scopes.resolve(callee)
+            factory = declared_function(binding) if binding is not None else None
+            inner = factories.get(factory.id) if factory is not None else None
+            function = self._candidate_function(call) if inner is not None else None
+            if inner is None or function is None or not self._runs_per_call(function):
+                continue
+            note = f"'{callee.text.decode()}()' creates a new {inner.label} here on every call"
+            yield replace(inner, node=call, function=function, notes=((inner.node, note),))
+
+    def _is_fresh_factory(self, acquisition: _Acquisition) -> bool:
+        """Every `return` of the acquisition's function gives back this new client, directly
+        or through a local variable; a cached client (`return client ??= …`) is not fresh."""
+        function = acquisition.function
+        body = function.child_by_field_name("body")
+        value = self._outermost_value(acquisition.node)
+        if body is None or body.type != "statement_block":
+            return body is not None and body.id == value.id  # `() => new Redis()`
+        holder = self._holder(acquisition.node, function)
+        returned = returned_values(body)
+        for expression in returned:
+            if expression.id == value.id:
+                continue
+            if isinstance(holder, Binding) and expression.type == "identifier":
+                binding = self.ctx.scopes.resolve(expression)
+                if binding is not None and binding.node.id == holder.node.id:
+                    continue
+            return False
+        return bool(returned)
 
     def checkouts(self, specs: tuple[CheckoutSpec, ...]) -> Iterator[_Acquisition]:
         by_method = {spec.method: spec for spec in specs}
@@ -493,6 +545,7 @@ class _Engine:
             None,
             acquisition.suggested_release,
             consequence=acquisition.consequence,
+            notes=acquisition.notes,
         )
         if holder == "discarded":
             return None if acquisition.needs_evidence else leak

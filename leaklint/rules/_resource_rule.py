@@ -88,11 +88,11 @@ class ResourceRule(Rule):
         )
 
     def _related(self, ctx: FileContext, leak: Leak) -> tuple[tuple[Node, str], ...]:
+        related: list[tuple[Node, str]] = list(leak.notes)
         exit_ = leak.primary_exit
         if exit_ is None:
-            return ()
+            return tuple(related)
         trigger = exit_.trigger
-        related: list[tuple[Node, str]] = []
         for release in leak.releases:
             if trigger is not None:
                 note = (

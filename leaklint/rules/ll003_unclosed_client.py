@@ -13,6 +13,12 @@ a `return` or a branch leaves the function before it. The message names the oper
 skips the close, and points at the close as a related location. In test files (`*.test.*`,
 `*.spec.*`, `test/`, `__tests__/`, …) only clients that are never closed are reported.
 
+A call of a factory function of the same file counts as creating a client when every `return`
+of the factory gives back a client it has just created (`function makeRedis() { const c = new
+Redis(); c.on('error', log); return c }`): the call is reported, with the creation inside the
+factory as a related location. A factory that returns a cached client (a lazy singleton, a
+client per URL kept in a `Map`) is not a fresh one and its calls are not reported.
+
 Not reported: module-level clients, and clients made by start-up code that runs once per
 process (an IIFE at module level, or a function whose only use is one call, outside loops, at
 module level — `main().catch(console.error)` — or from such start-up code, up to three calls

@@ -14,12 +14,14 @@ released are reported: a release skipped by a failing assertion does not need a 
 
 `pool.connect()` and `pool.getConnection()` are common method names, so they count only when
 `pool` is known to be a pool: created in the file (`new Pool()`, `mysql.createPool()`,
-directly or as `this.pool`) or typed as one in TypeScript (`pool: Pool`, `private pool:
-mysql.Pool`). When the pool comes from another file, the checkout counts only if the function
-itself calls `release()` on the result — the code then says what it holds — and only a
-release that can be skipped is reported. `createQueryRunner()` is TypeORM's alone and counts
-on any receiver; `startSession()` needs a MongoDB or mongoose receiver, a `ClientSession` type
-or an `endSession()` on the result (pg has a `startSession()` of its own, for SASL).
+directly, as `this.pool`, returned by a factory function of the file — `getPool().connect()`
+— or assigned to a variable declared empty, `let pool; … pool = new Pool()`) or typed as one
+in TypeScript (`pool: Pool`, `private pool: mysql.Pool`). When the pool comes from another
+file, the checkout counts only if the function itself calls `release()` on the result — the
+code then says what it holds — and only a release that can be skipped is reported.
+`createQueryRunner()` is TypeORM's alone and counts on any receiver; `startSession()` needs a
+MongoDB or mongoose receiver, a `ClientSession` type or an `endSession()` on the result (pg has
+a `startSession()` of its own, for SASL).
 Callback-style checkouts (`pool.connect((err, client, done) => …)`, `pool.getConnection(cb)`,
 `pool.connect().then(client => …)`) on such a pool are reported when the callback never
 releases at all (nothing in it calls or mentions `done`, releases the client, or hands the
