@@ -33,6 +33,7 @@ TYPICAL: dict[str, tuple[float, float, dict[str, object]]] = {
     "LL003": (50, 0, {"failed": 50, "calls": 100}),
     "LL003-pg": (50, 0, {"failed": 50, "calls": 100}),
     "LL003-node-redis": (50, 0, {"failed": 50, "calls": 100}),
+    "LL003-factory": (100, 0, {"calls": 100, "clients": 100}),
     "LL004": (508, 195, {"record_bytes": 100_000}),
     "LL005": (19.9, 1.8, {"page_kb": 100}),
     "LL006": (50, 1, {"failed": 50, "calls": 100}),
@@ -46,6 +47,7 @@ SIZES = {
     "LL003": 100,
     "LL003-pg": 100,
     "LL003-node-redis": 100,
+    "LL003-factory": 100,
     "LL006": 100,
     "LL006-callback": 100,
     "LL006-callback-error": 100,
@@ -89,7 +91,12 @@ def test_connection_cases_require_that_half_the_calls_really_threw() -> None:
 
 
 def test_select_cases_by_rule_or_case_id() -> None:
-    assert [c.case_id for c in select_cases(["LL003"])] == ["LL003", "LL003-pg", "LL003-node-redis"]
+    assert [c.case_id for c in select_cases(["LL003"])] == [
+        "LL003",
+        "LL003-pg",
+        "LL003-node-redis",
+        "LL003-factory",
+    ]
     assert [c.case_id for c in select_cases(["ll001,LL007-process"])] == ["LL001", "LL007-process"]
     assert len(select_cases(None)) == len(CASES)
     with pytest.raises(ValueError, match="LL999"):
@@ -117,7 +124,13 @@ def test_lint_status_tells_not_yet_from_missed_and_false_positive(tmp_path: Path
 def test_require_lint_modes() -> None:
     cases = select_cases(["LL003"])
     report = lint.LintReport(
-        {"LL003": lint.DETECTED, "LL003-pg": lint.NOT_YET, "LL003-node-redis": lint.MISSED}, ""
+        {
+            "LL003": lint.DETECTED,
+            "LL003-pg": lint.NOT_YET,
+            "LL003-node-redis": lint.MISSED,
+            "LL003-factory": lint.DETECTED,
+        },
+        "",
     )
     assert lint.lint_failures(cases, report, None) == []
     assert lint.lint_failures(cases, report, "implemented") == ["LL003-node-redis"]

@@ -97,8 +97,9 @@ def check_pool(flagged: Measurement, fixed: Measurement) -> list[str]:
     )
 
 
-def check_pool_every_call(flagged: Measurement, fixed: Measurement) -> list[str]:
-    # Every flagged call keeps its client checked out; the fixed pool reuses one client.
+def check_every_call(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # Every flagged call keeps its connection (a client, or a pool's checked-out client); the
+    # fixed twin closes it, or its pool reuses one client.
     return _at_least("flagged", flagged.value, flagged.n - 2) + _at_most("fixed", fixed.value, 2)
 
 
@@ -149,6 +150,8 @@ class Case:
             parts.append(f"heap {details['heap_mb']:+g} MB")
         if "failed" in details:
             parts.append(f"{details['failed']}/{details.get('calls', measurement.n)} calls threw")
+        if "clients" in details:
+            parts.append(f"{details['clients']} clients made")
         if "checkedOut" in details:
             parts.append(f"{details['checkedOut']} checked out")
         if "zip_mb" in details:
@@ -199,6 +202,14 @@ CASES: tuple[Case, ...] = (
         servers=("redis",),
     ),
     Case(
+        "LL003-factory",
+        "LL003",
+        "Redis connections (`INFO clients`) after N calls that each take a new ioredis client "
+        "from a factory function of the file",
+        check_every_call,
+        servers=("redis",),
+    ),
+    Case(
         "LL004",
         "LL004",
         "peak RSS (`ru_maxrss`) while archiving M records of 100 KB: AdmZip vs archiver",
@@ -226,7 +237,7 @@ CASES: tuple[Case, ...] = (
         "LL006",
         "PostgreSQL backends after N calls that each check a client out with "
         "`pool.connect((err, client, done) => …)`",
-        check_pool_every_call,
+        check_every_call,
         servers=("postgres",),
     ),
     Case(
