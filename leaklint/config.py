@@ -32,6 +32,7 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     "build/",
     "coverage/",
     ".next/",
+    ".yarn/",  # Yarn's own release binary and plugins, committed by Yarn 2+ projects
     ".leaklint_cache/",
     "*.min.js",
     "*.min.mjs",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tree_sitter import Node, QueryCursor, Tree
@@ -19,7 +20,7 @@ from leaklint.scope import (
     ScopeAnalysis,
     enclosing_function,
 )
-from leaklint.source import ModuleKind, SourceFile, declared_module_kind
+from leaklint.source import ModuleKind, SourceFile, declared_module_kind, is_test_file
 
 T = TypeVar("T")
 
@@ -75,6 +76,21 @@ class FileContext:
     @cached_property
     def _strict_memo(self) -> dict[int, bool]:
         return {}
+
+    # -- where the file is ---------------------------------------------------------------
+
+    @cached_property
+    def project_path(self) -> Path:
+        """The file's path inside the project, so that directories above it do not count."""
+        try:
+            return self.source.path.resolve().relative_to(self.settings.root.resolve())
+        except ValueError:
+            return Path(self.source.display_path)
+
+    @cached_property
+    def is_test_file(self) -> bool:
+        """Test code, by the names test runners use (see ``source.is_test_file``)."""
+        return is_test_file(self.project_path)
 
     # -- analyses ------------------------------------------------------------------------
 

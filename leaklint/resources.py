@@ -16,7 +16,7 @@ function the engine decides, in this order:
 3. **Whether every path releases** (``release_paths``): no release at all is reported as
    *never closed*; a release that a throw, a ``return`` or a branch can skip is reported as
    *not guaranteed*, naming the operation that skips it. In test files only the first kind is
-   reported (see ``is_test_file``).
+   reported (see ``source.is_test_file``).
 
 Names are resolved through the scope and import analyses, never by text: ``new Redis()`` is
 an ioredis client only when ``Redis`` comes from ``ioredis``.
@@ -37,7 +37,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from tree_sitter import Node
 
@@ -95,9 +94,6 @@ _STORING_METHODS = frozenset({"set", "push", "unshift", "add", "splice", "regist
 _TRANSPARENT_REFERENCE = frozenset(
     {"parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression"}
 )
-_TEST_DIRECTORIES = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "__mocks__"})
-_TEST_SUFFIXES = (".test", ".spec", ".e2e-spec", ".e2e", ".e2e-test")
-_TEST_SETUP_NAMES = frozenset({"setuptests", "test-setup", "globalsetup", "globalteardown"})
 
 
 # -- results -------------------------------------------------------------------------------
@@ -455,8 +451,8 @@ class _Engine:
         connect, when there is no client), and a statement before it there is an `if` without
         `else` that returns, mentioning neither the client nor `done`.
         """
-        if is_test_file(self._project_path()):
-            return None  # see is_test_file: only never-released checkouts there
+        if self.ctx.is_test_file:
+            return None  # see source.is_test_file: only never-released checkouts there
         calls: list[Node] = []
         for use in done_uses:
             parent = self.parent(use)
@@ -563,8 +559,8 @@ class _Engine:
             # Released only when something fails, handed on otherwise (`callback(null, c)`):
             # the success path gives it to someone else.
             return None
-        if is_test_file(self._project_path()):
-            return None  # see is_test_file
+        if self.ctx.is_test_file:
+            return None  # see source.is_test_file
         leak.releases = uses.releases
         paths = ReleasePaths(
             acquisition.function,
@@ -757,13 +753,6 @@ class _Engine:
         owner = self.ctx.enclosing_function(node)
         return owner is not None and owner.id == function.id
 
-    def _project_path(self) -> Path:
-        """The file's path inside the project, so that directories above it do not count."""
-        try:
-            return self.ctx.source.path.resolve().relative_to(self.ctx.settings.root.resolve())
-        except ValueError:
-            return Path(self.ctx.source.display_path)
-
 
 def _classify_operand(binary: Node, operand: Node) -> str:
     operator = binary.child_by_field_name("operator")
@@ -782,27 +771,6 @@ def _released_by(releases: list[Node], methods: frozenset[str]) -> bool:
         if callee is not None and _last_name(callee) in methods:
             return True
     return False
-
-
-def is_test_file(path: Path) -> bool:
-    """Test code: a release skipped by a failing assertion is not worth a report there.
-
-    The test has already failed and its process or pool is torn down afterwards; asking for
-    try/finally around every assertion would bury the reports that matter. A resource that a
-    test never releases at all is still reported.
-    """
-    if any(part in _TEST_DIRECTORIES for part in path.parts[:-1]):
-        return True
-    segments = path.name.lower().split(".")
-    if any(f".{segment}" in _TEST_SUFFIXES for segment in segments[1:-1]):
-        return True
-    first = segments[0]
-    return (
-        first.startswith(("test-", "test_"))
-        or first.endswith(("-test", "_test", "-tests", "_tests"))
-        or first in _TEST_SETUP_NAMES
-        or (len(segments) > 2 and first in ("jest", "vitest", "mocha"))
-    )
 
 
 def _is_library(symbol: Symbol) -> bool:

@@ -172,3 +172,31 @@ def real_directory(directory: str) -> Path:
     # Node looks for package.json from the file's real path (symlinks resolved). Resolving
     # each file's path cost more than the rest of module detection; files share directories.
     return Path(directory).resolve()
+
+
+# -- test code -----------------------------------------------------------------------------
+
+_TEST_DIRECTORIES = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "__mocks__"})
+_TEST_SUFFIXES = (".test", ".spec", ".e2e-spec", ".e2e", ".e2e-test")
+_TEST_SETUP_NAMES = frozenset({"setuptests", "test-setup", "globalsetup", "globalteardown"})
+
+
+def is_test_file(path: Path) -> bool:
+    """Whether ``path`` (relative to the project) is test code, by the names test runners use.
+
+    Rules judge test code by what matters there: a resource released only on the passing path
+    is fine (a failed test's process or pool is torn down), a module-level array a test run
+    fills is a recorder, not a leak. A resource a test never releases is still reported.
+    """
+    if any(part in _TEST_DIRECTORIES for part in path.parts[:-1]):
+        return True
+    segments = path.name.lower().split(".")
+    if any(f".{segment}" in _TEST_SUFFIXES for segment in segments[1:-1]):
+        return True
+    first = segments[0]
+    return (
+        first.startswith(("test-", "test_"))
+        or first.endswith(("-test", "_test", "-tests", "_tests"))
+        or first in _TEST_SETUP_NAMES
+        or (len(segments) > 2 and first in ("jest", "vitest", "mocha"))
+    )

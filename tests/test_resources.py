@@ -13,9 +13,8 @@ import pytest
 from leaklint.config import ResourceSpec, Settings
 from leaklint.engine import check_source
 from leaklint.resource_table import configured_specs, file_may_use
-from leaklint.resources import is_test_file
 from leaklint.selection import selected_rules
-from leaklint.source import SourceFile
+from leaklint.source import SourceFile, is_test_file
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "LL003"
 LEAKLINT = Path(sys.executable).with_name("leaklint")

@@ -7,6 +7,9 @@ Plain assignment, compound assignment (`+=`), `++`/`--`, `for (x in/of …)` hea
 destructuring assignment targets all count as writes. Each name is reported once per
 enclosing function, at its first write.
 
+webpack's writable module variables (`__webpack_public_path__`, `__webpack_base_uri__`,
+`__webpack_nonce__`) are not reported: webpack rewrites those assignments at build time.
+
 ## Why is this bad?
 In sloppy-mode code (CommonJS or scripts without `'use strict'`) assigning an undeclared name
 silently creates a property of the global object. It is never collected: whatever it holds
@@ -64,6 +67,11 @@ WRITES = """
 (with_statement) @with
 (ERROR) @error
 """
+# webpack's writable module variables: webpack rewrites `__webpack_public_path__ = …` to a
+# property of its runtime at build time, so the assignment neither creates a global nor throws.
+BUNDLER_VARIABLES = frozenset(
+    {"__webpack_public_path__", "__webpack_base_uri__", "__webpack_nonce__"}
+)
 # Comments are many; they are only collected when a `/* global */` directive may be present.
 _GLOBAL_DIRECTIVE_HINT = re.compile(rb"/\*\s*globals?\s")
 
@@ -87,7 +95,9 @@ class ImplicitGlobal(Rule):
         writes = self._writes(captures)
         if not writes:
             return
-        declared_globals = known_globals(ctx.settings.env) | set(ctx.settings.globals)
+        declared_globals = (
+            known_globals(ctx.settings.env) | set(ctx.settings.globals) | BUNDLER_VARIABLES
+        )
         if _GLOBAL_DIRECTIVE_HINT.search(ctx.source.data):
             declared_globals |= comment_globals(_comments(ctx))
         candidates = [(kind, n) for kind, n in writes if n.text.decode() not in declared_globals]

@@ -12,7 +12,9 @@ locations.
 Not flagged: `WeakMap`/`WeakSet` and LRU caches (`lru-cache`, `quick-lru`, …), which are
 bounded by design; stores filled only at module top level (registries, lookup tables); fixed
 keys (`store.total = …`, `store.set('config', …)`); and a store that leaves the file —
-exported, returned, or passed to another function — since code elsewhere may clear it.
+exported, returned, or passed to another function — since code elsewhere may clear it. Test
+files (`*.test.*`, `*.spec.*`, `test/`, `__tests__/`, …) are not checked: a module-level array
+that a test run fills (recorded calls, fixtures) lives only as long as the run.
 
 ## Why is this bad?
 A module is loaded once and lives as long as the process, and so does every object its
@@ -151,6 +153,8 @@ class UnboundedModuleStore(Rule):
         return super().applies_to(data, settings) and may_run_per_call(data)
 
     def check(self, ctx: FileContext) -> None:
+        if ctx.is_test_file:
+            return
         captures = ctx.captures(self.code)
         # Names used as `x[…]`, `x.set/add/push/unshift(…)` or `Object.assign(x, …)` anywhere:
         # a container never used so cannot grow, and needs no reference search at all.
