@@ -22,13 +22,18 @@ CLIENT, POOL = "client", "pool"
 
 @dataclass(frozen=True)
 class ClientSpec:
-    """A library value that opens connections when it is created (LL003)."""
+    """A library value that opens connections when it is created, or when ``opened_by`` is
+    called on it (LL003)."""
 
     modules: tuple[str, ...]
     paths: tuple[tuple[str, ...], ...]  # module members that create it, by `new` or a call
     release: tuple[str, ...]
     label: str
     kind: str = CLIENT
+    # The method that opens the connection, for a client that opens none when created: one
+    # that is never sent it holds nothing to close (`new pg.Client(cfg).cancel(other, q)`
+    # only sends a CancelRequest on a socket the server closes).
+    opened_by: str | None = None
 
     def matches(self, symbol: Symbol) -> bool:
         return symbol.matches(self.modules, *self.paths)
@@ -90,7 +95,9 @@ BUILTIN_CLIENTS: tuple[ClientSpec, ...] = (
         "ioredis client",
     ),
     ClientSpec(_REDIS, (("createClient",), ("createCluster",)), ("quit",), "node-redis client"),
-    ClientSpec(("pg",), (("Client",), ("native", "Client")), ("end",), "pg client"),
+    ClientSpec(
+        ("pg",), (("Client",), ("native", "Client")), ("end",), "pg client", opened_by="connect"
+    ),
     ClientSpec(("pg",), (("Pool",), ("native", "Pool")), ("end",), "pg pool"),
     ClientSpec(("pg-pool",), ((),), ("end",), "pg pool"),
     ClientSpec(_MYSQL, (("createConnection",),), ("end", "destroy"), "MySQL connection"),

@@ -212,6 +212,7 @@ class _Acquisition:
     evidence: frozenset[str] = frozenset()
     consequence: str = ""
     notes: tuple[tuple[Node, str], ...] = ()
+    opened_by: str | None = None  # see ClientSpec.opened_by
 
 
 @dataclass
@@ -282,7 +283,15 @@ class _Engine:
             if spec is not None and self._runs_per_call(function):
                 releases = frozenset(spec.release) | CLOSE_METHODS
                 made.append(
-                    _Acquisition(node, function, spec.label, CLIENT, releases, spec.release[0])
+                    _Acquisition(
+                        node,
+                        function,
+                        spec.label,
+                        CLIENT,
+                        releases,
+                        spec.release[0],
+                        opened_by=spec.opened_by,
+                    )
                 )
                 yield made[-1]
         yield from self._factory_calls(made)
@@ -543,6 +552,8 @@ class _Engine:
             consequence=acquisition.consequence,
             notes=acquisition.notes,
         )
+        if acquisition.opened_by is not None and not self._is_opened(acquisition, holder):
+            return None  # a client that never connects holds no connection
         if holder == "discarded":
             return None if acquisition.needs_evidence else leak
         leak.variable = holder.name
@@ -617,6 +628,28 @@ class _Engine:
         # `const`, while the file's own bytes still say `using` / `await using`.
         start = declaration.start_byte
         return self.ctx.source.data[start : start + 5] in (b"using", b"await")
+
+    def _is_opened(self, acquisition: _Acquisition, holder: Binding | str) -> bool:
+        """Whether `<client>.<opened_by>()` is called: in the creating chain
+        (`new Client(cfg).connect()`) or on the variable that holds it, anywhere."""
+        method = acquisition.opened_by
+        current, outermost = acquisition.node, self._outermost_value(acquisition.node)
+        while current.id != outermost.id and (parent := self.parent(current)) is not None:
+            if parent.type == "member_expression" and _last_name(parent) == method:
+                return True
+            current = parent
+        if not isinstance(holder, Binding):
+            return False
+        for ref in references_to(holder, self.ctx.scopes, self.ctx.references):
+            member = self.parent(ref)
+            if (
+                member is not None
+                and member.type == "member_expression"
+                and member.child_by_field_name("object") == ref
+                and _last_name(member) == method
+            ):
+                return True
+        return False
 
     def _outermost_value(self, node: Node) -> Node:
         """Climb through await, parentheses, TS casts and self-returning calls like `.on()`."""

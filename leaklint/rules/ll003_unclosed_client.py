@@ -25,7 +25,9 @@ module level — `main().catch(console.error)` — or from such start-up code, u
 deep); clients that change owner (returned, yielded, stored on
 `this`, an object, an array or an outer variable, wrapped with `new`, resolved from a
 promise); clients passed to another function or captured by a callback when this function
-does not close them itself; `using` / `await using`; a close in `finally`, in
+does not close them itself; a pg `Client` that is never sent `connect()` (it opens no
+connection until then: `new Client(cfg).cancel(other, query)` only sends a CancelRequest);
+`using` / `await using`; a close in `finally`, in
 `.finally(() => client.quit())` or in any other callback; a close in the `catch` block and
 after the `try` (every path closes). Calls that only prepare the client — `connect()`,
 `initialize()`, `.on('error', …)` — are not counted as throwing (if connecting fails there is
