@@ -438,10 +438,14 @@ class _Engine:
                 return None
             done_uses = list(references_to(done_binding, scopes, references))
         uses = self._uses(client, callback, releases)
-        if uses.escapes or uses.shared or uses.releases:
+        if uses.escapes or uses.releases:
             return None
         if not done_uses and not uses.deferred_release:
-            return leak  # nothing ever gives the client back
+            # Nothing ever gives the client back, unless whoever it is handed to does.
+            return None if uses.shared else leak
+        # Released in a nested callback: using the client there too (`client.query(…, cb)`
+        # inside the query callback) is the normal shape, and the early return judged below
+        # must not mention the client anyway.
         return self._early_return_in_release_callback(leak, callback, client, done_uses, releases)
 
     def _early_return_in_release_callback(
@@ -836,7 +840,10 @@ def _early_return_before(function: Node, release: Node, names: set[str]) -> Node
         branch = statement.child_by_field_name("consequence")
         if branch is None or _mentions(branch, names):
             continue
-        last = branch.named_children[-1] if branch.type == "statement_block" else branch
+        last = branch
+        if branch.type == "statement_block":
+            code = [child for child in branch.named_children if child.type != "comment"]
+            last = code[-1] if code else None
         if last is not None and last.type == "return_statement":
             return last
     return None
