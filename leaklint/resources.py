@@ -461,8 +461,9 @@ class _Engine:
 
         Only that shape is judged: the release is a plain call in a function nested in the
         checkout callback (the checkout callback's own early returns are about a failed
-        connect, when there is no client), and a statement before it there is an `if` without
-        `else` that returns, mentioning neither the client nor `done`.
+        connect, when there is no client), and a statement before it there, or before the
+        nested callback that holds it at any depth below the checkout callback, is an `if`
+        without `else` that returns, mentioning neither the client nor `done`.
         """
         if self.ctx.is_test_file:
             return None  # see source.is_test_file: only never-released checkouts there
@@ -480,14 +481,16 @@ class _Engine:
                 calls.append(node)
         names = {client.name} | {use.text.decode() for use in done_uses}
         for release in sorted(calls, key=lambda n: n.start_byte):
-            function = self.ctx.enclosing_function(release)
-            if function is None or function.id == callback.id:
-                continue
-            exit_ = _early_return_before(function, release, names)
-            if exit_ is not None:
-                leak.releases = [release]
-                leak.exits = [Exit("return", exit_)]
-                return leak
+            # From the release's own function out to (not into) the checkout callback: a
+            # return before the nested callback that releases skips the release as well.
+            inner, function = release, self.ctx.enclosing_function(release)
+            while function is not None and function.id != callback.id:
+                exit_ = _early_return_before(function, inner, names)
+                if exit_ is not None:
+                    leak.releases = [release]
+                    leak.exits = [Exit("return", exit_)]
+                    return leak
+                inner, function = function, self.ctx.enclosing_function(function)
         return None
 
     def _candidate_function(self, node: Node) -> Node | None:
