@@ -124,6 +124,8 @@ def _rename_reserved_export(match: re.Match[bytes]) -> bytes:
 
 
 def parse(data: bytes, language: Language) -> tree_sitter.Tree:
+    if b"\x00" in data:  # a raw NUL in a string (see SourceFile.is_binary) stops the grammars
+        data = data.replace(b"\x00", b" ")
     if b"let" in data:
         data = _join_let_declarations(data)
     if language is Language.JAVASCRIPT and b"as " in data:

@@ -133,7 +133,23 @@ class SourceFile:
         return self.data[start:end].decode("utf-8", errors="replace").rstrip("\r\n")
 
     def is_binary(self) -> bool:
-        return b"\x00" in self.data[:8192]
+        """NUL bytes in the first 8 KB, as git judges, unless they are rare in a file that is
+        valid UTF-8: a test's `'null\\x00byte.txt'` written with a raw NUL is still code."""
+        sample = self.data[:8192]
+        nuls = sample.count(b"\x00")
+        if not nuls:
+            return False
+        # UTF-16 text, images and archives have many NULs, other control bytes, or are not
+        # UTF-8 at all; source code has none of those.
+        return (
+            self.decode_errors
+            or nuls > max(1, len(sample) // 100)
+            or _CONTROL_BYTE.search(sample) is not None
+        )
+
+
+# C0 control bytes other than NUL and whitespace (\t \n \v \f \r) and ESC.
+_CONTROL_BYTE = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 # --- module mode -------------------------------------------------------------------------

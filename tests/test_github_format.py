@@ -33,7 +33,7 @@ def test_cli_prints_one_command_per_unsuppressed_finding(tmp_path: Path) -> None
         tmp_path,
         {
             "lib/a.js": "leak = 1;\nkept = 2; // leaklint-disable-line\n",
-            "lib/bin.js": "\x00binary",
+            "lib/bin.js": "\x00\x01binary",
         },
     )
     result = invoke(tmp_path, "--format", "github")

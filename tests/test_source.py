@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from leaklint.config import Settings
 from leaklint.context import FileContext
 from leaklint.parsing import parse
@@ -68,3 +70,24 @@ def test_strictness_by_position(tmp_path: Path) -> None:
         return ctx.is_strict(root.descendant_for_byte_range(offset, offset + 1))
 
     assert at(b"x = 1") and not at(b"y = 1") and at(b"z = 1")
+
+
+@pytest.mark.parametrize(
+    ("raw", "binary"),
+    [
+        (b"const a = 1;\n", False),
+        # A raw NUL inside a string of valid UTF-8 code (seen in a real test file) is code.
+        (b"it('strips', () => expect(clean('null\x00byte.txt')).toBe('nullbyte.txt'));\n", False),
+        (b"\x00\x01binary", True),  # other control bytes
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", True),  # not UTF-8
+        ("function f() { leak = 1 }\n".encode("utf-16-le"), True),  # NUL every other byte
+        (b"a = 1;\n" * 100 + b"\x00\x00\x00\x00\x00\x00\x00\x00", True),  # many NULs
+    ],
+)
+def test_binary_files_are_told_from_code_with_a_stray_nul(raw: bytes, binary: bool) -> None:
+    assert SourceFile.from_bytes(Path("x.js"), raw).is_binary() is binary
+
+
+def test_a_raw_nul_in_a_string_does_not_stop_the_parser() -> None:
+    source = SourceFile.from_bytes(Path("x.js"), b"const a = 'x\x00y';\nfunction f() {}\n")
+    assert not parse(source.data, source.language).root_node.has_error
