@@ -140,6 +140,8 @@ def parse(data: bytes, language: Language) -> tree_sitter.Tree:
         if b"in " in data or b"out " in data:
             data = _VARIANCE.sub(_blank_variance, data)
     tree = _parser(language).parse(data)
+    if tree.root_node.has_error and b"using" in data:
+        tree, data = _reparse_using_identifiers(tree, data, language)
     if (
         tree.root_node.has_error
         and language is not Language.TYPESCRIPT
@@ -173,6 +175,27 @@ _JSX_CONTENT = frozenset(
 _REPAIR_ROUNDS = 8
 # Each round parses the file again; JSX lives in hand-written components, not in bundles.
 _REPAIR_MAX_BYTES = 2 * 1024 * 1024
+
+
+# `var using; … using = function (props) {…}` (jQuery UI's position(), bundled in many legacy
+# apps): `using` is an ordinary identifier, but both grammars take a statement that starts
+# with it for a `using` declaration and fail. When a tree has errors, every `using` that does
+# not start a declaration (`using x`, `await using x`) is renamed `usin$`, the same length so
+# offsets stay put, and the file is parsed again; the new tree is kept if it has fewer errors.
+# (Rules that show a name read it from the source, so they still say `using`.)
+_USING_IDENTIFIER = re.compile(rb"using(?![\w$])(?!\s+[A-Za-z_$])")
+
+
+def _reparse_using_identifiers(
+    tree: tree_sitter.Tree, data: bytes, language: Language
+) -> tuple[tree_sitter.Tree, bytes]:
+    renamed = _sub_keyword(_USING_IDENTIFIER, data, lambda _: b"usin$")
+    if renamed == data:
+        return tree, data
+    candidate = _parser(language).parse(renamed)
+    if len(_errors(candidate, language)) < len(_errors(tree, language)):
+        return candidate, renamed
+    return tree, data
 
 
 def _reparse_bare_ampersands(

@@ -131,3 +131,19 @@ def test_reserved_words_as_export_names_parse_in_javascript() -> None:
     assert (
         _text(parse(b"const x = { as: null };", Language.JAVASCRIPT)) == b"const x = { as: null };"
     )
+
+
+def test_using_as_a_plain_variable_parses_in_both_grammars() -> None:
+    # jQuery UI's position(): `using` is a variable there, not a declaration keyword.
+    code = b"function p(o) {\n  var using;\n  using = function () {};\n  return using;\n}\n"
+    for language in (Language.JAVASCRIPT, Language.TYPESCRIPT):
+        tree = parse(code, language)
+        assert not tree.root_node.has_error, language
+        assert tree.root_node.end_byte == len(code)
+
+
+def test_using_declarations_are_kept_where_plain_uses_are_renamed() -> None:
+    code = b"async function f() {\n  await using res = open();\n  using = 1;\n}\n"
+    tree = parse(code, Language.JAVASCRIPT)
+    assert not tree.root_node.has_error
+    assert b"await using res" in tree.root_node.text

@@ -125,7 +125,9 @@ class ImplicitGlobal(Rule):
             if key in reported:
                 continue
             reported.add(key)
-            ctx.report(self, ident, self._message(ctx, ident, name, kind), snippet_node=ident)
+            # The source's spelling: parsing may rename an identifier (`using`, parsing.py).
+            message = self._message(ctx, ident, ctx.text(ident), kind)
+            ctx.report(self, ident, message, snippet_node=ident)
 
     @staticmethod
     def _writes(captures: dict[str, list[Node]]) -> list[tuple[str, Node]]:
