@@ -8,8 +8,12 @@ renamed), never by name: a local class called `AdmZip` is not the library.
 
 Not flagged: one entry added outside a loop; `new AdmZip(path)` or `new AdmZip(buffer)`, which
 reads an existing archive; an archive created inside the loop itself (one small archive per
-batch — the fix the talk arrived at); and a JSZip archive generated as a `'blob'`, which only
-exists in a browser ("download all" buttons), where no server's heap is at stake.
+batch — the fix the talk arrived at); a JSZip archive generated as a `'blob'`, which only
+exists in a browser ("download all" buttons), where no server's heap is at stake; and a JSZip
+archive whose entries in the loop are all streams (`fs.createReadStream(path)`,
+`s3.getObject(…).createReadStream()`) and that is written with `generateNodeStream()`: JSZip
+pauses each input stream and reads it only while generating, one entry at a time, so the heap
+holds about one file, not the data set (`generateAsync()` still builds the whole zip).
 
 An archive kept on the instance (`this.zip = new AdmZip()` in a constructor, or a class field
 `zip = new AdmZip()`) is followed through `this.zip` in the class's methods (arrow functions
@@ -147,6 +151,8 @@ class InMemoryArchive(Rule):
             adds, outputs = _archive_calls(ctx, holder, library)
         looped = [add for add in adds if _in_loop_outside(up, add, creation)]
         if not looped or any(_generates_browser_blob(out) for out in outputs):
+            return
+        if library is JSZIP and _streams_through(ctx, looped, outputs):
             return
         related = [(add, "an entry is added here, once per iteration") for add in looped[:3]]
         related += [(out, "the whole archive is still in memory here") for out in outputs[:1]]
@@ -301,6 +307,46 @@ def _generates_browser_blob(output: Node) -> bool:
         if pair.type == "pair" and text(pair.child_by_field_name("key")) == "type":
             return literal_key(pair.child_by_field_name("value")) == "blob"
     return False
+
+
+_STREAMING_OUTPUTS = frozenset({"generateNodeStream", "generateInternalStream"})
+
+
+def _streams_through(ctx: FileContext, adds: list[Node], outputs: list[Node]) -> bool:
+    """Every entry added is a stream and every output is a stream: JSZip then reads one
+    entry at a time while it writes the zip out."""
+    if not outputs or not all(_method_name(out) in _STREAMING_OUTPUTS for out in outputs):
+        return False
+    return all(_is_read_stream(ctx, (call_arguments(add)[1:2] or [None])[0]) for add in adds)
+
+
+def _method_name(call: Node) -> str | None:
+    callee = call.child_by_field_name("function")
+    if callee is None:
+        return None
+    if callee.type == "member_expression":
+        return member_property(callee)
+    return text(callee) if callee.type == "identifier" else None
+
+
+def _is_read_stream(ctx: FileContext, value: Node | None) -> bool:
+    """`fs.createReadStream(…)`, `obj.createReadStream()` (AWS SDK v2), `Readable.from(…)`, or
+    a local variable holding one."""
+    if value is None:
+        return False
+    if value.type == "identifier":
+        binding = ctx.scopes.resolve(value)
+        declaration = binding.declaration if binding is not None else None
+        if declaration is None or declaration.type != "variable_declarator":
+            return False
+        return _is_read_stream(ctx, declaration.child_by_field_name("value"))
+    if value.type != "call_expression":
+        return False
+    name = _method_name(value)
+    if name == "createReadStream":
+        return True
+    symbol = ctx.imports.resolve(value.child_by_field_name("function"))
+    return symbol is not None and symbol.matches(("stream", "node:stream"), ("Readable", "from"))
 
 
 def _in_loop_outside(up: Ancestry, add: Node, creation: Node) -> bool:
