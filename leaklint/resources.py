@@ -794,6 +794,44 @@ class _Engine:
         return owner is not None and owner.id == function.id
 
 
+def holds_pool_checkout(ctx: FileContext, binding: Binding) -> bool:
+    """Whether a variable holds a connection checked out of a known pool — `client` in
+    `const client = await pool.connect()` or `pool.connect((err, client, done) => …)`: an object
+    the pool hands out again and again, so whatever is attached to it outlives the checkout."""
+    call = _checkout_call_of(ctx, binding)
+    callee = call.child_by_field_name("function") if call is not None else None
+    if callee is None or callee.type != "member_expression":
+        return False
+    _, checkouts = configured_specs(ctx.settings.resources)
+    spec = next((s for s in checkouts if s.method == _last_name(callee) and s.pools), None)
+    if spec is None or spec.pools is None:
+        return False
+    origin = value_origin(ctx, callee.child_by_field_name("object"))
+    return origin is not None and any(pool.matches(origin) for pool in spec.pools)
+
+
+def _checkout_call_of(ctx: FileContext, binding: Binding) -> Node | None:
+    """The call whose result a variable holds, or whose callback it is the second parameter
+    of (`(err, client) => …`)."""
+    declaration = binding.declaration
+    if declaration.type == "variable_declarator":
+        value = unwrap(declaration.child_by_field_name("value"))
+        while value is not None and value.type == "await_expression":
+            value = unwrap(value.named_child(0))
+        return value if value is not None and value.type == "call_expression" else None
+    if binding.kind != "param":
+        return None
+    function = ctx.ancestry.nearest(binding.node, _FUNCTION_LITERALS)
+    parameters = _plain_parameters(function) if function is not None else None
+    if not parameters or len(parameters) < 2 or parameters[1].id != binding.node.id:
+        return None
+    arguments = ctx.ancestry.parent(function)
+    call = ctx.ancestry.parent(arguments) if arguments is not None else None
+    if arguments is None or arguments.type != "arguments" or call is None:
+        return None
+    return call if _callback_argument(call, first=False) == function else None
+
+
 def _classify_operand(binary: Node, operand: Node) -> str:
     operator = binary.child_by_field_name("operator")
     if operator is not None and operator.type in ("||", "??"):

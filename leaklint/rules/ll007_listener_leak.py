@@ -1,8 +1,10 @@
 """## What it does
 Flags `on`/`addListener`/`prependListener`/`addEventListener` called, in code that runs per
 request, per connection, per job or per React effect, on an emitter that outlives that code —
-`process` (and `process.stdin`…), a module-level emitter, client or server, or an imported
-singleton — when the file never removes that listener (`off`, `removeListener`,
+`process` (and `process.stdin`…), a module-level emitter, client or server, an imported
+singleton, or a connection checked out of a pool (`const client = await pool.connect()`,
+`pool.getConnection((err, connection) => …)` on a pg or mysql pool of the file), which the pool
+hands out again and again — when the file never removes that listener (`off`, `removeListener`,
 `removeEventListener`, `removeAllListeners` on the same emitter for the same event) and the
 call passes neither `{ once: true }` nor `{ signal }`.
 
@@ -58,6 +60,7 @@ from tree_sitter import Node
 from leaklint.config import Settings
 from leaklint.context import FileContext
 from leaklint.imports import GLOBAL, Symbol
+from leaklint.resources import holds_pool_checkout
 from leaklint.rules._base import Rule
 from leaklint.rules._percall import (
     PERCALL_QUERY,
@@ -162,7 +165,7 @@ class ListenerLeak(Rule):
         event: str | None,
         per_call: str,
     ) -> None:
-        what = f"a '{event}' listener" if event is not None else "a listener"
+        what = f"{_article(event)} '{event}' listener" if event is not None else "a listener"
         message = (
             f"{per_call} adds {what} to {emitter.label}, which lives as long as the process, "
             f"and this file never removes it: the listeners and everything their closures hold "
@@ -176,6 +179,10 @@ class ListenerLeak(Rule):
                 "in a variable."
             )
         ctx.report(self, call, message)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in ("a", "e", "i", "o", "u") else "a"
 
 
 def _unwrapped(node: Node) -> Node:
@@ -247,9 +254,14 @@ def _long_lived_emitter(ctx: FileContext, node: Node) -> Emitter | None:
     if node.type != "identifier":
         return None
     binding = ctx.scopes.resolve(node)
-    if binding is None or not _is_module_level_instance(ctx, binding):
+    if binding is None:
         return None
-    return Emitter(("binding", binding.node.id), f"the module-level '{binding.name}'")
+    if _is_module_level_instance(ctx, binding):
+        return Emitter(("binding", binding.node.id), f"the module-level '{binding.name}'")
+    if holds_pool_checkout(ctx, binding):
+        # The pool hands the same few connections out again and again.
+        return Emitter(("binding", binding.node.id), f"the pooled connection '{binding.name}'")
+    return None
 
 
 def _long_lived_symbol(symbol: Symbol, node: Node) -> Emitter | None:
