@@ -11,7 +11,8 @@ reads an existing archive; an archive created inside the loop itself (one small 
 batch — the fix the talk arrived at); a JSZip archive generated as a `'blob'`, which only
 exists in a browser ("download all" buttons), where no server's heap is at stake; and a JSZip
 archive whose entries in the loop are all streams (`fs.createReadStream(path)`,
-`s3.getObject(…).createReadStream()`) and that is written with `generateNodeStream()`: JSZip
+`s3.getObject(…).createReadStream()`, any call named `…Stream()` or `.stream()`) and that is
+written with `generateNodeStream()`: JSZip
 pauses each input stream and reads it only while generating, one entry at a time, so the heap
 holds about one file, not the data set (`generateAsync()` still builds the whole zip).
 
@@ -330,8 +331,11 @@ def _method_name(call: Node) -> str | None:
 
 
 def _is_read_stream(ctx: FileContext, value: Node | None) -> bool:
-    """`fs.createReadStream(…)`, `obj.createReadStream()` (AWS SDK v2), `Readable.from(…)`, or
-    a local variable holding one."""
+    """`fs.createReadStream(…)`, `Readable.from(…)`, a call named like a stream maker
+    (`s3.getObject(p).createReadStream()`, `await storage.downloadAsStream(f)`, `got.stream(u)`),
+    or a local variable holding one."""
+    while value is not None and value.type in ("await_expression", "parenthesized_expression"):
+        value = value.named_child(0)
     if value is None:
         return False
     if value.type == "identifier":
@@ -342,8 +346,8 @@ def _is_read_stream(ctx: FileContext, value: Node | None) -> bool:
         return _is_read_stream(ctx, declaration.child_by_field_name("value"))
     if value.type != "call_expression":
         return False
-    name = _method_name(value)
-    if name == "createReadStream":
+    name = _method_name(value) or ""
+    if name == "stream" or name.endswith("Stream"):
         return True
     symbol = ctx.imports.resolve(value.child_by_field_name("function"))
     return symbol is not None and symbol.matches(("stream", "node:stream"), ("Readable", "from"))
