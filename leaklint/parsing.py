@@ -142,6 +142,8 @@ def parse(data: bytes, language: Language) -> tree_sitter.Tree:
     tree = _parser(language).parse(data)
     if tree.root_node.has_error and b"using" in data:
         tree, data = _reparse_using_identifiers(tree, data, language)
+    if tree.root_node.has_error and b"[" in data:
+        tree, data = _reparse_line_breaks_before_brackets(tree, data, language)
     if (
         tree.root_node.has_error
         and language is not Language.TYPESCRIPT
@@ -196,6 +198,38 @@ def _reparse_using_identifiers(
     if len(_errors(candidate, language)) < len(_errors(tree, language)):
         return candidate, renamed
     return tree, data
+
+
+# `let argv\n[args, argv] = parse()` (argparse), an arrow function's `}\n\n[...a].forEach(…)`
+# (npm): JavaScript inserts a semicolon at that line break, because what precedes cannot go
+# on with `[`, but the grammars' scanner never inserts one before `[`. Near the first syntax
+# error, the line break before the closest such `[` becomes a `;` (the same length; leaklint
+# takes lines from the source, not from the tree) and the file is parsed again, a few rounds
+# while that removes errors.
+_BREAK_BEFORE_BRACKET = re.compile(rb"[\r\n][ \t\r\n]*\[")
+_ASI_WINDOW = 200
+
+
+def _reparse_line_breaks_before_brackets(
+    tree: tree_sitter.Tree, data: bytes, language: Language
+) -> tuple[tree_sitter.Tree, bytes]:
+    best, best_errors, out = tree, _errors(tree, language), data
+    for _ in range(_REPAIR_ROUNDS):
+        if not best_errors:
+            break
+        error = best_errors[0]
+        start, end = max(0, error.start_byte - _ASI_WINDOW), error.end_byte + _ASI_WINDOW
+        breaks = list(_BREAK_BEFORE_BRACKET.finditer(out, start, end))
+        if not breaks:
+            break
+        closest = min(breaks, key=lambda m: abs(m.end() - 1 - error.start_byte))
+        trial = out[: closest.start()] + b";" + out[closest.start() + 1 :]
+        candidate = _parser(language).parse(trial)
+        errors = _errors(candidate, language)
+        if len(errors) >= len(best_errors):
+            break
+        best, best_errors, out = candidate, errors, trial
+    return best, out
 
 
 def _reparse_bare_ampersands(

@@ -147,3 +147,22 @@ def test_using_declarations_are_kept_where_plain_uses_are_renamed() -> None:
     tree = parse(code, Language.JAVASCRIPT)
     assert not tree.root_node.has_error
     assert b"await using res" in tree.root_node.text
+
+
+def test_a_line_break_before_a_bracket_ends_a_statement_where_javascript_says_so() -> None:
+    # argparse: `let argv` then a destructuring assignment on the next line.
+    code = b"function f(args) {\n  let argv\n  [args, argv] = g(args)\n  return argv\n}\n"
+    tree = parse(code, Language.JAVASCRIPT)
+    assert not tree.root_node.has_error
+    assert len(tree.root_node.text) == len(code)
+    scopes = ScopeAnalysis(tree, Language.JAVASCRIPT)
+    offset = code.rindex(b"argv] =")
+    binding = scopes.resolve_name("argv", offset, offset + 4)
+    assert binding is not None and binding.kind == "let"
+
+
+def test_member_access_across_a_line_break_is_left_alone() -> None:
+    code = b"const x = list\n[0].name;\n"
+    tree = parse(code, Language.JAVASCRIPT)
+    assert not tree.root_node.has_error
+    assert b"list\n[0]" in tree.root_node.text

@@ -44,7 +44,7 @@ class ParseError(Rule):
         root = ctx.tree.root_node
         if not root.has_error:
             return
-        problem = first_error(root)
+        problem = first_error(root, ctx.source.data)
         if problem is None:
             return
         what = f"missing '{problem.type}'" if problem.is_missing else "unexpected syntax"
@@ -56,16 +56,31 @@ class ParseError(Rule):
         )
 
 
-def first_error(node: Node) -> Node | None:
-    """The first ERROR or MISSING node in document order, descending only into bad subtrees.
+def first_error(node: Node, data: bytes = b"") -> Node | None:
+    """The first ERROR or MISSING node in document order, descending only into bad subtrees,
+    except a `;` that JavaScript inserts itself (see ``_inserted_semicolon``).
 
     Iterative: a deeply nested broken file must not exhaust Python's recursion limit.
     """
-    current: Node | None = node
-    while current is not None:
-        if current.is_error or current.is_missing:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.is_error:
             return current
-        current = next(
-            (c for c in current.children if c.has_error or c.is_missing or c.is_error), None
-        )
+        if current.is_missing:
+            if not _inserted_semicolon(current, data):
+                return current
+            continue
+        bad = [c for c in current.children if c.has_error or c.is_missing or c.is_error]
+        stack.extend(reversed(bad))
     return None
+
+
+def _inserted_semicolon(missing: Node, data: bytes) -> bool:
+    """A `;` that tree-sitter reports missing before a line break, a `}` or the end of the
+    file, where the rest parsed: automatic semicolon insertion puts it there too (a class field
+    `#abort` followed by a `[kResume] = null` field on the next line, in undici)."""
+    if missing.type != ";":
+        return False
+    rest = data[missing.end_byte :].lstrip(b" \t")
+    return not rest or rest[:1] in (b"\n", b"\r", b"}")
