@@ -144,6 +144,8 @@ def parse(data: bytes, language: Language) -> tree_sitter.Tree:
         tree, data = _reparse_using_identifiers(tree, data, language)
     if tree.root_node.has_error and b"[" in data:
         tree, data = _reparse_line_breaks_before_brackets(tree, data, language)
+    if tree.root_node.has_error and language is not Language.JAVASCRIPT and b") =>" in data:
+        tree, data = _reparse_type_named_parameters(tree, data, language)
     if (
         tree.root_node.has_error
         and language is not Language.TYPESCRIPT
@@ -230,6 +232,32 @@ def _reparse_line_breaks_before_brackets(
             break
         best, best_errors, out = candidate, errors, trial
     return best, out
+
+
+# `const mapRow: (any) => Row = …`: in a TypeScript function type, `(any)` is one parameter
+# named `any` (of an implicit type), but the grammar reads a type where it wants a name and
+# fails. When a tree has errors, such a lone parameter named after a predefined type gets a
+# `$` for its last letter (the same length) and the file is parsed again; the new tree is kept
+# if it has fewer errors. Types mean nothing to leak analysis.
+_TYPE_NAMED_PARAMETER = re.compile(
+    rb"\(\s*(any|string|number|boolean|object|unknown|never|void|symbol|bigint)\s*\)(?=\s*=>)"
+)
+
+
+def _reparse_type_named_parameters(
+    tree: tree_sitter.Tree, data: bytes, language: Language
+) -> tuple[tree_sitter.Tree, bytes]:
+    def rename(match: re.Match[bytes]) -> bytes:
+        last = match.end(1) - match.start() - 1  # the name's last letter, in the match
+        return match.group(0)[:last] + b"$" + match.group(0)[last + 1 :]
+
+    renamed = _TYPE_NAMED_PARAMETER.sub(rename, data)
+    if renamed == data:
+        return tree, data
+    candidate = _parser(language).parse(renamed)
+    if len(_errors(candidate, language)) < len(_errors(tree, language)):
+        return candidate, renamed
+    return tree, data
 
 
 def _reparse_bare_ampersands(

@@ -166,3 +166,14 @@ def test_member_access_across_a_line_break_is_left_alone() -> None:
     tree = parse(code, Language.JAVASCRIPT)
     assert not tree.root_node.has_error
     assert b"list\n[0]" in tree.root_node.text
+
+
+def test_a_lone_parameter_named_after_a_type_parses_in_a_function_type() -> None:
+    # `(any) => Row` is one parameter named `any` (Unleash's stores write this).
+    sources = (
+        b"const mapRow: (any) => Row = (row) => ({ id: row.id });\n",
+        b"type Handler = (string) => void;\n",
+    )
+    assert_parses_in_place(sources, Language.TYPESCRIPT, Language.TSX)
+    tree = parse(b"const f = (any) => any + 1;\n", Language.TYPESCRIPT)
+    assert b"(any) => any" in tree.root_node.text  # a value-position arrow is left alone
