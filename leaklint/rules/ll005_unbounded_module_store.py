@@ -351,6 +351,11 @@ def _argument_for(function: Node, binding: Binding, call: Node) -> Node | None:
 def _store_uses(ctx: FileContext, binding: Binding) -> StoreUses:
     uses = StoreUses()
     up = ctx.ancestry
+    statement = up.parent(binding.declaration)  # the lexical or variable declaration
+    if statement is not None and (parent := up.parent(statement)) is not None:
+        uses.escapes = parent.type == "export_statement"  # `export const store = new Map()`
+        if uses.escapes:
+            return uses
     for ref in references_to(binding, ctx.scopes, ctx.references):
         _classify(ctx, outermost(up, ref), ref, uses)
         if uses.shrinks or uses.escapes:
