@@ -4,9 +4,11 @@ request, per connection, per job or per React effect, on an emitter that outlive
 `process` (and `process.stdin`…), a module-level emitter, client or server, an imported
 singleton, or a connection checked out of a pool (`const client = await pool.connect()`,
 `pool.getConnection((err, connection) => …)` on a pg or mysql pool of the file), which the pool
-hands out again and again — when the file never removes that listener (`off`, `removeListener`,
-`removeEventListener`, `removeAllListeners` on the same emitter for the same event) and the
-call passes neither `{ once: true }` nor `{ signal }`.
+hands out again and again (there `once()` counts too: a pooled connection's `'error'` or `'end'`
+may never come, and a connection destroyed instead of given back — pg's `release(true)`,
+`destroy()`, `end()` — takes its listeners with it) — when the file never removes that
+listener (`off`, `removeListener`, `removeEventListener`, `removeAllListeners` on the same
+emitter for the same event) and the call passes neither `{ once: true }` nor `{ signal }`.
 
 Emitters are identified through scopes and imports, not names: listeners on per-call objects
 (`req`, `res`, `socket`, a local `new EventEmitter()`, `this`) are fine, and so is a user
@@ -75,19 +77,24 @@ from leaklint.rules._syntax import (
     effective_function,
     first_named,
     function_name,
+    is_callee,
     literal_key,
     member_property,
     text,
 )
-from leaklint.scope import Binding
+from leaklint.scope import Binding, references_to
 
 LISTENER_CALLS = """
 (call_expression
   function: (member_expression object: (_) @emitter property: (property_identifier) @method)
   (#any-of? @method "on" "addListener" "prependListener" "addEventListener"
+                    "once" "prependOnceListener"
                     "off" "removeListener" "removeEventListener" "removeAllListeners")) @call
 """
 ADDING = frozenset({"on", "addListener", "prependListener", "addEventListener"})
+# A once() listener stays until its event fires: on a pooled connection, whose 'error' or 'end'
+# may never come while the pool lends it out again, it piles up like any other.
+ADDING_ONCE = frozenset({"once", "prependOnceListener"})
 # Globals that live as long as the process (or the page).
 LONG_LIVED_GLOBALS = frozenset({"process", "window", "document"})
 
@@ -96,6 +103,7 @@ LONG_LIVED_GLOBALS = frozenset({"process", "window", "document"})
 class Emitter:
     key: tuple[object, ...]  # what removals are matched against
     label: str  # how the message names it
+    pooled: bool = False  # a connection a pool lends out again and again
 
 
 class ListenerLeak(Rule):
@@ -122,7 +130,7 @@ class ListenerLeak(Rule):
             name = member_property(function)
             if emitter is None or name is None:
                 continue
-            if name in ADDING:
+            if name in ADDING or name in ADDING_ONCE:
                 adds.append((call, emitter, name))
                 continue
             identity = _emitter_identity(ctx, emitter)
@@ -144,7 +152,7 @@ class ListenerLeak(Rule):
         if effective_function(ctx.ancestry, call) is None or _has_once_or_signal(call):
             return
         emitter = _long_lived_emitter(ctx, emitter_node)
-        if emitter is None:
+        if emitter is None or (method in ADDING_ONCE and not emitter.pooled):
             return
         event = _event_name(call)
         if (emitter.key, None) in removals or (
@@ -166,11 +174,19 @@ class ListenerLeak(Rule):
         per_call: str,
     ) -> None:
         what = f"{_article(event)} '{event}' listener" if event is not None else "a listener"
+        if emitter.pooled:
+            lives = "which the pool lends out again after every release"
+            fix = "Remove it before the connection goes back (removeListener next to release())."
+        else:
+            lives = "which lives as long as the process"
+            fix = (
+                "Remove it when the work ends (off/removeListener), or use once() or a "
+                "{ signal } option."
+            )
         message = (
-            f"{per_call} adds {what} to {emitter.label}, which lives as long as the process, "
+            f"{per_call} adds {what} to {emitter.label}, {lives}, "
             f"and this file never removes it: the listeners and everything their closures hold "
-            "pile up (Node warns with MaxListenersExceededWarning after 10). Remove it when the "
-            "work ends (off/removeListener), or use once() or a { signal } option."
+            f"pile up (Node warns with MaxListenersExceededWarning after 10). {fix}"
         )
         handler = call_arguments(call)[1:2]
         if handler and _unwrapped(handler[0]).type in FUNCTION_NODES:
@@ -258,10 +274,33 @@ def _long_lived_emitter(ctx: FileContext, node: Node) -> Emitter | None:
         return None
     if _is_module_level_instance(ctx, binding):
         return Emitter(("binding", binding.node.id), f"the module-level '{binding.name}'")
-    if holds_pool_checkout(ctx, binding):
+    if holds_pool_checkout(ctx, binding) and not _destroyed(ctx, binding):
         # The pool hands the same few connections out again and again.
-        return Emitter(("binding", binding.node.id), f"the pooled connection '{binding.name}'")
+        label = f"the pooled connection '{binding.name}'"
+        return Emitter(("binding", binding.node.id), label, pooled=True)
     return None
+
+
+def _destroyed(ctx: FileContext, binding: Binding) -> bool:
+    """The checkout is destroyed rather than given back, its listeners with it: pg's
+    `client.release(true)` (any argument but a falsy literal), `destroy()` or `end()`."""
+    for ref in references_to(binding, ctx.scopes, ctx.references):
+        member = ctx.ancestry.parent(ref)
+        if member is None or member.type != "member_expression":
+            continue
+        call = ctx.ancestry.parent(member)
+        if call is None or call.type != "call_expression" or not is_callee(ctx.ancestry, member):
+            continue
+        method = member_property(member)
+        arguments = call_arguments(call)
+        if method in ("destroy", "end"):
+            return True
+        if method == "release" and arguments and text(arguments[0]) not in _FALSY_LITERALS:
+            return True
+    return False
+
+
+_FALSY_LITERALS = frozenset({"false", "undefined", "null", "0", "''", '""'})
 
 
 def _long_lived_symbol(symbol: Symbol, node: Node) -> Emitter | None:
