@@ -6,7 +6,8 @@ the file. `globalThis.setInterval`, `global.`/`window.setInterval` and `setInter
 `setInterval` is not.
 
 A `setInterval` in a React `useEffect`/`useLayoutEffect` callback is flagged unless the
-effect's cleanup function clears it.
+effect's cleanup function clears it. One started later by a callback inside the effect (a
+subscription's, an event handler's) is judged like any other function's interval.
 
 Not flagged: the handle is returned, passed to another function or otherwise handed to code
 the file does not show; it is stored as `this.timer` and cleared anywhere in the file (a
@@ -152,6 +153,10 @@ class UnclearedInterval(Rule):
         handle, consumer, unref = _follow_self_returning(up, call)
         effect = effect_callback(ctx, call)
         function = effective_function(up, call)
+        if effect is not None and function is not None and function.id != effect.id:
+            # Started later by a callback inside the effect (a subscription, an event handler),
+            # not by the effect's run: judged like any other function's interval.
+            effect = None
         startup = False
         if function is not None:
             guarded, owner = _inside_lazy_init(ctx, call, function)
