@@ -132,7 +132,7 @@ BUILTIN_CHECKOUTS: tuple[CheckoutSpec, ...] = (
     ),
     CheckoutSpec(
         "getConnection",
-        ("release",),
+        ("release", "releaseConnection"),  # `pool.releaseConnection(connection)` too
         "MySQL pool connection",
         _MYSQL_POOLS,
         (PoolSource(_MYSQL, (("PoolConnection",),)),),

@@ -344,7 +344,11 @@ class _Engine:
             spec = by_method.get(_last_name(callee))
             if spec is None:
                 continue
-            function = self._candidate_function(node)
+            # `_checkout` tells a callback-style checkout from a promise one for these specs.
+            if spec.arguments_mean_callback:
+                function = self.ctx.enclosing_function(node)
+            else:
+                function = self._candidate_function(node)
             if function is not None:
                 acquisition = self._checkout(node, callee, function, spec)
                 if acquisition is not None and self._runs_per_call(function):
@@ -511,7 +515,14 @@ class _Engine:
         if spec.awaited and not self._is_awaited(node):
             return None
         arguments = node.child_by_field_name("arguments")
-        if spec.arguments_mean_callback and arguments is not None and arguments.named_child_count:
+        if (
+            spec.arguments_mean_callback
+            and arguments is not None
+            and arguments.named_child_count
+            # mysql2/promise ignores a callback: `const c = await pool.getConnection(cb)` is
+            # a promise checkout all the same (a tutorial idiom passes `async (c) => c`).
+            and not isinstance(self._holder(node, function), Binding)
+        ):
             return None  # callback style: the connection goes to the callback
         acquisition = _Acquisition(
             node,
