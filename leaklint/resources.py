@@ -312,7 +312,7 @@ class _Engine:
             function = self._candidate_function(call) if inner is not None else None
             if inner is None or function is None or not self._runs_per_call(function):
                 continue
-            note = f"'{callee.text.decode()}()' creates a new {inner.label} here on every call"
+            note = f"'{self.ctx.text(callee)}()' creates a new {inner.label} here on every call"
             yield replace(inner, node=call, function=function, notes=((inner.node, note),))
 
     def _is_fresh_factory(self, acquisition: _Acquisition) -> bool:
