@@ -105,7 +105,15 @@ def _sub_keyword(
 
 
 def _join_let_declarations(data: bytes) -> bytes:
-    return _sub_keyword(_LET_NEWLINE, data, lambda m: b"let" + re.sub(rb"[\r\n]", b" ", m.group(1)))
+    def join(match: re.Match[bytes]) -> bytes:
+        line_start = max(data.rfind(b"\n", 0, match.start()), data.rfind(b"\r", 0, match.start()))
+        if b"//" in data[line_start + 1 : match.start()]:
+            # `// eslint-disable-next-line fp/no-let`: the end of a comment, and joining the
+            # next line would turn that line's code into comment.
+            return match.group(0)
+        return b"let" + re.sub(rb"[\r\n]", b" ", match.group(1))
+
+    return _sub_keyword(_LET_NEWLINE, data, join)
 
 
 # `export { _null as null }`: a module's export names may be reserved words (ES2022), but the

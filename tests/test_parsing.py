@@ -177,3 +177,12 @@ def test_a_lone_parameter_named_after_a_type_parses_in_a_function_type() -> None
     assert_parses_in_place(sources, Language.TYPESCRIPT, Language.TSX)
     tree = parse(b"const f = (any) => any + 1;\n", Language.TYPESCRIPT)
     assert b"(any) => any" in tree.root_node.text  # a value-position arrow is left alone
+
+
+def test_a_comment_ending_in_let_does_not_swallow_the_next_line() -> None:
+    code = b"function f() {\n  // eslint-disable-next-line fp/no-let\n  let x = 0;\n  x += 1;\n}\n"
+    tree = parse(code, Language.JAVASCRIPT)
+    scopes = ScopeAnalysis(tree, Language.JAVASCRIPT)
+    offset = code.rindex(b"x +=")
+    binding = scopes.resolve_name("x", offset, offset + 1)
+    assert binding is not None and binding.kind == "let"
