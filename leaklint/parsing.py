@@ -104,6 +104,15 @@ def _sub_keyword(
     return pattern.sub(checked, data)
 
 
+# `export type * from './types'` (TypeScript 5.0) is unknown to the grammar; without `type` it
+# is a plain re-export, the same to leak analysis, so the keyword is blanked in place.
+_EXPORT_TYPE_STAR = re.compile(rb"(export\s+)type(?=\s+\*)")
+
+
+def _blank_export_type(match: re.Match[bytes]) -> bytes:
+    return match.group(1) + b"    "
+
+
 def _join_let_declarations(data: bytes) -> bytes:
     def join(match: re.Match[bytes]) -> bytes:
         line_start = max(data.rfind(b"\n", 0, match.start()), data.rfind(b"\r", 0, match.start()))
@@ -147,6 +156,8 @@ def parse(data: bytes, language: Language) -> tree_sitter.Tree:
             data = _IMPORT_TYPE_ARGUMENT.sub(_blank_import_type, data)
         if b"in " in data or b"out " in data:
             data = _VARIANCE.sub(_blank_variance, data)
+        if b"export type" in data:
+            data = _sub_keyword(_EXPORT_TYPE_STAR, data, _blank_export_type)
     tree = _parser(language).parse(data)
     if tree.root_node.has_error and b"using" in data:
         tree, data = _reparse_using_identifiers(tree, data, language)

@@ -186,3 +186,8 @@ def test_a_comment_ending_in_let_does_not_swallow_the_next_line() -> None:
     offset = code.rindex(b"x +=")
     binding = scopes.resolve_name("x", offset, offset + 1)
     assert binding is not None and binding.kind == "let"
+
+
+def test_export_type_star_parses_in_typescript() -> None:
+    sources = (b'export type * from "./types";\nexport type * as ns from "./more";\n',)
+    assert_parses_in_place(sources, Language.TYPESCRIPT, Language.TSX)
