@@ -8,7 +8,9 @@ hands out again and again (there `once()` counts too: a pooled connection's `'er
 may never come, and a connection destroyed instead of given back — pg's `release(true)`,
 `destroy()`, `end()` — takes its listeners with it) — when the file never removes that
 listener (`off`, `removeListener`, `removeEventListener`, `removeAllListeners` on the same
-emitter for the same event) and the call passes neither `{ once: true }` nor `{ signal }`.
+emitter for the same event) and the call passes neither `{ once: true }` nor `{ signal }`. A
+call whose result is kept in a variable (`const sub = AppState.addEventListener(…)`, removed
+with `sub.remove()`, as React Native and many SDKs do) is not reported.
 
 Emitters are identified through scopes and imports, not names: listeners on per-call objects
 (`req`, `res`, `socket`, a local `new EventEmitter()`, `this`) are fine, and so is a user
@@ -151,6 +153,8 @@ class ListenerLeak(Rule):
             return  # `util.addListener(socket, 'error', f)` is a helper, not an emitter method
         if effective_function(ctx.ancestry, call) is None or _has_once_or_signal(call):
             return
+        if _keeps_subscription(ctx, call):
+            return
         emitter = _long_lived_emitter(ctx, emitter_node)
         if emitter is None or (method in ADDING_ONCE and not emitter.pooled):
             return
@@ -195,6 +199,20 @@ class ListenerLeak(Rule):
                 "in a variable."
             )
         ctx.report(self, call, message)
+
+
+def _keeps_subscription(ctx: FileContext, call: Node) -> bool:
+    """`const sub = AppState.addEventListener(…)`: the call returns a subscription that is
+    kept, to be removed with `sub.remove()` (React Native, many browser and SDK APIs). A Node
+    emitter's `on()` returns the emitter itself, which nobody stores in a variable."""
+    node, parent = call, ctx.ancestry.parent(call)
+    while parent is not None and parent.type in ("await_expression", "parenthesized_expression"):
+        node, parent = parent, ctx.ancestry.parent(parent)
+    if parent is None:
+        return False
+    if parent.type == "variable_declarator":
+        return parent.child_by_field_name("value") == node
+    return parent.type == "assignment_expression" and parent.child_by_field_name("right") == node
 
 
 def _article(word: str) -> str:
