@@ -70,3 +70,45 @@ def test_class_start_method_is_per_instance() -> None:
     source = "class W { start() { setInterval(() => this.tick(), 10); } tick() {} }"
     (finding,) = run_rule("LL002", source)
     assert finding.severity is Severity.WARNING
+
+
+def test_a_function_guarded_by_an_early_return_runs_its_timer_once() -> None:
+    # trigger.dev's gracefulExit: `if (done) return; done = true;` then a poll until exit.
+    source = (
+        "let done = false;\n"
+        "function gracefulExit() {\n"
+        "  if (done) return;\n"
+        "  done = true;\n"
+        "  setInterval(() => process.exit(0), 1000);\n"
+        "}\n"
+        "process.on('SIGTERM', gracefulExit);\n"
+    )
+    (finding,) = run_rule("LL002", source)
+    assert finding.severity is Severity.NOTE
+
+
+def test_an_early_return_on_another_condition_is_no_guard() -> None:
+    source = (
+        "let calls = 0;\n"
+        "function poll(job) {\n"
+        "  if (!job) return;\n"
+        "  calls = calls + 1;\n"
+        "  setInterval(() => job.poll(), 1000);\n"
+        "}\n"
+    )
+    (finding,) = run_rule("LL002", source)
+    assert finding.severity is Severity.WARNING
+
+
+def test_a_reentrancy_lock_is_no_once_guard() -> None:
+    source = (
+        "let busy = false;\n"
+        "function tick(job) {\n"
+        "  if (busy) return;\n"
+        "  busy = true;\n"
+        "  setInterval(() => job.poll(), 1000);\n"
+        "  busy = false;\n"
+        "}\n"
+    )
+    (finding,) = run_rule("LL002", source)
+    assert finding.severity is Severity.WARNING

@@ -16,7 +16,8 @@ the file does not show; it is stored as `this.timer` and cleared anywhere in the
 Inside a function (a new interval per call) the finding is a warning. An interval started once
 per process is a note, and is not reported at all when it is `.unref()`'d: at module level, in
 a one-shot callback at module level (`promise.then(…)`, `server.listen(port, …)`), under a
-lazy-initialisation guard (`if (!io) { io = …; setInterval(…) }`), or in a start-up function
+lazy-initialisation guard (`if (!io) { io = …; setInterval(…) }`, or `if (done) return; done =
+true;` before it, when nothing resets `done`), or in a start-up function
 (`init`, `start`, `main`, `bootstrap`, `setup…`, not a class method, which runs per instance).
 
 ## Why is this bad?
@@ -87,7 +88,7 @@ from leaklint.rules._syntax import (
     value_parent,
     word_occurrences,
 )
-from leaklint.scope import Ancestry, references_to
+from leaklint.scope import Ancestry, Binding, references_to
 
 TIMER_CALLS = """
 (call_expression
@@ -413,10 +414,14 @@ def _is_lazy_module_handle(ctx: FileContext, target: Node, reads: list[Node]) ->
 
 
 def _inside_lazy_init(ctx: FileContext, call: Node, function: Node) -> tuple[bool, Node | None]:
-    """Inside ``if (!state) { state = …; … }`` where ``state`` is declared outside the function:
-    the block runs once per ``state`` however often the function is called. Returns whether it
-    is, and the function that owns ``state`` (None: module level, once per process)."""
+    """Inside ``if (!state) { state = …; … }``, or after ``if (state) return; state = …;``,
+    where ``state`` is declared outside the function: the code runs once per ``state`` however
+    often the function is called. Returns whether it is, and the function that owns ``state``
+    (None: module level, once per process)."""
     up = ctx.ancestry
+    guard = _once_guard_before(ctx, call, function)
+    if guard is not None:
+        return True, effective_function(up, guard.node)
     for ancestor in up.ancestors(call):
         if ancestor.id == function.id:
             break
@@ -459,6 +464,58 @@ def _identifiers_in(node: Node) -> list[Node]:
             found.append(current)
         stack.extend(current.named_children)
     return found
+
+
+def _once_guard_before(ctx: FileContext, call: Node, function: Node) -> Binding | None:
+    """``if (done) return; done = true;`` at the top of ``function``, before the statement
+    holding ``call``, with ``done`` declared outside it: the variable that lets the rest run
+    once."""
+    body = function.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return None
+    guards: list[Binding] = []
+    for statement in body.named_children:
+        if contains(statement, call):
+            return None
+        if _is_early_return(statement):
+            condition = statement.child_by_field_name("condition")
+            for ident in _identifiers_in(condition) if condition is not None else ():
+                binding = ctx.scopes.resolve(ident)
+                if (
+                    binding is not None
+                    and binding.kind in ("let", "var")
+                    and not contains(function, binding.node)
+                ):
+                    guards.append(binding)
+            continue
+        for binding in guards:
+            if _assigns(ctx, statement, binding.name, binding.node.id) and _only_written_in(
+                ctx, binding, statement
+            ):
+                return binding
+    return None
+
+
+def _only_written_in(ctx: FileContext, binding: Binding, statement: Node) -> bool:
+    """No other write resets the flag: `busy = false` at the end makes it a lock, not once."""
+    for ref in ctx.references.named(binding.name):
+        if contains(statement, ref) or not _is_written(ctx.ancestry, ref):
+            continue
+        found = ctx.scopes.resolve(ref, binding.name)
+        if found is not None and found.node.id == binding.node.id:
+            return False
+    return True
+
+
+def _is_early_return(statement: Node) -> bool:
+    """``if (…) return;`` (or a block that returns) with no ``else``."""
+    if statement.type != "if_statement" or statement.child_by_field_name("alternative"):
+        return False
+    branch = statement.child_by_field_name("consequence")
+    if branch is not None and branch.type == "statement_block":
+        code = [child for child in branch.named_children if child.type != "comment"]
+        branch = code[-1] if code else None
+    return branch is not None and branch.type == "return_statement"
 
 
 def _assigns(ctx: FileContext, block: Node, name: str, declared_id: int) -> bool:
