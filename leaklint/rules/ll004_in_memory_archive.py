@@ -6,7 +6,9 @@ Flags a zip archive built in memory — `new AdmZip()` with no argument (adm-zip
 `AdmZip` and `JSZip` are recognised through `import`/`require` (default, named, namespace,
 renamed), never by name: a local class called `AdmZip` is not the library.
 
-Not flagged: one entry added outside a loop; `new AdmZip(path)` or `new AdmZip(buffer)`, which
+Not flagged: one entry added outside a loop, or in a loop over a list written in the code
+(`for (const name of ['a', 'b'])`, a `const REPORTS = [...] as const` of the file: a fixed
+number of entries, not one per row); `new AdmZip(path)` or `new AdmZip(buffer)`, which
 reads an existing archive; an archive created inside the loop itself (one small archive per
 batch — the fix the talk arrived at); a JSZip archive generated as a `'blob'`, which only
 exists in a browser ("download all" buttons), where no server's heap is at stake; and a JSZip
@@ -150,7 +152,7 @@ class InMemoryArchive(Rule):
         else:
             name = holder.name
             adds, outputs = _archive_calls(ctx, holder, library)
-        looped = [add for add in adds if _in_loop_outside(up, add, creation)]
+        looped = [add for add in adds if _in_loop_outside(ctx, add, creation)]
         if not looped or any(_generates_browser_blob(out) for out in outputs):
             return
         if library is JSZIP and _streams_through(ctx, looped, outputs):
@@ -353,6 +355,36 @@ def _is_read_stream(ctx: FileContext, value: Node | None) -> bool:
     return symbol is not None and symbol.matches(("stream", "node:stream"), ("Readable", "from"))
 
 
-def _in_loop_outside(up: Ancestry, add: Node, creation: Node) -> bool:
-    """Whether ``add`` repeats in a loop that does not also repeat the archive's creation."""
-    return any(not contains(loop, creation) for loop in loop_ancestors(up, add))
+def _in_loop_outside(ctx: FileContext, add: Node, creation: Node) -> bool:
+    """Whether ``add`` repeats in a loop over data that does not also repeat the archive's
+    creation."""
+    return any(
+        not contains(loop, creation) and not _over_literal_list(ctx, loop)
+        for loop in loop_ancestors(ctx.ancestry, add)
+    )
+
+
+def _over_literal_list(ctx: FileContext, loop: Node) -> bool:
+    """`for (const name of ['a', 'b'])`, or over a `const REPORTS = [...] as const` of the file:
+    a fixed number of entries written in the code, not one per row of a data set."""
+    if loop.type == "for_in_statement":
+        iterated = loop.child_by_field_name("right")
+    elif loop.type == "call_expression":  # `REPORTS.forEach(…)`
+        callee = loop.child_by_field_name("function")
+        iterated = callee.child_by_field_name("object") if callee is not None else None
+    else:
+        return False
+    iterated = _without_type_assertions(iterated)
+    if iterated is not None and iterated.type == "identifier":
+        binding = ctx.scopes.resolve(iterated)
+        declaration = binding.declaration if binding is not None else None
+        if binding is None or binding.kind != "const" or declaration is None:
+            return False
+        iterated = _without_type_assertions(declaration.child_by_field_name("value"))
+    return iterated is not None and iterated.type == "array"
+
+
+def _without_type_assertions(node: Node | None) -> Node | None:
+    while node is not None and node.type in ("as_expression", "satisfies_expression"):
+        node = node.named_child(0)
+    return node
