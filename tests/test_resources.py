@@ -15,6 +15,7 @@ from leaklint.engine import check_source
 from leaklint.resource_table import configured_specs, file_may_use
 from leaklint.selection import selected_rules
 from leaklint.source import SourceFile, is_test_file
+from tests.rule_helpers import run_rule
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "LL003"
 LEAKLINT = Path(sys.executable).with_name("leaklint")
@@ -482,3 +483,22 @@ def test_clients_made_by_start_up_code_that_runs_once_live_for_the_process(
 ) -> None:
     code = _START.format(definition=definition, call=call)
     assert bool(lines(code, name="start.js", rules=("LL003",))) is reported
+
+
+def test_a_close_in_finally_whose_try_starts_too_late_is_explained_so() -> None:
+    source = (
+        "const Redis = require('ioredis');\n"
+        "async function check(container) {\n"
+        "  const redis = new Redis();\n"
+        "  const id = container.getId();\n"
+        "  try {\n"
+        "    await redis.set(id, 1);\n"
+        "  } finally {\n"
+        "    await redis.quit();\n"
+        "  }\n"
+        "}\n"
+        "module.exports = check;\n"
+    )
+    (finding,) = run_rule("LL003", source)
+    assert "in a `finally` block, but `container.getId()` (line 4) runs before" in finding.message
+    assert "Start the `try` right after 'redis' is created." in finding.message

@@ -70,6 +70,13 @@ class ResourceRule(Rule):
         exit_ = leak.primary_exit
         assert exit_ is not None
         trigger = exit_.trigger
+        if trigger is not None and _in_finally(ctx, leak.releases[0]):
+            return (
+                f"{head} in a `finally` block, but `{code(ctx, trigger)}` (line "
+                f"{line(ctx, trigger)}) runs before that `try` starts: if it throws, the "
+                f"{self.release_noun} is skipped and {consequence}. Start the `try` right after "
+                f"'{leak.variable}' is {self.acquired}."
+            )
         if trigger is not None:
             return (
                 f"{head}, but not in a `finally` block: if `{code(ctx, trigger)}` (line "
@@ -94,7 +101,12 @@ class ResourceRule(Rule):
             return tuple(related)
         trigger = exit_.trigger
         for release in leak.releases:
-            if trigger is not None:
+            if trigger is not None and _in_finally(ctx, release):
+                note = (
+                    f"this {self.release_noun} is skipped when `{code(ctx, trigger)}` "
+                    "throws before the `try`"
+                )
+            elif trigger is not None:
                 note = (
                     f"this {self.release_noun} is skipped when `{code(ctx, trigger)}` "
                     "throws: move it into `finally`"
@@ -107,6 +119,10 @@ class ResourceRule(Rule):
         elif exit_.kind == "return":
             related.append((exit_.node, f"returns while '{leak.variable}' is open"))
         return tuple(related)
+
+
+def _in_finally(ctx: FileContext, node: Node) -> bool:
+    return any(a.type == "finally_clause" for a in ctx.ancestry.ancestors(node))
 
 
 def code(ctx: FileContext, node: Node) -> str:
