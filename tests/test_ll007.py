@@ -39,3 +39,15 @@ def test_removal_for_another_event_does_not_count() -> None:
 def test_startup_function_is_not_reported() -> None:
     source = "function init() { process.on('SIGTERM', () => process.exit(0)); }\ninit();\n"
     assert run_rule("LL007", source) == []
+
+
+def test_dom_targets_are_not_said_to_print_a_node_warning() -> None:
+    source = (
+        "import { useEffect } from 'react';\n"
+        "export function C() {\n"
+        "  useEffect(() => { window.addEventListener('resize', () => {}); }, []);\n"
+        "  return null;\n"
+        "}\n"
+    )
+    (finding,) = run_rule("LL007", source, "c.jsx")
+    assert "MaxListenersExceededWarning" not in finding.message

@@ -187,10 +187,16 @@ class ListenerLeak(Rule):
                 "Remove it when the work ends (off/removeListener), or use once() or a "
                 "{ signal } option."
             )
+        # Browsers' event targets have no listener limit and print no warning.
+        warning = (
+            ""
+            if method == "addEventListener"
+            else " (Node warns with MaxListenersExceededWarning after 10)"
+        )
         message = (
             f"{per_call} adds {what} to {emitter.label}, {lives}, "
             f"and this file never removes it: the listeners and everything their closures hold "
-            f"pile up (Node warns with MaxListenersExceededWarning after 10). {fix}"
+            f"pile up{warning}. {fix}"
         )
         handler = call_arguments(call)[1:2]
         if handler and _unwrapped(handler[0]).type in FUNCTION_NODES:
