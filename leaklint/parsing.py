@@ -209,16 +209,23 @@ _REPAIR_MAX_BYTES = 2 * 1024 * 1024
 _USING_IDENTIFIER = re.compile(rb"using(?![\w$])(?!\s+[A-Za-z_$])")
 
 
+def _reparsed_if_better(
+    tree: tree_sitter.Tree, data: bytes, repaired: bytes, language: Language
+) -> tuple[tree_sitter.Tree, bytes]:
+    """The tree of ``repaired`` if it has fewer syntax errors than ``tree``, else ``tree``."""
+    if repaired == data:
+        return tree, data
+    candidate = _parser(language).parse(repaired)
+    if len(_errors(candidate, language)) < len(_errors(tree, language)):
+        return candidate, repaired
+    return tree, data
+
+
 def _reparse_using_identifiers(
     tree: tree_sitter.Tree, data: bytes, language: Language
 ) -> tuple[tree_sitter.Tree, bytes]:
     renamed = _sub_keyword(_USING_IDENTIFIER, data, lambda _: b"usin$")
-    if renamed == data:
-        return tree, data
-    candidate = _parser(language).parse(renamed)
-    if len(_errors(candidate, language)) < len(_errors(tree, language)):
-        return candidate, renamed
-    return tree, data
+    return _reparsed_if_better(tree, data, renamed, language)
 
 
 # `let argv\n[args, argv] = parse()` (argparse), an arrow function's `}\n\n[...a].forEach(…)`
@@ -271,12 +278,7 @@ def _reparse_type_named_parameters(
         return match.group(0)[:last] + b"$" + match.group(0)[last + 1 :]
 
     renamed = _TYPE_NAMED_PARAMETER.sub(rename, data)
-    if renamed == data:
-        return tree, data
-    candidate = _parser(language).parse(renamed)
-    if len(_errors(candidate, language)) < len(_errors(tree, language)):
-        return candidate, renamed
-    return tree, data
+    return _reparsed_if_better(tree, data, renamed, language)
 
 
 def _reparse_bare_ampersands(
