@@ -104,6 +104,16 @@ def _sub_keyword(
     return pattern.sub(checked, data)
 
 
+# Import attributes on a re-export (`export { a } from './x.json' with { type: 'json' }`) and
+# the older `assert { … }` form in JavaScript stop the grammars; they say how to load a JSON
+# module, nothing that leak analysis reads, so the clause is blanked in place.
+_IMPORT_ATTRIBUTES = re.compile(rb"(from\s*(['\"])[^'\"\n]*\2\s*)((?:with|assert)\s*\{[^{}\n]*\})")
+
+
+def _blank_import_attributes(match: re.Match[bytes]) -> bytes:
+    return match.group(1) + b" " * len(match.group(3))
+
+
 # `export type * from './types'` (TypeScript 5.0) is unknown to the grammar; without `type` it
 # is a plain re-export, the same to leak analysis, so the keyword is blanked in place.
 _EXPORT_TYPE_STAR = re.compile(rb"(export\s+)type(?=\s+\*)")
@@ -145,6 +155,8 @@ def parse(data: bytes, language: Language) -> tree_sitter.Tree:
         data = data.replace(b"\x00", b" ")
     if b"let" in data:
         data = _join_let_declarations(data)
+    if b"from" in data and (b" with" in data or b" assert" in data):
+        data = _IMPORT_ATTRIBUTES.sub(_blank_import_attributes, data)
     if language is Language.JAVASCRIPT and b"as " in data:
         data = _sub_keyword(_RESERVED_EXPORT_NAME, data, _rename_reserved_export)
     if language is not Language.JAVASCRIPT:

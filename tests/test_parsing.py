@@ -191,3 +191,12 @@ def test_a_comment_ending_in_let_does_not_swallow_the_next_line() -> None:
 def test_export_type_star_parses_in_typescript() -> None:
     sources = (b'export type * from "./types";\nexport type * as ns from "./more";\n',)
     assert_parses_in_place(sources, Language.TYPESCRIPT, Language.TSX)
+
+
+def test_import_attributes_on_re_exports_and_assert_forms_parse() -> None:
+    sources = (
+        b'export { default as pkg } from "./package.json" with { type: "json" };\n',
+        b'export * from "./data.json" with { type: "json" };\n',
+        b'import meta from "./meta.json" assert { type: "json" };\n',
+    )
+    assert_parses_in_place(sources, Language.JAVASCRIPT, Language.TYPESCRIPT)
