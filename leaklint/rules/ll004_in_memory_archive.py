@@ -381,7 +381,12 @@ def _over_literal_list(ctx: FileContext, loop: Node) -> bool:
         if binding is None or binding.kind != "const" or declaration is None:
             return False
         iterated = _without_type_assertions(declaration.child_by_field_name("value"))
-    return iterated is not None and iterated.type == "array"
+    return (
+        iterated is not None
+        and iterated.type == "array"
+        # `[...rows]` is the data again, not a list written in the code
+        and not any(child.type == "spread_element" for child in iterated.named_children)
+    )
 
 
 def _without_type_assertions(node: Node | None) -> Node | None:
