@@ -148,10 +148,12 @@ def effective_function(up: Ancestry, node: Node) -> Node | None:
 
 
 # Calls that run their callback at most once: `.then(cb)`, `server.listen(port, cb)`,
-# `emitter.once('ready', cb)`, `setTimeout(cb)`, `process.nextTick(cb)`.
+# `emitter.once('ready', cb)`, `setTimeout(cb)`, `process.nextTick(cb)`, jQuery's
+# `$(document).ready(cb)`.
 ONE_SHOT_CALLS = frozenset(
     {
         "then",
+        "ready",
         "catch",
         "finally",
         "listen",
@@ -173,6 +175,8 @@ def is_one_shot_callback(up: Ancestry, function: Node) -> bool:
         return False
     callee = call.child_by_field_name("function")
     name = member_property(callee) if callee is not None and callee.type != "identifier" else None
+    if name is None and text(callee) in ("$", "jQuery") and len(call_arguments(call)) == 1:
+        return True  # `$(function () { … })`: jQuery's DOM-ready, once per page
     return (name or text(callee)) in ONE_SHOT_CALLS
 
 
