@@ -112,3 +112,10 @@ def test_a_reentrancy_lock_is_no_once_guard() -> None:
     )
     (finding,) = run_rule("LL002", source)
     assert finding.severity is Severity.WARNING
+
+
+def test_jquery_ready_callbacks_run_once_per_page() -> None:
+    for wrapper in ("$(function () { %s });", "$(document).ready(function () { %s });"):
+        source = wrapper % "setInterval(refresh, 1000);" + "\nfunction refresh() {}\n"
+        (finding,) = run_rule("LL002", source)
+        assert finding.severity is Severity.NOTE, wrapper
