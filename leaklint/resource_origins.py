@@ -17,7 +17,7 @@ from tree_sitter import Node
 
 from leaklint.context import FileContext
 from leaklint.imports import Symbol, unwrap
-from leaklint.scope import FUNCTION_NODES, Binding, references_to
+from leaklint.scope import Binding, own_returns, references_to
 
 _MAX_DEPTH = 4
 # The rule whose shared-pass query captures `this.x = …` assignments (see THIS_ASSIGNMENTS).
@@ -109,7 +109,7 @@ def _factory_origin(ctx: FileContext, callee: Node | None, depth: int) -> Symbol
         return None
     if body.type != "statement_block":  # `const createPool = () => new Pool()`
         return value_origin(ctx, body, depth + 1)
-    for returned in returned_values(body):
+    for returned in returned_values(function):
         origin = value_origin(ctx, returned, depth + 1)
         if origin is not None:
             return origin
@@ -128,17 +128,9 @@ def declared_function(binding: Binding) -> Node | None:
     return None
 
 
-def returned_values(body: Node) -> list[Node]:
-    """The expressions of the function's own `return` statements (not nested functions')."""
-    values, stack = [], [body]
-    while stack:
-        node = stack.pop()
-        if node.type == "return_statement":
-            if node.named_child_count:
-                values.append(node.named_child(0))
-            continue
-        stack.extend(child for child in node.named_children if child.type not in FUNCTION_NODES)
-    return values
+def returned_values(function: Node) -> list[Node]:
+    """The expressions of ``function``'s own `return` statements (not nested functions')."""
+    return [r.named_child(0) for r in own_returns(function) if r.named_child_count]
 
 
 def _assigned_origin(ctx: FileContext, binding: Binding, depth: int) -> Symbol | None:

@@ -324,7 +324,7 @@ class _Engine:
         if body is None or body.type != "statement_block":
             return body is not None and body.id == value.id  # `() => new Redis()`
         holder = self._holder(acquisition.node, function)
-        returned = returned_values(body)
+        returned = returned_values(function)
         for expression in returned:
             if expression.id == value.id:
                 continue

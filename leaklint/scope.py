@@ -102,6 +102,22 @@ class Binding:
         return self.scope.start_byte, self.scope.end_byte
 
 
+def own_returns(function: Node) -> Iterator[Node]:
+    """The ``return`` statements of ``function`` itself, not of functions nested in it."""
+    body = function.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return
+    stack = list(body.named_children)
+    while stack:
+        node = stack.pop()
+        if node.type in FUNCTION_NODES or node.type in ("class", "class_declaration"):
+            continue
+        if node.type == "return_statement":
+            yield node
+            continue
+        stack.extend(node.named_children)
+
+
 def pattern_identifiers(node: Node) -> Iterator[Node]:
     """The identifiers a binding or assignment pattern introduces or writes.
 

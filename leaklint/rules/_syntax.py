@@ -338,19 +338,3 @@ def function_name(up: Ancestry, function: Node) -> str | None:
     if parent.type == "pair" and parent.child_by_field_name("value") == node:
         return text(parent.child_by_field_name("key"))
     return None
-
-
-def own_returns(function: Node) -> Iterator[Node]:
-    """The ``return`` statements of ``function`` itself, not of functions nested in it."""
-    body = function.child_by_field_name("body")
-    if body is None or body.type != "statement_block":
-        return
-    stack = list(body.named_children)
-    while stack:
-        node = stack.pop()
-        if node.type in FUNCTION_NODES or node.type in ("class", "class_declaration"):
-            continue
-        if node.type == "return_statement":
-            yield node
-            continue
-        stack.extend(node.named_children)

@@ -83,12 +83,11 @@ from leaklint.rules._syntax import (
     literal_key,
     member_property,
     outermost,
-    own_returns,
     text,
     value_parent,
     word_occurrences,
 )
-from leaklint.scope import Ancestry, Binding, references_to
+from leaklint.scope import Ancestry, Binding, own_returns, references_to
 
 TIMER_CALLS = """
 (call_expression
