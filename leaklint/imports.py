@@ -92,7 +92,8 @@ def string_value(node: Node | None) -> str | None:
 
 
 def unwrap(node: Node | None) -> Node | None:
-    """Look through parentheses, `await`, TS `as`/`!`/`satisfies` and `(0, f)` sequences."""
+    """Look through parentheses, TS `as`/`!`/`satisfies` and `(0, f)` sequences (not `await`:
+    see ``unwrap_awaited``)."""
     while node is not None:
         if node.type == "parenthesized_expression":
             node = node.named_child(0)
@@ -108,6 +109,15 @@ def unwrap(node: Node | None) -> Node | None:
         else:
             return node
     return None
+
+
+def unwrap_awaited(node: Node | None) -> Node | None:
+    """``unwrap``, and through `await` too: the expression whose value an awaited one settles to
+    (`await (pool.connect())` → the call)."""
+    node = unwrap(node)
+    while node is not None and node.type == "await_expression":
+        node = unwrap(node.named_child(0))
+    return node
 
 
 class ImportResolver:

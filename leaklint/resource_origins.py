@@ -16,7 +16,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.context import FileContext
-from leaklint.imports import Symbol, unwrap
+from leaklint.imports import Symbol, unwrap, unwrap_awaited
 from leaklint.scope import Binding, own_returns, references_to
 
 _MAX_DEPTH = 4
@@ -31,9 +31,7 @@ THIS_ASSIGNMENTS = """
 
 def value_origin(ctx: FileContext, node: Node | None, depth: int = 0) -> Symbol | None:
     """The library symbol that made (or, in TypeScript, types) the value of ``node``."""
-    node = unwrap(node)
-    while node is not None and node.type == "await_expression":
-        node = unwrap(node.named_child(0))
+    node = unwrap_awaited(node)
     if node is None or depth > _MAX_DEPTH:
         return None
     if node.type == "new_expression":

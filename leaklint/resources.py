@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from tree_sitter import Node
 
 from leaklint.context import FileContext
-from leaklint.imports import Symbol, unwrap
+from leaklint.imports import Symbol, unwrap, unwrap_awaited
 from leaklint.release_paths import Exit, ReleasePaths, contains
 from leaklint.resource_origins import (
     THIS_ASSIGNMENTS,
@@ -826,9 +826,7 @@ def _checkout_call_of(ctx: FileContext, binding: Binding) -> Node | None:
     of (`(err, client) => …`)."""
     declaration = binding.declaration
     if declaration.type == "variable_declarator":
-        value = unwrap(declaration.child_by_field_name("value"))
-        while value is not None and value.type == "await_expression":
-            value = unwrap(value.named_child(0))
+        value = unwrap_awaited(declaration.child_by_field_name("value"))
         return value if value is not None and value.type == "call_expression" else None
     if binding.kind != "param":
         return None

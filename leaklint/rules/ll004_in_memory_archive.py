@@ -66,6 +66,7 @@ from dataclasses import dataclass
 from tree_sitter import Node, QueryCursor
 
 from leaklint.context import FileContext
+from leaklint.imports import unwrap, unwrap_awaited
 from leaklint.parsing import query
 from leaklint.rules._base import Rule
 from leaklint.rules._syntax import (
@@ -336,8 +337,7 @@ def _is_read_stream(ctx: FileContext, value: Node | None) -> bool:
     """`fs.createReadStream(…)`, `Readable.from(…)`, a call named like a stream maker
     (`s3.getObject(p).createReadStream()`, `await storage.downloadAsStream(f)`, `got.stream(u)`),
     or a local variable holding one."""
-    while value is not None and value.type in ("await_expression", "parenthesized_expression"):
-        value = value.named_child(0)
+    value = unwrap_awaited(value)
     if value is None:
         return False
     if value.type == "identifier":
@@ -374,22 +374,16 @@ def _over_literal_list(ctx: FileContext, loop: Node) -> bool:
         iterated = callee.child_by_field_name("object") if callee is not None else None
     else:
         return False
-    iterated = _without_type_assertions(iterated)
+    iterated = unwrap(iterated)
     if iterated is not None and iterated.type == "identifier":
         binding = ctx.scopes.resolve(iterated)
         declaration = binding.declaration if binding is not None else None
         if binding is None or binding.kind != "const" or declaration is None:
             return False
-        iterated = _without_type_assertions(declaration.child_by_field_name("value"))
+        iterated = unwrap(declaration.child_by_field_name("value"))
     return (
         iterated is not None
         and iterated.type == "array"
         # `[...rows]` is the data again, not a list written in the code
         and not any(child.type == "spread_element" for child in iterated.named_children)
     )
-
-
-def _without_type_assertions(node: Node | None) -> Node | None:
-    while node is not None and node.type in ("as_expression", "satisfies_expression"):
-        node = node.named_child(0)
-    return node
