@@ -372,11 +372,7 @@ class _Engine:
             checkout, callback, client, done, spec = found
             if b"arguments" in (callback.text or b""):
                 continue
-            pool = checkout.child_by_field_name("function")
-            origin = value_origin(self.ctx, pool.child_by_field_name("object") if pool else None)
-            if spec.pools is None or origin is None:
-                continue
-            if not any(source.matches(origin) for source in spec.pools):
+            if not _on_known_pool(self.ctx, checkout, spec):
                 continue
             leak = self._unreleased_in_callback(checkout, callback, client, done, spec)
             function = self.ctx.enclosing_function(node)
@@ -811,14 +807,23 @@ def holds_pool_checkout(ctx: FileContext, binding: Binding) -> bool:
     the pool hands out again and again, so whatever is attached to it outlives the checkout."""
     call = _checkout_call_of(ctx, binding)
     callee = call.child_by_field_name("function") if call is not None else None
-    if callee is None or callee.type != "member_expression":
+    if call is None or callee is None or callee.type != "member_expression":
         return False
     _, checkouts = configured_specs(ctx.settings.resources)
     spec = next((s for s in checkouts if s.method == _last_name(callee) and s.pools), None)
-    if spec is None or spec.pools is None:
-        return False
-    origin = value_origin(ctx, callee.child_by_field_name("object"))
-    return origin is not None and any(pool.matches(origin) for pool in spec.pools)
+    return spec is not None and _on_known_pool(ctx, call, spec)
+
+
+def _on_known_pool(ctx: FileContext, checkout: Node, spec: CheckoutSpec) -> bool:
+    """Whether the receiver of a checkout call (`pool` in `pool.connect()`) is known to be one
+    of ``spec``'s pools."""
+    callee = checkout.child_by_field_name("function")
+    origin = value_origin(ctx, callee.child_by_field_name("object") if callee else None)
+    return (
+        origin is not None
+        and spec.pools is not None
+        and any(pool.matches(origin) for pool in spec.pools)
+    )
 
 
 def _checkout_call_of(ctx: FileContext, binding: Binding) -> Node | None:
