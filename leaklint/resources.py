@@ -59,7 +59,7 @@ from leaklint.resource_table import (
     configured_specs,
     file_may_use,
 )
-from leaklint.scope import LOOP_NODES, Binding, references_to
+from leaklint.scope import LOOP_NODES, Binding, early_return, references_to
 
 # Any of these closes a client, whatever the library: reporting a client as unclosed when the
 # code calls a close method the table did not list would be a false alarm.
@@ -890,17 +890,9 @@ def _early_return_before(function: Node, release: Node, names: set[str]) -> Node
     for statement in body.named_children:
         if contains(statement, release):
             return None
-        if statement.type != "if_statement" or statement.child_by_field_name("alternative"):
-            continue
-        branch = statement.child_by_field_name("consequence")
-        if branch is None or _mentions(branch, names):
-            continue
-        last = branch
-        if branch.type == "statement_block":
-            code = [child for child in branch.named_children if child.type != "comment"]
-            last = code[-1] if code else None
-        if last is not None and last.type == "return_statement":
-            return last
+        exit_ = early_return(statement)
+        if exit_ is not None and not _mentions(statement.child_by_field_name("consequence"), names):
+            return exit_
     return None
 
 

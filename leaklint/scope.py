@@ -118,6 +118,18 @@ def own_returns(function: Node) -> Iterator[Node]:
         stack.extend(node.named_children)
 
 
+def early_return(statement: Node) -> Node | None:
+    """The `return` that ends an `if` without `else` (`if (err) return next(err);`, or a block
+    whose last statement, comments aside, returns); None for any other statement."""
+    if statement.type != "if_statement" or statement.child_by_field_name("alternative"):
+        return None
+    branch = statement.child_by_field_name("consequence")
+    if branch is not None and branch.type == "statement_block":
+        code = [child for child in branch.named_children if child.type != "comment"]
+        branch = code[-1] if code else None
+    return branch if branch is not None and branch.type == "return_statement" else None
+
+
 def pattern_identifiers(node: Node) -> Iterator[Node]:
     """The identifiers a binding or assignment pattern introduces or writes.
 

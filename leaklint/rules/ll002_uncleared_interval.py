@@ -87,7 +87,7 @@ from leaklint.rules._syntax import (
     value_parent,
     word_occurrences,
 )
-from leaklint.scope import Ancestry, Binding, own_returns, references_to
+from leaklint.scope import Ancestry, Binding, early_return, own_returns, references_to
 
 TIMER_CALLS = """
 (call_expression
@@ -476,7 +476,7 @@ def _once_guard_before(ctx: FileContext, call: Node, function: Node) -> Binding 
     for statement in body.named_children:
         if contains(statement, call):
             return None
-        if _is_early_return(statement):
+        if early_return(statement) is not None:
             condition = statement.child_by_field_name("condition")
             for ident in _identifiers_in(condition) if condition is not None else ():
                 binding = ctx.scopes.resolve(ident)
@@ -504,17 +504,6 @@ def _only_written_in(ctx: FileContext, binding: Binding, statement: Node) -> boo
         if found is not None and found.node.id == binding.node.id:
             return False
     return True
-
-
-def _is_early_return(statement: Node) -> bool:
-    """``if (…) return;`` (or a block that returns) with no ``else``."""
-    if statement.type != "if_statement" or statement.child_by_field_name("alternative"):
-        return False
-    branch = statement.child_by_field_name("consequence")
-    if branch is not None and branch.type == "statement_block":
-        code = [child for child in branch.named_children if child.type != "comment"]
-        branch = code[-1] if code else None
-    return branch is not None and branch.type == "return_statement"
 
 
 def _assigns(ctx: FileContext, block: Node, name: str, declared_id: int) -> bool:
