@@ -44,18 +44,32 @@ class FileContext:
         declared = declared_module_kind(self.source.path)
         if declared is not None:
             return declared
-        for child in self.tree.root_node.named_children:
-            if child.type in ("import_statement", "export_statement"):
-                return ModuleKind.ESM
-        return ModuleKind.COMMONJS
+        return ModuleKind.ESM if self.has_module_syntax else ModuleKind.COMMONJS
+
+    @cached_property
+    def has_module_syntax(self) -> bool:
+        """A top-level `import` or `export`: an ES module, whatever the file's name says."""
+        return any(
+            child.type in ("import_statement", "export_statement")
+            for child in self.tree.root_node.named_children
+        )
 
     @cached_property
     def file_is_strict(self) -> bool:
-        return self.module_kind is ModuleKind.ESM or has_use_strict(self.tree.root_node)
+        return self.module_kind is ModuleKind.ESM or self._says_use_strict
+
+    @cached_property
+    def _says_use_strict(self) -> bool:
+        return has_use_strict(self.tree.root_node)
 
     def is_strict(self, node: Node) -> bool:
         """Whether code at ``node`` runs in strict mode (modules, classes, 'use strict')."""
-        if self.file_is_strict:
+        return self.module_kind is ModuleKind.ESM or self.code_is_strict(node)
+
+    def code_is_strict(self, node: Node) -> bool:
+        """Strict by what the code says, as it would be in a classic script: a file's or a
+        function's 'use strict', or a class body; not by being an ES module."""
+        if self._says_use_strict:
             return True
         holder = self.ancestry.nearest(node, _STRICTNESS_HOLDERS)
         if holder is None:
@@ -71,7 +85,7 @@ class FileContext:
         body = holder.child_by_field_name("body")
         if body is not None and body.type == "statement_block" and has_use_strict(body):
             return True
-        return self.is_strict(holder)
+        return self.code_is_strict(holder)
 
     @cached_property
     def _strict_memo(self) -> dict[int, bool]:

@@ -46,7 +46,7 @@ import re
 
 from tree_sitter import Node, QueryCursor
 
-from leaklint.context import FileContext, has_use_strict
+from leaklint.context import FileContext
 from leaklint.findings import Severity
 from leaklint.parsing import query
 from leaklint.rules._base import Rule
@@ -149,7 +149,7 @@ class ImplicitGlobal(Rule):
                 f"'{name}' is read and written but never declared: this throws a "
                 "ReferenceError at run time. Declare it with let or const."
             )
-        if _is_classic_browser_script(ctx) and not _in_strict_code(ctx, ident):
+        if _is_classic_browser_script(ctx) and not ctx.code_is_strict(ident):
             return (
                 f"'{name}' is assigned but never declared, so it becomes a property of the "
                 "page's global object (window) that lives as long as the page and that every "
@@ -173,26 +173,10 @@ _BROWSER_ASSET_DIRECTORIES = frozenset({"public", "static", "assets"})
 
 def _is_classic_browser_script(ctx: FileContext) -> bool:
     """A plain script served to browsers: under `public/`, `static/` or `assets/`, with no
-    import or export and no top-level 'use strict'. A browser runs it as a classic script,
-    whatever the package's "type" says, so a write creates a global of the page."""
+    import or export. A browser runs it as a classic script, whatever the package's "type"
+    says, so a write in sloppy code creates a global of the page."""
     parts = {part.lower() for part in ctx.project_path.parts[:-1]}
-    if not parts & _BROWSER_ASSET_DIRECTORIES:
-        return False
-    root = ctx.tree.root_node
-    if has_use_strict(root):
-        return False
-    return not any(c.type in ("import_statement", "export_statement") for c in root.named_children)
-
-
-def _in_strict_code(ctx: FileContext, node: Node) -> bool:
-    """Inside a class, or a function that says 'use strict': strict in any script."""
-    for ancestor in ctx.ancestry.ancestors(node):
-        if ancestor.type in ("class_body", "class_heritage"):
-            return True
-        body = ancestor.child_by_field_name("body") if ancestor.type in FUNCTION_NODES else None
-        if body is not None and body.type == "statement_block" and has_use_strict(body):
-            return True
-    return False
+    return bool(parts & _BROWSER_ASSET_DIRECTORIES) and not ctx.has_module_syntax
 
 
 def _comments(ctx: FileContext) -> list[Node]:
