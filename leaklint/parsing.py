@@ -171,19 +171,26 @@ def parse(data: bytes, language: Language) -> tree_sitter.Tree:
         if b"export type" in data:
             data = _sub_keyword(_EXPORT_TYPE_STAR, data, _blank_export_type)
     tree = _parser(language).parse(data)
-    if tree.root_node.has_error and b"using" in data:
-        tree, data = _reparse_using_identifiers(tree, data, language)
-    if tree.root_node.has_error and b"[" in data:
-        tree, data = _reparse_line_breaks_before_brackets(tree, data, language)
-    if tree.root_node.has_error and language is not Language.JAVASCRIPT and b") =>" in data:
-        tree, data = _reparse_type_named_parameters(tree, data, language)
+    return _repaired(tree, data, language) if tree.root_node.has_error else tree
+
+
+def _repaired(tree: tree_sitter.Tree, data: bytes, language: Language) -> tree_sitter.Tree:
+    """The repairs below, in turn, on a tree with syntax errors. Each parses a repaired copy
+    and keeps it only if it has fewer ERROR nodes; the errors are found once per tree."""
+    errors = _errors(tree, language)
+    if errors and b"using" in data:
+        tree, data, errors = _reparse_using_identifiers(tree, data, errors, language)
+    if errors and b"[" in data:
+        tree, data, errors = _reparse_line_breaks_before_brackets(tree, data, errors, language)
+    if errors and language is not Language.JAVASCRIPT and b") =>" in data:
+        tree, data, errors = _reparse_type_named_parameters(tree, data, errors, language)
     if (
-        tree.root_node.has_error
+        errors
         and language is not Language.TYPESCRIPT
         and b"&" in data
         and len(data) <= _REPAIR_MAX_BYTES
     ):
-        tree = _reparse_bare_ampersands(tree, data, language)
+        tree = _reparse_bare_ampersands(tree, data, errors, language)
     return tree
 
 
@@ -221,23 +228,32 @@ _REPAIR_MAX_BYTES = 2 * 1024 * 1024
 _USING_IDENTIFIER = re.compile(rb"using(?![\w$])(?!\s+[A-Za-z_$])")
 
 
+# A tree, the bytes it was parsed from, and its ERROR nodes in document order.
+_Parsed = tuple[tree_sitter.Tree, bytes, list[tree_sitter.Node]]
+
+
 def _reparsed_if_better(
-    tree: tree_sitter.Tree, data: bytes, repaired: bytes, language: Language
-) -> tuple[tree_sitter.Tree, bytes]:
-    """The tree of ``repaired`` if it has fewer syntax errors than ``tree``, else ``tree``."""
+    tree: tree_sitter.Tree,
+    data: bytes,
+    errors: list[tree_sitter.Node],
+    repaired: bytes,
+    language: Language,
+) -> _Parsed:
+    """The parse of ``repaired`` if it has fewer syntax errors than ``tree``, else ``tree``."""
     if repaired == data:
-        return tree, data
+        return tree, data, errors
     candidate = _parser(language).parse(repaired)
-    if len(_errors(candidate, language)) < len(_errors(tree, language)):
-        return candidate, repaired
-    return tree, data
+    candidate_errors = _errors(candidate, language)
+    if len(candidate_errors) < len(errors):
+        return candidate, repaired, candidate_errors
+    return tree, data, errors
 
 
 def _reparse_using_identifiers(
-    tree: tree_sitter.Tree, data: bytes, language: Language
-) -> tuple[tree_sitter.Tree, bytes]:
+    tree: tree_sitter.Tree, data: bytes, errors: list[tree_sitter.Node], language: Language
+) -> _Parsed:
     renamed = _sub_keyword(_USING_IDENTIFIER, data, lambda _: b"usin$")
-    return _reparsed_if_better(tree, data, renamed, language)
+    return _reparsed_if_better(tree, data, errors, renamed, language)
 
 
 # `let argv\n[args, argv] = parse()` (argparse), an arrow function's `}\n\n[...a].forEach(…)`
@@ -251,9 +267,9 @@ _ASI_WINDOW = 200
 
 
 def _reparse_line_breaks_before_brackets(
-    tree: tree_sitter.Tree, data: bytes, language: Language
-) -> tuple[tree_sitter.Tree, bytes]:
-    best, best_errors, out = tree, _errors(tree, language), data
+    tree: tree_sitter.Tree, data: bytes, errors: list[tree_sitter.Node], language: Language
+) -> _Parsed:
+    best, best_errors, out = tree, errors, data
     for _ in range(_REPAIR_ROUNDS):
         if not best_errors:
             break
@@ -265,11 +281,11 @@ def _reparse_line_breaks_before_brackets(
         closest = min(breaks, key=lambda m: abs(m.end() - 1 - error.start_byte))
         trial = out[: closest.start()] + b";" + out[closest.start() + 1 :]
         candidate = _parser(language).parse(trial)
-        errors = _errors(candidate, language)
-        if len(errors) >= len(best_errors):
+        trial_errors = _errors(candidate, language)
+        if len(trial_errors) >= len(best_errors):
             break
-        best, best_errors, out = candidate, errors, trial
-    return best, out
+        best, best_errors, out = candidate, trial_errors, trial
+    return best, out, best_errors
 
 
 # `const mapRow: (any) => Row = …`: in a TypeScript function type, `(any)` is one parameter
@@ -283,20 +299,19 @@ _TYPE_NAMED_PARAMETER = re.compile(
 
 
 def _reparse_type_named_parameters(
-    tree: tree_sitter.Tree, data: bytes, language: Language
-) -> tuple[tree_sitter.Tree, bytes]:
+    tree: tree_sitter.Tree, data: bytes, errors: list[tree_sitter.Node], language: Language
+) -> _Parsed:
     def rename(match: re.Match[bytes]) -> bytes:
         last = match.end(1) - match.start() - 1  # the name's last letter, in the match
         return match.group(0)[:last] + b"$" + match.group(0)[last + 1 :]
 
     renamed = _TYPE_NAMED_PARAMETER.sub(rename, data)
-    return _reparsed_if_better(tree, data, renamed, language)
+    return _reparsed_if_better(tree, data, errors, renamed, language)
 
 
 def _reparse_bare_ampersands(
-    tree: tree_sitter.Tree, data: bytes, language: Language
+    tree: tree_sitter.Tree, data: bytes, original_errors: list[tree_sitter.Node], language: Language
 ) -> tree_sitter.Tree:
-    original_errors = _errors(tree, language)
     best, best_errors = tree, original_errors
     errors = original_errors
     out = bytearray(data)
