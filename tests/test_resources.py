@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from leaklint.analysis.resource_table import configured_specs, file_may_use
 from leaklint.config import ResourceSpec, Settings
-from leaklint.engine import check_source
-from leaklint.resource_table import configured_specs, file_may_use
-from leaklint.selection import selected_rules
-from leaklint.source import SourceFile, is_test_file
+from leaklint.pipeline.engine import check_source
+from leaklint.pipeline.selection import selected_rules
+from leaklint.syntax.source import SourceFile, is_test_file
 from tests.rule_helpers import run_rule
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "LL003"

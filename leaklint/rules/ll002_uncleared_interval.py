@@ -63,12 +63,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.context import FileContext
-from leaklint.findings import Severity
-from leaklint.imports import GLOBAL
-from leaklint.rules._base import Rule
-from leaklint.rules._percall import effect_callback
-from leaklint.rules._syntax import (
+from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     TRANSPARENT,
     assignment_target,
@@ -87,7 +82,12 @@ from leaklint.rules._syntax import (
     value_parent,
     word_occurrences,
 )
-from leaklint.scope import Ancestry, Binding, early_return, own_returns, references_to
+from leaklint.analysis.percall import effect_callback
+from leaklint.model.findings import Severity
+from leaklint.rules._base import Rule
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.imports import GLOBAL
+from leaklint.semantic.scope import Ancestry, Binding, early_return, own_returns, references_to
 
 TIMER_CALLS = """
 (call_expression

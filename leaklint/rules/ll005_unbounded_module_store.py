@@ -60,11 +60,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.config import Settings
-from leaklint.context import FileContext
-from leaklint.rules._base import Rule
-from leaklint.rules._percall import PERCALL_QUERY, PerRequest, may_run_per_call, request_context
-from leaklint.rules._syntax import (
+from leaklint.analysis.nodes import (
     call_arguments,
     contains,
     effective_function,
@@ -76,7 +72,11 @@ from leaklint.rules._syntax import (
     outermost,
     text,
 )
-from leaklint.scope import Ancestry, Binding, references_to
+from leaklint.analysis.percall import PERCALL_QUERY, PerRequest, may_run_per_call, request_context
+from leaklint.model.settings import Settings
+from leaklint.rules._base import Rule
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.scope import Ancestry, Binding, references_to
 
 DECLARATIONS = """
 (variable_declarator

@@ -61,18 +61,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from leaklint.config import Settings
-from leaklint.context import FileContext
-from leaklint.imports import GLOBAL, Symbol
-from leaklint.resources import holds_pool_checkout
-from leaklint.rules._base import Rule
-from leaklint.rules._percall import (
-    PERCALL_QUERY,
-    effect_callback,
-    may_run_per_call,
-    request_context,
-)
-from leaklint.rules._syntax import (
+from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     TRANSPARENT,
     call_arguments,
@@ -84,7 +73,18 @@ from leaklint.rules._syntax import (
     member_property,
     text,
 )
-from leaklint.scope import Binding, references_to
+from leaklint.analysis.percall import (
+    PERCALL_QUERY,
+    effect_callback,
+    may_run_per_call,
+    request_context,
+)
+from leaklint.analysis.resources import RESOURCE_ANALYSES, holds_pool_checkout
+from leaklint.model.settings import Settings
+from leaklint.rules._base import Rule
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.imports import GLOBAL, Symbol
+from leaklint.semantic.scope import Binding, references_to
 
 LISTENER_CALLS = """
 (call_expression
@@ -116,6 +116,7 @@ class ListenerLeak(Rule):
     tags = ("memory-leak", "events")
     triggers = (b".on(", b"addListener(", b"prependListener(", b"addEventListener(")
     query = LISTENER_CALLS + PERCALL_QUERY
+    analyses = RESOURCE_ANALYSES  # a checkout of a known pool is a long-lived emitter
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from leaklint.scope import FUNCTION_NODES, LOOP_NODES, Ancestry
+from leaklint.semantic.scope import FUNCTION_NODES, LOOP_NODES, Ancestry
 
 # Methods whose callback runs once per element: a body inside one is "in a loop". Besides the
 # array methods: lodash/async `each`, mongoose cursors' `eachAsync`.

@@ -29,9 +29,7 @@ from itertools import pairwise
 
 from tree_sitter import Node, QueryCursor
 
-from leaklint.context import FileContext
-from leaklint.parsing import query
-from leaklint.rules._syntax import (
+from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     call_arguments,
     enclosing_functions,
@@ -42,7 +40,9 @@ from leaklint.rules._syntax import (
     text,
     value_parent,
 )
-from leaklint.scope import Ancestry, IntervalIndex, pattern_identifiers
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.scope import Ancestry, IntervalIndex, pattern_identifiers
+from leaklint.syntax.parsing import query
 
 REQUEST_NAMES = frozenset({"req", "request"})
 RESPONSE_NAMES = frozenset({"res", "response", "reply"})

@@ -40,17 +40,15 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
-from leaklint.context import FileContext
-from leaklint.imports import Symbol, unwrap, unwrap_awaited
-from leaklint.release_paths import Exit, ReleasePaths, contains
-from leaklint.resource_origins import (
+from leaklint.analysis.release_paths import Exit, ReleasePaths, contains
+from leaklint.analysis.resource_origins import (
     THIS_ASSIGNMENTS,
     declared_function,
     returned_values,
     type_origin,
     value_origin,
 )
-from leaklint.resource_table import (
+from leaklint.analysis.resource_table import (
     CLIENT,
     POOL,
     CheckoutSpec,
@@ -59,7 +57,9 @@ from leaklint.resource_table import (
     configured_specs,
     file_may_use,
 )
-from leaklint.scope import LOOP_NODES, Binding, early_return, references_to
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.imports import Symbol, unwrap, unwrap_awaited
+from leaklint.semantic.scope import LOOP_NODES, Binding, early_return, references_to
 
 # Any of these closes a client, whatever the library: reporting a client as unclosed when the
 # code calls a close method the table did not list would be a false alarm.
@@ -74,7 +74,9 @@ ACQUISITION_QUERY = """
 (call_expression) @call
 (await_expression) @await
 """
-POOL_QUERY = ACQUISITION_QUERY + THIS_ASSIGNMENTS
+# The analysis queries that finding resources uses (where a pool came from): a rule that asks
+# this module anything lists them in its `analyses`.
+RESOURCE_ANALYSES = (THIS_ASSIGNMENTS,)
 
 # Methods whose result is the object they were called on, so that
 # `const c = await createClient().on('error', f).connect()` still binds the client to `c`.
