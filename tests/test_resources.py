@@ -456,7 +456,11 @@ const Redis = require('ioredis');
             "main(); module.exports = main;",
             True,
         ),
-        ("", "setTimeout(async () => { const r = new Redis(); await r.ping(); }, 10);", True),
+        # A one-shot callback at module level runs once, for every rule alike (LL002 said so,
+        # LL003 said "every call leaves a connection open"): one client for the process.
+        ("", "setTimeout(async () => { const r = new Redis(); await r.ping(); }, 10);", False),
+        # A per-tick callback does run again and again.
+        ("", "setInterval(async () => { const r = new Redis(); await r.ping(); }, 10);", True),
         # Called once from start-up code that runs once; or from it, but in a loop.
         (
             "async function init() { const r = new Redis(); await r.ping(); }\n"

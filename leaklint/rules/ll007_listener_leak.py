@@ -74,7 +74,7 @@ from leaklint.analysis.nodes import (
     text,
 )
 from leaklint.analysis.percall import (
-    PERCALL_QUERY,
+    PERCALL,
     effect_callback,
     may_run_per_call,
     request_context,
@@ -115,8 +115,9 @@ class ListenerLeak(Rule):
     precision = "high"
     tags = ("memory-leak", "events")
     triggers = (b".on(", b"addListener(", b"prependListener(", b"addEventListener(")
-    query = LISTENER_CALLS + PERCALL_QUERY
-    analyses = RESOURCE_ANALYSES  # a checkout of a known pool is a long-lived emitter
+    query = LISTENER_CALLS
+    # Handlers (per request), and where pools come from (a checkout is a long-lived emitter).
+    analyses = (PERCALL, *RESOURCE_ANALYSES)
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
@@ -260,7 +261,7 @@ def _has_once_or_signal(call: Node) -> bool:
 
 def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
     """Why the code around ``call`` runs many times, as the message says it; None if unknown."""
-    per_request = request_context(ctx, ListenerLeak.code, call)
+    per_request = request_context(ctx, call)
     if per_request is not None:
         function = effective_function(ctx.ancestry, call)
         name = function_name(ctx.ancestry, function) if function is not None else None
