@@ -44,6 +44,7 @@ from leaklint.analysis.nodes import (
     call_arguments,
     contains,
     effective_function,
+    enclosing_functions,
     function_name,
     is_callee,
     member_property,
@@ -213,6 +214,25 @@ def _is_interval_callback(ctx: FileContext, function: Node) -> bool:
         return False
     symbol = ctx.imports.resolve(call.child_by_field_name("function"))
     return symbol is not None and symbol.path == ("setInterval",)
+
+
+def repeating_functions(ctx: FileContext, node: Node) -> list[Node]:
+    """The functions around ``node`` whose every run makes fresh locals for it, innermost
+    first: the function that runs it, then each enclosing one for as long as it is what runs
+    the inner one again and again (a `socket.on('message', cb)` inside a connection handler:
+    both, since each connection and each message has its own). Looked-through wrappers
+    (IIFEs, `forEach` callbacks) are included with the function they run in."""
+    found: list[Node] = []
+    up = ctx.ancestry
+    current = node
+    while True:
+        function = effective_function(up, current)
+        if function is None:
+            return found
+        found.extend(f for f in enclosing_functions(up, current) if contains(function, f))
+        if not how_often(ctx, function).repeats:
+            return found
+        current = function
 
 
 # -- start-up code ---------------------------------------------------------------------------

@@ -62,6 +62,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from leaklint.analysis.flow import value_identity
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often, is_written
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
@@ -484,7 +485,23 @@ def _property_reads(ctx: FileContext, name: str, target: Node) -> list[Node] | N
                 and not is_written(up, subscript)
             ):
                 reads.append(subscript)
-    return reads
+    return _not_another_class(ctx, target, reads)
+
+
+def _not_another_class(ctx: FileContext, target: Node, reads: list[Node]) -> list[Node]:
+    """Drop `this.timer` reads of another class than the one that stores `this.timer`: a
+    `clearInterval(this.timer)` in class B does not clear class A's timer."""
+    receiver = target.child_by_field_name("object") if target.type == "member_expression" else None
+    if receiver is None or receiver.type != "this":
+        return reads
+    own = value_identity(ctx, target)
+    kept = []
+    for read in reads:
+        other = read.child_by_field_name("object")
+        if other is not None and other.type == "this" and value_identity(ctx, read) != own:
+            continue
+        kept.append(read)
+    return kept
 
 
 def _same_place(a: Node, b: Node) -> bool:
