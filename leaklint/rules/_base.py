@@ -23,6 +23,8 @@ class Rule:
     name: ClassVar[str]  # kebab-case
     summary: ClassVar[str]  # one sentence: SARIF shortDescription
     severity: ClassVar[Severity] = Severity.WARNING
+    # When some findings get another severity, in words for the README ("note at module level").
+    severity_detail: ClassVar[str] = ""
     # CodeQL's vocabulary, which GitHub shows: very-high, high, medium, low.
     precision: ClassVar[str] = "high"
     tags: ClassVar[tuple[str, ...]] = ()

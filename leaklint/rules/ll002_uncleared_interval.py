@@ -121,6 +121,7 @@ class UnclearedInterval(Rule):
     name = "uncleared-interval"
     summary = "setInterval() whose handle never reaches clearInterval(): the timer runs forever."
     severity = Severity.WARNING
+    severity_detail = "note at module level"
     precision = "high"
     tags = ("memory-leak", "timer")
     triggers = (b"setInterval",)
