@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import inspect
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
-from leaklint.findings import Severity
+from leaklint.findings import Message, Severity
 
 if TYPE_CHECKING:
     from leaklint.config import Settings
@@ -36,9 +37,23 @@ class Rule:
     # Tree-sitter patterns this rule needs; they join the file's single shared query pass and
     # come back through ``ctx.captures(self.code)``. Patterns a grammar lacks are dropped.
     query: ClassVar[str] = ""
+    # Every text the rule reports (findings and their related locations), by id, as
+    # ``str.format`` templates with named fields: the wording is data that `leaklint rule`
+    # lists and tests pin, and the id (JSON ``message_id``, SARIF ``message.id``) says which
+    # kind of problem a finding is without parsing its text.
+    messages: ClassVar[Mapping[str, str]] = {}
 
     def check(self, ctx: FileContext) -> None:
         raise NotImplementedError
+
+    @classmethod
+    def msg(cls, message_id: str, **fields: object) -> Message:
+        """The message ``message_id`` with its ``{fields}`` filled in."""
+        try:
+            template = cls.messages[message_id]
+        except KeyError:
+            raise KeyError(f"{cls.code} has no message '{message_id}'") from None
+        return Message(message_id, template.format(**fields))
 
     @classmethod
     def documentation(cls) -> str:
