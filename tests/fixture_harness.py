@@ -96,8 +96,7 @@ def report_text(path: Path) -> str:
     if result.findings:
         lines.append("# line:column rule severity message-id")
         lines += [
-            f"{f.span.line}:{f.span.column} {f.rule} {f.severity.value} "
-            f"{getattr(f, 'message_id', '') or '-'}"
+            f"{f.span.line}:{f.span.column} {f.rule} {f.severity.value} {f.message_id or '-'}"
             for f in result.findings
         ]
         lines.append("")
