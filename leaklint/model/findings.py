@@ -38,6 +38,15 @@ class Related:
 
 
 @dataclass(frozen=True)
+class Message:
+    """A finding's text and the id of the template it was formatted from (``Rule.messages``):
+    the id names the kind of problem whatever the names in the text (SARIF ``message.id``)."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Suppression:
     kind: str  # "inSource" (a directive comment) or "external" (config / baseline)
     justification: str = ""
@@ -58,6 +67,7 @@ class Finding:
     related: tuple[Related, ...] = ()
     suppression: Suppression | None = None
     fingerprint: str = field(default="")
+    message_id: str = ""  # the key of the rule's message template (``Rule.messages``)
 
     def __post_init__(self) -> None:
         if not self.fingerprint:
@@ -90,6 +100,7 @@ class Finding:
             related=related,
             suppression=Suppression(**suppression) if suppression else None,
             fingerprint=data.get("fingerprint", ""),
+            message_id=data.get("message_id", ""),
         )
 
 
