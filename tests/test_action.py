@@ -448,3 +448,10 @@ def test_install_step_installs_from_the_action_path(project: Path) -> None:
     assert run.failed_step == "Fail on findings", run.log
     assert Path(run.outputs["install"]["leaklint"]).is_file()
     assert run.outputs["sarif"]["exit-code"] == "1"
+
+
+def test_readme_documents_every_input_with_its_default() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    github = readme.split("## GitHub code scanning", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z-]+)` \|\s*`?([^|`]*?)`?\s*\|", github, re.M)
+    assert dict(rows) == {name: spec["default"] for name, spec in ACTION["inputs"].items()}
