@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
@@ -25,6 +26,9 @@ from leaklint import __version__
 from leaklint.github_action import expand_paths, has_findings
 
 REPO = Path(__file__).resolve().parents[1]
+SARIF_VALIDATOR = jsonschema.Draft4Validator(
+    json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+)
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
 STEPS: list[dict[str, Any]] = ACTION["runs"]["steps"]
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
@@ -257,7 +261,7 @@ def test_findings_are_uploaded_annotated_and_fail_the_job(project: Path) -> None
     run = simulate(project, {"paths": "src"}, leaklint=installed_leaklint())
     assert run.failed_step == "Fail on findings"
     assert run.outputs["sarif"] == {"exit-code": "1", "sarif-file": "leaklint.sarif"}
-    sarif = json.loads((project / "leaklint.sarif").read_text())
+    sarif = load_sarif(project)
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["LL001"]
     assert "::error file=src/server.js,line=2,col=3," in run.log
     assert (
@@ -284,8 +288,16 @@ def test_args_and_several_paths_pass_through(project: Path) -> None:
     assert run.log == ""
 
 
+def load_sarif(project: Path) -> dict[str, Any]:
+    """The report the action wrote, checked against the vendored SARIF schema."""
+    document = json.loads((project / "leaklint.sarif").read_text(encoding="utf-8"))
+    errors = [error.message for error in SARIF_VALIDATOR.iter_errors(document)]
+    assert not errors, errors[:5]
+    return document
+
+
 def reported_uris(project: Path) -> list[str]:
-    sarif = json.loads((project / "leaklint.sarif").read_text())
+    sarif = load_sarif(project)
     return sorted(
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         for r in sarif["runs"][0]["results"]
@@ -335,11 +347,11 @@ def test_a_pattern_that_matches_nothing_fails(project: Path) -> None:
 
 def test_category_reaches_the_sarif_and_the_upload(project: Path) -> None:
     run = simulate(project, {"paths": "src"}, leaklint=installed_leaklint())
-    sarif = json.loads((project / "leaklint.sarif").read_text())
+    sarif = load_sarif(project)
     assert sarif["runs"][0]["automationDetails"] == {"id": "leaklint/"}
     given = {"paths": "src", "category": "leaklint/frontend/", "format": "none"}
     run = simulate(project, given, leaklint=installed_leaklint())
-    sarif = json.loads((project / "leaklint.sarif").read_text())
+    sarif = load_sarif(project)
     assert sarif["runs"][0]["automationDetails"] == {"id": "leaklint/frontend/"}
     [(_, upload)] = [u for u in run.uses if "upload-sarif" in u[0]]
     assert upload["category"] == "leaklint/frontend/"

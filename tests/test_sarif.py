@@ -26,6 +26,7 @@ from leaklint.reporters.sarif import (
     compact_json,
     escape_message,
     fit_github_limits,
+    read_regular_file,
     repository_root,
     rule_descriptor,
     shorten,
@@ -289,6 +290,8 @@ def test_related_locations_are_linked_from_the_message(
     )
     assert related[0]["message"]["text"] == r"grows \[here\]"
     assert related[0]["physicalLocation"]["region"]["startLine"] == 9
+    # The file is not there to hash: the upload action computes the line hash itself then.
+    assert set(result["partialFingerprints"]) == {"leaklint/v1"}
     [note] = document["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert note["level"] == "error"
 
@@ -382,6 +385,17 @@ def test_a_surrogate_escaped_name_in_a_message_is_printable(tmp_path: Path) -> N
     [note] = document["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert note["message"]["text"] == r"worse\\xfe.js: skipped: binary file"
     assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "worse%FE.js"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_in_place_of_a_file_is_not_read_for_the_line_hash(tmp_path: Path) -> None:
+    """Hashing reads the files again: a FIFO swapped in since must not block the report."""
+    os.mkfifo(tmp_path / "dir with space")
+    result = hand_made_result("dir with space")
+    [finding] = to_json(build_log(result, cwd=tmp_path))["runs"][0]["results"]
+    assert set(finding["partialFingerprints"]) == {"leaklint/v1"}
+    assert read_regular_file(str(tmp_path / "dir with space")) is None
+    assert read_regular_file("/dev/zero") is None
 
 
 def test_category_becomes_automation_details(tmp_path: Path) -> None:
