@@ -167,7 +167,7 @@ def test_results_locations_and_columns(project: Path) -> None:
 
 def test_primary_location_line_hash_is_the_upload_actions_value(project: Path) -> None:
     [result] = sarif(project)["runs"][0]["results"]
-    expected = line_hashes((project / "src" / "app.js").read_bytes())[1]  # line 2
+    expected = line_hashes((project / "src" / "app.js").read_bytes())[2]
     assert result["partialFingerprints"]["primaryLocationLineHash"] == expected
     assert re.fullmatch(r"[0-9a-f]{1,16}:1", expected)
 
@@ -325,7 +325,7 @@ def test_uris_are_relative_to_the_repository_root_from_a_subdirectory(tmp_path: 
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
     assert run["invocations"][0]["workingDirectory"]["uri"] == web.resolve().as_uri() + "/"
     # The line hash is read from the right file whatever the current directory.
-    expected = line_hashes(b"leak = 1;\n")[0]
+    expected = line_hashes(b"leak = 1;\n")[1]
     assert run["results"][1]["partialFingerprints"]["primaryLocationLineHash"] == expected
 
 
@@ -370,7 +370,7 @@ def test_a_file_name_that_is_not_utf8_is_percent_encoded(tmp_path: Path) -> None
         [finding] = document["runs"][0]["results"]
         location = finding["locations"][0]["physicalLocation"]["artifactLocation"]
         assert location == {"uri": "bad%FF.js", "uriBaseId": "%SRCROOT%"}
-        expected = line_hashes(b"function f(){ area = 1 }\n")[0]
+        expected = line_hashes(b"function f(){ area = 1 }\n")[1]
         assert finding["partialFingerprints"]["primaryLocationLineHash"] == expected
         assert finding["partialFingerprints"]["leaklint/v1"]
 
@@ -569,7 +569,10 @@ UPSTREAM = [
 
 @pytest.mark.parametrize(("text", "expected"), UPSTREAM)
 def test_line_hashes_match_the_upload_actions_test_vectors(text: str, expected: list[str]) -> None:
-    assert line_hashes(text.encode("utf-8")) == expected
+    assert list(line_hashes(text.encode("utf-8")).values()) == expected
+    assert list(line_hashes(text.encode("utf-8"))) == list(range(1, len(expected) + 1))
+    for line, value in enumerate(expected, start=1):  # one line alone, as the reporter asks
+        assert line_hashes(text.encode("utf-8"), [line]) == {line: value}
 
 
 def rolling_hashes(data: bytes) -> list[str]:
@@ -645,9 +648,14 @@ def test_line_hashes_equal_the_rolling_hash_on_awkward_input() -> None:
     ]
     for sample in samples:
         data = sample.encode("utf-8")
-        assert line_hashes(data) == rolling_hashes(data), repr(sample)
+        expected = rolling_hashes(data)
+        assert list(line_hashes(data).values()) == expected, repr(sample)
+        # Hashing only some lines (what the reporter does) gives the same values.
+        some = generator.sample(range(1, len(expected) + 3), k=min(3, len(expected)))
+        chosen = {line: expected[line - 1] for line in some if line <= len(expected)}
+        assert line_hashes(data, some) == chosen, repr(sample)
     broken = b"ok\n\xff\xfe bad \xc3\n\xe2\x82 end\n"
-    assert line_hashes(broken) == rolling_hashes(broken)
+    assert list(line_hashes(broken).values()) == rolling_hashes(broken)
 
 
 def test_line_count_matches_leaklints_lines() -> None:

@@ -18,15 +18,19 @@ The algorithm, for each line of a file:
 * the value is ``"<hash>:<n>"``, where n is 1 for the first line of the file with that hash, 2 for
   the second, and so on.
 
-The upload action computes it with a rolling window; here each line's window is summed directly,
-which gives the same numbers and costs 100 multiplications a line whatever the line's length (a
-minified file of a few lines costs nothing).
+The upload action computes every line's hash with a rolling window, one character at a time;
+in Python that costs seconds on a large repository. Here only the lines that have a result
+are hashed (100 multiplications each, whatever the line's length), and n is found by comparing
+windows, not hashes: each earlier line whose 100 units are the same counts. The two agree
+unless two *different* windows have the same 64-bit hash, which does not happen by chance
+(``tests/test_sarif.py`` checks the result against a literal port of the rolling hash).
 """
 
 from __future__ import annotations
 
 from array import array
 from collections import Counter
+from collections.abc import Iterable
 from operator import mul
 
 BLOCK_SIZE = 100
@@ -39,20 +43,52 @@ _MASK = (1 << 64) - 1
 _POWERS = tuple(pow(BASE, BLOCK_SIZE - 1 - j, 1 << 64) for j in range(BLOCK_SIZE))
 
 
-def line_hashes(data: bytes) -> list[str]:
-    """The ``primaryLocationLineHash`` of every line of a file: index 0 is line 1.
+def line_hashes(data: bytes, lines: Iterable[int] | None = None) -> dict[int, str]:
+    """``{line: primaryLocationLineHash}`` for the 1-based ``lines`` of a file (every line by
+    default); lines past the end of the file are left out.
 
-    A file ending in a line break has one more entry, for the empty line after it, as the upload
+    A file ending in a line break has one more line, the empty one after it, as the upload
     action counts lines.
     """
     units = _hashed_units(data.decode("utf-8", "replace"))
-    counts: Counter[str] = Counter()
-    hashes = []
-    for start in _line_starts(units):
-        value = format(sum(map(mul, units[start : start + BLOCK_SIZE], _POWERS)) & _MASK, "x")
-        counts[value] += 1
-        hashes.append(f"{value}:{counts[value]}")
-    return hashes
+    starts = _line_starts(units)
+    candidates = range(1, len(starts) + 1) if lines is None else sorted(set(lines))
+    wanted = [line for line in candidates if 1 <= line <= len(starts)]
+    raw = units.tobytes()
+    occurrences = _occurrences(raw, starts, wanted)
+    hashes: dict[bytes, str] = {}  # lines with the same window share the hash: compute it once
+    result: dict[int, str] = {}
+    for line in wanted:
+        start = starts[line - 1]
+        window = _window(raw, start)
+        if window not in hashes:
+            hashes[window] = _hash(units, start)
+        result[line] = f"{hashes[window]}:{occurrences[line]}"
+    return result
+
+
+def _hash(units: array[int], start: int) -> str:
+    return format(sum(map(mul, units[start : start + BLOCK_SIZE], _POWERS)) & _MASK, "x")
+
+
+def _window(raw: bytes, start: int) -> bytes:
+    return raw[2 * start : 2 * (start + BLOCK_SIZE)]
+
+
+def _occurrences(raw: bytes, starts: list[int], wanted: list[int]) -> dict[int, int]:
+    """For each wanted line, 1 + the number of earlier lines with the same window."""
+    if not wanted:
+        return {}
+    windows = {line: _window(raw, starts[line - 1]) for line in wanted}
+    needed = set(windows.values())
+    seen: Counter[bytes] = Counter()
+    found: dict[int, int] = {}
+    for line, start in enumerate(starts[: wanted[-1]], start=1):
+        window = _window(raw, start)
+        if window in needed:
+            seen[window] += 1
+            found[line] = seen[window]
+    return {line: found[line] for line in wanted}
 
 
 def _hashed_units(text: str) -> array[int]:

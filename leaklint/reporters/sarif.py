@@ -264,21 +264,24 @@ def read_regular_file(path: str) -> bytes | None:
         return None
 
 
-class LineHashes:
-    """``primaryLocationLineHash`` per file and line, each file read and hashed once."""
+def primary_line_hashes(
+    findings: Iterable[Finding], source_root: SourceRoot
+) -> dict[tuple[str, int], str]:
+    """``primaryLocationLineHash`` by (path, line), each file with results read once.
 
-    def __init__(self, source_root: SourceRoot) -> None:
-        self._source_root = source_root
-        self._files: dict[str, list[str] | None] = {}
-
-    def get(self, path: str, line: int) -> str | None:
-        if path not in self._files:
-            data = read_regular_file(self._source_root.absolute(path))
-            self._files[path] = line_hashes(data) if data is not None else None
-        hashes = self._files[path]
-        if hashes is None or not 1 <= line <= len(hashes):
-            return None  # unreadable or changed since: the upload action computes its own
-        return hashes[line - 1]
+    A file that cannot be read now (or has become shorter) gets none: GitHub's upload action
+    then computes its own when it can read the file.
+    """
+    lines_by_path: dict[str, set[int]] = {}
+    for finding in findings:
+        lines_by_path.setdefault(finding.path, set()).add(finding.span.line)
+    hashes: dict[tuple[str, int], str] = {}
+    for path, lines in lines_by_path.items():
+        data = read_regular_file(source_root.absolute(path))
+        if data is not None:
+            for line, value in line_hashes(data, lines).items():
+                hashes[path, line] = value
+    return hashes
 
 
 def region(span: Span) -> om.Region:
@@ -415,7 +418,7 @@ def build_log(
     rules = _rules_for(result, findings)
     index = {rule.code: number for number, rule in enumerate(rules)}
     baseline_used = result.baseline is not None
-    hashes = LineHashes(source_root)
+    hashes = primary_line_hashes(findings, source_root)
     run = om.Run(
         tool=om.Tool(
             driver=om.ToolComponent(
@@ -432,7 +435,7 @@ def build_log(
                 index.get(finding.rule, -1),
                 baseline_used,
                 source_root,
-                hashes.get(finding.path, finding.span.line),
+                hashes.get((finding.path, finding.span.line)),
             )
             for finding in findings
         ],
