@@ -98,14 +98,15 @@ def test_installs_from_the_action_itself_and_uploads_sarif() -> None:
 def test_uses_the_current_major_of_every_action() -> None:
     uses = sorted(step["uses"] for step in STEPS if "uses" in step)
     assert uses == [
-        "actions/cache@v4",
+        "actions/cache/restore@v4",
+        "actions/cache/save@v4",
         "actions/setup-python@v5",
         "github/codeql-action/upload-sarif@v3",
     ]
 
 
 def test_cache_is_keyed_by_leaklint_version_and_configuration() -> None:
-    [cache] = [step for step in STEPS if step.get("uses", "").startswith("actions/cache@")]
+    [cache] = [step for step in STEPS if step.get("uses", "").startswith("actions/cache/restore@")]
     key, restore = cache["with"]["key"], cache["with"]["restore-keys"]
     assert "steps.install.outputs.version" in key and "hashFiles(" in key
     for config in ("'**/leaklint.toml'", "'**/.leaklint.toml'", "'**/pyproject.toml'"):
@@ -114,6 +115,16 @@ def test_cache_is_keyed_by_leaklint_version_and_configuration() -> None:
     # version and configuration.
     assert key.startswith(restore) and "github.run_id" in key and "run_id" not in restore
     assert cache["with"]["path"] == "${{ runner.temp }}/leaklint-cache"
+    # Saved by a step of its own, before "Fail on findings": actions/cache's own post-job save
+    # runs only when the job succeeds, and a job with findings fails.
+    names = [step["name"] for step in STEPS]
+    [save] = [step for step in STEPS if step.get("uses", "").startswith("actions/cache/save@")]
+    assert save["with"] == {
+        "path": cache["with"]["path"],
+        "key": "${{ steps.cache.outputs.cache-primary-key }}",
+    }
+    assert names.index(save["name"]) < names.index("Fail on findings")
+    assert names.index(save["name"]) > names.index("Report to the log")
 
 
 # --- running it -------------------------------------------------------------------------------
@@ -206,6 +217,8 @@ def simulate(
             run.uses.append((step["uses"], with_))
             if "setup-python" in step["uses"]:
                 run.outputs[step_id] = {"python-path": sys.executable}
+            if step["uses"].startswith("actions/cache/restore@"):  # a miss, as on a first run
+                run.outputs[step_id] = {"cache-primary-key": with_["key"]}
             continue
         if step_id == "install" and skip_install:
             run.outputs[step_id] = {
@@ -359,25 +372,27 @@ def test_category_reaches_the_sarif_and_the_upload(project: Path) -> None:
 
 def test_the_cache_lives_where_actions_cache_keeps_it(project: Path) -> None:
     run = simulate(project, {"paths": "src", "format": "text"}, leaklint=installed_leaklint())
-    [(_, cache)] = [u for u in run.uses if u[0].startswith("actions/cache@")]
+    [(_, cache)] = [u for u in run.uses if u[0].startswith("actions/cache/restore@")]
     cache_dir = Path(cache["path"])
     assert cache_dir == runner_temp(project) / "leaklint-cache"
     assert list(cache_dir.rglob("*.json")), "leaklint did not write its cache there"
     assert not (project / ".leaklint_cache").exists()
     assert cache["key"].startswith(cache["restore-keys"])
     assert cache["restore-keys"].startswith(f"leaklint-Linux-{__version__}-")
+    [(_, save)] = [u for u in run.uses if u[0].startswith("actions/cache/save@")]
+    assert save == {"path": cache["path"], "key": cache["key"]}
     # Changing the configuration changes the key, so a run never restores another's verdicts
     # as the newest (they would only be misses: leaklint's cache checks the settings too).
     (project / "leaklint.toml").write_text('ignore = ["LL002"]\n')
     again = simulate(project, {"paths": "src", "format": "none"}, leaklint=installed_leaklint())
-    [(_, second)] = [u for u in again.uses if u[0].startswith("actions/cache@")]
+    [(_, second)] = [u for u in again.uses if u[0].startswith("actions/cache/restore@")]
     assert second["restore-keys"] != cache["restore-keys"]
 
 
 def test_cache_false_leaves_the_cache_in_the_project(project: Path) -> None:
     given = {"paths": "src", "format": "none", "cache": "false"}
     run = simulate(project, given, leaklint=installed_leaklint())
-    assert not any(u[0].startswith("actions/cache@") for u in run.uses)
+    assert not any(u[0].startswith("actions/cache/") for u in run.uses)
     assert (project / ".leaklint_cache").is_dir()
     assert not (runner_temp(project) / "leaklint-cache").exists()
 
