@@ -17,8 +17,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from leaklint.engine import FileError, RunResult
-from leaklint.findings import Finding, Related, Severity, Span
+from leaklint.model.findings import Finding, Related, Severity, Span
+from leaklint.pipeline.engine import FileError, RunResult
+from leaklint.pipeline.selection import selected_rules
 from leaklint.reporters import sarif as sarif_module
 from leaklint.reporters.line_hash import line_hashes
 from leaklint.reporters.sarif import (
@@ -33,8 +34,7 @@ from leaklint.reporters.sarif import (
     to_json,
 )
 from leaklint.rules import ALL_RULES, ImplicitGlobal, Rule
-from leaklint.selection import selected_rules
-from leaklint.source import SourceFile
+from leaklint.syntax.source import SourceFile
 from tests.cli_helpers import check_json, invoke, write
 
 # The OASIS schema (errata 01), vendored so that these tests run in any checkout.

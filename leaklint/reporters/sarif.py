@@ -47,12 +47,12 @@ import attr
 import sarif_om as om
 
 from leaklint import __version__
-from leaklint.engine import MAX_FILE_BYTES
-from leaklint.findings import Finding, Severity, Span
+from leaklint.model.findings import Finding, Severity, Span
+from leaklint.pipeline.engine import MAX_FILE_BYTES
 from leaklint.reporters.line_hash import line_hashes
 
 if TYPE_CHECKING:
-    from leaklint.engine import FileError, RunResult
+    from leaklint.pipeline.engine import FileError, RunResult
     from leaklint.reporters import ReportOptions
     from leaklint.rules import Rule
 
