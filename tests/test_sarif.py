@@ -284,7 +284,8 @@ def test_related_locations_are_linked_from_the_message(
     assert uri == "dir%20with%20space/%C3%BC.js"
     related = result["relatedLocations"]
     assert [r["id"] for r in related] == [1, 2]
-    # Brackets of the text itself are escaped, so only the links are links (SARIF §3.11.6).
+    # Brackets of the text itself are escaped, so only the links are links (SARIF 2.1.0
+    # "Messages with embedded links"; CodeQL escapes them outside links too).
     assert result["message"]["text"] == (
         r"growth in cache\[key\] Related: [grows \[here\]](1); [and](2)."
     )

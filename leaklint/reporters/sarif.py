@@ -14,7 +14,7 @@ subset of SARIF ("SARIF support for code scanning"); what is here, and why:
 * Suppressed and baselined findings are left out: GitHub does not read ``suppressions`` and
   would open an alert for each. ``--sarif-include-suppressed`` keeps them, with ``suppressions``.
 * Related locations are linked from the message as ``[text](id)``, the only way GitHub shows
-  them; brackets and backslashes of the message itself are escaped, as SARIF requires.
+  them; brackets and backslashes of the message itself are escaped, as CodeQL writes them.
 * URIs are relative to the repository root (the nearest directory above the current one with a
   ``.git``, else the current directory), named by ``originalUriBaseIds["%SRCROOT%"]``, with the
   directory leaklint ran in as ``invocations[0].workingDirectory``; file names are
@@ -308,7 +308,11 @@ _MESSAGE_SPECIALS = re.compile(r"([\\\[\]])")
 
 def escape_message(text: str) -> str:
     """A plain-text SARIF message: ``[``, ``]`` and ``\\`` are escaped with a backslash, so that
-    code in a message (``handlers[name](req)``) is never read as an embedded link."""
+    code in a message (``handlers[name](1)``) is never read as an embedded link.
+
+    SARIF requires the escapes inside a link's text and allows them elsewhere; CodeQL, whose
+    logs GitHub renders, escapes them everywhere, and its viewers unescape them everywhere.
+    """
     return _MESSAGE_SPECIALS.sub(r"\\\1", printable(text))
 
 
