@@ -124,6 +124,17 @@ def cli() -> None:
     help="Record the current findings in FILE, so that later runs with --baseline FILE "
     "report only new ones.",
 )
+@click.option(
+    "--sarif-include-suppressed",
+    is_flag=True,
+    help="SARIF: keep suppressed and baselined findings, marked with `suppressions` (GitHub "
+    "code scanning does not read those and would open an alert for each).",
+)
+@click.option(
+    "--category",
+    help="SARIF: the code scanning category (automationDetails.id), e.g. leaklint/frontend/, "
+    "so that runs over different parts of a repository do not replace each other's alerts.",
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -142,8 +153,14 @@ def check(
     report_unused_disables: bool,
     baseline_file: Path | None,
     write_baseline: Path | None,
+    sarif_include_suppressed: bool,
+    category: str | None,
 ) -> None:
     """Check PATHS (files or directories, default: the current directory) for leaks."""
+    if category is not None and not category.strip("/ "):
+        raise click.BadParameter(
+            "must name a category, e.g. leaklint/frontend/", param_hint="--category"
+        )
     settings = _settings(config_file, select, extend_select, ignore, preview)
     if report_unused_disables:
         settings = settings.with_overrides(
@@ -164,6 +181,8 @@ def check(
         color=_use_color(output and str(output), fmt),
         show_source=not no_source,
         statistics=statistics,
+        sarif_include_suppressed=sarif_include_suppressed,
+        category=category,
     )
     _emit(result, fmt, output, options)
     unsuppressed = [f for f in result.findings if f.suppression is None]
