@@ -46,6 +46,7 @@ import re
 
 from tree_sitter import Node, QueryCursor
 
+from leaklint.classify import BROWSER_ASSET_DIRECTORIES
 from leaklint.context import FileContext
 from leaklint.findings import Severity
 from leaklint.parsing import query
@@ -167,8 +168,8 @@ class ImplicitGlobal(Rule):
         )
 
 
-# Where Express apps keep the files they serve to browsers (`express.static('public')`).
-_BROWSER_ASSET_DIRECTORIES = frozenset({"public", "static", "assets"})
+# Where Express apps keep the files they serve to browsers: shared with the audit's classifier.
+_BROWSER_ASSET_DIRECTORIES = BROWSER_ASSET_DIRECTORIES
 
 
 def _is_classic_browser_script(ctx: FileContext) -> bool:

@@ -1,0 +1,281 @@
+"""What kind of code a file is: server, browser, vendored, generated or test, and why.
+
+A leak means different things in each. A server module's leak grows for as long as the
+process lives and is shared by every request: that is where an audit of a legacy app must
+start. A browser script's leak dies with the page; a vendored copy of a library is fixed by
+upgrading it, not by editing it; generated code is fixed in its generator; test code does not
+run in production. The audit uses the kind to order its advice; discovery can use the same
+function to leave vendored and generated files out of ``check``.
+
+``classify`` is pure: it looks only at the path it is given (relative to the project, so
+directories above the project do not count) and at bytes the caller read, the start of the
+file and optionally its end (``sourceMappingURL`` comments are the last line), so callers
+decide how much to read. Every kind comes with the reasons that decided it, written for a
+person ("under vendor/", "license banner of jQuery").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import PurePath, PurePosixPath
+
+from leaklint.source import is_test_file
+
+# How much of a file classification needs; callers read at most this much.
+HEAD_BYTES = 8192
+TAIL_BYTES = 512
+# A line this long in the first HEAD_BYTES is minified or bundled output: people do not write
+# 1,000-character lines, minifiers write nothing else.
+MINIFIED_LINE = 1000
+
+
+class FileKind(str, Enum):
+    """In the order an audit treats them: fix server code first, vendored code last."""
+
+    SERVER = "server"
+    BROWSER = "browser"
+    TEST = "test"
+    GENERATED = "generated"
+    VENDORED = "vendored"
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: FileKind
+    reasons: tuple[str, ...]
+
+    def describe(self) -> str:
+        return f"{self.kind.value} ({'; '.join(self.reasons)})"
+
+
+# Where Express apps keep the files they serve to browsers (`express.static('public')`) and
+# where other stacks keep theirs. LL001 words its message for these directories too.
+BROWSER_ASSET_DIRECTORIES = frozenset({"public", "static", "assets", "wwwroot", "htdocs"})
+
+# Copies of other people's code. node_modules and .yarn are excluded by default, but a path
+# named on the command line is checked anyway, and an audit must still say what it is.
+VENDOR_DIRECTORIES = frozenset(
+    {
+        "vendor",
+        "vendors",
+        "third_party",
+        "third-party",
+        "thirdparty",
+        "bower_components",
+        "jspm_packages",
+        "web_modules",
+        "node_modules",
+        ".yarn",
+    }
+)
+
+# Build output: the default excludes' dist/, build/, coverage/ and .next/, and the folders code
+# generators write to.
+GENERATED_DIRECTORIES = frozenset(
+    {"dist", "build", "coverage", ".next", ".nuxt", "__generated__", "generated"}
+)
+
+# Libraries that legacy apps copy into their tree, by the file name their download has
+# (jquery-3.6.0.min.js, bootstrap.bundle.js, lodash.core.js). Only names nobody gives their own
+# module: a team's chart.js or polyfill.js is theirs, and a real copy has its banner anyway.
+KNOWN_LIBRARIES = {
+    "jquery": "jQuery",
+    "jquery-ui": "jQuery UI",
+    "jquery-migrate": "jQuery Migrate",
+    "bootstrap": "Bootstrap",
+    "lodash": "Lodash",
+    "underscore": "Underscore.js",
+    "backbone": "Backbone.js",
+    "moment": "Moment.js",
+    "angular": "AngularJS",
+    "react": "React",
+    "react-dom": "React DOM",
+    "vue": "Vue.js",
+    "knockout": "Knockout",
+    "handlebars": "Handlebars",
+    "modernizr": "Modernizr",
+    "popper": "Popper",
+    "d3": "D3",
+    "highcharts": "Highcharts",
+    "socket.io": "Socket.IO",
+    "select2": "Select2",
+    "datatables": "DataTables",
+    "dompurify": "DOMPurify",
+    "tinymce": "TinyMCE",
+    "ckeditor": "CKEditor",
+    "leaflet": "Leaflet",
+    "swiper": "Swiper",
+    "core-js": "core-js",
+}
+# Banners name more libraries than file names can: "/*! Chart.js v2.9.4 | MIT License */".
+BANNER_LIBRARIES = (
+    *KNOWN_LIBRARIES.values(),
+    "jQuery JavaScript Library",
+    "Chart.js",
+    "RequireJS",
+    "three.js",
+    "Mustache.js",
+    "axios",
+    "Underscore",
+)
+_LIBRARY_BY_LOWER_NAME = {name.lower(): name for name in BANNER_LIBRARIES}
+# What a download's name adds to the library's: a version and build flavours, in any order.
+_NAME_DECORATION = re.compile(
+    r"[.-](?:v?\d+(?:\.\d+)*(?:-[0-9a-z.]+)?|min|slim|bundle|umd|esm|full|core|dev|development|"
+    r"prod|production|debug|custom|latest|pack|packed|all)$"
+)
+_LIBRARY_NAME = re.compile(
+    r"(?<![\w.-])(?P<name>"
+    + "|".join(re.escape(name) for name in sorted(BANNER_LIBRARIES, key=len, reverse=True))
+    + r")(?![\w-])",
+    re.IGNORECASE,
+)
+# A version shortly after the name: "jQuery v3.6.0", "jQuery UI - v1.12.1", "Bootstrap v4.6.0".
+_VERSION_AFTER = re.compile(r"[^\n\d]{0,30}?v?\d+\.\d+")
+_GENERATED_BANNER = re.compile(
+    r"@generated\b|\bgenerated by\b|\bauto-?generated\b|\bautomatically generated\b|"
+    r"\bDO NOT EDIT\b|\bwebpackBootstrap\b|__webpack_require__|\bparcelRequire\b",
+    re.IGNORECASE,
+)
+_SOURCE_MAP = re.compile(rb"^[ \t]*//[#@][ \t]*sourceMappingURL=", re.MULTILINE)
+# Bundlers name their output after its content hash: main.3f2a9c1b.js, app.3f2a9c1b.chunk.js.
+_HASHED_NAME = re.compile(r"[.-][0-9a-f]{8,}(?:\.chunk|\.bundle)?\.[cm]?[jt]sx?$")
+_BUNDLE_NAME = re.compile(r"\.(?:min|bundle|chunk)\.[cm]?js$")
+_BROWSER_CONTENT = re.compile(rb"\b(?:document|window)\.[A-Za-z]")
+# What only Node code does: a browser has no require, module, exports or process (bundlers
+# replace process.env, so a frontend file using it is misread as server code: the safer error).
+_NODE_CONTENT = re.compile(rb"\brequire\s*\(|\bmodule\.exports\b|\bexports\.[A-Za-z_$]|\bprocess\.")
+
+
+def classify(path: str | PurePath, head: bytes, tail: bytes = b"") -> Classification:
+    """The kind of the file at ``path`` (relative to the project) whose first bytes are
+    ``head`` (up to HEAD_BYTES are looked at) and whose last bytes are ``tail``.
+
+    The first kind that applies wins, in the order vendored, generated, test, browser,
+    server: a copy of jQuery under public/ is vendored before it is browser code, a webpack
+    bundle of a test suite is generated.
+    """
+    posix = PurePosixPath(PurePath(path).as_posix())
+    head = head[:HEAD_BYTES]
+    for kind, reasons in (
+        (FileKind.VENDORED, vendored_reasons(posix, head)),
+        (FileKind.GENERATED, generated_reasons(posix, head, tail)),
+        (FileKind.TEST, test_reasons(posix)),
+        (FileKind.BROWSER, browser_reasons(posix, head)),
+    ):
+        if reasons:
+            return Classification(kind, tuple(reasons))
+    return Classification(FileKind.SERVER, (server_reason(head),))
+
+
+def _directories(path: PurePosixPath) -> list[str]:
+    return [part.lower() for part in path.parts[:-1]]
+
+
+def vendored_reasons(path: PurePosixPath, head: bytes) -> list[str]:
+    reasons = [f"under {part}/" for part in _directories(path) if part in VENDOR_DIRECTORIES][:1]
+    library = library_by_file_name(path.name)
+    if library:
+        reasons.append(f"file name of {library}")
+    banner = library_in_banner(_first_comment(head))
+    if banner:
+        reasons.append(f"license banner of {banner}")
+    return reasons
+
+
+def library_in_banner(comment: str) -> str | None:
+    """A known library named in a file's first comment with its version next to it, or
+    anywhere in a comment marked ``@license``: how libraries sign their distributed files."""
+    licensed = "@license" in comment or "@preserve" in comment
+    for match in _LIBRARY_NAME.finditer(comment):
+        if licensed or _VERSION_AFTER.match(comment, match.end()):
+            name = _LIBRARY_BY_LOWER_NAME[match.group("name").lower()]
+            return "jQuery" if name == "jQuery JavaScript Library" else name
+    return None
+
+
+def library_by_file_name(name: str) -> str | None:
+    """``jquery-3.6.0.min.js`` → "jQuery"; ``jquery.cookie.js`` (a jQuery plugin) → too."""
+    stem = name.lower()
+    for extension in (".js", ".mjs", ".cjs"):
+        if stem.endswith(extension):
+            stem = stem[: -len(extension)]
+            break
+    else:
+        return None
+    while True:
+        shorter = _NAME_DECORATION.sub("", stem)
+        if shorter == stem or not shorter:
+            break
+        stem = shorter
+    if stem in KNOWN_LIBRARIES:
+        return KNOWN_LIBRARIES[stem]
+    if stem.startswith("jquery."):  # plugins are named after the library they extend
+        return "a jQuery plugin"
+    return None
+
+
+def _first_comment(head: bytes) -> str:
+    """The file's first block comment (where licence banners are), or ""."""
+    text = head[:2048].decode("utf-8", "replace").lstrip("\ufeff \t\r\n;")
+    if text.startswith("#!"):
+        text = text.split("\n", 1)[-1].lstrip()
+    if not text.startswith("/*"):
+        return ""
+    end = text.find("*/")
+    return text if end < 0 else text[: end + 2]
+
+
+def generated_reasons(path: PurePosixPath, head: bytes, tail: bytes) -> list[str]:
+    reasons = [f"under {part}/" for part in _directories(path) if part in GENERATED_DIRECTORIES][:1]
+    name = path.name.lower()
+    if _HASHED_NAME.search(name):
+        reasons.append("content-hashed bundle name")
+    elif _BUNDLE_NAME.search(name):
+        reasons.append("minified or bundled file name")
+    banner = _GENERATED_BANNER.search(_opening_lines(head))
+    if banner:
+        reasons.append(f"'{banner.group(0)}' in its first lines")
+    if _SOURCE_MAP.search(head) or _SOURCE_MAP.search(tail):
+        reasons.append("has a sourceMappingURL comment")
+    if longest_line(head) >= MINIFIED_LINE:
+        reasons.append(f"minified: a line of {MINIFIED_LINE:,}+ characters")
+    return reasons
+
+
+def longest_line(head: bytes) -> int:
+    """In characters, not bytes: a line of Cyrillic strings is twice as long in UTF-8."""
+    text = head.decode("utf-8", "replace")
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+def _opening_lines(head: bytes, lines: int = 12) -> str:
+    """Generator banners sit at the very top; a "generated by" deep in real code is prose."""
+    return b"\n".join(head[:2048].split(b"\n")[:lines]).decode("utf-8", "replace")
+
+
+def test_reasons(path: PurePosixPath) -> list[str]:
+    # is_test_file reads only .parts and .name, which a PurePosixPath has.
+    if not is_test_file(path):  # type: ignore[arg-type]
+        return []
+    for part in _directories(path):
+        if is_test_file(PurePosixPath(part, "x.js")):  # type: ignore[arg-type]
+            return [f"under {part}/"]
+    return ["test file name"]
+
+
+def browser_reasons(path: PurePosixPath, head: bytes) -> list[str]:
+    served = [part for part in _directories(path) if part in BROWSER_ASSET_DIRECTORIES]
+    if served:
+        return [f"under {served[0]}/, which servers hand to browsers"]
+    if _BROWSER_CONTENT.search(head) and not _NODE_CONTENT.search(head):
+        return ["uses document or window, and never require, exports or process"]
+    return []
+
+
+def server_reason(head: bytes) -> str:
+    if _NODE_CONTENT.search(head):
+        return "Node code: uses require, exports or process"
+    return "not browser, vendored, generated or test code"
