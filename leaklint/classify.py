@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePath, PurePosixPath
 
-from leaklint.source import is_test_file
+from leaklint.source import BROWSER_ASSET_DIRECTORIES, is_test_file
 
 # How much of a file classification needs; callers read at most this much.
 HEAD_BYTES = 8192
@@ -49,10 +49,6 @@ class Classification:
     def describe(self) -> str:
         return f"{self.kind.value} ({'; '.join(self.reasons)})"
 
-
-# Where Express apps keep the files they serve to browsers (`express.static('public')`) and
-# where other stacks keep theirs. LL001 words its message for these directories too.
-BROWSER_ASSET_DIRECTORIES = frozenset({"public", "static", "assets", "wwwroot", "htdocs"})
 
 # Copies of other people's code. node_modules and .yarn are excluded by default, but a path
 # named on the command line is checked anyway, and an audit must still say what it is.

@@ -46,7 +46,6 @@ import re
 
 from tree_sitter import Node, QueryCursor
 
-from leaklint.classify import BROWSER_ASSET_DIRECTORIES
 from leaklint.context import FileContext
 from leaklint.findings import Severity
 from leaklint.parsing import query
@@ -56,6 +55,7 @@ from leaklint.scope import (
     known_globals,
     pattern_identifiers,
 )
+from leaklint.source import BROWSER_ASSET_DIRECTORIES
 
 WRITES = """
 (assignment_expression left: (identifier) @assign)
@@ -168,7 +168,7 @@ class ImplicitGlobal(Rule):
         )
 
 
-# Where Express apps keep the files they serve to browsers: shared with the audit's classifier.
+# Where Express apps keep the files they serve to browsers (shared with the audit's classifier).
 _BROWSER_ASSET_DIRECTORIES = BROWSER_ASSET_DIRECTORIES
 
 
