@@ -488,3 +488,70 @@ def test_check_statistics_when_clean(project: Path, run_cli) -> None:
     write(project / "a.js", "const a = 1;\n")
     result = run_cli("check", "--statistics", ".")
     assert result.output == "All clear: no leaks found in 1 file.\n"
+
+
+# --- --baseline and --exclude, as in check ----------------------------------------------------
+
+
+def _check_json(run_cli, *args: str) -> dict:
+    result = run_cli("check", "--select", "ALL", "--preview", "--format", "json", *args)
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+def test_audit_baseline_hides_what_check_hides(project: Path, run_cli) -> None:
+    write(project / "src/old.js", _leaks("old", 3))
+    assert run_cli("check", "--write-baseline", "base.json", ".").exit_code == 0
+    write(project / "src/new.js", _leaks("new", 2))
+    audit = audit_json(run_cli, "--baseline", "base.json", ".")
+    check = _check_json(run_cli, "--baseline", "base.json", ".")
+    shown = [f for f in check["findings"] if f.get("suppression") is None]
+    assert audit["findings"] == len(shown) == 2
+    assert [f["path"] for f in audit["files"]] == ["src/new.js"]
+    assert (audit["suppressed"], audit["baselined"]) == (3, 3)
+    assert audit["baseline"] == check["baseline"] == {"path": "base.json", "matched": 3, "stale": 0}
+    text = run_cli("audit", "--baseline", "base.json", ".").output
+    assert "2 findings" in text and "3 suppressed, 3 by the baseline." in text
+
+
+def test_audit_baseline_errors_and_stale_entries_as_check(project: Path, run_cli) -> None:
+    write(project / "a.js", _leaks("a", 2))
+    missing = run_cli("audit", "--baseline", "nope.json", ".")
+    assert missing.exit_code == 2
+    assert "baseline file not found: nope.json" in missing.output
+    run_cli("check", "--write-baseline", "base.json", ".")
+    write(project / "a.js", _leaks("a", 1))
+    stale = run_cli("audit", "--baseline", "base.json", ".")
+    assert stale.exit_code == 0
+    assert re.search(r"1 baseline entr(y|ies) no longer occur", stale.output)  # stderr, mixed in
+
+
+def test_audit_extend_exclude_as_check(project: Path, run_cli) -> None:
+    write(project / "src/a.js", _leaks("a", 2))
+    write(project / "public/vendor/lib.js", _leaks("v", 5))
+    write(project / "legacy/old.js", _leaks("o", 1))
+    args = ("--extend-exclude", "public/vendor/", "--extend-exclude", "legacy/,x.js", ".")
+    audit = audit_json(run_cli, *args)
+    check = _check_json(run_cli, *args)
+    assert audit["files_checked"] == check["files_checked"] == 1
+    assert audit["findings"] == len(check["findings"]) == 2
+
+
+def test_exclude_replaces_the_built_in_excludes_as_in_ruff(project: Path, run_cli) -> None:
+    write(project / "src/a.js", _leaks("a", 1))
+    write(project / "node_modules/dep/index.js", _leaks("d", 2))
+    assert audit_json(run_cli, ".")["files_checked"] == 1
+    audit = audit_json(run_cli, "--exclude", "src/", ".")
+    check = _check_json(run_cli, "--exclude", "src/", ".")
+    assert audit["files_checked"] == check["files_checked"] == 1
+    assert [f["path"] for f in audit["files"]] == ["node_modules/dep/index.js"]
+    kinds = {k["kind"]: k["findings"] for k in audit["kinds"]}
+    assert kinds == {"vendored": 2}
+
+
+@pytest.mark.parametrize("command", ["check", "audit"])
+def test_an_invalid_exclude_pattern_is_a_usage_error(project: Path, run_cli, command: str) -> None:
+    write(project / "a.js", "x;\n")
+    result = run_cli(command, "--extend-exclude", "!", ".")
+    assert result.exit_code == 2
+    assert "--extend-exclude: invalid pattern '!'" in result.output
