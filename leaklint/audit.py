@@ -103,7 +103,14 @@ class KindStats:
     files: int
     files_with_findings: int
     findings: int
-    example_reasons: tuple[str, ...]  # the commonest reasons files were given this kind
+    reasons: tuple[tuple[str, int], ...]  # the commonest reasons for this kind, with file counts
+
+    def explain(self) -> str:
+        """``under public/ (12 files); uses document or window (3)``."""
+        return "; ".join(
+            f"{reason} ({_plural(count, 'file') if i == 0 else f'{count:,}'})"
+            for i, (reason, count) in enumerate(self.reasons)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,7 +118,7 @@ class KindStats:
             "files": self.files,
             "files_with_findings": self.files_with_findings,
             "findings": self.findings,
-            "reasons": list(self.example_reasons),
+            "reasons": dict(self.reasons),
         }
 
 
@@ -327,7 +334,7 @@ def kind_stats(
             files[kind.value],
             len(hit.get(kind.value, ())),
             found[kind.value],
-            tuple(r for r, _ in reasons.get(kind.value, Counter()).most_common(2)),
+            tuple(reasons.get(kind.value, Counter()).most_common(2)),
         )
         for kind in FileKind
         if files[kind.value] or found[kind.value]
@@ -348,12 +355,22 @@ def start_here(report: AuditReport, kind_of: KindOf) -> StartHere | None:
         if not mine:
             continue
         first = max((r for r in stats_within(report.rules, mine) if r.count), key=priority)
-        directories = directory_hotspots(mine, kind_of)
-        directory = directories[0] if directories and directories[0].path != "." else None
+        directory = focus_directory(directory_hotspots(mine, kind_of), len(mine))
         later = [k for k in report.kinds if k.kind is not kind and k.findings]
         worst_file = hotspots(mine, lambda f: f.path, kind_of)[0]
         return StartHere(kind, first, worst_file, directory, later)
     return None
+
+
+def focus_directory(directories: list[Hotspot], total: int) -> Hotspot | None:
+    """The most specific directory holding at least half of ``total`` findings: with hotspots
+    rolled up, the biggest is often src/ itself, which tells a newcomer nothing."""
+    if not directories or directories[0].path == ".":
+        return None
+    halves = [d for d in directories if d.path != "." and 2 * d.count >= total]
+    if not halves:
+        return directories[0]
+    return max(halves, key=lambda d: (len(PurePosixPath(d.path).parts), d.count))
 
 
 def stats_within(rules: list[RuleStats], findings: list[Finding]) -> list[RuleStats]:
@@ -588,7 +605,7 @@ def _write_kinds(report: AuditReport, out: TextIO, bold: Any) -> None:
     for stats in report.kinds:
         out.write(
             f"  {stats.kind.value:<10} {stats.files:>6,}  {stats.files_with_findings:>13,}  "
-            f"{stats.findings:>8,}  {'; '.join(stats.example_reasons)}\n"
+            f"{stats.findings:>8,}  {stats.explain()}\n"
         )
 
 

@@ -217,10 +217,13 @@ def test_audit_classifies_every_file(legacy_app: Path, run_cli) -> None:
     assert (kinds["server"]["files"], kinds["server"]["files_with_findings"]) == (3, 2)
     assert kinds["server"]["findings"] == 3  # two uncleared intervals and one global
     assert kinds["vendored"]["findings"] == 30
-    assert kinds["vendored"]["reasons"] == ["file name of jQuery"]
-    assert kinds["generated"]["reasons"] == ["content-hashed bundle name"]
-    assert kinds["test"]["reasons"] == ["under test/"]
-    assert kinds["browser"]["reasons"] == ["under public/, which servers hand to browsers"]
+    assert kinds["vendored"]["reasons"] == {"file name of jQuery": 1}
+    assert kinds["generated"]["reasons"] == {"content-hashed bundle name": 1}
+    assert kinds["test"]["reasons"] == {"under test/": 1}
+    assert kinds["browser"]["reasons"] == {"under public/, which servers hand to browsers": 1}
+    assert kinds["server"]["reasons"] == {
+        "Node code: uses require, exports or process": 3  # src/app.js has module.exports
+    }
     by_path = {f["path"]: f["by_kind"] for f in audit["files"]}
     assert by_path["public/js/jquery-1.12.4.js"] == {"vendored": 30}
     assert by_path["src/jobs/cleanup.js"] == {"server": 2}
@@ -261,6 +264,25 @@ def test_where_to_start_picks_the_rule_within_server_code(project: Path, run_cli
     audit = audit_json(run_cli, ".")
     assert audit["rules"][0]["code"] == "LL001"
     assert (audit["start_here"]["kind"], audit["start_here"]["rule"]) == ("server", "LL002")
+
+
+def test_where_to_start_names_the_most_specific_directory_with_half_the_findings(
+    project: Path, run_cli
+) -> None:
+    """Rolled up, src/ has every finding; src/jobs/ has most of them and says more."""
+    write(project / "src/jobs/poll/a.js", _leaks("a", 4))
+    write(project / "src/jobs/b.js", _leaks("b", 2))
+    write(project / "src/web/c.js", _leaks("c", 3))
+    write(project / "src/d.js", _leaks("d", 1))
+    audit = audit_json(run_cli, ".")
+    assert audit["directories"][0] == {
+        "path": "src",
+        "count": 10,
+        "by_rule": {"LL001": 10},
+        "by_kind": {"server": 10},
+    }
+    start = audit["start_here"]
+    assert (start["directory"], start["directory_findings"]) == ("src/jobs", 6)
 
 
 def test_where_to_start_without_server_findings(project: Path, run_cli) -> None:

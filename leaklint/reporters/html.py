@@ -322,21 +322,23 @@ def _kinds_section(report: AuditReport) -> str:
     """Files and findings per kind of code: how much of the pile is the team's own server code."""
     if not report.kinds:
         return ""
+    # The reasons sit under the kind, not in a column of their own: at phone width a fifth
+    # column is a strip one word wide.
     rows = "".join(
         f'<tr><td><a href="#findings" data-kind="{k.kind.value}"><span class="badge '
-        f'kind-{k.kind.value}">{k.kind.value}</span></a></td>'
+        f'kind-{k.kind.value}">{k.kind.value}</span></a>'
+        f'<div class="muted small">{escape(k.explain())}</div></td>'
         f'<td class="num">{k.files:,}</td><td class="num">{k.files_with_findings:,}</td>'
-        f'<td class="num">{k.findings:,}</td>'
-        f'<td class="muted small">{escape("; ".join(k.example_reasons))}</td></tr>'
+        f'<td class="num">{k.findings:,}</td></tr>'
         for k in report.kinds
     )
     return (
         '<section class="panel" id="kinds"><h2>Files by kind</h2>'
         '<p class="muted small">Server code first: a leak there grows for as long as the process '
         "runs. Click a kind to filter the table.</p>"
-        '<div class="scroll"><table class="compact"><thead><tr><th>Kind</th>'
+        '<div class="scroll"><table class="compact kinds"><thead><tr><th>Kind, and why</th>'
         '<th class="num">Files</th><th class="num">With findings</th>'
-        '<th class="num">Findings</th><th>Why, mostly</th></tr></thead>'
+        '<th class="num">Findings</th></tr></thead>'
         f"<tbody>{rows}</tbody></table></div></section>"
     )
 
@@ -405,17 +407,17 @@ def _top_files(report: AuditReport, colours: dict[str, str]) -> str:
         f'<tr><td class="num">{spot.count:,}</td>'
         f'<td class="barcell">{_minibar(spot, peak, colours)}</td>'
         f'<td><a class="path" href="#findings" data-path="{escape(spot.path)}">'
-        f"{escape(spot.path)}</a></td>"
-        f'<td><span class="badge kind-{escape(spot.kind)}">{escape(spot.kind)}</span></td>'
-        f'<td class="muted small">{escape(_rule_breakdown(spot))}</td></tr>'
+        f"{escape(spot.path)}</a>"
+        f'<div class="muted small"><span class="badge kind-{escape(spot.kind)}">'
+        f"{escape(spot.kind)}</span> {escape(_rule_breakdown(spot))}</div></td></tr>"
         for spot in files
     )
     more = len(report.files) - len(files)
     tail = f'<p class="muted small">and {more:,} more files with findings.</p>' if more > 0 else ""
     return (
         '<div class="scroll"><table class="compact top-files"><thead><tr>'
-        '<th class="num">Findings</th><th class="barcell"></th><th>File</th>'
-        f"<th>Kind</th><th>Rules</th></tr></thead><tbody>{rows}</tbody></table></div>{tail}"
+        '<th class="num">Findings</th><th class="barcell"></th><th>File, kind and rules</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table></div>{tail}"
     )
 
 

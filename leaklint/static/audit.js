@@ -41,7 +41,10 @@
 
   var COMPARE = {
     // Most severe first when ascending: that is the order an auditor reads in.
-    severity: function (a, b) { return (a[SEV] - b[SEV]) || locationKey(a, b); },
+    // Then server code before browser, test, generated and vendored code, as "where to start".
+    severity: function (a, b) {
+      return (a[SEV] - b[SEV]) || (pathKinds[a[PATH]] - pathKinds[b[PATH]]) || locationKey(a, b);
+    },
     rule: function (a, b) {
       var ra = rules[a[RULE]].code, rb = rules[b[RULE]].code;
       return ra === rb ? locationKey(a, b) : (ra < rb ? -1 : 1);
