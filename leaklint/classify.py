@@ -214,10 +214,18 @@ def library_by_file_name(name: str) -> str | None:
 
 
 def _first_comment(head: bytes) -> str:
-    """The file's first block comment (where licence banners are), or ""."""
+    """The file's first comment (where licence banners are): a block comment, or a run of
+    line comments (``//     Underscore.js 1.8.3``); "" when the file starts with code."""
     text = head[:2048].decode("utf-8", "replace").lstrip("\ufeff \t\r\n;")
     if text.startswith("#!"):
         text = text.split("\n", 1)[-1].lstrip()
+    if text.startswith("//"):
+        lines = []
+        for line in text.splitlines():
+            if not line.lstrip().startswith("//"):
+                break
+            lines.append(line)
+        return "\n".join(lines)
     if not text.startswith("/*"):
         return ""
     end = text.find("*/")

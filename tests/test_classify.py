@@ -29,8 +29,10 @@ JQUERY_UI_BANNER = b"/*! jQuery UI - v1.12.1 - 2016-09-14\n* http://jqueryui.com
         ("lib/libs.js", LODASH_BANNER, "license banner of Lodash"),
         ("lib/libs.js", JQUERY_UI_BANNER, "license banner of jQuery UI"),
         ("lib/libs.js", b"#!/usr/bin/env node\n" + JQUERY_BANNER, "license banner of jQuery"),
+        ("lib/u.js", b"//     Underscore.js 1.8.3\n//     http://underscorejs.org\n(function() {",
+         "license banner of Underscore.js"),
     ],
-)
+)  # fmt: skip
 def test_vendored(path: str, head: bytes, reason: str) -> None:
     result = classify(path, head)
     assert result.kind is FileKind.VENDORED
