@@ -20,12 +20,12 @@ from typing import Any, TextIO
 
 import click
 
-from leaklint.classify import HEAD_BYTES, TAIL_BYTES, Classification, FileKind, classify
-from leaklint.engine import RunResult, display_path
-from leaklint.findings import Finding, Severity
+from leaklint.model.findings import Finding, Severity
+from leaklint.pipeline.engine import RunResult, display_path
+from leaklint.pipeline.source_links import SourceLinks
 from leaklint.rules import Rule
-from leaklint.source import SourceFile
-from leaklint.source_links import SourceLinks
+from leaklint.syntax.classify import HEAD_BYTES, TAIL_BYTES, Classification, FileKind, classify
+from leaklint.syntax.source import SourceFile
 
 PARSE_ERROR_CODE = "LL000"
 # CodeQL's precision vocabulary, most trustworthy first.
@@ -78,7 +78,7 @@ class Hotspot:
     path: str
     count: int
     by_rule: dict[str, int]
-    # Findings per kind of code (see classify.py): one key for a file, a mix for a directory.
+    # Findings per kind of code (see syntax/classify.py): one key for a file, a mix for a directory.
     by_kind: dict[str, int] = field(default_factory=dict)
 
     @property

@@ -13,12 +13,12 @@ import pathspec
 
 from leaklint import __version__, baseline, progress
 from leaklint.config import ConfigError, Settings, load_settings
-from leaklint.discovery import DiscoveryError, discover
-from leaklint.engine import RunResult, display_path, run
 from leaklint.fsutil import atomic_write_text
+from leaklint.pipeline.discovery import DiscoveryError, discover
+from leaklint.pipeline.engine import RunResult, display_path, run
+from leaklint.pipeline.selection import parse_code_list
+from leaklint.pipeline.suppressions import UNUSED_DIRECTIVE_CODE
 from leaklint.reporters import REPORTERS, ReportOptions
-from leaklint.selection import parse_code_list
-from leaklint.suppressions import UNUSED_DIRECTIVE_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # source_links.LinkStyle's values, spelled out so that start-up does not import that module.
@@ -366,8 +366,8 @@ def audit(
     import time
 
     from leaklint.audit import build_report, write_summary
-    from leaklint.source_links import LinkStyle
-    from leaklint.source_links import source_links as links_for
+    from leaklint.pipeline.source_links import LinkStyle
+    from leaklint.pipeline.source_links import source_links as links_for
 
     settings = _settings(config_file, select, None, ignore, True)
     settings = _with_excludes(settings, exclude, extend_exclude)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from leaklint.classify import HEAD_BYTES, FileKind, classify, library_by_file_name
-from leaklint.config import DEFAULT_EXCLUDE
+from leaklint.model.settings import DEFAULT_EXCLUDE
+from leaklint.syntax.classify import HEAD_BYTES, FileKind, classify, library_by_file_name
 
 JQUERY_BANNER = b"/*! jQuery v3.6.0 | (c) OpenJS Foundation */\n!function(e){}"
 BOOTSTRAP_BANNER = b"/*!\n  * Bootstrap v4.6.0 (https://getbootstrap.com/)\n  */\n"

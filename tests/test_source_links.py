@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.source_links import (
+from leaklint.pipeline.source_links import (
     LinkStyle,
     find_github_checkout,
     github_web_url,

@@ -31,9 +31,9 @@ from leaklint.audit import (
     headline,
     start_here_title,
 )
-from leaklint.classify import FileKind
-from leaklint.findings import Severity
+from leaklint.model.findings import Severity
 from leaklint.rules import get_rule
+from leaklint.syntax.classify import FileKind
 
 # Tableau 10: distinguishable, colour-blind aware, and none reads as "severity".
 PALETTE = (

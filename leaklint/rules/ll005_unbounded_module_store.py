@@ -60,11 +60,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.config import Settings
-from leaklint.context import FileContext
-from leaklint.rules._base import Rule
-from leaklint.rules._percall import PERCALL_QUERY, PerRequest, may_run_per_call, request_context
-from leaklint.rules._syntax import (
+from leaklint.analysis.nodes import (
     call_arguments,
     contains,
     effective_function,
@@ -76,7 +72,11 @@ from leaklint.rules._syntax import (
     outermost,
     text,
 )
-from leaklint.scope import Ancestry, Binding, references_to
+from leaklint.analysis.percall import PERCALL, PerRequest, may_run_per_call, request_context
+from leaklint.model.settings import Settings
+from leaklint.rules._base import Rule
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.scope import Ancestry, Binding, references_to
 
 DECLARATIONS = """
 (variable_declarator
@@ -144,7 +144,8 @@ class UnboundedModuleStore(Rule):
     precision = "medium"
     tags = ("memory-leak", "global", "cache")
     triggers = (b"{}", b"[]", b"Map(", b"Set(", b"Object.create(null)", b"Map<", b"Set<")
-    query = DECLARATIONS + PERCALL_QUERY
+    query = DECLARATIONS
+    analyses = (PERCALL,)
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
@@ -250,7 +251,7 @@ def _per_request_growth(
         growth = _growth_at(up, outermost(up, ref))
         if growth is None or effective_function(up, growth.site) is None:
             continue
-        per_request = request_context(ctx, UnboundedModuleStore.code, growth.site)
+        per_request = request_context(ctx, growth.site)
         if per_request is None or not _varies_per_call(ctx, growth, per_request):
             continue
         resolved = ctx.scopes.resolve(ref, binding.name)

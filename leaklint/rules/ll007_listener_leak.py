@@ -61,18 +61,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from leaklint.config import Settings
-from leaklint.context import FileContext
-from leaklint.imports import GLOBAL, Symbol
-from leaklint.resources import holds_pool_checkout
-from leaklint.rules._base import Rule
-from leaklint.rules._percall import (
-    PERCALL_QUERY,
-    effect_callback,
-    may_run_per_call,
-    request_context,
-)
-from leaklint.rules._syntax import (
+from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     TRANSPARENT,
     call_arguments,
@@ -84,7 +73,18 @@ from leaklint.rules._syntax import (
     member_property,
     text,
 )
-from leaklint.scope import Binding, references_to
+from leaklint.analysis.percall import (
+    PERCALL,
+    effect_callback,
+    may_run_per_call,
+    request_context,
+)
+from leaklint.analysis.resources import RESOURCE_ANALYSES, holds_pool_checkout
+from leaklint.model.settings import Settings
+from leaklint.rules._base import Rule
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.imports import GLOBAL, Symbol
+from leaklint.semantic.scope import Binding, references_to
 
 LISTENER_CALLS = """
 (call_expression
@@ -115,7 +115,9 @@ class ListenerLeak(Rule):
     precision = "high"
     tags = ("memory-leak", "events")
     triggers = (b".on(", b"addListener(", b"prependListener(", b"addEventListener(")
-    query = LISTENER_CALLS + PERCALL_QUERY
+    query = LISTENER_CALLS
+    # Handlers (per request), and where pools come from (a checkout is a long-lived emitter).
+    analyses = (PERCALL, *RESOURCE_ANALYSES)
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
@@ -259,7 +261,7 @@ def _has_once_or_signal(call: Node) -> bool:
 
 def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
     """Why the code around ``call`` runs many times, as the message says it; None if unknown."""
-    per_request = request_context(ctx, ListenerLeak.code, call)
+    per_request = request_context(ctx, call)
     if per_request is not None:
         function = effective_function(ctx.ancestry, call)
         name = function_name(ctx.ancestry, function) if function is not None else None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePath, PurePosixPath
 
-from leaklint.source import BROWSER_ASSET_DIRECTORIES, is_test_file
+from leaklint.syntax.source import BROWSER_ASSET_DIRECTORIES, is_test_file
 
 # How much of a file classification needs; callers read at most this much.
 HEAD_BYTES = 8192
