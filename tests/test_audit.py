@@ -532,8 +532,11 @@ def test_audit_baseline_hides_what_check_hides(project: Path, run_cli) -> None:
     assert [f["path"] for f in audit["files"]] == ["src/new.js"]
     assert (audit["suppressed"], audit["baselined"]) == (3, 3)
     assert audit["baseline"] == check["baseline"] == {"path": "base.json", "matched": 3, "stale": 0}
-    text = run_cli("audit", "--baseline", "base.json", ".").output
+    text = run_cli("audit", "--baseline", "base.json", "--html", "r.html", ".").output
     assert "2 findings" in text and "3 suppressed, 3 by the baseline." in text
+    page = (project / "r.html").read_text(encoding="utf-8")
+    assert len(embedded_data(page)["rows"]) == 2
+    assert "3 by the baseline; not counted above" in page
 
 
 def test_audit_baseline_errors_and_stale_entries_as_check(project: Path, run_cli) -> None:

@@ -246,7 +246,8 @@ def _cards(report: AuditReport) -> str:
         _card(_duration(report.seconds), "time taken"),
     ]
     if report.suppressed:
-        cards.append(_card(f"{report.suppressed:,}", "suppressed", "not counted above"))
+        baseline = f"{report.baselined:,} by the baseline; " if report.baselined else ""
+        cards.append(_card(f"{report.suppressed:,}", "suppressed", f"{baseline}not counted above"))
     return f'<section class="cards" aria-label="Summary">{"".join(cards)}</section>'
 
 
