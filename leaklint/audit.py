@@ -383,11 +383,8 @@ def stats_within(rules: list[RuleStats], findings: list[Finding]) -> list[RuleSt
 
 
 def rule_stats(rules: list[type[Rule]], findings: list[Finding]) -> list[RuleStats]:
-    counts = Counter(f.rule for f in findings)
-    files: dict[str, set[str]] = {}
-    for finding in findings:
-        files.setdefault(finding.rule, set()).add(finding.path)
-    stats = [
+    """Every rule that ran with its findings and files, most findings first."""
+    ran = [
         RuleStats(
             code=rule.code,
             name=rule.name,
@@ -396,12 +393,12 @@ def rule_stats(rules: list[type[Rule]], findings: list[Finding]) -> list[RuleSta
             precision=rule.precision,
             preview=rule.preview,
             default_enabled=rule.default_enabled,
-            count=counts[rule.code],
-            files=len(files.get(rule.code, ())),
+            count=0,
+            files=0,
         )
         for rule in rules
     ]
-    return sorted(stats, key=lambda r: (-r.count, r.code))
+    return sorted(stats_within(ran, findings), key=lambda r: (-r.count, r.code))
 
 
 def ancestors(path: str) -> list[str]:
