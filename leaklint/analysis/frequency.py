@@ -46,6 +46,7 @@ from leaklint.analysis.nodes import (
     effective_function,
     enclosing_functions,
     function_name,
+    identifiers_in,
     is_callee,
     member_property,
     outermost,
@@ -492,17 +493,6 @@ def is_written(up: Ancestry, ref: Node) -> bool:
     if parent.type in ("assignment_expression", "augmented_assignment_expression"):
         return parent.child_by_field_name("left") == ref
     return parent.type == "update_expression"
-
-
-def identifiers_in(node: Node) -> list[Node]:
-    found: list[Node] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "identifier":
-            found.append(current)
-        stack.extend(current.named_children)
-    return found
 
 
 __all__ = [

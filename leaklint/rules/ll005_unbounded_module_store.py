@@ -67,6 +67,7 @@ from leaklint.analysis.nodes import (
     effective_function,
     escapes,
     function_name,
+    identifiers_in,
     is_callee,
     literal_key,
     member_property,
@@ -122,6 +123,9 @@ READING_FUNCTIONS = frozenset(
 )
 COMPARISONS = frozenset({"<", "<=", ">", ">=", "===", "!==", "==", "!="})
 ASSIGNMENTS = frozenset({"assignment_expression", "augmented_assignment_expression"})
+
+# A key or pushed value varies per call through these.
+_NAMES = frozenset({"identifier", "shorthand_property_identifier"})
 
 
 @dataclass
@@ -334,7 +338,7 @@ def _varies_per_call(ctx: FileContext, growth: Growth, per_request: PerRequest) 
     # `socket.on('message', …)`) is new per connection as much as one of the grower's own.
     fresh = repeating_functions(ctx, growth.site)
     for expression in growth.varying:
-        for ident in _identifiers(expression):
+        for ident in identifiers_in(expression, _NAMES):
             binding = ctx.scopes.resolve(ident)
             if binding is None or not any(contains(f, binding.scope) for f in fresh):
                 continue
@@ -344,17 +348,6 @@ def _varies_per_call(ctx: FileContext, growth: Growth, per_request: PerRequest) 
                     continue
             return True
     return False
-
-
-def _identifiers(expression: Node) -> list[Node]:
-    found: list[Node] = []
-    stack = [expression]
-    while stack:
-        node = stack.pop()
-        if node.type in ("identifier", "shorthand_property_identifier"):
-            found.append(node)
-        stack.extend(node.named_children)
-    return found
 
 
 def _argument_for(function: Node, binding: Binding, call: Node) -> Node | None:
