@@ -11,10 +11,137 @@ An identity is a hashable key, or None when this file cannot tell what the expre
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tree_sitter import Node
 
-from leaklint.analysis.nodes import FUNCTION_NODES, TRANSPARENT, member_property
+from leaklint.analysis.nodes import (
+    FIELD_NODES,
+    FUNCTION_NODES,
+    TRANSPARENT,
+    member_property,
+    value_parent,
+)
 from leaklint.semantic.context import FileContext
+from leaklint.semantic.scope import Ancestry
+
+# -- where one mention of a value sends it ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Use:
+    """What the code does with the value at one mention of it.
+
+    ``kind`` is one word of this vocabulary (every rule and analysis speaks it):
+
+    * on the value itself: "member" (`x.m`, `x.m()`), "subscript" (`x[k]`), "callee" (`x()`),
+      "tested" (a condition, `!x`, `x === y`, `typeof x`), "statement" (evaluated and
+      dropped), "written" (`x = …`), "awaited" (`await x`);
+    * handed on: "argument" (to a call), "new-argument" (to `new`), "returned", "yielded",
+      "thrown", "arrow-body" (an arrow's value), "exported";
+    * stored: "assigned" (the right side of an assignment: a property, an outer variable),
+      "declared" (the value of a declaration), "field" (a class field's initialiser),
+      "element" (an array element or spread), "property" (`{ key: x }`), "shorthand"
+      (`{ x }`), "jsx";
+    * "other": anything else.
+
+    ``node`` is the expression that carries the value after the wrappers that pass it through
+    unchanged (parentheses, casts, ternary branches, `a || b` / `a ?? b` / `a && b`, a
+    sequence's last element); ``parent`` the node that consumes it.
+    """
+
+    kind: str
+    node: Node
+    parent: Node | None
+
+
+# The kinds by which a value can reach code this function does not show.
+ESCAPING = frozenset(
+    {
+        "argument",
+        "new-argument",
+        "returned",
+        "yielded",
+        "thrown",
+        "arrow-body",
+        "exported",
+        "assigned",
+        "declared",
+        "field",
+        "element",
+        "property",
+        "shorthand",
+        "jsx",
+    }
+)
+_BY_PARENT = {
+    "return_statement": "returned",
+    "yield_expression": "yielded",
+    "throw_statement": "thrown",
+    "array": "element",
+    "spread_element": "element",
+    "export_specifier": "exported",
+    "export_clause": "exported",
+    "export_statement": "exported",
+    "shorthand_property": "shorthand",
+    "jsx_expression": "jsx",
+    "await_expression": "awaited",
+    "expression_statement": "statement",
+    "unary_expression": "tested",
+    "if_statement": "tested",
+    "while_statement": "tested",
+    "do_statement": "tested",
+    "binary_expression": "tested",  # `||`/`??`/`&&` pass the value through instead
+}
+
+
+def use_of(up: Ancestry, ref: Node) -> Use:
+    """What the code does with the value at ``ref`` (see ``Use``)."""
+    if ref.type == "shorthand_property_identifier":
+        return Use("shorthand", ref, up.parent(ref))
+    node, parent = value_parent(up, ref)
+    if parent is None:
+        return Use("other", node, None)
+    kind = parent.type
+    if kind == "member_expression" and parent.child_by_field_name("object") == node:
+        return Use("member", node, parent)
+    if kind == "subscript_expression" and parent.child_by_field_name("object") == node:
+        return Use("subscript", node, parent)
+    if kind == "call_expression" and parent.child_by_field_name("function") == node:
+        return Use("callee", node, parent)
+    if kind == "arguments":
+        call = up.parent(parent)
+        is_new = call is not None and call.type == "new_expression"
+        return Use("new-argument" if is_new else "argument", node, parent)
+    if kind in ("assignment_expression", "augmented_assignment_expression"):
+        side = "written" if parent.child_by_field_name("left") == node else "assigned"
+        return Use(side, node, parent)
+    if kind == "variable_declarator":
+        value = parent.child_by_field_name("value") == node
+        return Use("declared" if value else "other", node, parent)
+    if kind in FIELD_NODES:
+        value = parent.child_by_field_name("value") == node
+        return Use("field" if value else "other", node, parent)
+    if kind == "pair":
+        value = parent.child_by_field_name("value") == node
+        return Use("property" if value else "other", node, parent)
+    if kind == "arrow_function":
+        body = parent.child_by_field_name("body") == node
+        return Use("arrow-body" if body else "other", node, parent)
+    if kind == "ternary_expression":  # a branch passes through: this is the condition
+        return Use("tested", node, parent)
+    return Use(_BY_PARENT.get(kind, "other"), node, parent)
+
+
+def escapes(up: Ancestry, ref: Node) -> bool:
+    """Whether the value at ``ref`` can reach code this file does not show.
+
+    Passed as an argument, returned or yielded, thrown, aliased into another variable or
+    property, put into an object, array or spread, or exported: any of those may let other
+    code clear, close or bound it, so the rules stay silent.
+    """
+    return use_of(up, ref).kind in ESCAPING
+
 
 # The identity of a removal that removes every listener (`removeAllListeners(event)`).
 ANY = ("any",)

@@ -61,6 +61,7 @@ from leaklint.analysis.percall import (
 )
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.scope import LOOP_NODES, Ancestry, Binding, early_return, references_to
+from leaklint.syntax.parsing import captures
 
 
 class Rate(Enum):
@@ -494,9 +495,13 @@ def _only_written_in(ctx: FileContext, binding: Binding, statement: Node) -> boo
 
 
 def assigns(ctx: FileContext, block: Node, name: str, declared_id: int) -> bool:
-    """Whether ``block`` assigns the variable declared at ``declared_id``."""
-    for ref in ctx.references.named(name):
-        if not contains(block, ref) or not is_written(ctx.ancestry, ref):
+    """Whether ``block`` assigns the variable declared at ``declared_id``.
+
+    Searched in the block alone (a query in C over its subtree): the file's reference index
+    costs a pass over every identifier of the file, which most guards never need."""
+    wanted = name.encode()
+    for ref in captures(ctx.source.language, "(identifier) @id", block).get("id", ()):
+        if ref.text != wanted or not is_written(ctx.ancestry, ref):
             continue
         binding = ctx.scopes.resolve(ref, name)
         if binding is not None and binding.node.id == declared_id:

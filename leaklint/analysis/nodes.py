@@ -336,44 +336,6 @@ def is_discarded(parent: Node | None, node: Node) -> bool:
     )
 
 
-def escapes(up: Ancestry, ref: Node) -> bool:
-    """Whether the value at ``ref`` can reach code this file does not show.
-
-    Passed as an argument, returned or yielded, thrown, aliased into another variable or
-    property, put into an object, array or spread, or exported: any of those may let other
-    code clear, close or bound it, so the rules stay silent.
-    """
-    node, parent = value_parent(up, ref)
-    if parent is None:
-        return False
-    kind = parent.type
-    if kind in (
-        "arguments",
-        "return_statement",
-        "yield_expression",
-        "throw_statement",
-        "array",
-        "spread_element",
-        "export_specifier",
-        "export_clause",
-        "export_statement",
-        "shorthand_property",
-        "jsx_expression",
-    ):
-        return True
-    if ref.type == "shorthand_property_identifier":
-        return True
-    if kind == "pair":
-        return parent.child_by_field_name("value") == node
-    if kind == "arrow_function":
-        return parent.child_by_field_name("body") == node
-    if kind in ("assignment_expression", "augmented_assignment_expression"):
-        return parent.child_by_field_name("right") == node
-    if kind == "variable_declarator":
-        return parent.child_by_field_name("value") == node
-    return kind in FIELD_NODES and parent.child_by_field_name("value") == node
-
-
 def function_name(up: Ancestry, function: Node) -> str | None:
     """The name a function is known by: declared, method, or the variable/key it is bound to."""
     name = function.child_by_field_name("name")

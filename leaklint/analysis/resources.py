@@ -40,6 +40,7 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
+from leaklint.analysis.flow import use_of
 from leaklint.analysis.frequency import how_often
 from leaklint.analysis.release_paths import Exit, ReleasePaths, contains
 from leaklint.analysis.resource_origins import (
@@ -97,11 +98,6 @@ _TRANSPARENT = frozenset(
 )
 # Calls that keep their argument: `pools.set(name, pool)`, `clients.push(client)`.
 _STORING_METHODS = frozenset({"set", "push", "unshift", "add", "splice", "register", "resolve"})
-_TRANSPARENT_REFERENCE = frozenset(
-    {"parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression"}
-)
-
-
 # -- results -------------------------------------------------------------------------------
 
 
@@ -695,43 +691,30 @@ class _Engine:
         return uses
 
     def _classify_reference(self, ref: Node, releases: frozenset[str]) -> tuple[str, Node]:
-        """What one mention of the variable does with the resource.
+        """What one mention of the variable does with the resource, in the engine's terms on
+        flow's vocabulary (``flow.use_of``).
 
         "release" (a release call, returned too), "release-reference" (a release method taken
         as a value), "use" (method call, property read, test), "write", "argument" (passed to
         a call), or "escape" (anything that may keep it beyond this function).
         """
-        if ref.type == "shorthand_property_identifier":
-            # `{ session }` handed straight to a call is an option bag; kept anywhere else it
-            # may outlive the function.
-            return ("argument" if self._is_call_argument(self.parent(ref)) else "escape"), ref
-        current = ref
-        while (parent := self.parent(current)) is not None and parent.type in (
-            _TRANSPARENT_REFERENCE
-        ):
-            current = parent
-        if parent is None:
-            return "use", ref
-        kind = parent.type
-        if kind == "member_expression" and parent.child_by_field_name("object") == current:
-            return self._classify_member_use(parent, releases, ref)
-        if kind in ("subscript_expression", "call_expression") and current in (
-            parent.child_by_field_name("object"),
-            parent.child_by_field_name("function"),
-        ):
-            return "use", ref  # `client[key]`, knex's `db('users')`
-        if kind == "arguments":
-            return self._classify_argument(parent, releases, ref)
-        if kind == "assignment_expression" and parent.child_by_field_name("left") == current:
+        use = use_of(self.ctx.ancestry, ref)
+        kind = use.kind
+        if kind == "member" and use.parent is not None:
+            return self._classify_member_use(use.parent, releases, ref)
+        if use.parent is None or kind in ("subscript", "callee", "tested", "statement"):
+            return "use", ref  # `client[key]`, knex's `db('users')`, `if (!client)`
+        if kind == "argument" and use.parent is not None:
+            return self._classify_argument(use.parent, releases, ref)
+        if kind == "written":
             return "write", ref
-        if kind in ("unary_expression", "expression_statement", "if_statement", "while_statement"):
-            return "use", ref
-        if kind == "binary_expression":
-            return _classify_operand(parent, current), ref
-        if kind == "ternary_expression" and parent.child_by_field_name("condition") == current:
-            return "use", ref
-        if kind == "pair" and parent.child_by_field_name("value") == current:
-            return ("argument" if self._is_call_argument(self.parent(parent)) else "escape"), ref
+        if kind in ("property", "shorthand"):
+            # `{ session }` handed straight to a call, or to a local options object that is
+            # only ever passed to calls, is an option bag; kept anywhere else it may outlive
+            # the function.
+            holder = use.parent
+            literal = holder if holder.type == "object" else self.parent(holder)
+            return ("argument" if self._is_option_bag(literal) else "escape"), ref
         return "escape", ref
 
     def _classify_member_use(
@@ -759,6 +742,28 @@ class _Engine:
         if callee is not None and _last_name(callee) in _STORING_METHODS:
             return "escape", ref
         return "argument", ref
+
+    def _is_option_bag(self, node: Node | None) -> bool:
+        """An object literal written as an argument of a call, or the value of a local `const`
+        whose every mention is an argument of a call (`const opts = { client }; run(opts)`)."""
+        if self._is_call_argument(node):
+            return True
+        if node is None or node.type != "object":
+            return False
+        declarator = self.parent(node)
+        if declarator is None or declarator.type != "variable_declarator":
+            return False
+        name = declarator.child_by_field_name("name")
+        if name is None or name.type != "identifier":
+            return False
+        binding = self.ctx.scopes.resolve(name)
+        if binding is None or binding.kind != "const" or binding.node.id != name.id:
+            return False
+        up = self.ctx.ancestry
+        mentions = list(references_to(binding, self.ctx.scopes, self.ctx.references))
+        return bool(mentions) and all(
+            use_of(up, mention).kind in ("argument", "member") for mention in mentions
+        )
 
     def _is_call_argument(self, node: Node | None) -> bool:
         """An object literal written directly as an argument of a (non-`new`) call."""
@@ -835,16 +840,6 @@ def _checkout_call_of(ctx: FileContext, binding: Binding) -> Node | None:
     if arguments is None or arguments.type != "arguments" or call is None:
         return None
     return call if _callback_argument(call, first=False) == function else None
-
-
-def _classify_operand(binary: Node, operand: Node) -> str:
-    operator = binary.child_by_field_name("operator")
-    if operator is not None and operator.type in ("||", "??"):
-        return "escape"  # the value itself may flow on
-    if operator is not None and operator.type == "&&":
-        right = binary.child_by_field_name("right")
-        return "escape" if right == operand else "use"
-    return "use"
 
 
 def _released_by(releases: list[Node], methods: frozenset[str]) -> bool:

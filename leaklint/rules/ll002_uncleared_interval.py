@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import value_identity
+from leaklint.analysis.flow import escapes, value_identity
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often, is_written
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
@@ -71,7 +71,6 @@ from leaklint.analysis.nodes import (
     call_arguments,
     contains,
     effective_function,
-    escapes,
     first_named,
     function_name,
     is_callee,

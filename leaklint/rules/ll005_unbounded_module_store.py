@@ -60,12 +60,12 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from leaklint.analysis.flow import escapes
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often, repeating_functions
 from leaklint.analysis.nodes import (
     call_arguments,
     contains,
     effective_function,
-    escapes,
     function_name,
     identifiers_in,
     is_callee,
