@@ -1,0 +1,99 @@
+"""Hostile or corrupt state a run meets (issue 17): never a traceback, a hang or a lost finding.
+
+Covers the cache directory and file, .gitignore files, baselines, package.json files, deep
+directory trees and deeply nested code, and directive comments naming unknown rules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from leaklint.config import Settings
+from leaklint.discovery import discover
+from leaklint.engine import run
+from tests.cli_helpers import invoke
+from tests.conftest import write
+
+LEAK = "function f() { area = 1; }\n"
+
+
+def rules_of(result) -> list[str]:
+    return [finding.rule for finding in result.findings]
+
+
+# --- .gitignore lines git cannot use (point 7) ----------------------------------------------
+
+
+def test_unusable_gitignore_lines_are_skipped_not_fatal(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".gitignore", "!\ngenerated/\nx\\\n\\\n")
+    write(tmp_path / "sub" / ".gitignore", "!\n")
+    write(tmp_path / "a.js", LEAK)
+    write(tmp_path / "sub" / "b.js", LEAK)
+    write(tmp_path / "generated" / "c.js", LEAK)
+    result = invoke(tmp_path, "--no-cache", "--no-source")
+    assert result.exit_code == 1, result.output
+    # The usable line of the same file still applies: generated/ stays ignored.
+    assert "a.js:1:16" in result.stdout and "sub/b.js:1:16" in result.stdout
+    assert "generated" not in result.stdout
+
+
+# --- deep directory trees (point 9) ----------------------------------------------------------
+
+
+def deep_directory(root: Path, levels: int) -> Path:
+    """``root/d/d/…/d``. Each mkdir is relative to an open parent: by full path (and
+    mkdir(parents=True) recurses) the kernel walks every level again, which costs depth²."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(levels):
+            os.mkdir("d", dir_fd=fd)
+            child = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = child
+    finally:
+        os.close(fd)
+    return root.joinpath(*(["d"] * levels))
+
+
+@pytest.fixture
+def deep_root(tmp_path: Path) -> Iterator[Path]:
+    root = tmp_path / "deep"
+    root.mkdir()
+    try:
+        yield root
+    finally:
+        # shutil.rmtree, and so pytest's clean-up of old temporary directories, recurses once
+        # per level and fails on these trees; rm(1) does not.
+        subprocess.run(["rm", "-rf", str(root)], check=True)
+
+
+def test_files_500_and_1000_directories_deep_are_found_and_analysed(deep_root: Path) -> None:
+    # ~500 levels exhausted the recursive package.json lookup (every file "nesting too deep"),
+    # 1,000 the recursive directory walk (RecursionError, no report at all).
+    middle = deep_directory(deep_root, 500)
+    bottom = deep_directory(middle, 500)
+    write(middle / "middle.js", LEAK)
+    write(bottom / "bottom.js", LEAK)
+    settings = Settings(root=deep_root)
+    assert discover([deep_root], settings) == [bottom / "bottom.js", middle / "middle.js"]
+    result = invoke(deep_root, "--no-cache", "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["errors"] == []
+    assert [f["rule"] for f in document["findings"]] == ["LL001", "LL001"]
+    assert result.exit_code == 1
+
+
+def test_a_package_json_nested_too_deeply_does_not_decide_the_module_kind(tmp_path: Path) -> None:
+    write(tmp_path / "package.json", "[" * 5000)
+    write(tmp_path / "src" / "a.js", LEAK)
+    settings = Settings(root=tmp_path)
+    result = run(discover([tmp_path], settings), settings, jobs=1, use_cache=False)
+    assert result.errors == []
+    assert rules_of(result) == ["LL001"]  # a script, as without a "type"
