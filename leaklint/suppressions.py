@@ -13,8 +13,9 @@ still a pure function of the file and the settings and can be cached with it.
   - ``/* leaklint-disable LL005 */``: the whole file, wherever the comment is.
 
   Without codes a directive covers every rule. Codes may be separated by commas or spaces,
-  and rule names work too. Directives are found among tree-sitter ``comment`` nodes, so a
-  string that happens to contain the text does not count.
+  and rule names work too. A word that names no rule suppresses nothing (a directive naming
+  only unknown codes covers no rule); LL100 reports it. Directives are found among
+  tree-sitter ``comment`` nodes, so a string that happens to contain the text does not count.
 * With LL100 enabled (``--report-unused-disables``), directives that suppressed nothing are
   reported, as ESLint's ``--report-unused-disable-directives`` does.
 """
@@ -55,7 +56,7 @@ class Directive:
     kind: str  # "disable" (whole file), "disable-line" or "disable-next-line"
     node: Node
     codes: tuple[str, ...]  # canonical rule codes; empty means every rule
-    unknown: tuple[str, ...]  # words that name no rule: they can never suppress anything
+    unknown: tuple[str, ...]  # words that name no rule: they suppress nothing
     justification: str
     line: int | None  # the line it covers; None for a whole-file directive
     used_codes: set[str] = field(default_factory=set)
@@ -64,7 +65,11 @@ class Directive:
     def covers(self, finding: Finding) -> bool:
         if self.line is not None and finding.span.line != self.line:
             return False
-        return not self.codes or finding.rule in self.codes
+        if not self.codes:
+            # No codes at all covers every rule; only unknown ones (a typo: `LL0001`) covers
+            # none, as in ruff: a mistyped code must not silence every rule on the line.
+            return not self.unknown
+        return finding.rule in self.codes
 
 
 def comment_body(text: str) -> str:

@@ -97,3 +97,29 @@ def test_a_package_json_nested_too_deeply_does_not_decide_the_module_kind(tmp_pa
     result = run(discover([tmp_path], settings), settings, jobs=1, use_cache=False)
     assert result.errors == []
     assert rules_of(result) == ["LL001"]  # a script, as without a "type"
+
+
+# --- directives naming only unknown codes (point 11) ---------------------------------------
+
+
+def test_a_directive_naming_only_an_unknown_code_suppresses_nothing(tmp_path: Path) -> None:
+    write(
+        tmp_path / "a.js",
+        "function f() {\n"
+        "  // leaklint-disable-next-line LL0001\n"
+        "  area = 1;\n"
+        "  other = 2; // leaklint-disable-line LL0001, LL001\n"
+        "}\n",
+    )
+    plain = invoke(tmp_path, "--no-cache", "--no-source")
+    assert plain.exit_code == 1
+    assert "a.js:3:3: LL001" in plain.stdout  # the typo hides nothing
+    assert "a.js:4:" not in plain.stdout  # the known code next to it still works
+    reported = invoke(tmp_path, "--no-cache", "--no-source", "--report-unused-disables")
+    unknown = [line for line in reported.stdout.splitlines() if "LL100" in line]
+    assert unknown == [
+        "a.js:2:3: LL100 Unknown rule code 'LL0001' in leaklint-disable-next-line directive: "
+        "it suppresses nothing.",
+        "a.js:4:14: LL100 Unknown rule code 'LL0001' in leaklint-disable-line directive: "
+        "it suppresses nothing.",
+    ]

@@ -7,6 +7,13 @@ It is off by default; turn it on with `--report-unused-disables` (or select `LL1
 rules that did not run (not selected, or turned off for the file by `per-file-ignores`) are
 not reported, since the run cannot tell whether they would still be needed.
 
+A code that names no rule (a typo such as `LL0001`) suppresses nothing, whether or not LL100
+runs: a directive naming only unknown codes covers no rule, so the finding it was meant to
+hide is still reported. LL100 reports each unknown code ("unknown rule code 'LL0001'"). This
+is ruff's behaviour for `# noqa` (unknown codes match nothing; `RUF100`/`RUF102` report them
+when selected), rather than a warning on every run: the finding left unsuppressed already
+shows that the directive does not work.
+
 ## Why is this bad?
 A directive outlives the leak it was written for: once the code is fixed, the comment stays
 and silently hides the next leak on that line. Reporting unused directives keeps the list of
@@ -62,7 +69,8 @@ class UnusedDisableDirective(Rule):
         what = f"leaklint-{directive.kind}"
         if directive.unknown:
             names = ", ".join(f"'{word}'" for word in directive.unknown)
-            return f"Unknown rule {names} in {what} directive: it can never suppress anything."
+            plural = "s" if len(directive.unknown) > 1 else ""
+            return f"Unknown rule code{plural} {names} in {what} directive: it suppresses nothing."
         if not directive.codes:
             if directive.used:
                 return None
