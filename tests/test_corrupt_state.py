@@ -123,3 +123,55 @@ def test_a_directive_naming_only_an_unknown_code_suppresses_nothing(tmp_path: Pa
         "a.js:4:14: LL100 Unknown rule code 'LL0001' in leaklint-disable-line directive: "
         "it suppresses nothing.",
     ]
+
+
+# --- baselines of the wrong shape (point 8) ------------------------------------------------
+
+BAD_BASELINES = {
+    "deep": "[" * 2000,
+    "not-an-object": '"abc"',
+    "entries-not-a-list": '{"version": 1, "entries": {}}',
+    "version-true": '{"version": true, "entries": []}',
+    "entry-not-an-object": '{"version": 1, "entries": [1]}',
+    "fingerprint-not-a-string": (
+        '{"version": 1, "entries": [{"fingerprint": 5, "rule": "LL001", "path": "a.js",'
+        ' "message": "m"}]}'
+    ),
+    "count-a-string": (
+        '{"version": 1, "entries": [{"fingerprint": "ab", "rule": "LL001", "path": "a.js",'
+        ' "message": "m", "count": "2"}]}'
+    ),
+    "lone-surrogate": (
+        '{"version": 1, "entries": [{"fingerprint": "ab", "rule": "LL001", "path": "a.js",'
+        ' "message": "\\ud800"}]}'
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_BASELINES))
+def test_a_baseline_of_the_wrong_shape_is_a_clear_error(tmp_path: Path, name: str) -> None:
+    write(tmp_path / "a.js", LEAK)
+    write(tmp_path / "baseline.json", BAD_BASELINES[name])
+    result = invoke(tmp_path, "--no-cache", "--baseline", "baseline.json")
+    assert result.exit_code == 2
+    assert "baseline.json is not a valid leaklint baseline" in result.output
+
+
+def test_write_baseline_replaces_a_file_nested_too_deeply(tmp_path: Path) -> None:
+    write(tmp_path / "a.js", LEAK)
+    write(tmp_path / "baseline.json", "[" * 2000)
+    result = invoke(tmp_path, "--no-cache", "--write-baseline", "baseline.json")
+    assert result.exit_code == 0, result.output
+    entries = json.loads((tmp_path / "baseline.json").read_text())["entries"]
+    assert [entry["path"] for entry in entries] == ["a.js"]
+
+
+def test_a_baseline_entry_for_a_path_no_file_system_holds_is_stale(tmp_path: Path) -> None:
+    write(tmp_path / "a.js", LEAK)
+    impossible = {"fingerprint": "ab", "rule": "LL001", "path": "x" * 300, "message": "m"}
+    document = {"version": 1, "entries": [impossible]}
+    write(tmp_path / "baseline.json", json.dumps(document))
+    result = invoke(tmp_path, "--no-cache", "--baseline", "baseline.json")
+    assert result.exit_code == 1  # a.js's finding is new; the run goes on
+    assert "1 baseline entries no longer occur" in result.stderr
+    assert invoke(tmp_path, "--no-cache", "--write-baseline", "baseline.json").exit_code == 0
