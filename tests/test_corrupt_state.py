@@ -13,10 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tree_sitter import Node
 
 from leaklint.config import Settings
 from leaklint.discovery import discover
 from leaklint.engine import run
+from leaklint.parsing import parse
+from leaklint.rules.ll000_parse_error import statement_beyond_query_depth
+from leaklint.source import Language
 from tests.cli_helpers import invoke
 from tests.conftest import write
 
@@ -175,3 +179,40 @@ def test_a_baseline_entry_for_a_path_no_file_system_holds_is_stale(tmp_path: Pat
     assert result.exit_code == 1  # a.js's finding is new; the run goes on
     assert "1 baseline entries no longer occur" in result.stderr
     assert invoke(tmp_path, "--no-cache", "--write-baseline", "baseline.json").exit_code == 0
+
+
+# --- code nested deeper than tree-sitter's queries reach (point 9) --------------------------
+
+
+def max_depth(root: Node) -> int:
+    deepest, stack = 0, [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.children)
+    return deepest
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["a = a = a = 1;", "x = [1, 2, [3, [4]], 5];", "f(g(h(x)));\ny = 1;", "class A { m() {} }"],
+)
+def test_the_depth_check_is_exact(code: str) -> None:
+    root = parse(code.encode(), Language.JAVASCRIPT).root_node
+    deepest = max_depth(root)
+    for limit in range(deepest + 2):
+        found = statement_beyond_query_depth(root, limit)
+        assert (found is not None) == (deepest > limit), (limit, deepest)
+        assert found is None or found.parent == root
+
+
+def test_code_nested_past_the_query_limit_is_reported_as_partly_analysed(tmp_path: Path) -> None:
+    # zz = 1 is an implicit global 65,600 levels down, where no query reaches: the run used
+    # to say "All clear" and exit 0. (Code just within the limit is analysed, but reporting a
+    # finding that deep still costs depth² in Ancestry, so the boundary is tested above.)
+    write(tmp_path / "deep.js", "var a; " + "a = " * 65_600 + "zz = 1;")
+    result = invoke(tmp_path, "--no-cache", "--format", "json")
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["rule"], f["line"], f["column"]) for f in findings] == [("LL000", 1, 8)]
+    assert "only partly analysed" in findings[0]["message"]

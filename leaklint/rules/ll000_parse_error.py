@@ -2,10 +2,14 @@
 Reports a file, or a part of one, that leaklint could not parse: a syntax error, syntax the
 grammar does not know yet (Flow annotations, a stage-1 proposal), or bytes that are not UTF-8.
 
+It also reports code nested more than 65,535 levels deep (generated code such as
+`a = a = a = …`): tree-sitter's queries, which every rule relies on, do not reach below that
+depth, so such a file is only partly analysed.
+
 ## Why is this bad?
 It is not a leak. It tells you that leaklint's view of this file is incomplete: findings in
 the parseable parts are still reported (tree-sitter recovers from errors), but a leak inside
-the broken region can be missed.
+the broken region (or below the depth limit) can be missed.
 
 ## Example
 ```js
@@ -42,6 +46,14 @@ class ParseError(Rule):
                 "The file is not valid UTF-8; undecodable bytes were replaced before checking.",
             )
         root = ctx.tree.root_node
+        too_deep = statement_beyond_query_depth(root)
+        if too_deep is not None:
+            ctx.report(
+                self,
+                too_deep,
+                f"Code nested more than {QUERY_DEPTH_LIMIT:,} levels deep: leaklint's queries "
+                "cannot reach below that depth, so this statement was only partly analysed.",
+            )
         if not root.has_error:
             return
         problem = first_error(root, ctx.source.data)
@@ -54,6 +66,37 @@ class ParseError(Rule):
             f"Syntax error ({what}); leaklint checked the rest of the file, but leaks inside "
             "the unparseable region can be missed.",
         )
+
+
+# tree-sitter's query cursor keeps node depths in 16 bits: nodes deeper than this (the root
+# being depth 0) are never visited, so no rule sees them and nothing says so.
+QUERY_DEPTH_LIMIT = 65_535
+
+
+def statement_beyond_query_depth(root: Node, limit: int = QUERY_DEPTH_LIMIT) -> Node | None:
+    """The top-level node containing a node deeper than ``limit``, or None.
+
+    A subtree of ``n`` nodes is at most ``n - 1`` levels deep, and ``descendant_count`` is
+    stored in the tree, so only subtrees big enough to reach the limit are entered: almost
+    every file is answered at the root, and a flat 2 MB array costs a handful of steps. The
+    top-level node is returned rather than the deep one because a rule's report looks up the
+    ancestors of its node, which costs depth² tens of thousands of levels down.
+    """
+    stack: list[tuple[Node, int, Node | None]] = [(root, 0, None)]
+    while stack:
+        node, depth, top = stack.pop()
+        if depth > limit:
+            return top
+        # The children's subtrees hold descendant_count - 1 nodes, at least one per child.
+        if depth + node.descendant_count - node.child_count < limit:
+            continue
+        reach = limit - depth  # a child goes past the limit only if its subtree is bigger
+        stack.extend(
+            (child, depth + 1, top or child)
+            for child in reversed(node.children)
+            if child.descendant_count > reach
+        )
+    return None
 
 
 def first_error(node: Node, data: bytes = b"") -> Node | None:
