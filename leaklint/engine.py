@@ -20,6 +20,7 @@ from leaklint import parallel
 from leaklint.cache import ResultCache, cache_directory, content_hash
 from leaklint.config import Settings
 from leaklint.context import FileContext
+from leaklint.decoding import expect_bool, expect_list, expect_object, expect_str
 from leaklint.findings import Finding, assign_occurrences
 from leaklint.parsing import parse
 from leaklint.rules import Rule
@@ -62,14 +63,24 @@ class FileResult:
         }
 
     @classmethod
-    def from_cache(cls, data: dict[str, Any]) -> FileResult:
-        error = data.get("error")
+    def from_cache(cls, data: Any) -> FileResult:
+        """The inverse of ``to_cache``: a DecodeError (a cache miss) for anything else."""
+        data = expect_object(data, _CACHED_KEYS, "cached result")
+        error = None if data["error"] is None else _file_error_from_dict(data["error"])
         return cls(
-            path=error["path"] if error else "",
-            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
-            error=FileError(**error) if error else None,
-            checked=bool(data.get("checked", True)),
+            path=error.path if error else "",
+            findings=[Finding.from_dict(f) for f in expect_list(data["findings"], "findings")],
+            error=error,
+            checked=expect_bool(data["checked"], "checked"),
         )
+
+
+_CACHED_KEYS = frozenset(FileResult("").to_cache())
+
+
+def _file_error_from_dict(data: Any) -> FileError:
+    data = expect_object(data, ("path", "message"), "error")
+    return FileError(expect_str(data["path"], "error path"), expect_str(data["message"], "error"))
 
 
 @dataclass
@@ -201,9 +212,9 @@ def _fewer_garbage_collections() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-def _open_cache(settings: Settings, rules: list[type[Rule]]) -> ResultCache:
+def _open_cache(settings: Settings, rules: list[type[Rule]]) -> ResultCache[FileResult]:
     key = "|".join((settings.cache_key(), ",".join(r.code for r in rules), _code_signature()))
-    return ResultCache(cache_directory(settings.root), key)
+    return ResultCache(cache_directory(settings.root), key, decode=FileResult.from_cache)
 
 
 @functools.cache
@@ -224,7 +235,7 @@ def _results(
     paths: list[Path],
     settings: Settings,
     rules: list[type[Rule]],
-    cache: ResultCache | None,
+    cache: ResultCache[FileResult] | None,
     jobs: int | None,
     progress: ProgressCallback | None,
 ) -> Iterator[FileResult]:
@@ -233,7 +244,7 @@ def _results(
     fresh = _check_many(misses, settings, rules, jobs)
     for done, (path, hit) in enumerate(zip(paths, hits, strict=True), start=1):
         if hit is not None:
-            file_result = FileResult.from_cache(hit)
+            file_result = hit
         else:
             file_result = next(fresh)
             if cache is not None and file_result.digest:

@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import stat
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from tree_sitter import Node
 
+import leaklint
 from leaklint.config import Settings
 from leaklint.discovery import discover
-from leaklint.engine import run
+from leaklint.engine import check_path, rules_for, run
 from leaklint.parsing import parse
 from leaklint.rules.ll000_parse_error import statement_beyond_query_depth
 from leaklint.source import Language
-from tests.cli_helpers import invoke
+from tests.cli_helpers import chdir, invoke
 from tests.conftest import write
 
 LEAK = "function f() { area = 1; }\n"
@@ -216,3 +220,219 @@ def test_code_nested_past_the_query_limit_is_reported_as_partly_analysed(tmp_pat
     findings = json.loads(result.stdout)["findings"]
     assert [(f["rule"], f["line"], f["column"]) for f in findings] == [("LL000", 1, 8)]
     assert "only partly analysed" in findings[0]["message"]
+
+
+# --- the cache never writes through a symlink or outside its directory (point 3) -----------
+
+
+@pytest.fixture
+def default_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache in its default place, ``<project>/.leaklint_cache``."""
+    monkeypatch.delenv("LEAKLINT_CACHE_DIR", raising=False)
+
+
+def cache_version_dir(cache: Path) -> Path:
+    return cache / f"v{leaklint.__version__}"
+
+
+def tree_of(directory: Path) -> list[str]:
+    return sorted(str(p.relative_to(directory)) for p in directory.rglob("*"))
+
+
+def assert_cache_refused_once(result, victim: Path, before: list[str]) -> None:
+    assert result.exit_code == 1, result.output  # the run itself goes on, uncached
+    assert "a.js:1:16" in result.stdout
+    assert result.stderr.count("not using the result cache") == 1, result.stderr
+    assert tree_of(victim) == before
+
+
+def test_a_symlinked_cache_directory_is_not_written_through(
+    tmp_path: Path, default_cache: None
+) -> None:
+    project, victim = tmp_path / "project", tmp_path / "victim"
+    victim.mkdir()
+    write(project / "a.js", LEAK)
+    (project / ".leaklint_cache").symlink_to("../victim")
+    for _ in range(2):
+        result = invoke(project, "--no-source")
+        assert_cache_refused_once(result, victim, [])
+    assert "is a symbolic link" in result.stderr
+
+
+@pytest.mark.parametrize("inside", [".gitignore", "CACHEDIR.TAG", "version-dir", "cache-file"])
+def test_a_symlink_inside_the_cache_directory_is_not_followed(
+    tmp_path: Path, default_cache: None, inside: str
+) -> None:
+    project, victim = tmp_path / "project", tmp_path / "victim"
+    write(victim / "precious.txt", "keep me\n")
+    write(project / "a.js", LEAK)
+    assert invoke(project, "--no-source").exit_code == 1  # creates the cache
+    cache = project / ".leaklint_cache"
+    [cache_file] = cache_version_dir(cache).glob("*.json")
+    target = {
+        ".gitignore": cache / ".gitignore",
+        "CACHEDIR.TAG": cache / "CACHEDIR.TAG",
+        "version-dir": cache_version_dir(cache),
+        "cache-file": cache_file,
+    }[inside]
+    if target.is_dir():
+        for child in target.iterdir():
+            child.unlink()
+        target.rmdir()
+        target.symlink_to(victim)
+    else:
+        target.unlink()
+        target.symlink_to(victim / "precious.txt")
+    write(project / "a.js", LEAK + "// changed\n")  # something new to store
+    result = invoke(project, "--no-source")
+    assert_cache_refused_once(result, victim, ["precious.txt"])
+    assert (victim / "precious.txt").read_text() == "keep me\n"
+
+
+def test_an_explicit_cache_directory_must_be_new_empty_or_ours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    write(project / "a.js", LEAK)
+    home = tmp_path / "home"
+    write(home / "notes.txt", "mine\n")
+    monkeypatch.setenv("LEAKLINT_CACHE_DIR", str(home))
+    result = invoke(project, "--no-source")
+    assert_cache_refused_once(result, home, ["notes.txt"])
+    assert "neither empty nor a leaklint cache" in result.stderr
+    for directory in (tmp_path / "new" / "cache", tmp_path / "empty"):
+        if directory.name == "empty":
+            directory.mkdir()
+        monkeypatch.setenv("LEAKLINT_CACHE_DIR", str(directory))
+        for _ in range(2):  # created (or taken) by the first run, recognised as ours after
+            result = invoke(project, "--no-source")
+            assert result.exit_code == 1 and result.stderr == "", result.stderr
+        assert (directory / "CACHEDIR.TAG").read_text().startswith("Signature: ")
+        assert list(cache_version_dir(directory).glob("*.json"))
+
+
+# --- a corrupt cache is a miss, rebuilt; a FIFO is never opened; gone files are pruned (6) --
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("LEAKLINT_CACHE_DIR", str(directory))
+    return directory
+
+
+def cache_document(cache: Path) -> tuple[Path, dict]:
+    [cache_file] = cache_version_dir(cache).glob("*.json")
+    return cache_file, json.loads(cache_file.read_text())
+
+
+def first_finding(result: dict) -> dict:
+    return result["findings"][0]
+
+
+# Each takes the cached result of a.js (one LL001 finding) and breaks it in one way.
+CORRUPTIONS = {
+    "finding-empty": lambda r: r.update(findings=[{}]),
+    "finding-a-number": lambda r: r.update(findings=[1]),
+    "findings-a-string": lambda r: r.update(findings="abc"),
+    "bad-severity": lambda r: first_finding(r).update(severity="fatal"),
+    "span-key-missing": lambda r: first_finding(r)["span"].pop("end_column"),
+    "span-key-extra": lambda r: first_finding(r)["span"].update(extra=1),
+    "bad-related": lambda r: first_finding(r).update(related=[{"span": 1, "message": "m"}]),
+    "bad-suppression": lambda r: first_finding(r).update(suppression={"kind": 5}),
+    "path-a-number": lambda r: first_finding(r).update(path=5),
+    "bad-error": lambda r: r.update(error={"path": "a.js"}),
+    "line-a-string": lambda r: first_finding(r)["span"].update(line="x"),
+    "checked-a-string": lambda r: r.update(checked="yes"),
+    "extra-key": lambda r: r.update(surprise=True),
+}
+
+
+@pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))
+def test_a_cached_result_of_the_wrong_shape_is_a_miss_and_rewritten(
+    tmp_path: Path, cache_dir: Path, corruption: str
+) -> None:
+    project = tmp_path / "project"
+    write(project / "a.js", LEAK)
+    fresh = invoke(project, "--format", "json")
+    cache_file, document = cache_document(cache_dir)
+    [(key, entry)] = document["entries"].items()
+    CORRUPTIONS[corruption](entry[3])
+    cache_file.write_text(json.dumps(document))
+    again = invoke(project, "--format", "json")
+    assert again.exit_code == fresh.exit_code == 1
+    assert again.stdout == fresh.stdout  # the file was checked again, not served broken
+    _, rewritten = cache_document(cache_dir)
+    assert rewritten["entries"][key][3] == json.loads(json.dumps(fresh_cached_result(project)))
+
+
+def fresh_cached_result(project: Path) -> dict:
+    """What a fresh check of a.js caches."""
+    settings = Settings(root=project)
+    with chdir(project):
+        return check_path(project / "a.js", settings, rules_for(settings)).to_cache()
+
+
+def test_an_entry_of_the_wrong_shape_is_a_miss(tmp_path: Path, cache_dir: Path) -> None:
+    project = tmp_path / "project"
+    write(project / "a.js", LEAK)
+    invoke(project)
+    cache_file, document = cache_document(cache_dir)
+    for key in document["entries"]:
+        document["entries"][key] = [True, "12", None, {}]
+    cache_file.write_text(json.dumps(document))
+    assert "a.js:1:16" in invoke(project, "--no-source").stdout
+
+
+def test_a_cache_nested_100000_levels_deep_is_rebuilt(tmp_path: Path, cache_dir: Path) -> None:
+    project = tmp_path / "project"
+    write(project / "a.js", LEAK)
+    invoke(project)
+    cache_file, _ = cache_document(cache_dir)
+    cache_file.write_text("[" * 100_000)
+    result = invoke(project, "--no-source")
+    assert result.exit_code == 1 and "a.js:1:16" in result.stdout
+    assert len(cache_document(cache_dir)[1]["entries"]) == 1
+
+
+@contextmanager
+def fails_instead_of_hanging(seconds: int) -> Iterator[None]:
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_fifo_at_the_cache_path_is_never_opened(tmp_path: Path, cache_dir: Path) -> None:
+    project = tmp_path / "project"
+    write(project / "a.js", LEAK)
+    invoke(project)
+    cache_file, _ = cache_document(cache_dir)
+    cache_file.unlink()
+    os.mkfifo(cache_file)
+    with fails_instead_of_hanging(30):
+        result = invoke(project, "--no-source")
+    assert result.exit_code == 1 and "a.js:1:16" in result.stdout
+    assert "is not a regular file" in result.stderr
+    assert stat.S_ISFIFO(os.lstat(cache_file).st_mode)  # left as it was
+
+
+def test_entries_of_files_that_are_gone_are_pruned(tmp_path: Path, cache_dir: Path) -> None:
+    project = tmp_path / "project"
+    for index in range(5):
+        write(project / f"a{index}.js", LEAK)
+    invoke(project)
+    for run_number in range(3):  # rename every file, as a refactoring or a branch switch does
+        for path in sorted(project.glob("*.js")):
+            path.rename(path.with_name(f"r{run_number}-{path.name}"))
+        invoke(project)
+        entries = cache_document(cache_dir)[1]["entries"]
+        assert sorted(Path(key).name for key in entries) == sorted(
+            p.name for p in project.glob("*.js")
+        )
