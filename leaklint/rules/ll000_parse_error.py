@@ -3,8 +3,8 @@ Reports a file, or a part of one, that leaklint could not parse: a syntax error,
 grammar does not know yet (Flow annotations, a stage-1 proposal), or bytes that are not UTF-8.
 
 It also reports code nested more than 65,535 levels deep (generated code such as
-`a = a = a = …`): tree-sitter's queries, which every rule relies on, do not reach below that
-depth, so such a file is only partly analysed.
+`a = a = a = …`) if tree-sitter's queries, which every rule relies on, do not reach it: such
+a file is only partly analysed.
 
 ## Why is this bad?
 It is not a leak. It tells you that leaklint's view of this file is incomplete: findings in
@@ -23,10 +23,11 @@ Fix the syntax, or exclude generated and non-standard files with `extend-exclude
 
 from __future__ import annotations
 
-from tree_sitter import Node
+from tree_sitter import Node, QueryError
 
 from leaklint.context import FileContext
 from leaklint.findings import Severity
+from leaklint.parsing import captures
 from leaklint.rules._base import Rule
 
 
@@ -46,7 +47,7 @@ class ParseError(Rule):
                 "The file is not valid UTF-8; undecodable bytes were replaced before checking.",
             )
         root = ctx.tree.root_node
-        too_deep = statement_beyond_query_depth(root)
+        too_deep = statement_unreached_by_queries(ctx)
         if too_deep is not None:
             ctx.report(
                 self,
@@ -68,25 +69,45 @@ class ParseError(Rule):
         )
 
 
-# tree-sitter's query cursor keeps node depths in 16 bits: nodes deeper than this (the root
-# being depth 0) are never visited, so no rule sees them and nothing says so.
+# tree-sitter's query cursor keeps node depths in 16 bits: a plain query never visits a node
+# more than this many levels below the root (depth 0), so no rule would see it.
 QUERY_DEPTH_LIMIT = 65_535
 
 
-def statement_beyond_query_depth(root: Node, limit: int = QUERY_DEPTH_LIMIT) -> Node | None:
-    """The top-level node containing a node deeper than ``limit``, or None.
+def statement_unreached_by_queries(ctx: FileContext) -> Node | None:
+    """The top-level statement holding code the file's queries do not reach, or None.
+
+    Only a file nested past ``QUERY_DEPTH_LIMIT`` can have such code. For one, a query for the
+    type of its first node that deep, run the way rules run theirs (``parsing.captures``),
+    tells whether that depth is reached: the answer is measured, not assumed, so it stays
+    right whatever the query runner does about deep trees.
+    """
+    root = ctx.tree.root_node
+    beyond = first_named_node_beyond(root, QUERY_DEPTH_LIMIT)
+    if beyond is None:
+        return None
+    deep, top = beyond
+    try:
+        reached = captures(ctx.source.language, f"({deep.type}) @node", root).get("node", [])
+    except QueryError:
+        reached = []
+    return None if any(node == deep for node in reached) else top
+
+
+def first_named_node_beyond(root: Node, limit: int) -> tuple[Node, Node] | None:
+    """The first named node deeper than ``limit`` and the top-level node holding it.
 
     A subtree of ``n`` nodes is at most ``n - 1`` levels deep, and ``descendant_count`` is
     stored in the tree, so only subtrees big enough to reach the limit are entered: almost
     every file is answered at the root, and a flat 2 MB array costs a handful of steps. The
-    top-level node is returned rather than the deep one because a rule's report looks up the
-    ancestors of its node, which costs depth² tens of thousands of levels down.
+    top-level node is what gets reported, because a report looks up its node's ancestors,
+    which costs depth² tens of thousands of levels down.
     """
     stack: list[tuple[Node, int, Node | None]] = [(root, 0, None)]
     while stack:
         node, depth, top = stack.pop()
-        if depth > limit:
-            return top
+        if depth > limit and node.is_named and top is not None:
+            return node, top
         # The children's subtrees hold descendant_count - 1 nodes, at least one per child.
         if depth + node.descendant_count - node.child_count < limit:
             continue
