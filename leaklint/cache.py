@@ -113,9 +113,10 @@ class ResultCache(Generic[T]):
             return None  # a FIFO or device swapped in is the checker's business, never read here
         if info.st_mtime_ns != mtime:
             try:
-                if content_hash(path.read_bytes()) != digest:
-                    return None
+                data = _read_regular_file(path, size, follow_symlinks=True)
             except OSError:
+                return None  # swapped for a FIFO, grown or gone since the stat: a miss
+            if content_hash(data) != digest:
                 return None
             entry[0] = info.st_mtime_ns
             self._dirty = True
@@ -256,13 +257,16 @@ def _empty_or_ours(directory: Path) -> bool:
     return tag.decode("utf-8", "replace").startswith(_TAG_SIGNATURE) and b"leaklint" in tag
 
 
-def _read_regular_file(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file that is not a symlink, at most ``limit`` of them.
+def _read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = False) -> bytes:
+    """The bytes of a regular file, at most ``limit`` of them (OSError beyond).
 
-    Non-blocking, so that a FIFO at the path is an error at once instead of a hang; never
-    through a symlink (ELOOP). Private to the cache: it must not follow what source files may.
+    Non-blocking, and the open descriptor is checked, so that a FIFO at the path is an error
+    at once instead of a hang. The cache's own files are never read through a symlink
+    (ELOOP); a source file may be one.
     """
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):

@@ -19,6 +19,7 @@ import pytest
 from tree_sitter import Node
 
 import leaklint
+from leaklint.cache import ResultCache
 from leaklint.config import Settings
 from leaklint.discovery import discover
 from leaklint.engine import check_path, rules_for, run
@@ -468,3 +469,13 @@ def test_entries_of_files_that_are_gone_are_pruned(tmp_path: Path, cache_dir: Pa
         assert sorted(Path(key).name for key in entries) == sorted(
             p.name for p in project.glob("*.js")
         )
+
+
+def test_a_source_file_swapped_for_a_fifo_is_a_miss_without_reading_it(tmp_path: Path) -> None:
+    source = write(tmp_path / "a.js", "")
+    cache = ResultCache(tmp_path / "cache", "k")
+    cache.store(source, 1, 0, "digest", {"findings": []})  # empty, like a FIFO's st_size
+    source.unlink()
+    os.mkfifo(source)  # same size, another mtime: the content hash used to read it, forever
+    with fails_instead_of_hanging(10):
+        assert cache.lookup(source) is None
