@@ -19,13 +19,13 @@ import pytest
 from tree_sitter import Node
 
 import leaklint
-from leaklint.cache import ResultCache
-from leaklint.config import Settings
-from leaklint.discovery import discover
-from leaklint.engine import check_path, rules_for, run
-from leaklint.parsing import parse
+from leaklint.model.settings import Settings
+from leaklint.pipeline.cache import ResultCache
+from leaklint.pipeline.discovery import discover
+from leaklint.pipeline.engine import check_path, rules_for, run
 from leaklint.rules.ll000_parse_error import first_named_node_beyond
-from leaklint.source import Language
+from leaklint.syntax.parsing import parse
+from leaklint.syntax.source import Language
 from tests.cli_helpers import chdir, invoke
 from tests.conftest import write
 

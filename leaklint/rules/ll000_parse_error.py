@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from tree_sitter import Node, QueryError
 
-from leaklint.context import FileContext
-from leaklint.findings import Severity
-from leaklint.parsing import captures
+from leaklint.model.findings import Severity
 from leaklint.rules._base import Rule
+from leaklint.semantic.context import FileContext
+from leaklint.syntax.parsing import captures
 
 
 class ParseError(Rule):

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from leaklint.scope import LOOP_NODES, Ancestry
+from leaklint.semantic.scope import LOOP_NODES, Ancestry
 
 # Methods of the resource itself that prepare it rather than use it.
 SETUP_METHODS = frozenset(

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
 
-from leaklint.decoding import DecodeError, expect_int, expect_list, expect_object, expect_str
+from leaklint.model.decoding import DecodeError, expect_int, expect_list, expect_object, expect_str
 
 
 class Severity(str, Enum):
