@@ -58,6 +58,7 @@ from leaklint.analysis.resource_table import (
     configured_specs,
     file_may_use,
 )
+from leaklint.analysis.throws import can_throw
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import Symbol, unwrap, unwrap_awaited
 from leaklint.semantic.scope import Binding, early_return, references_to
@@ -130,11 +131,15 @@ class Leak:
 
 
 def _explanation_rank(exit_: Exit) -> tuple[int, int]:
-    """Awaited operations first (they are what fails), then other triggers, then plain paths."""
+    """The likeliest leaking path first: an explicit `throw` (it is certain to leave), then an
+    early `return`, then awaited operations (what fails in practice), then other calls, then
+    the end of the function."""
     trigger = exit_.trigger
     if trigger is None:
-        return 2, exit_.node.start_byte
-    return (0 if trigger.type == "await_expression" else 1), trigger.start_byte
+        return (1 if exit_.kind == "return" else 4), exit_.node.start_byte
+    if trigger.type == "throw_statement":
+        return 0, trigger.start_byte
+    return (2 if trigger.type == "await_expression" else 3), trigger.start_byte
 
 
 @dataclass
@@ -534,6 +539,7 @@ class _Engine:
             self._direct_operations(acquisition.function),
             holder.name,
             self.ctx.ancestry,
+            throws=lambda op: can_throw(self.ctx, op),
         )
         leak.exits = paths.run()
         return leak if leak.exits else None
