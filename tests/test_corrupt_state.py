@@ -479,3 +479,20 @@ def test_a_source_file_swapped_for_a_fifo_is_a_miss_without_reading_it(tmp_path:
     os.mkfifo(source)  # same size, another mtime: the content hash used to read it, forever
     with fails_instead_of_hanging(10):
         assert cache.lookup(source) is None
+
+
+def test_a_cache_file_over_the_size_cap_is_not_read(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import leaklint.pipeline.cache as cache_module
+
+    project = tmp_path / "project"
+    write(project / "a.js", LEAK)
+    invoke(project)
+    cache_file, document = cache_document(cache_dir)
+    [entry] = document["entries"].values()
+    entry[3]["findings"][0]["message"] = "served from the cache"
+    cache_file.write_text(json.dumps(document))
+    assert "served from the cache" in invoke(project, "--no-source").stdout  # a valid hit
+    monkeypatch.setattr(cache_module, "_MAX_CACHE_BYTES", cache_file.stat().st_size - 1)
+    assert "served from the cache" not in invoke(project, "--no-source").stdout

@@ -37,8 +37,10 @@ from leaklint.fsutil import atomic_write_text
 
 CACHE_DIR_ENV = "LEAKLINT_CACHE_DIR"
 _FORMAT = 1
-# A cache file larger than this is not read (it would be rebuilt from this run's files).
-_MAX_CACHE_BYTES = 256 * 1024 * 1024
+# A cache file larger than this is not read, but rebuilt from this run's files: parsed JSON
+# takes several times its size in memory, and a run should stay within ~400 MB. A project of
+# 100,000 files with findings in many of them needs ~20 MB.
+_MAX_CACHE_BYTES = 64 * 1024 * 1024
 _TAG_SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
 _TAG_TEXT = f"{_TAG_SIGNATURE}\n# This file is a cache directory tag created by leaklint.\n"
 _IGNORE_TEXT = "# Created by leaklint\n*\n"
