@@ -350,6 +350,10 @@ def rule_command(code_or_name: str, fmt: str) -> None:
     click.echo(f"# {rule.name} ({rule.code})\n")
     click.echo(f"{_rule_facts(rule)}\n")
     click.echo(rule.documentation())
+    if rule.messages:
+        click.echo("\n## Messages\n")
+        for message_id, template in rule.messages.items():
+            click.echo(f"- `{message_id}`: {template}")
 
 
 @cli.command("rules")
@@ -398,6 +402,7 @@ def _rule_dict(rule, *, docs: bool) -> dict[str, object]:
     }
     if docs:
         data["documentation"] = rule.documentation()
+        data["messages"] = dict(rule.messages)
     return data
 
 

@@ -26,8 +26,9 @@ def expect_object(value: Any, keys: Collection[str], what: str) -> dict[str, Any
     return value
 
 
-def expect_list(value: Any, what: str) -> list[Any]:
-    if not isinstance(value, list):
+def expect_list(value: Any, what: str) -> list[Any] | tuple[Any, ...]:
+    # A tuple too: ``to_dict`` output read back without a JSON round trip keeps asdict's tuples.
+    if not isinstance(value, list | tuple):
         raise DecodeError(f"{what}: expected a list, got {type(value).__name__}")
     return value
 

@@ -40,6 +40,15 @@ class Related:
 
 
 @dataclass(frozen=True)
+class Message:
+    """A finding's text and the id of the template it was formatted from (``Rule.messages``):
+    the id names the kind of problem whatever the names in the text (SARIF ``message.id``)."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Suppression:
     kind: str  # "inSource" (a directive comment) or "external" (config / baseline)
     justification: str = ""
@@ -60,6 +69,7 @@ class Finding:
     related: tuple[Related, ...] = ()
     suppression: Suppression | None = None
     fingerprint: str = field(default="")
+    message_id: str = ""  # the key of the rule's message template (``Rule.messages``)
 
     def __post_init__(self) -> None:
         if not self.fingerprint:
@@ -94,6 +104,7 @@ class Finding:
             ),
             suppression=None if suppression is None else _suppression_from_dict(suppression),
             fingerprint=expect_str(data["fingerprint"], "fingerprint"),
+            message_id=expect_str(data["message_id"], "message_id"),
         )
 
 

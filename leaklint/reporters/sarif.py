@@ -167,7 +167,7 @@ def sarif_result(finding: Finding, rule_index: int, baseline_used: bool) -> om.R
         rule_id=finding.rule,
         rule_index=rule_index,
         level=finding.severity.value,
-        message=om.Message(text=finding.message),
+        message=om.Message(text=finding.message, id=finding.message_id or None),
         locations=[location(finding.path, finding.span)],
         partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint},
     )

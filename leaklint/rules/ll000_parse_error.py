@@ -38,35 +38,45 @@ class ParseError(Rule):
     severity = Severity.WARNING
     precision = "very-high"
     tags = ("parse",)
+    messages = {
+        "not-utf8": (
+            "The file is not valid UTF-8; undecodable bytes were replaced before checking."
+        ),
+        "syntax-error": (
+            "Syntax error ({what}); leaklint checked the rest of the file, but leaks inside the "
+            "unparseable region can be missed."
+        ),
+        # The {what} of syntax-error.
+        "what-missing": "missing '{token}'",
+        "what-unexpected": "unexpected syntax",
+        "too-deep": (
+            "Code nested more than {limit} levels deep: leaklint's queries cannot reach below "
+            "that depth, so this statement was only partly analysed."
+        ),
+    }
 
     def check(self, ctx: FileContext) -> None:
         if ctx.source.decode_errors:
             ctx.report(
                 self,
                 ctx.tree.root_node.child(0) or ctx.tree.root_node,
-                "The file is not valid UTF-8; undecodable bytes were replaced before checking.",
+                self.msg("not-utf8"),
             )
         root = ctx.tree.root_node
         too_deep = statement_unreached_by_queries(ctx)
         if too_deep is not None:
-            ctx.report(
-                self,
-                too_deep,
-                f"Code nested more than {QUERY_DEPTH_LIMIT:,} levels deep: leaklint's queries "
-                "cannot reach below that depth, so this statement was only partly analysed.",
-            )
+            ctx.report(self, too_deep, self.msg("too-deep", limit=f"{QUERY_DEPTH_LIMIT:,}"))
         if not root.has_error:
             return
         problem = first_error(root, ctx.source.data)
         if problem is None:
             return
-        what = f"missing '{problem.type}'" if problem.is_missing else "unexpected syntax"
-        ctx.report(
-            self,
-            problem,
-            f"Syntax error ({what}); leaklint checked the rest of the file, but leaks inside "
-            "the unparseable region can be missed.",
+        what = (
+            self.msg("what-missing", token=problem.type)
+            if problem.is_missing
+            else self.msg("what-unexpected")
         )
+        ctx.report(self, problem, self.msg("syntax-error", what=what.text))
 
 
 # tree-sitter's query cursor keeps node depths in 16 bits: a plain query never visits a node

@@ -143,6 +143,19 @@ class UnboundedModuleStore(Rule):
     name = "unbounded-module-store"
     summary = "A module-level object, array, Map or Set that request handlers grow for ever."
     precision = "medium"
+    messages = {
+        "grows-per-request": (
+            "Module-level {kind} '{name}' lives as long as the process, and {grower} adds to it "
+            "(`{site}`) while nothing ever removes an entry, so it grows with every request. "
+            "Bound it (an LRU cache such as lru-cache with `max`/`ttl`), delete entries when "
+            "they are done, or keep per-request data on the request."
+        ),
+        "note-grows-here": "grows here, once per request",
+        # The {grower} of grows-per-request.
+        "grower-handler": "a request handler",
+        "grower-per-request": "'{function}', which runs per request,",
+        "grower-called-from-handler": "'{function}', called from a request handler,",
+    }
     tags = ("memory-leak", "global", "cache")
     triggers = (b"{}", b"[]", b"Map(", b"Set(", b"Object.create(null)", b"Map<", b"Set<")
     query = DECLARATIONS
@@ -190,24 +203,26 @@ class UnboundedModuleStore(Rule):
         growth: list[tuple[Growth, PerRequest]],
     ) -> None:
         first, per_request = growth[0]
-        ctx.report(
-            self,
-            binding.node,
-            f"Module-level {kind} '{binding.name}' lives as long as the process, and "
-            f"{_describe_grower(ctx, first.site, per_request)} adds to it "
-            f"(`{_snippet(first.site)}`) while nothing ever removes an entry, so it grows with "
-            "every request. Bound it (an LRU cache such as lru-cache with `max`/`ttl`), delete "
-            "entries when they are done, or keep per-request data on the request.",
-            related=tuple((g.site, "grows here, once per request") for g, _ in growth[:3]),
+        message = self.msg(
+            "grows-per-request",
+            kind=kind,
+            name=binding.name,
+            grower=_describe_grower(ctx, first.site, per_request),
+            site=_snippet(first.site),
         )
+        grows = self.msg("note-grows-here").text
+        related = tuple((g.site, grows) for g, _ in growth[:3])
+        ctx.report(self, binding.node, message, related=related)
 
 
 def _describe_grower(ctx: FileContext, site: Node, per_request: PerRequest) -> str:
     grower = effective_function(ctx.ancestry, site)
     name = function_name(ctx.ancestry, grower) if grower is not None else None
+    if not name:
+        return UnboundedModuleStore.msg("grower-handler").text
     if per_request.call is None:
-        return f"'{name}', which runs per request," if name else "a request handler"
-    return f"'{name}', called from a request handler," if name else "a request handler"
+        return UnboundedModuleStore.msg("grower-per-request", function=name).text
+    return UnboundedModuleStore.msg("grower-called-from-handler", function=name).text
 
 
 def _container_kind(ctx: FileContext, value: Node | None) -> str | None:

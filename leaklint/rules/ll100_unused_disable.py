@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from leaklint.model.findings import Severity
+from leaklint.model.findings import Message, Severity
 from leaklint.rules._base import Rule
 
 if TYPE_CHECKING:
@@ -54,6 +54,13 @@ class UnusedDisableDirective(Rule):
     # The work happens after every other rule has reported (see suppressions.py); a file
     # without a directive has nothing to check.
     triggers = (b"leaklint-disable",)
+    messages = {
+        "unknown-rule": (
+            "Unknown rule code {names} in {directive} directive: it suppresses nothing."
+        ),
+        "unused": "Unused {directive} directive (no problems were reported).",
+        "unused-codes": "Unused {directive} directive (no problems were reported from {codes}).",
+    }
 
     def check(self, ctx: FileContext) -> None:
         """Nothing to do while rules run: ``report_unused`` is called once they all have."""
@@ -64,18 +71,17 @@ class UnusedDisableDirective(Rule):
             if message is not None:
                 ctx.report(self, directive.node, message)
 
-    @staticmethod
-    def _problem(directive: Directive, ran: set[str]) -> str | None:
+    @classmethod
+    def _problem(cls, directive: Directive, ran: set[str]) -> Message | None:
         what = f"leaklint-{directive.kind}"
         if directive.unknown:
             names = ", ".join(f"'{word}'" for word in directive.unknown)
-            plural = "s" if len(directive.unknown) > 1 else ""
-            return f"Unknown rule code{plural} {names} in {what} directive: it suppresses nothing."
+            return cls.msg("unknown-rule", names=names, directive=what)
         if not directive.codes:
             if directive.used:
                 return None
-            return f"Unused {what} directive (no problems were reported)."
+            return cls.msg("unused", directive=what)
         unused = [c for c in directive.codes if c in ran and c not in directive.used_codes]
         if not unused:
             return None
-        return f"Unused {what} directive (no problems were reported from {', '.join(unused)})."
+        return cls.msg("unused-codes", directive=what, codes=", ".join(unused))
