@@ -156,7 +156,9 @@ def compute_fingerprint(rule: str, path: str, context: str, snippet: str) -> str
     fingerprint; consumers disambiguate by occurrence order (see ``assign_occurrences``).
     """
     payload = "\x1f".join((rule, path.replace("\\", "/"), context, normalise_code(snippet)))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    # A file name that is not UTF-8 reaches here with its bytes as surrogate escapes (as
+    # os.fsdecode gives them): hash those bytes, which changes nothing for any other name.
+    return hashlib.sha256(payload.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def assign_occurrences(findings: list[Finding]) -> None:

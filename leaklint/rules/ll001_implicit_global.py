@@ -55,6 +55,7 @@ from leaklint.semantic.scope import (
     pattern_identifiers,
 )
 from leaklint.syntax.parsing import query
+from leaklint.syntax.source import BROWSER_ASSET_DIRECTORIES
 
 WRITES = """
 (assignment_expression left: (identifier) @assign)
@@ -173,8 +174,8 @@ class ImplicitGlobal(Rule):
         return cls.msg("process-global", name=name)
 
 
-# Where Express apps keep the files they serve to browsers (`express.static('public')`).
-_BROWSER_ASSET_DIRECTORIES = frozenset({"public", "static", "assets"})
+# Where Express apps keep the files they serve to browsers (shared with the audit's classifier).
+_BROWSER_ASSET_DIRECTORIES = BROWSER_ASSET_DIRECTORIES
 
 
 def _is_classic_browser_script(ctx: FileContext) -> bool:
