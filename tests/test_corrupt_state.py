@@ -496,3 +496,25 @@ def test_a_cache_file_over_the_size_cap_is_not_read(
     assert "served from the cache" in invoke(project, "--no-source").stdout  # a valid hit
     monkeypatch.setattr(cache_module, "_MAX_CACHE_BYTES", cache_file.stat().st_size - 1)
     assert "served from the cache" not in invoke(project, "--no-source").stdout
+
+
+NESTED_LEAK = "function f(){" * 3000 + "leak = 1;" + "}" * 3000
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        NESTED_LEAK,
+        "f = " + "() => " * 3000 + "{ leak = 1; };",
+        "'use strict';\nclass A { m() {" + NESTED_LEAK + "} }",
+    ],
+    ids=["functions", "arrows", "strict-class"],
+)
+def test_code_inside_3000_nested_functions_is_analysed(tmp_path: Path, code: str) -> None:
+    # Strictness and the fingerprint's context name recursed once per enclosing function:
+    # the file was "skipped: nesting too deep to analyse" and its leak lost.
+    write(tmp_path / "deep.js", code)
+    document = json.loads(invoke(tmp_path, "--no-cache", "--format", "json").stdout)
+    assert document["errors"] == []
+    [leak] = [f for f in document["findings"] if "'leak'" in f["message"]]
+    assert leak["rule"] == "LL001"
