@@ -181,16 +181,10 @@ def returned_values(function: Node) -> list[Node]:
 
 def _assigned_origin(ctx: FileContext, binding: Binding, depth: int) -> Symbol | None:
     """`let pool; … pool = new Pool()`: the origin of a value assigned to the variable later."""
-    for ref in references_to(binding, ctx.scopes, ctx.references):
-        parent = ctx.ancestry.parent(ref)
-        if (
-            parent is not None
-            and parent.type == "assignment_expression"
-            and parent.child_by_field_name("left") == ref
-        ):
-            origin = value_origin(ctx, parent.child_by_field_name("right"), depth + 1)
-            if origin is not None:
-                return origin
+    for value in _assigned_values(ctx, binding):
+        origin = value_origin(ctx, value, depth + 1)
+        if origin is not None:
+            return origin
     return None
 
 
