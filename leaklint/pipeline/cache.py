@@ -273,7 +273,7 @@ def _read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = False)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, f"{path} is not a regular file")
-        chunks = []
+        chunks: list[bytes] = []
         remaining = limit + 1
         while remaining > 0:
             chunk = os.read(fd, min(remaining, 1 << 20))
