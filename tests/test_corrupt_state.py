@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from tree_sitter import Node
 
 import leaklint
 from leaklint.model.settings import Settings
 from leaklint.pipeline.cache import ResultCache
 from leaklint.pipeline.discovery import discover
-from leaklint.pipeline.engine import check_path, rules_for, run
+from leaklint.pipeline.engine import RunResult, check_path, rules_for, run
 from leaklint.rules.ll000_parse_error import first_named_node_beyond
 from leaklint.syntax.parsing import parse
 from leaklint.syntax.source import Language
@@ -32,7 +33,7 @@ from tests.conftest import write
 LEAK = "function f() { area = 1; }\n"
 
 
-def rules_of(result) -> list[str]:
+def rules_of(result: RunResult) -> list[str]:
     return [finding.rule for finding in result.findings]
 
 
@@ -228,7 +229,7 @@ def test_code_the_queries_cannot_reach_is_never_reported_as_clean(tmp_path: Path
         assert "only partly analysed" in findings.get(("LL000", 1, 8), ""), findings
 
 
-def result_findings(result) -> list[dict]:
+def result_findings(result: Result) -> list[dict]:
     return json.loads(result.stdout)["findings"]
 
 
@@ -272,7 +273,7 @@ def tree_of(directory: Path) -> list[str]:
     return sorted(str(p.relative_to(directory)) for p in directory.rglob("*"))
 
 
-def assert_cache_refused_once(result, victim: Path, before: list[str]) -> None:
+def assert_cache_refused_once(result: Result, victim: Path, before: list[str]) -> None:
     assert result.exit_code == 1, result.output  # the run itself goes on, uncached
     assert "a.js:1:16" in result.stdout
     assert result.stderr.count("not using the result cache") == 1, result.stderr
