@@ -196,6 +196,8 @@ def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]
     rate = {
         "connection": Rate.PER_CONNECTION,
         "message": Rate.PER_MESSAGE,
+        "messageCreate": Rate.PER_MESSAGE,
+        "interactionCreate": Rate.PER_MESSAGE,
     }.get(event or "", Rate.PER_REQUEST)
     if registration is not None:
         line = ctx.source.position(registration.start_byte).line
