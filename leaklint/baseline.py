@@ -17,6 +17,7 @@ is rewritten and are neither matched nor counted as gone, unless the file no lon
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -75,6 +76,11 @@ def load(path: Path) -> dict[str, Entry]:
         raise BaselineError(f"cannot read baseline {path}: {error}") from None
     try:
         return parse(json.loads(text))
+    except RecursionError:
+        raise BaselineError(
+            f"{path} is not a valid leaklint baseline (nested too deeply); "
+            "fix it or write a new one with --write-baseline"
+        ) from None
     except (ValueError, KeyError, TypeError) as error:
         raise BaselineError(
             f"{path} is not a valid leaklint baseline ({error}); "
@@ -87,7 +93,7 @@ def parse(document: Any) -> dict[str, Entry]:
     if not isinstance(document, dict) or not isinstance(document.get("entries"), list):
         raise ValueError("expected an object with an 'entries' list")
     version = document.get("version")
-    if version != FORMAT_VERSION:
+    if version != FORMAT_VERSION or isinstance(version, bool):  # True == 1 in Python
         raise ValueError(f"unsupported baseline version {version!r}")
     entries: dict[str, Entry] = {}
     for index, item in enumerate(document["entries"]):
@@ -97,6 +103,10 @@ def parse(document: Any) -> dict[str, Entry]:
         count = item.get("count", 1)
         if not all(isinstance(s, str) for s in strings) or not item["fingerprint"]:
             raise ValueError(f"entry {index} needs string fingerprint, rule, path and message")
+        if not all(_encodable(s) for s in strings):
+            # JSON can spell a lone surrogate (\ud800) that no report can write; the
+            # surrogateescape range stands for a file name's undecodable bytes and is kept.
+            raise ValueError(f"entry {index} has text that is not valid Unicode")
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             raise ValueError(f"entry {index} has an invalid count {count!r}")
         key = base_fingerprint(item["fingerprint"])
@@ -117,9 +127,21 @@ def dumps(entries: dict[str, Entry]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _still_relevant(entry: Entry, checked: set[str]) -> bool:
-    """An entry this run says nothing about: its file exists but was not checked."""
-    return entry.path not in checked and Path(entry.path).exists()
+    """An entry this run says nothing about: its file exists but was not checked.
+
+    ``os.path.exists``, not ``Path.exists``: a recorded path that no file system can hold (a
+    name over 255 bytes, a NUL) is simply a file that does not exist, not an OSError.
+    """
+    return entry.path not in checked and os.path.exists(entry.path)
 
 
 def write(path: Path, findings: Iterable[Finding], checked: set[str]) -> int:

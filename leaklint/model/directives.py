@@ -18,7 +18,7 @@ class Directive:
     kind: str  # "disable" (whole file), "disable-line" or "disable-next-line"
     node: Node
     codes: tuple[str, ...]  # canonical rule codes; empty means every rule
-    unknown: tuple[str, ...]  # words that name no rule: they can never suppress anything
+    unknown: tuple[str, ...]  # words that name no rule: they suppress nothing
     justification: str
     line: int | None  # the line it covers; None for a whole-file directive
     used_codes: set[str] = field(default_factory=set)
@@ -27,4 +27,8 @@ class Directive:
     def covers(self, finding: Finding) -> bool:
         if self.line is not None and finding.span.line != self.line:
             return False
-        return not self.codes or finding.rule in self.codes
+        if not self.codes:
+            # No codes at all covers every rule; only unknown ones (a typo: `LL0001`) covers
+            # none, as in ruff: a mistyped code must not silence every rule on the line.
+            return not self.unknown
+        return finding.rule in self.codes

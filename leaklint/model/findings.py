@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
+
+from leaklint.model.decoding import DecodeError, expect_int, expect_list, expect_object, expect_str
 
 
 class Severity(str, Enum):
@@ -83,25 +85,59 @@ class Finding:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Finding:
-        related = tuple(
-            Related(Span(**item["span"]), item["message"]) for item in data.get("related", ())
-        )
-        suppression = data.get("suppression")
+    def from_dict(cls, data: Any) -> Finding:
+        """The inverse of ``to_dict``: a DecodeError for anything ``to_dict`` does not write
+        (the result cache reads these back from a file anybody can edit)."""
+        data = expect_object(data, _FINDING_KEYS, "finding")
+        suppression = data["suppression"]
         return cls(
-            rule=data["rule"],
-            name=data["name"],
-            path=data["path"],
-            span=Span(**data["span"]),
-            message=data["message"],
-            severity=Severity(data["severity"]),
-            context=data.get("context", ""),
-            snippet=data.get("snippet", ""),
-            related=related,
-            suppression=Suppression(**suppression) if suppression else None,
-            fingerprint=data.get("fingerprint", ""),
-            message_id=data.get("message_id", ""),
+            rule=expect_str(data["rule"], "rule"),
+            name=expect_str(data["name"], "name"),
+            path=expect_str(data["path"], "path"),
+            span=_span_from_dict(data["span"]),
+            message=expect_str(data["message"], "message"),
+            severity=_severity_from_value(data["severity"]),
+            context=expect_str(data["context"], "context"),
+            snippet=expect_str(data["snippet"], "snippet"),
+            related=tuple(
+                _related_from_dict(item) for item in expect_list(data["related"], "related")
+            ),
+            suppression=None if suppression is None else _suppression_from_dict(suppression),
+            fingerprint=expect_str(data["fingerprint"], "fingerprint"),
+            message_id=expect_str(data["message_id"], "message_id"),
         )
+
+
+_FINDING_KEYS = frozenset(f.name for f in fields(Finding))
+_SPAN_KEYS = frozenset(f.name for f in fields(Span))
+_RELATED_KEYS = frozenset(f.name for f in fields(Related))
+_SUPPRESSION_KEYS = frozenset(f.name for f in fields(Suppression))
+_SUPPRESSION_KINDS = ("inSource", "external")
+
+
+def _span_from_dict(data: Any) -> Span:
+    data = expect_object(data, _SPAN_KEYS, "span")
+    return Span(**{key: expect_int(data[key], f"span {key}", minimum=1) for key in _SPAN_KEYS})
+
+
+def _related_from_dict(data: Any) -> Related:
+    data = expect_object(data, _RELATED_KEYS, "related location")
+    return Related(_span_from_dict(data["span"]), expect_str(data["message"], "related message"))
+
+
+def _suppression_from_dict(data: Any) -> Suppression:
+    data = expect_object(data, _SUPPRESSION_KEYS, "suppression")
+    kind = expect_str(data["kind"], "suppression kind")
+    if kind not in _SUPPRESSION_KINDS:
+        raise DecodeError(f"suppression kind: unknown {kind!r}")
+    return Suppression(kind, expect_str(data["justification"], "suppression justification"))
+
+
+def _severity_from_value(value: Any) -> Severity:
+    try:
+        return Severity(expect_str(value, "severity"))
+    except ValueError:
+        raise DecodeError(f"severity: unknown {value!r}") from None
 
 
 _WHITESPACE = re.compile(r"\s+")

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from leaklint.model.decoding import expect_bool, expect_list, expect_object, expect_str
 from leaklint.model.findings import Finding
 
 
@@ -39,14 +40,24 @@ class FileResult:
         }
 
     @classmethod
-    def from_cache(cls, data: dict[str, Any]) -> FileResult:
-        error = data.get("error")
+    def from_cache(cls, data: Any) -> FileResult:
+        """The inverse of ``to_cache``: a DecodeError (a cache miss) for anything else."""
+        data = expect_object(data, _CACHED_KEYS, "cached result")
+        error = None if data["error"] is None else _file_error_from_dict(data["error"])
         return cls(
-            path=error["path"] if error else "",
-            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
-            error=FileError(**error) if error else None,
-            checked=bool(data.get("checked", True)),
+            path=error.path if error else "",
+            findings=[Finding.from_dict(f) for f in expect_list(data["findings"], "findings")],
+            error=error,
+            checked=expect_bool(data["checked"], "checked"),
         )
+
+
+_CACHED_KEYS = frozenset(FileResult("").to_cache())
+
+
+def _file_error_from_dict(data: Any) -> FileError:
+    data = expect_object(data, ("path", "message"), "error")
+    return FileError(expect_str(data["path"], "error path"), expect_str(data["message"], "error"))
 
 
 def display_path(path: Path) -> str:

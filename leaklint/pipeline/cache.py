@@ -7,22 +7,45 @@ size and mtime are unchanged is a hit without being read; otherwise its content 
 directory inside a repository is untrusted input, and loading it must never run code.
 
 Concurrent runs each write the whole file atomically (temp file + rename): the last writer
-wins and nobody reads a torn file. A corrupt or foreign file is ignored and rebuilt.
+wins and nobody reads a torn file. A corrupt or foreign file is ignored and rebuilt; every
+entry is decoded with a schema when it is used (``decode``), and one of the wrong shape is a
+miss that the next save replaces. Entries for files that no longer exist are dropped.
+
+What the cache reads and writes is limited to the cache directory, and nothing in it is
+followed: a committed ``.leaklint_cache -> ../victim`` symlink once made leaklint write
+``.gitignore``, ``CACHEDIR.TAG`` and cache files into any directory (a ``CACHEDIR.TAG`` in
+``$HOME`` makes backup tools skip it). If the directory, or anything leaklint would read or
+write in it, is a symlink or not what leaklint puts there (a FIFO, a device), the cache is not
+used and the run says so once on standard error. ``$LEAKLINT_CACHE_DIR`` may name any
+directory, but one that already exists must be empty or already hold leaklint's cache.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from leaklint import __version__
 from leaklint.fsutil import atomic_write_text
 
 CACHE_DIR_ENV = "LEAKLINT_CACHE_DIR"
 _FORMAT = 1
+# A cache file larger than this is not read, but rebuilt from this run's files: parsed JSON
+# takes several times its size in memory, and a run should stay within ~400 MB. A project of
+# 100,000 files with findings in many of them needs ~20 MB.
+_MAX_CACHE_BYTES = 64 * 1024 * 1024
+_TAG_SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
+_TAG_TEXT = f"{_TAG_SIGNATURE}\n# This file is a cache directory tag created by leaklint.\n"
+_IGNORE_TEXT = "# Created by leaklint\n*\n"
+
+T = TypeVar("T")
 
 
 def content_hash(data: bytes) -> str:
@@ -34,56 +57,95 @@ def cache_directory(project_root: Path) -> Path:
     return Path(override) if override else project_root / ".leaklint_cache"
 
 
-class ResultCache:
-    def __init__(self, directory: Path, key: str) -> None:
+class ResultCache(Generic[T]):
+    """Results by file. ``decode`` turns a stored result back into a value, raising
+    ValueError (or TypeError, KeyError) for one of the wrong shape, which is then a miss."""
+
+    def __init__(self, directory: Path, key: str, decode: Callable[[Any], T] | None = None) -> None:
         digest = hashlib.sha256(f"{__version__}\x1f{key}\x1f{os.getcwd()}".encode()).hexdigest()
         self.directory = directory
         self.path = directory / f"v{__version__}" / f"{digest[:20]}.json"
-        self._entries: dict[str, list[Any]] = {}
+        self._decode = decode
+        self._entries: dict[str, Any] = {}
+        self._used: set[str] = set()  # keys this run asked about or stored: never pruned
         self._dirty = False
-        self._load()
+        self._refused = False
+        if self._usable():
+            self._load()
+
+    def _usable(self) -> bool:
+        """Whether the cache may be read and written here; says why not, once, if not."""
+        if self._refused:
+            return False
+        problem = unsafe_layout(self.directory, self.path, explicit=_is_explicit(self.directory))
+        if problem is None:
+            return True
+        self._refused = True
+        print(f"leaklint: not using the result cache: {problem}", file=sys.stderr)
+        return False
 
     def _load(self) -> None:
         try:
-            document = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            document = json.loads(_read_regular_file(self.path, _MAX_CACHE_BYTES))
+        except (OSError, ValueError, RecursionError):
             return  # no cache yet, or an unreadable one: start afresh
         if isinstance(document, dict) and document.get("format") == _FORMAT:
             entries = document.get("entries")
             if isinstance(entries, dict):
                 self._entries = entries
 
-    def lookup(self, path: Path) -> dict[str, Any] | None:
+    def lookup(self, path: Path) -> T | None:
         """The cached result for ``path`` if its content is unchanged, else None."""
         # abspath, not resolve(): discovery hands out canonical paths already, and a
         # realpath per file cost more than the rest of a warm run.
         key = os.path.abspath(path)
+        self._used.add(key)
         entry = self._entries.get(key)
-        if not isinstance(entry, list) or len(entry) != 4:
+        if entry is None:
+            return None
+        if not _valid_entry(entry):
+            self._forget(key)
             return None
         try:
-            stat = path.stat()
+            info = path.stat()
         except OSError:
             return None
         mtime, size, digest, result = entry
-        if stat.st_size != size:
-            return None
-        if stat.st_mtime_ns != mtime:
+        if not stat.S_ISREG(info.st_mode) or info.st_size != size:
+            return None  # a FIFO or device swapped in is the checker's business, never read here
+        if info.st_mtime_ns != mtime:
             try:
-                if content_hash(path.read_bytes()) != digest:
-                    return None
+                data = _read_regular_file(path, size, follow_symlinks=True)
             except OSError:
+                return None  # swapped for a FIFO, grown or gone since the stat: a miss
+            if content_hash(data) != digest:
                 return None
-            entry[0] = stat.st_mtime_ns
+            entry[0] = info.st_mtime_ns
             self._dirty = True
-        return result if isinstance(result, dict) else None
+        return self._decoded(key, result)
+
+    def _decoded(self, key: str, result: Any) -> T | None:
+        if self._decode is None:
+            return result if isinstance(result, dict) else None  # type: ignore[return-value]
+        try:
+            return self._decode(result)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            self._forget(key)  # of the wrong shape: checked again and replaced
+            return None
+
+    def _forget(self, key: str) -> None:
+        del self._entries[key]
+        self._dirty = True
 
     def store(self, path: Path, mtime_ns: int, size: int, digest: str, result: dict) -> None:
-        self._entries[os.path.abspath(path)] = [mtime_ns, size, digest, result]
+        key = os.path.abspath(path)
+        self._used.add(key)
+        self._entries[key] = [mtime_ns, size, digest, result]
         self._dirty = True
 
     def save(self) -> None:
-        if not self._dirty or not _may_write_into(self.directory):
+        self._drop_deleted_files()
+        if not self._dirty or not _may_write_into(self.directory) or not self._usable():
             return
         document = {"format": _FORMAT, "version": __version__, "entries": self._entries}
         try:
@@ -93,18 +155,138 @@ class ResultCache:
             pass  # a read-only checkout still gets its results, just not cached
         self._dirty = False
 
+    def _drop_deleted_files(self) -> None:
+        """Forget files that are gone (renamed, deleted): otherwise every rename adds an
+        entry that each later run loads (50 renames a run grew 50 entries to 250 in 5 runs).
+        Files this run looked up exist; only the others cost a stat."""
+        gone = [key for key in self._entries if key not in self._used and not _exists(key)]
+        for key in gone:
+            self._forget(key)
+
     def _write_marker_files(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         ignore = self.directory / ".gitignore"
         if not ignore.exists():
-            atomic_write_text(ignore, "# Created by leaklint\n*\n")
+            atomic_write_text(ignore, _IGNORE_TEXT)
         tag = self.directory / "CACHEDIR.TAG"
         if not tag.exists():
-            atomic_write_text(
-                tag,
-                "Signature: 8a477f597d28d172789f06886806bc55\n"
-                "# This file is a cache directory tag created by leaklint.\n",
-            )
+            atomic_write_text(tag, _TAG_TEXT)
+
+
+def _valid_entry(entry: Any) -> bool:
+    """``[mtime_ns, size, digest, result]``, as ``store`` writes it."""
+    if not isinstance(entry, list) or len(entry) != 4:
+        return False
+    mtime, size, digest, _ = entry
+    return _is_int(mtime) and _is_int(size) and isinstance(digest, str)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _exists(path: str) -> bool:
+    try:
+        os.lstat(path)
+    except (OSError, ValueError):  # gone, or a key no file system can hold
+        return False
+    return True
+
+
+# --- where the cache may go ---------------------------------------------------------------
+
+
+def _is_explicit(directory: Path) -> bool:
+    override = os.environ.get(CACHE_DIR_ENV)
+    return override is not None and override != "" and Path(override) == directory
+
+
+def unsafe_layout(directory: Path, cache_file: Path, *, explicit: bool) -> str | None:
+    """Why the cache must not be read or written here, or None when it may.
+
+    Everything leaklint touches must be missing or exactly what it writes there, never a
+    symlink: the directory, its ``.gitignore`` and ``CACHEDIR.TAG``, the version directory
+    and the cache file. A directory the user named (``$LEAKLINT_CACHE_DIR``) must also be new,
+    empty or already leaklint's, so that pointing it at ``$HOME`` does not tag ``$HOME``.
+    """
+    expected = [
+        (directory, "directory"),
+        (directory / ".gitignore", "file"),
+        (directory / "CACHEDIR.TAG", "file"),
+        (cache_file.parent, "directory"),
+        (cache_file, "file"),
+    ]
+    for path, kind in expected:
+        problem = _kind_problem(path, kind)
+        if problem is not None:
+            return problem
+    if explicit and not _empty_or_ours(directory):
+        return (
+            f"{directory} (${CACHE_DIR_ENV}) is neither empty nor a leaklint cache; "
+            "point it at a new or empty directory"
+        )
+    return None
+
+
+def _kind_problem(path: Path, kind: str) -> str | None:
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None  # created when the cache is saved
+    except OSError as error:
+        return f"cannot inspect {path}: {error.strerror or error}"
+    if stat.S_ISLNK(mode):
+        return f"{path} is a symbolic link (leaklint never writes its cache through one)"
+    if kind == "directory" and not stat.S_ISDIR(mode):
+        return f"{path} is not a directory"
+    if kind == "file" and not stat.S_ISREG(mode):
+        return f"{path} is not a regular file"
+    return None
+
+
+def _empty_or_ours(directory: Path) -> bool:
+    """A directory leaklint may take as its cache: missing (it creates it), empty, or
+    holding the CACHEDIR.TAG leaklint writes."""
+    if not os.path.lexists(directory):
+        return True
+    try:
+        with os.scandir(directory) as entries:
+            if next(entries, None) is None:
+                return True
+        tag = _read_regular_file(directory / "CACHEDIR.TAG", 4096)
+    except (OSError, ValueError):
+        return False  # unreadable, or a directory of somebody else's
+    return tag.decode("utf-8", "replace").startswith(_TAG_SIGNATURE) and b"leaklint" in tag
+
+
+def _read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = False) -> bytes:
+    """The bytes of a regular file, at most ``limit`` of them (OSError beyond).
+
+    Non-blocking, and the open descriptor is checked, so that a FIFO at the path is an error
+    at once instead of a hang. The cache's own files are never read through a symlink
+    (ELOOP); a source file may be one.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, f"{path} is not a regular file")
+        chunks: list[bytes] = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"{path} is over {limit} bytes")
+    return data
 
 
 def _may_write_into(directory: Path) -> bool:

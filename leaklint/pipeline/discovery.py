@@ -31,6 +31,26 @@ def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
+def _gitignore_spec(lines: list[str]) -> pathspec.PathSpec:
+    """A .gitignore file's patterns, without the lines git itself cannot use.
+
+    Git silently skips a pattern it cannot compile (a lone `!`, a trailing backslash) and
+    keeps the rest of the file; pathspec raises instead, which aborted the whole run.
+    """
+    try:
+        return _spec(tuple(lines))
+    except ValueError:  # pathspec's GitIgnorePatternError
+        return _spec(tuple(line for line in lines if _usable_gitignore_line(line)))
+
+
+def _usable_gitignore_line(line: str) -> bool:
+    try:
+        _spec((line,))
+    except ValueError:
+        return False
+    return True
+
+
 class _Ignores:
     """The .gitignore files that apply in a directory, innermost last."""
 
@@ -44,7 +64,7 @@ class _Ignores:
             if ignore_file.is_file():
                 try:
                     lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-                    spec = _spec(tuple(lines))
+                    spec = _gitignore_spec(lines)
                 except OSError:
                     spec = None
             self._cache[directory] = spec
@@ -121,6 +141,10 @@ def _inherited_gitignores(top: Path, ignores: _Ignores) -> list[tuple[str, paths
     return inherited
 
 
+# One open directory of the walk: its remaining entries and the .gitignore specs in force.
+_Level = tuple[Iterator[os.DirEntry[str]], list[tuple[str, pathspec.PathSpec]]]
+
+
 def _walk(
     top: Path, settings: Settings, excludes: pathspec.PathSpec, ignores: _Ignores
 ) -> Iterator[Path]:
@@ -148,7 +172,8 @@ def _walk(
             for base, spec in active
         )
 
-    def walk(directory: str, active: list[tuple[str, pathspec.PathSpec]]) -> Iterator[Path]:
+    def opened(directory: str, active: list[tuple[str, pathspec.PathSpec]]) -> _Level:
+        """A directory's entries in name order, with the .gitignore files that apply in it."""
         if settings.respect_gitignore:
             spec = ignores.spec_for(Path(directory))
             if spec is not None:
@@ -156,20 +181,28 @@ def _walk(
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:
-            return
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-                is_file = not is_dir and entry.is_file()
-            except OSError:
-                continue
-            if is_dir:
-                if not ignored(entry.path, True, active):
-                    yield from walk(entry.path, active)
-            elif is_file and _checkable(entry.name) and not ignored(entry.path, False, active):
-                yield Path(entry.path)
+            entries = []
+        return iter(entries), active
 
-    yield from walk(str(top), active_start)
+    # Depth first with a stack of open directories, not recursion: a tree 1,000 directories
+    # deep exceeded Python's recursion limit and aborted the run.
+    stack = [opened(str(top), active_start)]
+    while stack:
+        entries, active = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = not is_dir and entry.is_file()
+        except OSError:
+            continue
+        if is_dir:
+            if not ignored(entry.path, True, active):
+                stack.append(opened(entry.path, active))
+        elif is_file and _checkable(entry.name) and not ignored(entry.path, False, active):
+            yield Path(entry.path)
 
 
 _EXTENSIONS = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")

@@ -155,9 +155,9 @@ def _fewer_garbage_collections() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-def _open_cache(settings: Settings, rules: list[type[Rule]]) -> ResultCache:
+def _open_cache(settings: Settings, rules: list[type[Rule]]) -> ResultCache[FileResult]:
     key = "|".join((settings.cache_key(), ",".join(r.code for r in rules), _code_signature()))
-    return ResultCache(cache_directory(settings.root), key)
+    return ResultCache(cache_directory(settings.root), key, decode=FileResult.from_cache)
 
 
 @functools.cache
@@ -178,7 +178,7 @@ def _results(
     paths: list[Path],
     settings: Settings,
     rules: list[type[Rule]],
-    cache: ResultCache | None,
+    cache: ResultCache[FileResult] | None,
     jobs: int | None,
     progress: ProgressCallback | None,
 ) -> Iterator[FileResult]:
@@ -187,7 +187,7 @@ def _results(
     fresh = _check_many(misses, settings, rules, jobs)
     for done, (path, hit) in enumerate(zip(paths, hits, strict=True), start=1):
         if hit is not None:
-            file_result = FileResult.from_cache(hit)
+            file_result = hit
         else:
             file_result = next(fresh)
             if cache is not None and file_result.digest:

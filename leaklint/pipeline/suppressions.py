@@ -13,8 +13,9 @@ still a pure function of the file and the settings and can be cached with it.
   - ``/* leaklint-disable LL005 */``: the whole file, wherever the comment is.
 
   Without codes a directive covers every rule. Codes may be separated by commas or spaces,
-  and rule names work too. Directives are found among tree-sitter ``comment`` nodes, so a
-  string that happens to contain the text does not count.
+  and rule names work too. A word that names no rule suppresses nothing (a directive naming
+  only unknown codes covers no rule); LL100 reports it. Directives are found among
+  tree-sitter ``comment`` nodes, so a string that happens to contain the text does not count.
 * With LL100 enabled (``--report-unused-disables``), directives that suppressed nothing are
   reported, as ESLint's ``--report-unused-disable-directives`` does.
 """

@@ -2,10 +2,14 @@
 Reports a file, or a part of one, that leaklint could not parse: a syntax error, syntax the
 grammar does not know yet (Flow annotations, a stage-1 proposal), or bytes that are not UTF-8.
 
+It also reports code nested more than 65,535 levels deep (generated code such as
+`a = a = a = …`) if tree-sitter's queries, which every rule relies on, do not reach it: such
+a file is only partly analysed.
+
 ## Why is this bad?
 It is not a leak. It tells you that leaklint's view of this file is incomplete: findings in
 the parseable parts are still reported (tree-sitter recovers from errors), but a leak inside
-the broken region can be missed.
+the broken region (or below the depth limit) can be missed.
 
 ## Example
 ```js
@@ -19,11 +23,12 @@ Fix the syntax, or exclude generated and non-standard files with `extend-exclude
 
 from __future__ import annotations
 
-from tree_sitter import Node
+from tree_sitter import Node, QueryError
 
 from leaklint.model.findings import Severity
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
+from leaklint.syntax.parsing import captures
 
 
 class ParseError(Rule):
@@ -44,6 +49,10 @@ class ParseError(Rule):
         # The {what} of syntax-error.
         "what-missing": "missing '{token}'",
         "what-unexpected": "unexpected syntax",
+        "too-deep": (
+            "Code nested more than {limit} levels deep: leaklint's queries cannot reach below "
+            "that depth, so this statement was only partly analysed."
+        ),
     }
 
     def check(self, ctx: FileContext) -> None:
@@ -54,6 +63,9 @@ class ParseError(Rule):
                 self.msg("not-utf8"),
             )
         root = ctx.tree.root_node
+        too_deep = statement_unreached_by_queries(ctx)
+        if too_deep is not None:
+            ctx.report(self, too_deep, self.msg("too-deep", limit=f"{QUERY_DEPTH_LIMIT:,}"))
         if not root.has_error:
             return
         problem = first_error(root, ctx.source.data)
@@ -65,6 +77,57 @@ class ParseError(Rule):
             else self.msg("what-unexpected")
         )
         ctx.report(self, problem, self.msg("syntax-error", what=what.text))
+
+
+# tree-sitter's query cursor keeps node depths in 16 bits: a plain query never visits a node
+# more than this many levels below the root (depth 0), so no rule would see it.
+QUERY_DEPTH_LIMIT = 65_535
+
+
+def statement_unreached_by_queries(ctx: FileContext) -> Node | None:
+    """The top-level statement holding code the file's queries do not reach, or None.
+
+    Only a file nested past ``QUERY_DEPTH_LIMIT`` can have such code. For one, a query for the
+    type of its first node that deep, run the way rules run theirs (``parsing.captures``),
+    tells whether that depth is reached: the answer is measured, not assumed, so it stays
+    right whatever the query runner does about deep trees.
+    """
+    root = ctx.tree.root_node
+    beyond = first_named_node_beyond(root, QUERY_DEPTH_LIMIT)
+    if beyond is None:
+        return None
+    deep, top = beyond
+    try:
+        reached = captures(ctx.source.language, f"({deep.type}) @node", root).get("node", [])
+    except QueryError:
+        reached = []
+    return None if any(node == deep for node in reached) else top
+
+
+def first_named_node_beyond(root: Node, limit: int) -> tuple[Node, Node] | None:
+    """The first named node deeper than ``limit`` and the top-level node holding it.
+
+    A subtree of ``n`` nodes is at most ``n - 1`` levels deep, and ``descendant_count`` is
+    stored in the tree, so only subtrees big enough to reach the limit are entered: almost
+    every file is answered at the root, and a flat 2 MB array costs a handful of steps. The
+    top-level node is what gets reported, because a report looks up its node's ancestors,
+    which costs depth² tens of thousands of levels down.
+    """
+    stack: list[tuple[Node, int, Node | None]] = [(root, 0, None)]
+    while stack:
+        node, depth, top = stack.pop()
+        if depth > limit and node.is_named and top is not None:
+            return node, top
+        # The children's subtrees hold descendant_count - 1 nodes, at least one per child.
+        if depth + node.descendant_count - node.child_count < limit:
+            continue
+        reach = limit - depth  # a child goes past the limit only if its subtree is bigger
+        stack.extend(
+            (child, depth + 1, top or child)
+            for child in reversed(node.children)
+            if child.descendant_count > reach
+        )
+    return None
 
 
 def first_error(node: Node, data: bytes = b"") -> Node | None:

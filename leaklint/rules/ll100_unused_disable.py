@@ -7,6 +7,13 @@ It is off by default; turn it on with `--report-unused-disables` (or select `LL1
 rules that did not run (not selected, or turned off for the file by `per-file-ignores`) are
 not reported, since the run cannot tell whether they would still be needed.
 
+A code that names no rule (a typo such as `LL0001`) suppresses nothing, whether or not LL100
+runs: a directive naming only unknown codes covers no rule, so the finding it was meant to
+hide is still reported. LL100 reports each unknown code ("unknown rule code 'LL0001'"). This
+is ruff's behaviour for `# noqa` (unknown codes match nothing; `RUF100`/`RUF102` report them
+when selected), rather than a warning on every run: the finding left unsuppressed already
+shows that the directive does not work.
+
 ## Why is this bad?
 A directive outlives the leak it was written for: once the code is fixed, the comment stays
 and silently hides the next leak on that line. Reporting unused directives keeps the list of
@@ -49,7 +56,7 @@ class UnusedDisableDirective(Rule):
     triggers = (b"leaklint-disable",)
     messages = {
         "unknown-rule": (
-            "Unknown rule {names} in {directive} directive: it can never suppress anything."
+            "Unknown rule code {names} in {directive} directive: it suppresses nothing."
         ),
         "unused": "Unused {directive} directive (no problems were reported).",
         "unused-codes": "Unused {directive} directive (no problems were reported from {codes}).",

@@ -83,21 +83,25 @@ class FileContext:
         function's 'use strict', or a class body; not by being an ES module."""
         if self._says_use_strict:
             return True
-        holder = self.ancestry.nearest(node, _STRICTNESS_HOLDERS)
-        if holder is None:
-            return False
+        # Up through the enclosing functions and classes without recursion (3,000 nested
+        # functions exceeded Python's recursion limit and the file went unanalysed): strict
+        # from the first one that says so, and every one passed remembers the answer.
         memo = self._strict_memo
-        if holder.id not in memo:
-            memo[holder.id] = self._holder_is_strict(holder)
-        return memo[holder.id]
-
-    def _holder_is_strict(self, holder: Node) -> bool:
-        if holder.type in ("class_body", "class_heritage"):
-            return True
-        body = holder.child_by_field_name("body")
-        if body is not None and body.type == "statement_block" and has_use_strict(body):
-            return True
-        return self.code_is_strict(holder)
+        passed: list[int] = []
+        holder = self.ancestry.nearest(node, _STRICTNESS_HOLDERS)
+        strict = False
+        while holder is not None:
+            if holder.id in memo:
+                strict = memo[holder.id]
+                break
+            passed.append(holder.id)
+            if _says_strict(holder):
+                strict = True
+                break
+            holder = self.ancestry.nearest(holder, _STRICTNESS_HOLDERS)
+        for key in passed:
+            memo[key] = strict
+        return strict
 
     @cached_property
     def _strict_memo(self) -> dict[int, bool]:
@@ -252,15 +256,19 @@ class FileContext:
 
     def context_name(self, node: Node) -> str:
         """A dotted name of the enclosing functions/classes, for stable fingerprints."""
-        holder = self.ancestry.nearest(node, _NAMED_CONTEXTS)
-        if holder is None:
-            return ""
+        # Up to the nearest enclosing context already named (or the top), then down again
+        # naming each: iterative, so deeply nested functions do not exhaust the stack.
         memo = self._context_memo
-        if holder.id not in memo:
-            outer = self.context_name(holder)
-            own = _declared_name(holder)
-            memo[holder.id] = f"{outer}.{own}" if outer else own
-        return memo[holder.id]
+        unnamed: list[Node] = []
+        holder = self.ancestry.nearest(node, _NAMED_CONTEXTS)
+        while holder is not None and holder.id not in memo:
+            unnamed.append(holder)
+            holder = self.ancestry.nearest(holder, _NAMED_CONTEXTS)
+        name = "" if holder is None else memo[holder.id]
+        for inner in reversed(unnamed):
+            own = _declared_name(inner)
+            name = memo[inner.id] = f"{name}.{own}" if name else own
+        return name
 
     @cached_property
     def _context_memo(self) -> dict[int, str]:
@@ -268,6 +276,16 @@ class FileContext:
 
 
 _STRICTNESS_HOLDERS = FUNCTION_NODES | {"class_body", "class_heritage"}
+
+
+def _says_strict(holder: Node) -> bool:
+    """A class (always strict) or a function whose body opens with 'use strict'."""
+    if holder.type in ("class_body", "class_heritage"):
+        return True
+    body = holder.child_by_field_name("body")
+    return body is not None and body.type == "statement_block" and has_use_strict(body)
+
+
 _NAMED_CONTEXTS = FUNCTION_NODES | {"class_declaration", "class", "abstract_class_declaration"}
 
 

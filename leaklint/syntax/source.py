@@ -155,20 +155,55 @@ _CONTROL_BYTE = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
 # --- module mode -------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
-def package_type(directory: Path) -> str | None:
-    """The ``type`` field of the nearest package.json at or above ``directory``."""
-    manifest = directory / "package.json"
-    if manifest.is_file():
-        try:
-            value = json.loads(manifest.read_text(encoding="utf-8")).get("type")
-        except (OSError, ValueError, AttributeError):
-            value = None
-        return value if isinstance(value, str) else "commonjs"
-    parent = directory.parent
-    if parent == directory:
+class _NearestPackageType:
+    """``package_type(directory)``: the ``type`` field of the nearest package.json at or above
+    ``directory`` (None when there is none).
+
+    Walks up iteratively, remembering the answer for every directory it passes: the recursive
+    version ran out of Python's recursion limit ~500 directories deep, and every file below
+    was then skipped as "nesting too deep".
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[Path, str | None] = {}
+
+    def __call__(self, directory: Path) -> str | None:
+        passed: list[Path] = []
+        current: Path | None = directory
+        while current is not None and current not in self._known:
+            passed.append(current)
+            found = _manifest_type(current / "package.json")
+            if found is not None:
+                break
+            current = None if current.parent == current else current.parent
+        else:  # reached the root, or a directory answered before
+            found = None if current is None else self._known[current]
+        for visited in passed:
+            self._known[visited] = found
+        return found
+
+    def cache_clear(self) -> None:
+        self._known.clear()
+
+
+package_type = _NearestPackageType()
+
+
+def _manifest_type(manifest: Path) -> str | None:
+    """What one package.json says: its ``type``, or "commonjs" when it says nothing usable;
+    None when there is no package.json.
+
+    A manifest that is broken (invalid JSON, nested too deeply for the parser, not an object)
+    decides nothing special: Node treats it as an error, so the file's syntax decides as for a
+    file without a ``type`` (``declared_module_kind`` reads "commonjs" as "not declared").
+    """
+    if not manifest.is_file():
         return None
-    return package_type(parent)
+    try:
+        value = json.loads(manifest.read_text(encoding="utf-8")).get("type")
+    except (OSError, ValueError, AttributeError, RecursionError):
+        value = None
+    return value if isinstance(value, str) else "commonjs"
 
 
 def declared_module_kind(path: Path) -> ModuleKind | None:
