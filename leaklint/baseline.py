@@ -25,9 +25,12 @@ from typing import Any
 
 from leaklint import __version__
 from leaklint.findings import Finding, Suppression
-from leaklint.fsutil import atomic_write_text
+from leaklint.fsutil import atomic_write_text, read_regular_text
 
 FORMAT_VERSION = 1
+# Far above any real baseline (~300 bytes an entry); the cap is what keeps a FIFO or a huge
+# file named by mistake from blocking or exhausting memory.
+MAX_BASELINE_BYTES = 256 * 1024 * 1024
 
 
 class BaselineError(Exception):
@@ -77,7 +80,7 @@ def entries_from_findings(findings: Iterable[Finding]) -> dict[str, Entry]:
 
 def load(path: Path) -> dict[str, Entry]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_text(path, MAX_BASELINE_BYTES)
     except FileNotFoundError:
         raise BaselineError(
             f"baseline file not found: {path} (create it with --write-baseline {path})"

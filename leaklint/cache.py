@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from leaklint import __version__
-from leaklint.fsutil import atomic_write_text
+from leaklint.fsutil import atomic_write_text, read_regular_file
 
 CACHE_DIR_ENV = "LEAKLINT_CACHE_DIR"
 _FORMAT = 1
+MAX_CACHE_BYTES = 1024 * 1024 * 1024  # a cap on what is read, so a FIFO or device never hangs
 
 
 def content_hash(data: bytes) -> str:
@@ -45,7 +46,7 @@ class ResultCache:
 
     def _load(self) -> None:
         try:
-            document = json.loads(self.path.read_text(encoding="utf-8"))
+            document = json.loads(read_regular_file(self.path, MAX_CACHE_BYTES).data)
         except (OSError, ValueError):
             return  # no cache yet, or an unreadable one: start afresh
         if isinstance(document, dict) and document.get("format") == _FORMAT:
@@ -70,7 +71,7 @@ class ResultCache:
             return None
         if stat.st_mtime_ns != mtime:
             try:
-                if content_hash(path.read_bytes()) != digest:
+                if content_hash(read_regular_file(path, size).data) != digest:
                     return None
             except OSError:
                 return None

@@ -15,6 +15,9 @@ from pathlib import Path
 import pathspec
 
 from leaklint.config import Settings
+from leaklint.fsutil import read_regular_file
+
+_MAX_GITIGNORE_BYTES = 16 * 1024 * 1024
 
 
 class DiscoveryError(Exception):
@@ -43,7 +46,8 @@ class _Ignores:
             spec = None
             if ignore_file.is_file():
                 try:
-                    lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+                    data = read_regular_file(ignore_file, _MAX_GITIGNORE_BYTES).data
+                    lines = data.decode("utf-8", errors="replace").splitlines()
                     spec = _spec(tuple(lines))
                 except OSError:
                     spec = None

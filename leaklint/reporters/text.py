@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from leaklint.findings import Finding, Severity
+from leaklint.fsutil import read_regular_file
+from leaklint.source import MAX_SOURCE_BYTES
 
 if TYPE_CHECKING:
     from leaklint.engine import RunResult
@@ -21,7 +23,8 @@ _SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.
 @lru_cache(maxsize=64)
 def _lines(path: str) -> list[str]:
     try:
-        data = Path(path).read_bytes()
+        # The file may have become a FIFO or a device since it was checked: read it safely.
+        data = read_regular_file(Path(path), MAX_SOURCE_BYTES).data
     except OSError:
         return []
     text = data.decode("utf-8", errors="replace")
