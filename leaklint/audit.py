@@ -20,6 +20,7 @@ import click
 
 from leaklint.config import Settings
 from leaklint.discovery import discover
+from leaklint.display import escape_controls, quote_path
 from leaklint.engine import ProgressCallback, RunResult, run
 from leaklint.findings import Finding, Severity
 from leaklint.rules import Rule
@@ -319,7 +320,7 @@ def _write_hotspots(title: str, spots: list[Hotspot], top: int, out: TextIO, bol
     width = max(len(str(s.count)) for s in shown)
     for spot in shown:
         rules = ", ".join(f"{code} {n}" for code, n in _by_count(spot.by_rule))
-        out.write(f"  {spot.count:>{width}}  {spot.path}  [{rules}]\n")
+        out.write(f"  {spot.count:>{width}}  {quote_path(spot.path)}  [{rules}]\n")
 
 
 def _write_unparsed(report: AuditReport, out: TextIO, bold: Any) -> None:
@@ -329,8 +330,9 @@ def _write_unparsed(report: AuditReport, out: TextIO, bold: Any) -> None:
         return
     out.write(bold(f"Files that could not be parsed ({len(report.unparsed)})") + "\n")
     for item in report.unparsed:
-        where = f"{item.path}:{item.line}" if item.line else item.path
-        out.write(f"  {where}: {item.message}\n")
+        path = quote_path(item.path)
+        where = f"{path}:{item.line}" if item.line else path
+        out.write(f"  {where}: {escape_controls(item.message)}\n")
 
 
 def _by_count(by_rule: dict[str, int]) -> list[tuple[str, int]]:

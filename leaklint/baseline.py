@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from leaklint import __version__
+from leaklint.display import json_safe
 from leaklint.findings import Finding, Suppression
 from leaklint.fsutil import atomic_write_text, read_regular_text
 
@@ -128,7 +129,7 @@ def dumps(entries: dict[str, Entry]) -> str:
         "leaklint_version": __version__,
         "entries": [asdict(entry) for entry in ordered],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _still_relevant(entry: Entry, checked: set[str]) -> bool:

@@ -13,6 +13,7 @@ import click
 from leaklint import __version__, baseline, progress
 from leaklint.config import ConfigError, Settings, load_settings
 from leaklint.discovery import DiscoveryError, discover
+from leaklint.display import html_safe, json_safe, quote_path
 from leaklint.engine import RunResult, display_path, run
 from leaklint.fsutil import atomic_write_text
 from leaklint.reporters import REPORTERS, ReportOptions
@@ -237,16 +238,20 @@ def _settings(
     )
 
 
+# Formats whose output is one JSON document: a non-UTF-8 file name in it is written escaped.
+_JSON_FORMATS = frozenset({"json", "sarif"})
+
+
 def _emit(result, fmt: str, output: Path | None, options: ReportOptions) -> None:
-    reporter = REPORTERS[fmt]
+    buffer = io.StringIO()
+    REPORTERS[fmt](result, buffer, options)
+    text = json_safe(buffer.getvalue()) if fmt in _JSON_FORMATS else buffer.getvalue()
     if output is None:
-        reporter(result, sys.stdout, options)
+        sys.stdout.write(text)
         sys.stdout.flush()
         return
-    buffer = io.StringIO()
-    reporter(result, buffer, options)
     try:
-        atomic_write_text(output, buffer.getvalue())
+        atomic_write_text(output, text)
     except OSError as error:
         raise UserError(f"cannot write {output}: {error.strerror or error}") from None
 
@@ -322,15 +327,15 @@ def audit(
         from leaklint.reporters.html import render
 
         try:
-            atomic_write_text(html_file, render(report))
+            atomic_write_text(html_file, html_safe(render(report)))
         except OSError as error:
             raise UserError(f"cannot write {html_file}: {error.strerror or error}") from None
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json_safe(json.dumps(report.to_dict(), indent=2, ensure_ascii=False)))
         return
     write_summary(report, sys.stdout, color=_use_color(None, "text"), top=top)
     if html_file is not None:
-        click.echo(f"\nHTML report: {html_file}")
+        click.echo(f"\nHTML report: {quote_path(str(html_file))}")
 
 
 @cli.command("rule")

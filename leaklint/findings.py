@@ -109,7 +109,8 @@ def compute_fingerprint(rule: str, path: str, context: str, snippet: str) -> str
     fingerprint; consumers disambiguate by occurrence order (see ``assign_occurrences``).
     """
     payload = "\x1f".join((rule, path.replace("\\", "/"), context, normalise_code(snippet)))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    # surrogateescape: a file name that is not UTF-8 hashes as its bytes instead of raising.
+    return hashlib.sha256(payload.encode("utf-8", errors="surrogateescape")).hexdigest()[:32]
 
 
 def assign_occurrences(findings: list[Finding]) -> None:

@@ -8,6 +8,7 @@ walked tree, and code frames of minified lines.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from leaklint.display import escape_controls, frame_window, json_safe, quote_path
+from leaklint.findings import compute_fingerprint
 from leaklint.fsutil import FileTooLargeError, NotRegularFileError, read_regular_file
+from leaklint.reporters.github import escape_data, escape_property
 from leaklint.source import SourceFile
 from tests.conftest import write
 
@@ -54,6 +58,87 @@ def leaklint(cwd: Path, *args: str, timeout: float = 60) -> subprocess.Completed
         timeout=timeout,
         check=False,
     )
+
+
+# --- 5: file names that are not UTF-8 ----------------------------------------------------------
+
+
+@pytest.fixture
+def bad_name(project: Path) -> Path:
+    try:
+        path = project / BAD_NAME
+        path.write_text("function f(){ area = 1 }\n")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    return project
+
+
+def test_non_utf8_name_is_analysed_and_shown_as_git_quotes_it(bad_name: Path, run_cli) -> None:
+    result = run_cli("check", "--no-cache", ".")
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith('"bad\\377.js":1:15: LL001 ')
+    assert "1 file." in result.output
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_non_utf8_name_in_json_is_valid_and_exact(bad_name: Path, run_cli, cache: bool) -> None:
+    flags = [] if cache else ["--no-cache"]
+    for _ in range(2 if cache else 1):  # a warm run answers from the cache
+        result = run_cli("check", "--format", "json", *flags, ".")
+        assert result.exit_code == 1, result.output
+        result.stdout_bytes.decode("utf-8")  # strict: no raw non-UTF-8 byte in the document
+        [finding] = json.loads(result.stdout)["findings"]
+        assert os.fsencode(finding["path"]) == b"bad\xff.js"
+        assert "\\udcff" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_non_utf8_name_report_file_in_each_format(bad_name: Path, run_cli, fmt: str) -> None:
+    result = run_cli("check", "--no-cache", "--format", fmt, "-o", f"report.{fmt}", ".")
+    assert result.exit_code == 1, result.output
+    text = (bad_name / f"report.{fmt}").read_bytes().decode("utf-8")
+    if fmt == "json":
+        assert json.loads(text)["findings"][0]["path"] == BAD_NAME
+    else:
+        assert '"bad\\377.js"' in text
+
+
+def test_non_utf8_name_in_github_format(bad_name: Path, run_cli) -> None:
+    result = run_cli("check", "--no-cache", "--format", "github", ".")
+    assert result.exit_code == 1
+    assert result.output.startswith('::error file="bad\\377.js",line=1,col=15,')
+
+
+def test_non_utf8_name_in_baseline(bad_name: Path, run_cli) -> None:
+    assert run_cli("check", "--no-cache", "--write-baseline", "b.json", ".").exit_code == 0
+    document = json.loads((bad_name / "b.json").read_bytes().decode("utf-8"))
+    assert document["entries"][0]["path"] == BAD_NAME
+    result = run_cli("check", "--no-cache", "--baseline", "b.json", ".")
+    assert result.exit_code == 0, result.output
+    assert "1 in baseline" in result.output
+
+
+def test_non_utf8_name_in_audit(bad_name: Path, run_cli) -> None:
+    summary = run_cli("audit", "--no-cache", ".")
+    assert summary.exit_code == 0, summary.output
+    assert '"bad\\377.js"  [LL001 1]' in summary.output
+    as_json = run_cli("audit", "--no-cache", "--format", "json", ".")
+    assert json.loads(as_json.stdout_bytes.decode("utf-8"))["files"][0]["path"] == BAD_NAME
+    html = run_cli("audit", "--no-cache", "--html", "r.html", ".")
+    assert html.exit_code == 0, html.output
+    assert "bad\ufffd.js" in (bad_name / "r.html").read_bytes().decode("utf-8")
+
+
+def test_fingerprint_of_a_non_utf8_path() -> None:
+    first = compute_fingerprint("LL001", BAD_NAME, "f", "area = 1")
+    assert first != compute_fingerprint("LL001", "bad\ufffd.js", "f", "area = 1")
+
+
+def test_json_safe_keeps_the_document_and_its_meaning() -> None:
+    document = json.dumps({"path": BAD_NAME, "ok": "é"}, ensure_ascii=False)
+    safe = json_safe(document)
+    safe.encode("utf-8")
+    assert json.loads(safe) == {"path": BAD_NAME, "ok": "é"}
 
 
 # --- 12: reads that block or never end ---------------------------------------------------------
@@ -132,3 +217,103 @@ def test_size_cap_applies_to_what_is_read(tmp_path: Path) -> None:
         assert status.stat().st_size == 0
         with pytest.raises(FileTooLargeError):
             read_regular_file(status, 10)
+
+
+# --- 15: workflow commands and terminal escapes in human output --------------------------------
+
+INJECTED_NAME = "::error title=INJECTED::pwned.js"
+EVENT_INJECTION = (
+    "const express = require('express');\nconst app = express();\n"
+    "app.get('/e', (req, res) => {\n  process.on(`x\n::warning title=X::y`, () => res.end());\n"
+    "});\n"
+)
+
+
+@pytest.fixture
+def hostile(project: Path) -> Path:
+    write(project / INJECTED_NAME, LEAKY)
+    write(project / "esc\x1b[2K.js", LEAKY)
+    write(project / "ev.js", EVENT_INJECTION)
+    write(project / "frame.js", "function g() {\n  y = 1; /* \x1b[1A\x1b[2K \x7f \x9b2J */\n}\n")
+    return project
+
+
+def test_text_output_never_starts_a_line_with_two_colons(hostile: Path, run_cli) -> None:
+    result = run_cli("check", "--no-cache", "--select", "ALL", ".")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert not [line for line in lines if line.startswith("::")]
+    assert any(line.startswith("./::error title=INJECTED::pwned.js:2:3: LL001 ") for line in lines)
+    [event] = [line for line in lines if " LL007 " in line]
+    assert "'x\\n::warning title=X::y' listener" in event
+
+
+def test_text_output_escapes_control_characters(hostile: Path, run_cli) -> None:
+    result = run_cli("check", "--no-cache", "--select", "ALL", ".")
+    assert not {"\x1b", "\x7f", "\x9b"} & set(result.output)
+    assert '"esc\\033[2K.js":2:3: LL001' in result.output
+    frame = result.output.split("frame.js:2:3: LL001")[1].splitlines()
+    assert frame[1] == "    2 |   y = 1; /* \u241b[1A\u241b[2K \u2421 \ufffd2J */"
+    assert frame[2] == "      |   ^"
+
+
+def test_github_output_keeps_injections_inside_their_command(hostile: Path, run_cli) -> None:
+    result = run_cli("check", "--no-cache", "--select", "ALL", "--format", "github", ".")
+    lines = result.output.splitlines()
+    *commands, summary = lines
+    assert summary.startswith("leaklint: ")
+    assert not {"\x1b", "\x7f", "\x9b"} & set(result.output)
+    for line in commands:
+        before, properties, _message = line.split("::", 2)
+        assert before == "" and properties.split(" ")[0] in ("error", "warning", "notice")
+        # Every property is before the first "::": a file name did not end them early.
+        assert properties.endswith(("title=leaklint", "implicit-global", "listener-leak"))
+    assert any("file=./%3A%3Aerror title=INJECTED%3A%3Apwned.js," in line for line in lines)
+    assert any("'x%0A::warning title=X::y' listener" in line for line in lines)
+
+
+def test_github_escaping_covers_the_injected_values() -> None:
+    assert escape_property(INJECTED_NAME) == "%3A%3Aerror title=INJECTED%3A%3Apwned.js"
+    assert escape_data("x\n::warning title=X::y\r") == "x%0A::warning title=X::y%0D"
+
+
+def test_audit_summary_escapes_names_and_messages(hostile: Path, run_cli) -> None:
+    result = run_cli("audit", "--no-cache", ".")
+    assert result.exit_code == 0
+    assert "\x1b" not in result.output
+    assert not [line for line in result.output.splitlines() if line.startswith("::")]
+    assert '"esc\\033[2K.js"' in result.output
+
+
+def test_quote_path_and_escape_controls() -> None:
+    assert quote_path("src/app.js") == "src/app.js"
+    assert quote_path("src/Привет.js") == "src/Привет.js"
+    assert quote_path('a"b\\c\td.js') == '"a\\"b\\\\c\\td.js"'
+    assert quote_path("x\x9b.js") == '"x\\302\\233.js"'
+    assert quote_path(":x.js") == "./:x.js"
+    assert escape_controls("a\nb\x1b\x7f\x85\udcff") == "a\\nb\\x1b\\x7f\\x85\\xff"
+    assert escape_controls("a\r\nb", keep="\r\n") == "a\r\nb"
+
+
+# --- 18: code frames of minified lines ---------------------------------------------------------
+
+
+def test_code_frame_of_a_long_line_is_a_window_around_the_column(project: Path, run_cli) -> None:
+    padding = "var a=[" + "1," * 100_000 + "0];"
+    write(project / "bundle.js", padding + "leak=1;" + "var b=2;" * 25_000 + "\n")
+    result = run_cli("check", "--no-cache", "bundle.js")
+    assert result.exit_code == 1
+    header, source, caret = result.output.splitlines()[:3]
+    assert header.startswith(f"bundle.js:1:{len(padding) + 1}: LL001")
+    assert len(source) < 140 and len(caret) < 140
+    assert source.startswith("    1 | …") and source.endswith("…")
+    start = caret.index("^")
+    assert source[start : start + 4] == "leak" and caret[start:] == "^^^^"
+
+
+def test_frame_window_keeps_short_lines_and_clamps_the_caret() -> None:
+    assert frame_window("\tx = 1", 1, 2) == frame_window(" x = 1", 1, 2)
+    assert frame_window("ab", 2, 2).start == 2  # a caret just past the end of the line
+    window = frame_window("a" * 1000, 0, 1000)
+    assert window.text.endswith("…") and not window.text.startswith("…")
+    assert (window.start, window.end) == (0, 120)
