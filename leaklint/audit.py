@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
@@ -140,10 +141,15 @@ def run_audit(
     jobs: int | None = None,
     use_cache: bool = True,
     progress: ProgressCallback | None = None,
+    before_run: Callable[[list[Path]], None] | None = None,
 ) -> AuditReport:
-    """Discover, check and summarise. Raises ``DiscoveryError`` for a missing path."""
+    """Discover, check and summarise. Raises ``DiscoveryError`` for a missing path.
+
+    ``before_run`` sees the discovered files first (the CLI refuses an output among them)."""
     started = time.perf_counter()
     files = discover(paths, settings)
+    if before_run is not None:
+        before_run(files)
     result = run(files, settings, jobs=jobs, use_cache=use_cache, progress=progress)
     elapsed = time.perf_counter() - started
     roots = [p.as_posix() for p in paths]

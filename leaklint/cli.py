@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -145,6 +146,7 @@ def check(
     write_baseline: Path | None,
 ) -> None:
     """Check PATHS (files or directories, default: the current directory) for leaks."""
+    _require_working_directory()
     settings = _settings(config_file, select, extend_select, ignore, preview)
     if report_unused_disables:
         settings = settings.with_overrides(
@@ -154,6 +156,11 @@ def check(
         files = discover(list(paths) or [Path(".")], settings, force_exclude=force_exclude)
     except DiscoveryError as error:
         raise click.UsageError(str(error)) from None
+    sources = [*paths, *files, *(p for p in (config_file, baseline_file) if p is not None)]
+    _refuse_overwriting_inputs("--write-baseline", write_baseline, sources)
+    _refuse_overwriting_inputs(
+        "-o", output, [*sources, *([write_baseline] if write_baseline else [])]
+    )
     bar = progress.ProgressBar() if progress.wanted(fmt) else None
     try:
         result = run(files, settings, jobs=jobs, use_cache=not no_cache, progress=bar)
@@ -169,6 +176,53 @@ def check(
     _emit(result, fmt, output, options)
     unsuppressed = [f for f in result.findings if f.suppression is None]
     sys.exit(EXIT_FINDINGS if unsuppressed and not exit_zero else EXIT_CLEAN)
+
+
+def _require_working_directory() -> None:
+    """Paths are shown relative to the current directory: without one (deleted under the
+    shell) there is nothing to run in, and os.getcwd() would raise deep inside."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise UserError(
+            "the current directory no longer exists (deleted?); "
+            "cd into an existing directory and run leaklint again"
+        ) from None
+
+
+def _refuse_overwriting_inputs(option: str, target: Path | None, inputs: list[Path]) -> None:
+    """``-o a.js a.js`` would replace the checked source with the report: refuse an output
+    that is (or, not yet existing, resolves to) a file this run reads."""
+    if target is None:
+        return
+    clash = _same_file_as(target, inputs)
+    if clash is not None:
+        raise UserError(
+            f"refusing to write {option} {quote_path(str(target))}: it is "
+            f"{quote_path(display_path(clash))}, which this run reads; choose another path"
+        )
+
+
+def _same_file_as(target: Path, inputs: list[Path]) -> Path | None:
+    real = os.path.realpath(target)
+    try:
+        info = os.stat(target)
+    except OSError:
+        info = None  # missing (or unreachable): only its resolved path can name an input
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        return None  # a device or FIFO is written through; it is never a checked source
+    if info is None:
+        return next((path for path in inputs if os.path.abspath(path) == real), None)
+    # The same inode catches a symlink or a hard link to the source under another name.
+    return next((path for path in inputs if _same_inode(path, info)), None)
+
+
+def _same_inode(path: Path, info: os.stat_result) -> bool:
+    try:
+        other = os.stat(path)
+    except OSError:
+        return False
+    return (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino)
 
 
 class UsageProblem(click.ClickException):
@@ -306,6 +360,11 @@ def audit(
     """
     from leaklint.audit import run_audit, write_summary
 
+    _require_working_directory()
+
+    def refuse_html_over_sources(files: list[Path]) -> None:
+        _refuse_overwriting_inputs("--html", html_file, [*paths, *files])
+
     settings = _settings(config_file, select, None, ignore, True)
     bar = progress.ProgressBar() if progress.wanted(fmt) else None
     try:
@@ -316,6 +375,7 @@ def audit(
             jobs=jobs,
             use_cache=not no_cache,
             progress=bar,
+            before_run=refuse_html_over_sources,
         )
     except DiscoveryError as error:
         raise click.UsageError(str(error)) from None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pathspec
 
-from leaklint.config import Settings
+from leaklint.config import DEFAULT_EXCLUDE, Settings
 from leaklint.fsutil import read_regular_file
 
 _MAX_GITIGNORE_BYTES = 16 * 1024 * 1024
@@ -88,7 +88,7 @@ def discover(paths: list[Path], settings: Settings, *, force_exclude: bool = Fal
     return sorted(result, key=lambda p: p.as_posix())
 
 
-_DEFAULTS = set(Settings().exclude)
+_DEFAULTS = set(DEFAULT_EXCLUDE)  # not Settings(): its root is os.getcwd(), at import time
 
 
 def _relative_to_root(path: Path, root: Path) -> str | None:

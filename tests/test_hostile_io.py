@@ -60,6 +60,67 @@ def leaklint(cwd: Path, *args: str, timeout: float = 60) -> subprocess.Completed
     )
 
 
+# --- 2: an output path that is also an input ---------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["-o", "--write-baseline"])
+def test_output_that_is_the_checked_file_is_refused(project: Path, run_cli, option: str) -> None:
+    write(project / "a.js", LEAKY)
+    result = run_cli("check", option, "a.js", "a.js")
+    assert result.exit_code == 2
+    assert "refusing to write" in result.output and "a.js" in result.output
+    assert (project / "a.js").read_text() == LEAKY
+
+
+def test_output_that_is_a_discovered_file_is_refused(project: Path, run_cli) -> None:
+    write(project / "src" / "a.js", LEAKY)
+    result = run_cli("check", "-o", "src/a.js", ".")
+    assert result.exit_code == 2
+    assert (project / "src" / "a.js").read_text() == LEAKY
+
+
+def test_output_through_a_symlink_or_hard_link_to_a_source_is_refused(
+    project: Path, run_cli
+) -> None:
+    write(project / "a.js", LEAKY)
+    (project / "report.txt").symlink_to("a.js")
+    os.link(project / "a.js", project / "hard.txt")
+    for name in ("report.txt", "hard.txt"):
+        result = run_cli("check", "-o", name, ".")
+        assert result.exit_code == 2, name
+        assert (project / "a.js").read_text() == LEAKY
+
+
+def test_missing_output_path_that_resolves_to_a_source_is_refused(project: Path, run_cli) -> None:
+    write(project / "a.js", LEAKY)
+    result = run_cli("check", "-o", "missing/../a.js", ".")
+    assert result.exit_code == 2
+    assert (project / "a.js").read_text() == LEAKY
+
+
+def test_report_over_the_baseline_it_reads_is_refused(project: Path, run_cli) -> None:
+    write(project / "a.js", LEAKY)
+    assert run_cli("check", "--write-baseline", "base.json", "a.js").exit_code == 0
+    before = (project / "base.json").read_text()
+    result = run_cli("check", "--baseline", "base.json", "-o", "base.json", "a.js")
+    assert result.exit_code == 2
+    assert (project / "base.json").read_text() == before
+
+
+def test_audit_html_over_a_source_is_refused(project: Path, run_cli) -> None:
+    write(project / "a.js", LEAKY)
+    result = run_cli("audit", "--html", "a.js", "a.js")
+    assert result.exit_code == 2
+    assert "refusing to write --html" in result.output
+    assert (project / "a.js").read_text() == LEAKY
+
+
+def test_ordinary_outputs_are_still_written(project: Path, run_cli) -> None:
+    write(project / "a.js", LEAKY)
+    assert run_cli("check", "-o", "report.txt", "--write-baseline", "b.json", ".").exit_code == 0
+    assert (project / "report.txt").exists() and (project / "b.json").exists()
+
+
 # --- 5: file names that are not UTF-8 ----------------------------------------------------------
 
 
@@ -139,6 +200,31 @@ def test_json_safe_keeps_the_document_and_its_meaning() -> None:
     safe = json_safe(document)
     safe.encode("utf-8")
     assert json.loads(safe) == {"path": BAD_NAME, "ok": "é"}
+
+
+# --- 10: a deleted current directory -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["check", "audit"])
+def test_deleted_current_directory_is_a_clear_error(tmp_path: Path, command: str) -> None:
+    write(tmp_path / "a.js", LEAKY)
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = (
+        "import os, sys, runpy; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); "
+        "sys.argv = ['leaklint', *sys.argv[2:]]; runpy.run_module('leaklint.cli', "
+        "run_name='__main__')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(gone), command, str(tmp_path / "a.js")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "current directory no longer exists" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 # --- 12: reads that block or never end ---------------------------------------------------------
