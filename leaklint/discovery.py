@@ -164,7 +164,7 @@ def _walk(
         for entry in entries:
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
-                is_file = not is_dir and entry.is_file()
+                is_file = not is_dir and entry.is_file() and _stays_inside(entry, top_prefix)
             except OSError:
                 continue
             if is_dir:
@@ -174,6 +174,14 @@ def _walk(
                 yield Path(entry.path)
 
     yield from walk(str(top), active_start)
+
+
+def _stays_inside(entry: os.DirEntry[str], top_prefix: str) -> bool:
+    """A walk follows a symlink only to a file inside the walked tree: a committed
+    ``config.js -> ../secret/.env`` must not be read, let alone shown in a code frame.
+    (Symlinked directories are never entered.) Naming the link on the command line still
+    checks it."""
+    return not entry.is_symlink() or os.path.realpath(entry.path).startswith(top_prefix)
 
 
 _EXTENSIONS = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")

@@ -381,6 +381,34 @@ def test_quote_path_and_escape_controls() -> None:
     assert escape_controls("a\r\nb", keep="\r\n") == "a\r\nb"
 
 
+# --- 16: symlinks that leave the walked tree ---------------------------------------------------
+
+
+@pytest.fixture
+def secret_link(tmp_path: Path) -> Path:
+    write(tmp_path / "secret" / ".env", "API_TOKEN=hunter2\n")
+    write(tmp_path / "secret" / "lib.js", LEAKY)
+    project = tmp_path / "project"
+    write(project / "app.js", LEAKY)
+    (project / "config.js").symlink_to("../secret/.env")
+    (project / "vendor").symlink_to("../secret", target_is_directory=True)
+    (project / "alias.js").symlink_to("app.js")
+    return project
+
+
+def test_walk_does_not_follow_symlinks_out_of_the_tree(secret_link: Path) -> None:
+    done = leaklint(secret_link, "check", "--no-cache", ".")
+    out = done.stdout.decode()
+    assert "hunter2" not in out and "config.js" not in out and "vendor" not in out
+    assert "app.js:2:3: LL001" in out and "alias.js:2:3: LL001" in out  # inside: followed
+
+
+def test_symlink_named_on_the_command_line_is_still_checked(secret_link: Path) -> None:
+    done = leaklint(secret_link, "check", "--no-cache", "config.js")
+    assert done.returncode == 1
+    assert b"API_TOKEN" in done.stdout
+
+
 # --- 18: code frames of minified lines ---------------------------------------------------------
 
 
