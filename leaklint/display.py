@@ -57,9 +57,15 @@ def _raw_bytes(char: str) -> bytes:
 
 
 def quote_path(path: str) -> str:
-    """``path`` as a person should see it in a terminal or a log line."""
+    """``path`` as a person should see it at the start of a terminal or log line."""
+    quoted = git_quote(path)
+    return "./" + quoted if quoted.startswith(":") else quoted
+
+
+def git_quote(path: str) -> str:
+    """``path`` quoted as git quotes it, when it must be (see the module docstring)."""
     if not _NEEDS_QUOTES.search(path):
-        return "./" + path if path.startswith(":") else path
+        return path
     return '"' + _NEEDS_QUOTES.sub(_quoted_char, path) + '"'
 
 

@@ -354,7 +354,7 @@ def test_github_output_keeps_injections_inside_their_command(hostile: Path, run_
         assert before == "" and properties.split(" ")[0] in ("error", "warning", "notice")
         # Every property is before the first "::": a file name did not end them early.
         assert properties.endswith(("title=leaklint", "implicit-global", "listener-leak"))
-    assert any("file=./%3A%3Aerror title=INJECTED%3A%3Apwned.js," in line for line in lines)
+    assert any("file=%3A%3Aerror title=INJECTED%3A%3Apwned.js," in line for line in lines)
     assert any("'x%0A::warning title=X::y' listener" in line for line in lines)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.display import escape_controls, quote_path
+from leaklint.display import escape_controls, git_quote
 from leaklint.findings import Finding, Severity
 from leaklint.reporters.text import hidden_counts
 
@@ -44,7 +44,9 @@ def command(name: str, properties: dict[str, object], message: str) -> str:
 def annotation(finding: Finding) -> str:
     span = finding.span
     properties = {
-        "file": quote_path(finding.path),
+        # Quoted only with control characters or non-UTF-8 bytes in it; a leading ":" needs
+        # no "./" (unlike in text output): escape_property turns it into %3A.
+        "file": git_quote(finding.path),
         "line": span.line,
         "col": span.column,
         "endLine": span.end_line,
@@ -60,7 +62,7 @@ def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
     for finding in shown:
         out.write(annotation(finding) + "\n")
     for error in result.errors:
-        properties = {"file": quote_path(error.path), "title": "leaklint"}
+        properties = {"file": git_quote(error.path), "title": "leaklint"}
         out.write(command("warning", properties, escape_controls(error.message, keep=_LINE_BREAKS)))
         out.write("\n")
     # A plain line for the log; the runner only acts on lines that start with "::".
