@@ -156,11 +156,11 @@ def check(
         files = discover(list(paths) or [Path(".")], settings, force_exclude=force_exclude)
     except DiscoveryError as error:
         raise click.UsageError(str(error)) from None
-    sources = [*paths, *files, *(p for p in (config_file, baseline_file) if p is not None)]
+    sources = [*paths, *files, *([config_file] if config_file else [])]
+    # --write-baseline FILE --baseline FILE updates the baseline in place: that one may match.
     _refuse_overwriting_inputs("--write-baseline", write_baseline, sources)
-    _refuse_overwriting_inputs(
-        "-o", output, [*sources, *([write_baseline] if write_baseline else [])]
-    )
+    baselines = [path for path in (baseline_file, write_baseline) if path is not None]
+    _refuse_overwriting_inputs("-o", output, [*sources, *baselines])
     bar = progress.ProgressBar() if progress.wanted(fmt) else None
     try:
         result = run(files, settings, jobs=jobs, use_cache=not no_cache, progress=bar)

@@ -119,6 +119,9 @@ def test_ordinary_outputs_are_still_written(project: Path, run_cli) -> None:
     write(project / "a.js", LEAKY)
     assert run_cli("check", "-o", "report.txt", "--write-baseline", "b.json", ".").exit_code == 0
     assert (project / "report.txt").exists() and (project / "b.json").exists()
+    # Updating a baseline in place reads and writes the same file, on purpose.
+    updated = run_cli("check", "--write-baseline", "b.json", "--baseline", "b.json", ".")
+    assert updated.exit_code == 0, updated.output
 
 
 # --- 5: file names that are not UTF-8 ----------------------------------------------------------
