@@ -25,8 +25,9 @@ from typing import Any
 
 from leaklint import __version__
 from leaklint.display import json_safe
-from leaklint.findings import Finding, Suppression
 from leaklint.fsutil import atomic_write_text, read_regular_text
+from leaklint.model.findings import Finding, Suppression
+from leaklint.model.results import BaselineStatus
 
 FORMAT_VERSION = 1
 # Far above any real baseline (~300 bytes an entry); the cap is what keeps a FIFO or a huge
@@ -45,18 +46,6 @@ class Entry:
     path: str
     message: str
     count: int = 1
-
-
-@dataclass
-class BaselineStatus:
-    """How a run compared with its baseline; reporters show it, the CLI warns about ``stale``."""
-
-    path: str
-    matched: int = 0
-    stale: int = 0  # recorded findings that no longer occur in the files checked
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def base_fingerprint(fingerprint: str) -> str:

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from leaklint.display import escape_controls, frame_window, json_safe, quote_path
-from leaklint.findings import compute_fingerprint
 from leaklint.fsutil import FileTooLargeError, NotRegularFileError, read_regular_file
+from leaklint.model.findings import compute_fingerprint
 from leaklint.reporters.github import escape_data, escape_property
-from leaklint.source import SourceFile
+from leaklint.syntax.source import SourceFile
 from tests.conftest import write
 
 LEAKY = "function f(w, h) {\n  area = w * h;\n  return area;\n}\n"
@@ -185,7 +185,8 @@ def test_non_utf8_name_in_baseline(bad_name: Path, run_cli) -> None:
 def test_non_utf8_name_in_audit(bad_name: Path, run_cli) -> None:
     summary = run_cli("audit", "--no-cache", ".")
     assert summary.exit_code == 0, summary.output
-    assert '"bad\\377.js"  [LL001 1]' in summary.output
+    assert '  1  "bad\\377.js"  ' in summary.output  # the top files
+    assert 'most findings is "bad\\377.js" (1)' in summary.output  # where to start
     as_json = run_cli("audit", "--no-cache", "--format", "json", ".")
     assert json.loads(as_json.stdout_bytes.decode("utf-8"))["files"][0]["path"] == BAD_NAME
     html = run_cli("audit", "--no-cache", "--html", "r.html", ".")
@@ -255,8 +256,8 @@ def test_fifo_as_baseline_or_config_is_a_clear_error(tmp_path: Path, option: str
 
 
 def test_source_swapped_for_a_fifo_after_discovery_is_skipped(project: Path, no_hang) -> None:
-    from leaklint.config import Settings
-    from leaklint.engine import run
+    from leaklint.model.settings import Settings
+    from leaklint.pipeline.engine import run
 
     write(project / "a.js", LEAKY)
     files = [project / "a.js"]
@@ -267,8 +268,8 @@ def test_source_swapped_for_a_fifo_after_discovery_is_skipped(project: Path, no_
 
 
 def test_cached_file_swapped_for_a_fifo_is_not_read(project: Path, no_hang) -> None:
-    from leaklint.config import Settings
-    from leaklint.engine import run
+    from leaklint.model.settings import Settings
+    from leaklint.pipeline.engine import run
 
     empty = write(project / "a.js", "")
     settings = Settings(root=project)
@@ -289,7 +290,7 @@ def test_readers_refuse_fifos_and_devices(tmp_path: Path, no_hang) -> None:
             read_regular_file(path, 1024)
         with pytest.raises(OSError):
             SourceFile.read(path)  # the audit's excerpts read through this
-    from leaklint.findings import Finding, Severity, Span
+    from leaklint.model.findings import Finding, Severity, Span
 
     finding = Finding("LL001", "x", str(fifo), Span(1, 1, 1, 2), "m", Severity.ERROR)
     assert code_frame(finding, color=False) == []

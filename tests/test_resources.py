@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from leaklint.analysis.resource_table import configured_specs, file_may_use
 from leaklint.config import ResourceSpec, Settings
-from leaklint.engine import check_source
-from leaklint.resource_table import configured_specs, file_may_use
-from leaklint.selection import selected_rules
-from leaklint.source import SourceFile, is_test_file
+from leaklint.pipeline.engine import check_source
+from leaklint.pipeline.selection import selected_rules
+from leaklint.syntax.source import SourceFile, is_test_file
 from tests.rule_helpers import run_rule
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "LL003"
@@ -134,7 +134,16 @@ async function publishSafely(message) {
   }
 }
 
-module.exports = { publish, publishSafely };
+// A channel of the process's one connection: nothing closes it with its owner.
+let shared;
+async function publishShared(message) {
+  shared = shared || (await amqp.connect(process.env.AMQP_URL));
+  const channel = await shared.createChannel();
+  await channel.sendToQueue('jobs', Buffer.from(message));
+  await channel.close();
+}
+
+module.exports = { publish, publishSafely, publishShared };
 """
 
 
@@ -157,7 +166,9 @@ def test_configured_resources_through_the_real_cli(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     got = sorted((f["rule"], f["line"]) for f in report["findings"])
-    assert got == [("LL003", 4), ("LL006", 5)]
+    # publish(): the channel belongs to a connection the same call opens, so it goes with its
+    # owner, which LL003 judges; publishShared(): a channel of the long-lived connection.
+    assert got == [("LL003", 4), ("LL006", 29)]
     messages = {f["rule"]: f["message"] for f in report["findings"]}
     assert "amqplib connect" in messages["LL003"]
     assert "`await connection.createChannel()`" in messages["LL003"]
@@ -456,7 +467,11 @@ const Redis = require('ioredis');
             "main(); module.exports = main;",
             True,
         ),
-        ("", "setTimeout(async () => { const r = new Redis(); await r.ping(); }, 10);", True),
+        # A one-shot callback at module level runs once, for every rule alike (LL002 said so,
+        # LL003 said "every call leaves a connection open"): one client for the process.
+        ("", "setTimeout(async () => { const r = new Redis(); await r.ping(); }, 10);", False),
+        # A per-tick callback does run again and again.
+        ("", "setInterval(async () => { const r = new Redis(); await r.ping(); }, 10);", True),
         # Called once from start-up code that runs once; or from it, but in a loop.
         (
             "async function init() { const r = new Redis(); await r.ping(); }\n"

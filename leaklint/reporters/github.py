@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 from leaklint.display import escape_controls, git_quote
-from leaklint.findings import Finding, Severity
+from leaklint.model.findings import Finding, Severity
 from leaklint.reporters.text import hidden_counts
 
 if TYPE_CHECKING:
-    from leaklint.engine import RunResult
+    from leaklint.pipeline.engine import RunResult
     from leaklint.reporters import ReportOptions
 
 # Escaped by ``escape_data`` as the Actions toolkit does (%0D, %0A): the runner shows them as

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from leaklint.display import escape_controls, frame_window, quote_path
-from leaklint.findings import Finding, Severity
 from leaklint.fsutil import read_regular_file
-from leaklint.source import MAX_SOURCE_BYTES
+from leaklint.model.findings import Finding, Severity
+from leaklint.syntax.source import MAX_SOURCE_BYTES
 
 if TYPE_CHECKING:
-    from leaklint.engine import RunResult
+    from leaklint.pipeline.engine import RunResult
     from leaklint.reporters import ReportOptions
 
 _SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}

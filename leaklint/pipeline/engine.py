@@ -1,0 +1,241 @@
+"""Run the selected rules over files and collect what they find.
+
+The per-file step (``check_source``) is a pure function of the file's bytes and the settings,
+which is what lets the cache and the worker pool wrap it without anything else knowing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from leaklint.fsutil import FileTooLargeError, NotRegularFileError, read_regular_file
+from leaklint.model.findings import Finding, assign_occurrences
+from leaklint.model.results import FileError, FileResult, display_path
+from leaklint.model.settings import Settings
+from leaklint.pipeline import parallel
+from leaklint.pipeline.cache import ResultCache, cache_directory, content_hash
+from leaklint.pipeline.selection import selected_rules
+from leaklint.pipeline.suppressions import finalize_findings
+from leaklint.rules import Rule
+from leaklint.semantic.context import FileContext
+from leaklint.syntax.parsing import parse
+from leaklint.syntax.source import SourceFile, package_type, real_directory
+
+if TYPE_CHECKING:
+    from leaklint.model.results import BaselineStatus
+
+# Larger files are generated bundles or data; they are skipped with a note rather than parsed.
+MAX_FILE_BYTES = 32 * 1024 * 1024
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    files_checked: int = 0
+    rules: list[type[Rule]] = field(default_factory=list)
+    baseline: BaselineStatus | None = None  # set by the CLI when --baseline is used
+
+
+def rules_for(settings: Settings) -> list[type[Rule]]:
+    return selected_rules(
+        settings.select, settings.extend_select, settings.ignore, preview=settings.preview
+    )
+
+
+def check_source(
+    source: SourceFile, settings: Settings, rules: Iterable[type[Rule]]
+) -> list[Finding]:
+    """All findings of ``rules`` in one file."""
+    rules = tuple(rules)  # iterated twice: to run, then to tell which rules ran
+    tree = parse(source.data, source.language)
+    ctx = FileContext(source=source, tree=tree, settings=settings)
+    applicable = [rule for rule in rules if rule.applies_to(source.data, settings)]
+    ctx.plan_queries(applicable)
+    for rule in applicable:
+        rule().check(ctx)
+    # Per-file ignores and directive comments; sorts the findings.
+    findings = finalize_findings(ctx, rules)
+    # The context's caches refer back to it (lazy analyses close over ctx), so only the cycle
+    # collector would free it — and the tree-sitter tree it keeps alive, whose memory Python
+    # cannot see. Dropping the caches now frees the tree by reference counting.
+    ctx.__dict__.clear()
+    return findings
+
+
+def check_path(path: Path, settings: Settings, rules: list[type[Rule]]) -> FileResult:
+    shown = display_path(path)
+    try:
+        stat = path.stat()
+        if stat.st_size > MAX_FILE_BYTES:
+            return _too_large(shown, stat.st_size)
+        # The stat above only saves opening files that are plainly too large: what is read
+        # (the type of the open file, the bytes) is checked again on the open descriptor.
+        raw, stat = read_regular_file(path, MAX_FILE_BYTES)
+    except FileTooLargeError:
+        return _too_large(shown, None)  # it grew past the limit after the stat
+    except NotRegularFileError as error:
+        return FileResult(shown, error=FileError(shown, f"skipped: {error}"), checked=False)
+    except OSError as error:
+        message = f"cannot read: {error.strerror or error}"
+        return FileResult(shown, error=FileError(shown, message), checked=False)
+    result = _check_bytes(path, shown, raw, settings, rules)
+    result.mtime_ns, result.size, result.digest = stat.st_mtime_ns, stat.st_size, content_hash(raw)
+    return result
+
+
+def _too_large(shown: str, size: int | None) -> FileResult:
+    amount = f"{size // (1024 * 1024)} MB" if size is not None else "more than 32 MB"
+    message = f"skipped: {amount} is over the 32 MB limit"
+    return FileResult(shown, error=FileError(shown, message), checked=False)
+
+
+def _check_bytes(
+    path: Path, shown: str, raw: bytes, settings: Settings, rules: list[type[Rule]]
+) -> FileResult:
+    source = SourceFile.from_bytes(path, raw, shown)
+    if source.is_binary():
+        return FileResult(shown, error=FileError(shown, "skipped: binary file"), checked=False)
+    try:
+        findings = check_source(source, settings, rules)
+    except RecursionError:
+        return FileResult(
+            shown, error=FileError(shown, "skipped: nesting too deep to analyse"), checked=False
+        )
+    except Exception as error:  # one broken file never stops the run
+        return FileResult(
+            shown,
+            error=FileError(shown, f"internal error: {type(error).__name__}: {error}"),
+            checked=False,
+        )
+    return FileResult(shown, findings=findings)
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def run(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    progress: ProgressCallback | None = None,
+) -> RunResult:
+    """Check ``paths``; results come back in the order of ``paths`` whatever the parallelism."""
+    # package.json files and symlinks may have changed since the last run in this process.
+    package_type.cache_clear()
+    real_directory.cache_clear()
+    rules = rules_for(settings)
+    result = RunResult(rules=rules)
+    cache = _open_cache(settings, rules) if use_cache else None
+    with _fewer_garbage_collections():
+        for file_result in _results(paths, settings, rules, cache, jobs, progress):
+            if file_result.checked:
+                result.files_checked += 1
+            result.findings.extend(file_result.findings)
+            if file_result.error is not None:
+                result.errors.append(file_result.error)
+    if cache is not None:
+        cache.save()
+    result.findings.sort(key=lambda f: f.sort_key)
+    assign_occurrences(result.findings)
+    return result
+
+
+@contextlib.contextmanager
+def _fewer_garbage_collections() -> Iterator[None]:
+    """Checking a file makes hundreds of thousands of short-lived objects (nodes, captures,
+    bindings); at Python's default threshold of 700 allocations the cycle collector runs very
+    often (measured: ~3 % of a cold CLI run, 9 % in an in-process harness that kept every
+    file's source alive). A file's analysis leaves no cycles behind (the
+    engine drops its caches), so collecting ~15 times less often only delays, never leaks.
+    Workers are forked inside, so they inherit the setting."""
+    previous = gc.get_threshold()
+    gc.set_threshold(10_000, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
+def _open_cache(settings: Settings, rules: list[type[Rule]]) -> ResultCache:
+    key = "|".join((settings.cache_key(), ",".join(r.code for r in rules), _code_signature()))
+    return ResultCache(cache_directory(settings.root), key)
+
+
+@functools.cache
+def _code_signature() -> str:
+    """Size and mtime of leaklint's own modules and data: a rule edited in a source checkout
+    must not be answered from results its previous version computed (the version number
+    alone only changes on release)."""
+    package = Path(__file__).resolve().parent
+    parts = []
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json"):
+            stat = path.stat()
+            parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _results(
+    paths: list[Path],
+    settings: Settings,
+    rules: list[type[Rule]],
+    cache: ResultCache | None,
+    jobs: int | None,
+    progress: ProgressCallback | None,
+) -> Iterator[FileResult]:
+    hits = [cache.lookup(path) if cache is not None else None for path in paths]
+    misses = [path for path, hit in zip(paths, hits, strict=True) if hit is None]
+    fresh = _check_many(misses, settings, rules, jobs)
+    for done, (path, hit) in enumerate(zip(paths, hits, strict=True), start=1):
+        if hit is not None:
+            file_result = FileResult.from_cache(hit)
+        else:
+            file_result = next(fresh)
+            if cache is not None and file_result.digest:
+                cache.store(
+                    path,
+                    file_result.mtime_ns,
+                    file_result.size,
+                    file_result.digest,
+                    file_result.to_cache(),
+                )
+        if progress is not None:
+            progress(done, len(paths))
+        yield file_result
+
+
+def _check_many(
+    paths: list[Path], settings: Settings, rules: list[type[Rule]], jobs: int | None
+) -> Iterator[FileResult]:
+    workers = effective_jobs(jobs)
+    if workers <= 1 or len(paths) < _MIN_FILES_PER_WORKER * 2:
+        for path in paths:
+            yield check_path(path, settings, rules)
+        return
+    yield from parallel.check_in_pool(
+        paths, settings, [r.code for r in rules], workers, check=check_path
+    )
+
+
+# Below this many files per worker, starting processes costs more than it saves.
+_MIN_FILES_PER_WORKER = 8
+
+
+def effective_jobs(jobs: int | None) -> int:
+    if jobs is not None and jobs > 0:
+        return jobs
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
