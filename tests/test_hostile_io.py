@@ -156,13 +156,18 @@ def test_non_utf8_name_in_json_is_valid_and_exact(bad_name: Path, run_cli, cache
         assert "\\udcff" in result.stdout
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
 def test_non_utf8_name_report_file_in_each_format(bad_name: Path, run_cli, fmt: str) -> None:
     result = run_cli("check", "--no-cache", "--format", fmt, "-o", f"report.{fmt}", ".")
     assert result.exit_code == 1, result.output
     text = (bad_name / f"report.{fmt}").read_bytes().decode("utf-8")
     if fmt == "json":
         assert json.loads(text)["findings"][0]["path"] == BAD_NAME
+    elif fmt == "sarif":
+        [finding] = json.loads(text)["runs"][0]["results"]
+        assert finding["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+            "bad%FF.js"
+        )
     else:
         assert '"bad\\377.js"' in text
 
