@@ -21,6 +21,8 @@ from enum import Enum
 from pathlib import Path
 from urllib.parse import quote
 
+from leaklint.fsutil import read_regular_file
+
 MAX_SYMBOLIC_REFS = 5  # git itself gives up after a few levels of "ref: ref: …"
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 # github.com in every form a remote URL takes; credentials and ports are dropped.
@@ -138,12 +140,10 @@ def _checkout(root: Path, dot_git: Path) -> GitHubCheckout | None:
 
 
 def _read(path: Path, limit: int = 1 << 20) -> str | None:
-    """A small text file of git's, or None (missing, unreadable, or not a regular file)."""
+    """A small text file of git's, or None (missing, unreadable, larger than ``limit``, or not
+    a regular file: a committed FIFO at .git/HEAD must not hang the audit)."""
     try:
-        if not path.is_file():
-            return None
-        with open(path, "rb") as handle:
-            return handle.read(limit).decode("utf-8", "replace")
+        return read_regular_file(path, limit).data.decode("utf-8", "replace")
     except OSError:
         return None
 
