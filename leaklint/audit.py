@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import click
 
+from leaklint.display import escape_controls, git_quote, quote_path
 from leaklint.model.findings import Finding, Severity
 from leaklint.pipeline.engine import RunResult, display_path
 from leaklint.pipeline.source_links import SourceLinks
@@ -558,9 +559,11 @@ def start_here_lines(report: AuditReport) -> list[str]:
         f"Fix {rule.code} {rule.name} first: {_plural(rule.count, 'finding')} in "
         f"{_plural(rule.files, f'{kind} file')}, {rule.severity.value} severity, "
         f"{rule.precision} precision. {rule.summary}",
-        f"The {kind} file with most findings is {advice.file.path} ({advice.file.count:,})"
+        f"The {kind} file with most findings is {git_quote(advice.file.path)} "
+        f"({advice.file.count:,})"
         + (
-            f"; the {kind} directory is {advice.directory.path}/ ({advice.directory.count:,})."
+            f"; the {kind} directory is {git_quote(advice.directory.path)}/ "
+            f"({advice.directory.count:,})."
             if advice.directory
             else "."
         ),
@@ -602,7 +605,7 @@ def _write_kinds(report: AuditReport, out: TextIO, bold: Any) -> None:
     for stats in report.kinds:
         out.write(
             f"  {stats.kind.value:<10} {stats.files:>6,}  {stats.files_with_findings:>13,}  "
-            f"{stats.findings:>8,}  {stats.explain()}\n"
+            f"{stats.findings:>8,}  {escape_controls(stats.explain())}\n"
         )
 
 
@@ -636,7 +639,7 @@ def _write_hotspots(
     for spot in shown:
         rules = ", ".join(f"{code} {n}" for code, n in _by_count(spot.by_rule))
         kind = f"  {spot.kind}" if with_kind and spot.kind else ""
-        out.write(f"  {spot.count:>{width}}  {spot.path}{kind}  [{rules}]\n")
+        out.write(f"  {spot.count:>{width}}  {quote_path(spot.path)}{kind}  [{rules}]\n")
 
 
 def _write_unparsed(report: AuditReport, out: TextIO, bold: Any) -> None:
@@ -646,8 +649,9 @@ def _write_unparsed(report: AuditReport, out: TextIO, bold: Any) -> None:
         return
     out.write(bold(f"Files that could not be parsed ({len(report.unparsed)})") + "\n")
     for item in report.unparsed:
-        where = f"{item.path}:{item.line}" if item.line else item.path
-        out.write(f"  {where}: {item.message}\n")
+        path = quote_path(item.path)
+        where = f"{path}:{item.line}" if item.line else path
+        out.write(f"  {where}: {escape_controls(item.message)}\n")
 
 
 def _by_count(by_rule: dict[str, int]) -> list[tuple[str, int]]:

@@ -25,11 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from leaklint import __version__
-from leaklint.fsutil import atomic_write_text
+from leaklint.display import json_safe
+from leaklint.fsutil import atomic_write_text, read_regular_text
 from leaklint.model.findings import Finding, Suppression
 from leaklint.model.results import BaselineStatus
 
 FORMAT_VERSION = 1
+# Far above any real baseline (~300 bytes an entry); the cap is what keeps a FIFO or a huge
+# file named by mistake from blocking or exhausting memory.
+MAX_BASELINE_BYTES = 256 * 1024 * 1024
 
 
 class BaselineError(Exception):
@@ -67,7 +71,7 @@ def entries_from_findings(findings: Iterable[Finding]) -> dict[str, Entry]:
 
 def load(path: Path) -> dict[str, Entry]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_text(path, MAX_BASELINE_BYTES)
     except FileNotFoundError:
         raise BaselineError(
             f"baseline file not found: {path} (create it with --write-baseline {path})"
@@ -124,7 +128,7 @@ def dumps(entries: dict[str, Entry]) -> str:
         "leaklint_version": __version__,
         "entries": [asdict(entry) for entry in ordered],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _encodable(text: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pathspec
 
 from leaklint import __version__, baseline, progress
 from leaklint.config import ConfigError, Settings, load_settings
+from leaklint.display import html_safe, json_safe, quote_path
 from leaklint.fsutil import atomic_write_text
 from leaklint.pipeline.discovery import DiscoveryError, discover
 from leaklint.pipeline.engine import RunResult, display_path, run
@@ -181,6 +183,7 @@ def check(
     category: str | None,
 ) -> None:
     """Check PATHS (files or directories, default: the current directory) for leaks."""
+    _require_working_directory()
     if category is not None and not category.strip("/ "):
         raise click.BadParameter(
             "must name a category, e.g. leaklint/frontend/", param_hint="--category"
@@ -195,6 +198,11 @@ def check(
         files = discover(list(paths) or [Path(".")], settings, force_exclude=force_exclude)
     except DiscoveryError as error:
         raise click.UsageError(str(error)) from None
+    sources = [*paths, *files, *([config_file] if config_file else [])]
+    # --write-baseline FILE --baseline FILE updates the baseline in place: that one may match.
+    _refuse_overwriting_inputs("--write-baseline", write_baseline, sources)
+    baselines = [path for path in (baseline_file, write_baseline) if path is not None]
+    _refuse_overwriting_inputs("-o", output, [*sources, *baselines])
     bar = progress.ProgressBar() if progress.wanted(fmt) else None
     try:
         result = run(files, settings, jobs=jobs, use_cache=not no_cache, progress=bar)
@@ -212,6 +220,53 @@ def check(
     _emit(result, fmt, output, options)
     unsuppressed = [f for f in result.findings if f.suppression is None]
     sys.exit(EXIT_FINDINGS if unsuppressed and not exit_zero else EXIT_CLEAN)
+
+
+def _require_working_directory() -> None:
+    """Paths are shown relative to the current directory: without one (deleted under the
+    shell) there is nothing to run in, and os.getcwd() would raise deep inside."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise UserError(
+            "the current directory no longer exists (deleted?); "
+            "cd into an existing directory and run leaklint again"
+        ) from None
+
+
+def _refuse_overwriting_inputs(option: str, target: Path | None, inputs: list[Path]) -> None:
+    """``-o a.js a.js`` would replace the checked source with the report: refuse an output
+    that is (or, not yet existing, resolves to) a file this run reads."""
+    if target is None:
+        return
+    clash = _same_file_as(target, inputs)
+    if clash is not None:
+        raise UserError(
+            f"refusing to write {option} {quote_path(str(target))}: it is "
+            f"{quote_path(display_path(clash))}, which this run reads; choose another path"
+        )
+
+
+def _same_file_as(target: Path, inputs: list[Path]) -> Path | None:
+    real = os.path.realpath(target)
+    try:
+        info = os.stat(target)
+    except OSError:
+        info = None  # missing (or unreachable): only its resolved path can name an input
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        return None  # a device or FIFO is written through; it is never a checked source
+    if info is None:
+        return next((path for path in inputs if os.path.abspath(path) == real), None)
+    # The same inode catches a symlink or a hard link to the source under another name.
+    return next((path for path in inputs if _same_inode(path, info)), None)
+
+
+def _same_inode(path: Path, info: os.stat_result) -> bool:
+    try:
+        other = os.stat(path)
+    except OSError:
+        return False
+    return (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino)
 
 
 class UsageProblem(click.ClickException):
@@ -301,16 +356,20 @@ def _with_excludes(
     )
 
 
+# Formats whose output is one JSON document: a non-UTF-8 file name in it is written escaped.
+_JSON_FORMATS = frozenset({"json", "sarif"})
+
+
 def _emit(result, fmt: str, output: Path | None, options: ReportOptions) -> None:
-    reporter = REPORTERS[fmt]
+    buffer = io.StringIO()
+    REPORTERS[fmt](result, buffer, options)
+    text = json_safe(buffer.getvalue()) if fmt in _JSON_FORMATS else buffer.getvalue()
     if output is None:
-        reporter(result, sys.stdout, options)
+        sys.stdout.write(text)
         sys.stdout.flush()
         return
-    buffer = io.StringIO()
-    reporter(result, buffer, options)
     try:
-        atomic_write_text(output, buffer.getvalue())
+        atomic_write_text(output, text)
     except OSError as error:
         raise UserError(f"cannot write {output}: {error.strerror or error}") from None
 
@@ -388,6 +447,7 @@ def audit(
     from leaklint.pipeline.source_links import LinkStyle
     from leaklint.pipeline.source_links import source_links as links_for
 
+    _require_working_directory()
     settings = _settings(config_file, select, None, ignore, True)
     settings = _with_excludes(settings, exclude, extend_exclude)
     roots = list(paths) or [Path(".")]
@@ -396,6 +456,7 @@ def audit(
         files = discover(roots, settings)
     except DiscoveryError as error:
         raise click.UsageError(str(error)) from None
+    _refuse_overwriting_inputs("--html", html_file, [*paths, *files])
     bar = progress.ProgressBar() if progress.wanted(fmt) else None
     try:
         result = run(files, settings, jobs=jobs, use_cache=not no_cache, progress=bar)
@@ -418,15 +479,15 @@ def audit(
         from leaklint.reporters.html import render
 
         try:
-            atomic_write_text(html_file, render(report))
+            atomic_write_text(html_file, html_safe(render(report)))
         except OSError as error:
             raise UserError(f"cannot write {html_file}: {error.strerror or error}") from None
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json_safe(json.dumps(report.to_dict(), indent=2, ensure_ascii=False)))
         return
     write_summary(report, sys.stdout, color=_use_color(None, "text"), top=top)
     if html_file is not None:
-        click.echo(f"\nHTML report: {html_file}")
+        click.echo(f"\nHTML report: {quote_path(str(html_file))}")
 
 
 @cli.command("rule")

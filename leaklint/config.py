@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from leaklint.fsutil import read_regular_text
 from leaklint.model.findings import Severity
 from leaklint.model.settings import ResourceSpec, Settings
 
@@ -41,7 +42,7 @@ def find_config_file(start: Path) -> Path | None:
 
 def _has_tool_table(pyproject: Path) -> bool:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular_text(pyproject))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False  # a broken pyproject that is not ours is not our business
     return isinstance(data.get("tool"), dict) and "leaklint" in data["tool"]
@@ -60,7 +61,7 @@ def load_settings(config_file: Path | None = None, start: Path | None = None) ->
 
 def parse_config(path: Path) -> Settings:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular_text(path))
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read config: {error}") from None
     except tomllib.TOMLDecodeError as error:

@@ -17,6 +17,7 @@ import stat
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 # A temporary file of ours is `.{name}.{pid}.{random}.tmp`: the pid says whether the writer is
 # still alive, so a temp left by a `kill -9` can be removed on the next write without racing a
@@ -158,3 +159,88 @@ def _existing_mode(path: Path) -> int | None:
         return path.stat().st_mode & 0o777
     except OSError:
         return None
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+class NotRegularFileError(OSError):
+    """A path that is not a regular file: reading a FIFO blocks forever, ``/dev/zero`` never
+    ends. ``str()`` is the message for the user."""
+
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()
+
+
+class FileTooLargeError(OSError):
+    """A regular file with more bytes than the reader's limit. ``size`` is what was read (at
+    least ``limit + 1``), not ``st_size``, which a growing file makes stale."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        super().__init__(errno.EFBIG, f"{path} is larger than {limit} bytes")
+        self.limit = limit
+
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()
+
+
+class RegularFile(NamedTuple):
+    data: bytes
+    stat: os.stat_result  # of the open file: what was read, not what the path names now
+
+
+def read_regular_file(path: Path | str, limit: int) -> RegularFile:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
+
+    Every file leaklint reads goes through here. The path is opened non-blocking (a FIFO
+    nobody writes to would otherwise block ``open`` itself) and the *open descriptor* is
+    checked, so a file swapped for a FIFO or a symlink to a device after a ``stat`` is still
+    refused. At most ``limit + 1`` bytes are read: the cap holds for what is read, whatever
+    ``st_size`` said when the run started.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFileError(
+                errno.EINVAL, f"not a regular file ({file_kind(info.st_mode)})", str(path)
+            )
+        chunks: list[bytes] = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise FileTooLargeError(Path(path), limit)
+    return RegularFile(data, info)
+
+
+# For the small files leaklint reads besides sources (configuration, baseline, .gitignore).
+MAX_TEXT_FILE_BYTES = 64 * 1024 * 1024
+
+
+def read_regular_text(path: Path | str, limit: int = MAX_TEXT_FILE_BYTES) -> str:
+    """``read_regular_file`` decoded as strict UTF-8 (``UnicodeDecodeError`` otherwise)."""
+    return read_regular_file(path, limit).data.decode("utf-8")
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words for a message."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"

@@ -29,6 +29,8 @@ import os
 import sys
 from pathlib import Path
 
+from leaklint.fsutil import read_regular_text
+
 _GLOB_CHARACTERS = frozenset("*?[")
 
 
@@ -55,10 +57,14 @@ def expand_paths(text: str, cwd: Path) -> tuple[list[str], bool]:
     return paths or ["."], expanded
 
 
+# A cap on what has_findings reads: the report is leaklint's own, but its path is an input.
+MAX_REPORT_BYTES = 1 << 30
+
+
 def has_findings(sarif_file: Path) -> bool:
     """Whether a SARIF report holds a result that is not suppressed; False when unreadable."""
     try:
-        document = json.loads(sarif_file.read_text(encoding="utf-8"))
+        document = json.loads(read_regular_text(sarif_file, MAX_REPORT_BYTES))
         runs = document["runs"]
         return any(
             not result.get("suppressions") for run in runs for result in run.get("results") or ()

@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pathspec
 
-from leaklint.model.settings import Settings
+from leaklint.fsutil import read_regular_file
+from leaklint.model.settings import DEFAULT_EXCLUDE, Settings
+
+_MAX_GITIGNORE_BYTES = 16 * 1024 * 1024
 
 
 class DiscoveryError(Exception):
@@ -63,7 +66,8 @@ class _Ignores:
             spec = None
             if ignore_file.is_file():
                 try:
-                    lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+                    data = read_regular_file(ignore_file, _MAX_GITIGNORE_BYTES).data
+                    lines = data.decode("utf-8", errors="replace").splitlines()
                     spec = _gitignore_spec(lines)
                 except OSError:
                     spec = None
@@ -104,7 +108,7 @@ def discover(paths: list[Path], settings: Settings, *, force_exclude: bool = Fal
     return sorted(result, key=lambda p: p.as_posix())
 
 
-_DEFAULTS = set(Settings().exclude)
+_DEFAULTS = set(DEFAULT_EXCLUDE)  # not Settings(): its root is os.getcwd(), at import time
 
 
 def _relative_to_root(path: Path, root: Path) -> str | None:
@@ -195,7 +199,7 @@ def _walk(
             continue
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
-            is_file = not is_dir and entry.is_file()
+            is_file = not is_dir and entry.is_file() and _stays_inside(entry, top_prefix)
         except OSError:
             continue
         if is_dir:
@@ -203,6 +207,14 @@ def _walk(
                 stack.append(opened(entry.path, active))
         elif is_file and _checkable(entry.name) and not ignored(entry.path, False, active):
             yield Path(entry.path)
+
+
+def _stays_inside(entry: os.DirEntry[str], top_prefix: str) -> bool:
+    """A walk follows a symlink only to a file inside the walked tree: a committed
+    ``config.js -> ../secret/.env`` must not be read, let alone shown in a code frame.
+    (Symlinked directories are never entered.) Naming the link on the command line still
+    checks it."""
+    return not entry.is_symlink() or os.path.realpath(entry.path).startswith(top_prefix)
 
 
 _EXTENSIONS = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")

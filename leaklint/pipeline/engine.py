@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from leaklint.fsutil import FileTooLargeError, NotRegularFileError, read_regular_file
 from leaklint.model.findings import Finding, assign_occurrences
 from leaklint.model.results import FileError, FileResult, display_path
 from leaklint.model.settings import Settings
@@ -75,15 +76,26 @@ def check_path(path: Path, settings: Settings, rules: list[type[Rule]]) -> FileR
     try:
         stat = path.stat()
         if stat.st_size > MAX_FILE_BYTES:
-            message = f"skipped: {stat.st_size // (1024 * 1024)} MB is over the 32 MB limit"
-            return FileResult(shown, error=FileError(shown, message), checked=False)
-        raw = path.read_bytes()
+            return _too_large(shown, stat.st_size)
+        # The stat above only saves opening files that are plainly too large: what is read
+        # (the type of the open file, the bytes) is checked again on the open descriptor.
+        raw, stat = read_regular_file(path, MAX_FILE_BYTES)
+    except FileTooLargeError:
+        return _too_large(shown, None)  # it grew past the limit after the stat
+    except NotRegularFileError as error:
+        return FileResult(shown, error=FileError(shown, f"skipped: {error}"), checked=False)
     except OSError as error:
         message = f"cannot read: {error.strerror or error}"
         return FileResult(shown, error=FileError(shown, message), checked=False)
     result = _check_bytes(path, shown, raw, settings, rules)
     result.mtime_ns, result.size, result.digest = stat.st_mtime_ns, stat.st_size, content_hash(raw)
     return result
+
+
+def _too_large(shown: str, size: int | None) -> FileResult:
+    amount = f"{size // (1024 * 1024)} MB" if size is not None else "more than 32 MB"
+    message = f"skipped: {amount} is over the 32 MB limit"
+    return FileResult(shown, error=FileError(shown, message), checked=False)
 
 
 def _check_bytes(

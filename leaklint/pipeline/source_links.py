@@ -14,11 +14,14 @@ or ``file://`` (which a browser can show, but not at a line).
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from urllib.parse import quote
+
+from leaklint.fsutil import read_regular_file
 
 MAX_SYMBOLIC_REFS = 5  # git itself gives up after a few levels of "ref: ref: …"
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -50,7 +53,8 @@ class GitHubCheckout:
     commit: str
 
     def blob_url(self, relative: str) -> str:
-        return f"{self.web_url}/blob/{self.commit}/{quote(relative)}"
+        # fsencode: a name that is not UTF-8 is quoted as its bytes instead of raising.
+        return f"{self.web_url}/blob/{self.commit}/{quote(os.fsencode(relative))}"
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,8 @@ class SourceLinks:
         if self.style is LinkStyle.FILE:
             return absolute.as_uri()
         # VS Code, and GitHub for a file outside the checkout (another repository, say).
-        return "vscode://file" + quote(absolute.as_posix(), safe="/:") + ":{line}:{col}"
+        posix = os.fsencode(absolute.as_posix())
+        return "vscode://file" + quote(posix, safe="/:") + ":{line}:{col}"
 
     def to_dict(self) -> dict[str, str | None]:
         return {
@@ -135,12 +140,10 @@ def _checkout(root: Path, dot_git: Path) -> GitHubCheckout | None:
 
 
 def _read(path: Path, limit: int = 1 << 20) -> str | None:
-    """A small text file of git's, or None (missing, unreadable, or not a regular file)."""
+    """A small text file of git's, or None (missing, unreadable, larger than ``limit``, or not
+    a regular file: a committed FIFO at .git/HEAD must not hang the audit)."""
     try:
-        if not path.is_file():
-            return None
-        with open(path, "rb") as handle:
-            return handle.read(limit).decode("utf-8", "replace")
+        return read_regular_file(path, limit).data.decode("utf-8", "replace")
     except OSError:
         return None
 

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
+from leaklint.display import escape_controls, git_quote
 from leaklint.model.findings import Finding, Severity
 from leaklint.reporters.text import hidden_counts
 
 if TYPE_CHECKING:
     from leaklint.pipeline.engine import RunResult
     from leaklint.reporters import ReportOptions
+
+# Escaped by ``escape_data`` as the Actions toolkit does (%0D, %0A): the runner shows them as
+# line breaks in the annotation; every other control character is escaped before that.
+_LINE_BREAKS = "\r\n"
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
@@ -39,14 +44,17 @@ def command(name: str, properties: dict[str, object], message: str) -> str:
 def annotation(finding: Finding) -> str:
     span = finding.span
     properties = {
-        "file": finding.path,
+        # Quoted only with control characters or non-UTF-8 bytes in it; a leading ":" needs
+        # no "./" (unlike in text output): escape_property turns it into %3A.
+        "file": git_quote(finding.path),
         "line": span.line,
         "col": span.column,
         "endLine": span.end_line,
         "endColumn": span.end_column,
         "title": f"{finding.rule} {finding.name}",
     }
-    return command(COMMAND[finding.severity], properties, finding.message)
+    message = escape_controls(finding.message, keep=_LINE_BREAKS)
+    return command(COMMAND[finding.severity], properties, message)
 
 
 def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
@@ -54,7 +62,8 @@ def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
     for finding in shown:
         out.write(annotation(finding) + "\n")
     for error in result.errors:
-        out.write(command("warning", {"file": error.path, "title": "leaklint"}, error.message))
+        properties = {"file": git_quote(error.path), "title": "leaklint"}
+        out.write(command("warning", properties, escape_controls(error.message, keep=_LINE_BREAKS)))
         out.write("\n")
     # A plain line for the log; the runner only acts on lines that start with "::".
     files = result.files_checked

@@ -32,7 +32,6 @@ import gzip
 import json
 import os
 import re
-import stat
 import sys
 import zlib
 from collections.abc import Iterable
@@ -46,7 +45,7 @@ from urllib.parse import quote
 import attr
 import sarif_om as om
 
-from leaklint import __version__
+from leaklint import __version__, fsutil
 from leaklint.model.findings import Finding, Severity, Span
 from leaklint.pipeline.engine import MAX_FILE_BYTES
 from leaklint.reporters.line_hash import line_hashes
@@ -249,18 +248,9 @@ class SourceRoot:
 
 def read_regular_file(path: str) -> bytes | None:
     """The bytes of a regular file, or None: never blocks on a FIFO or reads a device."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        descriptor = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        with open(descriptor, "rb") as file:
-            info = os.fstat(file.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-                return None
-            return file.read(MAX_FILE_BYTES + 1)
-    except OSError:
+        return fsutil.read_regular_file(path, MAX_FILE_BYTES).data
+    except OSError:  # not a regular file, too large, unreadable
         return None
 
 

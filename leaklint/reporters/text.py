@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
+from leaklint.display import escape_controls, frame_window, quote_path
+from leaklint.fsutil import read_regular_file
 from leaklint.model.findings import Finding, Severity
+from leaklint.syntax.source import MAX_SOURCE_BYTES
 
 if TYPE_CHECKING:
     from leaklint.pipeline.engine import RunResult
@@ -21,7 +24,8 @@ _SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.
 @lru_cache(maxsize=64)
 def _lines(path: str) -> list[str]:
     try:
-        data = Path(path).read_bytes()
+        # The file may have become a FIFO or a device since it was checked: read it safely.
+        data = read_regular_file(Path(path), MAX_SOURCE_BYTES).data
     except OSError:
         return []
     text = data.decode("utf-8", errors="replace")
@@ -35,24 +39,23 @@ def code_frame(finding: Finding, color: bool) -> list[str]:
     if not 1 <= finding.span.line <= len(lines):
         return []
     raw = lines[finding.span.line - 1]
-    line = raw.expandtabs(1)[:200]
     start = finding.span.column - 1
-    end = finding.span.end_column - 1 if finding.span.end_line == finding.span.line else len(line)
-    width = max(1, min(end, len(line)) - start)
+    end = finding.span.end_column - 1 if finding.span.end_line == finding.span.line else len(raw)
+    frame = frame_window(raw, start, end)
     gutter = f"{finding.span.line:>5} | "
-    caret = " " * len(gutter[:-2]) + "| " + " " * start + "^" * width
+    caret = " " * len(gutter[:-2]) + "| " + " " * frame.start + "^" * (frame.end - frame.start)
     if color:
         caret = click.style(caret, fg=_SEVERITY_COLOUR[finding.severity], bold=True)
-    return [gutter + line, caret]
+    return [gutter + frame.text, caret]
 
 
 def format_finding(finding: Finding, color: bool) -> str:
-    location = f"{finding.path}:{finding.span.line}:{finding.span.column}:"
+    location = f"{quote_path(finding.path)}:{finding.span.line}:{finding.span.column}:"
     code = finding.rule
     if color:
         location = click.style(location, bold=True)
         code = click.style(code, fg=_SEVERITY_COLOUR[finding.severity], bold=True)
-    return f"{location} {code} {finding.message}"
+    return f"{location} {code} {escape_controls(finding.message)}"
 
 
 def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
@@ -60,8 +63,7 @@ def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
     if options.statistics:
         # As `ruff check --statistics`: the counts replace the per-finding listing.
         write_statistics(shown, out)
-        for error in result.errors:
-            out.write(f"{error.path}: {error.message}\n")
+        write_errors(result, out)
         out.write(summary_line(result, shown, options.color) + "\n")
         return
     for finding in shown:
@@ -71,13 +73,17 @@ def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
                 out.write(line + "\n")
             for related in finding.related:
                 out.write(
-                    f"      = {finding.path}:{related.span.line}:{related.span.column}: "
-                    f"{related.message}\n"
+                    f"      = {quote_path(finding.path)}:{related.span.line}:"
+                    f"{related.span.column}: {escape_controls(related.message)}\n"
                 )
             out.write("\n")
-    for error in result.errors:
-        out.write(f"{error.path}: {error.message}\n")
+    write_errors(result, out)
     out.write(summary_line(result, shown, options.color) + "\n")
+
+
+def write_errors(result: RunResult, out: TextIO) -> None:
+    for error in result.errors:
+        out.write(f"{quote_path(error.path)}: {escape_controls(error.message)}\n")
 
 
 def write_statistics(findings: list[Finding], out: TextIO) -> None:

@@ -16,12 +16,19 @@ from enum import Enum
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from leaklint.fsutil import read_regular_file
+
 # CRLF, LF and a lone CR each end a line, as in editors and ESLint (and unlike tree-sitter,
 # whose rows only count LF). U+2028/U+2029 are left out on purpose: ECMAScript (and so ESLint
 # and V8) count them as line terminators, but editors and GitHub's file view do not, and a
 # finding must land on the line a person sees. In a file containing them leaklint's line
 # numbers therefore differ from ESLint's after them (measured in docs/benchmark.md).
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+# The engine's limit for a source file (it skips larger ones) and a package.json's: everything
+# leaklint reads has a cap on what it reads.
+MAX_SOURCE_BYTES = 32 * 1024 * 1024
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 
 
 class Language(str, Enum):
@@ -94,7 +101,9 @@ class SourceFile:
 
     @classmethod
     def read(cls, path: Path, display_path: str | None = None) -> SourceFile:
-        return cls.from_bytes(path, path.read_bytes(), display_path)
+        # Capped like the engine's reads: a symlink to /dev/zero must not read until MemoryError.
+        raw = read_regular_file(path, MAX_SOURCE_BYTES).data
+        return cls.from_bytes(path, raw, display_path)
 
     # The line index is built on first use: only files with something to report need one,
     # and scanning every file's line breaks up front cost ~10 % of a cold run.
@@ -200,7 +209,8 @@ def _manifest_type(manifest: Path) -> str | None:
     if not manifest.is_file():
         return None
     try:
-        value = json.loads(manifest.read_text(encoding="utf-8")).get("type")
+        text = read_regular_file(manifest, MAX_MANIFEST_BYTES).data.decode("utf-8")
+        value = json.loads(text).get("type")
     except (OSError, ValueError, AttributeError, RecursionError):
         value = None
     return value if isinstance(value, str) else "commonjs"
