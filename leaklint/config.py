@@ -103,11 +103,25 @@ def find_config_file(start: Path) -> Path | None:
 
 
 def _has_tool_table(pyproject: Path) -> bool:
+    # A pyproject.toml that cannot be read is an error, not "no configuration here": it may
+    # well hold a [tool.leaklint] table, and silently running with defaults instead would
+    # report (or hide) findings the project configured otherwise. ruff stops on it too.
+    tool = _read_toml(pyproject).get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{pyproject}: 'tool' must be a table")
+    return "leaklint" in tool
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False  # a broken pyproject that is not ours is not our business
-    return isinstance(data.get("tool"), dict) and "leaklint" in data["tool"]
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read config: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively.
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
 
 
 def load_settings(config_file: Path | None = None, start: Path | None = None) -> Settings:
@@ -122,14 +136,12 @@ def load_settings(config_file: Path | None = None, start: Path | None = None) ->
 
 
 def parse_config(path: Path) -> Settings:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read config: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    data = _read_toml(path)
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("leaklint", {})
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}: 'tool' must be a table")
+        table = tool.get("leaklint", {})
         prefix = "tool.leaklint."
     else:
         table = data
@@ -188,8 +200,8 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
             raise ConfigError(f"{where(key)}: {error}") from None
         settings[key.replace("-", "_")] = codes
     if "exclude" in table:
-        settings["exclude"] = strings("exclude")
-    settings["extend_exclude"] = strings("extend-exclude")
+        settings["exclude"] = _patterns(strings("exclude"), where("exclude"))
+    settings["extend_exclude"] = _patterns(strings("extend-exclude"), where("extend-exclude"))
     settings["globals"] = strings("globals")
     if "env" in table:
         envs = strings("env")
@@ -221,8 +233,22 @@ def _per_file_ignores(value: Any, where: Any) -> tuple[tuple[str, tuple[str, ...
             validate_codes(codes)
         except ValueError as error:
             raise ConfigError(f"{where('per-file-ignores')}: '{glob}': {error}") from None
+        _patterns((glob,), where("per-file-ignores"))
         result.append((glob, tuple(codes)))
     return tuple(result)
+
+
+def _patterns(patterns: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """Gitignore-style patterns, each checked to compile now: a pattern that cannot (``!``,
+    a lone ``\\``) would otherwise fail later, in discovery or once per file."""
+    import pathspec
+
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except ValueError as error:
+            raise ConfigError(f"{where}: invalid pattern '{pattern}': {error}") from None
+    return patterns
 
 
 def _severities(value: Any, where: Any) -> dict[str, Severity]:
