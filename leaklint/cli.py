@@ -20,6 +20,8 @@ from leaklint.selection import parse_code_list
 from leaklint.suppressions import UNUSED_DIRECTIVE_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a process stopped by Ctrl-C
+ISSUES_URL = "https://github.com/leaklint/leaklint/issues"
 
 
 class UserError(click.ClickException):
@@ -68,7 +70,52 @@ no_cache_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _silence_stdout() -> None:
+    """After EPIPE: point stdout at /dev/null so the interpreter's final flush cannot fail
+    again and print "Exception ignored … BrokenPipeError"."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file descriptor (a test runner's buffer): nothing to flush later
+
+
+class _LeaklintGroup(click.Group):
+    """Maps what escapes a command to leaklint's exit codes before click sees it: click would
+    print "Aborted!" and exit 1 for Ctrl-C, and 1 for a broken pipe or a crash, which is the
+    code for "findings" — so a crash would pass a CI step that tolerates findings."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("leaklint: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # `leaklint rules | head`: the reader has all it wanted; stop quietly.
+            _silence_stdout()
+            sys.exit(EXIT_CLEAN)
+        except Exception as error:
+            _report_internal_error(error)
+            sys.exit(EXIT_ERROR)
+
+
+def _report_internal_error(error: Exception) -> None:
+    if os.environ.get("LEAKLINT_TRACEBACK"):
+        import traceback
+
+        traceback.print_exception(error)
+    click.echo(f"leaklint: internal error: {type(error).__name__}: {error}", err=True)
+    click.echo(
+        f"This is a bug in leaklint: please report it at {ISSUES_URL} with the command line "
+        "(LEAKLINT_TRACEBACK=1 prints the traceback).",
+        err=True,
+    )
+
+
+@click.group(cls=_LeaklintGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="leaklint")
 def cli() -> None:
     """Find memory and resource leak patterns in Node.js code (JS, TS, JSX, TSX)."""
@@ -165,9 +212,14 @@ def check(
         show_source=not no_source,
         statistics=statistics,
     )
-    _emit(result, fmt, output, options)
     unsuppressed = [f for f in result.findings if f.suppression is None]
-    sys.exit(EXIT_FINDINGS if unsuppressed and not exit_zero else EXIT_CLEAN)
+    status = EXIT_FINDINGS if unsuppressed and not exit_zero else EXIT_CLEAN
+    try:
+        _emit(result, fmt, output, options)
+    except BrokenPipeError:
+        # `leaklint check | head`: stop quietly, but still say whether there were findings.
+        _silence_stdout()
+    sys.exit(status)
 
 
 class UsageProblem(click.ClickException):
@@ -404,12 +456,11 @@ def _rule_dict(rule, *, docs: bool) -> dict[str, object]:
 def main() -> None:
     try:
         cli.main(prog_name="leaklint")
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt:  # while parsing options or importing, outside any command
+        click.echo("leaklint: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
-        # `leaklint check | head`: stop quietly, as Unix tools do.
-        sys.stderr.close()
+        _silence_stdout()
         sys.exit(EXIT_CLEAN)
 
 

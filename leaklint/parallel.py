@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Iterator
@@ -48,6 +49,9 @@ def _init_worker(settings: Settings, codes: list[str], gc_threshold: tuple[int, 
     from leaklint.rules import RULES_BY_CODE
 
     gc.set_threshold(*gc_threshold)  # the engine's, also where workers are spawned, not forked
+    # Ctrl-C reaches the whole process group: only the parent handles it (exit 130); a worker
+    # interrupted while waiting for work would print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_settings = settings
     _worker_rules = [RULES_BY_CODE[code] for code in codes]
 

@@ -1,0 +1,83 @@
+"""Exit codes that must not collide with "findings" (1): Ctrl-C, a closed pipe, a crash."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from leaklint import engine
+from tests.conftest import write
+
+LEAKLINT = str(Path(sys.executable).with_name("leaklint"))
+LEAKY = "function f() { leaked = 1; }\n"
+
+
+def many_leaky_files(root: Path, files: int, lines: int) -> None:
+    for index in range(files):
+        body = "".join(f"function f{n}() {{ area{n} = {n}; }}\n" for n in range(lines))
+        write(root / f"f{index}.js", body)
+
+
+def test_an_internal_error_exits_two_with_a_hint(project: Path, run_cli, monkeypatch) -> None:
+    write(project / "a.js", LEAKY)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("leaklint.cli.run", crash)
+    result = run_cli("check", "a.js")
+    assert result.exit_code == 2
+    assert "internal error: RuntimeError: boom" in result.output
+    assert "please report it" in result.output
+
+
+def test_the_internal_error_traceback_on_request(project: Path, run_cli, monkeypatch) -> None:
+    write(project / "a.js", LEAKY)
+    monkeypatch.setattr(engine, "rules_for", lambda settings: 1 / 0)
+    monkeypatch.setenv("LEAKLINT_TRACEBACK", "1")
+    result = run_cli("check", "--no-cache", "a.js")
+    assert result.exit_code == 2
+    assert "Traceback" in result.output and "ZeroDivisionError" in result.output
+
+
+def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
+    many_leaky_files(tmp_path, files=150, lines=200)
+    process = subprocess.Popen(
+        [LEAKLINT, "check", "--no-cache", "-j2", "."],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A shell without job control starts background commands with SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        start_new_session=True,
+    )
+    time.sleep(1.5)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole process group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Aborted!" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"), [(["check"], 1), (["audit", "--format", "json"], 0)]
+)
+def test_a_closed_pipe_stops_quietly(tmp_path: Path, command: list[str], expected: int) -> None:
+    many_leaky_files(tmp_path, files=2, lines=50)
+    process = subprocess.Popen(
+        [LEAKLINT, *command, "--no-cache", "-j1", "."],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # a reader that is gone before the report is written: EPIPE
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == expected, stderr
+    assert stderr == ""
