@@ -14,12 +14,14 @@ from leaklint import __version__, baseline, progress
 from leaklint.config import ConfigError, Settings, load_settings
 from leaklint.discovery import DiscoveryError, discover
 from leaklint.engine import RunResult, display_path, run
+from leaklint.findings import Finding, Severity
 from leaklint.fsutil import atomic_write_text
 from leaklint.reporters import REPORTERS, ReportOptions
 from leaklint.selection import parse_code_list
 from leaklint.suppressions import UNUSED_DIRECTIVE_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+PARSE_ERROR_CODE = "LL000"
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a process stopped by Ctrl-C
 ISSUES_URL = "https://github.com/leaklint/leaklint/issues"
 
@@ -146,6 +148,16 @@ def cli() -> None:
 @click.option("--preview", is_flag=True, default=None, help="Enable preview rules.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
+    "--fail-level",
+    "--exit-non-zero-on",
+    "fail_level",
+    type=click.Choice(["error", "warning", "note"]),
+    default="warning",
+    show_default=True,
+    help="Exit 1 only for findings of this severity or above. LL000 (a file that did not "
+    "parse completely) fails the run only with 'note'.",
+)
+@click.option(
     "--force-exclude",
     is_flag=True,
     help="Apply exclude patterns to files named on the command line too (for pre-commit).",
@@ -181,6 +193,7 @@ def check(
     config_file: Path | None,
     preview: bool | None,
     exit_zero: bool,
+    fail_level: str,
     force_exclude: bool,
     statistics: bool,
     no_source: bool,
@@ -212,14 +225,26 @@ def check(
         show_source=not no_source,
         statistics=statistics,
     )
-    unsuppressed = [f for f in result.findings if f.suppression is None]
-    status = EXIT_FINDINGS if unsuppressed and not exit_zero else EXIT_CLEAN
+    failing = _failing_findings(result.findings, Severity(fail_level))
+    status = EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
     try:
         _emit(result, fmt, output, options)
     except BrokenPipeError:
         # `leaklint check | head`: stop quietly, but still say whether there were findings.
         _silence_stdout()
     sys.exit(status)
+
+
+def _failing_findings(findings: list[Finding], fail_level: Severity) -> list[Finding]:
+    """The shown findings that make the run fail. Notes are hints and LL000 says a file was
+    only partly understood, not that it leaks: neither should block a commit by default."""
+    return [
+        f
+        for f in findings
+        if f.suppression is None
+        and f.severity.rank >= fail_level.rank
+        and (f.rule != PARSE_ERROR_CODE or fail_level is Severity.NOTE)
+    ]
 
 
 class UsageProblem(click.ClickException):

@@ -47,7 +47,7 @@ def test_the_internal_error_traceback_on_request(project: Path, run_cli, monkeyp
 
 
 def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
-    many_leaky_files(tmp_path, files=150, lines=200)
+    many_leaky_files(tmp_path, files=1000, lines=200)  # ~15 s of work, stopped at 1.5 s
     process = subprocess.Popen(
         [LEAKLINT, "check", "--no-cache", "-j2", "."],
         cwd=tmp_path,
@@ -81,3 +81,33 @@ def test_a_closed_pipe_stops_quietly(tmp_path: Path, command: list[str], expecte
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=60) == expected, stderr
     assert stderr == ""
+
+
+NOTE_ONLY = "setInterval(tick, 1000);\n"  # LL002 at module level: a note
+WARNING = "function poll() { setInterval(tick, 1000); }\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "level", "code"),
+    [
+        (NOTE_ONLY, None, 0),
+        (NOTE_ONLY, "note", 1),
+        (WARNING, None, 1),
+        (WARNING, "warning", 1),
+        (WARNING, "error", 0),
+        (LEAKY, "error", 1),
+        ("const x = ;\n", None, 0),  # LL000 only
+        ("const x = ;\n", "note", 1),
+    ],
+)
+def test_fail_level(project: Path, run_cli, source: str, level: str | None, code: int) -> None:
+    write(project / "a.js", source)
+    args = ["check", "--no-cache", "a.js"] + (["--fail-level", level] if level else [])
+    result = run_cli(*args)
+    assert result.exit_code == code, result.output
+    assert "a.js:1:" in result.output  # reported whatever the exit code
+
+
+def test_exit_non_zero_on_is_the_same_option(project: Path, run_cli) -> None:
+    write(project / "a.js", WARNING)
+    assert run_cli("check", "--exit-non-zero-on", "error", "a.js").exit_code == 0
