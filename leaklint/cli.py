@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from leaklint import __version__, baseline, progress
-from leaklint.config import ConfigError, Settings, load_settings
+from leaklint.config import ConfigError, Settings, SettingsResolver
 from leaklint.discovery import DiscoveryError, discover
 from leaklint.engine import RunResult, display_path, run
 from leaklint.findings import Finding, Severity
@@ -204,15 +204,20 @@ def check(
     write_baseline: Path | None,
 ) -> None:
     """Check PATHS (files or directories, default: the current directory) for leaks."""
-    settings = _settings(config_file, select, extend_select, ignore, preview)
-    if report_unused_disables:
-        settings = settings.with_overrides(
-            extend_select=(*settings.extend_select, UNUSED_DIRECTIVE_CODE)
-        )
+    settings = _settings(
+        config_file,
+        select,
+        extend_select,
+        ignore,
+        preview,
+        report_unused_disables=report_unused_disables,
+    )
     try:
         files = discover(list(paths) or [Path(".")], settings, force_exclude=force_exclude)
     except DiscoveryError as error:
         raise click.UsageError(str(error)) from None
+    except ConfigError as error:  # a configuration found below the current directory
+        raise UserError(str(error)) from None
     bar = progress.ProgressBar() if progress.wanted(fmt) else None
     try:
         result = run(files, settings, jobs=jobs, use_cache=not no_cache, progress=bar)
@@ -300,18 +305,30 @@ def _settings(
     extend_select: str | None,
     ignore: str | None,
     preview: bool | None,
-) -> Settings:
+    *,
+    report_unused_disables: bool = False,
+) -> SettingsResolver:
+    """Each file's settings: its nearest configuration (or --config), then the options."""
+    select_codes = _codes("--select", select)
+    extend_codes = _codes("--extend-select", extend_select)
+    ignore_codes = _codes("--ignore", ignore)
+
+    def adjust(settings: Settings) -> Settings:
+        settings = settings.with_overrides(
+            select=select_codes,
+            extend_select=extend_codes,
+            ignore=settings.ignore + ignore_codes if ignore_codes else None,
+            preview=preview,
+        )
+        if report_unused_disables:
+            extra = (*settings.extend_select, UNUSED_DIRECTIVE_CODE)
+            settings = settings.with_overrides(extend_select=extra)
+        return settings
+
     try:
-        settings = load_settings(config_file)
+        return SettingsResolver(config_file, adjust)
     except ConfigError as error:
         raise UserError(str(error)) from None
-    ignore_codes = _codes("--ignore", ignore)
-    return settings.with_overrides(
-        select=_codes("--select", select),
-        extend_select=_codes("--extend-select", extend_select),
-        ignore=settings.ignore + ignore_codes if ignore_codes else None,
-        preview=preview,
-    )
 
 
 def _emit(result, fmt: str, output: Path | None, options: ReportOptions) -> None:
@@ -391,6 +408,8 @@ def audit(
         )
     except DiscoveryError as error:
         raise click.UsageError(str(error)) from None
+    except ConfigError as error:  # a configuration found below the current directory
+        raise UserError(str(error)) from None
     finally:
         if bar is not None:
             bar.close()

@@ -1,15 +1,17 @@
 """Configuration: ``[tool.leaklint]`` in pyproject.toml, or leaklint.toml / .leaklint.toml.
 
-The nearest file from the current directory upward wins (a pyproject.toml without a
-``[tool.leaklint]`` table is passed over, as ruff does). Everything is validated once into a
+For each file, the nearest configuration file at or above its directory applies (a
+pyproject.toml without a ``[tool.leaklint]`` table is passed over, as ruff does); see
+``SettingsResolver``. Everything is validated once into a
 frozen ``Settings``; an unknown key or a bad value is a ``ConfigError`` that names the key
 and the file, which the CLI turns into exit code 2.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -93,13 +95,98 @@ class Settings:
 def find_config_file(start: Path) -> Path | None:
     directory = start.resolve()
     while True:
-        for name in CONFIG_NAMES:
-            candidate = directory / name
-            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
-                return candidate
+        found = config_file_in(directory)
+        if found is not None:
+            return found
         if directory.parent == directory:
             return None
         directory = directory.parent
+
+
+def config_file_in(directory: Path) -> Path | None:
+    """The configuration file of ``directory`` itself, if it has one."""
+    for name in CONFIG_NAMES:
+        candidate = directory / name
+        if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
+            return candidate
+    return None
+
+
+class SettingsResolver:
+    """The settings that apply to each file, as ruff's hierarchical configuration: the nearest
+    configuration file at or above the file's directory, whatever directory leaklint runs
+    from; a file with none above it gets the defaults (rooted at the current directory).
+    ``--config FILE`` (``explicit``) applies to every file instead. Command-line options are
+    applied on top of each file's settings by ``adjust``.
+
+    Each configuration file is parsed once and yields one ``Settings`` object, so files that
+    share a configuration share the object: the engine groups files by it.
+    """
+
+    def __init__(
+        self,
+        explicit: Path | None = None,
+        adjust: Callable[[Settings], Settings] | None = None,
+        *,
+        cwd: Path | None = None,
+    ) -> None:
+        self._adjust = adjust or (lambda settings: settings)
+        self._cwd = (cwd or Path.cwd()).resolve()
+        self._by_file: dict[Path | None, Settings] = {}
+        self._by_directory: dict[Path, Settings] = {}
+        self._fixed: Settings | None = None
+        if explicit is not None:
+            if not explicit.is_file():
+                raise ConfigError(f"config file not found: {explicit}")
+            self._fixed = self._adjust(parse_config(explicit))
+        # The settings of the current directory: where the cache lives when no file is known,
+        # and what a run over no files at all reports.
+        self.base = self.for_directory(self._cwd)
+
+    @classmethod
+    def fixed(cls, settings: Settings) -> SettingsResolver:
+        """One ``Settings`` for every file (the library API and tests)."""
+        resolver = cls.__new__(cls)
+        resolver._adjust = lambda s: s
+        resolver._cwd = settings.root
+        resolver._by_file, resolver._by_directory = {}, {}
+        resolver._fixed = resolver.base = settings
+        return resolver
+
+    def for_file(self, path: Path) -> Settings:
+        return self.for_directory(Path(os.path.abspath(path)).parent)
+
+    def for_directory(self, directory: Path) -> Settings:
+        if self._fixed is not None:
+            return self._fixed
+        directory = Path(os.path.abspath(directory))
+        pending: list[Path] = []
+        found: Settings | None = None
+        while found is None:
+            found = self._by_directory.get(directory)
+            if found is not None:
+                break
+            pending.append(directory)
+            config = config_file_in(directory)
+            if config is not None:
+                found = self._settings_of(config)
+            elif directory.parent == directory:
+                found = self._settings_of(None)
+            else:
+                directory = directory.parent
+        for visited in pending:  # every directory on the way shares the answer
+            self._by_directory[visited] = found
+        return found
+
+    def _settings_of(self, config: Path | None) -> Settings:
+        if config not in self._by_file:
+            settings = parse_config(config) if config is not None else Settings(root=self._cwd)
+            self._by_file[config] = self._adjust(settings)
+        return self._by_file[config]
+
+
+def as_resolver(settings: Settings | SettingsResolver) -> SettingsResolver:
+    return settings if isinstance(settings, SettingsResolver) else SettingsResolver.fixed(settings)
 
 
 def _has_tool_table(pyproject: Path) -> bool:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pathspec
 
-from leaklint.config import Settings
+from leaklint.config import Settings, SettingsResolver, as_resolver
 
 
 class DiscoveryError(Exception):
@@ -27,8 +28,14 @@ class Candidate:
     explicit: bool
 
 
+@lru_cache(maxsize=64)
 def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+    # Cached: with hierarchical configuration, every directory asks for its settings' spec.
     return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _user_patterns(settings: Settings) -> tuple[str, ...]:
+    return tuple(p for p in settings.exclude if p not in _DEFAULTS) + settings.extend_exclude
 
 
 class _Ignores:
@@ -58,12 +65,14 @@ def _git_root(start: Path) -> Path | None:
     return None
 
 
-def discover(paths: list[Path], settings: Settings, *, force_exclude: bool = False) -> list[Path]:
-    """Files to check, in a stable (sorted) order, without duplicates."""
-    default_and_user = _spec(settings.exclude + settings.extend_exclude)
-    user_only = _spec(
-        tuple(p for p in settings.exclude if p not in _DEFAULTS) + settings.extend_exclude
-    )
+def discover(
+    paths: list[Path], settings: Settings | SettingsResolver, *, force_exclude: bool = False
+) -> list[Path]:
+    """Files to check, in a stable (sorted) order, without duplicates.
+
+    Exclude patterns come from the settings that apply where each file is (the nearest
+    configuration above it) and are relative to that configuration's directory."""
+    resolver = as_resolver(settings)
     ignores = _Ignores()
     seen: set[str] = set()
     result: list[Path] = []
@@ -71,8 +80,8 @@ def discover(paths: list[Path], settings: Settings, *, force_exclude: bool = Fal
         if not raw.exists():
             raise DiscoveryError(f"path does not exist: {raw}")
         if raw.is_dir():
-            files: Iterator[Path] = _walk(raw, settings, default_and_user, ignores)
-        elif _explicit_skipped(raw, settings, user_only, force_exclude):
+            files: Iterator[Path] = _walk(raw, resolver, ignores)
+        elif _explicit_skipped(raw, resolver.for_file(raw), force_exclude):
             continue
         else:
             files = iter((raw.resolve(),))
@@ -94,16 +103,14 @@ def _relative_to_root(path: Path, root: Path) -> str | None:
         return None
 
 
-def _explicit_skipped(
-    path: Path, settings: Settings, user_only: pathspec.PathSpec, force_exclude: bool
-) -> bool:
+def _explicit_skipped(path: Path, settings: Settings, force_exclude: bool) -> bool:
     name = path.name.lower()
     if name.endswith((".d.ts", ".d.mts", ".d.cts")):
         return True
     if not force_exclude:
         return False
     relative = _relative_to_root(path, settings.root)
-    return relative is not None and user_only.match_file(relative)
+    return relative is not None and _spec(_user_patterns(settings)).match_file(relative)
 
 
 def _inherited_gitignores(top: Path, ignores: _Ignores) -> list[tuple[str, pathspec.PathSpec]]:
@@ -121,27 +128,40 @@ def _inherited_gitignores(top: Path, ignores: _Ignores) -> list[tuple[str, paths
     return inherited
 
 
-def _walk(
-    top: Path, settings: Settings, excludes: pathspec.PathSpec, ignores: _Ignores
-) -> Iterator[Path]:
+def _walk(top: Path, resolver: SettingsResolver, ignores: _Ignores) -> Iterator[Path]:
     # Paths are handled as strings below: resolving or building Path objects per file costs
     # more than everything else discovery does.
     top = top.resolve()
-    root_prefix = str(settings.root) + os.sep
     top_prefix = str(top) + os.sep
-    # A directory named explicitly is checked even if an exclude pattern covers it (say
-    # `leaklint check node_modules/pkg`); patterns then apply below it, relative to it.
-    top_relative = _relative_to_root(top, settings.root)
-    top_excluded = top_relative not in (None, ".") and excludes.match_file(top_relative + "/")
-    exclude_prefix = (
-        top_prefix if top_excluded or not top_prefix.startswith(root_prefix) else (root_prefix)
-    )
-    active_start = _inherited_gitignores(top, ignores) if settings.respect_gitignore else []
+    top_settings = resolver.for_directory(top)
+    bases: dict[int, tuple[pathspec.PathSpec, str]] = {}
 
-    def ignored(path: str, is_dir: bool, active: list[tuple[str, pathspec.PathSpec]]) -> bool:
+    def excludes_of(settings: Settings) -> tuple[pathspec.PathSpec, str]:
+        """A settings' exclude patterns and the prefix they are relative to."""
+        if id(settings) not in bases:
+            spec = _spec(settings.exclude + settings.extend_exclude)
+            # A directory named explicitly is checked even if an exclude pattern covers it
+            # (say `leaklint check node_modules/pkg`); patterns then apply below it,
+            # relative to it.
+            top_relative = _relative_to_root(top, settings.root)
+            top_excluded = top_relative not in (None, ".") and spec.match_file(top_relative + "/")
+            prefix = top_prefix if top_excluded else str(settings.root) + os.sep
+            bases[id(settings)] = (spec, prefix)
+        return bases[id(settings)]
+
+    active_start = _inherited_gitignores(top, ignores) if top_settings.respect_gitignore else []
+
+    def ignored(
+        path: str,
+        is_dir: bool,
+        active: list[tuple[str, pathspec.PathSpec]],
+        excludes: tuple[pathspec.PathSpec, str],
+    ) -> bool:
         suffix = "/" if is_dir else ""
-        probe = path[len(exclude_prefix) :].replace(os.sep, "/") + suffix
-        if excludes.match_file(probe):
+        spec, prefix = excludes
+        if not path.startswith(prefix):  # outside the configuration's directory
+            prefix = top_prefix
+        if spec.match_file(path[len(prefix) :].replace(os.sep, "/") + suffix):
             return True
         return any(
             spec.match_file(path[len(base) :].replace(os.sep, "/") + suffix)
@@ -149,10 +169,12 @@ def _walk(
         )
 
     def walk(directory: str, active: list[tuple[str, pathspec.PathSpec]]) -> Iterator[Path]:
+        settings = resolver.for_directory(Path(directory))
         if settings.respect_gitignore:
             spec = ignores.spec_for(Path(directory))
             if spec is not None:
                 active = [*active, (directory + os.sep, spec)]
+        excludes = excludes_of(settings)
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:
@@ -164,9 +186,13 @@ def _walk(
             except OSError:
                 continue
             if is_dir:
-                if not ignored(entry.path, True, active):
+                if not ignored(entry.path, True, active, excludes):
                     yield from walk(entry.path, active)
-            elif is_file and _checkable(entry.name) and not ignored(entry.path, False, active):
+            elif (
+                is_file
+                and _checkable(entry.name)
+                and not ignored(entry.path, False, active, excludes)
+            ):
                 yield Path(entry.path)
 
     yield from walk(str(top), active_start)

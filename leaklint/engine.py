@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from leaklint import parallel
 from leaklint.cache import ResultCache, cache_directory, content_hash
-from leaklint.config import Settings
+from leaklint.config import Settings, SettingsResolver, as_resolver
 from leaklint.context import FileContext
 from leaklint.findings import Finding, assign_occurrences
 from leaklint.parsing import parse
@@ -158,31 +158,70 @@ ProgressCallback = Callable[[int, int], None]
 
 def run(
     paths: list[Path],
-    settings: Settings,
+    settings: Settings | SettingsResolver,
     *,
     jobs: int | None = None,
     use_cache: bool = True,
     progress: ProgressCallback | None = None,
 ) -> RunResult:
-    """Check ``paths``; results come back in the order of ``paths`` whatever the parallelism."""
+    """Check ``paths``; results come back in the order of ``paths`` whatever the parallelism.
+
+    Each file is checked with its own settings (``SettingsResolver``): files that share a
+    configuration form a profile with its rules and its cache."""
     # package.json files and symlinks may have changed since the last run in this process.
     package_type.cache_clear()
     real_directory.cache_clear()
-    rules = rules_for(settings)
-    result = RunResult(rules=rules)
-    cache = _open_cache(settings, rules) if use_cache else None
+    profiles, profile_of = _profiles(paths, as_resolver(settings), use_cache)
+    result = RunResult(rules=_all_rules(profiles))
     with _fewer_garbage_collections():
-        for file_result in _results(paths, settings, rules, cache, jobs, progress):
+        for file_result in _results(paths, profiles, profile_of, jobs, progress):
             if file_result.checked:
                 result.files_checked += 1
             result.findings.extend(file_result.findings)
             if file_result.error is not None:
                 result.errors.append(file_result.error)
-    if cache is not None:
-        cache.save()
+    for profile in profiles:
+        if profile.cache is not None:
+            profile.cache.save()
     result.findings.sort(key=lambda f: f.sort_key)
     assign_occurrences(result.findings)
     return result
+
+
+@dataclass
+class Profile:
+    """The files of one configuration: its settings, the rules they select, their cache."""
+
+    settings: Settings
+    rules: list[type[Rule]]
+    cache: ResultCache | None
+
+
+def _profiles(
+    paths: list[Path], resolver: SettingsResolver, use_cache: bool
+) -> tuple[list[Profile], list[int]]:
+    """Distinct settings among ``paths`` (by identity: the resolver makes one object per
+    configuration file) and the index of each path's profile."""
+    index_of: dict[int, int] = {}
+    profiles: list[Profile] = []
+    profile_of: list[int] = []
+    for path in paths:
+        settings = resolver.for_file(path)
+        if id(settings) not in index_of:
+            index_of[id(settings)] = len(profiles)
+            rules = rules_for(settings)
+            cache = _open_cache(settings, rules) if use_cache else None
+            profiles.append(Profile(settings, rules, cache))
+        profile_of.append(index_of[id(settings)])
+    if not profiles:  # nothing to check: the rules of the current directory's settings
+        profiles.append(Profile(resolver.base, rules_for(resolver.base), None))
+    return profiles, profile_of
+
+
+def _all_rules(profiles: list[Profile]) -> list[type[Rule]]:
+    """Every rule any profile runs, in code order (what SARIF lists as the tool's rules)."""
+    by_code = {rule.code: rule for profile in profiles for rule in profile.rules}
+    return [by_code[code] for code in sorted(by_code)]
 
 
 @contextlib.contextmanager
@@ -222,16 +261,19 @@ def _code_signature() -> str:
 
 def _results(
     paths: list[Path],
-    settings: Settings,
-    rules: list[type[Rule]],
-    cache: ResultCache | None,
+    profiles: list[Profile],
+    profile_of: list[int],
     jobs: int | None,
     progress: ProgressCallback | None,
 ) -> Iterator[FileResult]:
-    hits = [cache.lookup(path) if cache is not None else None for path in paths]
-    misses = [path for path, hit in zip(paths, hits, strict=True) if hit is None]
-    fresh = _check_many(misses, settings, rules, jobs)
-    for done, (path, hit) in enumerate(zip(paths, hits, strict=True), start=1):
+    caches = [profiles[index].cache for index in profile_of]
+    hits = [
+        cache.lookup(path) if cache is not None else None
+        for path, cache in zip(paths, caches, strict=True)
+    ]
+    misses = [i for i, hit in enumerate(hits) if hit is None]
+    fresh = _check_many([paths[i] for i in misses], profiles, [profile_of[i] for i in misses], jobs)
+    for done, (path, hit, cache) in enumerate(zip(paths, hits, caches, strict=True), start=1):
         if hit is not None:
             file_result = FileResult.from_cache(hit)
         else:
@@ -250,14 +292,15 @@ def _results(
 
 
 def _check_many(
-    paths: list[Path], settings: Settings, rules: list[type[Rule]], jobs: int | None
+    paths: list[Path], profiles: list[Profile], profile_of: list[int], jobs: int | None
 ) -> Iterator[FileResult]:
     workers = effective_jobs(jobs)
     if workers <= 1 or len(paths) < _MIN_FILES_PER_WORKER * 2:
-        for path in paths:
-            yield check_path(path, settings, rules)
+        for path, index in zip(paths, profile_of, strict=True):
+            yield check_path(path, profiles[index].settings, profiles[index].rules)
         return
-    yield from parallel.check_in_pool(paths, settings, [r.code for r in rules], workers)
+    specs = [(p.settings, [r.code for r in p.rules]) for p in profiles]
+    yield from parallel.check_in_pool(paths, specs, profile_of, workers)
 
 
 # Below this many files per worker, starting processes costs more than it saves.
