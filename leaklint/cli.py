@@ -7,18 +7,25 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from leaklint import __version__, baseline, progress
+from leaklint import __version__, progress
 from leaklint.config import ConfigError, Settings, SettingsResolver
 from leaklint.discovery import DiscoveryError, discover
-from leaklint.engine import RunResult, display_path, run
 from leaklint.findings import Finding, Severity
 from leaklint.fsutil import atomic_write_text
 from leaklint.reporters import REPORTERS, ReportOptions
 from leaklint.selection import parse_code_list
 from leaklint.suppressions import UNUSED_DIRECTIVE_CODE
+
+if TYPE_CHECKING:
+    from leaklint.engine import RunResult
+
+# The engine (rules, parsing, the worker pool), the baseline, the reporters and the audit are
+# imported where they are used: `leaklint --version`, `--help` and a run that needs none of
+# them should not pay for their imports (start-up is what a pre-commit hook pays per commit).
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 PARSE_ERROR_CODE = "LL000"
@@ -220,6 +227,8 @@ def check(
         raise UserError(str(error)) from None
     bar = progress.ProgressBar() if progress.wanted(fmt) else None
     try:
+        from leaklint.engine import run
+
         result = run(files, settings, jobs=jobs, use_cache=not no_cache, progress=bar)
     finally:
         if bar is not None:
@@ -260,6 +269,8 @@ class UsageProblem(click.ClickException):
 
 def _checked_paths(files: list[Path], result: RunResult) -> set[str]:
     """Display paths of the files this run actually analysed."""
+    from leaklint.engine import display_path
+
     failed = {error.path for error in result.errors}
     return {shown for shown in map(display_path, files) if shown not in failed}
 
@@ -275,6 +286,9 @@ def _use_baseline(
     source = write_baseline or baseline_file
     if source is None:
         return
+    from leaklint import baseline
+    from leaklint.engine import display_path
+
     checked = _checked_paths(files, result)
     if write_baseline is not None:
         _write_baseline(write_baseline, result, checked)
@@ -292,6 +306,8 @@ def _use_baseline(
 
 
 def _write_baseline(path: Path, result: RunResult, checked: set[str]) -> None:
+    from leaklint import baseline
+
     try:
         count = baseline.write(path, result.findings, checked)
     except OSError as error:

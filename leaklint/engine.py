@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from leaklint import parallel
 from leaklint.cache import ResultCache, cache_directory, content_hash
 from leaklint.config import Settings, SettingsResolver, as_resolver
 from leaklint.context import FileContext
@@ -299,6 +298,10 @@ def _check_many(
         for path, index in zip(paths, profile_of, strict=True):
             yield check_path(path, profiles[index].settings, profiles[index].rules)
         return
+    # Imported here: multiprocessing and concurrent.futures cost start-up time that a run
+    # over a few files (a pre-commit hook's usual batch) never needs.
+    from leaklint import parallel
+
     specs = [(p.settings, [r.code for r in p.rules]) for p in profiles]
     yield from parallel.check_in_pool(paths, specs, profile_of, workers)
 

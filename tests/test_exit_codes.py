@@ -30,7 +30,7 @@ def test_an_internal_error_exits_two_with_a_hint(project: Path, run_cli, monkeyp
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("leaklint.cli.run", crash)
+    monkeypatch.setattr("leaklint.engine.run", crash)
     result = run_cli("check", "a.js")
     assert result.exit_code == 2
     assert "internal error: RuntimeError: boom" in result.output
