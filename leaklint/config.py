@@ -36,6 +36,8 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".next/",
     ".yarn/",  # Yarn's own release binary and plugins, committed by Yarn 2+ projects
     ".leaklint_cache/",
+    "vendor/",  # third-party code copied into the repository (Rails, PHP and Go layouts)
+    "static/prd/",  # production bundles committed next to their sources
     "*.min.js",
     "*.min.mjs",
     "*.min.cjs",

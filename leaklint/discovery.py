@@ -1,13 +1,17 @@
 """Which files to check: walk directories, honour excludes and .gitignore.
 
 Files named explicitly (pre-commit passes staged file names) are always checked, whatever the
-default excludes or .gitignore say; with ``force_exclude`` the user's own ``exclude`` and
+default excludes or .gitignore say; with ``force_exclude`` (pre-commit) they are filtered
+exactly as a directory walk filters them — default and user excludes, hashed bundle names,
+.gitignore — so that ``pre-commit run --all-files`` and ``leaklint check .`` check the same
+files. (Previously only the user's own ``exclude`` and
 ``extend-exclude`` patterns still apply to them, as in ruff.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -81,7 +85,7 @@ def discover(
             raise DiscoveryError(f"path does not exist: {raw}")
         if raw.is_dir():
             files: Iterator[Path] = _walk(raw, resolver, ignores)
-        elif _explicit_skipped(raw, resolver.for_file(raw), force_exclude):
+        elif _explicit_skipped(raw, resolver.for_file(raw), force_exclude, ignores):
             continue
         else:
             files = iter((raw.resolve(),))
@@ -103,14 +107,39 @@ def _relative_to_root(path: Path, root: Path) -> str | None:
         return None
 
 
-def _explicit_skipped(path: Path, settings: Settings, force_exclude: bool) -> bool:
+def _explicit_skipped(
+    path: Path, settings: Settings, force_exclude: bool, ignores: _Ignores
+) -> bool:
     name = path.name.lower()
     if name.endswith((".d.ts", ".d.mts", ".d.cts")):
         return True
     if not force_exclude:
         return False
-    relative = _relative_to_root(path, settings.root)
-    return relative is not None and _spec(_user_patterns(settings)).match_file(relative)
+    if is_hashed_bundle(path.name):
+        return True
+    resolved = path.resolve()
+    relative = _relative_to_root(resolved, settings.root)
+    spec = _spec(settings.exclude + settings.extend_exclude)
+    if relative is not None and spec.match_file(relative):
+        return True
+    if not settings.respect_gitignore:
+        return False
+    return any(
+        spec.match_file(str(resolved)[len(base) :].replace(os.sep, "/"))
+        for base, spec in _inherited_gitignores(resolved, ignores)
+    )
+
+
+# A content hash in the name (`main.3f2a9b1c.js`, `chunk-5e8f1a2b9c.mjs`) marks a bundler's
+# output. Both a digit and a letter are required so that dates and timestamps
+# (`backup.20231201.js`) and words (`deadbeef`) do not count.
+_HASHED_NAME = re.compile(
+    r"[.\-_](?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{8,}(?:\.chunk)?\.[cm]?js$"
+)
+
+
+def is_hashed_bundle(name: str) -> bool:
+    return _HASHED_NAME.search(name.lower()) is not None
 
 
 def _inherited_gitignores(top: Path, ignores: _Ignores) -> list[tuple[str, pathspec.PathSpec]]:
@@ -191,6 +220,7 @@ def _walk(top: Path, resolver: SettingsResolver, ignores: _Ignores) -> Iterator[
             elif (
                 is_file
                 and _checkable(entry.name)
+                and not is_hashed_bundle(entry.name)
                 and not ignored(entry.path, False, active, excludes)
             ):
                 yield Path(entry.path)
