@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,10 +51,16 @@ def _codes(option: str, value: str | None) -> tuple[str, ...] | None:
 
 
 def _use_color(output: str | None, fmt: str) -> bool:
-    if fmt != "text" or output is not None or os.environ.get("NO_COLOR"):
+    """Colour for text on a terminal. NO_COLOR (https://no-color.org) and TERM=dumb turn it
+    off; FORCE_COLOR turns it on where stdout is not a terminal (CI logs that render ANSI),
+    as Node's tools read it: FORCE_COLOR=0 or false means off."""
+    if fmt != "text" or output is not None:
         return False
-    if os.environ.get("FORCE_COLOR"):
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None and force.lower() not in ("0", "false"):
         return True
+    if os.environ.get("NO_COLOR") or force is not None or os.environ.get("TERM") == "dumb":
+        return False
     return sys.stdout.isatty()
 
 
@@ -169,8 +176,28 @@ def cli() -> None:
     is_flag=True,
     help="Apply exclude patterns to files named on the command line too (for pre-commit).",
 )
-@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Print the number of findings per rule and the slowest files (on stderr for "
+    "machine formats).",
+)
 @click.option("--no-source", is_flag=True, help="Do not print code frames in text output.")
+@click.option(
+    "--show-timings", is_flag=True, help="Print the slowest files and their time (stderr)."
+)
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="List the files skipped as generated or minified, and why (stderr).",
+)
+@click.option(
+    "--stdin-filename",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With PATH '-' (read the code from standard input, for editors): the file's name, "
+    "whose configuration, excludes and language apply.",
+)
 @jobs_option
 @no_cache_option
 @click.option(
@@ -204,6 +231,9 @@ def check(
     force_exclude: bool,
     statistics: bool,
     no_source: bool,
+    show_timings: bool,
+    verbose: bool,
+    stdin_filename: Path | None,
     jobs: int | None,
     no_cache: bool,
     report_unused_disables: bool,
@@ -219,20 +249,17 @@ def check(
         preview,
         report_unused_disables=report_unused_disables,
     )
-    try:
-        files = discover(list(paths) or [Path(".")], settings, force_exclude=force_exclude)
-    except DiscoveryError as error:
-        raise click.UsageError(str(error)) from None
-    except ConfigError as error:  # a configuration found below the current directory
-        raise UserError(str(error)) from None
-    bar = progress.ProgressBar() if progress.wanted(fmt) else None
-    try:
-        from leaklint.engine import run
-
-        result = run(files, settings, jobs=jobs, use_cache=not no_cache, progress=bar)
-    finally:
-        if bar is not None:
-            bar.close()
+    if Path("-") in paths:
+        if len(paths) > 1:
+            raise UserError("'-' (standard input) cannot be combined with other paths")
+        files: list[Path] = []
+        result = _check_stdin(stdin_filename, settings, force_exclude)
+        no_source = True  # a code frame would show the file on disk, not the text checked
+    else:
+        _refuse_special_files(paths)
+        named: set[Path] = set()
+        files = _discover(list(paths) or [Path(".")], settings, force_exclude, named)
+        result = _run(files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named)
     _use_baseline(result, files, baseline_file, write_baseline, fmt)
     options = ReportOptions(
         color=_use_color(output and str(output), fmt),
@@ -241,12 +268,130 @@ def check(
     )
     failing = _failing_findings(result.findings, Severity(fail_level))
     status = EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
+    # --write-baseline's own line says what happened; a text report would only add "All
+    # clear" about findings that were just recorded, not fixed.
+    quiet = write_baseline is not None and fmt == "text" and output is None
     try:
-        _emit(result, fmt, output, options)
+        if not quiet:
+            _emit(result, fmt, output, options)
     except BrokenPipeError:
         # `leaklint check | head`: stop quietly, but still say whether there were findings.
         _silence_stdout()
+    _diagnostics(result, fmt, statistics=statistics, timings=show_timings, verbose=verbose)
+    _warn_if_nothing_checked(result, files, stdin=not files and Path("-") in paths)
     sys.exit(status)
+
+
+def _refuse_special_files(paths: tuple[Path, ...]) -> None:
+    """A FIFO, socket or device named on the command line would block or never end (a
+    symlink to /dev/zero reads forever): only regular files and directories are checked."""
+    for path in paths:
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            continue  # missing: discovery names it
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            kind = _special_kind(mode)
+            raise UserError(f"{path} is {kind}, not a file or directory: it cannot be checked")
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _discover(
+    paths: list[Path], settings: SettingsResolver, force_exclude: bool, named: set[Path]
+) -> list[Path]:
+    try:
+        return discover(paths, settings, force_exclude=force_exclude, named=named)
+    except DiscoveryError as error:
+        raise click.UsageError(str(error)) from None
+    except ConfigError as error:  # a configuration found below the current directory
+        raise UserError(str(error)) from None
+
+
+def _run(
+    files: list[Path],
+    settings: SettingsResolver,
+    fmt: str,
+    *,
+    jobs: int | None,
+    use_cache: bool,
+    named: set[Path],
+) -> RunResult:
+    from leaklint.engine import run
+
+    bar = progress.ProgressBar() if progress.wanted(fmt) else None
+    try:
+        return run(files, settings, jobs=jobs, use_cache=use_cache, progress=bar, named=named)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _check_stdin(
+    stdin_filename: Path | None, settings: SettingsResolver, force_exclude: bool
+) -> RunResult:
+    """Check what an editor sends on stdin as the content of ``--stdin-filename``."""
+    from leaklint.discovery import excluded_when_named
+    from leaklint.engine import RunResult, check_text_of
+
+    path = stdin_filename or Path("-")
+    excluded = force_exclude and excluded_when_named(path, settings.for_file(path))
+    if stdin_filename is not None and excluded:
+        return RunResult()  # as ruff: an excluded file's buffer is not checked
+    return check_text_of(path, sys.stdin.buffer.read(), settings)
+
+
+_SLOWEST = 10
+
+
+def _diagnostics(
+    result: RunResult, fmt: str, *, statistics: bool, timings: bool, verbose: bool
+) -> None:
+    """What goes to stderr after the report: statistics for machine formats (the text
+    reporter prints its own), the slowest files, the files skipped as generated."""
+    if statistics and fmt != "text":
+        from leaklint.reporters.text import write_statistics
+
+        write_statistics([f for f in result.findings if f.suppression is None], sys.stderr)
+    if (statistics or timings) and result.timings:
+        slowest = sorted(result.timings, key=lambda item: -item[1])[:_SLOWEST]
+        click.echo(f"leaklint: slowest {_plural(len(slowest), 'file')}:", err=True)
+        for path, seconds in slowest:
+            click.echo(f"  {seconds:7.3f} s  {path}", err=True)
+    if result.skipped:
+        if verbose:
+            for skipped in result.skipped:
+                click.echo(f"leaklint: skipped {skipped.path}: {skipped.message}", err=True)
+        else:
+            click.echo(
+                f"leaklint: skipped {_plural(len(result.skipped), 'file')} that look generated "
+                "or minified (--verbose lists them; check-generated = true checks them)",
+                err=True,
+            )
+
+
+def _warn_if_nothing_checked(result: RunResult, files: list[Path], *, stdin: bool) -> None:
+    """Nothing checked is not "all clear". Still exit 0, as ruff does: a pre-commit batch of
+    only excluded files (a vendored library updated) must not fail the commit."""
+    if result.files_checked or (stdin and not result.errors):
+        return
+    if not files and not stdin:
+        click.echo("leaklint: warning: no JavaScript or TypeScript files found", err=True)
+    else:
+        found = len(files) or 1
+        click.echo(
+            f"leaklint: warning: none of the {_plural(found, 'file')} found could be checked "
+            "(skipped or unreadable, see above)",
+            err=True,
+        )
 
 
 def _failing_findings(findings: list[Finding], fail_level: Severity) -> list[Finding]:
@@ -290,17 +435,26 @@ def _use_baseline(
     from leaklint.engine import display_path
 
     checked = _checked_paths(files, result)
+    if not baseline.anchored_here(source):
+        click.echo(
+            f"leaklint: warning: paths in {source} are relative to its directory; run from "
+            "there, or findings and entries will not match",
+            err=True,
+        )
     if write_baseline is not None:
         _write_baseline(write_baseline, result, checked)
     try:
         entries = baseline.load(source)
     except baseline.BaselineError as error:
         raise UsageProblem(str(error)) from None
-    result.baseline = baseline.apply(entries, result.findings, checked, display_path(source))
-    if result.baseline.stale and fmt != "json":  # JSON carries it in the document instead
+    result.baseline = baseline.apply(
+        entries, result.findings, checked, display_path(source), baseline.anchored_here(source)
+    )
+    stale = result.baseline.stale
+    if stale and fmt != "json" and write_baseline is None:  # JSON has it in the document
         click.echo(
-            f"leaklint: {result.baseline.stale} baseline entries no longer occur; "
-            "run --write-baseline to prune",
+            f"leaklint: {_plural(stale, 'recorded finding')} in {display_path(source)} "
+            f"no longer {'occurs' if stale == 1 else 'occur'}; run --write-baseline to prune",
             err=True,
         )
 
@@ -309,10 +463,17 @@ def _write_baseline(path: Path, result: RunResult, checked: set[str]) -> None:
     from leaklint import baseline
 
     try:
-        count = baseline.write(path, result.findings, checked)
+        entries, findings = baseline.write(path, result.findings, checked)
     except OSError as error:
         raise UsageProblem(f"cannot write {path}: {error.strerror or error}") from None
-    click.echo(f"leaklint: wrote {count} baseline entries to {path}", err=True)
+    recorded = f" ({_plural(findings, 'finding')})" if findings != entries else ""
+    click.echo(f"leaklint: wrote {_plural(entries, 'entry')}{recorded} to {path}", err=True)
+
+
+def _plural(count: int, noun: str) -> str:
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
 
 
 def _settings(

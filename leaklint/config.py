@@ -74,6 +74,7 @@ class Settings:
     resources: tuple[ResourceSpec, ...] = ()
     preview: bool = False
     respect_gitignore: bool = True
+    check_generated: bool = False  # also check files that look generated or minified
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -90,6 +91,7 @@ class Settings:
             sorted((k, v.value) for k, v in self.severity_overrides.items()),
             self.resources,
             self.preview,
+            self.check_generated,
         ]
         return repr(parts)
 
@@ -253,6 +255,7 @@ _KEYS = {
     "resources",
     "preview",
     "respect-gitignore",
+    "check-generated",
 }
 
 
@@ -306,6 +309,7 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
     settings["resources"] = _resources(table.get("resources", []), where)
     settings["preview"] = boolean("preview", False)
     settings["respect_gitignore"] = boolean("respect-gitignore", True)
+    settings["check_generated"] = boolean("check-generated", False)
     return Settings(**settings)
 
 

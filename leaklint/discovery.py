@@ -70,12 +70,18 @@ def _git_root(start: Path) -> Path | None:
 
 
 def discover(
-    paths: list[Path], settings: Settings | SettingsResolver, *, force_exclude: bool = False
+    paths: list[Path],
+    settings: Settings | SettingsResolver,
+    *,
+    force_exclude: bool = False,
+    named: set[Path] | None = None,
 ) -> list[Path]:
     """Files to check, in a stable (sorted) order, without duplicates.
 
     Exclude patterns come from the settings that apply where each file is (the nearest
-    configuration above it) and are relative to that configuration's directory."""
+    configuration above it) and are relative to that configuration's directory. Files named
+    explicitly and kept without ``force_exclude`` are added to ``named``: the engine checks
+    them even if they look generated."""
     resolver = as_resolver(settings)
     ignores = _Ignores()
     seen: set[str] = set()
@@ -89,6 +95,8 @@ def discover(
             continue
         else:
             files = iter((raw.resolve(),))
+            if named is not None and not force_exclude:
+                named.add(raw.resolve())
         for file in files:
             key = str(file)
             if key not in seen:
@@ -128,6 +136,12 @@ def _explicit_skipped(
         spec.match_file(str(resolved)[len(base) :].replace(os.sep, "/"))
         for base, spec in _inherited_gitignores(resolved, ignores)
     )
+
+
+def excluded_when_named(path: Path, settings: Settings) -> bool:
+    """Whether ``--force-exclude`` drops ``path`` (which need not exist: an editor's unsaved
+    buffer checked through --stdin-filename)."""
+    return _explicit_skipped(path, settings, True, _Ignores())
 
 
 # A content hash in the name (`main.3f2a9b1c.js`, `chunk-5e8f1a2b9c.mjs`) marks a bundler's

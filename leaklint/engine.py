@@ -11,7 +11,8 @@ import functools
 import gc
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from leaklint.cache import ResultCache, cache_directory, content_hash
 from leaklint.config import Settings, SettingsResolver, as_resolver
 from leaklint.context import FileContext
 from leaklint.findings import Finding, assign_occurrences
+from leaklint.generated import generated_reason
 from leaklint.parsing import parse
 from leaklint.rules import Rule
 from leaklint.selection import selected_rules
@@ -48,6 +50,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     error: FileError | None = None
     checked: bool = True
+    skipped: str | None = None  # why a file was not checked although it could be (generated)
+    seconds: float = 0.0  # time spent checking it in this run (0 for a cache hit)
     # What the cache needs to recognise the same content next time.
     mtime_ns: int = 0
     size: int = 0
@@ -76,6 +80,10 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     files_checked: int = 0
+    # Files passed over on purpose (generated or minified), as (path, reason).
+    skipped: list[FileError] = field(default_factory=list)
+    # (path, seconds) of every file checked in this run, not answered from the cache.
+    timings: list[tuple[str, float]] = field(default_factory=list)
     rules: list[type[Rule]] = field(default_factory=list)
     baseline: BaselineStatus | None = None  # set by the CLI when --baseline is used
 
@@ -126,8 +134,29 @@ def check_path(path: Path, settings: Settings, rules: list[type[Rule]]) -> FileR
     except OSError as error:
         message = f"cannot read: {error.strerror or error}"
         return FileResult(shown, error=FileError(shown, message), checked=False)
+    if not settings.check_generated:
+        reason = generated_reason(raw)
+        if reason is not None:  # not cached: telling costs a few kilobytes of reading
+            return FileResult(shown, checked=False, skipped=reason)
+    started = time.perf_counter()
     result = _check_bytes(path, shown, raw, settings, rules)
+    result.seconds = time.perf_counter() - started
     result.mtime_ns, result.size, result.digest = stat.st_mtime_ns, stat.st_size, content_hash(raw)
+    return result
+
+
+def check_text_of(path: Path, raw: bytes, settings: Settings | SettingsResolver) -> RunResult:
+    """Check ``raw`` as the content of ``path`` (an editor's buffer sent on stdin): the
+    settings and language of ``path`` apply, nothing is read from disk or cached."""
+    file_settings = as_resolver(settings).for_file(path)
+    rules = rules_for(file_settings)
+    shown = "-" if path == Path("-") else display_path(path)
+    file_result = _check_bytes(path, shown, raw, file_settings, rules)
+    result = RunResult(rules=rules, files_checked=int(file_result.checked))
+    result.findings = file_result.findings
+    if file_result.error is not None:
+        result.errors.append(file_result.error)
+    assign_occurrences(result.findings)
     return result
 
 
@@ -162,15 +191,17 @@ def run(
     jobs: int | None = None,
     use_cache: bool = True,
     progress: ProgressCallback | None = None,
+    named: Collection[Path] = (),
 ) -> RunResult:
     """Check ``paths``; results come back in the order of ``paths`` whatever the parallelism.
 
     Each file is checked with its own settings (``SettingsResolver``): files that share a
-    configuration form a profile with its rules and its cache."""
+    configuration form a profile with its rules and its cache. Files in ``named`` were named
+    on the command line: they are checked even when they look generated."""
     # package.json files and symlinks may have changed since the last run in this process.
     package_type.cache_clear()
     real_directory.cache_clear()
-    profiles, profile_of = _profiles(paths, as_resolver(settings), use_cache)
+    profiles, profile_of = _profiles(paths, as_resolver(settings), use_cache, set(named))
     result = RunResult(rules=_all_rules(profiles))
     with _fewer_garbage_collections():
         for file_result in _results(paths, profiles, profile_of, jobs, progress):
@@ -179,6 +210,10 @@ def run(
             result.findings.extend(file_result.findings)
             if file_result.error is not None:
                 result.errors.append(file_result.error)
+            if file_result.skipped is not None:
+                result.skipped.append(FileError(file_result.path, file_result.skipped))
+            if file_result.seconds:
+                result.timings.append((file_result.path, file_result.seconds))
     for profile in profiles:
         if profile.cache is not None:
             profile.cache.save()
@@ -197,15 +232,22 @@ class Profile:
 
 
 def _profiles(
-    paths: list[Path], resolver: SettingsResolver, use_cache: bool
+    paths: list[Path], resolver: SettingsResolver, use_cache: bool, named: set[Path]
 ) -> tuple[list[Profile], list[int]]:
     """Distinct settings among ``paths`` (by identity: the resolver makes one object per
     configuration file) and the index of each path's profile."""
     index_of: dict[int, int] = {}
     profiles: list[Profile] = []
     profile_of: list[int] = []
+    checking_generated: dict[int, Settings] = {}
     for path in paths:
         settings = resolver.for_file(path)
+        if path in named and not settings.check_generated:
+            # One derived object per configuration, so that the identity grouping holds.
+            if id(settings) not in checking_generated:
+                derived = settings.with_overrides(check_generated=True)
+                checking_generated[id(settings)] = derived
+            settings = checking_generated[id(settings)]
         if id(settings) not in index_of:
             index_of[id(settings)] = len(profiles)
             rules = rules_for(settings)
