@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 # `rev: v0.1.0` (pre-commit) and `uses: leaklint/leaklint@v0.1.0` (the action).
-PINS = re.compile(r"(?:rev:\s*|leaklint/leaklint@)(v?\d+\.\d+\.\d+\S*)")
+PINS = re.compile(r"(?:rev:\s*|leaklint/leaklint@)(v?\d+\.\d+\.\d+[\w.+-]*)")
 
 
 def test_the_package_reports_the_pyproject_version() -> None:
@@ -56,3 +56,11 @@ def test_the_pinned_release_is_tagged() -> None:
         f"README and pyproject name v{VERSION}, but the tags are {tags}: "
         f"create the tag (git tag v{VERSION}) or bump the version everywhere"
     )
+
+
+def test_the_distribution_name_is_not_the_unrelated_pypi_leaklint() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    # "leaklint" on PyPI is a machine-learning data-leakage tool; the command stays leaklint.
+    assert project["name"] == "leaklint-node"
+    assert project["scripts"] == {"leaklint": "leaklint.cli:main"}
+    assert "leaklint-node" in README
