@@ -158,11 +158,15 @@ def test_generated_reasons(text: str, reason: str | None) -> None:
 
 
 def test_generated_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
-    write(tmp_path, {"src/a.js": LEAKY, "src/b.js": "// @generated\n" + LEAKY})
+    write(tmp_path, {"src/plain.js": LEAKY, "src/b.js": "// @generated\n" + LEAKY})
     result = invoke(tmp_path, "--no-cache")
     assert result.exit_code == 1
     assert "src/b.js" not in result.stdout and "in 1 file." in result.stdout
     assert "skipped 1 file that look generated" in result.stderr
+    document = json.loads(invoke(tmp_path, "--no-cache", "--format", "json").stdout)
+    assert document["skipped"] == [
+        {"path": "src/b.js", "reason": "generated: a generated-by banner"}
+    ]
     verbose = invoke(tmp_path, "--no-cache", "--verbose")
     assert "leaklint: skipped src/b.js: generated: a generated-by banner" in verbose.stderr
     # Named on the command line it is checked, unless --force-exclude (pre-commit) says not.
@@ -192,3 +196,17 @@ def test_only_unreadable_or_binary_files_is_a_warning(tmp_path: Path) -> None:
     result = invoke(tmp_path, "a.js")
     assert "All clear" not in result.stdout
     assert "warning: none of the 1 file found could be checked" in result.stderr
+
+
+def test_no_progress_bar_on_a_dumb_terminal(monkeypatch) -> None:
+    from leaklint import progress
+
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    for name in ("CI", "LEAKLINT_NO_PROGRESS", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    assert progress.wanted("text", Terminal())  # type: ignore[arg-type]
+    monkeypatch.setenv("TERM", "dumb")
+    assert not progress.wanted("text", Terminal())  # type: ignore[arg-type]
