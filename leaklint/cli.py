@@ -371,9 +371,11 @@ def _diagnostics(
             for skipped in result.skipped:
                 click.echo(f"leaklint: skipped {skipped.path}: {skipped.message}", err=True)
         else:
+            count = len(result.skipped)
             click.echo(
-                f"leaklint: skipped {_plural(len(result.skipped), 'file')} that look generated "
-                "or minified (--verbose lists them; check-generated = true checks them)",
+                f"leaklint: skipped {_plural(count, 'file')} that "
+                f"{'looks' if count == 1 else 'look'} generated or minified (--verbose lists "
+                "them; check-generated = true checks them)",
                 err=True,
             )
 

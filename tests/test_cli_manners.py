@@ -162,7 +162,7 @@ def test_generated_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
     result = invoke(tmp_path, "--no-cache")
     assert result.exit_code == 1
     assert "src/b.js" not in result.stdout and "in 1 file." in result.stdout
-    assert "skipped 1 file that look generated" in result.stderr
+    assert "skipped 1 file that looks generated" in result.stderr
     document = json.loads(invoke(tmp_path, "--no-cache", "--format", "json").stdout)
     assert document["skipped"] == [
         {"path": "src/b.js", "reason": "generated: a generated-by banner"}
