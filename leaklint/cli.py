@@ -268,6 +268,8 @@ def check(
     )
     failing = _failing_findings(result.findings, Severity(fail_level))
     status = EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
+    if _internal_errors(result):
+        status = EXIT_ERROR  # findings may be missing in those files: never "clean"
     # --write-baseline's own line says what happened; a text report would only add "All
     # clear" about findings that were just recorded, not fixed.
     quiet = write_baseline is not None and fmt == "text" and output is None
@@ -279,7 +281,26 @@ def check(
         _silence_stdout()
     _diagnostics(result, fmt, statistics=statistics, timings=show_timings, verbose=verbose)
     _warn_if_nothing_checked(result, files, stdin=not files and Path("-") in paths)
+    _report_file_bugs(result)
     sys.exit(status)
+
+
+def _internal_errors(result: RunResult) -> list[str]:
+    """Files on which leaklint itself failed (an exception, a crashed parser): a bug, not a
+    property of the file, and their findings are missing."""
+    bugs = ("internal error", "skipped: crashed the parser")
+    return [error.path for error in result.errors if error.message.startswith(bugs)]
+
+
+def _report_file_bugs(result: RunResult) -> None:
+    failed = _internal_errors(result)
+    if failed:
+        click.echo(
+            f"leaklint: internal error on {_plural(len(failed), 'file')} (listed above), so "
+            f"findings may be missing there. This is a bug in leaklint: please report it at "
+            f"{ISSUES_URL} with the file if you can share it.",
+            err=True,
+        )
 
 
 def _refuse_special_files(paths: tuple[Path, ...]) -> None:

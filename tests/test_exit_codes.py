@@ -111,3 +111,23 @@ def test_fail_level(project: Path, run_cli, source: str, level: str | None, code
 def test_exit_non_zero_on_is_the_same_option(project: Path, run_cli) -> None:
     write(project / "a.js", WARNING)
     assert run_cli("check", "--exit-non-zero-on", "error", "a.js").exit_code == 0
+
+
+def test_an_internal_error_on_one_file_exits_two_and_keeps_the_others(
+    project: Path, run_cli, monkeypatch
+) -> None:
+    write(project / "a.js", LEAKY)
+    write(project / "b.js", "function g() { other = 1; }\n")
+    real = engine.check_source
+
+    def fail_on_b(source, settings, rules):
+        if source.display_path == "b.js":
+            raise ValueError("boom")
+        return real(source, settings, rules)
+
+    monkeypatch.setattr(engine, "check_source", fail_on_b)
+    result = run_cli("check", "--no-cache", "-j1", ".")
+    assert result.exit_code == 2  # not 1 ("findings") nor 0: b.js's findings are missing
+    assert "a.js:1:16: LL001" in result.stdout
+    assert "b.js: internal error: ValueError: boom" in result.stdout
+    assert "internal error on 1 file" in result.stderr and "please report it" in result.stderr
