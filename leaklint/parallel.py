@@ -118,15 +118,19 @@ def check_in_pool(
     try:
         with _pool(workers, profiles) as pool:
             running: dict[Future[list[FileResult]], _Task] = {}
-            while big or rest or running:
-                _submit(pool, files, big, rest, running, limit=workers * 2)
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    task = running.pop(future)
-                    results.update(zip(task.indices, future.result(), strict=True))
-                while next_out in results:  # stream what is already in order
-                    yield results.pop(next_out)
-                    next_out += 1
+            try:
+                while big or rest or running:
+                    _submit(pool, files, big, rest, running, limit=workers * 2)
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        task = running.pop(future)
+                        results.update(zip(task.indices, future.result(), strict=True))
+                    while next_out in results:  # stream what is already in order
+                        yield results.pop(next_out)
+                        next_out += 1
+            except (KeyboardInterrupt, GeneratorExit):
+                _stop_workers(pool)
+                raise
     except BrokenProcessPool:
         missing = [i for i in range(next_out, len(paths)) if i not in results]
         retried = _isolate([files[i] for i in missing], profiles, workers)
@@ -134,6 +138,14 @@ def check_in_pool(
     while next_out < len(paths):
         yield results.pop(next_out)
         next_out += 1
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C, or a reader that stopped: leaving the pool's block would otherwise wait for
+    every file in flight (seconds for a big bundle) before the run could end."""
+    for process in list((pool._processes or {}).values()):  # no public way to stop them
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _submit(

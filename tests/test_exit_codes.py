@@ -131,3 +131,26 @@ def test_an_internal_error_on_one_file_exits_two_and_keeps_the_others(
     assert "a.js:1:16: LL001" in result.stdout
     assert "b.js: internal error: ValueError: boom" in result.stdout
     assert "internal error on 1 file" in result.stderr and "please report it" in result.stderr
+
+
+def test_ctrl_c_does_not_wait_for_the_files_in_flight(tmp_path: Path) -> None:
+    # One ~3 MB file keeps a worker busy for seconds; Ctrl-C must not wait for it.
+    write(
+        tmp_path / "big.js", "".join(f"function f{n}() {{ a{n} = {n}; }}\n" for n in range(100_000))
+    )
+    many_leaky_files(tmp_path, files=40, lines=50)
+    process = subprocess.Popen(
+        [LEAKLINT, "check", "--no-cache", "-j2", "."],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        start_new_session=True,
+    )
+    time.sleep(1.5)
+    os.killpg(process.pid, signal.SIGINT)
+    interrupted = time.monotonic()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert time.monotonic() - interrupted < 3, "waited for the workers to finish their files"
