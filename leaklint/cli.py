@@ -276,6 +276,9 @@ def check(
     try:
         if not quiet:
             _emit(result, fmt, output, options)
+        else:  # files that could not be checked still need saying: their findings are missing
+            for error in result.errors:
+                click.echo(f"{error.path}: {error.message}", err=True)
     except BrokenPipeError:
         # `leaklint check | head`: stop quietly, but still say whether there were findings.
         _silence_stdout()

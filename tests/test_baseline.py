@@ -185,6 +185,9 @@ def test_write_baseline_says_what_it_recorded_and_not_all_clear(tmp_path: Path) 
     assert result.exit_code == 0
     assert result.stderr == "leaklint: wrote 1 entry to b.json\n"
     assert result.stdout == ""  # no "All clear": the finding was recorded, not fixed
+    (tmp_path / "b.js").write_bytes(b"\x00\x01\x02" * 100)
+    again = invoke(tmp_path, "--write-baseline", "b.json")
+    assert "b.js: skipped: binary file" in again.stderr
 
 
 def test_a_run_from_a_subdirectory_claims_nothing_about_other_files(legacy: Path) -> None:
