@@ -70,7 +70,7 @@ config_option = click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Use this config file instead of searching for one.",
+    help="Use this config file for every path, instead of each file's nearest one.",
 )
 jobs_option = click.option(
     "-j",
@@ -174,7 +174,8 @@ def cli() -> None:
 @click.option(
     "--force-exclude",
     is_flag=True,
-    help="Apply exclude patterns to files named on the command line too (for pre-commit).",
+    help="Filter files named on the command line as a directory walk would (excludes, "
+    ".gitignore, generated files): for pre-commit.",
 )
 @click.option(
     "--statistics",
