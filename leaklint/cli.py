@@ -11,18 +11,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import pathspec
 
 from leaklint import __version__, progress
-from leaklint.config import ConfigError, Settings, SettingsResolver
-from leaklint.discovery import DiscoveryError, discover
-from leaklint.findings import Finding, Severity
+from leaklint.config import ConfigError, HierarchicalSettings, Settings
 from leaklint.fsutil import atomic_write_text
+from leaklint.model.findings import Finding, Severity
+from leaklint.pipeline.discovery import DiscoveryError, discover
+from leaklint.pipeline.selection import parse_code_list
+from leaklint.pipeline.suppressions import UNUSED_DIRECTIVE_CODE
 from leaklint.reporters import REPORTERS, ReportOptions
-from leaklint.selection import parse_code_list
-from leaklint.suppressions import UNUSED_DIRECTIVE_CODE
 
 if TYPE_CHECKING:
-    from leaklint.engine import RunResult
+    from leaklint.pipeline.engine import RunResult
 
 # The engine (rules, parsing, the worker pool), the baseline, the reporters and the audit are
 # imported where they are used: `leaklint --version`, `--help` and a run that needs none of
@@ -32,6 +33,8 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 PARSE_ERROR_CODE = "LL000"
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a process stopped by Ctrl-C
 ISSUES_URL = "https://github.com/leaklint/leaklint/issues"
+# source_links.LinkStyle's values, spelled out so that start-up does not import that module.
+SOURCE_LINK_STYLES = ("auto", "github", "vscode", "file", "none")
 
 
 class UserError(click.ClickException):
@@ -83,6 +86,28 @@ no_cache_option = click.option(
     "--no-cache",
     is_flag=True,
     help="Neither read nor write the result cache (.leaklint_cache or $LEAKLINT_CACHE_DIR).",
+)
+baseline_option = click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only findings that are not recorded in this baseline file.",
+)
+# As ruff's: --exclude replaces the exclude list (built-in defaults included), --extend-exclude
+# adds to it. Gitignore-style patterns, as in the configuration's `exclude`.
+exclude_option = click.option(
+    "--exclude",
+    multiple=True,
+    metavar="PATTERNS",
+    help="Comma list of gitignore-style patterns to skip, replacing the configured and "
+    "built-in ones (node_modules/, dist/, ...).",
+)
+extend_exclude_option = click.option(
+    "--extend-exclude",
+    multiple=True,
+    metavar="PATTERNS",
+    help="Comma list of gitignore-style patterns to skip, in addition to the configured and "
+    "built-in ones.",
 )
 
 
@@ -183,6 +208,8 @@ def cli() -> None:
     help="Print the number of findings per rule and the slowest files (on stderr for "
     "machine formats).",
 )
+@exclude_option
+@extend_exclude_option
 @click.option("--no-source", is_flag=True, help="Do not print code frames in text output.")
 @click.option(
     "--show-timings", is_flag=True, help="Print the slowest files and their time (stderr)."
@@ -206,17 +233,23 @@ def cli() -> None:
     is_flag=True,
     help="Report leaklint-disable comments that suppress nothing (rule LL100).",
 )
-@click.option(
-    "--baseline",
-    "baseline_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Report only findings that are not recorded in this baseline file.",
-)
+@baseline_option
 @click.option(
     "--write-baseline",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Record the current findings in FILE, so that later runs with --baseline FILE "
     "report only new ones.",
+)
+@click.option(
+    "--sarif-include-suppressed",
+    is_flag=True,
+    help="SARIF: keep suppressed and baselined findings, marked with `suppressions` (GitHub "
+    "code scanning does not read those and would open an alert for each).",
+)
+@click.option(
+    "--category",
+    help="SARIF: the code scanning category (automationDetails.id), e.g. leaklint/frontend/, "
+    "so that runs over different parts of a repository do not replace each other's alerts.",
 )
 def check(
     paths: tuple[Path, ...],
@@ -230,6 +263,8 @@ def check(
     exit_zero: bool,
     fail_level: str,
     force_exclude: bool,
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
     statistics: bool,
     no_source: bool,
     show_timings: bool,
@@ -240,8 +275,14 @@ def check(
     report_unused_disables: bool,
     baseline_file: Path | None,
     write_baseline: Path | None,
+    sarif_include_suppressed: bool,
+    category: str | None,
 ) -> None:
     """Check PATHS (files or directories, default: the current directory) for leaks."""
+    if category is not None and not category.strip("/ "):
+        raise click.BadParameter(
+            "must name a category, e.g. leaklint/frontend/", param_hint="--category"
+        )
     settings = _settings(
         config_file,
         select,
@@ -249,6 +290,8 @@ def check(
         ignore,
         preview,
         report_unused_disables=report_unused_disables,
+        exclude=exclude,
+        extend_exclude=extend_exclude,
     )
     if Path("-") in paths:
         if len(paths) > 1:
@@ -266,6 +309,8 @@ def check(
         color=_use_color(output and str(output), fmt),
         show_source=not no_source,
         statistics=statistics,
+        sarif_include_suppressed=sarif_include_suppressed,
+        category=category,
     )
     failing = _failing_findings(result.findings, Severity(fail_level))
     status = EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
@@ -331,7 +376,7 @@ def _special_kind(mode: int) -> str:
 
 
 def _discover(
-    paths: list[Path], settings: SettingsResolver, force_exclude: bool, named: set[Path]
+    paths: list[Path], settings: HierarchicalSettings, force_exclude: bool, named: set[Path]
 ) -> list[Path]:
     try:
         return discover(paths, settings, force_exclude=force_exclude, named=named)
@@ -343,14 +388,14 @@ def _discover(
 
 def _run(
     files: list[Path],
-    settings: SettingsResolver,
+    settings: HierarchicalSettings,
     fmt: str,
     *,
     jobs: int | None,
     use_cache: bool,
     named: set[Path],
 ) -> RunResult:
-    from leaklint.engine import run
+    from leaklint.pipeline.engine import run
 
     bar = progress.ProgressBar() if progress.wanted(fmt) else None
     try:
@@ -361,11 +406,11 @@ def _run(
 
 
 def _check_stdin(
-    stdin_filename: Path | None, settings: SettingsResolver, force_exclude: bool
+    stdin_filename: Path | None, settings: HierarchicalSettings, force_exclude: bool
 ) -> RunResult:
     """Check what an editor sends on stdin as the content of ``--stdin-filename``."""
-    from leaklint.discovery import excluded_when_named
-    from leaklint.engine import RunResult, check_text_of
+    from leaklint.pipeline.discovery import excluded_when_named
+    from leaklint.pipeline.engine import RunResult, check_text_of
 
     path = stdin_filename or Path("-")
     excluded = force_exclude and excluded_when_named(path, settings.for_file(path))
@@ -441,7 +486,7 @@ class UsageProblem(click.ClickException):
 
 def _checked_paths(files: list[Path], result: RunResult) -> set[str]:
     """Display paths of the files this run actually analysed."""
-    from leaklint.engine import display_path
+    from leaklint.pipeline.engine import display_path
 
     failed = {error.path for error in result.errors}
     return {shown for shown in map(display_path, files) if shown not in failed}
@@ -459,7 +504,7 @@ def _use_baseline(
     if source is None:
         return
     from leaklint import baseline
-    from leaklint.engine import display_path
+    from leaklint.pipeline.engine import display_path
 
     checked = _checked_paths(files, result)
     if not baseline.anchored_here(source):
@@ -511,11 +556,15 @@ def _settings(
     preview: bool | None,
     *,
     report_unused_disables: bool = False,
-) -> SettingsResolver:
+    exclude: tuple[str, ...] = (),
+    extend_exclude: tuple[str, ...] = (),
+    check_generated: bool | None = None,
+) -> HierarchicalSettings:
     """Each file's settings: its nearest configuration (or --config), then the options."""
     select_codes = _codes("--select", select)
     extend_codes = _codes("--extend-select", extend_select)
     ignore_codes = _codes("--ignore", ignore)
+    _check_patterns(exclude, extend_exclude)
 
     def adjust(settings: Settings) -> Settings:
         settings = settings.with_overrides(
@@ -527,12 +576,36 @@ def _settings(
         if report_unused_disables:
             extra = (*settings.extend_select, UNUSED_DIRECTIVE_CODE)
             settings = settings.with_overrides(extend_select=extra)
-        return settings
+        settings = settings.with_overrides(check_generated=check_generated)
+        return _with_excludes(settings, exclude, extend_exclude)
 
     try:
-        return SettingsResolver(config_file, adjust)
+        return HierarchicalSettings(config_file, adjust)
     except ConfigError as error:
         raise UserError(str(error)) from None
+
+
+def _patterns(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``--exclude a,b --exclude c`` → ("a", "b", "c")."""
+    return tuple(p.strip() for value in values for p in value.split(",") if p.strip())
+
+
+def _check_patterns(exclude: tuple[str, ...], extend_exclude: tuple[str, ...]) -> None:
+    for option, values in (("--exclude", exclude), ("--extend-exclude", extend_exclude)):
+        for pattern in _patterns(values):
+            try:
+                pathspec.GitIgnoreSpec.from_lines([pattern])
+            except (ValueError, TypeError) as error:  # GitIgnorePatternError is a ValueError
+                raise UserError(f"{option}: invalid pattern {pattern!r}: {error}") from None
+
+
+def _with_excludes(
+    settings: Settings, exclude: tuple[str, ...], extend_exclude: tuple[str, ...]
+) -> Settings:
+    return settings.with_overrides(
+        exclude=_patterns(exclude) if exclude else None,
+        extend_exclude=settings.extend_exclude + _patterns(extend_exclude) or None,
+    )
 
 
 def _emit(result, fmt: str, output: Path | None, options: ReportOptions) -> None:
@@ -576,8 +649,23 @@ def _emit(result, fmt: str, output: Path | None, options: ReportOptions) -> None
 )
 @ignore_option
 @config_option
+@exclude_option
+@extend_exclude_option
+@baseline_option
 @click.option(
-    "--top", type=click.IntRange(1), default=10, show_default=True, help="Hotspots to list."
+    "--top",
+    type=click.IntRange(1),
+    default=10,
+    show_default=True,
+    help="Hotspots to list, in the summary and in the HTML report.",
+)
+@click.option(
+    "--source-links",
+    type=click.Choice(SOURCE_LINK_STYLES),
+    default="auto",
+    show_default=True,
+    help="Where the HTML report's findings link to: GitHub (when the checkout has a GitHub "
+    "origin), VS Code, file://, or nowhere; auto is GitHub, else VS Code.",
 )
 @jobs_option
 @no_cache_option
@@ -588,35 +676,55 @@ def audit(
     select: str,
     ignore: str | None,
     config_file: Path | None,
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    baseline_file: Path | None,
     top: int,
+    source_links: str,
     jobs: int | None,
     no_cache: bool,
 ) -> None:
     """Audit PATHS with every rule (preview included): a summary of where the leaks are.
 
-    Counts equal those of `leaklint check --select ALL --preview`. Exits 0 whatever it finds:
-    an audit informs, it does not gate.
+    Counts equal those of `leaklint check --select ALL --preview` with the same options and
+    check-generated = true (the audit classifies generated files instead of skipping them).
+    Exits 0 whatever it finds: an audit informs, it does not gate.
     """
-    from leaklint.audit import run_audit, write_summary
+    import time
 
-    settings = _settings(config_file, select, None, ignore, True)
-    bar = progress.ProgressBar() if progress.wanted(fmt) else None
-    try:
-        report = run_audit(
-            list(paths) or [Path(".")],
-            settings,
-            with_excerpts=bool(html_file),
-            jobs=jobs,
-            use_cache=not no_cache,
-            progress=bar,
-        )
-    except DiscoveryError as error:
-        raise click.UsageError(str(error)) from None
-    except ConfigError as error:  # a configuration found below the current directory
-        raise UserError(str(error)) from None
-    finally:
-        if bar is not None:
-            bar.close()
+    from leaklint.audit import build_report, write_summary
+    from leaklint.pipeline.source_links import LinkStyle
+    from leaklint.pipeline.source_links import source_links as links_for
+
+    # The audit checks generated and minified files too: it classifies them as such and
+    # puts them last in its advice, rather than leaving them out as check does.
+    settings = _settings(
+        config_file,
+        select,
+        None,
+        ignore,
+        True,
+        exclude=exclude,
+        extend_exclude=extend_exclude,
+        check_generated=True,
+    )
+    roots = list(paths) or [Path(".")]
+    started = time.perf_counter()
+    _refuse_special_files(tuple(roots))
+    named: set[Path] = set()  # as in check: files named explicitly are checked as named
+    files = _discover(roots, settings, False, named)
+    result = _run(files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named)
+    _use_baseline(result, files, baseline_file, None, fmt)
+    report = build_report(
+        result,
+        time.perf_counter() - started,
+        [p.as_posix() for p in roots],
+        files=files,
+        project_root=settings.base.root,
+        with_excerpts=bool(html_file),
+        top=top,
+        links=links_for(LinkStyle(source_links), roots[0]) if html_file else None,
+    )
     if html_file is not None:
         # Written before the summary, so `leaklint audit --html r.html | head` still writes it.
         from leaklint.reporters.html import render
@@ -650,6 +758,10 @@ def rule_command(code_or_name: str, fmt: str) -> None:
     click.echo(f"# {rule.name} ({rule.code})\n")
     click.echo(f"{_rule_facts(rule)}\n")
     click.echo(rule.documentation())
+    if rule.messages:
+        click.echo("\n## Messages\n")
+        for message_id, template in rule.messages.items():
+            click.echo(f"- `{message_id}`: {template}")
 
 
 @cli.command("rules")
@@ -698,6 +810,7 @@ def _rule_dict(rule, *, docs: bool) -> dict[str, object]:
     }
     if docs:
         data["documentation"] = rule.documentation()
+        data["messages"] = dict(rule.messages)
     return data
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from leaklint.findings import Severity
+from leaklint.model.findings import Severity
+from leaklint.model.settings import ResourceSpec, Settings, SettingsResolver
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,75 +25,9 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 CONFIG_NAMES = ("leaklint.toml", ".leaklint.toml", "pyproject.toml")
 
-DEFAULT_EXCLUDE: tuple[str, ...] = (
-    "node_modules/",
-    ".git/",
-    ".hg/",
-    ".svn/",
-    "dist/",
-    "build/",
-    "coverage/",
-    ".next/",
-    ".yarn/",  # Yarn's own release binary and plugins, committed by Yarn 2+ projects
-    ".leaklint_cache/",
-    "vendor/",  # third-party code copied into the repository (Rails, PHP and Go layouts)
-    "static/prd/",  # production bundles committed next to their sources
-    "*.min.js",
-    "*.min.mjs",
-    "*.min.cjs",
-)
-
 
 class ConfigError(Exception):
     """A user mistake in configuration or options: reported, never a traceback."""
-
-
-@dataclass(frozen=True)
-class ResourceSpec:
-    """A user-declared acquire/release pair (see resources.py)."""
-
-    module: str
-    acquire: str
-    release: tuple[str, ...]
-    kind: str = "client"  # "client" → LL003, "pool" → LL006
-
-
-@dataclass(frozen=True)
-class Settings:
-    root: Path = field(default_factory=Path.cwd)
-    config_file: Path | None = None
-    select: tuple[str, ...] = ()  # empty: every rule that is on by default
-    extend_select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
-    extend_exclude: tuple[str, ...] = ()
-    globals: tuple[str, ...] = ()
-    env: tuple[str, ...] = ("node",)
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
-    resources: tuple[ResourceSpec, ...] = ()
-    preview: bool = False
-    respect_gitignore: bool = True
-    check_generated: bool = False  # also check files that look generated or minified
-
-    def with_overrides(self, **changes: Any) -> Settings:
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
-
-    def cache_key(self) -> str:
-        """Everything that can change a file's findings, for the cache."""
-        parts = [
-            self.select,
-            self.extend_select,
-            self.ignore,
-            self.globals,
-            self.env,
-            self.per_file_ignores,
-            sorted((k, v.value) for k, v in self.severity_overrides.items()),
-            self.resources,
-            self.preview,
-            self.check_generated,
-        ]
-        return repr(parts)
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -116,7 +50,7 @@ def config_file_in(directory: Path) -> Path | None:
     return None
 
 
-class SettingsResolver:
+class HierarchicalSettings(SettingsResolver):
     """The settings that apply to each file, as ruff's hierarchical configuration: the nearest
     configuration file at or above the file's directory, whatever directory leaklint runs
     from; a file with none above it gets the defaults (rooted at the current directory).
@@ -145,31 +79,15 @@ class SettingsResolver:
             self._fixed = self._adjust(parse_config(explicit))
         # The settings of the current directory: where the cache lives when no file is known,
         # and what a run over no files at all reports.
-        self.base = self.for_directory(self._cwd)
-
-    @classmethod
-    def fixed(cls, settings: Settings) -> SettingsResolver:
-        """One ``Settings`` for every file (the library API and tests)."""
-        resolver = cls.__new__(cls)
-        resolver._adjust = lambda s: s
-        resolver._cwd = settings.root
-        resolver._by_file, resolver._by_directory = {}, {}
-        resolver._fixed = resolver.base = settings
-        return resolver
-
-    def for_file(self, path: Path) -> Settings:
-        return self.for_directory(Path(os.path.abspath(path)).parent)
+        super().__init__(self.for_directory(self._cwd))
 
     def for_directory(self, directory: Path) -> Settings:
         if self._fixed is not None:
             return self._fixed
         directory = Path(os.path.abspath(directory))
         pending: list[Path] = []
-        found: Settings | None = None
+        found = self._by_directory.get(directory)
         while found is None:
-            found = self._by_directory.get(directory)
-            if found is not None:
-                break
             pending.append(directory)
             config = config_file_in(directory)
             if config is not None:
@@ -178,6 +96,7 @@ class SettingsResolver:
                 found = self._settings_of(None)
             else:
                 directory = directory.parent
+                found = self._by_directory.get(directory)
         for visited in pending:  # every directory on the way shares the answer
             self._by_directory[visited] = found
         return found
@@ -187,10 +106,6 @@ class SettingsResolver:
             settings = parse_config(config) if config is not None else Settings(root=self._cwd)
             self._by_file[config] = self._adjust(settings)
         return self._by_file[config]
-
-
-def as_resolver(settings: Settings | SettingsResolver) -> SettingsResolver:
-    return settings if isinstance(settings, SettingsResolver) else SettingsResolver.fixed(settings)
 
 
 def _has_tool_table(pyproject: Path) -> bool:
@@ -260,8 +175,8 @@ _KEYS = {
 
 
 def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
-    from leaklint.scope import available_envs
-    from leaklint.selection import validate_codes
+    from leaklint.pipeline.selection import validate_codes
+    from leaklint.semantic.scope import available_envs
 
     def where(key: str) -> str:
         return f"{path}: '{prefix}{key}'"
@@ -314,7 +229,7 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
 
 
 def _per_file_ignores(value: Any, where: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    from leaklint.selection import validate_codes
+    from leaklint.pipeline.selection import validate_codes
 
     if not isinstance(value, dict):
         raise ConfigError(f"{where('per-file-ignores')} must be a table of glob = [codes]")

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from leaklint.cli import _use_color, cli
-from leaklint.generated import generated_reason
+from leaklint.syntax.generated import generated_reason
 from tests.cli_helpers import chdir, invoke, write
 
 LEAKY = "function f() { leaked = 1; }\n"
@@ -153,8 +153,24 @@ WEBPACK = "/******/ (() => { // webpackBootstrap\n/******/ \tvar __webpack_modul
     ],
 )
 def test_generated_reasons(text: str, reason: str | None) -> None:
-    found = generated_reason(text.encode())
+    found = generated_reason(text.encode(), "app.js")
     assert (found is None) if reason is None else (reason in (found or ""))
+
+
+@pytest.mark.parametrize(
+    ("name", "hashed"),
+    [
+        ("main.3f2a9b1c.js", True),
+        ("chunk-5e8f1a2b9c.mjs", True),
+        ("runtime~main.1a2b3c4d.chunk.js", True),
+        ("backup.20231201.js", False),  # a date: digits only
+        ("x.deadbeef.js", False),  # a word: letters only
+        ("1614000000000-Init.ts", False),  # a migration's timestamp
+        ("app.js", False),
+    ],
+)
+def test_hashed_bundle_names(name: str, hashed: bool) -> None:
+    assert (generated_reason(b"x();\n", name) is not None) is hashed
 
 
 def test_generated_files_are_skipped_with_a_reason(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import engine
+from leaklint.pipeline import engine
 from tests.conftest import write
 
 LEAKLINT = str(Path(sys.executable).with_name("leaklint"))
@@ -30,7 +30,7 @@ def test_an_internal_error_exits_two_with_a_hint(project: Path, run_cli, monkeyp
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("leaklint.engine.run", crash)
+    monkeypatch.setattr("leaklint.pipeline.engine.run", crash)
     result = run_cli("check", "a.js")
     assert result.exit_code == 2
     assert "internal error: RuntimeError: boom" in result.output

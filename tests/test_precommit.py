@@ -18,7 +18,7 @@ import pytest
 import yaml
 from identify.identify import tags_from_filename
 
-from leaklint.source import EXTENSION_LANGUAGE
+from leaklint.syntax.source import EXTENSION_LANGUAGE
 
 REPO = Path(__file__).resolve().parents[1]
 HOOKS = REPO / ".pre-commit-hooks.yaml"
@@ -144,7 +144,7 @@ VENDORED = {
     "node_modules/dep/index.js": LEAK,  # committed, as some legacy repositories do
     "public/app.min.js": LEAK,
     "static/main.3f2a9b1c.js": LEAK,
-    "static/prd/bundle.js": LEAK,
+    "static/prd/bundle.js": LEAK + "//# sourceMappingURL=bundle.js.map\n",
     "dist/server.js": LEAK,
 }
 

@@ -37,6 +37,7 @@ def github_anchors(markdown: str) -> set[str]:
 
 def links(markdown: str) -> list[str]:
     outside_code = re.sub(r"```.*?```", "", markdown, flags=re.S)
+    outside_code = re.sub(r"`[^`\n]*`", "", outside_code)  # inline code: `[text](id)`
     return _LINK.findall(outside_code)
 
 

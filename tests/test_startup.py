@@ -16,8 +16,8 @@ LAZY = [
     "leaklint.reporters.json_reporter",
     "leaklint.audit",
     "leaklint.baseline",
-    "leaklint.parallel",
-    "leaklint.engine",
+    "leaklint.pipeline.parallel",
+    "leaklint.pipeline.engine",
     "importlib.metadata",
     "multiprocessing",
     "concurrent.futures",
@@ -39,7 +39,7 @@ def test_importing_the_cli_loads_nothing_it_may_not_need() -> None:
     assert not loaded & set(LAZY), sorted(loaded & set(LAZY))
 
 
-@pytest.mark.parametrize("module", ["leaklint.parallel", "multiprocessing", "sarif_om"])
+@pytest.mark.parametrize("module", ["leaklint.pipeline.parallel", "multiprocessing", "sarif_om"])
 def test_checking_one_file_does_not_load_the_pool_or_sarif(tmp_path: Path, module: str) -> None:
     (tmp_path / "a.js").write_text("const a = 1;\n", encoding="utf-8")
     code = (

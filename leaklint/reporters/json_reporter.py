@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from leaklint import __version__
 
 if TYPE_CHECKING:
-    from leaklint.engine import RunResult
+    from leaklint.pipeline.engine import RunResult
     from leaklint.reporters import ReportOptions
 
 
@@ -22,6 +22,7 @@ def finding_dict(finding: Any) -> dict[str, Any]:
         "end_line": finding.span.end_line,
         "end_column": finding.span.end_column,
         "message": finding.message,
+        "message_id": finding.message_id,
         "severity": finding.severity.value,
         "fingerprint": finding.fingerprint,
     }

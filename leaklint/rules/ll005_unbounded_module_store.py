@@ -61,11 +61,8 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.config import Settings
-from leaklint.context import FileContext
-from leaklint.rules._base import Rule
-from leaklint.rules._percall import PERCALL_QUERY, PerRequest, may_run_per_call, request_context
-from leaklint.rules._syntax import (
+from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often, repeating_functions
+from leaklint.analysis.nodes import (
     call_arguments,
     contains,
     effective_function,
@@ -77,7 +74,11 @@ from leaklint.rules._syntax import (
     outermost,
     text,
 )
-from leaklint.scope import Ancestry, Binding, references_to
+from leaklint.analysis.percall import PerRequest, may_run_per_call
+from leaklint.model.settings import Settings
+from leaklint.rules._base import Rule
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.scope import Ancestry, Binding, references_to
 
 DECLARATIONS = """
 (variable_declarator
@@ -143,9 +144,23 @@ class UnboundedModuleStore(Rule):
     name = "unbounded-module-store"
     summary = "A module-level object, array, Map or Set that request handlers grow for ever."
     precision = "medium"
+    messages = {
+        "grows-per-request": (
+            "Module-level {kind} '{name}' lives as long as the process, and {grower} adds to it "
+            "(`{site}`) while nothing ever removes an entry, so it grows with every request. "
+            "Bound it (an LRU cache such as lru-cache with `max`/`ttl`), delete entries when "
+            "they are done, or keep per-request data on the request."
+        ),
+        "note-grows-here": "grows here, once per request",
+        # The {grower} of grows-per-request.
+        "grower-handler": "a request handler",
+        "grower-per-request": "'{function}', which runs per request,",
+        "grower-called-from-handler": "'{function}', called from a request handler,",
+    }
     tags = ("memory-leak", "global", "cache")
     triggers = (b"{}", b"[]", b"Map(", b"Set(", b"Object.create(null)", b"Map<", b"Set<")
-    query = DECLARATIONS + PERCALL_QUERY
+    query = DECLARATIONS
+    analyses = FREQUENCY_ANALYSES
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
@@ -189,24 +204,26 @@ class UnboundedModuleStore(Rule):
         growth: list[tuple[Growth, PerRequest]],
     ) -> None:
         first, per_request = growth[0]
-        ctx.report(
-            self,
-            binding.node,
-            f"Module-level {kind} '{binding.name}' lives as long as the process, and "
-            f"{_describe_grower(ctx, first.site, per_request)} adds to it "
-            f"(`{_snippet(first.site)}`) while nothing ever removes an entry, so it grows with "
-            "every request. Bound it (an LRU cache such as lru-cache with `max`/`ttl`), delete "
-            "entries when they are done, or keep per-request data on the request.",
-            related=tuple((g.site, "grows here, once per request") for g, _ in growth[:3]),
+        message = self.msg(
+            "grows-per-request",
+            kind=kind,
+            name=binding.name,
+            grower=_describe_grower(ctx, first.site, per_request),
+            site=_snippet(first.site),
         )
+        grows = self.msg("note-grows-here").text
+        related = tuple((g.site, grows) for g, _ in growth[:3])
+        ctx.report(self, binding.node, message, related=related)
 
 
 def _describe_grower(ctx: FileContext, site: Node, per_request: PerRequest) -> str:
     grower = effective_function(ctx.ancestry, site)
     name = function_name(ctx.ancestry, grower) if grower is not None else None
+    if not name:
+        return UnboundedModuleStore.msg("grower-handler").text
     if per_request.call is None:
-        return f"'{name}', which runs per request," if name else "a request handler"
-    return f"'{name}', called from a request handler," if name else "a request handler"
+        return UnboundedModuleStore.msg("grower-per-request", function=name).text
+    return UnboundedModuleStore.msg("grower-called-from-handler", function=name).text
 
 
 def _container_kind(ctx: FileContext, value: Node | None) -> str | None:
@@ -249,10 +266,13 @@ def _per_request_growth(
         if ref.id == binding.node.id or not (start <= ref.start_byte < end):
             continue
         growth = _growth_at(up, outermost(up, ref))
-        if growth is None or effective_function(up, growth.site) is None:
+        if growth is None:
             continue
-        per_request = request_context(ctx, UnboundedModuleStore.code, growth.site)
-        if per_request is None or not _varies_per_call(ctx, growth, per_request):
+        frequency = how_often(ctx, growth.site)
+        per_request = frequency.per_request
+        if not frequency.is_per_request or per_request is None:
+            continue
+        if not _varies_per_call(ctx, growth, per_request):
             continue
         resolved = ctx.scopes.resolve(ref, binding.name)
         if resolved is not None and resolved.node.id == binding.node.id:
@@ -311,10 +331,13 @@ def _varies_per_call(ctx: FileContext, growth: Growth, per_request: PerRequest) 
     grower = effective_function(ctx.ancestry, growth.site)
     if grower is None:
         return False
+    # A key from the connection's closure (`sockets[socket.id] = socket` inside
+    # `socket.on('message', …)`) is new per connection as much as one of the grower's own.
+    fresh = repeating_functions(ctx, growth.site)
     for expression in growth.varying:
         for ident in _identifiers(expression):
             binding = ctx.scopes.resolve(ident)
-            if binding is None or not contains(grower, binding.scope):
+            if binding is None or not any(contains(f, binding.scope) for f in fresh):
                 continue
             if binding.kind == "param" and per_request.call is not None:
                 passed = _argument_for(grower, binding, per_request.call)

@@ -1,0 +1,378 @@
+"""Small syntax questions the leak rules share: where a value flows, loops, module level.
+
+Everything here looks at a handful of ancestors or children of one node; the rules find
+their candidate nodes with the shared query pass first, so none of this walks a whole file.
+Parents come from the file's ``Ancestry`` (``up``): ``node.parent`` searches down from the root
+and turns a walk up into depth² work on generated code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from tree_sitter import Node
+
+from leaklint.semantic.scope import FUNCTION_NODES, LOOP_NODES, Ancestry
+
+# Methods whose callback runs once per element: a body inside one is "in a loop". Besides the
+# array methods: lodash/async `each`, mongoose cursors' `eachAsync`.
+ITERATION_METHODS = frozenset(
+    {"forEach", "map", "flatMap", "reduce", "reduceRight", "each", "eachAsync", "eachSeries"}
+)
+# Wrappers that do not change which value an expression denotes.
+TRANSPARENT = frozenset(
+    {
+        "parenthesized_expression",
+        "as_expression",
+        "satisfies_expression",
+        "non_null_expression",
+        "type_assertion",
+    }
+)
+FIELD_NODES = frozenset({"field_definition", "public_field_definition"})
+STRING_NODES = frozenset({"string", "template_string", "number"})
+
+
+def text(node: Node | None) -> str:
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", "replace")
+
+
+def first_named(node: Node) -> Node | None:
+    """The first named child, or None (``named_child(0)`` raises on a bare ``return;``)."""
+    return node.named_children[0] if node.named_child_count else None
+
+
+def call_arguments(call: Node) -> list[Node]:
+    """The argument expressions of a call or ``new`` (comments left out)."""
+    arguments = call.child_by_field_name("arguments")
+    if arguments is None or arguments.type != "arguments":
+        return []
+    return [child for child in arguments.named_children if child.type != "comment"]
+
+
+def member_property(node: Node | None) -> str | None:
+    """``b`` for ``a.b``, ``a?.b``, ``a.#b`` and ``a['b']``; None otherwise."""
+    if node is None:
+        return None
+    if node.type == "member_expression":
+        prop = node.child_by_field_name("property")
+        return text(prop) if prop is not None else None
+    if node.type == "subscript_expression":
+        return literal_key(node.child_by_field_name("index"))
+    return None
+
+
+def literal_key(node: Node | None) -> str | None:
+    """The value of a string/number literal or substitution-free template, else None."""
+    if node is None:
+        return None
+    if node.type == "number":
+        return text(node)
+    if node.type == "string":
+        return "".join(text(c) for c in node.named_children if c.type == "string_fragment")
+    if node.type == "template_string" and not any(
+        c.type == "template_substitution" for c in node.named_children
+    ):
+        return "".join(text(c) for c in node.named_children if c.type == "string_fragment")
+    return None
+
+
+def outermost(up: Ancestry, node: Node) -> Node:
+    """``node`` with the parentheses and TypeScript casts around it."""
+    parent = up.parent(node)
+    while parent is not None and parent.type in TRANSPARENT:
+        node = parent
+        parent = up.parent(node)
+    return node
+
+
+def is_callee(up: Ancestry, node: Node) -> bool:
+    parent = up.parent(node)
+    return (
+        parent is not None
+        and parent.type in ("call_expression", "new_expression")
+        and parent.child_by_field_name(
+            "function" if parent.type == "call_expression" else "constructor"
+        )
+        == node
+    )
+
+
+def is_iife(up: Ancestry, function: Node) -> bool:
+    """``(function () {…})()``, ``!function(){}()``, ``(() => {…})()``, ``(function(){}).call()``.
+
+    Bundlers (UMD, Rollup, CoffeeScript, Babel loose mode) wrap whole modules in one, so its
+    body runs exactly once: for these rules it is module level.
+    """
+    node = outermost(up, function)
+    if is_callee(up, node):
+        return True
+    parent = up.parent(node)
+    if parent is not None and parent.type == "member_expression":
+        prop = member_property(parent)
+        if prop in ("call", "apply") and is_callee(up, outermost(up, parent)):
+            return True
+    return False
+
+
+def enclosing_functions(up: Ancestry, node: Node) -> Iterator[Node]:
+    """Functions, methods and arrows around ``node``, innermost first."""
+    for ancestor in up.ancestors(node):
+        if ancestor.type in FUNCTION_NODES:
+            yield ancestor
+
+
+def effective_function(up: Ancestry, node: Node) -> Node | None:
+    """The innermost function around ``node`` that can run more than once.
+
+    Looked through, because they run as part of the code around them: immediately invoked
+    wrappers, ``forEach``/``map``/``reduce`` callbacks, and one-shot callbacks
+    (``promise.then(cb)``, ``server.listen(port, cb)``, ``setTimeout(cb)``…). None means the
+    code runs once, at module level (an instance field initialiser is not module level: it
+    runs per ``new``).
+    """
+    for current in up.ancestors(node):
+        if (
+            current.type in FUNCTION_NODES
+            and not is_iife(up, current)
+            and iteration_call(up, current) is None
+            and not is_one_shot_callback(up, current)
+        ):
+            return current
+        if current.type in FIELD_NODES and not is_static_member(current):
+            return current
+    return None
+
+
+# Calls that run their callback at most once: `.then(cb)`, `server.listen(port, cb)`,
+# `emitter.once('ready', cb)`, `setTimeout(cb)`, `process.nextTick(cb)`, jQuery's
+# `$(document).ready(cb)`.
+ONE_SHOT_CALLS = frozenset(
+    {
+        "then",
+        "ready",
+        "catch",
+        "finally",
+        "listen",
+        "once",
+        "setTimeout",
+        "setImmediate",
+        "nextTick",
+        "queueMicrotask",
+    }
+)
+
+
+# Lifecycle events an emitter fires once: `client.on('ready', cb)`, `server.on('listening', cb)`.
+ONE_SHOT_EVENTS = frozenset({"ready", "listening"})
+
+
+def is_one_shot_callback(up: Ancestry, function: Node) -> bool:
+    outer = outermost(up, function)
+    arguments = up.parent(outer)
+    if arguments is not None and arguments.type == "object":
+        return _is_once_module_handler(up, outer, arguments)
+    if arguments is not None and arguments.type == "pair":
+        holder = up.parent(arguments)
+        return holder is not None and _is_once_module_handler(up, arguments, holder)
+    if arguments is None or arguments.type != "arguments":
+        return False
+    call = up.parent(arguments)
+    if call is None or call.type != "call_expression":
+        return False
+    callee = call.child_by_field_name("function")
+    name = member_property(callee) if callee is not None and callee.type != "identifier" else None
+    if name is None and text(callee) in ("$", "jQuery") and len(call_arguments(call)) == 1:
+        return True  # `$(function () { … })`: jQuery's DOM-ready, once per page
+    if name in ("on", "addListener", "addEventListener"):
+        listed = call_arguments(call)
+        if listed and literal_key(listed[0]) in ONE_SHOT_EVENTS:
+            return True
+        if name == "addEventListener" and len(listed) > 2 and _says_once(listed[2]):
+            return True  # `target.addEventListener(type, cb, { once: true })`
+    return (name or text(callee)) in ONE_SHOT_CALLS
+
+
+def _says_once(options: Node) -> bool:
+    """An options object `{ once: true }`."""
+    if options.type != "object":
+        return False
+    for pair in options.named_children:
+        if pair.type == "pair" and text(pair.child_by_field_name("key")) == "once":
+            return text(pair.child_by_field_name("value")) == "true"
+    return False
+
+
+def _is_once_module_handler(up: Ancestry, member: Node, holder: Node) -> bool:
+    """`{ name: 'ready', once: true, execute(client) { … } }`: the event-module shape of
+    Discord.js (and Slack Bolt) bots, whose loader registers `execute` with `client.once`."""
+    if holder.type != "object" or not _says_once(holder):
+        return False
+    if member.type == "method_definition":
+        return text(member.child_by_field_name("name")) in ("execute", "run", "handler")
+    if member.type == "pair":
+        return text(member.child_by_field_name("key")) in ("execute", "run", "handler")
+    return False
+
+
+def is_static_member(member: Node) -> bool:
+    return any(child.type == "static" for child in member.children)
+
+
+def loop_ancestors(up: Ancestry, node: Node, stop: Node | None = None) -> Iterator[Node]:
+    """Loops and per-element callbacks around ``node``, innermost first, up to ``stop``.
+
+    A callback passed to ``forEach``/``map``/``reduce``… yields the call that iterates.
+    """
+    for current in up.ancestors(node):
+        if stop is not None and current.id == stop.id:
+            return
+        if current.type in LOOP_NODES:
+            yield current
+        elif current.type in FUNCTION_NODES:
+            iterating = iteration_call(up, current)
+            if iterating is not None:
+                yield iterating
+
+
+def iteration_call(up: Ancestry, function: Node) -> Node | None:
+    """The ``xs.forEach(…)``-style call ``function`` is the callback of, if any."""
+    node = outermost(up, function)
+    arguments = up.parent(node)
+    if arguments is None or arguments.type != "arguments":
+        return None
+    call = up.parent(arguments)
+    if call is None or call.type != "call_expression":
+        return None
+    if member_property(call.child_by_field_name("function")) in ITERATION_METHODS:
+        return call
+    return None
+
+
+def contains(outer: Node, inner: Node) -> bool:
+    return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
+
+
+def word_occurrences(data: bytes, word: str) -> Iterator[tuple[int, int]]:
+    """Byte ranges where ``word`` occurs as a whole identifier."""
+    pattern = re.compile(rb"(?<![\w$#])" + re.escape(word.encode()) + rb"(?![\w$])")
+    for match in pattern.finditer(data):
+        yield match.start(), match.end()
+
+
+# -- where a value goes ----------------------------------------------------------------------
+
+_VALUE_OPERATORS = frozenset({"||", "??", "&&"})
+
+
+def value_parent(up: Ancestry, expr: Node) -> tuple[Node, Node | None]:
+    """The expression that carries ``expr``'s value onward, and the node that consumes it.
+
+    Parentheses and casts, ternary branches, ``a || b`` / ``a ?? b`` operands and the last
+    expression of a sequence all pass the value through unchanged.
+    """
+    node = expr
+    while True:
+        parent = up.parent(node)
+        if parent is None:
+            return node, None
+        if not _passes_value_through(parent, node):
+            return node, parent
+        node = parent
+
+
+def _passes_value_through(parent: Node, child: Node) -> bool:
+    kind = parent.type
+    if kind in TRANSPARENT:
+        return True
+    if kind == "ternary_expression":
+        return parent.child_by_field_name("condition") != child
+    if kind == "binary_expression":
+        return text(parent.child_by_field_name("operator")) in _VALUE_OPERATORS
+    return kind == "sequence_expression" and parent.named_children[-1] == child
+
+
+def assignment_target(node: Node, parent: Node | None) -> Node | None:
+    """The left side or declared name that receives ``node``'s value, if it is assigned."""
+    if parent is None:
+        return None
+    if parent.type == "variable_declarator" and parent.child_by_field_name("value") == node:
+        return parent.child_by_field_name("name")
+    if (
+        parent.type in ("assignment_expression", "augmented_assignment_expression")
+        and parent.child_by_field_name("right") == node
+    ):
+        return parent.child_by_field_name("left")
+    if parent.type in FIELD_NODES and parent.child_by_field_name("value") == node:
+        return parent.child_by_field_name("property") or parent.child_by_field_name("name")
+    return None
+
+
+def is_discarded(parent: Node | None, node: Node) -> bool:
+    """The value is computed for its side effect only: an expression statement or ``void``."""
+    if parent is None:
+        return False
+    if parent.type == "expression_statement":
+        return True
+    if parent.type == "sequence_expression":  # not its last element: value dropped
+        return True
+    return parent.type == "unary_expression" and text(parent.child_by_field_name("operator")) == (
+        "void"
+    )
+
+
+def escapes(up: Ancestry, ref: Node) -> bool:
+    """Whether the value at ``ref`` can reach code this file does not show.
+
+    Passed as an argument, returned or yielded, thrown, aliased into another variable or
+    property, put into an object, array or spread, or exported: any of those may let other
+    code clear, close or bound it, so the rules stay silent.
+    """
+    node, parent = value_parent(up, ref)
+    if parent is None:
+        return False
+    kind = parent.type
+    if kind in (
+        "arguments",
+        "return_statement",
+        "yield_expression",
+        "throw_statement",
+        "array",
+        "spread_element",
+        "export_specifier",
+        "export_clause",
+        "export_statement",
+        "shorthand_property",
+        "jsx_expression",
+    ):
+        return True
+    if ref.type == "shorthand_property_identifier":
+        return True
+    if kind == "pair":
+        return parent.child_by_field_name("value") == node
+    if kind == "arrow_function":
+        return parent.child_by_field_name("body") == node
+    if kind in ("assignment_expression", "augmented_assignment_expression"):
+        return parent.child_by_field_name("right") == node
+    if kind == "variable_declarator":
+        return parent.child_by_field_name("value") == node
+    return kind in FIELD_NODES and parent.child_by_field_name("value") == node
+
+
+def function_name(up: Ancestry, function: Node) -> str | None:
+    """The name a function is known by: declared, method, or the variable/key it is bound to."""
+    name = function.child_by_field_name("name")
+    if name is not None:
+        return text(name)
+    node, parent = value_parent(up, function)
+    if parent is None:
+        return None
+    target = assignment_target(node, parent)
+    if target is not None:
+        return member_property(target) or text(target)
+    if parent.type == "pair" and parent.child_by_field_name("value") == node:
+        return text(parent.child_by_field_name("key"))
+    return None

@@ -1,0 +1,315 @@
+"""Which code runs per request, per message or per connection, rather than once at startup.
+
+Growing a module-level store or adding a `process` listener is harmless in a function that
+runs once (`main()`, `init()`, a plugin registration) and a leak in one that runs for every
+request. Nothing in a single file says how often a function is called, so the rules use the
+conventions server code is written in:
+
+* a request/response pair of parameters — `(req, res)`, `(request, reply)`, `(err, req, res,
+  next)` — as Express, Node's http, Fastify and Next.js API routes name them, or Koa's
+  `(ctx, next)`;
+* a Next.js route handler (`export async function GET(request)`) or `getServerSideProps`;
+* a callback registered as a route or middleware (`app.get('/path', fn)`, `router.use(fn)`) or
+  for a per-connection/per-message event (`server.on('request' | 'connection' | 'message')`);
+* code nested inside such a function, or a named function of the same file that one of them
+  calls (one level deep).
+
+A lone `res` or `socket` parameter is not enough: `new Promise((res, rej) => …)` and
+connection helpers in client libraries use those names in code that runs once. On ~490 npm
+packages plus ~900 packages of server applications (docs/rules-corpus.md) these conventions
+left only code that does run per request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+
+from tree_sitter import Node, QueryCursor
+
+from leaklint.analysis.nodes import (
+    FUNCTION_NODES,
+    call_arguments,
+    enclosing_functions,
+    first_named,
+    literal_key,
+    member_property,
+    outermost,
+    text,
+    value_parent,
+)
+from leaklint.semantic.context import FileContext, SharedQuery
+from leaklint.semantic.scope import Ancestry, IntervalIndex, pattern_identifiers
+from leaklint.syntax.parsing import query
+
+REQUEST_NAMES = frozenset({"req", "request"})
+RESPONSE_NAMES = frozenset({"res", "response", "reply"})
+ROUTE_HANDLER_NAMES = frozenset(
+    {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "getServerSideProps"}
+)
+# `.get` also reads caches (`cache.get(key, loader)`): it needs a path as its first argument.
+ROUTE_METHODS = frozenset({"post", "put", "patch", "delete", "del", "all", "head", "options"})
+MIDDLEWARE_METHODS = frozenset({"use", "route"})
+PER_CALL_EVENTS = frozenset({"request", "connection", "message", "upgrade"})
+SUBSCRIBING_METHODS = frozenset({"on", "addListener", "addEventListener", "once"})
+EFFECT_HOOKS = (("useEffect",), ("useLayoutEffect",), ("useInsertionEffect",))
+REACT_MODULES = ("react", "preact/hooks", "preact/compat")
+
+
+@dataclass(frozen=True)
+class PerRequest:
+    """Why code runs per request: the handler, and the call from it when one level away."""
+
+    handler: Node
+    call: Node | None = None  # `helper(…)` inside the handler, when the code is in `helper`
+    # The call that registered the handler (`io.on('connection', fn)`, `app.post('/x', fn)`),
+    # and its event name for `on`-style registrations; None for handlers known by parameters.
+    registration: Node | None = None
+    event: str | None = None
+
+
+# Every function (to find those with handler parameters) and every call that may register a
+# callback, so that handlers are found from the shared query pass, with no walk up the tree
+# per identifier. Rules that ask `request_context` (or `frequency.how_often`) list `PERCALL`
+# in their `analyses`. One pattern per node type: a grammar drops the patterns naming types it
+# lacks (`function`).
+PERCALL_QUERY = """
+(function_declaration) @percall_function
+(function_expression) @percall_function
+(function) @percall_function
+(arrow_function) @percall_function
+(method_definition) @percall_function
+(generator_function_declaration) @percall_function
+(generator_function) @percall_function
+(call_expression
+  function: (member_expression property: (property_identifier) @percall_method)
+  arguments: (arguments [(function_expression) (arrow_function)])
+  (#any-of? @percall_method
+    "get" "post" "put" "patch" "delete" "del" "all" "head" "options" "use" "route"
+    "on" "addListener" "addEventListener" "once")) @percall_registration
+"""
+PERCALL = SharedQuery("percall", PERCALL_QUERY)
+
+
+# A byte-level superset of the conventions above, so rules that need a handler can skip a file
+# before their patterns join the shared query pass. No pattern starts with `\b`: Python's re
+# only scans fast for a pattern that starts with a literal, and a superset is all a filter needs.
+_REQUEST_WORD = re.compile(rb"req(?:uest)?\b")
+_RESPONSE_WORDS = (re.compile(rb"res(?:ponse)?\b"), re.compile(rb"reply\b"))
+_KOA_WORDS = (re.compile(rb"ctx\b"), re.compile(rb"next\b"))
+_OTHER_SIGNS = (
+    re.compile(rb"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|getServerSideProps)\b"),  # exports
+    re.compile(rb"\.(?:post|put|patch|delete|del|all|head|options|use|route)\s*\("),  # routes
+    re.compile(rb"\.get\s*\(\s*['\"`]/"),  # app.get('/path', …)
+    re.compile(rb"(?:request|connection|message|upgrade)['\"`]"),  # per-call events
+    re.compile(rb"use(?:Layout|Insertion)?Effect\b"),  # React effects (LL007)
+)
+
+
+@lru_cache(maxsize=1)  # LL005 and LL007 ask about the same file one after the other
+def may_run_per_call(data: bytes) -> bool:
+    """Whether a file can contain any handler ``request_context`` would recognise."""
+    if _REQUEST_WORD.search(data) and any(p.search(data) for p in _RESPONSE_WORDS):
+        return True
+    if all(p.search(data) for p in _KOA_WORDS):
+        return True
+    return any(p.search(data) for p in _OTHER_SIGNS)
+
+
+def request_context(ctx: FileContext, node: Node) -> PerRequest | None:
+    """The handler that makes ``node`` run per request/message/connection, if any."""
+    handlers = _handlers(ctx)
+    if not handlers:
+        return None
+    handler = _innermost_containing(ctx, node)
+    if handler is not None:
+        return _per_request(ctx, handler)
+    memo = _memo(ctx).calling
+    for function in enclosing_functions(ctx.ancestry, node):
+        if function.id not in memo:
+            memo[function.id] = _handler_calling(ctx, handlers, function)
+        found = memo[function.id]
+        if found is not None:
+            return found
+    return None
+
+
+@dataclass
+class _Memo:
+    """Answers remembered for one file, shared by the rules that ask."""
+
+    handlers: list[Node] | None = None
+    registrations: dict[int, tuple[Node, str | None]] = field(default_factory=dict)
+    handler_index: IntervalIndex | None = None
+    in_handlers: dict[bytes, list[Node]] | None = None
+    calling: dict[int, PerRequest | None] = field(default_factory=dict)
+
+
+def _memo(ctx: FileContext) -> _Memo:
+    return ctx.memo("percall", _Memo)
+
+
+def _per_request(ctx: FileContext, handler: Node, call: Node | None = None) -> PerRequest:
+    registration, event = _memo(ctx).registrations.get(handler.id, (None, None))
+    return PerRequest(handler, call, registration, event)
+
+
+def _handlers(ctx: FileContext) -> list[Node]:
+    """Every handler function of the file, in source order."""
+    memo = _memo(ctx)
+    if memo.handlers is None:
+        captures = ctx.captures(PERCALL)
+        found = {
+            f.id: f
+            for f in captures.get("percall_function", ())
+            if _has_handler_parameters(f) or _is_route_export(f)
+        }
+        for call in captures.get("percall_registration", ()):
+            for callback in _registered_callbacks(call):
+                found[callback.id] = callback
+                memo.registrations[callback.id] = (call, _event_name(call))
+        memo.handlers = sorted(found.values(), key=lambda f: f.start_byte)
+        memo.handler_index = IntervalIndex(memo.handlers)
+    return memo.handlers
+
+
+def _innermost_containing(ctx: FileContext, node: Node) -> Node | None:
+    """The innermost handler around ``node`` (handlers nest or are disjoint)."""
+    index = _memo(ctx).handler_index
+    if index is None:
+        return None
+    return index.innermost_containing(node.start_byte, node.end_byte, exclude=node.id)
+
+
+def _parameter_names(function: Node) -> list[str]:
+    parameters = function.child_by_field_name("parameters")
+    if parameters is None:
+        single = function.child_by_field_name("parameter")  # `req => …`
+        return [text(single)] if single is not None else []
+    names: list[str] = []
+    for child in parameters.named_children:
+        idents = list(pattern_identifiers(child))
+        names.append(text(idents[0]) if len(idents) == 1 else "")
+    return names
+
+
+def _has_handler_parameters(function: Node) -> bool:
+    names = _parameter_names(function)
+    for first, second in pairwise(names):
+        if first in REQUEST_NAMES and second in RESPONSE_NAMES:
+            return True
+    return names[:2] == ["ctx", "next"]
+
+
+def _is_route_export(function: Node) -> bool:
+    name = function.child_by_field_name("name")
+    return name is not None and text(name) in ROUTE_HANDLER_NAMES
+
+
+def _registered_callbacks(call: Node) -> list[Node]:
+    """The callbacks ``call`` registers to run per request: ``app.post('/x', fn)``,
+    ``router.use(fn)``, ``app.get('/path', fn)``, ``server.on('connection', fn)``."""
+    method = member_property(call.child_by_field_name("function"))
+    arguments = call_arguments(call)
+    first = literal_key(arguments[0]) if arguments else None
+    if method == "get":
+        registers = first is not None and first.startswith("/")  # not `cache.get(key, load)`
+    elif method in SUBSCRIBING_METHODS:
+        registers = first in PER_CALL_EVENTS
+    else:
+        registers = method in ROUTE_METHODS or method in MIDDLEWARE_METHODS
+    if not registers:
+        return []
+    return [a for a in arguments if _unwrap(a).type in FUNCTION_NODES]
+
+
+def _event_name(call: Node) -> str | None:
+    """`'connection'` for `io.on('connection', fn)`; None for routes and middleware."""
+    if member_property(call.child_by_field_name("function")) not in SUBSCRIBING_METHODS:
+        return None
+    arguments = call_arguments(call)
+    return literal_key(arguments[0]) if arguments else None
+
+
+def _unwrap(node: Node) -> Node:
+    while node.type == "parenthesized_expression" and (inner := first_named(node)) is not None:
+        node = inner
+    return node
+
+
+def _handler_calling(ctx: FileContext, handlers: list[Node], function: Node) -> PerRequest | None:
+    """A handler in this file that calls ``function`` by name (one level of the call graph)."""
+    up = ctx.ancestry
+    name_node = _name_node(up, function)
+    if name_node is None:
+        return None
+    name = text(name_node)
+    for ref in _identifiers_in_handlers(ctx).get(name_node.text or b"", ()):
+        if ref.id == name_node.id:
+            continue
+        # Ranges first, names last: resolving every same-named identifier of a minified
+        # bundle costs minutes, and almost none of them sits in a handler.
+        handler = _innermost_containing(ctx, ref)
+        if handler is None:
+            continue
+        binding = ctx.scopes.resolve(ref, name)
+        if binding is None or binding.node.id != name_node.id:
+            continue
+        outer = outermost(up, ref)
+        parent = up.parent(outer)
+        call = parent if parent is not None and parent.type == "call_expression" else None
+        return _per_request(ctx, handler, call)
+    return None
+
+
+def _identifiers_in_handlers(ctx: FileContext) -> dict[bytes, list[Node]]:
+    """Identifiers inside any handler, by name, from a query run over the handlers' byte
+    ranges only: in a large bundle, indexing every identifier of the file to find calls from
+    two small handlers cost more than checking the whole file."""
+    memo = _memo(ctx)
+    if memo.in_handlers is None:
+        found: dict[bytes, list[Node]] = {}
+        cursor = QueryCursor(query(ctx.source.language, "(identifier) @id"))
+        reach = -1
+        for handler in memo.handlers or ():
+            if handler.end_byte <= reach:
+                continue  # nested in a handler already searched
+            reach = handler.end_byte
+            cursor.set_byte_range(handler.start_byte, handler.end_byte)
+            for node in cursor.captures(handler).get("id", ()):
+                found.setdefault(node.text, []).append(node)
+        memo.in_handlers = found
+    return memo.in_handlers
+
+
+def _name_node(up: Ancestry, function: Node) -> Node | None:
+    name = function.child_by_field_name("name")
+    if name is not None and name.type == "identifier":
+        return name
+    _, parent = value_parent(up, function)
+    if parent is not None and parent.type == "variable_declarator":
+        declared = parent.child_by_field_name("name")
+        if declared is not None and declared.type == "identifier":
+            return declared
+    return None
+
+
+def effect_callback(ctx: FileContext, node: Node) -> Node | None:
+    """The innermost function around ``node`` that is passed to React's useEffect."""
+    up = ctx.ancestry
+    for function in enclosing_functions(up, node):
+        outer = outermost(up, function)
+        arguments = up.parent(outer)
+        if arguments is None or arguments.type != "arguments":
+            continue
+        hook = up.parent(arguments)
+        if hook is None or hook.type != "call_expression":
+            continue
+        if call_arguments(hook)[:1] != [outer]:
+            continue
+        symbol = ctx.imports.resolve(hook.child_by_field_name("function"))
+        if symbol is not None and symbol.matches(REACT_MODULES, *EFFECT_HOOKS):
+            return function
+    return None

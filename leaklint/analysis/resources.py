@@ -1,0 +1,890 @@
+"""One acquire/release engine for connections: LL003 (clients) and LL006 (pool checkouts).
+
+What acquires and what releases is data (``resource_table``). For each acquisition inside a
+function the engine decides, in this order:
+
+1. **Where the value goes.** Module-level values live for the process (not a leak), and so do
+   those made by code that runs once (``runs_once``: an IIFE, a ``main()`` called once). A value
+   that is returned, yielded, stored on ``this``/an object/an outer variable, put in an array
+   or object, or wrapped with ``new`` changes owner: quiet. ``using``/``await using`` close it
+   themselves: quiet. A value that is created and thrown away is reported.
+2. **How it is released.** A release call in a nested function (``.finally(() =>
+   client.quit())``, ``res.on('finish', () => client.release())``) or a release method passed
+   as a callback hands the release to someone else's schedule: quiet. Passing the value to a
+   function, or using it in a closure, is quiet too unless this function also releases it
+   (then it evidently owns it).
+3. **Whether every path releases** (``release_paths``): no release at all is reported as
+   *never closed*; a release that a throw, a ``return`` or a branch can skip is reported as
+   *not guaranteed*, naming the operation that skips it. In test files only the first kind is
+   reported (see ``source.is_test_file``).
+
+Names are resolved through the scope and import analyses, never by text: ``new Redis()`` is
+an ioredis client only when ``Redis`` comes from ``ioredis``.
+
+Pool checkouts need a pool. ``pool.connect()`` counts when ``pool`` is a pg/mysql pool made in
+this file (``new Pool()``, ``mysql.createPool()``, also through ``this.pool``) or typed as one in
+TypeScript — or, when the pool comes from elsewhere (``import pool from './db'``), when this
+function itself calls ``release()`` on the result: the code then says it holds a pool
+checkout, and only *not guaranteed* releases are reported. ``createQueryRunner()`` is TypeORM's
+alone and counts on any receiver; ``startSession()`` needs a MongoDB/mongoose receiver or an
+``endSession()`` on the result (pg has a SASL ``startSession()``). Callback-style checkouts
+(``pool.connect((err, client, done) => …)``) and ``pool.connect().then(client => …)`` on a known
+pool are reported only when the callback never releases the client at all
+(``callback_checkouts``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from tree_sitter import Node
+
+from leaklint.analysis.frequency import how_often
+from leaklint.analysis.release_paths import Exit, ReleasePaths, contains
+from leaklint.analysis.resource_origins import (
+    THIS_ASSIGNMENTS,
+    declared_function,
+    returned_values,
+    type_origin,
+    value_origin,
+)
+from leaklint.analysis.resource_table import (
+    CLIENT,
+    POOL,
+    CheckoutSpec,
+    ClientSpec,
+    PoolSource,
+    configured_specs,
+    file_may_use,
+)
+from leaklint.analysis.throws import can_throw
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.imports import Symbol, unwrap, unwrap_awaited
+from leaklint.semantic.scope import Binding, early_return, references_to
+
+# Any of these closes a client, whatever the library: reporting a client as unclosed when the
+# code calls a close method the table did not list would be a false alarm.
+CLOSE_METHODS = frozenset({"quit", "disconnect", "end", "close", "destroy", "$disconnect"})
+# Giving a checkout back; mysql2 also lets a connection be destroyed instead.
+RETURN_METHODS = frozenset({"release", "releaseConnection", "destroy"})
+
+# The rules' share of the file's single query pass: every call, `new` and `await` (candidate
+# acquisitions, and the operations that can throw between acquisition and release).
+ACQUISITION_QUERY = """
+(new_expression) @new
+(call_expression) @call
+(await_expression) @await
+"""
+# The analysis queries that finding resources uses (where a pool came from): a rule that asks
+# this module anything lists them in its `analyses`.
+RESOURCE_ANALYSES = (THIS_ASSIGNMENTS,)
+
+# Methods whose result is the object they were called on, so that
+# `const c = await createClient().on('error', f).connect()` still binds the client to `c`.
+_SELF_RETURNING = frozenset({"on", "once", "connect", "initialize", "asPromise"})
+_TRANSPARENT = frozenset(
+    {
+        "parenthesized_expression",
+        "await_expression",
+        "as_expression",
+        "satisfies_expression",
+        "non_null_expression",
+        "type_assertion",
+    }
+)
+# Calls that keep their argument: `pools.set(name, pool)`, `clients.push(client)`.
+_STORING_METHODS = frozenset({"set", "push", "unshift", "add", "splice", "register", "resolve"})
+_TRANSPARENT_REFERENCE = frozenset(
+    {"parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression"}
+)
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+@dataclass
+class Leak:
+    """One acquisition that is not released on every path."""
+
+    acquisition: Node
+    label: str
+    kind: str  # CLIENT or POOL
+    variable: str | None  # None: the value is discarded
+    suggested_release: str
+    releases: list[Node] = field(default_factory=list)  # empty: never released
+    exits: list[Exit] = field(default_factory=list)
+    consequence: str = ""  # what one leak costs, if not the rule's usual wording
+    fix: str = ""  # how to release it, if not "call <variable>.<release>() in finally"
+    notes: tuple[tuple[Node, str], ...] = ()  # related locations that explain the acquisition
+
+    @property
+    def never_released(self) -> bool:
+        return not self.releases
+
+    @property
+    def primary_exit(self) -> Exit | None:
+        """The exit to explain in the message."""
+        if not self.exits:
+            return None
+        return min(self.exits, key=_explanation_rank)
+
+
+def _explanation_rank(exit_: Exit) -> tuple[int, int]:
+    """The likeliest leaking path first: an explicit `throw` (it is certain to leave), then an
+    early `return`, then awaited operations (what fails in practice), then other calls, then
+    the end of the function."""
+    trigger = exit_.trigger
+    if trigger is None:
+        return (1 if exit_.kind == "return" else 4), exit_.node.start_byte
+    if trigger.type == "throw_statement":
+        return 0, trigger.start_byte
+    return (2 if trigger.type == "await_expression" else 3), trigger.start_byte
+
+
+@dataclass
+class _Acquisition:
+    node: Node
+    function: Node
+    label: str
+    kind: str
+    release: frozenset[str]
+    suggested_release: str
+    needs_evidence: bool = False  # a checkout on a pool of unknown origin
+    result_types: tuple[PoolSource, ...] = ()
+    # Release methods that prove a checkout of unknown origin is one (`client.release()`).
+    evidence: frozenset[str] = frozenset()
+    consequence: str = ""
+    notes: tuple[tuple[Node, str], ...] = ()
+    opened_by: str | None = None  # see ClientSpec.opened_by
+
+
+@dataclass
+class _Uses:
+    """How a function uses the variable that holds a resource."""
+
+    releases: list[Node] = field(default_factory=list)
+    deferred_release: bool = False
+    escapes: bool = False  # returned, stored, yielded, wrapped: owned elsewhere now
+    shared: bool = False  # passed to a call or used in a closure
+
+
+# -- the engine ----------------------------------------------------------------------------
+
+
+def find_leaks(ctx: FileContext, kind: str, captures: dict[str, list[Node]]) -> list[Leak]:
+    """Acquisitions of ``kind`` (CLIENT or POOL) in ``ctx`` that can leak.
+
+    ``captures`` are the rule's share of the shared query pass (``ACQUISITION_QUERY``).
+    """
+    clients, checkouts = configured_specs(ctx.settings.resources)
+    specs = clients if kind == CLIENT else checkouts
+    if not file_may_use(ctx.source.data, specs):
+        return []
+    engine = _Engine(ctx, captures)
+    found = engine.clients(clients) if kind == CLIENT else engine.checkouts(checkouts)
+    leaks = [leak for leak in map(engine.analyse, found) if leak is not None]
+    if kind == POOL:
+        leaks += engine.callback_checkouts(checkouts)
+        leaks.sort(key=lambda leak: leak.acquisition.start_byte)
+    return leaks
+
+
+class _Engine:
+    def __init__(self, ctx: FileContext, captures: dict[str, list[Node]]) -> None:
+        self.ctx = ctx
+        self.parent = ctx.ancestry.parent
+        self.calls = captures.get("call", [])
+        self.news = captures.get("new", [])
+        self._operations = sorted(
+            [*self.calls, *self.news, *captures.get("await", ())], key=lambda n: n.start_byte
+        )
+
+    # -- finding acquisitions ------------------------------------------------------------
+
+    def clients(self, specs: tuple[ClientSpec, ...]) -> Iterator[_Acquisition]:
+        # A member's own name, or None when some spec is a module's default export, which
+        # can be imported under any local name.
+        names = {path[-1] if path else None for spec in specs for path in spec.paths}
+        default_exports = tuple(spec for spec in specs if () in spec.paths)
+        any_name = None in names and file_may_use(self.ctx.source.data, default_exports)
+        named = {name for name in names if name is not None} | {"default"}
+        made: list[_Acquisition] = []
+        for node in sorted([*self.news, *self.calls], key=lambda n: n.start_byte):
+            field_name = "constructor" if node.type == "new_expression" else "function"
+            callee = node.child_by_field_name(field_name)
+            if callee is None:
+                continue
+            if _last_name(callee) not in named and not (
+                any_name and callee.type in ("identifier", "call_expression")
+            ):
+                continue
+            function = self._candidate_function(node)
+            if function is None:
+                continue
+            symbol = self.ctx.imports.resolve(callee)
+            spec = next((s for s in specs if symbol is not None and s.matches(symbol)), None)
+            if spec is not None and self._runs_per_call(node):
+                releases = frozenset(spec.release) | CLOSE_METHODS
+                made.append(
+                    _Acquisition(
+                        node,
+                        function,
+                        spec.label,
+                        CLIENT,
+                        releases,
+                        spec.release[0],
+                        opened_by=spec.opened_by,
+                    )
+                )
+                yield made[-1]
+        yield from self._factory_calls(made)
+
+    def _factory_calls(self, made: list[_Acquisition]) -> Iterator[_Acquisition]:
+        """Calls, in code that runs per call, of a function of this file that makes a new
+        client every time: `function connect() { return new Redis() }` … `connect()`."""
+        factories = {a.function.id: a for a in made if self._is_fresh_factory(a)}
+        if not factories:
+            return
+        for call in self.calls:
+            callee = unwrap(call.child_by_field_name("function"))
+            if callee is None or callee.type != "identifier":
+                continue
+            binding = self.ctx.scopes.resolve(callee)
+            factory = declared_function(binding) if binding is not None else None
+            inner = factories.get(factory.id) if factory is not None else None
+            function = self._candidate_function(call) if inner is not None else None
+            if inner is None or function is None or not self._runs_per_call(call):
+                continue
+            note = f"'{self.ctx.text(callee)}()' creates a new {inner.label} here on every call"
+            yield replace(inner, node=call, function=function, notes=((inner.node, note),))
+
+    def _is_fresh_factory(self, acquisition: _Acquisition) -> bool:
+        """Every `return` of the acquisition's function gives back this new client, directly
+        or through a local variable; a cached client (`return client ??= …`) is not fresh."""
+        function = acquisition.function
+        body = function.child_by_field_name("body")
+        value = self._outermost_value(acquisition.node)
+        if body is None or body.type != "statement_block":
+            return body is not None and body.id == value.id  # `() => new Redis()`
+        holder = self._holder(acquisition.node, function)
+        returned = returned_values(function)
+        for expression in returned:
+            if expression.id == value.id:
+                continue
+            if isinstance(holder, Binding) and expression.type == "identifier":
+                binding = self.ctx.scopes.resolve(expression)
+                if binding is not None and binding.node.id == holder.node.id:
+                    continue
+            return False
+        return bool(returned)
+
+    def checkouts(self, specs: tuple[CheckoutSpec, ...]) -> Iterator[_Acquisition]:
+        by_method = {spec.method: spec for spec in specs}
+        for node in self.calls:
+            callee = node.child_by_field_name("function")
+            if callee is None or callee.type != "member_expression":
+                continue
+            spec = by_method.get(_last_name(callee))
+            if spec is None:
+                continue
+            # `_checkout` tells a callback-style checkout from a promise one for these specs.
+            if spec.arguments_mean_callback:
+                function = self.ctx.enclosing_function(node)
+            else:
+                function = self._candidate_function(node)
+            if function is not None:
+                acquisition = self._checkout(node, callee, function, spec)
+                if acquisition is not None and self._runs_per_call(node):
+                    yield acquisition
+
+    def callback_checkouts(self, specs: tuple[CheckoutSpec, ...]) -> Iterator[Leak]:
+        """Checkouts handed to a callback that never gives the client back:
+        `pool.connect((err, client, done) => …)`, `pool.getConnection((err, conn) => …)` and
+        `pool.connect().then(client => …)`.
+
+        Only the certain case is reported: on a pool known to be one, nothing in the callback
+        (nested functions included) calls or even mentions `done`, releases the client, or
+        hands it on (to a call, a variable, a return). Whether *every* path releases is not
+        judged here: the error branch (`if (err) return …`) has no client to release.
+        """
+        by_method = {s.method: s for s in specs if s.arguments_mean_callback and s.pools}
+        for node in self.calls:
+            found = self._callback_checkout(node, by_method)
+            if found is None or self.ctx.enclosing_function(node) is None:
+                continue
+            checkout, callback, client, done, spec = found
+            if b"arguments" in (callback.text or b""):
+                continue
+            if not _on_known_pool(self.ctx, checkout, spec):
+                continue
+            leak = self._unreleased_in_callback(checkout, callback, client, done, spec)
+            function = self.ctx.enclosing_function(node)
+            if leak is not None and function is not None and self._runs_per_call(node):
+                yield leak
+
+    def _callback_checkout(
+        self, call: Node, by_method: dict[str, CheckoutSpec]
+    ) -> tuple[Node, Node, Node, Node | None, CheckoutSpec] | None:
+        """(checkout call, callback, client parameter, release parameter, spec) if ``call``
+        hands a checkout to a callback."""
+        callee = call.child_by_field_name("function")
+        if callee is None or callee.type != "member_expression":
+            return None
+        method = _last_name(callee)
+        if method != "then" and method not in by_method:
+            return None  # nearly every call: decided before looking at the arguments
+        # The checkout's callback comes last; `.then(onFulfilled, onRejected)` has it first.
+        callback = _callback_argument(call, first=method == "then")
+        parameters = _plain_parameters(callback) if callback is not None else None
+        if callback is None or not parameters:
+            return None
+        spec = by_method.get(method)
+        if spec is not None:  # pool.connect((err, client, done) => …)
+            if len(parameters) < 2:
+                return None
+            done = parameters[2] if len(parameters) > 2 else None
+            return call, callback, parameters[1], done, spec
+        if method != "then":  # pool.connect().then(client => …)
+            return None
+        checkout = unwrap(callee.child_by_field_name("object"))
+        if checkout is None or checkout.type != "call_expression":
+            return None
+        arguments = checkout.child_by_field_name("arguments")
+        pool = checkout.child_by_field_name("function")
+        spec = by_method.get(_last_name(pool)) if pool is not None else None
+        if spec is None or (arguments is not None and arguments.named_child_count):
+            return None
+        return checkout, callback, parameters[0], None, spec
+
+    def _unreleased_in_callback(
+        self, call: Node, callback: Node, parameter: Node, done: Node | None, spec: CheckoutSpec
+    ) -> Leak | None:
+        scopes, references = self.ctx.scopes, self.ctx.references
+        client = scopes.resolve(parameter)
+        if client is None or client.node.id != parameter.id:
+            return None
+        release = f"{done.text.decode()}()" if done is not None else f"{client.name}.release()"
+        leak = Leak(
+            call,
+            spec.label,
+            POOL,
+            client.name,
+            spec.release[0],
+            consequence=spec.consequence,
+            fix=f"Call `{release}` when its queries are done, on every path of the callback.",
+        )
+        releases = frozenset(spec.release) | RETURN_METHODS
+        done_uses: list[Node] = []
+        if done is not None:
+            done_binding = scopes.resolve(done)
+            if done_binding is None:
+                return None
+            done_uses = list(references_to(done_binding, scopes, references))
+        uses = self._uses(client, callback, releases)
+        if uses.escapes or uses.releases:
+            return None
+        if not done_uses and not uses.deferred_release:
+            # Nothing ever gives the client back, unless whoever it is handed to does.
+            return None if uses.shared else leak
+        # Released in a nested callback: using the client there too (`client.query(…, cb)`
+        # inside the query callback) is the normal shape, and the early return judged below
+        # must not mention the client anyway.
+        return self._early_return_in_release_callback(leak, callback, client, done_uses, releases)
+
+    def _early_return_in_release_callback(
+        self,
+        leak: Leak,
+        callback: Node,
+        client: Binding,
+        done_uses: list[Node],
+        releases: frozenset[str],
+    ) -> Leak | None:
+        """The classic callback leak: the query's callback returns early on an error before it
+        calls `done()`, so every failed query keeps a client checked out.
+
+        Only that shape is judged: the release is a plain call in a function nested in the
+        checkout callback (the checkout callback's own early returns are about a failed
+        connect, when there is no client), and a statement before it there, or before the
+        nested callback that holds it at any depth below the checkout callback, is an `if`
+        without `else` that returns, mentioning neither the client nor `done`.
+        """
+        if self.ctx.is_test_file:
+            return None  # see source.is_test_file: only never-released checkouts there
+        calls: list[Node] = []
+        for use in done_uses:
+            parent = self.parent(use)
+            if parent is None or parent.type != "call_expression":
+                return None  # `done` handed on or kept: someone else releases
+            if parent.child_by_field_name("function") != use:
+                return None
+            calls.append(parent)
+        for ref in references_to(client, self.ctx.scopes, self.ctx.references):
+            kind, node = self._classify_reference(ref, releases)
+            if kind == "release":
+                calls.append(node)
+        names = {client.name} | {use.text.decode() for use in done_uses}
+        for release in sorted(calls, key=lambda n: n.start_byte):
+            # From the release's own function out to (not into) the checkout callback: a
+            # return before the nested callback that releases skips the release as well.
+            inner, function = release, self.ctx.enclosing_function(release)
+            while function is not None and function.id != callback.id:
+                exit_ = _early_return_before(function, inner, names)
+                if exit_ is not None:
+                    leak.releases = [release]
+                    leak.exits = [Exit("return", exit_)]
+                    return leak
+                inner, function = function, self.ctx.enclosing_function(function)
+        return None
+
+    def _candidate_function(self, node: Node) -> Node | None:
+        """The function an acquisition runs in, or None when it is not worth analysing."""
+        if _has_callback_argument(node):
+            return None  # callback style: the resource goes to the callback
+        # None at module level: a module-level client lives as long as the process.
+        return self.ctx.enclosing_function(node)
+
+    def _runs_per_call(self, node: Node) -> bool:
+        # So does one made by code that runs once (start-up code, a one-shot callback at
+        # module level, a lazy initialisation): `frequency` decides, for every rule alike.
+        # Asked only once an acquisition is confirmed: it may index the file's identifiers.
+        return how_often(self.ctx, node).repeats
+
+    def _checkout(
+        self, node: Node, callee: Node, function: Node, spec: CheckoutSpec
+    ) -> _Acquisition | None:
+        if spec.awaited and not self._is_awaited(node):
+            return None
+        arguments = node.child_by_field_name("arguments")
+        if (
+            spec.arguments_mean_callback
+            and arguments is not None
+            and arguments.named_child_count
+            # mysql2/promise ignores a callback: `const c = await pool.getConnection(cb)` is
+            # a promise checkout all the same (a tutorial idiom passes `async (c) => c`).
+            and not isinstance(self._holder(node, function), Binding)
+        ):
+            return None  # callback style: the connection goes to the callback
+        acquisition = _Acquisition(
+            node,
+            function,
+            spec.label,
+            POOL,
+            frozenset(spec.release) | RETURN_METHODS,
+            spec.release[0],
+            result_types=spec.result_types,
+            evidence=frozenset(spec.release),
+            consequence=spec.consequence,
+        )
+        if spec.pools is None:
+            return acquisition
+        origin = value_origin(self.ctx, callee.child_by_field_name("object"))
+        if origin is not None and any(pool.matches(origin) for pool in spec.pools):
+            return acquisition
+        if origin is not None and _is_library(origin):
+            return None  # a known library value that is not a pool (`client.connect()`)
+        acquisition.needs_evidence = True
+        acquisition.label = spec.generic_label or spec.label
+        return acquisition
+
+    def _is_awaited(self, node: Node) -> bool:
+        parent = self.parent(node)
+        while parent is not None and parent.type in (
+            "parenthesized_expression",
+            "non_null_expression",
+        ):
+            parent = self.parent(parent)
+        return parent is not None and parent.type == "await_expression"
+
+    # -- deciding --------------------------------------------------------------------------
+
+    def analyse(self, acquisition: _Acquisition) -> Leak | None:
+        holder = self._holder(acquisition.node, acquisition.function)
+        if holder is None:
+            return None  # ownership moved, or `using` closes it
+        leak = Leak(
+            acquisition.node,
+            acquisition.label,
+            acquisition.kind,
+            None,
+            acquisition.suggested_release,
+            consequence=acquisition.consequence,
+            notes=acquisition.notes,
+        )
+        if acquisition.opened_by is not None and not self._is_opened(acquisition, holder):
+            return None  # a client that never connects holds no connection
+        if holder == "discarded":
+            return None if acquisition.needs_evidence else leak
+        leak.variable = holder.name
+        if acquisition.needs_evidence and self._typed_as(holder, acquisition.result_types):
+            acquisition.needs_evidence = False
+        uses = self._uses(holder, acquisition.function, acquisition.release)
+        if uses.deferred_release or uses.escapes:
+            return None
+        if acquisition.needs_evidence and not _released_by(uses.releases, acquisition.evidence):
+            return None
+        if not uses.releases:
+            return None if uses.shared else leak
+        if uses.shared and all(self._in_catch(r, acquisition.function) for r in uses.releases):
+            # Released only when something fails, handed on otherwise (`callback(null, c)`):
+            # the success path gives it to someone else.
+            return None
+        if self.ctx.is_test_file:
+            return None  # see source.is_test_file
+        leak.releases = uses.releases
+        paths = ReleasePaths(
+            acquisition.function,
+            acquisition.node,
+            uses.releases,
+            self._direct_operations(acquisition.function),
+            holder.name,
+            self.ctx.ancestry,
+            throws=lambda op: can_throw(self.ctx, op),
+        )
+        leak.exits = paths.run()
+        return leak if leak.exits else None
+
+    def _direct_operations(self, function: Node) -> list[Node]:
+        """Calls, `new`s and awaits that run in ``function`` itself, in source order."""
+        start, end = function.start_byte, function.end_byte
+        return [
+            op
+            for op in self._operations
+            if start <= op.start_byte < end and self._same_function(op, function)
+        ]
+
+    # -- where the acquired value goes -----------------------------------------------------
+
+    def _holder(self, node: Node, function: Node) -> Binding | str | None:
+        """The local variable that receives the value, "discarded", or None when it escapes."""
+        value = self._outermost_value(node)
+        parent = self.parent(value)
+        if parent is None:
+            return None
+        if parent.type == "expression_statement":
+            return "discarded"
+        if parent.type == "variable_declarator" and parent.child_by_field_name("value") == value:
+            name = parent.child_by_field_name("name")
+            declaration = self.parent(parent)
+            if name is None or name.type != "identifier" or declaration is None:
+                return None
+            if self._is_using(declaration):
+                return None  # `using` / `await using` dispose of it at the end of the block
+            return self.ctx.scopes.resolve(name)
+        if parent.type == "assignment_expression" and parent.child_by_field_name("right") == value:
+            left = parent.child_by_field_name("left")
+            if left is None or left.type != "identifier":
+                return None  # this.client = …, obj.x = …: stored
+            binding = self.ctx.scopes.resolve(left)
+            if binding is None or not self._same_function(binding.node, function):
+                return None  # a module or outer variable: it outlives the call
+            return binding
+        return None
+
+    def _is_using(self, declaration: Node) -> bool:
+        if declaration.type == "using_declaration":
+            return True
+        # The TypeScript grammar does not know `using`: the parser sees it rewritten to
+        # `const`, while the file's own bytes still say `using` / `await using`.
+        start = declaration.start_byte
+        return self.ctx.source.data[start : start + 5] in (b"using", b"await")
+
+    def _is_opened(self, acquisition: _Acquisition, holder: Binding | str) -> bool:
+        """Whether `<client>.<opened_by>()` is called: in the creating chain
+        (`new Client(cfg).connect()`) or on the variable that holds it, anywhere."""
+        method = acquisition.opened_by
+        current, outermost = acquisition.node, self._outermost_value(acquisition.node)
+        while current.id != outermost.id and (parent := self.parent(current)) is not None:
+            if parent.type == "member_expression" and _last_name(parent) == method:
+                return True
+            current = parent
+        if not isinstance(holder, Binding):
+            return False
+        for ref in references_to(holder, self.ctx.scopes, self.ctx.references):
+            member = self.parent(ref)
+            if (
+                member is not None
+                and member.type == "member_expression"
+                and member.child_by_field_name("object") == ref
+                and _last_name(member) == method
+            ):
+                return True
+        return False
+
+    def _outermost_value(self, node: Node) -> Node:
+        """Climb through await, parentheses, TS casts and self-returning calls like `.on()`."""
+        current = node
+        while (parent := self.parent(current)) is not None:
+            if parent.type in _TRANSPARENT:
+                current = parent
+                continue
+            call = self.parent(parent) if parent.type == "member_expression" else None
+            if (
+                call is not None
+                and call.type == "call_expression"
+                and parent.child_by_field_name("object") == current
+                and _last_name(parent) in _SELF_RETURNING
+            ):
+                current = call
+                continue
+            break
+        return current
+
+    def _uses(self, binding: Binding, function: Node, releases: frozenset[str]) -> _Uses:
+        uses = _Uses()
+        for ref in references_to(binding, self.ctx.scopes, self.ctx.references):
+            nested = not self._same_function(ref, function)
+            kind, node = self._classify_reference(ref, releases)
+            if kind == "release":
+                if nested:
+                    uses.deferred_release = True
+                else:
+                    uses.releases.append(node)
+            elif kind == "release-reference":
+                uses.deferred_release = True
+            elif kind == "escape":
+                uses.escapes = True
+            elif kind == "argument" or (kind == "use" and nested):
+                uses.shared = True
+        uses.releases.sort(key=lambda n: n.start_byte)
+        return uses
+
+    def _classify_reference(self, ref: Node, releases: frozenset[str]) -> tuple[str, Node]:
+        """What one mention of the variable does with the resource.
+
+        "release" (a release call, returned too), "release-reference" (a release method taken
+        as a value), "use" (method call, property read, test), "write", "argument" (passed to
+        a call), or "escape" (anything that may keep it beyond this function).
+        """
+        if ref.type == "shorthand_property_identifier":
+            # `{ session }` handed straight to a call is an option bag; kept anywhere else it
+            # may outlive the function.
+            return ("argument" if self._is_call_argument(self.parent(ref)) else "escape"), ref
+        current = ref
+        while (parent := self.parent(current)) is not None and parent.type in (
+            _TRANSPARENT_REFERENCE
+        ):
+            current = parent
+        if parent is None:
+            return "use", ref
+        kind = parent.type
+        if kind == "member_expression" and parent.child_by_field_name("object") == current:
+            return self._classify_member_use(parent, releases, ref)
+        if kind in ("subscript_expression", "call_expression") and current in (
+            parent.child_by_field_name("object"),
+            parent.child_by_field_name("function"),
+        ):
+            return "use", ref  # `client[key]`, knex's `db('users')`
+        if kind == "arguments":
+            return self._classify_argument(parent, releases, ref)
+        if kind == "assignment_expression" and parent.child_by_field_name("left") == current:
+            return "write", ref
+        if kind in ("unary_expression", "expression_statement", "if_statement", "while_statement"):
+            return "use", ref
+        if kind == "binary_expression":
+            return _classify_operand(parent, current), ref
+        if kind == "ternary_expression" and parent.child_by_field_name("condition") == current:
+            return "use", ref
+        if kind == "pair" and parent.child_by_field_name("value") == current:
+            return ("argument" if self._is_call_argument(self.parent(parent)) else "escape"), ref
+        return "escape", ref
+
+    def _classify_member_use(
+        self, member: Node, releases: frozenset[str], ref: Node
+    ) -> tuple[str, Node]:
+        name = _last_name(member)
+        if name in ("then", "catch"):
+            return "escape", ref  # a promise: the resource goes to a callback
+        if name not in releases:
+            return "use", ref
+        call = self.parent(member)
+        if call is not None and call.type == "call_expression":
+            return "release", call
+        return "release-reference", member
+
+    def _classify_argument(
+        self, arguments: Node, releases: frozenset[str], ref: Node
+    ) -> tuple[str, Node]:
+        call = self.parent(arguments)
+        if call is None or call.type != "call_expression":
+            return "escape", ref  # new Wrapper(client)
+        callee = call.child_by_field_name("function")
+        if callee is not None and _last_name(callee) in releases:
+            return "release", call  # pool.release(conn)
+        if callee is not None and _last_name(callee) in _STORING_METHODS:
+            return "escape", ref
+        return "argument", ref
+
+    def _is_call_argument(self, node: Node | None) -> bool:
+        """An object literal written directly as an argument of a (non-`new`) call."""
+        if node is None or node.type != "object":
+            return False
+        arguments = self.parent(node)
+        call = self.parent(arguments) if arguments is not None else None
+        return (
+            arguments is not None
+            and arguments.type == "arguments"
+            and call is not None
+            and call.type == "call_expression"
+        )
+
+    def _in_catch(self, node: Node, function: Node) -> bool:
+        for ancestor in self.ctx.ancestry.ancestors(node):
+            if ancestor.id == function.id:
+                return False
+            if ancestor.type == "catch_clause":
+                return True
+        return False
+
+    def _typed_as(self, binding: Binding, types: tuple[PoolSource, ...]) -> bool:
+        if not types or binding.declaration.type != "variable_declarator":
+            return False
+        origin = type_origin(self.ctx, binding.declaration.child_by_field_name("type"))
+        return origin is not None and any(source.matches(origin) for source in types)
+
+    def _same_function(self, node: Node, function: Node) -> bool:
+        owner = self.ctx.enclosing_function(node)
+        return owner is not None and owner.id == function.id
+
+
+def holds_pool_checkout(ctx: FileContext, binding: Binding) -> bool:
+    """Whether a variable holds a connection checked out of a known pool — `client` in
+    `const client = await pool.connect()` or `pool.connect((err, client, done) => …)`: an object
+    the pool hands out again and again, so whatever is attached to it outlives the checkout."""
+    call = _checkout_call_of(ctx, binding)
+    callee = call.child_by_field_name("function") if call is not None else None
+    if call is None or callee is None or callee.type != "member_expression":
+        return False
+    _, checkouts = configured_specs(ctx.settings.resources)
+    spec = next((s for s in checkouts if s.method == _last_name(callee) and s.pools), None)
+    return spec is not None and _on_known_pool(ctx, call, spec)
+
+
+def _on_known_pool(ctx: FileContext, checkout: Node, spec: CheckoutSpec) -> bool:
+    """Whether the receiver of a checkout call (`pool` in `pool.connect()`) is known to be one
+    of ``spec``'s pools."""
+    callee = checkout.child_by_field_name("function")
+    origin = value_origin(ctx, callee.child_by_field_name("object") if callee else None)
+    return (
+        origin is not None
+        and spec.pools is not None
+        and any(pool.matches(origin) for pool in spec.pools)
+    )
+
+
+def _checkout_call_of(ctx: FileContext, binding: Binding) -> Node | None:
+    """The call whose result a variable holds, or whose callback it is the second parameter
+    of (`(err, client) => …`)."""
+    declaration = binding.declaration
+    if declaration.type == "variable_declarator":
+        value = unwrap_awaited(declaration.child_by_field_name("value"))
+        return value if value is not None and value.type == "call_expression" else None
+    if binding.kind != "param":
+        return None
+    function = ctx.ancestry.nearest(binding.node, _FUNCTION_LITERALS)
+    parameters = _plain_parameters(function) if function is not None else None
+    if not parameters or len(parameters) < 2 or parameters[1].id != binding.node.id:
+        return None
+    arguments = ctx.ancestry.parent(function)
+    call = ctx.ancestry.parent(arguments) if arguments is not None else None
+    if arguments is None or arguments.type != "arguments" or call is None:
+        return None
+    return call if _callback_argument(call, first=False) == function else None
+
+
+def _classify_operand(binary: Node, operand: Node) -> str:
+    operator = binary.child_by_field_name("operator")
+    if operator is not None and operator.type in ("||", "??"):
+        return "escape"  # the value itself may flow on
+    if operator is not None and operator.type == "&&":
+        right = binary.child_by_field_name("right")
+        return "escape" if right == operand else "use"
+    return "use"
+
+
+def _released_by(releases: list[Node], methods: frozenset[str]) -> bool:
+    """Whether one of the release calls calls one of ``methods`` (`client.release()`)."""
+    for call in releases:
+        callee = call.child_by_field_name("function")
+        if callee is not None and _last_name(callee) in methods:
+            return True
+    return False
+
+
+def _is_library(symbol: Symbol) -> bool:
+    """Whether a symbol comes from a package (not a relative import nor a global)."""
+    return not symbol.module.startswith((".", "/", "<"))
+
+
+# A function written in place, as a callback argument is.
+_FUNCTION_LITERALS = frozenset({"arrow_function", "function_expression", "function"})
+
+
+def _has_callback_argument(call: Node) -> bool:
+    arguments = call.child_by_field_name("arguments")
+    if arguments is None:
+        return False
+    return any(arg.type in _FUNCTION_LITERALS for arg in arguments.named_children)
+
+
+def _early_return_before(function: Node, release: Node, names: set[str]) -> Node | None:
+    """A `return` in an `if` without `else` among the statements of ``function`` that come
+    before the one holding ``release``, whose branch never mentions ``names``."""
+    body = function.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return None
+    for statement in body.named_children:
+        if contains(statement, release):
+            return None
+        exit_ = early_return(statement)
+        if exit_ is not None and not _mentions(statement.child_by_field_name("consequence"), names):
+            return exit_
+    return None
+
+
+def _mentions(node: Node, names: set[str]) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier" and current.text.decode() in names:
+            return True
+        stack.extend(current.named_children)
+    return False
+
+
+def _callback_argument(call: Node, *, first: bool) -> Node | None:
+    """The function literal passed as a call's first or last argument, if any."""
+    arguments = call.child_by_field_name("arguments")
+    if arguments is None or not arguments.named_children:
+        return None
+    argument = arguments.named_children[0 if first else -1]
+    if argument.type in _FUNCTION_LITERALS:
+        return argument
+    return None
+
+
+def _plain_parameters(function: Node) -> list[Node] | None:
+    """The parameters' identifiers, or None when one is a pattern, a default or a rest."""
+    single = function.child_by_field_name("parameter")  # `client => …`
+    if single is not None:
+        return [single] if single.type == "identifier" else None
+    parameters = function.child_by_field_name("parameters")
+    if parameters is None:
+        return None
+    found: list[Node] = []
+    for parameter in parameters.named_children:
+        if parameter.type in ("required_parameter", "optional_parameter"):
+            parameter = parameter.child_by_field_name("pattern") or parameter
+        if parameter.type != "identifier":
+            return None
+        found.append(parameter)
+    return found
+
+
+def _last_name(node: Node) -> str:
+    """`a.b.c` → "c", `Redis` → "Redis"."""
+    node = unwrap(node) or node
+    if node.type == "identifier":
+        return node.text.decode("utf-8", "replace")
+    child = node.child_by_field_name("property")
+    return child.text.decode("utf-8", "replace") if child is not None else ""

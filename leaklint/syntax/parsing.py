@@ -1,0 +1,486 @@
+"""Grammars and parsers. One parser per grammar per process, created on first use."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+
+import tree_sitter
+import tree_sitter_javascript
+import tree_sitter_typescript
+
+from leaklint.syntax.source import Language
+
+
+@cache
+def grammar(language: Language) -> tree_sitter.Language:
+    if language is Language.TYPESCRIPT:
+        return tree_sitter.Language(tree_sitter_typescript.language_typescript())
+    if language is Language.TSX:
+        return tree_sitter.Language(tree_sitter_typescript.language_tsx())
+    # The JavaScript grammar parses JSX too, so .js files written with JSX work unchanged.
+    return tree_sitter.Language(tree_sitter_javascript.language())
+
+
+@cache
+def _parser(language: Language) -> tree_sitter.Parser:
+    return tree_sitter.Parser(grammar(language))
+
+
+# `using x = …` / `await using x = …` (explicit resource management, TS 5.2) is unknown to the
+# TypeScript grammar, which then mis-parses the rest of the file. Rewriting the keyword to
+# `const` (padded to the same length, so every byte offset stays put) gives the same scoping.
+_USING = re.compile(rb"using(?=\s+[A-Za-z_$][\w$]*\s*[=:])")
+_AWAIT_BEFORE = re.compile(rb"await\s+$")
+
+
+def _const_for_using(data: bytes) -> bytes:
+    out = bytearray(data)
+    for match in _USING.finditer(data):  # a literal first: the regex engine scans fast
+        start, end = match.span()
+        awaited = _AWAIT_BEFORE.search(data, max(0, start - 64), start)
+        if awaited is not None:
+            start = awaited.start()
+        if _inside_word(data, start):
+            continue  # `isusing x = …`, `obj.using x`: not the keyword
+        out[start:end] = b"const" + b" " * (end - start - len(b"const"))
+    return bytes(out)
+
+
+# `importOriginal<typeof import('./x')>()`, vitest's documented way to partially mock a
+# module, and `f<import('./x').T>()`: the TypeScript grammar cannot parse an import type in a
+# call's type arguments and turns the whole statement into an ERROR. The import type becomes
+# an identifier of the same length (`typeof ____________`), which types nothing that leak
+# analysis reads; value-position `import('x')` calls are never followed by `>(`.
+_IMPORT_TYPE_ARGUMENT = re.compile(
+    rb"<(\s*(?:typeof\s+)?)(import\((['\"])[^'\"\n]*\3\))(?=(?:\.[\w$.]+)?\s*>\s*\()"
+)
+
+
+# Variance annotations on type parameters (`interface Box<out T>`, `<in out T>`, TS 4.7) are
+# unknown to the TypeScript grammar; they become spaces. Only inside a type parameter list:
+# after `<` or `,` and before a name that a `,`, `>`, `=` or `extends` follows.
+_COMMENTS = rb"(?:/\*[^*]*\*+(?:[^/*][^*]*\*+)*/\s*|//[^\n]*\n\s*)*"
+_VARIANCE = re.compile(
+    rb"([<,]\s*" + _COMMENTS + rb")(in\s+out|in|out)(?=\s+[A-Za-z_$][\w$]*\s*(?:[,>=]|extends\b))"
+)
+
+
+def _blank_variance(match: re.Match[bytes]) -> bytes:
+    return match.group(1) + b" " * len(match.group(2))
+
+
+def _blank_import_type(match: re.Match[bytes]) -> bytes:
+    return b"<" + match.group(1) + b"_" * len(match.group(2))
+
+
+# `let` at the end of a line followed by a declarator (`let\n  doc = view.document,\n  …`) is
+# a declaration (ECMAScript inserts no semicolon there: `let doc` continues the statement),
+# but the grammars read `let;` and then bare assignments, so LL001 reported every declared
+# name as an implicit global (30 in one vendored FileSaver.js). The line break becomes a space
+# for the parser; byte offsets, and so every reported line, stay where they were.
+_LET_NEWLINE = re.compile(
+    rb"let([ \t]*(?:\r\n|\r|\n)\s*)(?=[A-Za-z_$\[{])(?!(?:in|instanceof|of)\b)"
+)
+_WORD_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
+
+
+def _inside_word(data: bytes, start: int) -> bool:
+    """Whether ``start`` continues a longer word or follows a `.` (`outlet`, `obj.let`)."""
+    return start > 0 and data[start - 1] in _WORD_CHARS
+
+
+def _sub_keyword(
+    pattern: re.Pattern[bytes], data: bytes, replace: Callable[[re.Match[bytes]], bytes]
+) -> bytes:
+    """``pattern.sub`` for a pattern that starts with a keyword, skipping matches inside a
+    longer word. The patterns start with their literal so the regex engine scans fast; a
+    look-behind in the pattern would make it test every byte."""
+
+    def checked(match: re.Match[bytes]) -> bytes:
+        return match.group(0) if _inside_word(data, match.start()) else replace(match)
+
+    return pattern.sub(checked, data)
+
+
+# Import attributes on a re-export (`export { a } from './x.json' with { type: 'json' }`) and
+# the older `assert { … }` form in JavaScript stop the grammars; they say how to load a JSON
+# module, nothing that leak analysis reads, so the clause is blanked in place.
+_IMPORT_ATTRIBUTES = re.compile(rb"(from\s*(['\"])[^'\"\n]*\2\s*)((?:with|assert)\s*\{[^{}\n]*\})")
+
+
+def _blank_import_attributes(match: re.Match[bytes]) -> bytes:
+    return match.group(1) + b" " * len(match.group(3))
+
+
+# `export type * from './types'` (TypeScript 5.0) is unknown to the grammar; without `type` it
+# is a plain re-export, the same to leak analysis, so the keyword is blanked in place.
+_EXPORT_TYPE_STAR = re.compile(rb"(export\s+)type(?=\s+\*)")
+
+
+def _blank_export_type(match: re.Match[bytes]) -> bytes:
+    return match.group(1) + b"    "
+
+
+def _join_let_declarations(data: bytes) -> bytes:
+    def join(match: re.Match[bytes]) -> bytes:
+        line_start = max(data.rfind(b"\n", 0, match.start()), data.rfind(b"\r", 0, match.start()))
+        if b"//" in data[line_start + 1 : match.start()]:
+            # `// eslint-disable-next-line fp/no-let`: the end of a comment, and joining the
+            # next line would turn that line's code into comment.
+            return match.group(0)
+        return b"let" + re.sub(rb"[\r\n]", b" ", match.group(1))
+
+    return _sub_keyword(_LET_NEWLINE, data, join)
+
+
+# `export { _null as null }`: a module's export names may be reserved words (ES2022), but the
+# JavaScript grammar stops at them. Only JavaScript has `as` in import/export specifiers alone
+# (TypeScript's `x as T` is a type assertion, and its grammar accepts these names), so there a
+# reserved word after `as` and before `,` or `}` gets an underscore for its first letter.
+_RESERVED_EXPORT_NAME = re.compile(
+    rb"as(\s+)(null|true|false|break|case|catch|class|const|continue|debugger|delete"
+    rb"|do|else|export|extends|finally|for|function|if|import|in|instanceof|new|return|super"
+    rb"|switch|this|throw|try|typeof|var|void|while|with)(?=\s*[,}])"
+)
+
+
+def _rename_reserved_export(match: re.Match[bytes]) -> bytes:
+    return b"as" + match.group(1) + b"_" + match.group(2)[1:]
+
+
+def parse(data: bytes, language: Language) -> tree_sitter.Tree:
+    if b"\x00" in data:  # a raw NUL in a string (see SourceFile.is_binary) stops the grammars
+        data = data.replace(b"\x00", b" ")
+    if b"let" in data:
+        data = _join_let_declarations(data)
+    if b"from" in data and (b" with" in data or b" assert" in data):
+        data = _IMPORT_ATTRIBUTES.sub(_blank_import_attributes, data)
+    if language is Language.JAVASCRIPT and b"as " in data:
+        data = _sub_keyword(_RESERVED_EXPORT_NAME, data, _rename_reserved_export)
+    if language is not Language.JAVASCRIPT:
+        if b"using" in data:
+            data = _const_for_using(data)
+        if b">`" in data:
+            data = _blank_template_type_arguments(data)
+        if b"import(" in data:
+            data = _IMPORT_TYPE_ARGUMENT.sub(_blank_import_type, data)
+        if b"in " in data or b"out " in data:
+            data = _VARIANCE.sub(_blank_variance, data)
+        if b"export type" in data:
+            data = _sub_keyword(_EXPORT_TYPE_STAR, data, _blank_export_type)
+    tree = _parser(language).parse(data)
+    return _repaired(tree, data, language) if tree.root_node.has_error else tree
+
+
+def _repaired(tree: tree_sitter.Tree, data: bytes, language: Language) -> tree_sitter.Tree:
+    """The repairs below, in turn, on a tree with syntax errors. Each parses a repaired copy
+    and keeps it only if it has fewer ERROR nodes; the errors are found once per tree."""
+    errors = _errors(tree, language)
+    if errors and b"using" in data:
+        tree, data, errors = _reparse_using_identifiers(tree, data, errors, language)
+    if errors and b"[" in data:
+        tree, data, errors = _reparse_line_breaks_before_brackets(tree, data, errors, language)
+    if errors and language is not Language.JAVASCRIPT and b") =>" in data:
+        tree, data, errors = _reparse_type_named_parameters(tree, data, errors, language)
+    if (
+        errors
+        and language is not Language.TYPESCRIPT
+        and b"&" in data
+        and len(data) <= _REPAIR_MAX_BYTES
+    ):
+        tree = _reparse_bare_ampersands(tree, data, errors, language)
+    return tree
+
+
+# `<p>Terms & Conditions</p>` is valid JSX (only `{ < > }` are special in JSX text, and `&`
+# starts an entity only as `&name;`), but the grammars stop at the `&`, and error recovery
+# turns the rest of the element into ERROR nodes or, worse, into code (`b & c`): valid React
+# components were reported as unparsable (LL000) and lost their analysis. The same goes for
+# `href='/?a=1&b=2'` in a JSX attribute. An `&` (or `&&`) that the broken tree shows right
+# after JSX content or in an attribute's string becomes spaces and the file is parsed
+# again, a few rounds while the first error moves on; the repaired tree is kept only if it
+# has fewer errors than the original. Offsets are unchanged.
+_ENTITY = re.compile(rb"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
+_JSX_CONTENT = frozenset(
+    {
+        "jsx_text",
+        "jsx_opening_element",
+        "jsx_closing_element",
+        "jsx_self_closing_element",
+        "jsx_element",
+        "jsx_expression",
+        "html_character_reference",
+    }
+)
+_REPAIR_ROUNDS = 8
+# Each round parses the file again; JSX lives in hand-written components, not in bundles.
+_REPAIR_MAX_BYTES = 2 * 1024 * 1024
+
+
+# `var using; … using = function (props) {…}` (jQuery UI's position(), bundled in many legacy
+# apps): `using` is an ordinary identifier, but both grammars take a statement that starts
+# with it for a `using` declaration and fail. When a tree has errors, every `using` that does
+# not start a declaration (`using x`, `await using x`) is renamed `usin$`, the same length so
+# offsets stay put, and the file is parsed again; the new tree is kept if it has fewer errors.
+# (Rules that show a name read it from the source, so they still say `using`.)
+_USING_IDENTIFIER = re.compile(rb"using(?![\w$])(?!\s+[A-Za-z_$])")
+
+
+# A tree, the bytes it was parsed from, and its ERROR nodes in document order.
+_Parsed = tuple[tree_sitter.Tree, bytes, list[tree_sitter.Node]]
+
+
+def _reparsed_if_better(
+    tree: tree_sitter.Tree,
+    data: bytes,
+    errors: list[tree_sitter.Node],
+    repaired: bytes,
+    language: Language,
+) -> _Parsed:
+    """The parse of ``repaired`` if it has fewer syntax errors than ``tree``, else ``tree``."""
+    if repaired == data:
+        return tree, data, errors
+    candidate = _parser(language).parse(repaired)
+    candidate_errors = _errors(candidate, language)
+    if len(candidate_errors) < len(errors):
+        return candidate, repaired, candidate_errors
+    return tree, data, errors
+
+
+def _reparse_using_identifiers(
+    tree: tree_sitter.Tree, data: bytes, errors: list[tree_sitter.Node], language: Language
+) -> _Parsed:
+    renamed = _sub_keyword(_USING_IDENTIFIER, data, lambda _: b"usin$")
+    return _reparsed_if_better(tree, data, errors, renamed, language)
+
+
+# `let argv\n[args, argv] = parse()` (argparse), an arrow function's `}\n\n[...a].forEach(…)`
+# (npm): JavaScript inserts a semicolon at that line break, because what precedes cannot go
+# on with `[`, but the grammars' scanner never inserts one before `[`. Near the first syntax
+# error, the line break before the closest such `[` becomes a `;` (the same length; leaklint
+# takes lines from the source, not from the tree) and the file is parsed again, a few rounds
+# while that removes errors.
+_BREAK_BEFORE_BRACKET = re.compile(rb"[\r\n][ \t\r\n]*\[")
+_ASI_WINDOW = 200
+
+
+def _reparse_line_breaks_before_brackets(
+    tree: tree_sitter.Tree, data: bytes, errors: list[tree_sitter.Node], language: Language
+) -> _Parsed:
+    best, best_errors, out = tree, errors, data
+    for _ in range(_REPAIR_ROUNDS):
+        if not best_errors:
+            break
+        error = best_errors[0]
+        start, end = max(0, error.start_byte - _ASI_WINDOW), error.end_byte + _ASI_WINDOW
+        breaks = list(_BREAK_BEFORE_BRACKET.finditer(out, start, end))
+        if not breaks:
+            break
+        closest = min(breaks, key=lambda m: abs(m.end() - 1 - error.start_byte))
+        trial = out[: closest.start()] + b";" + out[closest.start() + 1 :]
+        candidate = _parser(language).parse(trial)
+        trial_errors = _errors(candidate, language)
+        if len(trial_errors) >= len(best_errors):
+            break
+        best, best_errors, out = candidate, trial_errors, trial
+    return best, out, best_errors
+
+
+# `const mapRow: (any) => Row = …`: in a TypeScript function type, `(any)` is one parameter
+# named `any` (of an implicit type), but the grammar reads a type where it wants a name and
+# fails. When a tree has errors, such a lone parameter named after a predefined type gets a
+# `$` for its last letter (the same length) and the file is parsed again; the new tree is kept
+# if it has fewer errors. Types mean nothing to leak analysis.
+_TYPE_NAMED_PARAMETER = re.compile(
+    rb"\(\s*(any|string|number|boolean|object|unknown|never|void|symbol|bigint)\s*\)(?=\s*=>)"
+)
+
+
+def _reparse_type_named_parameters(
+    tree: tree_sitter.Tree, data: bytes, errors: list[tree_sitter.Node], language: Language
+) -> _Parsed:
+    def rename(match: re.Match[bytes]) -> bytes:
+        last = match.end(1) - match.start() - 1  # the name's last letter, in the match
+        return match.group(0)[:last] + b"$" + match.group(0)[last + 1 :]
+
+    renamed = _TYPE_NAMED_PARAMETER.sub(rename, data)
+    return _reparsed_if_better(tree, data, errors, renamed, language)
+
+
+def _reparse_bare_ampersands(
+    tree: tree_sitter.Tree, data: bytes, original_errors: list[tree_sitter.Node], language: Language
+) -> tree_sitter.Tree:
+    best, best_errors = tree, original_errors
+    errors = original_errors
+    out = bytearray(data)
+    for _ in range(_REPAIR_ROUNDS):
+        positions = [p for p in _ampersands_after_jsx(errors) if not _ENTITY.match(data, p)]
+        if not positions:
+            break
+        for position in positions:
+            out[position] = 0x20
+        candidate = _parser(language).parse(bytes(out))
+        candidate_errors = _errors(candidate, language)
+        if not candidate_errors:
+            return candidate
+        if candidate_errors[0].start_byte <= errors[0].start_byte:
+            break  # no progress: this is not (only) a JSX `&`
+        errors = candidate_errors
+        if len(errors) < len(best_errors):
+            best, best_errors = candidate, errors
+    return best if len(best_errors) < len(original_errors) else tree
+
+
+def _errors(tree: tree_sitter.Tree, language: Language) -> list[tree_sitter.Node]:
+    cursor = tree_sitter.QueryCursor(query(language, "(ERROR) @error"))
+    return sorted(cursor.captures(tree.root_node).get("error", []), key=lambda n: n.start_byte)
+
+
+def _ampersands_after_jsx(errors: list[tree_sitter.Node]) -> list[int]:
+    """Byte offsets of `&`/`&&` tokens that an ERROR node holds right after JSX content, or
+    inside a JSX attribute's string (`href='/?a=1&b=2'`, where an `&` is text too)."""
+    found: list[int] = []
+    for error in errors:
+        in_attribute = _in_jsx_attribute_string(error)
+        previous = error.prev_sibling
+        for child in error.children:
+            after_jsx = previous is not None and previous.type in _JSX_CONTENT
+            if child.type in ("&", "&&") and (in_attribute or after_jsx):
+                found.extend(range(child.start_byte, child.end_byte))
+            previous = child
+    return found
+
+
+def _in_jsx_attribute_string(error: tree_sitter.Node) -> bool:
+    string = error.parent
+    return (
+        string is not None
+        and string.type == "string"
+        and string.parent is not None
+        and string.parent.type == "jsx_attribute"
+    )
+
+
+_IDENTIFIER_END = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$)]")
+
+
+def _blank_template_type_arguments(data: bytes) -> bytes:
+    """Blank the type arguments of tagged templates: styled.div<{ on: boolean }>`…`.
+
+    The TypeScript grammar cannot parse type arguments on a tagged template, which
+    styled-components code uses everywhere; the types mean nothing to leak analysis, so they
+    become spaces (newlines kept, so every offset and line stays where it was).
+    """
+    out = bytearray(data)
+    end = data.find(b">`")
+    while end != -1:
+        start = _matching_angle(data, end)
+        if start is not None and start > 0 and data[start - 1] in _IDENTIFIER_END:
+            for index in range(start, end + 1):
+                if out[index] not in (0x0A, 0x0D):
+                    out[index] = 0x20
+        end = data.find(b">`", end + 2)
+    return bytes(out)
+
+
+def _matching_angle(data: bytes, close: int) -> int | None:
+    """The `<` that opens the type argument list closed at ``close`` (`=>` is not a bracket)."""
+    depth = 0
+    index = close
+    limit = max(0, close - 4000)  # type arguments are short; give up on anything else
+    while index >= limit:
+        char = data[index]
+        if char == 0x3E and not (index > 0 and data[index - 1] == 0x3D):  # '>' but not '=>'
+            depth += 1
+        elif char == 0x3C:  # '<'
+            depth -= 1
+            if depth == 0:
+                return index
+        elif char == 0x60 and index != close + 1:  # another template: not a type list
+            return None
+        index -= 1
+    return None
+
+
+@cache
+def query(language: Language, source: str) -> tree_sitter.Query:
+    """A compiled query, cached: compiling is far costlier than running."""
+    return tree_sitter.Query(grammar(language), source)
+
+
+_CAPTURE_NAME = re.compile(r"@([A-Za-z_][\w.-]*)")
+
+
+def valid_patterns(language: Language, patterns: str) -> str:
+    """The patterns (one per line or per top-level form) that this grammar can compile.
+
+    The JavaScript grammar lacks TypeScript node types such as ``enum_declaration``; a rule
+    written for both languages lists every pattern and each grammar keeps what it knows.
+    """
+    try:
+        query(language, patterns)
+        return patterns
+    except Exception:
+        pass
+    kept = []
+    for pattern in _split_patterns(patterns):
+        try:
+            query(language, pattern)
+        except Exception:
+            continue
+        kept.append(pattern)
+    return "\n".join(kept)
+
+
+def _split_patterns(patterns: str) -> list[str]:
+    """Top-level S-expressions (and bracketed alternations) of a query source."""
+    forms, depth, start = [], 0, None
+    in_string = False
+    for index, char in enumerate(patterns):
+        if in_string:
+            in_string = char != '"' or patterns[index - 1] == "\\"
+            continue
+        if char == '"':
+            in_string = True
+        elif char == ";" and depth == 0:
+            continue
+        elif char in "([":
+            if depth == 0:
+                start = index
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+            if depth == 0 and start is not None:
+                end = index + 1
+                # Captures and quantifiers after the closing bracket belong to the form.
+                match = re.match(r"(\s*[*+?])?(\s*@[\w.-]+)*", patterns[end:])
+                end += match.end() if match else 0
+                forms.append(patterns[start:end])
+                start = None
+    return forms
+
+
+@cache
+def namespaced(language: Language, prefix: str, patterns: str) -> str:
+    """Patterns with every capture renamed ``@x`` → ``@prefix.x`` so sources can be combined."""
+    return _CAPTURE_NAME.sub(
+        lambda m: f"@{prefix}.{m.group(1)}", valid_patterns(language, patterns)
+    )
+
+
+@cache
+def combined_query(language: Language, parts: tuple[tuple[str, str], ...]) -> tree_sitter.Query:
+    """One query for several (prefix, patterns) sources: one pass over the tree serves all.
+
+    Running a query costs mostly the walk over the tree, whatever the patterns; a pass per rule
+    would cost as much as parsing again. The set of parts differs per file only by which rules
+    a file triggers, so the cache stays small.
+    """
+    source = "\n".join(namespaced(language, prefix, patterns) for prefix, patterns in parts)
+    return query(language, source)
+
+
+def captures(language: Language, source: str, node: tree_sitter.Node) -> dict[str, list]:
+    return tree_sitter.QueryCursor(query(language, source)).captures(node)

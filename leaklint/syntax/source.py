@@ -1,0 +1,222 @@
+"""A source file as leaklint sees it: bytes, text, language, module mode and a line index.
+
+Positions inside leaklint are byte offsets into ``SourceFile.data`` (what tree-sitter reports).
+They become user-facing 1-based lines and *character* columns only here, because editors,
+ESLint and SARIF's ``unicodeCodePoints`` column kind all count characters, and the code this
+tool is for often has Cyrillic strings before a finding.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass
+from enum import Enum
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+# CRLF, LF and a lone CR each end a line, as in editors and ESLint (and unlike tree-sitter,
+# whose rows only count LF). U+2028/U+2029 are left out on purpose: ECMAScript (and so ESLint
+# and V8) count them as line terminators, but editors and GitHub's file view do not, and a
+# finding must land on the line a person sees. In a file containing them leaklint's line
+# numbers therefore differ from ESLint's after them (measured in docs/benchmark.md).
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+class Language(str, Enum):
+    JAVASCRIPT = "javascript"
+    TYPESCRIPT = "typescript"
+    TSX = "tsx"
+
+
+class ModuleKind(str, Enum):
+    ESM = "esm"
+    COMMONJS = "commonjs"
+
+
+EXTENSION_LANGUAGE: dict[str, Language] = {
+    ".js": Language.JAVASCRIPT,
+    ".mjs": Language.JAVASCRIPT,
+    ".cjs": Language.JAVASCRIPT,
+    ".jsx": Language.JAVASCRIPT,
+    ".ts": Language.TYPESCRIPT,
+    ".mts": Language.TYPESCRIPT,
+    ".cts": Language.TYPESCRIPT,
+    ".tsx": Language.TSX,
+}
+
+
+def language_for(path: Path) -> Language | None:
+    """The grammar for a path, or None when leaklint does not check files of that kind."""
+    name = path.name.lower()
+    if name.endswith((".d.ts", ".d.mts", ".d.cts")):
+        return None  # declaration files hold types only: nothing runs, nothing leaks
+    return EXTENSION_LANGUAGE.get(path.suffix.lower())
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+
+
+@dataclass
+class SourceFile:
+    """One file's content. ``data`` is what is parsed; ``text`` is its decoded form."""
+
+    path: Path
+    display_path: str
+    data: bytes
+    language: Language
+    decode_errors: bool = False
+
+    @classmethod
+    def from_bytes(cls, path: Path, raw: bytes, display_path: str | None = None) -> SourceFile:
+        language = language_for(path) or Language.JAVASCRIPT
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]  # a BOM is not code; dropping it keeps column 1 where editors put it
+        decode_errors = False
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # Keep going with replacement characters: the rest of the file still deserves
+            # checking, and offsets stay consistent because we parse the re-encoded text.
+            raw = raw.decode("utf-8", errors="replace").encode("utf-8")
+            decode_errors = True
+        return cls(
+            path=path,
+            display_path=display_path if display_path is not None else str(path),
+            data=raw,
+            language=language,
+            decode_errors=decode_errors,
+        )
+
+    @classmethod
+    def read(cls, path: Path, display_path: str | None = None) -> SourceFile:
+        return cls.from_bytes(path, path.read_bytes(), display_path)
+
+    # The line index is built on first use: only files with something to report need one,
+    # and scanning every file's line breaks up front cost ~10 % of a cold run.
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return [0] + [m.end() for m in _LINE_BREAK.finditer(self.data)]
+
+    @cached_property
+    def _ascii(self) -> bool:
+        return self.data.isascii()
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8", errors="replace")
+
+    @property
+    def line_count(self) -> int:
+        return len(self._line_starts)
+
+    def position(self, offset: int) -> Position:
+        """1-based line and character column of a byte offset."""
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        start = self._line_starts[index]
+        if self._ascii:
+            column = offset - start
+        else:
+            column = len(self.data[start:offset].decode("utf-8", errors="replace"))
+        return Position(index + 1, column + 1)
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line without its line break."""
+        if not 1 <= line <= len(self._line_starts):
+            return ""
+        start = self._line_starts[line - 1]
+        end = self._line_starts[line] if line < len(self._line_starts) else len(self.data)
+        return self.data[start:end].decode("utf-8", errors="replace").rstrip("\r\n")
+
+    def is_binary(self) -> bool:
+        """NUL bytes in the first 8 KB, as git judges, unless they are rare in a file that is
+        valid UTF-8: a test's `'null\\x00byte.txt'` written with a raw NUL is still code."""
+        sample = self.data[:8192]
+        nuls = sample.count(b"\x00")
+        if not nuls:
+            return False
+        # UTF-16 text, images and archives have many NULs, other control bytes, or are not
+        # UTF-8 at all; source code has none of those.
+        return (
+            self.decode_errors
+            or nuls > max(1, len(sample) // 100)
+            or _CONTROL_BYTE.search(sample) is not None
+        )
+
+
+# C0 control bytes other than NUL and whitespace (\t \n \v \f \r) and ESC.
+_CONTROL_BYTE = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+# --- module mode -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def package_type(directory: Path) -> str | None:
+    """The ``type`` field of the nearest package.json at or above ``directory``."""
+    manifest = directory / "package.json"
+    if manifest.is_file():
+        try:
+            value = json.loads(manifest.read_text(encoding="utf-8")).get("type")
+        except (OSError, ValueError, AttributeError):
+            value = None
+        return value if isinstance(value, str) else "commonjs"
+    parent = directory.parent
+    if parent == directory:
+        return None
+    return package_type(parent)
+
+
+def declared_module_kind(path: Path) -> ModuleKind | None:
+    """What the file's extension or package.json says, before looking at the code."""
+    suffix = path.suffix.lower()
+    if suffix in (".mjs", ".mts"):
+        return ModuleKind.ESM
+    if suffix in (".cjs", ".cts"):
+        return ModuleKind.COMMONJS
+    if suffix in (".js", ".jsx") and package_type(real_directory(str(path.parent))) == "module":
+        return ModuleKind.ESM
+    return None
+
+
+@lru_cache(maxsize=4096)
+def real_directory(directory: str) -> Path:
+    # Node looks for package.json from the file's real path (symlinks resolved). Resolving
+    # each file's path cost more than the rest of module detection; files share directories.
+    return Path(directory).resolve()
+
+
+# -- browser and test code ------------------------------------------------------------------
+
+# Where Express apps keep the files they serve to browsers (`express.static('public')`), and
+# where other stacks keep theirs: LL001's wording and the audit's classifier both read it.
+BROWSER_ASSET_DIRECTORIES = frozenset({"public", "static", "assets", "wwwroot", "htdocs"})
+
+_TEST_DIRECTORIES = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "__mocks__"})
+_TEST_SUFFIXES = (".test", ".spec", ".e2e-spec", ".e2e", ".e2e-test")
+_TEST_SETUP_NAMES = frozenset({"setuptests", "test-setup", "globalsetup", "globalteardown"})
+
+
+def is_test_file(path: Path) -> bool:
+    """Whether ``path`` (relative to the project) is test code, by the names test runners use.
+
+    Rules judge test code by what matters there: a resource released only on the passing path
+    is fine (a failed test's process or pool is torn down), a module-level array a test run
+    fills is a recorder, not a leak. A resource a test never releases is still reported.
+    """
+    if any(part in _TEST_DIRECTORIES for part in path.parts[:-1]):
+        return True
+    segments = path.name.lower().split(".")
+    if any(f".{segment}" in _TEST_SUFFIXES for segment in segments[1:-1]):
+        return True
+    first = segments[0]
+    return (
+        first.startswith(("test-", "test_"))
+        or first.endswith(("-test", "_test", "-tests", "_tests"))
+        or first in _TEST_SETUP_NAMES
+        or (len(segments) > 2 and first in ("jest", "vitest", "mocha"))
+    )
