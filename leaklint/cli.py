@@ -293,6 +293,10 @@ def check(
         exclude=exclude,
         extend_exclude=extend_exclude,
     )
+    if stdin_filename is not None and not paths:
+        paths = (Path("-"),)  # --stdin-filename alone means: read the buffer from stdin
+    if stdin_filename is not None and Path("-") not in paths:
+        raise UserError("--stdin-filename needs '-' (standard input) as the path")
     if Path("-") in paths:
         if len(paths) > 1:
             raise UserError("'-' (standard input) cannot be combined with other paths")

@@ -55,6 +55,12 @@ def test_stdin_cannot_be_mixed_with_paths(tmp_path: Path) -> None:
     result = run_stdin(tmp_path, LEAKY, "-", "a.js")
     assert result.exit_code == 2
     assert "cannot be combined" in result.output
+    named = run_stdin(tmp_path, LEAKY, "--stdin-filename", "b.js", "a.js")
+    assert named.exit_code == 2
+    assert "--stdin-filename needs '-'" in named.output
+    # Alone, --stdin-filename reads stdin, as editors call it.
+    alone = run_stdin(tmp_path, LEAKY, "--stdin-filename", "b.js")
+    assert alone.exit_code == 1 and alone.stdout.startswith("b.js:1:16: LL001")
 
 
 # --- special files --------------------------------------------------------------------------
