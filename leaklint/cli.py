@@ -440,6 +440,12 @@ def _diagnostics(
         click.echo(f"leaklint: slowest {_plural(len(slowest), 'file')}:", err=True)
         for path, seconds in slowest:
             click.echo(f"  {seconds:7.3f} s  {path}", err=True)
+    elif timings and result.files_checked:
+        click.echo(
+            "leaklint: no timings: every file was answered from the cache (--no-cache times "
+            "them all)",
+            err=True,
+        )
     if result.skipped:
         if verbose:
             for skipped in result.skipped:

@@ -136,6 +136,9 @@ def test_show_timings_lists_the_slowest_files(tmp_path: Path) -> None:
     seconds = [float(line.split()[0]) for line in lines[1:4]]
     assert seconds == sorted(seconds, reverse=True)
     assert sorted(line.split()[-1] for line in lines[1:4]) == ["m0.js", "m1.js", "m2.js"]
+    invoke(tmp_path, "-j1")  # fills the cache
+    warm = invoke(tmp_path, "--show-timings", "-j1")
+    assert "no timings: every file was answered from the cache" in warm.stderr
 
 
 # --- generated files ------------------------------------------------------------------------
