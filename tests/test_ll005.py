@@ -84,12 +84,16 @@ app.get('/', (req, res) => {
                             "name": "seen",
                             "grower": "a request handler",
                             "site": "seen.set(req.query.id, Date.now())",
+                            "unit": "request",
                         },
                         line=3,
                         column=7,
                         end_column=11,
                         severity="warning",
-                        related=[(5, 3, "grows here, once per request")],
+                        related=[
+                            (5, 3, "grows here, once per request"),
+                            (4, 1, "runs per request: registered by `app.get('/')` on line 4"),
+                        ],
                     )
                 ],
             ),

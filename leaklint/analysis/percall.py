@@ -52,7 +52,10 @@ ROUTE_HANDLER_NAMES = frozenset(
 # `.get` also reads caches (`cache.get(key, loader)`): it needs a path as its first argument.
 ROUTE_METHODS = frozenset({"post", "put", "patch", "delete", "del", "all", "head", "options"})
 MIDDLEWARE_METHODS = frozenset({"use", "route"})
-PER_CALL_EVENTS = frozenset({"request", "connection", "message", "upgrade"})
+PER_CALL_EVENTS = frozenset(
+    # Node's http/net/ws servers; Discord.js clients' per-message and per-interaction events.
+    {"request", "connection", "message", "upgrade", "messageCreate", "interactionCreate"}
+)
 SUBSCRIBING_METHODS = frozenset({"on", "addListener", "addEventListener", "once"})
 EFFECT_HOOKS = (("useEffect",), ("useLayoutEffect",), ("useInsertionEffect",))
 REACT_MODULES = ("react", "preact/hooks", "preact/compat")
@@ -103,7 +106,7 @@ _OTHER_SIGNS = (
     re.compile(rb"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|getServerSideProps)\b"),  # exports
     re.compile(rb"\.(?:post|put|patch|delete|del|all|head|options|use|route)\s*\("),  # routes
     re.compile(rb"\.get\s*\(\s*['\"`]/"),  # app.get('/path', …)
-    re.compile(rb"(?:request|connection|message|upgrade)['\"`]"),  # per-call events
+    re.compile(rb"(?:request|connection|message|upgrade|messageCreate|interactionCreate)['\"`]"),
     re.compile(rb"use(?:Layout|Insertion)?Effect\b"),  # React effects (LL007)
 )
 

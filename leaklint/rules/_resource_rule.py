@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from tree_sitter import Node
 
+from leaklint.analysis.frequency import how_often
 from leaklint.analysis.resource_table import configured_specs, file_may_use
 from leaklint.analysis.resources import CLIENT, RESOURCE_ANALYSES, Leak, find_leaks
 from leaklint.model.findings import Message
@@ -25,7 +26,9 @@ class ResourceRule(Rule):
     acquired: ClassVar[str]  # "created", "checked out"
     released: ClassVar[str]  # "closed", "released"
     release_noun: ClassVar[str]  # "close", "release"
-    consequence: ClassVar[str]  # what one leak costs, ending without a full stop
+    # What one leak costs, ending without a full stop; `{unit}` is what one run of the code is
+    # (analysis/frequency: a call, a request, a message, a tick).
+    consequence: ClassVar[str]
     alternative: ClassVar[str] = ""  # another fix for a never-released resource
     analyses = RESOURCE_ANALYSES
 
@@ -113,7 +116,8 @@ class ResourceRule(Rule):
         )
 
     def message(self, ctx: FileContext, leak: Leak) -> Message:
-        consequence = leak.consequence or self.consequence
+        unit = how_often(ctx, leak.acquisition).unit
+        consequence = (leak.consequence or self.consequence).replace("{unit}", unit)
         if leak.variable is None:
             return self.worded("discarded", label=leak.label, consequence=consequence)
         name = leak.variable

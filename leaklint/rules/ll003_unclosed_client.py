@@ -110,5 +110,5 @@ class UnclosedClient(ResourceRule):
     acquired = "created"
     released = "closed"
     release_noun = "close"
-    consequence = "every call leaves a connection open on the server"
+    consequence = "every {unit} leaves a connection open on the server"
     alternative = ", or create one client at module level and reuse it"

@@ -161,9 +161,9 @@ class ListenerLeak(Rule):
         ),
         "event-listener": "{article} '{event}' listener",
         "any-listener": "a listener",
-        "reason-handler": "A request handler",
-        "reason-per-request": "'{function}', which runs per request,",
-        "reason-called-from-handler": "'{function}', called from a request handler,",
+        "reason-handler": "A {unit} handler",
+        "reason-per-request": "'{function}', which runs per {unit},",
+        "reason-called-from-handler": "'{function}', called from a {unit} handler,",
         "reason-effect": "This useEffect callback, which runs on every mount,",
         "emitter-global": "'{emitter}'",
         "emitter-imported": "'{emitter}' (imported from '{module}')",
@@ -314,11 +314,12 @@ def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
     if frequency.is_per_request and frequency.per_request is not None:
         function = frequency.function
         name = function_name(ctx.ancestry, function) if function is not None else None
+        unit = frequency.unit
         if not name:
-            return ListenerLeak.msg("reason-handler").text
+            return ListenerLeak.msg("reason-handler", unit=unit).text
         if frequency.per_request.call is None:
-            return ListenerLeak.msg("reason-per-request", function=name).text
-        return ListenerLeak.msg("reason-called-from-handler", function=name).text
+            return ListenerLeak.msg("reason-per-request", function=name, unit=unit).text
+        return ListenerLeak.msg("reason-called-from-handler", function=name, unit=unit).text
     if frequency.rate is Rate.PER_EFFECT:
         return ListenerLeak.msg("reason-effect").text
     # Other functions — constructors, init(), a loop over ['SIGINT', 'SIGTERM'] — are most often
