@@ -139,17 +139,26 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _still_relevant(entry: Entry, checked: set[str]) -> bool:
-    """An entry this run says nothing about: its file exists but was not checked.
+def _still_relevant(entry: Entry, checked: set[str], anchored: bool = True) -> bool:
+    """An entry this run says nothing about: its file was not checked and exists — or, when
+    the run is not ``anchored`` (not run from the baseline's directory, so entry paths do
+    not resolve from here), was not checked at all.
 
     ``os.path.exists``, not ``Path.exists``: a recorded path that no file system can hold (a
     name over 255 bytes, a NUL) is simply a file that does not exist, not an OSError.
     """
-    return entry.path not in checked and os.path.exists(entry.path)
+    return entry.path not in checked and (not anchored or os.path.exists(entry.path))
 
 
-def write(path: Path, findings: Iterable[Finding], checked: set[str]) -> int:
-    """Record ``findings``, keeping entries for files this run did not check. Returns the count.
+def anchored_here(baseline_file: Path) -> bool:
+    """Whether entry paths (relative to where the baseline was written, the directory it is
+    kept in) resolve from the current directory."""
+    return baseline_file.resolve().parent == Path.cwd().resolve()
+
+
+def write(path: Path, findings: Iterable[Finding], checked: set[str]) -> tuple[int, int]:
+    """Record ``findings``, keeping entries for files this run did not check. Returns the
+    number of entries and of findings they record (an entry counts repeats).
 
     Written atomically: an interrupted run leaves the previous file whole.
     """
@@ -158,15 +167,20 @@ def write(path: Path, findings: Iterable[Finding], checked: set[str]) -> int:
         previous = load(path) if path.exists() else {}
     except BaselineError:
         previous = {}  # being replaced on purpose; nothing in it can be trusted anyway
+    anchored = anchored_here(path)
     for key, entry in previous.items():
-        if key not in entries and _still_relevant(entry, checked):
+        if key not in entries and _still_relevant(entry, checked, anchored):
             entries[key] = entry
     atomic_write_text(path, dumps(entries))
-    return sum(entry.count for entry in entries.values())
+    return len(entries), sum(entry.count for entry in entries.values())
 
 
 def apply(
-    entries: dict[str, Entry], findings: Iterable[Finding], checked: set[str], label: str
+    entries: dict[str, Entry],
+    findings: Iterable[Finding],
+    checked: set[str],
+    label: str,
+    anchored: bool = True,
 ) -> BaselineStatus:
     """Mark findings recorded in the baseline as suppressed; count entries that are gone."""
     used: Counter[str] = Counter()
@@ -184,6 +198,6 @@ def apply(
     status.stale = sum(
         entry.count - used[key]
         for key, entry in entries.items()
-        if not _still_relevant(entry, checked)
+        if not _still_relevant(entry, checked, anchored)
     )
     return status

@@ -8,21 +8,33 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import pathspec
 
-from leaklint import __version__, baseline, progress
-from leaklint.config import ConfigError, Settings, load_settings
+from leaklint import __version__, progress
+from leaklint.config import ConfigError, HierarchicalSettings, Settings
 from leaklint.display import html_safe, json_safe, quote_path
 from leaklint.fsutil import atomic_write_text
+from leaklint.model.findings import Finding, Severity
+from leaklint.model.results import display_path
 from leaklint.pipeline.discovery import DiscoveryError, discover
-from leaklint.pipeline.engine import RunResult, display_path, run
 from leaklint.pipeline.selection import parse_code_list
 from leaklint.pipeline.suppressions import UNUSED_DIRECTIVE_CODE
 from leaklint.reporters import REPORTERS, ReportOptions
 
+if TYPE_CHECKING:
+    from leaklint.pipeline.engine import RunResult
+
+# The engine (rules, parsing, the worker pool), the baseline, the reporters and the audit are
+# imported where they are used: `leaklint --version`, `--help` and a run that needs none of
+# them should not pay for their imports (start-up is what a pre-commit hook pays per commit).
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+PARSE_ERROR_CODE = "LL000"
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a process stopped by Ctrl-C
+ISSUES_URL = "https://github.com/leaklint/leaklint/issues"
 # source_links.LinkStyle's values, spelled out so that start-up does not import that module.
 SOURCE_LINK_STYLES = ("auto", "github", "vscode", "file", "none")
 
@@ -44,10 +56,16 @@ def _codes(option: str, value: str | None) -> tuple[str, ...] | None:
 
 
 def _use_color(output: str | None, fmt: str) -> bool:
-    if fmt != "text" or output is not None or os.environ.get("NO_COLOR"):
+    """Colour for text on a terminal. NO_COLOR (https://no-color.org) and TERM=dumb turn it
+    off; FORCE_COLOR turns it on where stdout is not a terminal (CI logs that render ANSI),
+    as Node's tools read it: FORCE_COLOR=0 or false means off."""
+    if fmt != "text" or output is not None:
         return False
-    if os.environ.get("FORCE_COLOR"):
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None and force.lower() not in ("0", "false"):
         return True
+    if os.environ.get("NO_COLOR") or force is not None or os.environ.get("TERM") == "dumb":
+        return False
     return sys.stdout.isatty()
 
 
@@ -57,7 +75,7 @@ config_option = click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Use this config file instead of searching for one.",
+    help="Use this config file for every path, instead of each file's nearest one.",
 )
 jobs_option = click.option(
     "-j",
@@ -95,7 +113,52 @@ extend_exclude_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _silence_stdout() -> None:
+    """After EPIPE: point stdout at /dev/null so the interpreter's final flush cannot fail
+    again and print "Exception ignored … BrokenPipeError"."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file descriptor (a test runner's buffer): nothing to flush later
+
+
+class _LeaklintGroup(click.Group):
+    """Maps what escapes a command to leaklint's exit codes before click sees it: click would
+    print "Aborted!" and exit 1 for Ctrl-C, and 1 for a broken pipe or a crash, which is the
+    code for "findings" — so a crash would pass a CI step that tolerates findings."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("leaklint: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # `leaklint rules | head`: the reader has all it wanted; stop quietly.
+            _silence_stdout()
+            sys.exit(EXIT_CLEAN)
+        except Exception as error:
+            _report_internal_error(error)
+            sys.exit(EXIT_ERROR)
+
+
+def _report_internal_error(error: Exception) -> None:
+    if os.environ.get("LEAKLINT_TRACEBACK"):
+        import traceback
+
+        traceback.print_exception(error)
+    click.echo(f"leaklint: internal error: {type(error).__name__}: {error}", err=True)
+    click.echo(
+        f"This is a bug in leaklint: please report it at {ISSUES_URL} with the command line "
+        "(LEAKLINT_TRACEBACK=1 prints the traceback).",
+        err=True,
+    )
+
+
+@click.group(cls=_LeaklintGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="leaklint")
 def cli() -> None:
     """Find memory and resource leak patterns in Node.js code (JS, TS, JSX, TSX)."""
@@ -126,14 +189,45 @@ def cli() -> None:
 @click.option("--preview", is_flag=True, default=None, help="Enable preview rules.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
+    "--fail-level",
+    "--exit-non-zero-on",
+    "fail_level",
+    type=click.Choice(["error", "warning", "note"]),
+    default="warning",
+    show_default=True,
+    help="Exit 1 only for findings of this severity or above. LL000 (a file that did not "
+    "parse completely) fails the run only with 'note'.",
+)
+@click.option(
     "--force-exclude",
     is_flag=True,
-    help="Apply exclude patterns to files named on the command line too (for pre-commit).",
+    help="Filter files named on the command line as a directory walk would (excludes, "
+    ".gitignore, generated files): for pre-commit.",
+)
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Print the number of findings per rule and the slowest files (on stderr for "
+    "machine formats).",
 )
 @exclude_option
 @extend_exclude_option
-@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option("--no-source", is_flag=True, help="Do not print code frames in text output.")
+@click.option(
+    "--show-timings", is_flag=True, help="Print the slowest files and their time (stderr)."
+)
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="List the files skipped as generated or minified, and why (stderr).",
+)
+@click.option(
+    "--stdin-filename",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With PATH '-' (read the code from standard input, for editors): the file's name, "
+    "whose configuration, excludes and language apply.",
+)
 @jobs_option
 @no_cache_option
 @click.option(
@@ -169,11 +263,15 @@ def check(
     config_file: Path | None,
     preview: bool | None,
     exit_zero: bool,
+    fail_level: str,
     force_exclude: bool,
     exclude: tuple[str, ...],
     extend_exclude: tuple[str, ...],
     statistics: bool,
     no_source: bool,
+    show_timings: bool,
+    verbose: bool,
+    stdin_filename: Path | None,
     jobs: int | None,
     no_cache: bool,
     report_unused_disables: bool,
@@ -188,27 +286,37 @@ def check(
         raise click.BadParameter(
             "must name a category, e.g. leaklint/frontend/", param_hint="--category"
         )
-    settings = _settings(config_file, select, extend_select, ignore, preview)
-    settings = _with_excludes(settings, exclude, extend_exclude)
-    if report_unused_disables:
-        settings = settings.with_overrides(
-            extend_select=(*settings.extend_select, UNUSED_DIRECTIVE_CODE)
-        )
-    try:
-        files = discover(list(paths) or [Path(".")], settings, force_exclude=force_exclude)
-    except DiscoveryError as error:
-        raise click.UsageError(str(error)) from None
-    sources = [*paths, *files, *([config_file] if config_file else [])]
-    # --write-baseline FILE --baseline FILE updates the baseline in place: that one may match.
-    _refuse_overwriting_inputs("--write-baseline", write_baseline, sources)
-    baselines = [path for path in (baseline_file, write_baseline) if path is not None]
-    _refuse_overwriting_inputs("-o", output, [*sources, *baselines])
-    bar = progress.ProgressBar() if progress.wanted(fmt) else None
-    try:
-        result = run(files, settings, jobs=jobs, use_cache=not no_cache, progress=bar)
-    finally:
-        if bar is not None:
-            bar.close()
+    settings = _settings(
+        config_file,
+        select,
+        extend_select,
+        ignore,
+        preview,
+        report_unused_disables=report_unused_disables,
+        exclude=exclude,
+        extend_exclude=extend_exclude,
+    )
+    if stdin_filename is not None and not paths:
+        paths = (Path("-"),)  # --stdin-filename alone means: read the buffer from stdin
+    if stdin_filename is not None and Path("-") not in paths:
+        raise UserError("--stdin-filename needs '-' (standard input) as the path")
+    if Path("-") in paths:
+        if len(paths) > 1:
+            raise UserError("'-' (standard input) cannot be combined with other paths")
+        files: list[Path] = []
+        _refuse_overwriting_inputs("-o", output, [*([config_file] if config_file else [])])
+        result = _check_stdin(stdin_filename, settings, force_exclude)
+        no_source = True  # a code frame would show the file on disk, not the text checked
+    else:
+        _refuse_special_files(paths)
+        named: set[Path] = set()
+        files = _discover(list(paths) or [Path(".")], settings, force_exclude, named)
+        sources = [*paths, *files, *([config_file] if config_file else [])]
+        # --write-baseline FILE --baseline FILE updates the baseline in place: that may match.
+        _refuse_overwriting_inputs("--write-baseline", write_baseline, sources)
+        baselines = [path for path in (baseline_file, write_baseline) if path is not None]
+        _refuse_overwriting_inputs("-o", output, [*sources, *baselines])
+        result = _run(files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named)
     _use_baseline(result, files, baseline_file, write_baseline, fmt)
     options = ReportOptions(
         color=_use_color(output and str(output), fmt),
@@ -217,9 +325,176 @@ def check(
         sarif_include_suppressed=sarif_include_suppressed,
         category=category,
     )
-    _emit(result, fmt, output, options)
-    unsuppressed = [f for f in result.findings if f.suppression is None]
-    sys.exit(EXIT_FINDINGS if unsuppressed and not exit_zero else EXIT_CLEAN)
+    failing = _failing_findings(result.findings, Severity(fail_level))
+    status = EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
+    if _internal_errors(result):
+        status = EXIT_ERROR  # findings may be missing in those files: never "clean"
+    # --write-baseline's own line says what happened; a text report would only add "All
+    # clear" about findings that were just recorded, not fixed.
+    quiet = write_baseline is not None and fmt == "text" and output is None
+    try:
+        if not quiet:
+            _emit(result, fmt, output, options)
+        else:  # files that could not be checked still need saying: their findings are missing
+            for error in result.errors:
+                click.echo(f"{error.path}: {error.message}", err=True)
+    except BrokenPipeError:
+        # `leaklint check | head`: stop quietly, but still say whether there were findings.
+        _silence_stdout()
+    _diagnostics(result, fmt, statistics=statistics, timings=show_timings, verbose=verbose)
+    _warn_if_nothing_checked(result, files, stdin=not files and Path("-") in paths)
+    _report_file_bugs(result)
+    sys.exit(status)
+
+
+def _internal_errors(result: RunResult) -> list[str]:
+    """Files on which leaklint itself failed (an exception, a crashed parser): a bug, not a
+    property of the file, and their findings are missing."""
+    bugs = ("internal error", "skipped: crashed the parser")
+    return [error.path for error in result.errors if error.message.startswith(bugs)]
+
+
+def _report_file_bugs(result: RunResult) -> None:
+    failed = _internal_errors(result)
+    if failed:
+        click.echo(
+            f"leaklint: internal error on {_plural(len(failed), 'file')} (listed above), so "
+            f"findings may be missing there. This is a bug in leaklint: please report it at "
+            f"{ISSUES_URL} with the file if you can share it.",
+            err=True,
+        )
+
+
+def _refuse_special_files(paths: tuple[Path, ...]) -> None:
+    """A FIFO, socket or device named on the command line would block or never end (a
+    symlink to /dev/zero reads forever): only regular files and directories are checked."""
+    for path in paths:
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            continue  # missing: discovery names it
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            kind = _special_kind(mode)
+            raise UserError(f"{path} is {kind}, not a file or directory: it cannot be checked")
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _discover(
+    paths: list[Path], settings: HierarchicalSettings, force_exclude: bool, named: set[Path]
+) -> list[Path]:
+    try:
+        return discover(paths, settings, force_exclude=force_exclude, named=named)
+    except DiscoveryError as error:
+        raise click.UsageError(str(error)) from None
+    except ConfigError as error:  # a configuration found below the current directory
+        raise UserError(str(error)) from None
+
+
+def _run(
+    files: list[Path],
+    settings: HierarchicalSettings,
+    fmt: str,
+    *,
+    jobs: int | None,
+    use_cache: bool,
+    named: set[Path],
+) -> RunResult:
+    from leaklint.pipeline.engine import run
+
+    bar = progress.ProgressBar() if progress.wanted(fmt) else None
+    try:
+        return run(files, settings, jobs=jobs, use_cache=use_cache, progress=bar, named=named)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _check_stdin(
+    stdin_filename: Path | None, settings: HierarchicalSettings, force_exclude: bool
+) -> RunResult:
+    """Check what an editor sends on stdin as the content of ``--stdin-filename``."""
+    from leaklint.pipeline.discovery import excluded_when_named
+    from leaklint.pipeline.engine import RunResult, check_text_of
+
+    path = stdin_filename or Path("-")
+    excluded = force_exclude and excluded_when_named(path, settings.for_file(path))
+    if stdin_filename is not None and excluded:
+        return RunResult()  # as ruff: an excluded file's buffer is not checked
+    return check_text_of(path, sys.stdin.buffer.read(), settings)
+
+
+_SLOWEST = 10
+
+
+def _diagnostics(
+    result: RunResult, fmt: str, *, statistics: bool, timings: bool, verbose: bool
+) -> None:
+    """What goes to stderr after the report: statistics for machine formats (the text
+    reporter prints its own), the slowest files, the files skipped as generated."""
+    if statistics and fmt != "text":
+        from leaklint.reporters.text import write_statistics
+
+        write_statistics([f for f in result.findings if f.suppression is None], sys.stderr)
+    if (statistics or timings) and result.timings:
+        slowest = sorted(result.timings, key=lambda item: -item[1])[:_SLOWEST]
+        click.echo(f"leaklint: slowest {_plural(len(slowest), 'file')}:", err=True)
+        for path, seconds in slowest:
+            click.echo(f"  {seconds:7.3f} s  {path}", err=True)
+    elif timings and result.files_checked:
+        click.echo(
+            "leaklint: no timings: every file was answered from the cache (--no-cache times "
+            "them all)",
+            err=True,
+        )
+    if result.skipped:
+        if verbose:
+            for skipped in result.skipped:
+                click.echo(f"leaklint: skipped {skipped.path}: {skipped.message}", err=True)
+        else:
+            count = len(result.skipped)
+            click.echo(
+                f"leaklint: skipped {_plural(count, 'file')} that "
+                f"{'looks' if count == 1 else 'look'} generated or minified (--verbose lists "
+                "them; check-generated = true checks them)",
+                err=True,
+            )
+
+
+def _warn_if_nothing_checked(result: RunResult, files: list[Path], *, stdin: bool) -> None:
+    """Nothing checked is not "all clear". Still exit 0, as ruff does: a pre-commit batch of
+    only excluded files (a vendored library updated) must not fail the commit."""
+    if result.files_checked or (stdin and not result.errors):
+        return
+    if not files and not stdin:
+        click.echo("leaklint: warning: no JavaScript or TypeScript files found", err=True)
+    else:
+        found = len(files) or 1
+        click.echo(
+            f"leaklint: warning: none of the {_plural(found, 'file')} found could be checked "
+            "(skipped or unreadable, see above)",
+            err=True,
+        )
+
+
+def _failing_findings(findings: list[Finding], fail_level: Severity) -> list[Finding]:
+    """The shown findings that make the run fail. Notes are hints and LL000 says a file was
+    only partly understood, not that it leaks: neither should block a commit by default."""
+    return [
+        f
+        for f in findings
+        if f.suppression is None
+        and f.severity.rank >= fail_level.rank
+        and (f.rule != PARSE_ERROR_CODE or fail_level is Severity.NOTE)
+    ]
 
 
 def _require_working_directory() -> None:
@@ -277,6 +552,7 @@ class UsageProblem(click.ClickException):
 
 def _checked_paths(files: list[Path], result: RunResult) -> set[str]:
     """Display paths of the files this run actually analysed."""
+
     failed = {error.path for error in result.errors}
     return {shown for shown in map(display_path, files) if shown not in failed}
 
@@ -292,28 +568,48 @@ def _use_baseline(
     source = write_baseline or baseline_file
     if source is None:
         return
+    from leaklint import baseline
+
     checked = _checked_paths(files, result)
+    if not baseline.anchored_here(source):
+        click.echo(
+            f"leaklint: warning: paths in {source} are relative to its directory; run from "
+            "there, or findings and entries will not match",
+            err=True,
+        )
     if write_baseline is not None:
         _write_baseline(write_baseline, result, checked)
     try:
         entries = baseline.load(source)
     except baseline.BaselineError as error:
         raise UsageProblem(str(error)) from None
-    result.baseline = baseline.apply(entries, result.findings, checked, display_path(source))
-    if result.baseline.stale and fmt != "json":  # JSON carries it in the document instead
+    result.baseline = baseline.apply(
+        entries, result.findings, checked, display_path(source), baseline.anchored_here(source)
+    )
+    stale = result.baseline.stale
+    if stale and fmt != "json" and write_baseline is None:  # JSON has it in the document
         click.echo(
-            f"leaklint: {result.baseline.stale} baseline entries no longer occur; "
-            "run --write-baseline to prune",
+            f"leaklint: {_plural(stale, 'recorded finding')} in {display_path(source)} "
+            f"no longer {'occurs' if stale == 1 else 'occur'}; run --write-baseline to prune",
             err=True,
         )
 
 
 def _write_baseline(path: Path, result: RunResult, checked: set[str]) -> None:
+    from leaklint import baseline
+
     try:
-        count = baseline.write(path, result.findings, checked)
+        entries, findings = baseline.write(path, result.findings, checked)
     except OSError as error:
         raise UsageProblem(f"cannot write {path}: {error.strerror or error}") from None
-    click.echo(f"leaklint: wrote {count} baseline entries to {path}", err=True)
+    recorded = f" ({_plural(findings, 'finding')})" if findings != entries else ""
+    click.echo(f"leaklint: wrote {_plural(entries, 'entry')}{recorded} to {path}", err=True)
+
+
+def _plural(count: int, noun: str) -> str:
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
 
 
 def _settings(
@@ -322,18 +618,35 @@ def _settings(
     extend_select: str | None,
     ignore: str | None,
     preview: bool | None,
-) -> Settings:
+    *,
+    report_unused_disables: bool = False,
+    exclude: tuple[str, ...] = (),
+    extend_exclude: tuple[str, ...] = (),
+    check_generated: bool | None = None,
+) -> HierarchicalSettings:
+    """Each file's settings: its nearest configuration (or --config), then the options."""
+    select_codes = _codes("--select", select)
+    extend_codes = _codes("--extend-select", extend_select)
+    ignore_codes = _codes("--ignore", ignore)
+    _check_patterns(exclude, extend_exclude)
+
+    def adjust(settings: Settings) -> Settings:
+        settings = settings.with_overrides(
+            select=select_codes,
+            extend_select=extend_codes,
+            ignore=settings.ignore + ignore_codes if ignore_codes else None,
+            preview=preview,
+        )
+        if report_unused_disables:
+            extra = (*settings.extend_select, UNUSED_DIRECTIVE_CODE)
+            settings = settings.with_overrides(extend_select=extra)
+        settings = settings.with_overrides(check_generated=check_generated)
+        return _with_excludes(settings, exclude, extend_exclude)
+
     try:
-        settings = load_settings(config_file)
+        return HierarchicalSettings(config_file, adjust)
     except ConfigError as error:
         raise UserError(str(error)) from None
-    ignore_codes = _codes("--ignore", ignore)
-    return settings.with_overrides(
-        select=_codes("--select", select),
-        extend_select=_codes("--extend-select", extend_select),
-        ignore=settings.ignore + ignore_codes if ignore_codes else None,
-        preview=preview,
-    )
 
 
 def _patterns(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -341,15 +654,18 @@ def _patterns(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(p.strip() for value in values for p in value.split(",") if p.strip())
 
 
-def _with_excludes(
-    settings: Settings, exclude: tuple[str, ...], extend_exclude: tuple[str, ...]
-) -> Settings:
+def _check_patterns(exclude: tuple[str, ...], extend_exclude: tuple[str, ...]) -> None:
     for option, values in (("--exclude", exclude), ("--extend-exclude", extend_exclude)):
         for pattern in _patterns(values):
             try:
                 pathspec.GitIgnoreSpec.from_lines([pattern])
             except (ValueError, TypeError) as error:  # GitIgnorePatternError is a ValueError
                 raise UserError(f"{option}: invalid pattern {pattern!r}: {error}") from None
+
+
+def _with_excludes(
+    settings: Settings, exclude: tuple[str, ...], extend_exclude: tuple[str, ...]
+) -> Settings:
     return settings.with_overrides(
         exclude=_patterns(exclude) if exclude else None,
         extend_exclude=settings.extend_exclude + _patterns(extend_exclude) or None,
@@ -438,7 +754,8 @@ def audit(
 ) -> None:
     """Audit PATHS with every rule (preview included): a summary of where the leaks are.
 
-    Counts equal those of `leaklint check --select ALL --preview` with the same options.
+    Counts equal those of `leaklint check --select ALL --preview` with the same options and
+    check-generated = true (the audit classifies generated files instead of skipping them).
     Exits 0 whatever it finds: an audit informs, it does not gate.
     """
     import time
@@ -448,28 +765,32 @@ def audit(
     from leaklint.pipeline.source_links import source_links as links_for
 
     _require_working_directory()
-    settings = _settings(config_file, select, None, ignore, True)
-    settings = _with_excludes(settings, exclude, extend_exclude)
+    # The audit checks generated and minified files too: it classifies them as such and
+    # puts them last in its advice, rather than leaving them out as check does.
+    settings = _settings(
+        config_file,
+        select,
+        None,
+        ignore,
+        True,
+        exclude=exclude,
+        extend_exclude=extend_exclude,
+        check_generated=True,
+    )
     roots = list(paths) or [Path(".")]
     started = time.perf_counter()
-    try:
-        files = discover(roots, settings)
-    except DiscoveryError as error:
-        raise click.UsageError(str(error)) from None
+    _refuse_special_files(tuple(roots))
+    named: set[Path] = set()  # as in check: files named explicitly are checked as named
+    files = _discover(roots, settings, False, named)
     _refuse_overwriting_inputs("--html", html_file, [*paths, *files])
-    bar = progress.ProgressBar() if progress.wanted(fmt) else None
-    try:
-        result = run(files, settings, jobs=jobs, use_cache=not no_cache, progress=bar)
-    finally:
-        if bar is not None:
-            bar.close()
+    result = _run(files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named)
     _use_baseline(result, files, baseline_file, None, fmt)
     report = build_report(
         result,
         time.perf_counter() - started,
         [p.as_posix() for p in roots],
         files=files,
-        project_root=settings.root,
+        project_root=settings.base.root,
         with_excerpts=bool(html_file),
         top=top,
         links=links_for(LinkStyle(source_links), roots[0]) if html_file else None,
@@ -566,12 +887,11 @@ def _rule_dict(rule, *, docs: bool) -> dict[str, object]:
 def main() -> None:
     try:
         cli.main(prog_name="leaklint")
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt:  # while parsing options or importing, outside any command
+        click.echo("leaklint: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
-        # `leaklint check | head`: stop quietly, as Unix tools do.
-        sys.stderr.close()
+        _silence_stdout()
         sys.exit(EXIT_CLEAN)
 
 

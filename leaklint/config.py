@@ -1,20 +1,23 @@
 """Configuration: ``[tool.leaklint]`` in pyproject.toml, or leaklint.toml / .leaklint.toml.
 
-The nearest file from the current directory upward wins (a pyproject.toml without a
-``[tool.leaklint]`` table is passed over, as ruff does). Everything is validated once into a
+For each file, the nearest configuration file at or above its directory applies (a
+pyproject.toml without a ``[tool.leaklint]`` table is passed over, as ruff does); see
+``SettingsResolver``. Everything is validated once into a
 frozen ``Settings``; an unknown key or a bad value is a ``ConfigError`` that names the key
 and the file, which the CLI turns into exit code 2.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from leaklint.fsutil import read_regular_text
 from leaklint.model.findings import Severity
-from leaklint.model.settings import ResourceSpec, Settings
+from leaklint.model.settings import ResourceSpec, Settings, SettingsResolver
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,21 +34,101 @@ class ConfigError(Exception):
 def find_config_file(start: Path) -> Path | None:
     directory = start.resolve()
     while True:
-        for name in CONFIG_NAMES:
-            candidate = directory / name
-            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
-                return candidate
+        found = config_file_in(directory)
+        if found is not None:
+            return found
         if directory.parent == directory:
             return None
         directory = directory.parent
 
 
+def config_file_in(directory: Path) -> Path | None:
+    """The configuration file of ``directory`` itself, if it has one."""
+    for name in CONFIG_NAMES:
+        candidate = directory / name
+        if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
+            return candidate
+    return None
+
+
+class HierarchicalSettings(SettingsResolver):
+    """The settings that apply to each file, as ruff's hierarchical configuration: the nearest
+    configuration file at or above the file's directory, whatever directory leaklint runs
+    from; a file with none above it gets the defaults (rooted at the current directory).
+    ``--config FILE`` (``explicit``) applies to every file instead. Command-line options are
+    applied on top of each file's settings by ``adjust``.
+
+    Each configuration file is parsed once and yields one ``Settings`` object, so files that
+    share a configuration share the object: the engine groups files by it.
+    """
+
+    def __init__(
+        self,
+        explicit: Path | None = None,
+        adjust: Callable[[Settings], Settings] | None = None,
+        *,
+        cwd: Path | None = None,
+    ) -> None:
+        self._adjust = adjust or (lambda settings: settings)
+        self._cwd = (cwd or Path.cwd()).resolve()
+        self._by_file: dict[Path | None, Settings] = {}
+        self._by_directory: dict[Path, Settings] = {}
+        self._fixed: Settings | None = None
+        if explicit is not None:
+            if not explicit.is_file():
+                raise ConfigError(f"config file not found: {explicit}")
+            self._fixed = self._adjust(parse_config(explicit))
+        # The settings of the current directory: where the cache lives when no file is known,
+        # and what a run over no files at all reports.
+        super().__init__(self.for_directory(self._cwd))
+
+    def for_directory(self, directory: Path) -> Settings:
+        if self._fixed is not None:
+            return self._fixed
+        directory = Path(os.path.abspath(directory))
+        pending: list[Path] = []
+        found = self._by_directory.get(directory)
+        while found is None:
+            pending.append(directory)
+            config = config_file_in(directory)
+            if config is not None:
+                found = self._settings_of(config)
+            elif directory.parent == directory:
+                found = self._settings_of(None)
+            else:
+                directory = directory.parent
+                found = self._by_directory.get(directory)
+        for visited in pending:  # every directory on the way shares the answer
+            self._by_directory[visited] = found
+        return found
+
+    def _settings_of(self, config: Path | None) -> Settings:
+        if config not in self._by_file:
+            settings = parse_config(config) if config is not None else Settings(root=self._cwd)
+            self._by_file[config] = self._adjust(settings)
+        return self._by_file[config]
+
+
 def _has_tool_table(pyproject: Path) -> bool:
+    # A pyproject.toml that cannot be read is an error, not "no configuration here": it may
+    # well hold a [tool.leaklint] table, and silently running with defaults instead would
+    # report (or hide) findings the project configured otherwise. ruff stops on it too.
+    tool = _read_toml(pyproject).get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{pyproject}: 'tool' must be a table")
+    return "leaklint" in tool
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(read_regular_text(pyproject))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False  # a broken pyproject that is not ours is not our business
-    return isinstance(data.get("tool"), dict) and "leaklint" in data["tool"]
+        return tomllib.loads(read_regular_text(path))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read config: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively.
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
 
 
 def load_settings(config_file: Path | None = None, start: Path | None = None) -> Settings:
@@ -60,14 +143,12 @@ def load_settings(config_file: Path | None = None, start: Path | None = None) ->
 
 
 def parse_config(path: Path) -> Settings:
-    try:
-        data = tomllib.loads(read_regular_text(path))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read config: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    data = _read_toml(path)
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("leaklint", {})
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}: 'tool' must be a table")
+        table = tool.get("leaklint", {})
         prefix = "tool.leaklint."
     else:
         table = data
@@ -90,6 +171,7 @@ _KEYS = {
     "resources",
     "preview",
     "respect-gitignore",
+    "check-generated",
 }
 
 
@@ -126,8 +208,8 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
             raise ConfigError(f"{where(key)}: {error}") from None
         settings[key.replace("-", "_")] = codes
     if "exclude" in table:
-        settings["exclude"] = strings("exclude")
-    settings["extend_exclude"] = strings("extend-exclude")
+        settings["exclude"] = _patterns(strings("exclude"), where("exclude"))
+    settings["extend_exclude"] = _patterns(strings("extend-exclude"), where("extend-exclude"))
     settings["globals"] = strings("globals")
     if "env" in table:
         envs = strings("env")
@@ -143,6 +225,7 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
     settings["resources"] = _resources(table.get("resources", []), where)
     settings["preview"] = boolean("preview", False)
     settings["respect_gitignore"] = boolean("respect-gitignore", True)
+    settings["check_generated"] = boolean("check-generated", False)
     return Settings(**settings)
 
 
@@ -159,8 +242,22 @@ def _per_file_ignores(value: Any, where: Any) -> tuple[tuple[str, tuple[str, ...
             validate_codes(codes)
         except ValueError as error:
             raise ConfigError(f"{where('per-file-ignores')}: '{glob}': {error}") from None
+        _patterns((glob,), where("per-file-ignores"))
         result.append((glob, tuple(codes)))
     return tuple(result)
+
+
+def _patterns(patterns: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """Gitignore-style patterns, each checked to compile now: a pattern that cannot (``!``,
+    a lone ``\\``) would otherwise fail later, in discovery or once per file."""
+    import pathspec
+
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except ValueError as error:
+            raise ConfigError(f"{where}: invalid pattern '{pattern}': {error}") from None
+    return patterns
 
 
 def _severities(value: Any, where: Any) -> dict[str, Severity]:

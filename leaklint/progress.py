@@ -19,6 +19,8 @@ def wanted(fmt: str, stream: TextIO | None = None) -> bool:
     stream = stream or sys.stderr
     if fmt != "text" or os.environ.get("CI") or os.environ.get("LEAKLINT_NO_PROGRESS"):
         return False
+    if os.environ.get("TERM") == "dumb":  # no cursor movement: a redrawn bar would pile up
+        return False
     return bool(getattr(stream, "isatty", lambda: False)())
 
 

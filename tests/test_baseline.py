@@ -27,7 +27,8 @@ def legacy(tmp_path: Path) -> Path:
     write(tmp_path, {"src/legacy.js": LEGACY, "src/other.js": "other = 1;\n"})
     result = invoke(tmp_path, "--write-baseline", "leaklint-baseline.json")
     assert result.exit_code == 0, result.output
-    assert "wrote 4 baseline entries" in result.stderr
+    # Three entries: the two `seen` writes share one (count 2).
+    assert "wrote 3 entries (4 findings) to leaklint-baseline.json" in result.stderr
     return tmp_path
 
 
@@ -75,7 +76,10 @@ def test_gone_findings_are_counted_for_pruning(legacy: Path) -> None:
     write(legacy, {"src/legacy.js": LEGACY.replace("  cache = {};\n", "")})
     result = invoke(legacy, "--baseline", "leaklint-baseline.json")
     assert result.exit_code == 0
-    assert "1 baseline entries no longer occur; run --write-baseline to prune" in result.stderr
+    assert (
+        "1 recorded finding in leaklint-baseline.json no longer occurs; "
+        "run --write-baseline to prune" in result.stderr
+    )
     document = check_json(legacy, "--baseline", "leaklint-baseline.json")
     assert document["baseline"]["stale"] == 1
     # Pruning rewrites the file without the gone entry.
@@ -85,7 +89,7 @@ def test_gone_findings_are_counted_for_pruning(legacy: Path) -> None:
 
 def test_runs_on_a_subset_neither_forget_nor_misreport_other_files(legacy: Path) -> None:
     result = invoke(legacy, "--baseline", "leaklint-baseline.json", "src/other.js")
-    assert result.exit_code == 0 and "no longer occur" not in result.stderr
+    assert result.exit_code == 0 and "no longer" not in result.stderr
     write(legacy, {"src/other.js": "const other = 1;\n"})
     invoke(legacy, "--write-baseline", "leaklint-baseline.json", "src/other.js")
     assert {e["path"] for e in entries(legacy)} == {"src/legacy.js"}
@@ -181,3 +185,25 @@ def test_duplicate_entries_add_up() -> None:
     item = {"fingerprint": "abc", "rule": "LL001", "path": "a.js", "message": "m", "count": 1}
     parsed = baseline.parse({"version": 1, "entries": [item, {**item, "count": 2}]})
     assert parsed["abc"].count == 3
+
+
+def test_write_baseline_says_what_it_recorded_and_not_all_clear(tmp_path: Path) -> None:
+    write(tmp_path, {"a.js": "one = 1;\n"})
+    result = invoke(tmp_path, "--write-baseline", "b.json")
+    assert result.exit_code == 0
+    assert result.stderr == "leaklint: wrote 1 entry to b.json\n"
+    assert result.stdout == ""  # no "All clear": the finding was recorded, not fixed
+    (tmp_path / "b.js").write_bytes(b"\x00\x01\x02" * 100)
+    again = invoke(tmp_path, "--write-baseline", "b.json")
+    assert "b.js: skipped: binary file" in again.stderr
+
+
+def test_a_run_from_a_subdirectory_claims_nothing_about_other_files(legacy: Path) -> None:
+    write(legacy, {"lib/x.js": "const x = 1;\n"})
+    result = invoke(legacy / "lib", "--baseline", "../leaklint-baseline.json", ".")
+    assert result.exit_code == 0, result.output
+    assert "no longer" not in result.stderr
+    assert "relative to its directory" in result.stderr
+    # Writing from there keeps the entries of the files it did not check.
+    invoke(legacy / "lib", "--write-baseline", "../leaklint-baseline.json", ".")
+    assert sum(e["count"] for e in entries(legacy)) == 4

@@ -101,3 +101,40 @@ def test_explicit_config_option(project: Path, run_cli) -> None:
     missing = run_cli("check", "--config", "nope.toml", "a.js")
     assert missing.exit_code == 2
     assert "config file not found: nope.toml" in missing.output
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("pyproject.toml", "[project\nname = 'x'\n", "pyproject.toml: invalid TOML"),
+        ("pyproject.toml", "tool = 'x'\n", "'tool' must be a table"),
+        ("pyproject.toml", "[tool]\nleaklint = 3\n", "[tool.leaklint] must be a table"),
+        ("leaklint.toml", "x = " + "[" * 2000 + "\n", "nested too deeply"),
+        ("leaklint.toml", "extend-exclude = ['!']\n", "invalid pattern '!'"),
+        ("leaklint.toml", "exclude = ['\\']\n", "invalid pattern '\\'"),
+        ("leaklint.toml", "[per-file-ignores]\n'!' = ['LL001']\n", "invalid pattern '!'"),
+    ],
+)
+def test_broken_configuration_is_a_clear_error(
+    tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    write(tmp_path / name, content)
+    with pytest.raises(ConfigError) as error:
+        load_settings(start=tmp_path)
+    assert message in str(error.value)
+    with pytest.raises(ConfigError):  # the same through --config
+        load_settings(tmp_path / name)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["[project\n", "tool = 'x'\n", "extend-exclude = ['!']\n", "a = " + "[" * 2000 + "\n"],
+)
+def test_cli_exits_two_on_a_broken_configuration(project: Path, run_cli, content: str) -> None:
+    write(project / "a.js", LEAKY)
+    name = "pyproject.toml" if content.startswith(("[project", "tool")) else "leaklint.toml"
+    write(project / name, content)
+    result = run_cli("check", "a.js")
+    assert result.exit_code == 2, result.output
+    assert name in result.output
+    assert "Traceback" not in result.output

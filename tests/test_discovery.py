@@ -77,9 +77,10 @@ def test_explicit_files_are_always_checked(tmp_path: Path) -> None:
     settings = Settings(root=tmp_path, extend_exclude=("legacy/",))
     explicit = [tmp_path / "node_modules/m/a.js", tmp_path / "bin/server", tmp_path / "legacy/x.js"]
     assert len(discover(explicit, settings)) == 3
-    # --force-exclude applies the user's own patterns to named files (pre-commit mode).
+    # --force-exclude filters named files as a walk would, default excludes included
+    # (pre-commit mode: `pre-commit run --all-files` must check what `leaklint check .` does).
     kept = discover(explicit, settings, force_exclude=True)
-    assert names(kept, tmp_path) == ["bin/server", "node_modules/m/a.js"]
+    assert names(kept, tmp_path) == ["bin/server"]
 
 
 def test_duplicates_are_checked_once(tmp_path: Path) -> None:
@@ -93,3 +94,40 @@ def test_explicit_excluded_directory_is_walked(tmp_path: Path) -> None:
     write(tmp_path / "node_modules/pkg/dist/bundle.js", "")
     found = discover([tmp_path / "node_modules/pkg"], Settings(root=tmp_path))
     assert names(found, tmp_path) == ["node_modules/pkg/index.js"]
+
+
+def test_force_exclude_checks_what_a_walk_checks(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".gitignore", "out/\n")
+    for name in [
+        "src/a.js",
+        "vendor/jquery.js",
+        "web/vendor/lib.js",
+        "static/prd/app.js",
+        "static/main.3f2a9b1c.js",
+        "static/chunk-0a1b2c3d4e.chunk.js",
+        "out/x.js",
+        "dist/y.js",
+        "lib.min.js",
+        "migrations/1614000000000-init.js",
+        "backup.20231201.js",
+    ]:
+        write(tmp_path / name, "")
+    settings = Settings(root=tmp_path)
+    walked = names(discover([tmp_path], settings), tmp_path)
+    every_file = sorted(p for p in tmp_path.rglob("*.js"))
+    named = names(discover(every_file, settings, force_exclude=True), tmp_path)
+    # Hashed bundle names and static/prd/ are left to the engine's generated-file test
+    # (tests/test_cli_manners.py), which reports why it skips them.
+    assert (
+        walked
+        == named
+        == [
+            "backup.20231201.js",
+            "migrations/1614000000000-init.js",
+            "src/a.js",
+            "static/chunk-0a1b2c3d4e.chunk.js",
+            "static/main.3f2a9b1c.js",
+            "static/prd/app.js",
+        ]
+    )

@@ -27,6 +27,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     error: FileError | None = None
     checked: bool = True
+    skipped: str | None = None  # why a file was not checked although it could be (generated)
+    seconds: float = 0.0  # time spent checking it in this run (0 for a cache hit)
     # What the cache needs to recognise the same content next time.
     mtime_ns: int = 0
     size: int = 0

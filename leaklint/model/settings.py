@@ -6,6 +6,7 @@ the configuration loader (``leaklint.config``), which sits above the rules and t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +25,7 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".next/",
     ".yarn/",  # Yarn's own release binary and plugins, committed by Yarn 2+ projects
     ".leaklint_cache/",
+    "vendor/",  # third-party code copied into the repository (Rails, PHP and Go layouts)
     "*.min.js",
     "*.min.mjs",
     "*.min.cjs",
@@ -56,6 +58,7 @@ class Settings:
     resources: tuple[ResourceSpec, ...] = ()
     preview: bool = False
     respect_gitignore: bool = True
+    check_generated: bool = False  # also check files that look generated or minified
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -72,5 +75,26 @@ class Settings:
             sorted((k, v.value) for k, v in self.severity_overrides.items()),
             self.resources,
             self.preview,
+            self.check_generated,
         ]
         return repr(parts)
+
+
+class SettingsResolver:
+    """The settings of each file. This one gives every file the same ``Settings`` (the
+    library API, tests, ``--config``); ``leaklint.config.HierarchicalSettings`` gives each
+    file its nearest configuration. Defined here so that the pipeline can take either without
+    importing the configuration loader above it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.base = settings  # the settings of the current directory
+
+    def for_file(self, path: Path) -> Settings:
+        return self.for_directory(Path(os.path.abspath(path)).parent)
+
+    def for_directory(self, directory: Path) -> Settings:
+        return self.base
+
+
+def as_resolver(settings: Settings | SettingsResolver) -> SettingsResolver:
+    return settings if isinstance(settings, SettingsResolver) else SettingsResolver(settings)

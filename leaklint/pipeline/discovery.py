@@ -1,8 +1,10 @@
 """Which files to check: walk directories, honour excludes and .gitignore.
 
 Files named explicitly (pre-commit passes staged file names) are always checked, whatever the
-default excludes or .gitignore say; with ``force_exclude`` the user's own ``exclude`` and
-``extend-exclude`` patterns still apply to them, as in ruff.
+default excludes or .gitignore say; with ``force_exclude`` (pre-commit) they are filtered
+exactly as a directory walk filters them — default and user excludes, .gitignore — so that
+``pre-commit run --all-files`` and ``leaklint check .`` check the same files. (Generated files
+and hashed bundle names are told apart later, by the engine, which says why it skips them.)
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pathspec
 
 from leaklint.fsutil import read_regular_file
-from leaklint.model.settings import DEFAULT_EXCLUDE, Settings
+from leaklint.model.settings import DEFAULT_EXCLUDE, Settings, SettingsResolver, as_resolver
 
 _MAX_GITIGNORE_BYTES = 16 * 1024 * 1024
 
@@ -30,7 +33,9 @@ class Candidate:
     explicit: bool
 
 
+@lru_cache(maxsize=64)
 def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+    # Cached: with hierarchical configuration, every directory asks for its settings' spec.
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
@@ -52,6 +57,10 @@ def _usable_gitignore_line(line: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _user_patterns(settings: Settings) -> tuple[str, ...]:
+    return tuple(p for p in settings.exclude if p not in _DEFAULTS) + settings.extend_exclude
 
 
 class _Ignores:
@@ -82,12 +91,20 @@ def _git_root(start: Path) -> Path | None:
     return None
 
 
-def discover(paths: list[Path], settings: Settings, *, force_exclude: bool = False) -> list[Path]:
-    """Files to check, in a stable (sorted) order, without duplicates."""
-    default_and_user = _spec(settings.exclude + settings.extend_exclude)
-    user_only = _spec(
-        tuple(p for p in settings.exclude if p not in _DEFAULTS) + settings.extend_exclude
-    )
+def discover(
+    paths: list[Path],
+    settings: Settings | SettingsResolver,
+    *,
+    force_exclude: bool = False,
+    named: set[Path] | None = None,
+) -> list[Path]:
+    """Files to check, in a stable (sorted) order, without duplicates.
+
+    Exclude patterns come from the settings that apply where each file is (the nearest
+    configuration above it) and are relative to that configuration's directory. Files named
+    explicitly and kept without ``force_exclude`` are added to ``named``: the engine checks
+    them even if they look generated."""
+    resolver = as_resolver(settings)
     ignores = _Ignores()
     seen: set[str] = set()
     result: list[Path] = []
@@ -95,11 +112,13 @@ def discover(paths: list[Path], settings: Settings, *, force_exclude: bool = Fal
         if not raw.exists():
             raise DiscoveryError(f"path does not exist: {raw}")
         if raw.is_dir():
-            files: Iterator[Path] = _walk(raw, settings, default_and_user, ignores)
-        elif _explicit_skipped(raw, settings, user_only, force_exclude):
+            files: Iterator[Path] = _walk(raw, resolver, ignores)
+        elif _explicit_skipped(raw, resolver.for_file(raw), force_exclude, ignores):
             continue
         else:
             files = iter((raw.resolve(),))
+            if named is not None and not force_exclude:
+                named.add(raw.resolve())
         for file in files:
             key = str(file)
             if key not in seen:
@@ -119,15 +138,30 @@ def _relative_to_root(path: Path, root: Path) -> str | None:
 
 
 def _explicit_skipped(
-    path: Path, settings: Settings, user_only: pathspec.PathSpec, force_exclude: bool
+    path: Path, settings: Settings, force_exclude: bool, ignores: _Ignores
 ) -> bool:
     name = path.name.lower()
     if name.endswith((".d.ts", ".d.mts", ".d.cts")):
         return True
     if not force_exclude:
         return False
-    relative = _relative_to_root(path, settings.root)
-    return relative is not None and user_only.match_file(relative)
+    resolved = path.resolve()
+    relative = _relative_to_root(resolved, settings.root)
+    spec = _spec(settings.exclude + settings.extend_exclude)
+    if relative is not None and spec.match_file(relative):
+        return True
+    if not settings.respect_gitignore:
+        return False
+    return any(
+        spec.match_file(str(resolved)[len(base) :].replace(os.sep, "/"))
+        for base, spec in _inherited_gitignores(resolved, ignores)
+    )
+
+
+def excluded_when_named(path: Path, settings: Settings) -> bool:
+    """Whether ``--force-exclude`` drops ``path`` (which need not exist: an editor's unsaved
+    buffer checked through --stdin-filename)."""
+    return _explicit_skipped(path, settings, True, _Ignores())
 
 
 def _inherited_gitignores(top: Path, ignores: _Ignores) -> list[tuple[str, pathspec.PathSpec]]:
@@ -145,31 +179,49 @@ def _inherited_gitignores(top: Path, ignores: _Ignores) -> list[tuple[str, paths
     return inherited
 
 
-# One open directory of the walk: its remaining entries and the .gitignore specs in force.
-_Level = tuple[Iterator[os.DirEntry[str]], list[tuple[str, pathspec.PathSpec]]]
+# One open directory of the walk: its remaining entries, the .gitignore specs in force, and
+# the exclude patterns of the configuration that applies there.
+_Level = tuple[
+    Iterator[os.DirEntry[str]],
+    list[tuple[str, pathspec.PathSpec]],
+    tuple[pathspec.PathSpec, str],
+]
 
 
-def _walk(
-    top: Path, settings: Settings, excludes: pathspec.PathSpec, ignores: _Ignores
-) -> Iterator[Path]:
+def _walk(top: Path, resolver: SettingsResolver, ignores: _Ignores) -> Iterator[Path]:
     # Paths are handled as strings below: resolving or building Path objects per file costs
     # more than everything else discovery does.
     top = top.resolve()
-    root_prefix = str(settings.root) + os.sep
     top_prefix = str(top) + os.sep
-    # A directory named explicitly is checked even if an exclude pattern covers it (say
-    # `leaklint check node_modules/pkg`); patterns then apply below it, relative to it.
-    top_relative = _relative_to_root(top, settings.root)
-    top_excluded = top_relative not in (None, ".") and excludes.match_file(top_relative + "/")
-    exclude_prefix = (
-        top_prefix if top_excluded or not top_prefix.startswith(root_prefix) else (root_prefix)
-    )
-    active_start = _inherited_gitignores(top, ignores) if settings.respect_gitignore else []
+    top_settings = resolver.for_directory(top)
+    bases: dict[int, tuple[pathspec.PathSpec, str]] = {}
 
-    def ignored(path: str, is_dir: bool, active: list[tuple[str, pathspec.PathSpec]]) -> bool:
+    def excludes_of(settings: Settings) -> tuple[pathspec.PathSpec, str]:
+        """A settings' exclude patterns and the prefix they are relative to."""
+        if id(settings) not in bases:
+            spec = _spec(settings.exclude + settings.extend_exclude)
+            # A directory named explicitly is checked even if an exclude pattern covers it
+            # (say `leaklint check node_modules/pkg`); patterns then apply below it,
+            # relative to it.
+            top_relative = _relative_to_root(top, settings.root)
+            top_excluded = top_relative not in (None, ".") and spec.match_file(top_relative + "/")
+            prefix = top_prefix if top_excluded else str(settings.root) + os.sep
+            bases[id(settings)] = (spec, prefix)
+        return bases[id(settings)]
+
+    active_start = _inherited_gitignores(top, ignores) if top_settings.respect_gitignore else []
+
+    def ignored(
+        path: str,
+        is_dir: bool,
+        active: list[tuple[str, pathspec.PathSpec]],
+        excludes: tuple[pathspec.PathSpec, str],
+    ) -> bool:
         suffix = "/" if is_dir else ""
-        probe = path[len(exclude_prefix) :].replace(os.sep, "/") + suffix
-        if excludes.match_file(probe):
+        spec, prefix = excludes
+        if not path.startswith(prefix):  # outside the configuration's directory
+            prefix = top_prefix
+        if spec.match_file(path[len(prefix) :].replace(os.sep, "/") + suffix):
             return True
         return any(
             spec.match_file(path[len(base) :].replace(os.sep, "/") + suffix)
@@ -177,22 +229,25 @@ def _walk(
         )
 
     def opened(directory: str, active: list[tuple[str, pathspec.PathSpec]]) -> _Level:
-        """A directory's entries in name order, with the .gitignore files that apply in it."""
+        """A directory's entries in name order, with the .gitignore files and the
+        configuration (nearest config file) that apply in it."""
+        settings = resolver.for_directory(Path(directory))
         if settings.respect_gitignore:
             spec = ignores.spec_for(Path(directory))
             if spec is not None:
                 active = [*active, (directory + os.sep, spec)]
+        excludes = excludes_of(settings)
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:
             entries = []
-        return iter(entries), active
+        return iter(entries), active, excludes
 
     # Depth first with a stack of open directories, not recursion: a tree 1,000 directories
     # deep exceeded Python's recursion limit and aborted the run.
     stack = [opened(str(top), active_start)]
     while stack:
-        entries, active = stack[-1]
+        entries, active, excludes = stack[-1]
         entry = next(entries, None)
         if entry is None:
             stack.pop()
@@ -203,9 +258,11 @@ def _walk(
         except OSError:
             continue
         if is_dir:
-            if not ignored(entry.path, True, active):
+            if not ignored(entry.path, True, active, excludes):
                 stack.append(opened(entry.path, active))
-        elif is_file and _checkable(entry.name) and not ignored(entry.path, False, active):
+        elif (
+            is_file and _checkable(entry.name) and not ignored(entry.path, False, active, excludes)
+        ):
             yield Path(entry.path)
 
 

@@ -11,7 +11,8 @@ import functools
 import gc
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,13 +20,13 @@ from typing import TYPE_CHECKING
 from leaklint.fsutil import FileTooLargeError, NotRegularFileError, read_regular_file
 from leaklint.model.findings import Finding, assign_occurrences
 from leaklint.model.results import FileError, FileResult, display_path
-from leaklint.model.settings import Settings
-from leaklint.pipeline import parallel
+from leaklint.model.settings import Settings, SettingsResolver, as_resolver
 from leaklint.pipeline.cache import ResultCache, cache_directory, content_hash
 from leaklint.pipeline.selection import selected_rules
 from leaklint.pipeline.suppressions import finalize_findings
 from leaklint.rules import Rule
 from leaklint.semantic.context import FileContext
+from leaklint.syntax.generated import generated_reason
 from leaklint.syntax.parsing import parse
 from leaklint.syntax.source import SourceFile, package_type, real_directory
 
@@ -41,6 +42,10 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     files_checked: int = 0
+    # Files passed over on purpose (generated or minified), as (path, reason).
+    skipped: list[FileError] = field(default_factory=list)
+    # (path, seconds) of every file checked in this run, not answered from the cache.
+    timings: list[tuple[str, float]] = field(default_factory=list)
     rules: list[type[Rule]] = field(default_factory=list)
     baseline: BaselineStatus | None = None  # set by the CLI when --baseline is used
 
@@ -87,7 +92,13 @@ def check_path(path: Path, settings: Settings, rules: list[type[Rule]]) -> FileR
     except OSError as error:
         message = f"cannot read: {error.strerror or error}"
         return FileResult(shown, error=FileError(shown, message), checked=False)
+    if not settings.check_generated:
+        reason = generated_reason(raw, path.name)
+        if reason is not None:  # not cached: telling costs a few kilobytes of reading
+            return FileResult(shown, checked=False, skipped=reason)
+    started = time.perf_counter()
     result = _check_bytes(path, shown, raw, settings, rules)
+    result.seconds = time.perf_counter() - started
     result.mtime_ns, result.size, result.digest = stat.st_mtime_ns, stat.st_size, content_hash(raw)
     return result
 
@@ -96,6 +107,21 @@ def _too_large(shown: str, size: int | None) -> FileResult:
     amount = f"{size // (1024 * 1024)} MB" if size is not None else "more than 32 MB"
     message = f"skipped: {amount} is over the 32 MB limit"
     return FileResult(shown, error=FileError(shown, message), checked=False)
+
+
+def check_text_of(path: Path, raw: bytes, settings: Settings | SettingsResolver) -> RunResult:
+    """Check ``raw`` as the content of ``path`` (an editor's buffer sent on stdin): the
+    settings and language of ``path`` apply, nothing is read from disk or cached."""
+    file_settings = as_resolver(settings).for_file(path)
+    rules = rules_for(file_settings)
+    shown = "-" if path == Path("-") else display_path(path)
+    file_result = _check_bytes(path, shown, raw, file_settings, rules)
+    result = RunResult(rules=rules, files_checked=int(file_result.checked))
+    result.findings = file_result.findings
+    if file_result.error is not None:
+        result.errors.append(file_result.error)
+    assign_occurrences(result.findings)
+    return result
 
 
 def _check_bytes(
@@ -124,31 +150,83 @@ ProgressCallback = Callable[[int, int], None]
 
 def run(
     paths: list[Path],
-    settings: Settings,
+    settings: Settings | SettingsResolver,
     *,
     jobs: int | None = None,
     use_cache: bool = True,
     progress: ProgressCallback | None = None,
+    named: Collection[Path] = (),
 ) -> RunResult:
-    """Check ``paths``; results come back in the order of ``paths`` whatever the parallelism."""
+    """Check ``paths``; results come back in the order of ``paths`` whatever the parallelism.
+
+    Each file is checked with its own settings (``SettingsResolver``): files that share a
+    configuration form a profile with its rules and its cache. Files in ``named`` were named
+    on the command line: they are checked even when they look generated."""
     # package.json files and symlinks may have changed since the last run in this process.
     package_type.cache_clear()
     real_directory.cache_clear()
-    rules = rules_for(settings)
-    result = RunResult(rules=rules)
-    cache = _open_cache(settings, rules) if use_cache else None
+    profiles, profile_of = _profiles(paths, as_resolver(settings), use_cache, set(named))
+    result = RunResult(rules=_all_rules(profiles))
     with _fewer_garbage_collections():
-        for file_result in _results(paths, settings, rules, cache, jobs, progress):
+        for file_result in _results(paths, profiles, profile_of, jobs, progress):
             if file_result.checked:
                 result.files_checked += 1
             result.findings.extend(file_result.findings)
             if file_result.error is not None:
                 result.errors.append(file_result.error)
-    if cache is not None:
-        cache.save()
+            if file_result.skipped is not None:
+                result.skipped.append(FileError(file_result.path, file_result.skipped))
+            if file_result.seconds:
+                result.timings.append((file_result.path, file_result.seconds))
+    for profile in profiles:
+        if profile.cache is not None:
+            profile.cache.save()
     result.findings.sort(key=lambda f: f.sort_key)
     assign_occurrences(result.findings)
     return result
+
+
+@dataclass
+class Profile:
+    """The files of one configuration: its settings, the rules they select, their cache."""
+
+    settings: Settings
+    rules: list[type[Rule]]
+    cache: ResultCache | None
+
+
+def _profiles(
+    paths: list[Path], resolver: SettingsResolver, use_cache: bool, named: set[Path]
+) -> tuple[list[Profile], list[int]]:
+    """Distinct settings among ``paths`` (by identity: the resolver makes one object per
+    configuration file) and the index of each path's profile."""
+    index_of: dict[int, int] = {}
+    profiles: list[Profile] = []
+    profile_of: list[int] = []
+    checking_generated: dict[int, Settings] = {}
+    for path in paths:
+        settings = resolver.for_file(path)
+        if path in named and not settings.check_generated:
+            # One derived object per configuration, so that the identity grouping holds.
+            if id(settings) not in checking_generated:
+                derived = settings.with_overrides(check_generated=True)
+                checking_generated[id(settings)] = derived
+            settings = checking_generated[id(settings)]
+        if id(settings) not in index_of:
+            index_of[id(settings)] = len(profiles)
+            rules = rules_for(settings)
+            cache = _open_cache(settings, rules) if use_cache else None
+            profiles.append(Profile(settings, rules, cache))
+        profile_of.append(index_of[id(settings)])
+    if not profiles:  # nothing to check: the rules of the current directory's settings
+        profiles.append(Profile(resolver.base, rules_for(resolver.base), None))
+    return profiles, profile_of
+
+
+def _all_rules(profiles: list[Profile]) -> list[type[Rule]]:
+    """Every rule any profile runs, in code order (what SARIF lists as the tool's rules)."""
+    by_code = {rule.code: rule for profile in profiles for rule in profile.rules}
+    return [by_code[code] for code in sorted(by_code)]
 
 
 @contextlib.contextmanager
@@ -177,7 +255,7 @@ def _code_signature() -> str:
     """Size and mtime of leaklint's own modules and data: a rule edited in a source checkout
     must not be answered from results its previous version computed (the version number
     alone only changes on release)."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # leaklint/, not just pipeline/
     parts = []
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".json"):
@@ -188,16 +266,19 @@ def _code_signature() -> str:
 
 def _results(
     paths: list[Path],
-    settings: Settings,
-    rules: list[type[Rule]],
-    cache: ResultCache[FileResult] | None,
+    profiles: list[Profile],
+    profile_of: list[int],
     jobs: int | None,
     progress: ProgressCallback | None,
 ) -> Iterator[FileResult]:
-    hits = [cache.lookup(path) if cache is not None else None for path in paths]
-    misses = [path for path, hit in zip(paths, hits, strict=True) if hit is None]
-    fresh = _check_many(misses, settings, rules, jobs)
-    for done, (path, hit) in enumerate(zip(paths, hits, strict=True), start=1):
+    caches = [profiles[index].cache for index in profile_of]
+    hits = [
+        cache.lookup(path) if cache is not None else None
+        for path, cache in zip(paths, caches, strict=True)
+    ]
+    misses = [i for i, hit in enumerate(hits) if hit is None]
+    fresh = _check_many([paths[i] for i in misses], profiles, [profile_of[i] for i in misses], jobs)
+    for done, (path, hit, cache) in enumerate(zip(paths, hits, caches, strict=True), start=1):
         if hit is not None:
             file_result = hit
         else:
@@ -216,16 +297,19 @@ def _results(
 
 
 def _check_many(
-    paths: list[Path], settings: Settings, rules: list[type[Rule]], jobs: int | None
+    paths: list[Path], profiles: list[Profile], profile_of: list[int], jobs: int | None
 ) -> Iterator[FileResult]:
     workers = effective_jobs(jobs)
     if workers <= 1 or len(paths) < _MIN_FILES_PER_WORKER * 2:
-        for path in paths:
-            yield check_path(path, settings, rules)
+        for path, index in zip(paths, profile_of, strict=True):
+            yield check_path(path, profiles[index].settings, profiles[index].rules)
         return
-    yield from parallel.check_in_pool(
-        paths, settings, [r.code for r in rules], workers, check=check_path
-    )
+    # Imported here: multiprocessing and concurrent.futures cost start-up time that a run
+    # over a few files (a pre-commit hook's usual batch) never needs.
+    from leaklint.pipeline import parallel
+
+    specs = [(p.settings, [r.code for r in p.rules]) for p in profiles]
+    yield from parallel.check_in_pool(paths, specs, profile_of, workers, check=check_path)
 
 
 # Below this many files per worker, starting processes costs more than it saves.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -45,26 +46,32 @@ SOLO_FILE_BYTES = 256 * 1024
 # in-order stream keeps flowing and the last tasks are short.
 CHUNK_FILES = 24
 
-_worker_settings: Settings | None = None
-_worker_rules: list = []
+# One (settings, rule codes) pair per configuration among the files (hierarchical config).
+ProfileSpec = tuple["Settings", list[str]]
+_worker_profiles: list[tuple[Settings, list]] = []
 _worker_check: CheckPath | None = None
 
 
 def _init_worker(
-    settings: Settings, codes: list[str], gc_threshold: tuple[int, ...], check: CheckPath
+    profiles: list[ProfileSpec], gc_threshold: tuple[int, ...], check: CheckPath
 ) -> None:
-    global _worker_settings, _worker_rules, _worker_check
+    global _worker_profiles, _worker_check
     from leaklint.rules import RULES_BY_CODE
 
     gc.set_threshold(*gc_threshold)  # the engine's, also where workers are spawned, not forked
-    _worker_settings = settings
-    _worker_rules = [RULES_BY_CODE[code] for code in codes]
+    # Ctrl-C reaches the whole process group: only the parent handles it (exit 130); a worker
+    # interrupted while waiting for work would print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_profiles = [
+        (settings, [RULES_BY_CODE[code] for code in codes]) for settings, codes in profiles
+    ]
     _worker_check = check
 
 
-def _check_files(paths: list[Path]) -> list[FileResult]:
-    assert _worker_settings is not None and _worker_check is not None
-    return [_worker_check(path, _worker_settings, _worker_rules) for path in paths]
+def _check_files(files: list[tuple[Path, int]]) -> list[FileResult]:
+    """Check each (path, profile index)."""
+    assert _worker_check is not None
+    return [_worker_check(path, *_worker_profiles[index]) for path, index in files]
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -74,14 +81,12 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _pool(
-    workers: int, settings: Settings, codes: list[str], check: CheckPath
-) -> ProcessPoolExecutor:
+def _pool(workers: int, profiles: list[ProfileSpec], check: CheckPath) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         workers,
         mp_context=_context(),
         initializer=_init_worker,
-        initargs=(settings, codes, gc.get_threshold(), check),
+        initargs=(profiles, gc.get_threshold(), check),
     )
 
 
@@ -112,35 +117,53 @@ def plan_tasks(sizes: list[int]) -> tuple[deque[_Task], deque[_Task]]:
 
 
 def check_in_pool(
-    paths: list[Path], settings: Settings, codes: list[str], workers: int, check: CheckPath
+    paths: list[Path],
+    profiles: list[ProfileSpec],
+    profile_of: list[int],
+    workers: int,
+    check: CheckPath,
 ) -> Iterator[FileResult]:
+    """Results for ``paths`` in order; ``profile_of[i]`` picks the settings of ``paths[i]``."""
+    files = list(zip(paths, profile_of, strict=True))
     big, rest = plan_tasks([_size(path) for path in paths])
     results: dict[int, FileResult] = {}
     next_out = 0
     try:
-        with _pool(workers, settings, codes, check) as pool:
+        with _pool(workers, profiles, check) as pool:
             running: dict[Future[list[FileResult]], _Task] = {}
-            while big or rest or running:
-                _submit(pool, paths, big, rest, running, limit=workers * 2)
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    task = running.pop(future)
-                    results.update(zip(task.indices, future.result(), strict=True))
-                while next_out in results:  # stream what is already in order
-                    yield results.pop(next_out)
-                    next_out += 1
+            try:
+                while big or rest or running:
+                    _submit(pool, files, big, rest, running, limit=workers * 2)
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        task = running.pop(future)
+                        results.update(zip(task.indices, future.result(), strict=True))
+                    while next_out in results:  # stream what is already in order
+                        yield results.pop(next_out)
+                        next_out += 1
+            except (KeyboardInterrupt, GeneratorExit):
+                _stop_workers(pool)
+                raise
     except BrokenProcessPool:
         missing = [i for i in range(next_out, len(paths)) if i not in results]
-        retried = _isolate([paths[i] for i in missing], settings, codes, workers, check)
+        retried = _isolate([files[i] for i in missing], profiles, workers, check)
         results.update(zip(missing, retried, strict=True))
     while next_out < len(paths):
         yield results.pop(next_out)
         next_out += 1
 
 
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C, or a reader that stopped: leaving the pool's block would otherwise wait for
+    every file in flight (seconds for a big bundle) before the run could end."""
+    for process in list((pool._processes or {}).values()):  # no public way to stop them
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 def _submit(
     pool: ProcessPoolExecutor,
-    paths: list[Path],
+    files: list[tuple[Path, int]],
     big: deque[_Task],
     rest: deque[_Task],
     running: dict[Future[list[FileResult]], _Task],
@@ -154,7 +177,7 @@ def _submit(
             task = rest.popleft()
         else:
             return
-        running[pool.submit(_check_files, [paths[i] for i in task.indices])] = task
+        running[pool.submit(_check_files, [files[i] for i in task.indices])] = task
 
 
 def _size(path: Path) -> int:
@@ -165,7 +188,7 @@ def _size(path: Path) -> int:
 
 
 def _isolate(
-    paths: list[Path], settings: Settings, codes: list[str], workers: int, check: CheckPath
+    files: list[tuple[Path, int]], profiles: list[ProfileSpec], workers: int, check: CheckPath
 ) -> Iterator[FileResult]:
     """Retry after a worker died: one file per task, restarting the pool around a culprit.
 
@@ -173,24 +196,27 @@ def _isolate(
     failed file is only a suspect: it is checked again alone, and blamed only if it kills
     that worker too.
     """
-    remaining = list(paths)
+    remaining = list(files)
     while remaining:
         done = 0
         try:
-            with _pool(workers, settings, codes, check) as pool:
+            with _pool(workers, profiles, check) as pool:
                 for [result] in pool.map(_check_files, [[p] for p in remaining], chunksize=1):
                     done += 1
                     yield result
             return
         except BrokenProcessPool:
-            yield _check_alone(remaining[done], settings, codes, check)
+            yield _check_alone(remaining[done], profiles, check)
             remaining = remaining[done + 1 :]
 
 
-def _check_alone(path: Path, settings: Settings, codes: list[str], check: CheckPath) -> FileResult:
+def _check_alone(
+    file: tuple[Path, int], profiles: list[ProfileSpec], check: CheckPath
+) -> FileResult:
+    path = file[0]
     try:
-        with _pool(1, settings, codes, check) as pool:
-            [result] = pool.submit(_check_files, [path]).result()
+        with _pool(1, profiles, check) as pool:
+            [result] = pool.submit(_check_files, [file]).result()
             return result
     except BrokenProcessPool:
         shown = display_path(path)

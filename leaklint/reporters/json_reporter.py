@@ -51,6 +51,8 @@ def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
         "findings": [finding_dict(f) for f in result.findings if f.suppression is None],
         "files_checked": result.files_checked,
         "errors": [error.to_dict() for error in result.errors],
+        # Files passed over on purpose (generated or minified), with the reason.
+        "skipped": [{"path": s.path, "reason": s.message} for s in result.skipped],
         "suppressed": sum(
             1 for f in result.findings if f.suppression and f.suppression.kind == "inSource"
         ),

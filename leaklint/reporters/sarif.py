@@ -140,7 +140,7 @@ def _is_default(field: attr.Attribute, value: Any) -> bool:
 @cache
 def homepage() -> str:
     try:
-        urls = metadata.metadata("leaklint").get_all("Project-URL") or []
+        urls = metadata.metadata("leaklint-node").get_all("Project-URL") or []
     except metadata.PackageNotFoundError:
         urls = []
     for entry in urls:

@@ -100,6 +100,8 @@ def write_statistics(findings: list[Finding], out: TextIO) -> None:
 
 def summary_line(result: RunResult, shown: list[Finding], color: bool) -> str:
     files = f"{result.files_checked} file{'s' if result.files_checked != 1 else ''}"
+    if not shown and not result.files_checked:
+        return "Nothing checked."  # not "All clear": the CLI says why on stderr
     if not shown:
         text = f"All clear: no leaks found in {files}.{hidden_counts(result)}"
         return click.style(text, fg="green") if color else text

@@ -14,8 +14,8 @@ webpack's writable module variables (`__webpack_public_path__`, `__webpack_base_
 In sloppy-mode code (CommonJS or scripts without `'use strict'`) assigning an undeclared name
 silently creates a property of the global object. It is never collected: whatever it holds
 lives for the whole process, and it is shared between every request the server handles, so one
-user's data can end up in another user's response. The talk this tool comes from opens with
-exactly this leak.
+user's data can end up in another user's response. The conference talk on Node.js memory
+leaks that leaklint's rules are based on opens with exactly this leak.
 
 In strict-mode code (ES modules, class bodies, `'use strict'`) the same line throws a
 `ReferenceError` at run time instead — a crash waiting for the first call.

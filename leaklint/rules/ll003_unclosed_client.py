@@ -43,7 +43,8 @@ Every client holds at least one socket to the server, and the server counts it: 
 and not closed leaks one connection per call, and the process (or the database, for every
 service sharing it) runs out. When the close is right after the work, a single failed command
 — a timeout, a `WRONGTYPE` error — skips it; the `catch` that logs the error hides the leak
-until the server refuses connections. This is the talk's case 2.
+until the server refuses connections (a production incident: one leaked Redis connection
+per call, until the server refused new ones).
 
 ## Example
 ```ts

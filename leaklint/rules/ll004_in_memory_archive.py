@@ -10,7 +10,8 @@ Not flagged: one entry added outside a loop, or in a loop over a list written in
 (`for (const name of ['a', 'b'])`, a `const REPORTS = [...] as const` of the file: a fixed
 number of entries, not one per row); `new AdmZip(path)` or `new AdmZip(buffer)`, which
 reads an existing archive; an archive created inside the loop itself (one small archive per
-batch — the fix the talk arrived at); a JSZip archive generated as a `'blob'`, which only
+batch — the fix in the production incident LL004 comes from); a JSZip archive generated as a
+`'blob'`, which only
 exists in a browser ("download all" buttons), where no server's heap is at stake; and a JSZip
 archive whose entries in the loop are all streams (`fs.createReadStream(path)`,
 `s3.getObject(…).createReadStream()`, any call named `…Stream()` or `.stream()`) and that is
@@ -27,8 +28,9 @@ from a loop is not followed.
 Both libraries keep every entry, compressed and usually uncompressed too, in the JavaScript
 heap until the archive is written out by `writeZip()`, `toBuffer()` or `generateAsync()`.
 Together with the rows it was built from (typically fetched all at once), the archive grows
-with the size of the data set — the talk's cron job died with "JavaScript heap out of memory"
-exporting 57,740 records into one `AdmZip`.
+with the size of the data set — in the production incident this rule comes from (described
+in a conference talk on Node.js memory leaks), a cron job died with "JavaScript heap out of
+memory" exporting 57,740 records into one `AdmZip`.
 
 ## Example
 ```ts

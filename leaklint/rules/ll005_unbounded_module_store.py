@@ -18,10 +18,11 @@ that a test run fills (recorded calls, fixtures) lives only as long as the run.
 
 ## Why is this bad?
 A module is loaded once and lives as long as the process, and so does every object its
-top-level variables hold. A function that runs per request, per message or per call and adds
-an entry under a new key each time makes that object grow for ever: the talk's Next.js
-proxy kept a `store` object that every request added a page to, and the server's heap grew by
-~30 MB per crawl of the site until it died.
+top-level variables hold. A function that runs per request, per message or per call and adds an
+entry under a new key each time makes that object grow for ever: in a production incident (from
+a conference talk on Node.js memory leaks) a Next.js proxy kept a `store` object that every
+request added a page to, and the server's heap grew by ~30 MB per crawl of the site until it
+died.
 
 ## Example
 ```js

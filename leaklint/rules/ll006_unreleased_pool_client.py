@@ -38,11 +38,11 @@ throwing: that is TypeORM's and MongoDB's documented idiom. Nor are `new` expres
 calls in a `catch` block before its release (logging the error).
 
 ## Why is this bad?
-A pool hands out a fixed number of connections. A checkout that is not released stays
-checked out for the life of the process: after `max` such failures every `pool.connect()`
-waits forever (or until `connectionTimeoutMillis`) and the service stops answering — the
-talk's "too many connections". The usual cause is a release written after the queries
-instead of in `finally`, so one failed query leaks the connection.
+A pool hands out a fixed number of connections. A checkout that is not released stays checked
+out for the life of the process: after `max` such failures every `pool.connect()` waits forever
+(or until `connectionTimeoutMillis`) and the service stops answering — the "too many
+connections for role" that PostgreSQL reports. The usual cause is a release written after the
+queries instead of in `finally`, so one failed query leaks the connection.
 
 ## Example
 ```js
