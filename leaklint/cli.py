@@ -124,6 +124,9 @@ def cli() -> None:
     help="Record the current findings in FILE, so that later runs with --baseline FILE "
     "report only new ones.",
 )
+@click.option(
+    "--fix", "apply_fixes", is_flag=True, help="Apply the safe fixes, then report what is left."
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -142,6 +145,7 @@ def check(
     report_unused_disables: bool,
     baseline_file: Path | None,
     write_baseline: Path | None,
+    apply_fixes: bool,
 ) -> None:
     """Check PATHS (files or directories, default: the current directory) for leaks."""
     settings = _settings(config_file, select, extend_select, ignore, preview)
@@ -159,6 +163,8 @@ def check(
     finally:
         if bar is not None:
             bar.close()
+    if apply_fixes and _fixed_some(result, files):
+        result = run(files, settings, jobs=jobs, use_cache=not no_cache)
     _use_baseline(result, files, baseline_file, write_baseline, fmt)
     options = ReportOptions(
         color=_use_color(output and str(output), fmt),
@@ -168,6 +174,15 @@ def check(
     _emit(result, fmt, output, options)
     unsuppressed = [f for f in result.findings if f.suppression is None]
     sys.exit(EXIT_FINDINGS if unsuppressed and not exit_zero else EXIT_CLEAN)
+
+
+def _fixed_some(result: RunResult, files: list[Path]) -> bool:
+    from leaklint.fixes import apply_safe_fixes
+
+    summary = apply_safe_fixes(result.findings, {display_path(f): f for f in files})
+    if summary.fixed:
+        click.echo(f"leaklint: fixed {summary.fixed} findings in {summary.files} files", err=True)
+    return summary.fixed > 0
 
 
 class UsageProblem(click.ClickException):
@@ -331,6 +346,14 @@ def audit(
     write_summary(report, sys.stdout, color=_use_color(None, "text"), top=top)
     if html_file is not None:
         click.echo(f"\nHTML report: {html_file}")
+
+
+@cli.command("server")
+def server_command() -> None:
+    """Run the language server over standard input and output (started by an editor)."""
+    from leaklint.server import serve  # pygls costs start-up time `check` should not pay
+
+    serve()
 
 
 @cli.command("rule")

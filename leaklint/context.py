@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from leaklint.findings import Finding, Related, Severity, Span
+from leaklint.findings import Edit, Finding, Fix, Related, Severity, Span
 from leaklint.parsing import combined_query
 from leaklint.scope import (
     DECLARATION_QUERY,
@@ -188,6 +188,11 @@ class FileContext:
         end = self.source.position(node.end_byte)
         return Span(start.line, start.column, end.line, end.column)
 
+    def edit(self, start: int, end: int, text: str) -> Edit:
+        """A fix's replacement of the bytes ``start:end`` by ``text``."""
+        first, last = self.source.position(start), self.source.position(end)
+        return Edit(start, end, text, Span(first.line, first.column, last.line, last.column))
+
     def text(self, node: Node) -> str:
         return self.source.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
@@ -200,6 +205,7 @@ class FileContext:
         severity: Severity | None = None,
         related: tuple[tuple[Node, str], ...] = (),
         snippet_node: Node | None = None,
+        fix: Fix | None = None,
     ) -> None:
         effective = severity or rule.severity
         override = self.settings.severity_overrides.get(rule.code)
@@ -216,6 +222,7 @@ class FileContext:
                 context=self.context_name(node),
                 snippet=self.text(snippet_node or node)[:400],
                 related=tuple(Related(self.span(n), msg) for n, msg in related),
+                fix=fix,
             )
         )
 

@@ -43,6 +43,36 @@ class Suppression:
     justification: str = ""
 
 
+@dataclass(frozen=True)
+class Edit:
+    """Replace the bytes ``start:end`` of the file (as parsed: UTF-8, BOM dropped) with
+    ``text``. ``span`` is the same region in lines and characters, for JSON and editors."""
+
+    start: int
+    end: int
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A mechanical change that resolves a finding. ``safe`` fixes keep what the code does on
+    the paths that worked before; ``leaklint check --fix`` applies only those, an editor
+    offers both."""
+
+    description: str
+    edits: tuple[Edit, ...]
+    safe: bool
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Fix:
+        edits = tuple(
+            Edit(item["start"], item["end"], item["text"], Span(**item["span"]))
+            for item in data["edits"]
+        )
+        return cls(data["description"], edits, bool(data["safe"]))
+
+
 @dataclass
 class Finding:
     rule: str  # LL001
@@ -58,6 +88,7 @@ class Finding:
     related: tuple[Related, ...] = ()
     suppression: Suppression | None = None
     fingerprint: str = field(default="")
+    fix: Fix | None = None
 
     def __post_init__(self) -> None:
         if not self.fingerprint:
@@ -78,6 +109,7 @@ class Finding:
             Related(Span(**item["span"]), item["message"]) for item in data.get("related", ())
         )
         suppression = data.get("suppression")
+        fix = data.get("fix")
         return cls(
             rule=data["rule"],
             name=data["name"],
@@ -90,6 +122,7 @@ class Finding:
             related=related,
             suppression=Suppression(**suppression) if suppression else None,
             fingerprint=data.get("fingerprint", ""),
+            fix=Fix.from_dict(fix) if fix else None,
         )
 
 

@@ -9,9 +9,11 @@ from tree_sitter import Node
 
 from leaklint.config import Settings
 from leaklint.context import FileContext
+from leaklint.findings import Fix
 from leaklint.resource_table import configured_specs, file_may_use
 from leaklint.resources import CLIENT, Leak, find_leaks
 from leaklint.rules._base import Rule
+from leaklint.rules._finally_fix import finally_fix
 
 _SPACE = re.compile(r"\s+")
 _MAX_CODE = 48
@@ -47,7 +49,13 @@ class ResourceRule(Rule):
                 self.message(ctx, leak),
                 related=related,
                 snippet_node=leak.acquisition,
+                fix=self._fix(ctx, leak),
             )
+
+    def _fix(self, ctx: FileContext, leak: Leak) -> Fix | None:
+        if leak.variable is None or len(leak.releases) != 1 or _in_finally(ctx, leak.releases[0]):
+            return None
+        return finally_fix(ctx, leak.acquisition, leak.releases[0], self.release_noun)
 
     def message(self, ctx: FileContext, leak: Leak) -> str:
         consequence = leak.consequence or self.consequence

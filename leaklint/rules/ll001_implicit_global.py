@@ -47,7 +47,7 @@ import re
 from tree_sitter import Node, QueryCursor
 
 from leaklint.context import FileContext
-from leaklint.findings import Severity
+from leaklint.findings import Fix, Severity
 from leaklint.parsing import query
 from leaklint.rules._base import Rule
 from leaklint.scope import (
@@ -127,7 +127,8 @@ class ImplicitGlobal(Rule):
             reported.add(key)
             # The source's spelling: parsing may rename an identifier (`using`, parsing.py).
             message = self._message(ctx, ident, ctx.text(ident), kind)
-            ctx.report(self, ident, message, snippet_node=ident)
+            fix = let_declaration_fix(ctx, ident, name) if kind == "assign" else None
+            ctx.report(self, ident, message, snippet_node=ident, fix=fix)
 
     @staticmethod
     def _writes(captures: dict[str, list[Node]]) -> list[tuple[str, Node]]:
@@ -165,6 +166,45 @@ class ImplicitGlobal(Rule):
             f"'{name}' is assigned but never declared, so it becomes a global that lives for "
             "the whole process and is shared between requests. Declare it with let or const."
         )
+
+
+def let_declaration_fix(ctx: FileContext, ident: Node, name: str) -> Fix | None:
+    """`x = …;` → `let x = …;` when that statement stands directly in a function's body and
+    every use of the undeclared `x` in the file comes after it, inside that function: then
+    the name was only ever the function's own variable. Safe unless a nested function uses it
+    too (a hoisted inner function called before the assignment would now meet the `let`'s
+    temporal dead zone)."""
+    statement = _assignment_statement(ctx, ident)
+    function = ctx.enclosing_function(ident)
+    if statement is None or function is None:
+        return None
+    body = function.child_by_field_name("body")
+    if body is None or ctx.ancestry.parent(statement) != body:
+        return None
+    uses = [n for n in ctx.references.named(name) if not ctx.scopes.declares(name, n)]
+    if not uses or uses[0].id != ident.id:
+        return None  # read or written earlier (or elsewhere first): not a fresh variable
+    if any(not function.start_byte <= n.start_byte < function.end_byte for n in uses):
+        return None
+    nested = any(ctx.enclosing_function(n) != function for n in uses)
+    edit = ctx.edit(statement.start_byte, statement.start_byte, "let ")
+    return Fix(f"Declare '{ctx.text(ident)}' with let", (edit,), safe=not nested)
+
+
+def _assignment_statement(ctx: FileContext, ident: Node) -> Node | None:
+    """The statement `ident = …;` itself, when the assignment is all it is (not `(x) = 1`,
+    not `a = 1, b = 2`, which `let` would turn into two declarations)."""
+    assignment = ctx.ancestry.parent(ident)
+    if assignment is None or assignment.type != "assignment_expression":
+        return None
+    if assignment.child_by_field_name("left") != ident:
+        return None
+    statement = ctx.ancestry.parent(assignment)
+    if statement is None or statement.type != "expression_statement":
+        return None
+    if statement.start_byte != assignment.start_byte:
+        return None
+    return statement
 
 
 # Where Express apps keep the files they serve to browsers (`express.static('public')`).
