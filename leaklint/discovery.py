@@ -7,6 +7,7 @@ default excludes or .gitignore say; with ``force_exclude`` the user's own ``excl
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -179,3 +180,20 @@ _DECLARATIONS = (".d.ts", ".d.mts", ".d.cts")
 def _checkable(name: str) -> bool:
     lower = name.lower()
     return lower.endswith(_EXTENSIONS) and not lower.endswith(_DECLARATIONS)
+
+
+def is_excluded(path: Path, settings: Settings) -> bool:
+    """Whether walking the project would skip ``path`` for the exclude patterns (default and
+    configured), judged relative to the config's directory; a path outside it never is.
+
+    The language server asks this of each open document: an editor opens files one by one,
+    and an excluded one must get no diagnostics, as `leaklint check` gives none."""
+    relative = _relative_to_root(path, settings.root.resolve())
+    if relative is None:
+        return False
+    return _cached_spec(settings.exclude + settings.extend_exclude).match_file(relative)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+    return _spec(patterns)
