@@ -221,3 +221,21 @@ def test_a_failing_rule_loses_its_findings_and_the_others_still_report() -> None
     assert failures == [("LL901", "boom")]
     with pytest.raises(ValueError):  # without a handler the caller decides, as before
         check_source(source, Settings(), rules)
+
+
+def test_check_reports_a_failing_rule_and_the_other_rules_findings(
+    project: Path, run_cli, monkeypatch
+) -> None:
+    from leaklint.rules.ll002_uncleared_interval import UnclearedInterval
+
+    def boom(self, ctx) -> None:
+        raise RuntimeError("deliberate")
+
+    monkeypatch.setattr(UnclearedInterval, "check", boom)
+    write(project / "a.js", "app.get('/', (req, res) => { setInterval(f, 1); leaked = 1; });\n")
+    result = run_cli("check", "--no-cache", "--format", "json", "a.js")
+    document = json.loads(result.stdout)
+    assert [f["rule"] for f in document["findings"]] == ["LL001"]
+    assert document["errors"] == [
+        {"path": "a.js", "message": "internal error in rule LL002: RuntimeError: deliberate"}
+    ]

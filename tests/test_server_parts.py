@@ -62,3 +62,24 @@ def test_each_workspace_folder_has_its_own_configuration(tmp_path: Path) -> None
     assert settings.for_document(first / "a.js", folders).ignore == ("LL001",)  # cached
     settings.clear()
     assert settings.for_document(first / "a.js", folders).ignore == ("LL003",)
+
+
+def test_a_document_the_engine_cannot_check_gets_an_ll000_diagnostic(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from leaklint.config import Settings
+    from leaklint.server import documents
+
+    def too_deep(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(documents, "check_source", too_deep)
+    failures: list[str] = []
+    document = OpenDocument("file:///a.js", tmp_path / "a.js", Language.JAVASCRIPT)
+    (finding,) = documents.check_document(
+        document, "leaked = 1;\n", Settings(root=tmp_path), lambda code, *_: failures.append(code)
+    )
+    assert finding.rule == "LL000"
+    assert "nests too deeply" in finding.message
+    assert failures == ["engine"]
+    assert document.parse_state is None  # the next edit starts from a fresh parse

@@ -85,9 +85,7 @@ class LeaklintServer(LanguageServer):
     def close(self, uri: str) -> None:
         self.documents.pop(uri, None)  # its tree, bytes and findings go with it
         self._trees.pop(uri, None)
-        task = self._pending.pop(uri, None)
-        if task is not None:
-            task.cancel()
+        self.cancel_pending(uri)
 
     def current(self, uri: str) -> OpenDocument | None:
         """The document, checked at its latest version and configuration."""
@@ -164,10 +162,13 @@ class LeaklintServer(LanguageServer):
             )
         )
 
-    def publish_later(self, uri: str) -> None:
+    def cancel_pending(self, uri: str) -> None:
         previous = self._pending.pop(uri, None)
         if previous is not None:
             previous.cancel()
+
+    def publish_later(self, uri: str) -> None:
+        self.cancel_pending(uri)
         self._pending[uri] = asyncio.get_running_loop().create_task(self._debounced(uri))
 
     async def _debounced(self, uri: str) -> None:
@@ -234,6 +235,7 @@ def did_save(ls: LeaklintServer, params: types.DidSaveTextDocumentParams) -> Non
     if path and is_config_file(Path(path)):
         ls.configuration_changed()  # for clients that watch no files
     elif params.text_document.uri in ls.documents:
+        ls.cancel_pending(params.text_document.uri)
         ls.publish(params.text_document.uri)
 
 
