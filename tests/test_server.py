@@ -285,6 +285,65 @@ async def test_a_config_change_rechecks_open_documents(
     assert await next_diagnostics(client, uri) == []
 
 
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def watching_client(lsp_client: LanguageClient, workspace: Path):
+    lsp_client.registrations = []  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(client: LanguageClient, params: types.RegistrationParams) -> None:
+        client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
+
+    caps = capabilities()
+    caps.workspace = types.WorkspaceClientCapabilities(
+        did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(
+            dynamic_registration=True
+        )
+    )
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=caps,
+            root_uri=workspace.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="project")],
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_the_server_asks_to_watch_the_config_files(
+    watching_client: LanguageClient, workspace: Path
+) -> None:
+    registrations = watching_client.registrations  # type: ignore[attr-defined]
+    for _ in range(100):
+        if registrations:
+            break
+        await asyncio.sleep(0.05)
+    (registration,) = registrations
+    assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    options = watching_client.protocol._converter.structure(
+        registration.register_options, types.DidChangeWatchedFilesRegistrationOptions
+    )
+    (watcher,) = options.watchers
+    assert watcher.glob_pattern == ("**/{leaklint.toml,.leaklint.toml,pyproject.toml,package.json}")
+
+
+async def test_a_pyproject_change_rechecks_open_documents(
+    client: LanguageClient, workspace: Path
+) -> None:
+    (workspace / "leaklint.toml").unlink()
+    (workspace / "pyproject.toml").write_text("[tool.leaklint]\n", encoding="utf-8")
+    uri = open_document(client, workspace / "sum.js", LEAKY)
+    assert [d.code for d in await next_diagnostics(client, uri)] == ["LL001"]
+    pyproject = workspace / "pyproject.toml"
+    pyproject.write_text('[tool.leaklint]\nignore = ["LL001"]\n', encoding="utf-8")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=pyproject.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    assert await next_diagnostics(client, uri) == []
+
+
 async def test_excluded_files_get_no_diagnostics(client: LanguageClient, workspace: Path) -> None:
     (workspace / "leaklint.toml").write_text('extend-exclude = ["generated/"]\n', "utf-8")
     (workspace / "generated").mkdir()

@@ -83,3 +83,13 @@ def test_a_document_the_engine_cannot_check_gets_an_ll000_diagnostic(
     assert "nests too deeply" in finding.message
     assert failures == ["engine"]
     assert document.parse_state is None  # the next edit starts from a fresh parse
+
+
+def test_a_lone_surrogate_in_the_text_does_not_stop_the_check(tmp_path: Path) -> None:
+    from leaklint.config import Settings
+    from leaklint.server.documents import check_document
+
+    document = OpenDocument("file:///a.js", tmp_path / "a.js", Language.JAVASCRIPT)
+    text = "const s = '\ud800';\nfunction f() { leaked = 1; }\n"
+    (finding,) = check_document(document, text, Settings(root=tmp_path), lambda *_: None)
+    assert (finding.rule, finding.span.line, finding.span.column) == ("LL001", 2, 16)

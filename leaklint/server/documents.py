@@ -102,7 +102,10 @@ def check_document(
     if is_excluded(document.path, settings):
         document.parse_state, document.source = None, None
         return []
-    source = SourceFile.from_bytes(document.path, text.encode("utf-8"), display_path(document.path))
+    # A lone surrogate (a client's JSON can carry one) becomes "?": one character for one,
+    # so every column after it stays where the editor has it.
+    data = text.encode("utf-8", errors="replace")
+    source = SourceFile.from_bytes(document.path, data, display_path(document.path))
     document.source = source
     if source.is_binary():
         return []
