@@ -562,3 +562,52 @@ async def test_shutdown_and_exit(bare_client: LanguageClient, workspace: Path) -
     await bare_client.shutdown_session()
     assert bare_client._server is not None
     assert bare_client._server.returncode == 0
+
+
+# --- real clients' capabilities ------------------------------------------------------------
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=SERVER),
+    params=["visual-studio-code", "neovim@v0.11.0", "neovim@v0.10.0", "emacs"],
+)
+async def editor(lsp_client: LanguageClient, workspace: Path, request):
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(client: LanguageClient, params: types.RegistrationParams) -> None:
+        pass  # these editors watch files dynamically; the server asks, as it should
+
+    result = await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=pytest_lsp.client_capabilities(request.param),
+            root_uri=workspace.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="project")],
+        )
+    )
+    lsp_client.encoding = result.capabilities.position_encoding  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_positions_in_the_encoding_each_editor_negotiated(
+    editor: LanguageClient, workspace: Path
+) -> None:
+    # Cyrillic (2 UTF-8 bytes, 1 UTF-16 unit) and an emoji (4 bytes, 2 units) before the name.
+    text = "function f() { const м = '😀'; leaked = м; }\n"
+    uri = open_document(editor, workspace / "u.js", text)
+    if editor.capabilities and editor.capabilities.text_document.diagnostic is not None:
+        report = await editor.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+        diagnostics = list(report.items)
+    else:
+        diagnostics = await next_diagnostics(editor, uri)
+    (diagnostic,) = diagnostics
+    prefix = text[: text.index("leaked")]
+    encoding = editor.encoding or "utf-16"  # type: ignore[attr-defined]
+    expected = {
+        "utf-8": len(prefix.encode("utf-8")),
+        "utf-16": len(prefix.encode("utf-16-le")) // 2,
+        "utf-32": len(prefix),
+    }[encoding]
+    assert diagnostic.range.start == types.Position(line=0, character=expected)
+    assert diagnostic.range.end.character == expected + len("leaked")
