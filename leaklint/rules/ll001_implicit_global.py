@@ -52,6 +52,7 @@ from leaklint.parsing import query
 from leaklint.rules._base import Rule
 from leaklint.scope import (
     FUNCTION_NODES,
+    REFERENCE_QUERY,
     known_globals,
     pattern_identifiers,
 )
@@ -181,14 +182,46 @@ def let_declaration_fix(ctx: FileContext, ident: Node, name: str) -> Fix | None:
     body = function.child_by_field_name("body")
     if body is None or ctx.ancestry.parent(statement) != body:
         return None
-    uses = [n for n in ctx.references.named(name) if not ctx.scopes.declares(name, n)]
+    if _named_outside(ctx.source.data, name, function):
+        return None  # another function may use it (or a comment names it: stay on the safe side)
+    uses = [n for n in _identifiers_in(ctx, function, name) if not ctx.scopes.declares(name, n)]
     if not uses or uses[0].id != ident.id:
-        return None  # read or written earlier (or elsewhere first): not a fresh variable
-    if any(not function.start_byte <= n.start_byte < function.end_byte for n in uses):
-        return None
+        return None  # read or written earlier: not a fresh variable
     nested = any(ctx.enclosing_function(n) != function for n in uses)
     edit = ctx.edit(statement.start_byte, statement.start_byte, "let ")
     return Fix(f"Declare '{ctx.text(ident)}' with let", (edit,), safe=not nested)
+
+
+def _named_outside(data: bytes, name: str, function: Node) -> bool:
+    """Whether ``name`` occurs as a word anywhere outside ``function``: a text test, so that
+    the common case needs no pass over every identifier of the file (a word in a string or a
+    comment only costs a fix that would have been safe). ``bytes.find``, not a regex: a
+    pattern that starts with a look-behind makes ``re`` test every byte of the file."""
+    needle = name.encode("utf-8")
+    for start, end in ((0, function.start_byte), (function.end_byte, len(data))):
+        at = data.find(needle, start, end)
+        while at != -1:
+            before = data[at - 1 : at] if at > 0 else b" "
+            after = data[at + len(needle) : at + len(needle) + 1] or b" "
+            if not _WORD_BYTE.match(before) and not _WORD_BYTE.match(after):
+                return True
+            at = data.find(needle, at + 1, end)
+    return False
+
+
+# ASCII identifier bytes; a non-ASCII neighbour counts as a boundary, which can only make
+# ``_named_outside`` answer yes more often (no fix), never offer a wrong one.
+_WORD_BYTE = re.compile(rb"[A-Za-z0-9_$]")
+
+
+def _identifiers_in(ctx: FileContext, function: Node, name: str) -> list[Node]:
+    """Identifiers spelled ``name`` inside ``function``, in source order, from a pass over the
+    function alone."""
+    cursor = QueryCursor(query(ctx.source.language, REFERENCE_QUERY))
+    cursor.set_byte_range(function.start_byte, function.end_byte)
+    found = cursor.captures(function).get("ref", [])
+    spelled = name.encode("utf-8")
+    return sorted((n for n in found if n.text == spelled), key=lambda n: n.start_byte)
 
 
 def _assignment_statement(ctx: FileContext, ident: Node) -> Node | None:
