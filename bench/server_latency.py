@@ -105,7 +105,7 @@ def check_cpu_ms(dense: bool, edits: int = 10) -> list[float]:
     """CPU time of ``check_document`` after one-character edits, re-parsing incrementally."""
     from leaklint.config import Settings
     from leaklint.server.documents import OpenDocument, check_document
-    from leaklint.source import Language
+    from leaklint.syntax.source import Language
 
     text = document(dense=dense)
     root = Path(tempfile.gettempdir())

@@ -19,11 +19,11 @@ from typing import Any, TextIO
 import click
 
 from leaklint.config import Settings
-from leaklint.discovery import discover
-from leaklint.engine import ProgressCallback, RunResult, run
-from leaklint.findings import Finding, Severity
+from leaklint.model.findings import Finding, Severity
+from leaklint.pipeline.discovery import discover
+from leaklint.pipeline.engine import ProgressCallback, RunResult, run
 from leaklint.rules import Rule
-from leaklint.source import SourceFile
+from leaklint.syntax.source import SourceFile
 
 PARSE_ERROR_CODE = "LL000"
 # CodeQL's precision vocabulary, most trustworthy first.

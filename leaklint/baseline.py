@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from leaklint import __version__
-from leaklint.findings import Finding, Suppression
 from leaklint.fsutil import atomic_write_text
+from leaklint.model.findings import Finding, Suppression
+from leaklint.model.results import BaselineStatus
 
 FORMAT_VERSION = 1
 
@@ -41,18 +42,6 @@ class Entry:
     path: str
     message: str
     count: int = 1
-
-
-@dataclass
-class BaselineStatus:
-    """How a run compared with its baseline; reporters show it, the CLI warns about ``stale``."""
-
-    path: str
-    matched: int = 0
-    stale: int = 0  # recorded findings that no longer occur in the files checked
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def base_fingerprint(fingerprint: str) -> str:

@@ -12,12 +12,12 @@ import click
 
 from leaklint import __version__, baseline, progress
 from leaklint.config import ConfigError, Settings, load_settings
-from leaklint.discovery import DiscoveryError, discover
-from leaklint.engine import RunResult, display_path, run
 from leaklint.fsutil import atomic_write_text
+from leaklint.pipeline.discovery import DiscoveryError, discover
+from leaklint.pipeline.engine import RunResult, display_path, run
+from leaklint.pipeline.selection import parse_code_list
+from leaklint.pipeline.suppressions import UNUSED_DIRECTIVE_CODE
 from leaklint.reporters import REPORTERS, ReportOptions
-from leaklint.selection import parse_code_list
-from leaklint.suppressions import UNUSED_DIRECTIVE_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -177,7 +177,7 @@ def check(
 
 
 def _fixed_some(result: RunResult, files: list[Path]) -> bool:
-    from leaklint.fixes import apply_safe_fixes
+    from leaklint.pipeline.fixes import apply_safe_fixes
 
     summary = apply_safe_fixes(result.findings, {display_path(f): f for f in files})
     if summary.fixed:

@@ -9,12 +9,11 @@ and the file, which the CLI turns into exit code 2.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from leaklint.findings import Severity
+from leaklint.model.findings import Severity
+from leaklint.model.settings import ResourceSpec, Settings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,71 +22,9 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 CONFIG_NAMES = ("leaklint.toml", ".leaklint.toml", "pyproject.toml")
 
-DEFAULT_EXCLUDE: tuple[str, ...] = (
-    "node_modules/",
-    ".git/",
-    ".hg/",
-    ".svn/",
-    "dist/",
-    "build/",
-    "coverage/",
-    ".next/",
-    ".yarn/",  # Yarn's own release binary and plugins, committed by Yarn 2+ projects
-    ".leaklint_cache/",
-    "*.min.js",
-    "*.min.mjs",
-    "*.min.cjs",
-)
-
 
 class ConfigError(Exception):
     """A user mistake in configuration or options: reported, never a traceback."""
-
-
-@dataclass(frozen=True)
-class ResourceSpec:
-    """A user-declared acquire/release pair (see resources.py)."""
-
-    module: str
-    acquire: str
-    release: tuple[str, ...]
-    kind: str = "client"  # "client" → LL003, "pool" → LL006
-
-
-@dataclass(frozen=True)
-class Settings:
-    root: Path = field(default_factory=Path.cwd)
-    config_file: Path | None = None
-    select: tuple[str, ...] = ()  # empty: every rule that is on by default
-    extend_select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
-    extend_exclude: tuple[str, ...] = ()
-    globals: tuple[str, ...] = ()
-    env: tuple[str, ...] = ("node",)
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
-    resources: tuple[ResourceSpec, ...] = ()
-    preview: bool = False
-    respect_gitignore: bool = True
-
-    def with_overrides(self, **changes: Any) -> Settings:
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
-
-    def cache_key(self) -> str:
-        """Everything that can change a file's findings, for the cache."""
-        parts = [
-            self.select,
-            self.extend_select,
-            self.ignore,
-            self.globals,
-            self.env,
-            self.per_file_ignores,
-            sorted((k, v.value) for k, v in self.severity_overrides.items()),
-            self.resources,
-            self.preview,
-        ]
-        return repr(parts)
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -156,8 +93,8 @@ _KEYS = {
 
 
 def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
-    from leaklint.scope import available_envs
-    from leaklint.selection import validate_codes
+    from leaklint.pipeline.selection import validate_codes
+    from leaklint.semantic.scope import available_envs
 
     def where(key: str) -> str:
         return f"{path}: '{prefix}{key}'"
@@ -209,7 +146,7 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
 
 
 def _per_file_ignores(value: Any, where: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    from leaklint.selection import validate_codes
+    from leaklint.pipeline.selection import validate_codes
 
     if not isinstance(value, dict):
         raise ConfigError(f"{where('per-file-ignores')} must be a table of glob = [codes]")

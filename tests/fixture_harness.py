@@ -14,9 +14,9 @@ from collections import Counter
 from pathlib import Path
 
 from leaklint.config import Settings
-from leaklint.engine import check_source
-from leaklint.selection import selected_rules
-from leaklint.source import SourceFile
+from leaklint.pipeline.engine import check_source
+from leaklint.pipeline.selection import selected_rules
+from leaklint.syntax.source import SourceFile
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from leaklint.config import Settings
-from leaklint.engine import check_source
-from leaklint.findings import Finding
-from leaklint.selection import selected_rules
-from leaklint.source import SourceFile
+from leaklint.model.findings import Finding
+from leaklint.pipeline.engine import check_source
+from leaklint.pipeline.selection import selected_rules
+from leaklint.syntax.source import SourceFile
 
 
 def run_rule(code: str, source: str, filename: str = "snippet.js") -> list[Finding]:

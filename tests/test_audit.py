@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from leaklint.audit import excerpt_window
-from leaklint.findings import Finding, Severity, Span
+from leaklint.model.findings import Finding, Severity, Span
 from leaklint.reporters.html import inline, rule_docs_html, sections, to_html
 from leaklint.rules import ALL_RULES
 from tests.conftest import write

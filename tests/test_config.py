@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from leaklint.config import ConfigError, load_settings
-from leaklint.findings import Severity
+from leaklint.model.findings import Severity
 from tests.conftest import write
 
 LEAKY = "function f() { leaked = 1; }\n"

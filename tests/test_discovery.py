@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from leaklint.config import Settings
-from leaklint.discovery import discover
+from leaklint.pipeline.discovery import discover
 from tests.conftest import write
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from leaklint.config import Settings
-from leaklint.engine import check_source
-from leaklint.findings import Finding
-from leaklint.fixes import apply_edits
+from leaklint.model.findings import Finding
+from leaklint.pipeline.engine import check_source
+from leaklint.pipeline.fixes import apply_edits
 from leaklint.rules import Rule, get_rule
-from leaklint.source import SourceFile
+from leaklint.syntax.source import SourceFile
 from tests.conftest import write
 from tests.rule_helpers import run_rule
 

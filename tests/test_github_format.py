@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from leaklint.findings import Finding, Severity, Span
+from leaklint.model.findings import Finding, Severity, Span
 from leaklint.reporters.github import annotation, escape_data, escape_property
 from tests.cli_helpers import invoke, write
 

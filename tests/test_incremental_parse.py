@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.parsing import parse, parse_incremental
-from leaklint.source import Language, language_for
+from leaklint.syntax.parsing import parse, parse_incremental
+from leaklint.syntax.source import Language, language_for
 
 FIXTURES = sorted(
     p for p in Path(__file__).parent.parent.joinpath("fixtures").rglob("*") if language_for(p)

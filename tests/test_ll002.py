@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leaklint.findings import Severity
+from leaklint.model.findings import Severity
 from leaklint.rules import get_rule
 from tests.rule_helpers import run_rule
 

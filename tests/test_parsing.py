@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from leaklint.parsing import _blank_template_type_arguments, parse
-from leaklint.scope import ScopeAnalysis
-from leaklint.source import Language
+from leaklint.semantic.scope import ScopeAnalysis
+from leaklint.syntax.parsing import _blank_template_type_arguments, parse
+from leaklint.syntax.source import Language
 
 
 def test_template_type_arguments_are_blanked_in_place() -> None:

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from identify.identify import tags_from_filename
 
-from leaklint.source import EXTENSION_LANGUAGE
+from leaklint.syntax.source import EXTENSION_LANGUAGE
 
 REPO = Path(__file__).resolve().parents[1]
 HOOKS = REPO / ".pre-commit-hooks.yaml"

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from leaklint.analysis.resource_table import configured_specs, file_may_use
 from leaklint.config import ResourceSpec, Settings
-from leaklint.engine import check_source
-from leaklint.resource_table import configured_specs, file_may_use
-from leaklint.selection import selected_rules
-from leaklint.source import SourceFile, is_test_file
+from leaklint.pipeline.engine import check_source
+from leaklint.pipeline.selection import selected_rules
+from leaklint.syntax.source import SourceFile, is_test_file
 from tests.rule_helpers import run_rule
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "LL003"
@@ -456,7 +456,11 @@ const Redis = require('ioredis');
             "main(); module.exports = main;",
             True,
         ),
-        ("", "setTimeout(async () => { const r = new Redis(); await r.ping(); }, 10);", True),
+        # A one-shot callback at module level runs once, for every rule alike (LL002 said so,
+        # LL003 said "every call leaves a connection open"): one client for the process.
+        ("", "setTimeout(async () => { const r = new Redis(); await r.ping(); }, 10);", False),
+        # A per-tick callback does run again and again.
+        ("", "setInterval(async () => { const r = new Redis(); await r.ping(); }, 10);", True),
         # Called once from start-up code that runs once; or from it, but in a loop.
         (
             "async function init() { const r = new Redis(); await r.ping(); }\n"

@@ -10,11 +10,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from leaklint.engine import FileError, RunResult
-from leaklint.findings import Finding, Related, Severity, Span, Suppression
+from leaklint.model.findings import Finding, Related, Severity, Span, Suppression
+from leaklint.pipeline.engine import FileError, RunResult
+from leaklint.pipeline.selection import selected_rules
 from leaklint.reporters.sarif import build_log, to_json
 from leaklint.rules import ImplicitGlobal
-from leaklint.selection import selected_rules
 from tests.cli_helpers import invoke, write
 
 REPO = Path(__file__).resolve().parents[1]

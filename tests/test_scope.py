@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from tree_sitter import QueryCursor
 
-from leaklint.parsing import parse, query
-from leaklint.scope import ScopeAnalysis
-from leaklint.source import SourceFile
+from leaklint.semantic.scope import ScopeAnalysis
+from leaklint.syntax.parsing import parse, query
+from leaklint.syntax.source import SourceFile
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SOURCES = sorted(

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from leaklint.server.documents import OpenDocument, ProjectSettings, document_path
-from leaklint.source import Language
+from leaklint.syntax.source import Language
 
 
 def test_check_does_not_import_the_language_server() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from leaklint.config import Settings
-from leaklint.context import FileContext
-from leaklint.parsing import parse
-from leaklint.source import ModuleKind, SourceFile
+from leaklint.semantic.context import FileContext
+from leaklint.syntax.parsing import parse
+from leaklint.syntax.source import ModuleKind, SourceFile
 
 
 def source(text: str | bytes, name: str = "a.js") -> SourceFile:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.suppressions import comment_body, parse_directive
+from leaklint.pipeline.suppressions import comment_body, parse_directive
 from tests.cli_helpers import check_json, invoke, rules_and_lines, write
 
 LEAKY = """\

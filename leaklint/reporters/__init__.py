@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from leaklint.engine import RunResult
+    from leaklint.pipeline.engine import RunResult
 
 Reporter = Callable[["RunResult", TextIO, "ReportOptions"], None]
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.findings import Finding, Severity
+from leaklint.model.findings import Finding, Severity
 from leaklint.reporters.text import hidden_counts
 
 if TYPE_CHECKING:
-    from leaklint.engine import RunResult
+    from leaklint.pipeline.engine import RunResult
     from leaklint.reporters import ReportOptions
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}

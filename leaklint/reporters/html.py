@@ -24,7 +24,7 @@ from typing import Any
 
 from leaklint import __version__
 from leaklint.audit import AuditReport, Hotspot, RuleStats, headline
-from leaklint.findings import Severity
+from leaklint.model.findings import Severity
 from leaklint.rules import get_rule
 
 # Tableau 10: distinguishable, colour-blind aware, and none reads as "severity".

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from leaklint import __version__
 
 if TYPE_CHECKING:
-    from leaklint.engine import RunResult
+    from leaklint.pipeline.engine import RunResult
     from leaklint.reporters import ReportOptions
 
 

@@ -27,10 +27,10 @@ import attr
 import sarif_om as om
 
 from leaklint import __version__
-from leaklint.findings import Finding, Severity, Span
+from leaklint.model.findings import Finding, Severity, Span
 
 if TYPE_CHECKING:
-    from leaklint.engine import FileError, RunResult
+    from leaklint.pipeline.engine import FileError, RunResult
     from leaklint.reporters import ReportOptions
     from leaklint.rules import Rule
 

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from leaklint.findings import Finding, Severity
+from leaklint.model.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from leaklint.engine import RunResult
+    from leaklint.pipeline.engine import RunResult
     from leaklint.reporters import ReportOptions
 
 _SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}

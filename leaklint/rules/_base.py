@@ -11,11 +11,11 @@ import inspect
 import sys
 from typing import TYPE_CHECKING, ClassVar
 
-from leaklint.findings import Severity
+from leaklint.model.findings import Severity
 
 if TYPE_CHECKING:
-    from leaklint.config import Settings
-    from leaklint.context import FileContext
+    from leaklint.model.settings import Settings
+    from leaklint.semantic.context import FileContext, SharedQuery
 
 
 class Rule:
@@ -34,6 +34,9 @@ class Rule:
     # Tree-sitter patterns this rule needs; they join the file's single shared query pass and
     # come back through ``ctx.captures(self.code)``. Patterns a grammar lacks are dropped.
     query: ClassVar[str] = ""
+    # The shared analyses' own patterns this rule relies on (e.g. ``RESOURCE_ANALYSES``): they
+    # join the same pass. Forgetting one costs a pass of its own, never a wrong answer.
+    analyses: ClassVar[tuple[SharedQuery, ...]] = ()
 
     def check(self, ctx: FileContext) -> None:
         raise NotImplementedError

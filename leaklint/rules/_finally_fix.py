@@ -19,8 +19,8 @@ from collections.abc import Callable
 
 from tree_sitter import Node
 
-from leaklint.context import FileContext
-from leaklint.findings import Fix
+from leaklint.model.findings import Fix
+from leaklint.semantic.context import FileContext
 
 _DECLARATIONS = ("lexical_declaration", "variable_declaration")
 # Declarations a block hoists: inside the new `try` they would no longer be visible after it.

@@ -7,13 +7,13 @@ from typing import ClassVar
 
 from tree_sitter import Node
 
-from leaklint.config import Settings
-from leaklint.context import FileContext
-from leaklint.findings import Fix
-from leaklint.resource_table import configured_specs, file_may_use
-from leaklint.resources import CLIENT, Leak, find_leaks
+from leaklint.analysis.resource_table import configured_specs, file_may_use
+from leaklint.analysis.resources import CLIENT, RESOURCE_ANALYSES, Leak, find_leaks
+from leaklint.model.findings import Fix
+from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
 from leaklint.rules._finally_fix import finally_fix
+from leaklint.semantic.context import FileContext
 
 _SPACE = re.compile(r"\s+")
 _MAX_CODE = 48
@@ -28,6 +28,7 @@ class ResourceRule(Rule):
     release_noun: ClassVar[str]  # "close", "release"
     consequence: ClassVar[str]  # what one leak costs, ending without a full stop
     alternative: ClassVar[str] = ""  # another fix for a never-released resource
+    analyses = RESOURCE_ANALYSES
 
     # No static triggers: the resource table is extended in configuration, which a class-level
     # list cannot know about; ``applies_to`` asks the configured table instead, so a file that

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.context import FileContext
-from leaklint.findings import Severity
+from leaklint.model.findings import Severity
 from leaklint.rules._base import Rule
+from leaklint.semantic.context import FileContext
 
 
 class ParseError(Rule):

@@ -46,16 +46,16 @@ import re
 
 from tree_sitter import Node, QueryCursor
 
-from leaklint.context import FileContext
-from leaklint.findings import Fix, Severity
-from leaklint.parsing import query
+from leaklint.model.findings import Fix, Severity
 from leaklint.rules._base import Rule
-from leaklint.scope import (
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.scope import (
     FUNCTION_NODES,
     REFERENCE_QUERY,
     known_globals,
     pattern_identifiers,
 )
+from leaklint.syntax.parsing import query
 
 WRITES = """
 (assignment_expression left: (identifier) @assign)

@@ -58,17 +58,13 @@ keep the process alive: `setInterval(report, 60_000).unref();`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.context import FileContext
-from leaklint.findings import Severity
-from leaklint.imports import GLOBAL
-from leaklint.rules._base import Rule
-from leaklint.rules._percall import effect_callback
-from leaklint.rules._syntax import (
+from leaklint.analysis.flow import value_identity
+from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often, is_written
+from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     TRANSPARENT,
     assignment_target,
@@ -87,7 +83,11 @@ from leaklint.rules._syntax import (
     value_parent,
     word_occurrences,
 )
-from leaklint.scope import Ancestry, Binding, early_return, own_returns, references_to
+from leaklint.model.findings import Severity
+from leaklint.rules._base import Rule
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.imports import GLOBAL
+from leaklint.semantic.scope import Ancestry, own_returns, references_to
 
 TIMER_CALLS = """
 (call_expression
@@ -125,6 +125,7 @@ class UnclearedInterval(Rule):
     tags = ("memory-leak", "timer")
     triggers = (b"setInterval",)
     query = TIMER_CALLS
+    analyses = FREQUENCY_ANALYSES
 
     def check(self, ctx: FileContext) -> None:
         intervals, clears = self._timer_calls(ctx)
@@ -151,23 +152,16 @@ class UnclearedInterval(Rule):
     def _check_interval(self, ctx: FileContext, call: Node, clears: list[Node]) -> None:
         up = ctx.ancestry
         handle, consumer, unref = _follow_self_returning(up, call)
-        effect = effect_callback(ctx, call)
-        function = effective_function(up, call)
-        if effect is not None and function is not None and function.id != effect.id:
-            # Started later by a callback inside the effect (a subscription, an event handler),
-            # not by the effect's run: judged like any other function's interval.
-            effect = None
-        startup = False
-        if function is not None:
-            guarded, owner = _inside_lazy_init(ctx, call, function)
-            if guarded:
-                function = owner  # `if (!io) { io = …; setInterval(…) }`: once per `io`
-        if (
-            function is not None
-            and function.type != "method_definition"  # a class's start(): once per instance
-            and _looks_like_startup(function_name(up, function))
-        ):
-            function, startup = None, True  # `init()`, `start()`: once per process
+        frequency = how_often(ctx, call)
+        # The effect's own run starts it; one started later by a callback inside the effect (a
+        # subscription, an event handler) is judged like any other function's interval.
+        effect = frequency.function if frequency.why == "effect" else None
+        function = frequency.function
+        # Start-up code, and a method guarded by `if (this.timer) return`, start one interval
+        # per process or per instance: judged like module-level code.
+        startup = frequency.why in ("start-up", "once-guard")
+        if frequency.why == "once-guard":
+            function = None
         if is_discarded(consumer, handle):
             self._report_discarded(ctx, call, function, effect, unref, startup)
             return
@@ -412,111 +406,6 @@ def _is_lazy_module_handle(ctx: FileContext, target: Node, reads: list[Node]) ->
     return False
 
 
-def _inside_lazy_init(ctx: FileContext, call: Node, function: Node) -> tuple[bool, Node | None]:
-    """Inside ``if (!state) { state = …; … }``, or after ``if (state) return; state = …;``,
-    where ``state`` is declared outside the function: the code runs once per ``state`` however
-    often the function is called. Returns whether it is, and the function that owns ``state``
-    (None: module level, once per process)."""
-    up = ctx.ancestry
-    guard = _once_guard_before(ctx, call, function)
-    if guard is not None:
-        return True, effective_function(up, guard.node)
-    for ancestor in up.ancestors(call):
-        if ancestor.id == function.id:
-            break
-        if ancestor.type != "if_statement":
-            continue
-        consequence = ancestor.child_by_field_name("consequence")
-        condition = ancestor.child_by_field_name("condition")
-        if consequence is None or condition is None or not contains(consequence, call):
-            continue
-        for ident in _identifiers_in(condition):
-            binding = ctx.scopes.resolve(ident)
-            if (
-                binding is not None
-                and binding.kind in ("let", "var")
-                and not contains(function, binding.node)
-                and _assigns(ctx, consequence, binding.name, binding.node.id)
-            ):
-                return True, effective_function(up, binding.node)
-    return False, function
-
-
-STARTUP_NAME = re.compile(
-    r"^(init|initiali[sz]e|start|main|bootstrap|setup|setUp|configure|boot|launch|listen|install)"
-    r"([A-Z_$]|$)"
-)
-
-
-def _looks_like_startup(name: str | None) -> bool:
-    """`init`, `start`, `main`, `bootstrap`, `setupServer`…: code run once when the process
-    starts, by the conventions of the corpus (docs/rules-corpus.md)."""
-    return name is not None and STARTUP_NAME.match(name) is not None
-
-
-def _identifiers_in(node: Node) -> list[Node]:
-    found: list[Node] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "identifier":
-            found.append(current)
-        stack.extend(current.named_children)
-    return found
-
-
-def _once_guard_before(ctx: FileContext, call: Node, function: Node) -> Binding | None:
-    """``if (done) return; done = true;`` at the top of ``function``, before the statement
-    holding ``call``, with ``done`` declared outside it: the variable that lets the rest run
-    once."""
-    body = function.child_by_field_name("body")
-    if body is None or body.type != "statement_block":
-        return None
-    guards: list[Binding] = []
-    for statement in body.named_children:
-        if contains(statement, call):
-            return None
-        if early_return(statement) is not None:
-            condition = statement.child_by_field_name("condition")
-            for ident in _identifiers_in(condition) if condition is not None else ():
-                binding = ctx.scopes.resolve(ident)
-                if (
-                    binding is not None
-                    and binding.kind in ("let", "var")
-                    and not contains(function, binding.node)
-                ):
-                    guards.append(binding)
-            continue
-        for binding in guards:
-            if _assigns(ctx, statement, binding.name, binding.node.id) and _only_written_in(
-                ctx, binding, statement
-            ):
-                return binding
-    return None
-
-
-def _only_written_in(ctx: FileContext, binding: Binding, statement: Node) -> bool:
-    """No other write resets the flag: `busy = false` at the end makes it a lock, not once."""
-    for ref in ctx.references.named(binding.name):
-        if contains(statement, ref) or not _is_written(ctx.ancestry, ref):
-            continue
-        found = ctx.scopes.resolve(ref, binding.name)
-        if found is not None and found.node.id == binding.node.id:
-            return False
-    return True
-
-
-def _assigns(ctx: FileContext, block: Node, name: str, declared_id: int) -> bool:
-    """Whether ``block`` assigns the variable declared at ``declared_id``."""
-    for ref in ctx.references.named(name):
-        if not contains(block, ref) or not _is_written(ctx.ancestry, ref):
-            continue
-        binding = ctx.scopes.resolve(ref, name)
-        if binding is not None and binding.node.id == declared_id:
-            return True
-    return False
-
-
 def _enclosing_condition_owner(up: Ancestry, node: Node) -> Node | None:
     """The ``if``/ternary whose condition contains ``node``."""
     current = node
@@ -563,16 +452,7 @@ def _variable_reads(ctx: FileContext, target: Node) -> list[Node]:
         name = text(target)
         return [n for n in ctx.references.named(name) if n.id != target.id]
     reads = references_to(binding, ctx.scopes, ctx.references)
-    return [ref for ref in reads if not _is_written(ctx.ancestry, ref)]
-
-
-def _is_written(up: Ancestry, ref: Node) -> bool:
-    parent = up.parent(ref)
-    return (
-        parent is not None
-        and parent.type in ("assignment_expression", "augmented_assignment_expression")
-        and parent.child_by_field_name("left") == ref
-    )
+    return [ref for ref in reads if not is_written(ctx.ancestry, ref)]
 
 
 def _property_reads(ctx: FileContext, name: str, target: Node) -> list[Node] | None:
@@ -590,7 +470,7 @@ def _property_reads(ctx: FileContext, name: str, target: Node) -> list[Node] | N
             continue
         if node.type in ("property_identifier", "private_property_identifier"):
             if parent.type == "member_expression" and not _same_place(parent, target):
-                if not _is_written(up, parent):
+                if not is_written(up, parent):
                     reads.append(parent)
             elif parent.type == "pair_pattern":
                 return None
@@ -602,10 +482,26 @@ def _property_reads(ctx: FileContext, name: str, target: Node) -> list[Node] | N
                 subscript is not None
                 and subscript.type == "subscript_expression"
                 and literal_key(subscript.child_by_field_name("index")) == name
-                and not _is_written(up, subscript)
+                and not is_written(up, subscript)
             ):
                 reads.append(subscript)
-    return reads
+    return _not_another_class(ctx, target, reads)
+
+
+def _not_another_class(ctx: FileContext, target: Node, reads: list[Node]) -> list[Node]:
+    """Drop `this.timer` reads of another class than the one that stores `this.timer`: a
+    `clearInterval(this.timer)` in class B does not clear class A's timer."""
+    receiver = target.child_by_field_name("object") if target.type == "member_expression" else None
+    if receiver is None or receiver.type != "this":
+        return reads
+    own = value_identity(ctx, target)
+    kept = []
+    for read in reads:
+        other = read.child_by_field_name("object")
+        if other is not None and other.type == "this" and value_identity(ctx, read) != own:
+            continue
+        kept.append(read)
+    return kept
 
 
 def _same_place(a: Node, b: Node) -> bool:

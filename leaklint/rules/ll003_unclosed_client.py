@@ -92,8 +92,8 @@ release = ["close"]
 
 from __future__ import annotations
 
-from leaklint.resource_table import CLIENT
-from leaklint.resources import ACQUISITION_QUERY
+from leaklint.analysis.resource_table import CLIENT
+from leaklint.analysis.resources import ACQUISITION_QUERY
 from leaklint.rules._resource_rule import ResourceRule
 
 

@@ -65,11 +65,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node, QueryCursor
 
-from leaklint.context import FileContext
-from leaklint.imports import unwrap, unwrap_awaited
-from leaklint.parsing import query
-from leaklint.rules._base import Rule
-from leaklint.rules._syntax import (
+from leaklint.analysis.nodes import (
     FIELD_NODES,
     FUNCTION_NODES,
     assignment_target,
@@ -83,7 +79,11 @@ from leaklint.rules._syntax import (
     text,
     value_parent,
 )
-from leaklint.scope import Ancestry, Binding, references_to
+from leaklint.rules._base import Rule
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.imports import unwrap, unwrap_awaited
+from leaklint.semantic.scope import Ancestry, Binding, references_to
+from leaklint.syntax.parsing import query
 
 CONSTRUCTIONS = "(new_expression constructor: (_) @class) @new"
 

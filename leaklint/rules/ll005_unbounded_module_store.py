@@ -60,11 +60,8 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.config import Settings
-from leaklint.context import FileContext
-from leaklint.rules._base import Rule
-from leaklint.rules._percall import PERCALL_QUERY, PerRequest, may_run_per_call, request_context
-from leaklint.rules._syntax import (
+from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often, repeating_functions
+from leaklint.analysis.nodes import (
     call_arguments,
     contains,
     effective_function,
@@ -76,7 +73,11 @@ from leaklint.rules._syntax import (
     outermost,
     text,
 )
-from leaklint.scope import Ancestry, Binding, references_to
+from leaklint.analysis.percall import PerRequest, may_run_per_call
+from leaklint.model.settings import Settings
+from leaklint.rules._base import Rule
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.scope import Ancestry, Binding, references_to
 
 DECLARATIONS = """
 (variable_declarator
@@ -144,7 +145,8 @@ class UnboundedModuleStore(Rule):
     precision = "medium"
     tags = ("memory-leak", "global", "cache")
     triggers = (b"{}", b"[]", b"Map(", b"Set(", b"Object.create(null)", b"Map<", b"Set<")
-    query = DECLARATIONS + PERCALL_QUERY
+    query = DECLARATIONS
+    analyses = FREQUENCY_ANALYSES
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
@@ -248,10 +250,13 @@ def _per_request_growth(
         if ref.id == binding.node.id or not (start <= ref.start_byte < end):
             continue
         growth = _growth_at(up, outermost(up, ref))
-        if growth is None or effective_function(up, growth.site) is None:
+        if growth is None:
             continue
-        per_request = request_context(ctx, UnboundedModuleStore.code, growth.site)
-        if per_request is None or not _varies_per_call(ctx, growth, per_request):
+        frequency = how_often(ctx, growth.site)
+        per_request = frequency.per_request
+        if not frequency.is_per_request or per_request is None:
+            continue
+        if not _varies_per_call(ctx, growth, per_request):
             continue
         resolved = ctx.scopes.resolve(ref, binding.name)
         if resolved is not None and resolved.node.id == binding.node.id:
@@ -310,10 +315,13 @@ def _varies_per_call(ctx: FileContext, growth: Growth, per_request: PerRequest) 
     grower = effective_function(ctx.ancestry, growth.site)
     if grower is None:
         return False
+    # A key from the connection's closure (`sockets[socket.id] = socket` inside
+    # `socket.on('message', …)`) is new per connection as much as one of the grower's own.
+    fresh = repeating_functions(ctx, growth.site)
     for expression in growth.varying:
         for ident in _identifiers(expression):
             binding = ctx.scopes.resolve(ident)
-            if binding is None or not contains(grower, binding.scope):
+            if binding is None or not any(contains(f, binding.scope) for f in fresh):
                 continue
             if binding.kind == "param" and per_request.call is not None:
                 passed = _argument_for(grower, binding, per_request.call)

@@ -71,8 +71,8 @@ or, for a single query, `pool.query(...)`, which checks out and releases by itse
 
 from __future__ import annotations
 
-from leaklint.resource_table import POOL
-from leaklint.resources import POOL_QUERY
+from leaklint.analysis.resource_table import POOL
+from leaklint.analysis.resources import ACQUISITION_QUERY
 from leaklint.rules._resource_rule import ResourceRule
 
 
@@ -83,7 +83,7 @@ class UnreleasedPoolClient(ResourceRule):
     precision = "high"
     tags = ("resource-leak", "connections", "database", "pool")
 
-    query = POOL_QUERY
+    query = ACQUISITION_QUERY
     kind = POOL
     acquired = "checked out"
     released = "released"

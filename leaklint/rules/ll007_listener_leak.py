@@ -61,19 +61,9 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from leaklint.config import Settings
-from leaklint.context import FileContext
-from leaklint.findings import Fix
-from leaklint.imports import GLOBAL, Symbol
-from leaklint.resources import holds_pool_checkout
-from leaklint.rules._base import Rule
-from leaklint.rules._percall import (
-    PERCALL_QUERY,
-    effect_callback,
-    may_run_per_call,
-    request_context,
-)
-from leaklint.rules._syntax import (
+from leaklint.analysis.flow import ANY, same_value, value_identity
+from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
+from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     TRANSPARENT,
     call_arguments,
@@ -85,7 +75,16 @@ from leaklint.rules._syntax import (
     member_property,
     text,
 )
-from leaklint.scope import Binding, references_to
+from leaklint.analysis.percall import (
+    may_run_per_call,
+)
+from leaklint.analysis.resources import RESOURCE_ANALYSES, holds_pool_checkout
+from leaklint.model.findings import Fix
+from leaklint.model.settings import Settings
+from leaklint.rules._base import Rule
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.imports import GLOBAL, Symbol
+from leaklint.semantic.scope import Binding, references_to
 
 LISTENER_CALLS = """
 (call_expression
@@ -103,6 +102,28 @@ LONG_LIVED_GLOBALS = frozenset({"process", "window", "document"})
 
 
 @dataclass(frozen=True)
+class Removal:
+    """`emitter.off(event, listener)`, `removeListener`, `removeAllListeners([event])`."""
+
+    emitter: tuple[object, ...]
+    event: str | None  # None: every event, or one this file cannot read
+    listener: tuple[object, ...] | None  # flow identity; ANY for removeAllListeners
+
+    def removes(
+        self, emitter: tuple[object, ...], event: str | None, listener: tuple[object, ...] | None
+    ) -> bool:
+        """Whether this removal takes away the listener added with these: the same emitter,
+        the same event (or every event), and the same function (or every listener) — a
+        removal of a *different* function (`on('x', () => …)` then `off('x', other)`)
+        removes nothing."""
+        if self.emitter != emitter:
+            return False
+        if self.event is not None and event is not None and self.event != event:
+            return False
+        return same_value(self.listener, listener)
+
+
+@dataclass(frozen=True)
 class Emitter:
     key: tuple[object, ...]  # what removals are matched against
     label: str  # how the message names it
@@ -116,7 +137,9 @@ class ListenerLeak(Rule):
     precision = "high"
     tags = ("memory-leak", "events")
     triggers = (b".on(", b"addListener(", b"prependListener(", b"addEventListener(")
-    query = LISTENER_CALLS + PERCALL_QUERY
+    query = LISTENER_CALLS
+    # Handlers (per request), and where pools come from (a checkout is a long-lived emitter).
+    analyses = (*FREQUENCY_ANALYSES, *RESOURCE_ANALYSES)
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
@@ -126,7 +149,7 @@ class ListenerLeak(Rule):
 
     def check(self, ctx: FileContext) -> None:
         adds: list[tuple[Node, Node, str]] = []
-        removals: set[tuple[tuple[object, ...], str | None]] = set()
+        removals: list[Removal] = []
         for call in ctx.captures(self.code).get("call", ()):
             function = call.child_by_field_name("function")
             emitter = function.child_by_field_name("object") if function is not None else None
@@ -138,7 +161,7 @@ class ListenerLeak(Rule):
                 continue
             identity = _emitter_identity(ctx, emitter)
             if identity is not None:
-                removals.add((identity.key, _event_name(call)))
+                removals.append(Removal(identity.key, _event_name(call), _listener(ctx, call)))
         for call, emitter_node, method in adds:
             self._check_add(ctx, call, emitter_node, method, removals)
 
@@ -148,11 +171,11 @@ class ListenerLeak(Rule):
         call: Node,
         emitter_node: Node,
         method: str,
-        removals: set[tuple[tuple[object, ...], str | None]],
+        removals: list[Removal],
     ) -> None:
         if len(call_arguments(call)) < 2 or _event_name(call) is None:
             return  # `util.addListener(socket, 'error', f)` is a helper, not an emitter method
-        if effective_function(ctx.ancestry, call) is None or _has_once_or_signal(call):
+        if not how_often(ctx, call).repeats or _has_once_or_signal(call):
             return
         if _keeps_subscription(ctx, call):
             return
@@ -160,9 +183,8 @@ class ListenerLeak(Rule):
         if emitter is None or (method in ADDING_ONCE and not emitter.pooled):
             return
         event = _event_name(call)
-        if (emitter.key, None) in removals or (
-            event is not None and (emitter.key, event) in removals
-        ):
+        listener = _listener(ctx, call)
+        if any(removal.removes(emitter.key, event, listener) for removal in removals):
             return
         per_call = _per_call_reason(ctx, call)
         if per_call is None:
@@ -265,6 +287,14 @@ def _unwrapped(node: Node) -> Node:
     return node
 
 
+def _listener(ctx: FileContext, call: Node) -> tuple[object, ...] | None:
+    """The flow identity of the listener an add or removal passes (ANY: removeAllListeners)."""
+    if member_property(call.child_by_field_name("function")) == "removeAllListeners":
+        return ANY
+    arguments = call_arguments(call)
+    return value_identity(ctx, arguments[1]) if len(arguments) > 1 else ANY
+
+
 def _event_name(call: Node) -> str | None:
     """The event of ``emitter.on('event', …)``; None when dynamic or absent."""
     first = call_arguments(call)[:1]
@@ -289,16 +319,16 @@ def _has_once_or_signal(call: Node) -> bool:
 
 def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
     """Why the code around ``call`` runs many times, as the message says it; None if unknown."""
-    per_request = request_context(ctx, ListenerLeak.code, call)
-    if per_request is not None:
-        function = effective_function(ctx.ancestry, call)
+    frequency = how_often(ctx, call)
+    if frequency.is_per_request and frequency.per_request is not None:
+        function = frequency.function
         name = function_name(ctx.ancestry, function) if function is not None else None
         if not name:
             return "A request handler"
-        if per_request.call is None:
+        if frequency.per_request.call is None:
             return f"'{name}', which runs per request,"
         return f"'{name}', called from a request handler,"
-    if effect_callback(ctx, call) is not None:
+    if frequency.rate is Rate.PER_EFFECT:
         return "This useEffect callback, which runs on every mount,"
     # Other functions — constructors, init(), a loop over ['SIGINT', 'SIGTERM'] — are most often
     # start-up code: on ~490 npm packages every such finding was (docs/rules-corpus.md).

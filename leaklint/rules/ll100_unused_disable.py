@@ -28,12 +28,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from leaklint.findings import Severity
+from leaklint.model.findings import Severity
 from leaklint.rules._base import Rule
 
 if TYPE_CHECKING:
-    from leaklint.context import FileContext
-    from leaklint.suppressions import Directive
+    from leaklint.model.directives import Directive
+    from leaklint.semantic.context import FileContext
 
 
 class UnusedDisableDirective(Rule):

@@ -18,8 +18,7 @@ from pygls.uris import to_fs_path
 
 from leaklint import __version__
 from leaklint.config import ConfigError
-from leaklint.findings import Finding
-from leaklint.parsing import parse_incremental
+from leaklint.model.findings import Finding
 from leaklint.server import convert
 from leaklint.server.documents import (
     OpenDocument,
@@ -28,7 +27,8 @@ from leaklint.server.documents import (
     document_path,
     is_config_file,
 )
-from leaklint.source import language_for, package_type, real_directory
+from leaklint.syntax.parsing import parse_incremental
+from leaklint.syntax.source import language_for, package_type, real_directory
 
 # Re-check this long after the last keystroke: long enough that typing a word costs one
 # check, short enough to feel immediate.

@@ -13,10 +13,10 @@ from functools import cache
 from lsprotocol import types
 from tree_sitter import Node, Tree
 
-from leaklint.findings import Edit, Finding, Severity, Span
+from leaklint.model.findings import Edit, Finding, Severity, Span
 from leaklint.reporters.sarif import rule_help_uri
 from leaklint.rules import get_rule
-from leaklint.source import SourceFile
+from leaklint.syntax.source import SourceFile
 
 SOURCE = "leaklint"
 SEVERITIES = {

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from leaklint.config import CONFIG_NAMES, ConfigError, Settings, load_settings
-from leaklint.discovery import is_excluded
-from leaklint.engine import check_source, display_path, rules_for
-from leaklint.findings import Finding, Severity, Span
-from leaklint.parsing import ParseState, parse_incremental
+from leaklint.model.findings import Finding, Severity, Span
+from leaklint.model.results import display_path
+from leaklint.pipeline.discovery import is_excluded
+from leaklint.pipeline.engine import check_source, rules_for
 from leaklint.rules import Rule, get_rule
-from leaklint.source import Language, SourceFile, language_for
+from leaklint.syntax.parsing import ParseState, parse_incremental
+from leaklint.syntax.source import Language, SourceFile, language_for
 
 # What an editor calls the languages, for documents without a file name (untitled buffers).
 LANGUAGE_IDS: dict[str, str] = {

@@ -14,64 +14,27 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from leaklint import parallel
-from leaklint.cache import ResultCache, cache_directory, content_hash
-from leaklint.config import Settings
-from leaklint.context import FileContext
-from leaklint.findings import Finding, assign_occurrences
-from leaklint.parsing import parse
+from leaklint.model.findings import Finding, assign_occurrences
+from leaklint.model.results import FileError, FileResult, display_path
+from leaklint.model.settings import Settings
+from leaklint.pipeline import parallel
+from leaklint.pipeline.cache import ResultCache, cache_directory, content_hash
+from leaklint.pipeline.selection import selected_rules
+from leaklint.pipeline.suppressions import finalize_findings
 from leaklint.rules import Rule
-from leaklint.selection import selected_rules
-from leaklint.source import SourceFile, package_type, real_directory
-from leaklint.suppressions import finalize_findings
+from leaklint.semantic.context import FileContext
+from leaklint.syntax.parsing import parse
+from leaklint.syntax.source import SourceFile, package_type, real_directory
 
 if TYPE_CHECKING:
     from tree_sitter import Tree
 
-    from leaklint.baseline import BaselineStatus
+    from leaklint.model.results import BaselineStatus
 
 # Larger files are generated bundles or data; they are skipped with a note rather than parsed.
 MAX_FILE_BYTES = 32 * 1024 * 1024
-
-
-@dataclass
-class FileError:
-    path: str
-    message: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "message": self.message}
-
-
-@dataclass
-class FileResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    error: FileError | None = None
-    checked: bool = True
-    # What the cache needs to recognise the same content next time.
-    mtime_ns: int = 0
-    size: int = 0
-    digest: str = ""
-
-    def to_cache(self) -> dict[str, Any]:
-        return {
-            "findings": [f.to_dict() for f in self.findings],
-            "error": self.error.to_dict() if self.error else None,
-            "checked": self.checked,
-        }
-
-    @classmethod
-    def from_cache(cls, data: dict[str, Any]) -> FileResult:
-        error = data.get("error")
-        return cls(
-            path=error["path"] if error else "",
-            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
-            error=FileError(**error) if error else None,
-            checked=bool(data.get("checked", True)),
-        )
 
 
 @dataclass
@@ -81,15 +44,6 @@ class RunResult:
     files_checked: int = 0
     rules: list[type[Rule]] = field(default_factory=list)
     baseline: BaselineStatus | None = None  # set by the CLI when --baseline is used
-
-
-def display_path(path: Path) -> str:
-    """Relative to the current directory with forward slashes, as every reporter shows it."""
-    try:
-        shown = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        shown = str(path)
-    return shown.replace(os.sep, "/")
 
 
 def rules_for(settings: Settings) -> list[type[Rule]]:
@@ -298,7 +252,9 @@ def _check_many(
         for path in paths:
             yield check_path(path, settings, rules)
         return
-    yield from parallel.check_in_pool(paths, settings, [r.code for r in rules], workers)
+    yield from parallel.check_in_pool(
+        paths, settings, [r.code for r in rules], workers, check=check_path
+    )
 
 
 # Below this many files per worker, starting processes costs more than it saves.

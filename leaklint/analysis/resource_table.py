@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from leaklint.config import ResourceSpec
-from leaklint.imports import Symbol
+from leaklint.model.settings import ResourceSpec
+from leaklint.semantic.imports import Symbol
 
 CLIENT, POOL = "client", "pool"
 

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from leaklint.findings import Edit, Finding, Fix, Related, Severity, Span
-from leaklint.parsing import combined_query
-from leaklint.scope import (
+from leaklint.model.findings import Edit, Finding, Fix, Related, Severity, Span
+from leaklint.model.rule import RuleIdentity
+from leaklint.semantic.scope import (
     DECLARATION_QUERY,
     FUNCTION_NODES,
     Ancestry,
@@ -20,14 +20,26 @@ from leaklint.scope import (
     ScopeAnalysis,
     enclosing_function,
 )
-from leaklint.source import ModuleKind, SourceFile, declared_module_kind, is_test_file
+from leaklint.syntax.parsing import combined_query
+from leaklint.syntax.source import ModuleKind, SourceFile, declared_module_kind, is_test_file
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from leaklint.config import Settings
-    from leaklint.imports import ImportResolver
-    from leaklint.rules._base import Rule
+    from leaklint.model.settings import Settings
+    from leaklint.semantic.imports import ImportResolver
+
+
+@dataclass(frozen=True)
+class SharedQuery:
+    """Tree-sitter patterns an *analysis* needs, collected in the file's one query pass.
+
+    Analyses own their queries: a rule lists the ones of the analyses it uses in ``analyses``
+    so that they join the shared pass; a rule never reads another rule's captures.
+    """
+
+    key: str  # unique among analyses, and never a rule code
+    source: str
 
 
 @dataclass
@@ -131,9 +143,13 @@ class FileContext:
     # benchmark corpus that cost 0.4 of 12 CPU s (776,000 nodes), for the few files where a
     # rule then follows a binding to its uses; those files pay a pass of their own on first use.
 
-    def plan_queries(self, rules: list[Rule]) -> None:
+    def plan_queries(self, rules: list[RuleIdentity]) -> None:
         parts: list[tuple[str, str]] = [("scope", DECLARATION_QUERY)]
         parts += [(rule.code, rule.query) for rule in rules if rule.query]
+        for rule in rules:
+            for shared in getattr(rule, "analyses", ()):
+                if all(key != shared.key for key, _ in parts):
+                    parts.append((shared.key, shared.source))
         self._query_parts = tuple(parts)
 
     @cached_property
@@ -146,12 +162,24 @@ class FileContext:
             grouped.setdefault(prefix, {})[local] = nodes
         return grouped
 
-    def captures(self, key: str) -> dict[str, list[Node]]:
-        """Captures of a rule's `query` (by rule code) or of "scope"/"refs", by local name."""
+    def captures(self, key: str | SharedQuery) -> dict[str, list[Node]]:
+        """Captures by local name: of a rule's `query` (by rule code), of "scope", or of an
+        analysis' ``SharedQuery``. An analysis query that no rule on this file declared (its
+        rule is not selected: ``--ignore LL006``) gets a pass of its own instead of failing."""
         grouped = self._shared_captures
-        if key not in grouped:
-            raise KeyError(f"{key} did not register a query for this file (see plan_queries)")
-        return grouped[key]
+        name = key.key if isinstance(key, SharedQuery) else key
+        if name in grouped:
+            return grouped[name]
+        if isinstance(key, SharedQuery):
+            return self.memo(f"query:{key.key}", lambda: self._own_pass(key))
+        raise KeyError(f"{name} did not register a query for this file (see plan_queries)")
+
+    def _own_pass(self, shared: SharedQuery) -> dict[str, list[Node]]:
+        combined = combined_query(self.source.language, ((shared.key, shared.source),))
+        found: dict[str, list[Node]] = {}
+        for name, nodes in QueryCursor(combined).captures(self.tree.root_node).items():
+            found[name.partition(".")[2]] = nodes
+        return found
 
     @cached_property
     def ancestry(self) -> Ancestry:
@@ -177,9 +205,9 @@ class FileContext:
 
     @cached_property
     def imports(self) -> ImportResolver:
-        from leaklint.imports import ImportResolver
+        from leaklint.semantic.imports import ImportResolver
 
-        return ImportResolver(self)
+        return ImportResolver(self.scopes)
 
     # -- reporting -----------------------------------------------------------------------
 
@@ -198,7 +226,7 @@ class FileContext:
 
     def report(
         self,
-        rule: Rule,
+        rule: RuleIdentity,
         node: Node,
         message: str,
         *,

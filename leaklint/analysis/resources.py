@@ -41,17 +41,16 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
-from leaklint.context import FileContext
-from leaklint.imports import Symbol, unwrap, unwrap_awaited
-from leaklint.release_paths import Exit, ReleasePaths, contains
-from leaklint.resource_origins import (
+from leaklint.analysis.frequency import how_often
+from leaklint.analysis.release_paths import Exit, ReleasePaths, contains
+from leaklint.analysis.resource_origins import (
     THIS_ASSIGNMENTS,
     declared_function,
     returned_values,
     type_origin,
     value_origin,
 )
-from leaklint.resource_table import (
+from leaklint.analysis.resource_table import (
     CLIENT,
     POOL,
     CheckoutSpec,
@@ -60,7 +59,10 @@ from leaklint.resource_table import (
     configured_specs,
     file_may_use,
 )
-from leaklint.scope import LOOP_NODES, Binding, early_return, references_to
+from leaklint.analysis.throws import can_throw
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.imports import Symbol, unwrap, unwrap_awaited
+from leaklint.semantic.scope import Binding, early_return, references_to
 
 # Any of these closes a client, whatever the library: reporting a client as unclosed when the
 # code calls a close method the table did not list would be a false alarm.
@@ -75,7 +77,9 @@ ACQUISITION_QUERY = """
 (call_expression) @call
 (await_expression) @await
 """
-POOL_QUERY = ACQUISITION_QUERY + THIS_ASSIGNMENTS
+# The analysis queries that finding resources uses (where a pool came from): a rule that asks
+# this module anything lists them in its `analyses`.
+RESOURCE_ANALYSES = (THIS_ASSIGNMENTS,)
 
 # Methods whose result is the object they were called on, so that
 # `const c = await createClient().on('error', f).connect()` still binds the client to `c`.
@@ -127,76 +131,16 @@ class Leak:
         return min(self.exits, key=_explanation_rank)
 
 
-def runs_once(ctx: FileContext, function: Node, depth: int = 0) -> bool:
-    """Whether ``function`` runs once per process, like module-level code: an IIFE at module
-    level (`(async () => { … })()`), or a module-level function that is not exported and whose
-    only use is one call outside any loop, made at module level (`main()`,
-    `start().catch(console.error)`, `if (require.main === module) main()`) or from a function
-    that itself runs once (`main()` calling `connectDatabase()`)."""
-    up = ctx.ancestry
-    outer, parent = function, up.parent(function)
-    while parent is not None and parent.type == "parenthesized_expression":
-        outer, parent = parent, up.parent(parent)
-    if parent is not None and parent.type == "call_expression":
-        if parent.child_by_field_name("function") == outer:
-            return _called_once_from_start_up(ctx, parent, depth)
-        return False
-    name = _declared_name(function, parent)
-    if name is None or ctx.enclosing_function(function) is not None:
-        return False
-    if up.nearest(function, frozenset({"export_statement"})) is not None:
-        return False
-    binding = ctx.scopes.resolve(name)
-    if binding is None or binding.node.id != name.id:
-        return False
-    uses = list(references_to(binding, ctx.scopes, ctx.references))
-    if len(uses) != 1:
-        return False
-    call = up.parent(uses[0])
-    return (
-        call is not None
-        and call.type == "call_expression"
-        and call.child_by_field_name("function") == uses[0]
-        and _called_once_from_start_up(ctx, call, depth)
-    )
-
-
-def _declared_name(function: Node, parent: Node | None) -> Node | None:
-    """`function main() {}` → main; `const main = async () => {}` → main."""
-    if function.type in ("function_declaration", "generator_function_declaration"):
-        name = function.child_by_field_name("name")
-    elif parent is not None and parent.type == "variable_declarator":
-        name = parent.child_by_field_name("name")
-        if parent.child_by_field_name("value") != function:
-            return None
-    else:
-        return None
-    return name if name is not None and name.type == "identifier" else None
-
-
-# How many calls deep start-up code is followed (main → init → connect).
-_START_UP_DEPTH = 3
-
-
-def _called_once_from_start_up(ctx: FileContext, call: Node, depth: int) -> bool:
-    """``call`` runs once: not in a loop, at module level or in a function that runs once."""
-    caller = ctx.enclosing_function(call)
-    for ancestor in ctx.ancestry.ancestors(call):
-        if caller is not None and ancestor.id == caller.id:
-            break
-        if ancestor.type in LOOP_NODES:
-            return False
-    if caller is None:
-        return True
-    return depth < _START_UP_DEPTH and runs_once(ctx, caller, depth + 1)
-
-
 def _explanation_rank(exit_: Exit) -> tuple[int, int]:
-    """Awaited operations first (they are what fails), then other triggers, then plain paths."""
+    """The likeliest leaking path first: an explicit `throw` (it is certain to leave), then an
+    early `return`, then awaited operations (what fails in practice), then other calls, then
+    the end of the function."""
     trigger = exit_.trigger
     if trigger is None:
-        return 2, exit_.node.start_byte
-    return (0 if trigger.type == "await_expression" else 1), trigger.start_byte
+        return (1 if exit_.kind == "return" else 4), exit_.node.start_byte
+    if trigger.type == "throw_statement":
+        return 0, trigger.start_byte
+    return (2 if trigger.type == "await_expression" else 3), trigger.start_byte
 
 
 @dataclass
@@ -282,7 +226,7 @@ class _Engine:
                 continue
             symbol = self.ctx.imports.resolve(callee)
             spec = next((s for s in specs if symbol is not None and s.matches(symbol)), None)
-            if spec is not None and self._runs_per_call(function):
+            if spec is not None and self._runs_per_call(node):
                 releases = frozenset(spec.release) | CLOSE_METHODS
                 made.append(
                     _Acquisition(
@@ -312,7 +256,7 @@ class _Engine:
             factory = declared_function(binding) if binding is not None else None
             inner = factories.get(factory.id) if factory is not None else None
             function = self._candidate_function(call) if inner is not None else None
-            if inner is None or function is None or not self._runs_per_call(function):
+            if inner is None or function is None or not self._runs_per_call(call):
                 continue
             note = f"'{self.ctx.text(callee)}()' creates a new {inner.label} here on every call"
             yield replace(inner, node=call, function=function, notes=((inner.node, note),))
@@ -353,7 +297,7 @@ class _Engine:
                 function = self._candidate_function(node)
             if function is not None:
                 acquisition = self._checkout(node, callee, function, spec)
-                if acquisition is not None and self._runs_per_call(function):
+                if acquisition is not None and self._runs_per_call(node):
                     yield acquisition
 
     def callback_checkouts(self, specs: tuple[CheckoutSpec, ...]) -> Iterator[Leak]:
@@ -378,7 +322,7 @@ class _Engine:
                 continue
             leak = self._unreleased_in_callback(checkout, callback, client, done, spec)
             function = self.ctx.enclosing_function(node)
-            if leak is not None and function is not None and self._runs_per_call(function):
+            if leak is not None and function is not None and self._runs_per_call(node):
                 yield leak
 
     def _callback_checkout(
@@ -502,10 +446,11 @@ class _Engine:
         # None at module level: a module-level client lives as long as the process.
         return self.ctx.enclosing_function(node)
 
-    def _runs_per_call(self, function: Node) -> bool:
-        # So does one made in start-up code that runs once (`main()`, an async IIFE). Asked
-        # only once an acquisition is confirmed: it may index the file's identifiers.
-        return not runs_once(self.ctx, function)
+    def _runs_per_call(self, node: Node) -> bool:
+        # So does one made by code that runs once (start-up code, a one-shot callback at
+        # module level, a lazy initialisation): `frequency` decides, for every rule alike.
+        # Asked only once an acquisition is confirmed: it may index the file's identifiers.
+        return how_often(self.ctx, node).repeats
 
     def _checkout(
         self, node: Node, callee: Node, function: Node, spec: CheckoutSpec
@@ -596,6 +541,7 @@ class _Engine:
             self._direct_operations(acquisition.function),
             holder.name,
             self.ctx.ancestry,
+            throws=lambda op: can_throw(self.ctx, op),
         )
         leak.exits = paths.run()
         return leak if leak.exits else None

@@ -11,7 +11,7 @@ import tree_sitter
 import tree_sitter_javascript
 import tree_sitter_typescript
 
-from leaklint.source import Language
+from leaklint.syntax.source import Language
 
 
 @cache

@@ -32,12 +32,12 @@ Deliberate approximations, each in the direction of reporting less:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from leaklint.scope import LOOP_NODES, Ancestry
+from leaklint.semantic.scope import LOOP_NODES, Ancestry
 
 # Methods of the resource itself that prepare it rather than use it.
 SETUP_METHODS = frozenset(
@@ -156,7 +156,11 @@ class ReleasePaths:
         operations: Sequence[Node],
         variable: str,
         ancestry: Ancestry,
+        throws: Callable[[Node], bool] | None = None,
     ) -> None:
+        # Whether a plain call can throw at all (``throws.can_throw``); this class adds only
+        # what the resource's context decides. None: every plain call can.
+        self._throws = throws
         self.function = function
         self.ancestry = ancestry
         self.acquisition = acquisition
@@ -211,7 +215,9 @@ class ReleasePaths:
                 return False
         if awaited:
             return True
-        return not self._in_catch_block(op) and not self._called_on_resource(callee)
+        if self._in_catch_block(op) or self._called_on_resource(callee):
+            return False
+        return self._throws(call) if self._throws is not None else True
 
     def _called_on_resource(self, callee: Node | None) -> bool:
         """`client.db()`, `client.escapeIdentifier(x)`, `client.db().collection(c)`.

@@ -15,18 +15,21 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.context import FileContext
-from leaklint.imports import Symbol, unwrap, unwrap_awaited
-from leaklint.scope import Binding, own_returns, references_to
+from leaklint.semantic.context import FileContext, SharedQuery
+from leaklint.semantic.imports import Symbol, unwrap, unwrap_awaited
+from leaklint.semantic.scope import Binding, own_returns, references_to
 
 _MAX_DEPTH = 4
-# The rule whose shared-pass query captures `this.x = …` assignments (see THIS_ASSIGNMENTS).
-THIS_ASSIGNMENT_OWNER = "LL006"
-THIS_ASSIGNMENTS = """
+# `this.x = …` assignments, to follow `this.pool` to what the class stores in it. Rules that
+# ask for origins list it in their `analyses`, so it joins the file's shared query pass.
+THIS_ASSIGNMENTS = SharedQuery(
+    "origins",
+    """
 (assignment_expression
   left: (member_expression object: (this) property: (property_identifier)))
   @this_assignment
-"""
+""",
+)
 
 
 def value_origin(ctx: FileContext, node: Node | None, depth: int = 0) -> Symbol | None:
@@ -174,7 +177,7 @@ def _this_property_origin(ctx: FileContext, member: Node, depth: int) -> Symbol 
 def _this_assignments(ctx: FileContext, body: Node, name: bytes | None) -> list[Node]:
     """Right-hand sides of `this.<name> = …` inside a class body."""
     values = []
-    for assignment in ctx.captures(THIS_ASSIGNMENT_OWNER).get("this_assignment", ()):
+    for assignment in ctx.captures(THIS_ASSIGNMENTS).get("this_assignment", ()):
         if not (body.start_byte <= assignment.start_byte < body.end_byte):
             continue
         left = assignment.child_by_field_name("left")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pathspec
 
-from leaklint.config import Settings
+from leaklint.model.settings import Settings
 
 
 class DiscoveryError(Exception):

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from leaklint.scope import FUNCTION_NODES, LOOP_NODES, Ancestry
+from leaklint.semantic.scope import FUNCTION_NODES, LOOP_NODES, Ancestry
 
 # Methods whose callback runs once per element: a body inside one is "in a loop". Besides the
 # array methods: lodash/async `each`, mongoose cursors' `eachAsync`.
@@ -166,8 +166,18 @@ ONE_SHOT_CALLS = frozenset(
 )
 
 
+# Lifecycle events an emitter fires once: `client.on('ready', cb)`, `server.on('listening', cb)`.
+ONE_SHOT_EVENTS = frozenset({"ready", "listening"})
+
+
 def is_one_shot_callback(up: Ancestry, function: Node) -> bool:
-    arguments = up.parent(outermost(up, function))
+    outer = outermost(up, function)
+    arguments = up.parent(outer)
+    if arguments is not None and arguments.type == "object":
+        return _is_once_module_handler(up, outer, arguments)
+    if arguments is not None and arguments.type == "pair":
+        holder = up.parent(arguments)
+        return holder is not None and _is_once_module_handler(up, arguments, holder)
     if arguments is None or arguments.type != "arguments":
         return False
     call = up.parent(arguments)
@@ -177,7 +187,35 @@ def is_one_shot_callback(up: Ancestry, function: Node) -> bool:
     name = member_property(callee) if callee is not None and callee.type != "identifier" else None
     if name is None and text(callee) in ("$", "jQuery") and len(call_arguments(call)) == 1:
         return True  # `$(function () { … })`: jQuery's DOM-ready, once per page
+    if name in ("on", "addListener", "addEventListener"):
+        listed = call_arguments(call)
+        if listed and literal_key(listed[0]) in ONE_SHOT_EVENTS:
+            return True
+        if name == "addEventListener" and len(listed) > 2 and _says_once(listed[2]):
+            return True  # `target.addEventListener(type, cb, { once: true })`
     return (name or text(callee)) in ONE_SHOT_CALLS
+
+
+def _says_once(options: Node) -> bool:
+    """An options object `{ once: true }`."""
+    if options.type != "object":
+        return False
+    for pair in options.named_children:
+        if pair.type == "pair" and text(pair.child_by_field_name("key")) == "once":
+            return text(pair.child_by_field_name("value")) == "true"
+    return False
+
+
+def _is_once_module_handler(up: Ancestry, member: Node, holder: Node) -> bool:
+    """`{ name: 'ready', once: true, execute(client) { … } }`: the event-module shape of
+    Discord.js (and Slack Bolt) bots, whose loader registers `execute` with `client.once`."""
+    if holder.type != "object" or not _says_once(holder):
+        return False
+    if member.type == "method_definition":
+        return text(member.child_by_field_name("name")) in ("execute", "run", "handler")
+    if member.type == "pair":
+        return text(member.child_by_field_name("key")) in ("execute", "run", "handler")
+    return False
 
 
 def is_static_member(member: Node) -> bool:

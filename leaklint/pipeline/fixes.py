@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from leaklint.findings import Edit, Finding, Fix
 from leaklint.fsutil import atomic_write_bytes
+from leaklint.model.findings import Edit, Finding, Fix
 
 _BOM = b"\xef\xbb\xbf"
 

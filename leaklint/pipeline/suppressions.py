@@ -23,23 +23,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pathspec
-from tree_sitter import Node
 
-from leaklint.findings import Finding, Suppression
-from leaklint.parsing import captures
+from leaklint.model.directives import Directive
+from leaklint.model.findings import Finding, Suppression
+from leaklint.pipeline.selection import rule_matches
 from leaklint.rules import get_rule
-from leaklint.selection import rule_matches
+from leaklint.syntax.parsing import captures
 
 if TYPE_CHECKING:
-    from leaklint.config import Settings
-    from leaklint.context import FileContext
+    from leaklint.model.settings import Settings
     from leaklint.rules import Rule
+    from leaklint.semantic.context import FileContext
 
 UNUSED_DIRECTIVE_CODE = "LL100"
 
@@ -48,23 +47,6 @@ UNUSED_DIRECTIVE_CODE = "LL100"
 _DIRECTIVE = re.compile(
     r"^leaklint-(?P<kind>disable-next-line|disable-line|disable)(?=\s|$)(?P<rest>.*)$", re.DOTALL
 )
-
-
-@dataclass
-class Directive:
-    kind: str  # "disable" (whole file), "disable-line" or "disable-next-line"
-    node: Node
-    codes: tuple[str, ...]  # canonical rule codes; empty means every rule
-    unknown: tuple[str, ...]  # words that name no rule: they can never suppress anything
-    justification: str
-    line: int | None  # the line it covers; None for a whole-file directive
-    used_codes: set[str] = field(default_factory=set)
-    used: bool = False
-
-    def covers(self, finding: Finding) -> bool:
-        if self.line is not None and finding.span.line != self.line:
-            return False
-        return not self.codes or finding.rule in self.codes
 
 
 def comment_body(text: str) -> str:

@@ -22,16 +22,22 @@ import multiprocessing
 import os
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from leaklint.model.results import FileError, FileResult, display_path
+
 if TYPE_CHECKING:
-    from leaklint.config import Settings
-    from leaklint.engine import FileResult
+    from leaklint.model.settings import Settings
+    from leaklint.rules import Rule
+
+    # The per-file step a worker runs: the engine's ``check_path``, handed in by the engine so
+    # that this module does not import the engine that imports it.
+    CheckPath = Callable[[Path, Settings, list[type[Rule]]], FileResult]
 
 BIG_FILE_BYTES = 2 * 1024 * 1024
 SOLO_FILE_BYTES = 256 * 1024
@@ -41,22 +47,24 @@ CHUNK_FILES = 24
 
 _worker_settings: Settings | None = None
 _worker_rules: list = []
+_worker_check: CheckPath | None = None
 
 
-def _init_worker(settings: Settings, codes: list[str], gc_threshold: tuple[int, ...]) -> None:
-    global _worker_settings, _worker_rules
+def _init_worker(
+    settings: Settings, codes: list[str], gc_threshold: tuple[int, ...], check: CheckPath
+) -> None:
+    global _worker_settings, _worker_rules, _worker_check
     from leaklint.rules import RULES_BY_CODE
 
     gc.set_threshold(*gc_threshold)  # the engine's, also where workers are spawned, not forked
     _worker_settings = settings
     _worker_rules = [RULES_BY_CODE[code] for code in codes]
+    _worker_check = check
 
 
 def _check_files(paths: list[Path]) -> list[FileResult]:
-    from leaklint.engine import check_path
-
-    assert _worker_settings is not None
-    return [check_path(path, _worker_settings, _worker_rules) for path in paths]
+    assert _worker_settings is not None and _worker_check is not None
+    return [_worker_check(path, _worker_settings, _worker_rules) for path in paths]
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -66,12 +74,14 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _pool(workers: int, settings: Settings, codes: list[str]) -> ProcessPoolExecutor:
+def _pool(
+    workers: int, settings: Settings, codes: list[str], check: CheckPath
+) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         workers,
         mp_context=_context(),
         initializer=_init_worker,
-        initargs=(settings, codes, gc.get_threshold()),
+        initargs=(settings, codes, gc.get_threshold(), check),
     )
 
 
@@ -102,13 +112,13 @@ def plan_tasks(sizes: list[int]) -> tuple[deque[_Task], deque[_Task]]:
 
 
 def check_in_pool(
-    paths: list[Path], settings: Settings, codes: list[str], workers: int
+    paths: list[Path], settings: Settings, codes: list[str], workers: int, check: CheckPath
 ) -> Iterator[FileResult]:
     big, rest = plan_tasks([_size(path) for path in paths])
     results: dict[int, FileResult] = {}
     next_out = 0
     try:
-        with _pool(workers, settings, codes) as pool:
+        with _pool(workers, settings, codes, check) as pool:
             running: dict[Future[list[FileResult]], _Task] = {}
             while big or rest or running:
                 _submit(pool, paths, big, rest, running, limit=workers * 2)
@@ -121,7 +131,7 @@ def check_in_pool(
                     next_out += 1
     except BrokenProcessPool:
         missing = [i for i in range(next_out, len(paths)) if i not in results]
-        retried = _isolate([paths[i] for i in missing], settings, codes, workers)
+        retried = _isolate([paths[i] for i in missing], settings, codes, workers, check)
         results.update(zip(missing, retried, strict=True))
     while next_out < len(paths):
         yield results.pop(next_out)
@@ -155,7 +165,7 @@ def _size(path: Path) -> int:
 
 
 def _isolate(
-    paths: list[Path], settings: Settings, codes: list[str], workers: int
+    paths: list[Path], settings: Settings, codes: list[str], workers: int, check: CheckPath
 ) -> Iterator[FileResult]:
     """Retry after a worker died: one file per task, restarting the pool around a culprit.
 
@@ -167,21 +177,19 @@ def _isolate(
     while remaining:
         done = 0
         try:
-            with _pool(workers, settings, codes) as pool:
+            with _pool(workers, settings, codes, check) as pool:
                 for [result] in pool.map(_check_files, [[p] for p in remaining], chunksize=1):
                     done += 1
                     yield result
             return
         except BrokenProcessPool:
-            yield _check_alone(remaining[done], settings, codes)
+            yield _check_alone(remaining[done], settings, codes, check)
             remaining = remaining[done + 1 :]
 
 
-def _check_alone(path: Path, settings: Settings, codes: list[str]) -> FileResult:
-    from leaklint.engine import FileError, FileResult, display_path
-
+def _check_alone(path: Path, settings: Settings, codes: list[str], check: CheckPath) -> FileResult:
     try:
-        with _pool(1, settings, codes) as pool:
+        with _pool(1, settings, codes, check) as pool:
             [result] = pool.submit(_check_files, [path]).result()
             return result
     except BrokenProcessPool:

@@ -26,8 +26,8 @@ from importlib import resources
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from leaklint.parsing import query, valid_patterns
-from leaklint.source import Language
+from leaklint.syntax.parsing import query, valid_patterns
+from leaklint.syntax.source import Language
 
 FUNCTION_SCOPES = frozenset(
     {

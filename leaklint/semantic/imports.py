@@ -15,14 +15,10 @@ leaklint cares about.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from leaklint.scope import Binding
-
-if TYPE_CHECKING:
-    from leaklint.context import FileContext
+from leaklint.semantic.scope import Binding, ScopeAnalysis
 
 GLOBAL = "<global>"  # the module name of a free (undeclared) name such as `process`
 _GLOBAL_OBJECTS = frozenset({"globalThis", "global", "window", "self"})
@@ -121,8 +117,8 @@ def unwrap_awaited(node: Node | None) -> Node | None:
 
 
 class ImportResolver:
-    def __init__(self, ctx: FileContext) -> None:
-        self.ctx = ctx
+    def __init__(self, scopes: ScopeAnalysis) -> None:
+        self.scopes = scopes
 
     # -- public API ---------------------------------------------------------------------
 
@@ -132,7 +128,7 @@ class ImportResolver:
         if node is None or _depth > _MAX_ALIAS_DEPTH:
             return None
         if node.type == "identifier":
-            binding = self.ctx.scopes.resolve(node)
+            binding = self.scopes.resolve(node)
             if binding is None:
                 return Symbol(GLOBAL, (node.text.decode("utf-8", "replace"),))
             return self.binding_symbol(binding, _depth)
@@ -189,7 +185,7 @@ class ImportResolver:
             return None
         # `require` must be the real one: a local function called require is not a module load.
         if function.type == "identifier" and (
-            function.text != b"require" or self.ctx.scopes.resolve(function) is not None
+            function.text != b"require" or self.scopes.resolve(function) is not None
         ):
             return None
         module = string_value(arguments.named_child(0))

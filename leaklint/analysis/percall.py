@@ -29,9 +29,7 @@ from itertools import pairwise
 
 from tree_sitter import Node, QueryCursor
 
-from leaklint.context import FileContext
-from leaklint.parsing import query
-from leaklint.rules._syntax import (
+from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     call_arguments,
     enclosing_functions,
@@ -42,7 +40,9 @@ from leaklint.rules._syntax import (
     text,
     value_parent,
 )
-from leaklint.scope import Ancestry, IntervalIndex, pattern_identifiers
+from leaklint.semantic.context import FileContext, SharedQuery
+from leaklint.semantic.scope import Ancestry, IntervalIndex, pattern_identifiers
+from leaklint.syntax.parsing import query
 
 REQUEST_NAMES = frozenset({"req", "request"})
 RESPONSE_NAMES = frozenset({"res", "response", "reply"})
@@ -64,12 +64,17 @@ class PerRequest:
 
     handler: Node
     call: Node | None = None  # `helper(…)` inside the handler, when the code is in `helper`
+    # The call that registered the handler (`io.on('connection', fn)`, `app.post('/x', fn)`),
+    # and its event name for `on`-style registrations; None for handlers known by parameters.
+    registration: Node | None = None
+    event: str | None = None
 
 
-# Rules that ask `request_context` add these patterns to their `query`: every function (to
-# find those with handler parameters) and every call that may register a callback, so that
-# handlers are found from the shared query pass, with no walk up the tree per identifier.
-# One pattern per node type: a grammar drops the patterns naming types it lacks (`function`).
+# Every function (to find those with handler parameters) and every call that may register a
+# callback, so that handlers are found from the shared query pass, with no walk up the tree
+# per identifier. Rules that ask `request_context` (or `frequency.how_often`) list `PERCALL`
+# in their `analyses`. One pattern per node type: a grammar drops the patterns naming types it
+# lacks (`function`).
 PERCALL_QUERY = """
 (function_declaration) @percall_function
 (function_expression) @percall_function
@@ -85,6 +90,7 @@ PERCALL_QUERY = """
     "get" "post" "put" "patch" "delete" "del" "all" "head" "options" "use" "route"
     "on" "addListener" "addEventListener" "once")) @percall_registration
 """
+PERCALL = SharedQuery("percall", PERCALL_QUERY)
 
 
 # A byte-level superset of the conventions above, so rules that need a handler can skip a file
@@ -112,17 +118,14 @@ def may_run_per_call(data: bytes) -> bool:
     return any(p.search(data) for p in _OTHER_SIGNS)
 
 
-def request_context(ctx: FileContext, code: str, node: Node) -> PerRequest | None:
-    """The handler that makes ``node`` run per request/message/connection, if any.
-
-    ``code`` is the calling rule's, whose `query` includes ``PERCALL_QUERY``.
-    """
-    handlers = _handlers(ctx, code)
+def request_context(ctx: FileContext, node: Node) -> PerRequest | None:
+    """The handler that makes ``node`` run per request/message/connection, if any."""
+    handlers = _handlers(ctx)
     if not handlers:
         return None
     handler = _innermost_containing(ctx, node)
     if handler is not None:
-        return PerRequest(handler)
+        return _per_request(ctx, handler)
     memo = _memo(ctx).calling
     for function in enclosing_functions(ctx.ancestry, node):
         if function.id not in memo:
@@ -138,6 +141,7 @@ class _Memo:
     """Answers remembered for one file, shared by the rules that ask."""
 
     handlers: list[Node] | None = None
+    registrations: dict[int, tuple[Node, str | None]] = field(default_factory=dict)
     handler_index: IntervalIndex | None = None
     in_handlers: dict[bytes, list[Node]] | None = None
     calling: dict[int, PerRequest | None] = field(default_factory=dict)
@@ -147,11 +151,16 @@ def _memo(ctx: FileContext) -> _Memo:
     return ctx.memo("percall", _Memo)
 
 
-def _handlers(ctx: FileContext, code: str) -> list[Node]:
+def _per_request(ctx: FileContext, handler: Node, call: Node | None = None) -> PerRequest:
+    registration, event = _memo(ctx).registrations.get(handler.id, (None, None))
+    return PerRequest(handler, call, registration, event)
+
+
+def _handlers(ctx: FileContext) -> list[Node]:
     """Every handler function of the file, in source order."""
     memo = _memo(ctx)
     if memo.handlers is None:
-        captures = ctx.captures(code)
+        captures = ctx.captures(PERCALL)
         found = {
             f.id: f
             for f in captures.get("percall_function", ())
@@ -160,6 +169,7 @@ def _handlers(ctx: FileContext, code: str) -> list[Node]:
         for call in captures.get("percall_registration", ()):
             for callback in _registered_callbacks(call):
                 found[callback.id] = callback
+                memo.registrations[callback.id] = (call, _event_name(call))
         memo.handlers = sorted(found.values(), key=lambda f: f.start_byte)
         memo.handler_index = IntervalIndex(memo.handlers)
     return memo.handlers
@@ -215,6 +225,14 @@ def _registered_callbacks(call: Node) -> list[Node]:
     return [a for a in arguments if _unwrap(a).type in FUNCTION_NODES]
 
 
+def _event_name(call: Node) -> str | None:
+    """`'connection'` for `io.on('connection', fn)`; None for routes and middleware."""
+    if member_property(call.child_by_field_name("function")) not in SUBSCRIBING_METHODS:
+        return None
+    arguments = call_arguments(call)
+    return literal_key(arguments[0]) if arguments else None
+
+
 def _unwrap(node: Node) -> Node:
     while node.type == "parenthesized_expression" and (inner := first_named(node)) is not None:
         node = inner
@@ -242,7 +260,7 @@ def _handler_calling(ctx: FileContext, handlers: list[Node], function: Node) -> 
         outer = outermost(up, ref)
         parent = up.parent(outer)
         call = parent if parent is not None and parent.type == "call_expression" else None
-        return PerRequest(handler, call)
+        return _per_request(ctx, handler, call)
     return None
 
 

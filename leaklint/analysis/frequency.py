@@ -1,0 +1,518 @@
+"""How often does this code run? One answer for every rule, with the reason that decides it.
+
+A leak is something that happens *again*: a client per call, a listener per request, a store
+entry per message. The same resource made once per process is not a leak. So every leak rule
+asks of its candidate: does the code around it run once, or repeatedly — and if repeatedly, per
+what? Before this module the rules answered four different ways and disagreed on the same code
+(for one module-level ``setTimeout(cb)``, LL002 said "once" and LL003 "every call").
+
+``how_often(ctx, node)`` walks out from ``node``:
+
+1. Wrappers that run as part of the code around them are looked through: immediately invoked
+   functions, per-element callbacks (``forEach``), one-shot callbacks (``.then``, ``listen``,
+   ``once``, ``setTimeout``, jQuery's ready) — ``nodes.effective_function``. Nothing left: the
+   code is at module level and runs once per process.
+2. A run-once guard inside that function makes the rest run once per guarded state:
+   ``if (!io) { io = …; … }``, ``if (done) return; done = true;`` (nothing resets ``done``),
+   ``if (this.timer) return;`` (once per instance). The state's owner decides from there.
+3. A handler by the server conventions of ``percall`` (``(req, res)``, routes, middleware,
+   ``server.on('connection' | 'message' | 'request')``), or code a handler calls in this file:
+   per request, per connection or per message — the innermost handler wins, so a
+   ``socket.on('message')`` callback inside a connection handler runs per message.
+4. A React effect callback: per effect run. A ``setInterval`` callback: per tick.
+5. Start-up code: a module-level function whose only use is one call from module level or
+   from other start-up code (``main()``), or a plain function named like start-up
+   (``init``, ``bootstrap``, ``setupServer``; not methods, which run per instance) — once.
+6. A constructor or an instance field initialiser: once per instance.
+7. Anything else: per call, callers unknown.
+
+The answer carries its reason, which rules put into messages ("runs per connection:
+registered by `io.on('connection')` on line 12").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from tree_sitter import Node
+
+from leaklint.analysis.nodes import (
+    FIELD_NODES,
+    FUNCTION_NODES,
+    call_arguments,
+    contains,
+    effective_function,
+    enclosing_functions,
+    function_name,
+    is_callee,
+    member_property,
+    outermost,
+    text,
+)
+from leaklint.analysis.percall import (
+    PERCALL,
+    PerRequest,
+    effect_callback,
+    request_context,
+)
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.scope import LOOP_NODES, Ancestry, Binding, early_return, references_to
+
+
+class Rate(Enum):
+    ONCE = "once per process"
+    PER_INSTANCE = "once per instance"
+    PER_CALL = "per call"
+    PER_REQUEST = "per request"
+    PER_CONNECTION = "per connection"
+    PER_MESSAGE = "per message"
+    PER_TICK = "per timer tick"
+    PER_EFFECT = "per effect run"
+
+
+PER_REQUEST_RATES = frozenset({Rate.PER_REQUEST, Rate.PER_CONNECTION, Rate.PER_MESSAGE})
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """How often the code at a node runs, and why."""
+
+    rate: Rate
+    # The function whose runs are counted, after looking through wrappers and guards; None at
+    # module level (and for start-up code, which runs as if it were).
+    function: Node | None
+    reason: str
+    # Why, as data: "module", "start-up", "lazy-init", "once-guard", "instance", "handler",
+    # "effect", "tick", "callers-unknown".
+    why: str
+    per_request: PerRequest | None = None
+    guard: Node | None = None  # the guarded state's declaration, for "lazy-init"/"once-guard"
+
+    @property
+    def repeats(self) -> bool:
+        """Whether the code can run more than once per process (per instance counts)."""
+        return self.rate is not Rate.ONCE
+
+    @property
+    def is_per_request(self) -> bool:
+        return self.rate in PER_REQUEST_RATES
+
+
+# The shared patterns this analysis reads (the per-call conventions' functions and
+# registrations): rules that ask ``how_often`` list these in their ``analyses``.
+FREQUENCY_ANALYSES = (PERCALL,)
+
+_START_UP_DEPTH = 3  # how many calls deep start-up code is followed (main → init → connect)
+STARTUP_NAME = re.compile(
+    r"^(init|initiali[sz]e|start|main|bootstrap|setup|setUp|configure|boot|launch|listen|install)"
+    r"([A-Z_$]|$)"
+)
+
+
+def how_often(ctx: FileContext, node: Node) -> Frequency:
+    """How often the code at ``node`` runs (see the module docstring for the order of tests)."""
+    memo: dict[int, Frequency] = ctx.memo("frequency", dict)
+    if node.id not in memo:
+        memo[node.id] = _how_often(ctx, node)
+    return memo[node.id]
+
+
+def _how_often(ctx: FileContext, node: Node) -> Frequency:
+    up = ctx.ancestry
+    function = effective_function(up, node)
+    if function is None:
+        return Frequency(Rate.ONCE, None, "runs once, at module level", "module")
+    guarded = lazy_init_owner(ctx, node, function)
+    if guarded is not None:
+        owner, guard = guarded
+        return _guarded(ctx, owner, guard)
+    return _function_frequency(ctx, node, function)
+
+
+def _guarded(ctx: FileContext, owner: Node | None, guard: Binding | Node) -> Frequency:
+    """Once per guarded state: the state's owner decides (module level: once per process)."""
+    name = guard.name if isinstance(guard, Binding) else text(guard)
+    declaration = guard.node if isinstance(guard, Binding) else guard
+    if owner is None:
+        reason = f"runs once: guarded by '{name}'"
+        return Frequency(Rate.ONCE, None, reason, "lazy-init", guard=declaration)
+    if isinstance(guard, Binding):
+        outer = _function_frequency(ctx, owner, owner)
+        return Frequency(
+            outer.rate,
+            owner,
+            f"runs once per '{name}'",
+            "lazy-init",
+            outer.per_request,
+            declaration,
+        )
+    return Frequency(
+        Rate.PER_INSTANCE,
+        owner,
+        f"runs once per instance: guarded by '{name}'",
+        "once-guard",
+        guard=declaration,
+    )
+
+
+def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequency:
+    per_request = request_context(ctx, node)
+    if per_request is not None:
+        rate, reason = _handler_rate(ctx, per_request)
+        return Frequency(rate, function, reason, "handler", per_request)
+    effect = effect_callback(ctx, node)
+    if effect is not None and effect.id == function.id:
+        return Frequency(Rate.PER_EFFECT, function, "runs on every effect run", "effect")
+    if _is_interval_callback(ctx, function):
+        return Frequency(Rate.PER_TICK, function, "runs on every timer tick", "tick")
+    start_up = start_up_reason(ctx, function)
+    if start_up is not None:
+        return Frequency(Rate.ONCE, None, start_up, "start-up")
+    if function.type in FIELD_NODES or _is_constructor(function):
+        return Frequency(Rate.PER_INSTANCE, function, "runs once per instance", "instance")
+    return Frequency(Rate.PER_CALL, function, "runs on every call", "callers-unknown")
+
+
+def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]:
+    registration = per_request.registration
+    event = per_request.event
+    rate = {
+        "connection": Rate.PER_CONNECTION,
+        "message": Rate.PER_MESSAGE,
+    }.get(event or "", Rate.PER_REQUEST)
+    if registration is not None:
+        line = ctx.source.position(registration.start_byte).line
+        callee = registration.child_by_field_name("function")
+        shown = f"{text(callee)}('{event}')" if event else text(callee)
+        where = f"registered by `{shown}` on line {line}"
+    else:
+        where = "a request handler by its parameters"
+    if per_request.call is not None:
+        line = ctx.source.position(per_request.call.start_byte).line
+        where += f", which calls it on line {line}"
+    return rate, f"runs {rate.value}: {where}"
+
+
+def _is_constructor(function: Node) -> bool:
+    if function.type != "method_definition":
+        return False
+    name = function.child_by_field_name("name")
+    return name is not None and name.text == b"constructor"
+
+
+def _is_interval_callback(ctx: FileContext, function: Node) -> bool:
+    up = ctx.ancestry
+    arguments = up.parent(outermost(up, function))
+    if arguments is None or arguments.type != "arguments":
+        return False
+    call = up.parent(arguments)
+    if call is None or call.type != "call_expression":
+        return False
+    if call_arguments(call)[:1] != [outermost(up, function)]:
+        return False
+    symbol = ctx.imports.resolve(call.child_by_field_name("function"))
+    return symbol is not None and symbol.path == ("setInterval",)
+
+
+def repeating_functions(ctx: FileContext, node: Node) -> list[Node]:
+    """The functions around ``node`` whose every run makes fresh locals for it, innermost
+    first: the function that runs it, then each enclosing one for as long as it is what runs
+    the inner one again and again (a `socket.on('message', cb)` inside a connection handler:
+    both, since each connection and each message has its own). Looked-through wrappers
+    (IIFEs, `forEach` callbacks) are included with the function they run in."""
+    found: list[Node] = []
+    up = ctx.ancestry
+    current = node
+    while True:
+        function = effective_function(up, current)
+        if function is None:
+            return found
+        found.extend(f for f in enclosing_functions(up, current) if contains(function, f))
+        if not how_often(ctx, function).repeats:
+            return found
+        current = function
+
+
+# -- start-up code ---------------------------------------------------------------------------
+
+
+def start_up_reason(ctx: FileContext, function: Node) -> str | None:
+    """Why ``function`` is start-up code that runs once per process, or None.
+
+    The calls in this file decide when there are any (`main(); main();` runs twice); the name
+    (`init`, `bootstrap`) only when there are none to read: exported, or called elsewhere.
+    """
+    if runs_once(ctx, function):
+        return "runs once: start-up code called once from module level"
+    if function.type == "method_definition":  # a class's start(): once per instance
+        return None
+    if _local_calls(ctx, function):
+        return None
+    name = function_name(ctx.ancestry, function)
+    if name is not None and STARTUP_NAME.match(name) is not None:
+        return f"runs once: `{name}()` is start-up code"
+    return None
+
+
+def _local_calls(ctx: FileContext, function: Node) -> bool:
+    """Whether this file calls the module-level function ``function`` by its name (an export
+    such as `module.exports.start = start` is not a call: its callers are elsewhere)."""
+    up = ctx.ancestry
+    name = _declared_name(function, up.parent(function))
+    if name is None or ctx.enclosing_function(function) is not None:
+        return False
+    binding = ctx.scopes.resolve(name)
+    if binding is None or binding.node.id != name.id:
+        return False
+    return any(is_callee(up, ref) for ref in references_to(binding, ctx.scopes, ctx.references))
+
+
+def runs_once(ctx: FileContext, function: Node, depth: int = 0) -> bool:
+    """Whether ``function`` runs once per process, like module-level code: an IIFE at module
+    level (`(async () => { … })()`), or a module-level function that is not exported and whose
+    only use is one call outside any loop, made at module level (`main()`,
+    `start().catch(console.error)`, `if (require.main === module) main()`) or from a function
+    that itself runs once (`main()` calling `connectDatabase()`)."""
+    up = ctx.ancestry
+    outer, parent = function, up.parent(function)
+    while parent is not None and parent.type == "parenthesized_expression":
+        outer, parent = parent, up.parent(parent)
+    if parent is not None and parent.type == "call_expression":
+        if parent.child_by_field_name("function") == outer:
+            return _called_once_from_start_up(ctx, parent, depth)
+        return False
+    name = _declared_name(function, parent)
+    if name is None or ctx.enclosing_function(function) is not None:
+        return False
+    if up.nearest(function, frozenset({"export_statement"})) is not None:
+        return False
+    binding = ctx.scopes.resolve(name)
+    if binding is None or binding.node.id != name.id:
+        return False
+    uses = list(references_to(binding, ctx.scopes, ctx.references))
+    if len(uses) != 1:
+        return False
+    call = up.parent(uses[0])
+    return (
+        call is not None
+        and call.type == "call_expression"
+        and call.child_by_field_name("function") == uses[0]
+        and _called_once_from_start_up(ctx, call, depth)
+    )
+
+
+def _declared_name(function: Node, parent: Node | None) -> Node | None:
+    """`function main() {}` → main; `const main = async () => {}` → main."""
+    if function.type in ("function_declaration", "generator_function_declaration"):
+        name = function.child_by_field_name("name")
+    elif parent is not None and parent.type == "variable_declarator":
+        name = parent.child_by_field_name("name")
+        if parent.child_by_field_name("value") != function:
+            return None
+    else:
+        return None
+    return name if name is not None and name.type == "identifier" else None
+
+
+def _called_once_from_start_up(ctx: FileContext, call: Node, depth: int) -> bool:
+    """``call`` runs once: not in a loop, at module level or in a function that runs once."""
+    caller = ctx.enclosing_function(call)
+    for ancestor in ctx.ancestry.ancestors(call):
+        if caller is not None and ancestor.id == caller.id:
+            break
+        if ancestor.type in LOOP_NODES:
+            return False
+    if caller is None:
+        return True
+    return depth < _START_UP_DEPTH and runs_once(ctx, caller, depth + 1)
+
+
+# -- run-once guards -------------------------------------------------------------------------
+
+
+def lazy_init_owner(
+    ctx: FileContext, node: Node, function: Node
+) -> tuple[Node | None, Binding | Node] | None:
+    """Inside ``if (!state) { state = …; … }``, or after ``if (state) return; state = …;``
+    (nothing else resets ``state``), with ``state`` declared outside ``function``; or after
+    ``if (this.state) return;`` in a method. The code runs once per ``state`` however often the
+    function is called. Returns the function that owns the state (None: module level) and the
+    state, or None when there is no such guard."""
+    up = ctx.ancestry
+    guard = _once_guard_before(ctx, node, function)
+    if guard is not None:
+        return effective_function(up, guard.node), guard
+    this_guard = _this_guard_before(ctx, node, function)
+    if this_guard is not None:
+        return function, this_guard
+    for ancestor in up.ancestors(node):
+        if ancestor.id == function.id:
+            break
+        if ancestor.type != "if_statement":
+            continue
+        consequence = ancestor.child_by_field_name("consequence")
+        condition = ancestor.child_by_field_name("condition")
+        if consequence is None or condition is None or not contains(consequence, node):
+            continue
+        for ident in identifiers_in(condition):
+            binding = ctx.scopes.resolve(ident)
+            if (
+                binding is not None
+                and binding.kind in ("let", "var")
+                and not contains(function, binding.node)
+                and assigns(ctx, consequence, binding.name, binding.node.id)
+            ):
+                return effective_function(up, binding.node), binding
+    return None
+
+
+def _once_guard_before(ctx: FileContext, node: Node, function: Node) -> Binding | None:
+    """``if (done) return; done = true;`` at the top of ``function``, before the statement
+    holding ``node``, with ``done`` declared outside it: the variable that lets the rest run
+    once."""
+    body = function.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return None
+    guards: list[Binding] = []
+    for statement in body.named_children:
+        if contains(statement, node):
+            return None
+        if early_return(statement) is not None:
+            condition = statement.child_by_field_name("condition")
+            for ident in identifiers_in(condition) if condition is not None else ():
+                binding = ctx.scopes.resolve(ident)
+                if (
+                    binding is not None
+                    and binding.kind in ("let", "var")
+                    and not contains(function, binding.node)
+                ):
+                    guards.append(binding)
+            continue
+        for binding in guards:
+            if assigns(ctx, statement, binding.name, binding.node.id) and _only_written_in(
+                ctx, binding, statement
+            ):
+                return binding
+    return None
+
+
+def _this_guard_before(ctx: FileContext, node: Node, function: Node) -> Node | None:
+    """``if (this.sweeper) return;`` at the top of a method, then ``this.sweeper = …`` before
+    or in the statement holding ``node``: the rest runs once per instance. Returns the guard."""
+    if function.type != "method_definition":
+        return None
+    body = function.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return None
+    guarded: set[bytes] = set()
+    guard: Node | None = None
+    assigned = False
+    for statement in body.named_children:
+        holds_node = contains(statement, node)
+        if not holds_node and early_return(statement) is not None:
+            condition = statement.child_by_field_name("condition")
+            names = _this_properties_read(condition) if condition is not None else set()
+            if names:
+                guarded |= names
+                guard = condition
+            continue
+        if guarded and _assigns_this_property(statement, guarded):
+            assigned = True
+        if holds_node:
+            return guard if assigned else None
+    return None
+
+
+def _this_properties_read(condition: Node) -> set[bytes]:
+    found: set[bytes] = set()
+    stack = [condition]
+    while stack:
+        current = stack.pop()
+        if current.type == "member_expression":
+            receiver = current.child_by_field_name("object")
+            prop = current.child_by_field_name("property")
+            if receiver is not None and receiver.type == "this" and prop is not None:
+                found.add(prop.text or b"")
+                continue
+        stack.extend(current.named_children)
+    return found
+
+
+def _assigns_this_property(statement: Node, names: set[bytes]) -> bool:
+    """``statement`` assigns one of ``this.<names>`` (not inside a nested function)."""
+    stack = [statement]
+    while stack:
+        current = stack.pop()
+        if current.type in FUNCTION_NODES:
+            continue
+        if current.type == "assignment_expression":
+            left = current.child_by_field_name("left")
+            receiver = left.child_by_field_name("object") if left is not None else None
+            prop = member_property(left)
+            if (
+                receiver is not None
+                and receiver.type == "this"
+                and prop is not None
+                and prop.encode() in names
+            ):
+                return True
+        stack.extend(current.named_children)
+    return False
+
+
+def _only_written_in(ctx: FileContext, binding: Binding, statement: Node) -> bool:
+    """No other write resets the flag: `busy = false` at the end makes it a lock, not once."""
+    for ref in ctx.references.named(binding.name):
+        if contains(statement, ref) or not is_written(ctx.ancestry, ref):
+            continue
+        found = ctx.scopes.resolve(ref, binding.name)
+        if found is not None and found.node.id == binding.node.id:
+            return False
+    return True
+
+
+def assigns(ctx: FileContext, block: Node, name: str, declared_id: int) -> bool:
+    """Whether ``block`` assigns the variable declared at ``declared_id``."""
+    for ref in ctx.references.named(name):
+        if not contains(block, ref) or not is_written(ctx.ancestry, ref):
+            continue
+        binding = ctx.scopes.resolve(ref, name)
+        if binding is not None and binding.node.id == declared_id:
+            return True
+    return False
+
+
+def is_written(up: Ancestry, ref: Node) -> bool:
+    """``ref`` is the target of an assignment or update."""
+    parent = up.parent(ref)
+    if parent is None:
+        return False
+    if parent.type in ("assignment_expression", "augmented_assignment_expression"):
+        return parent.child_by_field_name("left") == ref
+    return parent.type == "update_expression"
+
+
+def identifiers_in(node: Node) -> list[Node]:
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            found.append(current)
+        stack.extend(current.named_children)
+    return found
+
+
+__all__ = [
+    "FREQUENCY_ANALYSES",
+    "PER_REQUEST_RATES",
+    "Frequency",
+    "Rate",
+    "how_often",
+    "is_callee",
+    "lazy_init_owner",
+    "runs_once",
+    "start_up_reason",
+]

@@ -1,0 +1,239 @@
+"""What can throw or reject: the operations whose failure skips a release.
+
+A close that is not in ``finally`` leaks only when something between acquire and close can
+fail. Counting every call made messages name operations that cannot fail (a getter, a helper
+that builds a string, ``Buffer.from(str)``) while the explicit ``throw`` before the ``try`` went
+unnamed. So an operation throws here when it is:
+
+* an ``await`` (the network, the database: what fails in practice), or a ``throw``;
+* a call of a function this file cannot see;
+
+and not when it is:
+
+* ``new`` (building a value), logging (``console.*``, ``logger.info`` …);
+* a known non-throwing builtin (``Math.*``, ``Date.now()``, ``JSON.stringify`` excepted —
+  it throws on cycles — ``String(x)``, ``Array.isArray``, ``Object.keys`` …, ``path.join``);
+* a function of the same file (a declaration, a method of the same class called on ``this``)
+  whose body only computes: no ``await``, no ``throw``, and only calls that cannot throw by
+  these same rules (a getter that returns a field, a helper that formats a key).
+
+Context decides the rest (calls that set the resource up or release something, bookkeeping in
+a ``catch``): ``release_paths`` asks this module only about the operation itself.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.analysis.nodes import FUNCTION_NODES, member_property, text
+from leaklint.analysis.resource_origins import declared_function
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.imports import GLOBAL
+
+# Global functions and static methods that do not throw on ordinary input.
+NON_THROWING_GLOBALS = frozenset(
+    {
+        ("String",),
+        ("Number",),
+        ("Boolean",),
+        ("Symbol",),
+        ("parseInt",),
+        ("parseFloat",),
+        ("isNaN",),
+        ("isFinite",),
+        ("setTimeout",),
+        ("setInterval",),
+        ("setImmediate",),
+        ("clearTimeout",),
+        ("clearInterval",),
+        ("clearImmediate",),
+        ("Array", "isArray"),
+        ("Array", "from"),
+        ("Array", "of"),
+        ("Object", "keys"),
+        ("Object", "values"),
+        ("Object", "entries"),
+        ("Object", "assign"),
+        ("Object", "freeze"),
+        ("Object", "fromEntries"),
+        ("Number", "isInteger"),
+        ("Number", "isFinite"),
+        ("Date", "now"),
+        ("Promise", "resolve"),
+        ("Promise", "reject"),  # rejects only when awaited, which counts on its own
+        ("Buffer", "from"),
+        ("Buffer", "alloc"),
+        ("Buffer", "byteLength"),
+        ("Buffer", "concat"),
+        ("Buffer", "isBuffer"),
+        ("performance", "now"),
+        ("process", "hrtime"),
+        ("process", "nextTick"),
+        ("crypto", "randomUUID"),
+    }
+)
+NON_THROWING_OBJECTS = frozenset({"Math", "console"})
+# Node modules whose synchronous helpers compute from their arguments.
+NON_THROWING_MODULES = frozenset({"path", "node:path", "util", "node:util", "url", "node:url"})
+# Methods of a logger object (`logger.info(…)`, `this.log.warn(…)`): reporting, not work.
+LOG_METHODS = frozenset({"trace", "debug", "info", "log", "warn", "warning", "error", "fatal"})
+LOGGER_NAMES = frozenset({"logger", "log", "_logger", "_log", "console"})
+# Methods of values that compute locally (strings, arrays, numbers, dates, maps).
+NON_THROWING_METHODS = frozenset(
+    {
+        "toString",
+        "toFixed",
+        "toISOString",
+        "toLowerCase",
+        "toUpperCase",
+        "trim",
+        "padStart",
+        "padEnd",
+        "slice",
+        "substring",
+        "split",
+        "join",
+        "concat",
+        "includes",
+        "indexOf",
+        "startsWith",
+        "endsWith",
+        "replace",
+        "push",
+        "pop",
+        "shift",
+        "unshift",
+        "has",
+        "get",
+        "set",
+        "add",
+        "delete",
+        "keys",
+        "values",
+        "entries",
+        "getTime",
+    }
+)
+_MAX_DEPTH = 3  # same-file helpers followed this many calls deep
+
+
+def can_throw(ctx: FileContext, op: Node, depth: int = 0) -> bool:
+    """Whether the operation ``op`` (a call, ``new``, ``await`` or ``throw``) can throw or
+    reject, by the rules of the module docstring."""
+    node = _unwrap(op)
+    if node is None:
+        return False
+    if node.type in ("await_expression", "throw_statement"):
+        return True
+    if node.type == "new_expression":
+        return False
+    if node.type != "call_expression":
+        return False
+    return _call_can_throw(ctx, node, depth)
+
+
+def _call_can_throw(ctx: FileContext, call: Node, depth: int) -> bool:
+    callee = _unwrap(call.child_by_field_name("function"))
+    if callee is None:
+        return True
+    if callee.type == "member_expression" and _is_logging(callee):
+        return False
+    symbol = ctx.imports.resolve(callee)
+    if symbol is not None:
+        if symbol.module == GLOBAL and (
+            tuple(symbol.path) in NON_THROWING_GLOBALS
+            or (symbol.path and symbol.path[0] in NON_THROWING_OBJECTS)
+        ):
+            return False
+        if symbol.module in NON_THROWING_MODULES:
+            return False
+    if callee.type == "member_expression" and member_property(callee) in NON_THROWING_METHODS:
+        receiver = callee.child_by_field_name("object")
+        # `this.cache.get(k)` on a Map, `key.split(':')`; not a client's `redis.get(k)`,
+        # whose I/O is awaited (and so counted) or reported to a callback.
+        if receiver is not None and not _looks_like_io_client(receiver):
+            return False
+    local = _same_file_function(ctx, callee)
+    if local is not None and depth < _MAX_DEPTH:
+        return function_can_throw(ctx, local, depth + 1)
+    return True
+
+
+def function_can_throw(ctx: FileContext, function: Node, depth: int = 0) -> bool:
+    """Whether calling ``function`` can throw: an ``await`` or ``throw`` in its own body (not
+    in nested functions), or a call that can."""
+    memo: dict[int, bool] = ctx.memo("throws.function", dict)
+    if function.id in memo:
+        return memo[function.id]
+    memo[function.id] = True  # a recursive helper: assume the worst while looking
+    body = function.child_by_field_name("body")
+    if _is_async(function):
+        # An async function never throws at the call: it rejects, and a rejection is seen
+        # where the promise is awaited — which counts there, as every `await` does.
+        result = False
+    elif body is None:
+        result = True
+    else:
+        result = any(can_throw(ctx, op, depth) for op in _own_operations(body))
+    memo[function.id] = result
+    return result
+
+
+def _own_operations(body: Node) -> list[Node]:
+    found: list[Node] = []
+    stack = [body]
+    while stack:
+        current = stack.pop()
+        if current.type in FUNCTION_NODES and current.id != body.id:
+            continue
+        if current.type in ("call_expression", "await_expression", "throw_statement"):
+            found.append(current)
+        stack.extend(current.named_children)
+    return found
+
+
+def _is_async(function: Node) -> bool:
+    return any(child.type == "async" for child in function.children)
+
+
+def _same_file_function(ctx: FileContext, callee: Node) -> Node | None:
+    """The function a callee names in this file: `helper(…)`, or `this.method(…)` of the
+    enclosing class."""
+    if callee.type == "identifier":
+        binding = ctx.scopes.resolve(callee)
+        return declared_function(binding) if binding is not None else None
+    if callee.type == "member_expression":
+        receiver = callee.child_by_field_name("object")
+        name = member_property(callee)
+        if receiver is None or receiver.type != "this" or name is None:
+            return None
+        body = ctx.ancestry.nearest(callee, frozenset({"class_body"}))
+        for member in body.named_children if body is not None else ():
+            if member.type == "method_definition" and text(member.child_by_field_name("name")) == (
+                name
+            ):
+                return member
+    return None
+
+
+def _is_logging(callee: Node) -> bool:
+    """`console.log(…)`, `logger.info(…)`, `this.logger.warn(…)`, `log.error(…)`."""
+    if member_property(callee) not in LOG_METHODS:
+        return False
+    receiver = callee.child_by_field_name("object")
+    if receiver is None:
+        return False
+    name = member_property(receiver) if receiver.type == "member_expression" else text(receiver)
+    return name is not None and name.lower().lstrip("_") in {n.lstrip("_") for n in LOGGER_NAMES}
+
+
+def _looks_like_io_client(receiver: Node) -> bool:
+    name = member_property(receiver) if receiver.type == "member_expression" else text(receiver)
+    lowered = (name or "").lower()
+    return any(word in lowered for word in ("redis", "client", "db", "pool", "conn", "api"))
+
+
+def _unwrap(node: Node | None) -> Node | None:
+    while node is not None and node.type == "parenthesized_expression":
+        node = node.named_child(0)
+    return node

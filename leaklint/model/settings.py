@@ -1,0 +1,76 @@
+"""Settings: everything that decides what a run checks and how, once configuration is read.
+
+Defined here, in the model layer, so that every layer can take a ``Settings`` without importing
+the configuration loader (``leaklint.config``), which sits above the rules and the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from leaklint.model.findings import Severity
+
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    "node_modules/",
+    ".git/",
+    ".hg/",
+    ".svn/",
+    "dist/",
+    "build/",
+    "coverage/",
+    ".next/",
+    ".yarn/",  # Yarn's own release binary and plugins, committed by Yarn 2+ projects
+    ".leaklint_cache/",
+    "*.min.js",
+    "*.min.mjs",
+    "*.min.cjs",
+)
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """A user-declared acquire/release pair (see resources.py)."""
+
+    module: str
+    acquire: str
+    release: tuple[str, ...]
+    kind: str = "client"  # "client" → LL003, "pool" → LL006
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path = field(default_factory=Path.cwd)
+    config_file: Path | None = None
+    select: tuple[str, ...] = ()  # empty: every rule that is on by default
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    globals: tuple[str, ...] = ()
+    env: tuple[str, ...] = ("node",)
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
+    resources: tuple[ResourceSpec, ...] = ()
+    preview: bool = False
+    respect_gitignore: bool = True
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def cache_key(self) -> str:
+        """Everything that can change a file's findings, for the cache."""
+        parts = [
+            self.select,
+            self.extend_select,
+            self.ignore,
+            self.globals,
+            self.env,
+            self.per_file_ignores,
+            sorted((k, v.value) for k, v in self.severity_overrides.items()),
+            self.resources,
+            self.preview,
+        ]
+        return repr(parts)

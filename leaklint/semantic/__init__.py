@@ -1,0 +1,1 @@
+"""The semantic layer: scopes and bindings, references, imports, and ``FileContext``."""

@@ -1,0 +1,1 @@
+"""The syntax layer: source bytes and positions, parsing with tree-sitter, grammar repairs."""
