@@ -324,7 +324,9 @@ async def test_the_server_asks_to_watch_the_config_files(
         registration.register_options, types.DidChangeWatchedFilesRegistrationOptions
     )
     (watcher,) = options.watchers
-    assert watcher.glob_pattern == ("**/{leaklint.toml,.leaklint.toml,pyproject.toml,package.json}")
+    assert watcher.glob_pattern == (
+        "**/{leaklint.toml,.leaklint.toml,pyproject.toml,package.json,.gitignore}"
+    )
 
 
 async def test_a_pyproject_change_rechecks_open_documents(
@@ -351,6 +353,24 @@ async def test_excluded_files_get_no_diagnostics(client: LanguageClient, workspa
     assert await next_diagnostics(client, excluded) == []
     checked = open_document(client, workspace / "sum.js", LEAKY)
     assert [d.code for d in await next_diagnostics(client, checked)] == ["LL001"]
+
+
+async def test_gitignored_files_get_no_diagnostics_until_the_ignore_changes(
+    client: LanguageClient, workspace: Path
+) -> None:
+    (workspace / ".git").mkdir()
+    (workspace / "out").mkdir()
+    gitignore = workspace / ".gitignore"
+    gitignore.write_text("out/\n", encoding="utf-8")
+    uri = open_document(client, workspace / "out" / "sum.js", LEAKY)
+    assert await next_diagnostics(client, uri) == []
+    gitignore.write_text("", encoding="utf-8")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=gitignore.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    assert [d.code for d in await next_diagnostics(client, uri)] == ["LL001"]
 
 
 async def test_a_broken_config_is_shown_not_crashed_on(

@@ -37,7 +37,7 @@ DEBOUNCE_SECONDS = 0.2
 # ~40 times its text (2.7 MB for a 2,000-line file); a document edited again after losing
 # its tree is parsed afresh, which for that file costs 8 ms.
 MAX_TREES = 16
-_WATCHED = "**/{leaklint.toml,.leaklint.toml,pyproject.toml,package.json}"
+_WATCHED = "**/{leaklint.toml,.leaklint.toml,pyproject.toml,package.json,.gitignore}"
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class LeaklintServer(LanguageServer):
         except ConfigError as error:
             self.report_config_error(str(error))
             return []
-        findings = check_document(document, text, settings, self.rule_failed)
+        findings = check_document(document, text, settings, self.rule_failed, self.settings.ignores)
         self._keep_tree(document)
         return findings
 
@@ -177,7 +177,8 @@ class LeaklintServer(LanguageServer):
         self.publish(uri)
 
     def configuration_changed(self) -> None:
-        """A config file (or package.json) changed: every open document is checked again."""
+        """A config file, package.json or .gitignore changed: every open document is checked
+        again."""
         self.settings.clear()
         self._reported_config_errors.clear()
         package_type.cache_clear()
@@ -251,8 +252,7 @@ def did_close(ls: LeaklintServer, params: types.DidCloseTextDocumentParams) -> N
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched_files(ls: LeaklintServer, params: types.DidChangeWatchedFilesParams) -> None:
-    names = {Path(to_fs_path(change.uri) or "").name for change in params.changes}
-    if names & {"leaklint.toml", ".leaklint.toml", "pyproject.toml", "package.json"}:
+    if any(is_config_file(Path(to_fs_path(change.uri) or "")) for change in params.changes):
         ls.configuration_changed()
 
 

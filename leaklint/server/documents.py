@@ -16,7 +16,7 @@ from pathlib import Path
 from leaklint.config import CONFIG_NAMES, ConfigError, Settings, load_settings
 from leaklint.model.findings import Finding, Severity, Span
 from leaklint.model.results import display_path
-from leaklint.pipeline.discovery import is_excluded
+from leaklint.pipeline.discovery import IgnoreCache, is_excluded
 from leaklint.pipeline.engine import check_source, rules_for
 from leaklint.rules import Rule, get_rule
 from leaklint.syntax.parsing import ParseState, parse_incremental
@@ -66,10 +66,12 @@ class ProjectSettings:
 
     def __init__(self) -> None:
         self._by_start: dict[Path, Settings | ConfigError] = {}
+        self.ignores = IgnoreCache()
         self.generation = 0  # bumped whenever configuration may have changed
 
     def clear(self) -> None:
         self._by_start.clear()
+        self.ignores = IgnoreCache()
         self.generation += 1
 
     def for_document(self, path: Path, folders: list[Path]) -> Settings:
@@ -91,16 +93,24 @@ def _innermost_folder(path: Path, folders: list[Path]) -> Path | None:
     return max(containing, key=lambda f: len(f.parts)) if containing else None
 
 
+# Files whose change can change what is checked or how: configuration, module kinds, ignores.
+WATCHED_NAMES = frozenset({*CONFIG_NAMES, "package.json", ".gitignore"})
+
+
 def is_config_file(path: Path) -> bool:
-    return path.name in CONFIG_NAMES
+    return path.name in WATCHED_NAMES
 
 
 def check_document(
-    document: OpenDocument, text: str, settings: Settings, on_rule_failure: RuleFailure
+    document: OpenDocument,
+    text: str,
+    settings: Settings,
+    on_rule_failure: RuleFailure,
+    ignores: IgnoreCache | None = None,
 ) -> list[Finding]:
     """The findings `leaklint check` reports for ``text`` saved at the document's path
     (suppressed ones left out), re-parsing incrementally from the last version."""
-    if is_excluded(document.path, settings):
+    if is_excluded(document.path, settings, ignores):
         document.parse_state, document.source = None, None
         return []
     # A lone surrogate (a client's JSON can carry one) becomes "?": one character for one,
