@@ -445,6 +445,7 @@ async def test_code_actions_resolve_the_diagnostic(
         "Declare 'sum' with let (LL001)",
         "Disable LL001 for this line",
         "Disable LL001 for this file",
+        "Fix all safe leaklint problems",
     }
     assert actions["Declare 'sum' with let (LL001)"].is_preferred
     action = actions[title]
@@ -454,6 +455,39 @@ async def test_code_actions_resolve_the_diagnostic(
     assert inserted in fixed
     change_document(client, uri, 2, fixed)
     assert await next_diagnostics(client, uri) == []
+
+
+async def test_fix_all_applies_every_safe_fix_and_nothing_else(
+    client: LanguageClient, workspace: Path
+) -> None:
+    text = (
+        "function a() {\n  x = 1;\n  return x;\n}\n"
+        "function b() {\n  y = 2;\n  return y;\n}\n"
+        "app.get('/a', (req, res) => {\n  process.on('SIGTERM', () => res.end());\n});\n"
+    )
+    uri = open_document(client, workspace / "all.js", text)
+    assert [d.code for d in await next_diagnostics(client, uri)] == ["LL001", "LL001", "LL007"]
+    result = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(
+                start=types.Position(line=0, character=0),
+                end=types.Position(line=0, character=0),
+            ),
+            context=types.CodeActionContext(
+                diagnostics=[], only=[types.CodeActionKind.SourceFixAll]
+            ),
+        )
+    )
+    (action,) = result or []
+    assert isinstance(action, types.CodeAction)
+    assert action.kind == "source.fixAll.leaklint"
+    assert action.edit is not None and action.edit.changes is not None
+    fixed = apply_text_edits(text, list(action.edit.changes[uri]))
+    assert "  let x = 1;" in fixed and "  let y = 2;" in fixed
+    assert "process.on('SIGTERM'" in fixed  # unsafe: only ever applied by hand
+    change_document(client, uri, 2, fixed)
+    assert [d.code for d in await next_diagnostics(client, uri)] == ["LL007"]
 
 
 async def test_an_unsafe_fix_is_offered_but_not_preferred(

@@ -295,12 +295,17 @@ def hover(ls: LeaklintServer, params: types.HoverParams) -> types.Hover | None:
 
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
-    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, convert.FIX_ALL]),
 )
 def code_action(ls: LeaklintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     document = ls.current(params.text_document.uri)
     if document is None or document.source is None:
         return []
+    only = params.context.only
+    if only and not any(_wants(kind, types.CodeActionKind.QuickFix) for kind in only):
+        wanted = any(_wants(kind, convert.FIX_ALL) for kind in only)
+        fix_all = convert.fix_all(document.findings, document.source, document.uri, ls.encoding)
+        return [fix_all] if wanted and fix_all is not None else []
     source = document.source
     start = convert.leaklint_position(source, params.range.start, ls.encoding)
     end = convert.leaklint_position(source, params.range.end, ls.encoding)
@@ -314,7 +319,15 @@ def code_action(ls: LeaklintServer, params: types.CodeActionParams) -> list[type
         if finding.span.end_line < start[0] or finding.span.line > end[0]:
             continue
         actions += convert.code_actions(finding, source, tree, document.uri, ls.encoding)
+    if not only:
+        fix_all = convert.fix_all(document.findings, source, document.uri, ls.encoding)
+        actions += [fix_all] if fix_all is not None else []
     return actions
+
+
+def _wants(requested: str, kind: str) -> bool:
+    """A request for ``source.fixAll`` covers ``source.fixAll.leaklint``, as LSP's kinds nest."""
+    return kind == requested or kind.startswith(f"{requested}.")
 
 
 def serve() -> None:

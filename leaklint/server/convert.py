@@ -14,6 +14,7 @@ from lsprotocol import types
 from tree_sitter import Node, Tree
 
 from leaklint.model.findings import Edit, Finding, Severity, Span
+from leaklint.pipeline.fixes import non_overlapping
 from leaklint.reporters.sarif import rule_help_uri
 from leaklint.rules import get_rule
 from leaklint.syntax.source import SourceFile
@@ -25,6 +26,9 @@ SEVERITIES = {
     Severity.NOTE: types.DiagnosticSeverity.Information,
 }
 REASON_PLACEHOLDER = "<reason>"
+# "Fix all" is a source action: editors run it on request or, if the user asks for it in their
+# settings, on save (VS Code's `editor.codeActionsOnSave: {"source.fixAll.leaklint": …}`).
+FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.leaklint"
 
 
 # --- positions ---------------------------------------------------------------------------
@@ -166,6 +170,23 @@ def code_actions(
             )
         )
     return actions
+
+
+def fix_all(
+    findings: list[Finding], source: SourceFile, uri: str, encoding: str
+) -> types.CodeAction | None:
+    """Every safe fix of the document at once (those that do not overlap), as
+    `leaklint check --fix` would apply them; None when there is none."""
+    safe = [f.fix for f in findings if f.fix is not None and f.fix.safe]
+    chosen = non_overlapping(safe, len(source.data))
+    if not chosen:
+        return None
+    edits = [text_edit(source, edit, encoding) for fix in chosen for edit in fix.edits]
+    return types.CodeAction(
+        title="Fix all safe leaklint problems",
+        kind=FIX_ALL,
+        edit=types.WorkspaceEdit(changes={uri: edits}),
+    )
 
 
 def _newline(source: SourceFile) -> str:
