@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections import OrderedDict
 from pathlib import Path
 
@@ -109,10 +110,10 @@ class LeaklintServer(LanguageServer):
             self.report_config_error(str(error))
             return []
         findings = check_document(document, text, settings, self.rule_failed, self.settings.ignores)
-        self._keep_tree(document)
+        self.keep_tree(document)
         return findings
 
-    def _keep_tree(self, document: OpenDocument) -> None:
+    def keep_tree(self, document: OpenDocument) -> None:
         self._trees.pop(document.uri, None)
         if document.parse_state is not None:
             self._trees[document.uri] = None
@@ -124,12 +125,12 @@ class LeaklintServer(LanguageServer):
     def rule_failed(self, code: str, path: Path, trace: str) -> None:
         # Logged, not shown: the other rules' diagnostics are still there, and a pop-up on
         # every keystroke would make the editor unusable.
-        what = "leaklint" if code == "engine" else f"rule {code}"
+        if code == "engine":
+            message = f"leaklint could not check {path} (an LL000 diagnostic says so).\n{trace}"
+        else:
+            message = f"rule {code} failed on {path}; the other rules still report.\n{trace}"
         self.window_log_message(
-            types.LogMessageParams(
-                type=types.MessageType.Error,
-                message=f"{what} failed on {path}; other rules still report.\n{trace}",
-            )
+            types.LogMessageParams(type=types.MessageType.Error, message=message)
         )
 
     def report_config_error(self, message: str) -> None:
@@ -174,7 +175,10 @@ class LeaklintServer(LanguageServer):
     async def _debounced(self, uri: str) -> None:
         await asyncio.sleep(DEBOUNCE_SECONDS)
         self._pending.pop(uri, None)
-        self.publish(uri)
+        try:
+            self.publish(uri)
+        except Exception:  # a task of its own: pygls' handler guard does not reach it
+            self.rule_failed("engine", Path(to_fs_path(uri) or uri), traceback.format_exc())
 
     def configuration_changed(self) -> None:
         """A config file, package.json or .gitignore changed: every open document is checked
@@ -214,7 +218,7 @@ async def initialized(ls: LeaklintServer, params: types.InitializedParams) -> No
         await ls.client_register_capability_async(
             types.RegistrationParams(registrations=[registration])
         )
-    except Exception as error:  # a client that refuses: config changes need a restart
+    except Exception as error:  # a client that refuses: config is reloaded on save only
         log.warning("could not register the config file watcher: %s", error)
 
 
@@ -311,7 +315,7 @@ def code_action(ls: LeaklintServer, params: types.CodeActionParams) -> list[type
     end = convert.leaklint_position(source, params.range.end, ls.encoding)
     if document.parse_state is None:  # its tree was let go (MAX_TREES): parse it again
         _, document.parse_state = parse_incremental(source.data, source.language, None)
-        ls._keep_tree(document)
+        ls.keep_tree(document)
     tree = document.parse_state.tree
     actions: list[types.CodeAction] = []
     for finding in document.findings:

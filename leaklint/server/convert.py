@@ -43,6 +43,8 @@ def _units(text: str, encoding: str) -> int:
 
 
 def client_position(source: SourceFile, line: int, column: int, encoding: str) -> types.Position:
+    if source.is_ascii:  # the common case, and no line decoded (a bundle's line is megabytes)
+        return types.Position(line=line - 1, character=column - 1)
     prefix = source.line_text(line)[: column - 1]
     return types.Position(line=line - 1, character=_units(prefix, encoding))
 
