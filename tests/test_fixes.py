@@ -12,6 +12,7 @@ from leaklint.model.findings import Finding
 from leaklint.pipeline.engine import check_source
 from leaklint.pipeline.fixes import apply_edits
 from leaklint.rules import Rule, get_rule
+from leaklint.semantic.context import FileContext
 from leaklint.syntax.source import SourceFile
 from tests.conftest import write
 from tests.rule_helpers import run_rule
@@ -205,7 +206,7 @@ class _Exploding(Rule):
     name = "exploding"
     summary = "Fails on every file."
 
-    def check(self, ctx) -> None:
+    def check(self, ctx: FileContext) -> None:
         ctx.report(self, ctx.tree.root_node, "half-done")
         raise ValueError("boom")
 
@@ -224,11 +225,11 @@ def test_a_failing_rule_loses_its_findings_and_the_others_still_report() -> None
 
 
 def test_check_reports_a_failing_rule_and_the_other_rules_findings(
-    project: Path, run_cli, monkeypatch
+    project: Path, run_cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from leaklint.rules.ll002_uncleared_interval import UnclearedInterval
 
-    def boom(self, ctx) -> None:
+    def boom(self: object, ctx: FileContext) -> None:
         raise RuntimeError("deliberate")
 
     monkeypatch.setattr(UnclearedInterval, "check", boom)

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -72,14 +73,14 @@ def workspace(tmp_path: Path) -> Path:
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
-async def client(lsp_client: LanguageClient, workspace: Path):
+async def client(lsp_client: LanguageClient, workspace: Path) -> AsyncIterator[None]:
     await start(lsp_client, workspace)
     yield
     await lsp_client.shutdown_session()
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
-async def pull_client(lsp_client: LanguageClient, workspace: Path):
+async def pull_client(lsp_client: LanguageClient, workspace: Path) -> AsyncIterator[None]:
     await start(lsp_client, workspace, pull=True)
     yield
     await lsp_client.shutdown_session()
@@ -286,7 +287,7 @@ async def test_a_config_change_rechecks_open_documents(
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
-async def watching_client(lsp_client: LanguageClient, workspace: Path):
+async def watching_client(lsp_client: LanguageClient, workspace: Path) -> AsyncIterator[None]:
     lsp_client.registrations = []  # type: ignore[attr-defined]
 
     @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
@@ -582,7 +583,7 @@ BROKEN_RULE_SERVER = [
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=BROKEN_RULE_SERVER))
-async def broken_rule_client(lsp_client: LanguageClient, workspace: Path):
+async def broken_rule_client(lsp_client: LanguageClient, workspace: Path) -> AsyncIterator[None]:
     await start(lsp_client, workspace)
     yield
     await lsp_client.shutdown_session()
@@ -601,7 +602,7 @@ async def test_a_failing_rule_is_logged_and_the_others_still_report(
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
-async def bare_client(lsp_client: LanguageClient, workspace: Path):
+async def bare_client(lsp_client: LanguageClient, workspace: Path) -> AsyncIterator[None]:
     await start(lsp_client, workspace)
     yield
 
@@ -625,7 +626,9 @@ async def test_shutdown_and_exit(bare_client: LanguageClient, workspace: Path) -
     config=ClientServerConfig(server_command=SERVER),
     params=["visual-studio-code", "neovim@v0.11.0", "neovim@v0.10.0", "emacs"],
 )
-async def editor(lsp_client: LanguageClient, workspace: Path, request):
+async def editor(
+    lsp_client: LanguageClient, workspace: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[None]:
     @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register(client: LanguageClient, params: types.RegistrationParams) -> None:
         pass  # these editors watch files dynamically; the server asks, as it should

@@ -6,6 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
+
+import pytest
 
 from leaklint.server.documents import OpenDocument, ProjectSettings, document_path
 from leaklint.syntax.source import Language
@@ -65,12 +68,12 @@ def test_each_workspace_folder_has_its_own_configuration(tmp_path: Path) -> None
 
 
 def test_a_document_the_engine_cannot_check_gets_an_ll000_diagnostic(
-    tmp_path: Path, monkeypatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from leaklint.config import Settings
     from leaklint.server import documents
 
-    def too_deep(*args, **kwargs):
+    def too_deep(*args: object, **kwargs: object) -> NoReturn:
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(documents, "check_source", too_deep)
