@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from leaklint.cli import cli
 from leaklint.reporters.sarif import rule_help_uri
 from leaklint.rules import get_rule
+from leaklint.server.app import DEBOUNCE_SECONDS
 
 pytestmark = pytest.mark.asyncio
 
@@ -543,9 +545,12 @@ async def test_pull_diagnostics(pull_client: LanguageClient, workspace: Path) ->
     )
     assert isinstance(again, types.RelatedUnchangedDocumentDiagnosticReport)
     change_document(pull_client, uri, 2, LEAKY.replace("  sum = 0;", "  let sum = 0;"))
+    asked = time.monotonic()
     fixed = await pull_client.text_document_diagnostic_async(
         types.DocumentDiagnosticParams(text_document=identifier)
     )
+    # Right after a change the answer waits for the debounce, as a push would.
+    assert time.monotonic() - asked >= DEBOUNCE_SECONDS * 0.9
     assert isinstance(fixed, types.RelatedFullDocumentDiagnosticReport)
     assert list(fixed.items) == []
     # A client that pulls is never pushed to (it would show everything twice).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 from collections import OrderedDict
 from pathlib import Path
@@ -230,7 +231,11 @@ def did_open(ls: LeaklintServer, params: types.DidOpenTextDocumentParams) -> Non
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 async def did_change(ls: LeaklintServer, params: types.DidChangeTextDocumentParams) -> None:
-    if params.text_document.uri in ls.documents and not ls.pulls:
+    document = ls.documents.get(params.text_document.uri)
+    if document is None:
+        return
+    document.changed_at = time.monotonic()
+    if not ls.pulls:
         ls.publish_later(params.text_document.uri)
 
 
@@ -266,9 +271,17 @@ def did_change_watched_files(ls: LeaklintServer, params: types.DidChangeWatchedF
         identifier="leaklint", inter_file_dependencies=False, workspace_diagnostics=False
     ),
 )
-def pull_diagnostics(
+async def pull_diagnostics(
     ls: LeaklintServer, params: types.DocumentDiagnosticParams
 ) -> types.DocumentDiagnosticReport:
+    # A client that pulls after every keystroke gets the same debounce as pushes: the answer
+    # waits until the document has been quiet for DEBOUNCE_SECONDS (a client cancels the
+    # request it no longer needs when it sends the next).
+    opened = ls.documents.get(params.text_document.uri)
+    if opened is not None:
+        quiet_for = time.monotonic() - opened.changed_at
+        if quiet_for < DEBOUNCE_SECONDS:
+            await asyncio.sleep(DEBOUNCE_SECONDS - quiet_for)
     document = ls.current(params.text_document.uri)
     if document is None:
         return types.RelatedFullDocumentDiagnosticReport(items=[])

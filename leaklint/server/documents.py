@@ -44,6 +44,7 @@ class OpenDocument:
     checked_generation: int = -1  # the configuration they were computed with
     findings: list[Finding] = field(default_factory=list)
     source: SourceFile | None = None  # of the checked version: positions, line texts
+    changed_at: float = 0.0  # time.monotonic() of the last edit
 
 
 def document_path(path: Path | None, language_id: str, fallback_directory: Path) -> Path | None:
