@@ -131,6 +131,10 @@ def test_release_at_the_end_of_the_block_moves_into_finally() -> None:
         "  const err = await client.query('q');\n  client.release(err);\n",
         # re-indenting would change a multi-line template
         "  await client.query(`SELECT\n1`);\n  client.release();\n",
+        # a hoisted declaration would be hidden inside the try
+        "  await client.query('q');\n  function helper() {}\n  client.release();\n",
+        # the release and the body share a line
+        "  await client.query('q'); client.release();\n",
     ],
 )
 def test_no_finally_fix_for_other_shapes(body: str) -> None:

@@ -40,6 +40,8 @@ def finally_fix(ctx: FileContext, acquisition: Node, release: Node, noun: str) -
     declaration = ctx.ancestry.nearest(acquisition, frozenset(_DECLARATIONS))
     if declaration is None:
         return None
+    if ctx.enclosing_function(declaration) != ctx.enclosing_function(acquisition):
+        return None  # `const handler = async () => { … }` around it: not its own statement
     block = ctx.ancestry.parent(declaration)
     release_statement = _statement_of(ctx, release)
     if block is None or block.type != "statement_block" or release_statement is None:
