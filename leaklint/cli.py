@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import click
+import pathspec
 
 from leaklint import __version__, baseline, progress
 from leaklint.config import ConfigError, Settings, load_settings
@@ -20,6 +21,8 @@ from leaklint.pipeline.suppressions import UNUSED_DIRECTIVE_CODE
 from leaklint.reporters import REPORTERS, ReportOptions
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# source_links.LinkStyle's values, spelled out so that start-up does not import that module.
+SOURCE_LINK_STYLES = ("auto", "github", "vscode", "file", "none")
 
 
 class UserError(click.ClickException):
@@ -66,6 +69,28 @@ no_cache_option = click.option(
     is_flag=True,
     help="Neither read nor write the result cache (.leaklint_cache or $LEAKLINT_CACHE_DIR).",
 )
+baseline_option = click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only findings that are not recorded in this baseline file.",
+)
+# As ruff's: --exclude replaces the exclude list (built-in defaults included), --extend-exclude
+# adds to it. Gitignore-style patterns, as in the configuration's `exclude`.
+exclude_option = click.option(
+    "--exclude",
+    multiple=True,
+    metavar="PATTERNS",
+    help="Comma list of gitignore-style patterns to skip, replacing the configured and "
+    "built-in ones (node_modules/, dist/, ...).",
+)
+extend_exclude_option = click.option(
+    "--extend-exclude",
+    multiple=True,
+    metavar="PATTERNS",
+    help="Comma list of gitignore-style patterns to skip, in addition to the configured and "
+    "built-in ones.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -103,6 +128,8 @@ def cli() -> None:
     is_flag=True,
     help="Apply exclude patterns to files named on the command line too (for pre-commit).",
 )
+@exclude_option
+@extend_exclude_option
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option("--no-source", is_flag=True, help="Do not print code frames in text output.")
 @jobs_option
@@ -112,17 +139,23 @@ def cli() -> None:
     is_flag=True,
     help="Report leaklint-disable comments that suppress nothing (rule LL100).",
 )
-@click.option(
-    "--baseline",
-    "baseline_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Report only findings that are not recorded in this baseline file.",
-)
+@baseline_option
 @click.option(
     "--write-baseline",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Record the current findings in FILE, so that later runs with --baseline FILE "
     "report only new ones.",
+)
+@click.option(
+    "--sarif-include-suppressed",
+    is_flag=True,
+    help="SARIF: keep suppressed and baselined findings, marked with `suppressions` (GitHub "
+    "code scanning does not read those and would open an alert for each).",
+)
+@click.option(
+    "--category",
+    help="SARIF: the code scanning category (automationDetails.id), e.g. leaklint/frontend/, "
+    "so that runs over different parts of a repository do not replace each other's alerts.",
 )
 @click.option(
     "--fix", "apply_fixes", is_flag=True, help="Apply the safe fixes, then report what is left."
@@ -138,6 +171,8 @@ def check(
     preview: bool | None,
     exit_zero: bool,
     force_exclude: bool,
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
     statistics: bool,
     no_source: bool,
     jobs: int | None,
@@ -146,9 +181,16 @@ def check(
     baseline_file: Path | None,
     write_baseline: Path | None,
     apply_fixes: bool,
+    sarif_include_suppressed: bool,
+    category: str | None,
 ) -> None:
     """Check PATHS (files or directories, default: the current directory) for leaks."""
+    if category is not None and not category.strip("/ "):
+        raise click.BadParameter(
+            "must name a category, e.g. leaklint/frontend/", param_hint="--category"
+        )
     settings = _settings(config_file, select, extend_select, ignore, preview)
+    settings = _with_excludes(settings, exclude, extend_exclude)
     if report_unused_disables:
         settings = settings.with_overrides(
             extend_select=(*settings.extend_select, UNUSED_DIRECTIVE_CODE)
@@ -170,6 +212,8 @@ def check(
         color=_use_color(output and str(output), fmt),
         show_source=not no_source,
         statistics=statistics,
+        sarif_include_suppressed=sarif_include_suppressed,
+        category=category,
     )
     _emit(result, fmt, output, options)
     unsuppressed = [f for f in result.findings if f.suppression is None]
@@ -252,6 +296,26 @@ def _settings(
     )
 
 
+def _patterns(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``--exclude a,b --exclude c`` → ("a", "b", "c")."""
+    return tuple(p.strip() for value in values for p in value.split(",") if p.strip())
+
+
+def _with_excludes(
+    settings: Settings, exclude: tuple[str, ...], extend_exclude: tuple[str, ...]
+) -> Settings:
+    for option, values in (("--exclude", exclude), ("--extend-exclude", extend_exclude)):
+        for pattern in _patterns(values):
+            try:
+                pathspec.GitIgnoreSpec.from_lines([pattern])
+            except (ValueError, TypeError) as error:  # GitIgnorePatternError is a ValueError
+                raise UserError(f"{option}: invalid pattern {pattern!r}: {error}") from None
+    return settings.with_overrides(
+        exclude=_patterns(exclude) if exclude else None,
+        extend_exclude=settings.extend_exclude + _patterns(extend_exclude) or None,
+    )
+
+
 def _emit(result, fmt: str, output: Path | None, options: ReportOptions) -> None:
     reporter = REPORTERS[fmt]
     if output is None:
@@ -293,8 +357,23 @@ def _emit(result, fmt: str, output: Path | None, options: ReportOptions) -> None
 )
 @ignore_option
 @config_option
+@exclude_option
+@extend_exclude_option
+@baseline_option
 @click.option(
-    "--top", type=click.IntRange(1), default=10, show_default=True, help="Hotspots to list."
+    "--top",
+    type=click.IntRange(1),
+    default=10,
+    show_default=True,
+    help="Hotspots to list, in the summary and in the HTML report.",
+)
+@click.option(
+    "--source-links",
+    type=click.Choice(SOURCE_LINK_STYLES),
+    default="auto",
+    show_default=True,
+    help="Where the HTML report's findings link to: GitHub (when the checkout has a GitHub "
+    "origin), VS Code, file://, or nowhere; auto is GitHub, else VS Code.",
 )
 @jobs_option
 @no_cache_option
@@ -305,33 +384,50 @@ def audit(
     select: str,
     ignore: str | None,
     config_file: Path | None,
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    baseline_file: Path | None,
     top: int,
+    source_links: str,
     jobs: int | None,
     no_cache: bool,
 ) -> None:
     """Audit PATHS with every rule (preview included): a summary of where the leaks are.
 
-    Counts equal those of `leaklint check --select ALL --preview`. Exits 0 whatever it finds:
-    an audit informs, it does not gate.
+    Counts equal those of `leaklint check --select ALL --preview` with the same options.
+    Exits 0 whatever it finds: an audit informs, it does not gate.
     """
-    from leaklint.audit import run_audit, write_summary
+    import time
+
+    from leaklint.audit import build_report, write_summary
+    from leaklint.pipeline.source_links import LinkStyle
+    from leaklint.pipeline.source_links import source_links as links_for
 
     settings = _settings(config_file, select, None, ignore, True)
-    bar = progress.ProgressBar() if progress.wanted(fmt) else None
+    settings = _with_excludes(settings, exclude, extend_exclude)
+    roots = list(paths) or [Path(".")]
+    started = time.perf_counter()
     try:
-        report = run_audit(
-            list(paths) or [Path(".")],
-            settings,
-            with_excerpts=bool(html_file),
-            jobs=jobs,
-            use_cache=not no_cache,
-            progress=bar,
-        )
+        files = discover(roots, settings)
     except DiscoveryError as error:
         raise click.UsageError(str(error)) from None
+    bar = progress.ProgressBar() if progress.wanted(fmt) else None
+    try:
+        result = run(files, settings, jobs=jobs, use_cache=not no_cache, progress=bar)
     finally:
         if bar is not None:
             bar.close()
+    _use_baseline(result, files, baseline_file, None, fmt)
+    report = build_report(
+        result,
+        time.perf_counter() - started,
+        [p.as_posix() for p in roots],
+        files=files,
+        project_root=settings.root,
+        with_excerpts=bool(html_file),
+        top=top,
+        links=links_for(LinkStyle(source_links), roots[0]) if html_file else None,
+    )
     if html_file is not None:
         # Written before the summary, so `leaklint audit --html r.html | head` still writes it.
         from leaklint.reporters.html import render
@@ -373,6 +469,10 @@ def rule_command(code_or_name: str, fmt: str) -> None:
     click.echo(f"# {rule.name} ({rule.code})\n")
     click.echo(f"{_rule_facts(rule)}\n")
     click.echo(rule.documentation())
+    if rule.messages:
+        click.echo("\n## Messages\n")
+        for message_id, template in rule.messages.items():
+            click.echo(f"- `{message_id}`: {template}")
 
 
 @cli.command("rules")
@@ -421,6 +521,7 @@ def _rule_dict(rule, *, docs: bool) -> dict[str, object]:
     }
     if docs:
         data["documentation"] = rule.documentation()
+        data["messages"] = dict(rule.messages)
     return data
 
 

@@ -8,6 +8,22 @@ import pytest
 from click.testing import CliRunner
 
 from leaklint.cli import cli
+from tests.snapshot import UPDATE_OPTION, update_requested
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        UPDATE_OPTION,
+        action="store_true",
+        default=False,
+        help="Rewrite tests/snapshots/*.snap with what leaklint reports now, instead of failing.",
+    )
+
+
+@pytest.fixture
+def snapshot_update(request: pytest.FixtureRequest) -> bool:
+    """Whether snapshot tests store the new text rather than compare with the stored one."""
+    return update_requested(bool(request.config.getoption(UPDATE_OPTION)))
 
 
 @pytest.fixture

@@ -8,14 +8,19 @@ one must stay silent. The first line may hold ``// fixture-settings: {json}`` wi
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from leaklint.config import Settings
-from leaklint.pipeline.engine import check_source
+from leaklint.pipeline.engine import check_source, run
 from leaklint.pipeline.selection import selected_rules
+from leaklint.reporters import ReportOptions
+from leaklint.reporters.text import report
 from leaklint.syntax.source import SourceFile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +67,37 @@ def actual(path: Path, settings: Settings | None = None) -> Counter[tuple[int, s
     rules = selected_rules((code,), (), (), preview=True)
     source = SourceFile.read(path, path.name)
     return Counter((f.span.line, f.rule) for f in check_source(source, settings, rules))
+
+
+def snapshot_path(path: Path) -> Path:
+    """Where the text report of a fixture is pinned: ``tests/snapshots/LL003/flagged.js.snap``."""
+    from tests.snapshot import SNAPSHOTS
+
+    relative = path.relative_to(FIXTURES)
+    return SNAPSHOTS / relative.parent / f"{relative.name}.snap"
+
+
+def report_text(path: Path) -> str:
+    """The fixture's full report as ``leaklint check --select CODE --preview`` prints it from
+    the repository root (messages, line:column, code frames, related locations, summary),
+    followed by what the text format does not print: each finding's severity and message id.
+
+    Runs the whole pipeline (``engine.run``), so an internal error shows up as its text.
+    Must be called with the repository root as the current directory (paths are shown and
+    code frames read relative to it).
+    """
+    code = rule_code_for(path)
+    settings = replace(fixture_settings(path), select=(code,), preview=True)
+    shown = os.path.relpath(path, ROOT).replace(os.sep, "/")
+    result = run([Path(shown)], settings, jobs=1, use_cache=False)
+    out = io.StringIO()
+    report(result, out, ReportOptions(color=False, show_source=True))
+    lines = [f"# leaklint check --select {code} --preview {shown}", "", out.getvalue()]
+    if result.findings:
+        lines.append("# line:column rule severity message-id")
+        lines += [
+            f"{f.span.line}:{f.span.column} {f.rule} {f.severity.value} {f.message_id or '-'}"
+            for f in result.findings
+        ]
+        lines.append("")
+    return "\n".join(lines)

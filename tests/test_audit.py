@@ -77,7 +77,10 @@ def test_audit_counts_equal_check_select_all_preview(legacy: Path, run_cli) -> N
     assert audit["files_checked"] == checked["files_checked"]
     per_file = Counter(f["path"] for f in checked["findings"])
     assert {f["path"]: f["count"] for f in audit["files"]} == dict(per_file)
-    assert sum(d["count"] for d in audit["directories"]) == len(checked["findings"])
+    # A directory counts the findings of its whole subtree.
+    for directory in audit["directories"]:
+        below = [f for f in checked["findings"] if f["path"].startswith(directory["path"] + "/")]
+        assert directory["count"] == len(below), directory["path"]
 
 
 def test_audit_runs_every_rule_including_preview(legacy: Path, run_cli) -> None:
@@ -143,13 +146,189 @@ def test_audit_missing_path_is_a_usage_error(project: Path, run_cli) -> None:
 
 
 def test_audit_hotspot_order(project: Path, run_cli) -> None:
-    make_synthetic(project, files=20, per_file=20)
+    total = make_synthetic(project, files=20, per_file=20)
     audit = audit_json(run_cli, "--top", "3", ".")
     counts = [d["count"] for d in audit["directories"]]
     assert counts == sorted(counts, reverse=True)
-    assert audit["directories"][0]["path"].startswith("legacy/module")
+    # legacy/ holds every module directory, so it rolls them all up and comes first.
+    assert (audit["directories"][0]["path"], audit["directories"][0]["count"]) == ("legacy", total)
+    assert all(d["path"].startswith("legacy/module") for d in audit["directories"][1:])
     text = run_cli("audit", "--top", "3", ".").output
-    assert "Top directories (top 3 of 10)" in text
+    assert "Top directories (top 3 of 11)" in text
+
+
+def _leaks(prefix: str, count: int) -> str:
+    return "".join(f"function f{prefix}{n}() {{ leak_{prefix}{n} = {n}; }}\n" for n in range(count))
+
+
+def test_hotspots_roll_subdirectories_up_into_their_parents(project: Path, run_cli) -> None:
+    write(project / "app/jobs/poll/a.js", _leaks("a", 3))
+    write(project / "app/jobs/b.js", _leaks("b", 2))
+    write(project / "app/c.js", _leaks("c", 1))
+    write(project / "lib/d.js", _leaks("d", 1))
+    write(project / "deep/only/child/e.js", _leaks("e", 4))  # one chain: shown once, deepest
+    audit = audit_json(run_cli, ".")
+    assert [(d["path"], d["count"]) for d in audit["directories"]] == [
+        ("app", 6),
+        ("app/jobs", 5),
+        ("deep/only/child", 4),
+        ("app/jobs/poll", 3),
+        ("lib", 1),
+    ]
+    # Files are still counted one by one.
+    assert [(f["path"], f["count"]) for f in audit["files"]][:2] == [
+        ("deep/only/child/e.js", 4),
+        ("app/jobs/poll/a.js", 3),
+    ]
+
+
+def test_findings_only_at_the_top_level_make_one_hotspot(project: Path, run_cli) -> None:
+    write(project / "a.js", _leaks("a", 2))
+    audit = audit_json(run_cli, ".")
+    assert [(d["path"], d["count"]) for d in audit["directories"]] == [(".", 2)]
+
+
+LEGACY_SERVER = """const express = require('express');
+function startPolling(job) {
+  setInterval(() => job.poll(), 1000);
+}
+module.exports = { startPolling };
+"""
+
+
+@pytest.fixture
+def legacy_app(project: Path) -> Path:
+    """A legacy app as audits find them: most findings in a vendored library and in tests,
+    the ones that matter in a little server code."""
+    write(project / "public/js/jquery-1.12.4.js", _leaks("jq", 30))
+    write(project / "public/js/menu.js", _leaks("menu", 3))
+    write(project / "test/helpers.js", _leaks("t", 8))
+    write(project / "static/prd/main.3f2a9c1b.js", _leaks("bundle", 5))
+    write(project / "src/jobs/poller.js", LEGACY_SERVER)
+    write(project / "src/jobs/cleanup.js", LEGACY_SERVER + _leaks("srv", 1))
+    write(project / "src/app.js", "module.exports = {};\n")
+    return project
+
+
+def test_audit_classifies_every_file(legacy_app: Path, run_cli) -> None:
+    audit = audit_json(run_cli, ".")
+    kinds = {k["kind"]: k for k in audit["kinds"]}
+    assert list(kinds) == ["server", "browser", "test", "generated", "vendored"]
+    assert (kinds["server"]["files"], kinds["server"]["files_with_findings"]) == (3, 2)
+    assert kinds["server"]["findings"] == 3  # two uncleared intervals and one global
+    assert kinds["vendored"]["findings"] == 30
+    assert kinds["vendored"]["reasons"] == {"file name of jQuery": 1}
+    assert kinds["generated"]["reasons"] == {"content-hashed bundle name": 1}
+    assert kinds["test"]["reasons"] == {"under test/": 1}
+    assert kinds["browser"]["reasons"] == {"under public/, which servers hand to browsers": 1}
+    assert kinds["server"]["reasons"] == {
+        "Node code: uses require, exports or process": 3  # src/app.js has module.exports
+    }
+    by_path = {f["path"]: f["by_kind"] for f in audit["files"]}
+    assert by_path["public/js/jquery-1.12.4.js"] == {"vendored": 30}
+    assert by_path["src/jobs/cleanup.js"] == {"server": 2}
+    public = next(d for d in audit["directories"] if d["path"] == "public/js")
+    assert public["by_kind"] == {"browser": 3, "vendored": 30}
+
+
+def test_where_to_start_is_server_code(legacy_app: Path, run_cli) -> None:
+    """The advice counts within server code: 1 LL001 finding in 1 file, not the 30 of the
+    vendored jQuery; the other kinds follow, vendored code last."""
+    audit = audit_json(run_cli, ".")
+    assert audit["start_here"] == {
+        "kind": "server",
+        "rule": "LL001",
+        "rule_findings": 1,
+        "rule_files": 1,
+        "file": "src/jobs/cleanup.js",
+        "file_findings": 2,
+        "directory": "src/jobs",
+        "directory_findings": 3,
+        "later": ["browser", "test", "generated", "vendored"],
+    }
+    text = run_cli("audit", ".").output
+    assert "Where to start: server code (3 findings in 2 files)" in text
+    assert "  1. Fix LL001 implicit-global first: 1 finding in 1 server file, error" in text
+    assert (
+        "  2. The server file with most findings is src/jobs/cleanup.js (2); "
+        "the server directory is src/jobs/ (3)." in text
+    )
+    assert "  3. Then browser code: 3 findings in 1 file; a leak there lasts" in text
+    assert "  6. Then vendored code: 30 findings in 1 file; upgrade the library" in text
+    assert text.index("Where to start") < text.index("Findings per rule")
+
+
+def test_where_to_start_picks_the_rule_within_server_code(project: Path, run_cli) -> None:
+    write(project / "vendor/lib.js", _leaks("v", 20))  # LL001: error, very-high precision
+    write(project / "src/poller.js", LEGACY_SERVER)  # LL002: warning, high precision
+    audit = audit_json(run_cli, ".")
+    assert audit["rules"][0]["code"] == "LL001"
+    assert (audit["start_here"]["kind"], audit["start_here"]["rule"]) == ("server", "LL002")
+
+
+def test_where_to_start_names_the_most_specific_directory_with_half_the_findings(
+    project: Path, run_cli
+) -> None:
+    """Rolled up, src/ has every finding; src/jobs/ has most of them and says more."""
+    write(project / "src/jobs/poll/a.js", _leaks("a", 4))
+    write(project / "src/jobs/b.js", _leaks("b", 2))
+    write(project / "src/web/c.js", _leaks("c", 3))
+    write(project / "src/d.js", _leaks("d", 1))
+    audit = audit_json(run_cli, ".")
+    assert audit["directories"][0] == {
+        "path": "src",
+        "count": 10,
+        "by_rule": {"LL001": 10},
+        "by_kind": {"server": 10},
+    }
+    start = audit["start_here"]
+    assert (start["directory"], start["directory_findings"]) == ("src/jobs", 6)
+
+
+def test_where_to_start_without_server_findings(project: Path, run_cli) -> None:
+    write(project / "public/app.js", _leaks("p", 2))
+    write(project / "test/a.test.js", _leaks("t", 5))
+    write(project / "src/server.js", "module.exports = {};\n")
+    text = run_cli("audit", ".").output
+    assert "Where to start: browser code (2 findings in 1 file; no server code has findings)" in (
+        text
+    )
+    assert "Then test code: 5 findings in 1 file" in text
+
+
+def test_terminal_and_html_show_the_same_hotspots(legacy_app: Path, run_cli) -> None:
+    for top in ("3", "10"):
+        text = run_cli("audit", "--top", top, "--html", "r.html", ".").output
+        page = (legacy_app / "r.html").read_text(encoding="utf-8")
+        directories = _listed(text, "Top directories")
+        files = _listed(text, "Top files")
+        assert directories and files
+        assert re.findall(r'<g class="bar" data-dir="([^"]+)"', page) == directories
+        top_files = page[page.index("<h2>Top files</h2>") :]
+        linked = re.findall(r'<td><a class="path" href="#findings" data-path="([^"]+)"', top_files)
+        assert linked == files
+
+
+def _listed(text: str, title: str) -> list[str]:
+    """The paths a terminal summary lists under ``title``."""
+    block = text[text.index(title) :].split("\n\n", 1)[0].splitlines()[1:]
+    return [line.split()[1] for line in block]
+
+
+def test_start_here_in_html_matches_the_terminal(legacy_app: Path, run_cli) -> None:
+    run_cli("audit", "--html", "r.html", ".")
+    page = (legacy_app / "r.html").read_text(encoding="utf-8")
+    callout = page[page.index('<section class="callout">') :]
+    callout = callout[: callout.index("</section>")]
+    assert "Where to start: server code (3 findings in 2 files)" in callout
+    assert "LL001 implicit-global</strong></a> first: 1 finding in 1 server file" in callout
+    assert 'data-path="src/jobs/cleanup.js"' in callout and 'data-dir="src/jobs"' in callout
+    later = re.findall(r'data-kind="(\w+)">\w+ code</a>', callout)
+    assert later == ["browser", "test", "generated", "vendored"]
+    data = embedded_data(page)
+    kinds = {p: data["kinds"][k] for p, k in zip(data["paths"], data["path_kinds"], strict=True)}
+    assert kinds["public/js/jquery-1.12.4.js"] == "vendored"
+    assert kinds["src/jobs/cleanup.js"] == "server"
 
 
 # --- HTML -------------------------------------------------------------------------------------
@@ -331,3 +510,73 @@ def test_check_statistics_when_clean(project: Path, run_cli) -> None:
     write(project / "a.js", "const a = 1;\n")
     result = run_cli("check", "--statistics", ".")
     assert result.output == "All clear: no leaks found in 1 file.\n"
+
+
+# --- --baseline and --exclude, as in check ----------------------------------------------------
+
+
+def _check_json(run_cli, *args: str) -> dict:
+    result = run_cli("check", "--select", "ALL", "--preview", "--format", "json", *args)
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+def test_audit_baseline_hides_what_check_hides(project: Path, run_cli) -> None:
+    write(project / "src/old.js", _leaks("old", 3))
+    assert run_cli("check", "--write-baseline", "base.json", ".").exit_code == 0
+    write(project / "src/new.js", _leaks("new", 2))
+    audit = audit_json(run_cli, "--baseline", "base.json", ".")
+    check = _check_json(run_cli, "--baseline", "base.json", ".")
+    shown = [f for f in check["findings"] if f.get("suppression") is None]
+    assert audit["findings"] == len(shown) == 2
+    assert [f["path"] for f in audit["files"]] == ["src/new.js"]
+    assert (audit["suppressed"], audit["baselined"]) == (3, 3)
+    assert audit["baseline"] == check["baseline"] == {"path": "base.json", "matched": 3, "stale": 0}
+    text = run_cli("audit", "--baseline", "base.json", "--html", "r.html", ".").output
+    assert "2 findings" in text and "3 suppressed, 3 by the baseline." in text
+    page = (project / "r.html").read_text(encoding="utf-8")
+    assert len(embedded_data(page)["rows"]) == 2
+    assert "3 by the baseline; not counted above" in page
+
+
+def test_audit_baseline_errors_and_stale_entries_as_check(project: Path, run_cli) -> None:
+    write(project / "a.js", _leaks("a", 2))
+    missing = run_cli("audit", "--baseline", "nope.json", ".")
+    assert missing.exit_code == 2
+    assert "baseline file not found: nope.json" in missing.output
+    run_cli("check", "--write-baseline", "base.json", ".")
+    write(project / "a.js", _leaks("a", 1))
+    stale = run_cli("audit", "--baseline", "base.json", ".")
+    assert stale.exit_code == 0
+    assert re.search(r"1 baseline entr(y|ies) no longer occur", stale.output)  # stderr, mixed in
+
+
+def test_audit_extend_exclude_as_check(project: Path, run_cli) -> None:
+    write(project / "src/a.js", _leaks("a", 2))
+    write(project / "public/vendor/lib.js", _leaks("v", 5))
+    write(project / "legacy/old.js", _leaks("o", 1))
+    args = ("--extend-exclude", "public/vendor/", "--extend-exclude", "legacy/,x.js", ".")
+    audit = audit_json(run_cli, *args)
+    check = _check_json(run_cli, *args)
+    assert audit["files_checked"] == check["files_checked"] == 1
+    assert audit["findings"] == len(check["findings"]) == 2
+
+
+def test_exclude_replaces_the_built_in_excludes_as_in_ruff(project: Path, run_cli) -> None:
+    write(project / "src/a.js", _leaks("a", 1))
+    write(project / "node_modules/dep/index.js", _leaks("d", 2))
+    assert audit_json(run_cli, ".")["files_checked"] == 1
+    audit = audit_json(run_cli, "--exclude", "src/", ".")
+    check = _check_json(run_cli, "--exclude", "src/", ".")
+    assert audit["files_checked"] == check["files_checked"] == 1
+    assert [f["path"] for f in audit["files"]] == ["node_modules/dep/index.js"]
+    kinds = {k["kind"]: k["findings"] for k in audit["kinds"]}
+    assert kinds == {"vendored": 2}
+
+
+@pytest.mark.parametrize("command", ["check", "audit"])
+def test_an_invalid_exclude_pattern_is_a_usage_error(project: Path, run_cli, command: str) -> None:
+    write(project / "a.js", "x;\n")
+    result = run_cli(command, "--extend-exclude", "!", ".")
+    assert result.exit_code == 2
+    assert "--extend-exclude: invalid pattern '!'" in result.output

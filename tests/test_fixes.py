@@ -209,9 +209,10 @@ class _Exploding(Rule):
     code = "LL901"
     name = "exploding"
     summary = "Fails on every file."
+    messages = {"half-done": "half-done"}
 
     def check(self, ctx: FileContext) -> None:
-        ctx.report(self, ctx.tree.root_node, "half-done")
+        ctx.report(self, ctx.tree.root_node, self.msg("half-done"))
         raise ValueError("boom")
 
 

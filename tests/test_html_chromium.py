@@ -329,3 +329,109 @@ def test_hostile_code_stays_text_in_the_browser(
     assert len(dom.rows) == 1
     assert "</script><img src=x onerror=alert(1)>" in dom.rows[0][3]
     assert "we<b>ird/a.js" in dom.rows[0][2]
+
+
+# --- phone width ------------------------------------------------------------------------------
+
+PHONE_WIDTH = 400
+LONG_DIRECTORY = "/".join(["a-very-long-directory-name-from-a-legacy-app"] * 4)
+
+
+@pytest.fixture
+def devtools(browser: str, tmp_path: Path):
+    from tests.cdp import DevTools
+
+    session = DevTools(browser, FLAGS, tmp_path / "devtools-profile")
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def long_lines_report(project: Path, run_cli) -> Path:
+    """Paths and code lines far wider than a phone: nothing in them to break at."""
+    write(
+        project / f"src/{LONG_DIRECTORY}/a-file-name-that-goes-on-and-on-without-a-break.js",
+        "function f() { an_identifier_" + "x" * 300 + " = 1; }\n"
+        "leak_two = " + "'y' + " * 150 + "1;\n",
+    )
+    write(project / "server.js", "const x = require('x');\nsetInterval(() => x.poll(), 1000);\n")
+    write(project / "public/js/jquery-1.12.4.js", "".join(f"g{n} = {n};\n" for n in range(30)))
+    shutil.copytree(FIXTURES / "LL007", project / "fixtures/LL007")  # rule docs with long code
+    return audit_html(run_cli, ".", project / "report.html")
+
+
+def test_the_page_does_not_scroll_sideways_at_phone_width(
+    devtools, project: Path, tmp_path: Path, run_cli
+) -> None:
+    report = long_lines_report(project, run_cli)
+    devtools.open(report.resolve().as_uri(), PHONE_WIDTH, 900)
+    rendered = int(devtools.evaluate("document.documentElement.getAttribute('data-rendered')"))
+    width = devtools.evaluate("document.documentElement.scrollWidth")
+    # A page wider than the screen makes a phone zoom out: innerWidth would exceed 400.
+    viewport = devtools.evaluate("window.innerWidth")
+    assert (width, viewport) == (PHONE_WIDTH, PHONE_WIDTH), "the page scrolls sideways"
+    # Every element fits, except inside the code boxes that scroll on their own.
+    wider = devtools.evaluate(
+        "Array.from(document.querySelectorAll('body *')).filter(function (e) {"
+        "  return e.getBoundingClientRect().right > innerWidth + 0.5 &&"
+        "    !e.closest('pre, .excerpt, .scroll'); }).map(function (e) {"
+        "  return e.tagName + '.' + e.className; })"
+    )
+    assert wider == []
+    # The script drew the first page of findings in the phone layout, one block each.
+    rows = devtools.evaluate("document.querySelectorAll('#findings-table tbody tr').length")
+    assert rows == min(50, rendered) > 30
+    display = devtools.evaluate(
+        "getComputedStyle(document.querySelector('#findings-table tbody td')).display"
+    )
+    assert display == "inline-block"
+    shot = devtools.screenshot(tmp_path / "audit-report-400px.png", PHONE_WIDTH, 2400)
+    keep(shot)
+    width_px, height_px, _, _ = decode_png(shot)
+    assert (width_px, height_px) == (PHONE_WIDTH, 2400)
+    assert len(colour_census(shot)) > 40, "the phone screenshot looks blank"
+
+
+def test_the_desktop_layout_still_has_its_table(devtools, project: Path, run_cli) -> None:
+    """The phone layout must not leak into a desktop window: the table keeps its columns."""
+    report = long_lines_report(project, run_cli)
+    devtools.open(report.resolve().as_uri(), 1280, 900, mobile=False)
+    assert devtools.evaluate("document.documentElement.scrollWidth") == 1280
+    display = devtools.evaluate(
+        "getComputedStyle(document.querySelector('#findings-table tbody td')).display"
+    )
+    assert display == "table-cell"
+
+
+def test_findings_link_to_their_source_in_the_browser(
+    browser: str, project: Path, tmp_path: Path, run_cli
+) -> None:
+    from tests.test_source_links import SHA, fake_git
+
+    fake_git(project, "git@github.com:acme/shop.git")
+    write(project / "src/jobs/poll.js", "function f() {\n  leaked = 1;\n}\n")
+    write(project / "test/a.test.js", "function g() {\n  other = 1;\n}\n")
+    report = audit_html(run_cli, ".", project / "r.html").resolve()
+    dom = Dom(chromium(browser, tmp_path / "profile", "--dump-dom", report.as_uri()).stdout)
+    hrefs = [a["href"] for a in dom.find("a", class_="src")]
+    assert hrefs == [
+        f"https://github.com/acme/shop/blob/{SHA}/src/jobs/poll.js#L2",
+        f"https://github.com/acme/shop/blob/{SHA}/test/a.test.js#L2",
+    ]
+    # Server code first in the table, and the kind filter works from the URL too.
+    assert dom.rows[0][2].startswith("src/jobs/poll.js:2:3")
+    url = report.as_uri() + "#kind=test"
+    filtered = Dom(chromium(browser, tmp_path / "profile", "--dump-dom", url).stdout)
+    assert [row[2] for row in filtered.rows] == ["test/a.test.js:2:3test"]
+
+
+def test_editor_links_without_a_github_remote(
+    browser: str, project: Path, tmp_path: Path, run_cli
+) -> None:
+    write(project / "my app/a.js", "x = 1;\n")
+    report = audit_html(run_cli, ".", project / "r.html").resolve()
+    dom = Dom(chromium(browser, tmp_path / "profile", "--dump-dom", report.as_uri()).stdout)
+    (link,) = dom.find("a", class_="src")
+    expected = (project / "my app/a.js").resolve().as_posix().replace(" ", "%20")
+    assert link["href"] == f"vscode://file{expected}:1:1"

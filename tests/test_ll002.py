@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from leaklint.model.findings import Severity
 from leaklint.rules import get_rule
 from tests.rule_helpers import run_rule
+from tests.rule_tester import Expect, Invalid, RuleTester, Valid
 
 
 def test_module_level_discarded_interval_is_a_note() -> None:
@@ -119,3 +122,53 @@ def test_jquery_ready_callbacks_run_once_per_page() -> None:
         source = wrapper % "setInterval(refresh, 1000);" + "\nfunction refresh() {}\n"
         (finding,) = run_rule("LL002", source)
         assert finding.severity is Severity.NOTE, wrapper
+
+
+LL002 = RuleTester("LL002")
+
+
+@pytest.mark.parametrize(
+    "case",
+    LL002.cases(
+        valid=[
+            "function f() {\n  const t = setInterval(g, 10);\n"
+            "  return () => clearInterval(t);\n}\n",
+            "setInterval(tick, 1000).unref();\nfunction tick() {}\n",
+        ],
+        invalid=[
+            Invalid(
+                "setInterval(tick, 1000);\nfunction tick() {}\n",
+                [Expect(message_id="module-discarded", line=1, column=1, severity="note")],
+            ),
+            Invalid(
+                "function watch(job) {\n  setInterval(() => job.poll(), 10);\n}\n",
+                [
+                    Expect(
+                        message_id="per-call-discarded",
+                        data={"function": "'watch'"},
+                        line=2,
+                        column=3,
+                        end_column=36,
+                        severity="warning",
+                    )
+                ],
+            ),
+            Invalid(
+                "class A {\n  start() {\n    this.timer = setInterval(() => this.tick(), 10);\n"
+                "  }\n  tick() {}\n}\n",
+                [
+                    Expect(
+                        message_id="per-call-stored",
+                        data={"handle": "this.timer", "function": "'start'"},
+                        line=3,
+                        column=18,
+                        severity="warning",
+                        related=[(3, 5, "the handle is stored here and never cleared")],
+                    )
+                ],
+            ),
+        ],
+    ),
+)
+def test_ll002_cases(case: Valid | Invalid) -> None:
+    LL002.verify(case)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.rule_helpers import run_rule
+from tests.rule_tester import Expect, Invalid, RuleTester, Valid
 
 SEED = """
 import AdmZip from 'adm-zip';
@@ -42,3 +45,47 @@ function f(rows, AdmZip) {
 }
 """
     assert run_rule("LL004", source) == []
+
+
+LL004 = RuleTester("LL004")
+ZIP_IN_A_LOOP = """\
+const AdmZip = require('adm-zip');
+function build(rows) {
+  const zip = new AdmZip();
+  for (const row of rows) {
+    zip.addFile(row.name, Buffer.from(row.data));
+  }
+  return zip.toBuffer();
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "case",
+    LL004.cases(
+        valid=[
+            "const AdmZip = require('adm-zip');\nfunction one(row) {\n  const zip = new AdmZip();\n"
+            "  zip.addFile(row.name, row.data);\n  return zip.toBuffer();\n}\n",
+        ],
+        invalid=[
+            Invalid(
+                ZIP_IN_A_LOOP,
+                [
+                    Expect(
+                        message_id="built-in-memory",
+                        data={"name": "zip", "archive": "an AdmZip"},
+                        line=3,
+                        column=15,
+                        severity="warning",
+                        related=[
+                            (5, 5, "an entry is added here, once per iteration"),
+                            (7, 10, "the whole archive is still in memory here"),
+                        ],
+                    )
+                ],
+            ),
+        ],
+    ),
+)
+def test_ll004_cases(case: Valid | Invalid) -> None:
+    LL004.verify(case)

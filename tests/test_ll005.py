@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.rule_helpers import run_rule
+from tests.rule_tester import Expect, Invalid, RuleTester, Valid
 
 
 def test_reported_at_the_declaration_with_growth_sites_related() -> None:
@@ -48,3 +51,54 @@ def test_module_level_forEach_fills_a_registry() -> None:
         "app.get('/', (req, res) => res.send(byName[req.query.name]));\n"
     )
     assert run_rule("LL005", source) == []
+
+
+LL005 = RuleTester("LL005")
+HANDLER_GROWS_A_MAP = """\
+const express = require('express');
+const app = express();
+const seen = new Map();
+app.get('/', (req, res) => {
+  seen.set(req.query.id, Date.now());
+  res.end();
+});
+"""
+
+
+@pytest.mark.parametrize(
+    "case",
+    LL005.cases(
+        valid=[
+            HANDLER_GROWS_A_MAP.replace(
+                "  res.end();", "  res.end();\n  seen.delete(req.query.id);"
+            )
+        ],
+        invalid=[
+            Invalid(
+                HANDLER_GROWS_A_MAP,
+                [
+                    Expect(
+                        message_id="grows-per-request",
+                        data={
+                            "kind": "Map",
+                            "name": "seen",
+                            "grower": "a request handler",
+                            "site": "seen.set(req.query.id, Date.now())",
+                            "unit": "request",
+                        },
+                        line=3,
+                        column=7,
+                        end_column=11,
+                        severity="warning",
+                        related=[
+                            (5, 3, "grows here, once per request"),
+                            (4, 1, "runs per request: registered by `app.get('/')` on line 4"),
+                        ],
+                    )
+                ],
+            ),
+        ],
+    ),
+)
+def test_ll005_cases(case: Valid | Invalid) -> None:
+    LL005.verify(case)

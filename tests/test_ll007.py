@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.rule_helpers import run_rule
+from tests.rule_tester import Expect, Invalid, RuleTester, Valid
 
 
 def test_inline_handler_is_called_out() -> None:
@@ -51,3 +54,33 @@ def test_dom_targets_are_not_said_to_print_a_node_warning() -> None:
     )
     (finding,) = run_rule("LL007", source, "c.jsx")
     assert "MaxListenersExceededWarning" not in finding.message
+
+
+LL007 = RuleTester("LL007")
+PER_REQUEST_SIGTERM = (
+    "app.get('/', function stream(req, res) {\n  process.on('SIGTERM', () => res.end());\n});\n"
+)
+
+
+@pytest.mark.parametrize(
+    "case",
+    LL007.cases(
+        valid=[PER_REQUEST_SIGTERM.replace("process.on(", "process.once(")],
+        invalid=[
+            Invalid(
+                PER_REQUEST_SIGTERM,
+                [
+                    Expect(
+                        message_id="never-removed",
+                        line=2,
+                        column=3,
+                        end_column=41,
+                        severity="warning",
+                    )
+                ],
+            ),
+        ],
+    ),
+)
+def test_ll007_cases(case: Valid | Invalid) -> None:
+    LL007.verify(case)

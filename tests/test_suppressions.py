@@ -188,7 +188,7 @@ def test_same_results_in_worker_processes_and_from_the_cache(tmp_path: Path) -> 
         )
         files[f"legacy/m{number}.js"] = "old = 1;\n"
     write(tmp_path, files)
-    args = ("--report-unused-disables", "--format", "sarif")
+    args = ("--report-unused-disables", "--format", "sarif", "--sarif-include-suppressed")
     serial = invoke(tmp_path, *args, "--jobs", "1", "--no-cache").stdout
     parallel = invoke(tmp_path, *args, "--jobs", "2", "--no-cache").stdout
     first = invoke(tmp_path, *args).stdout  # fills the cache

@@ -46,7 +46,9 @@ from leaklint.analysis.nodes import (
     effective_function,
     enclosing_functions,
     function_name,
+    identifiers_in,
     is_callee,
+    literal_key,
     member_property,
     outermost,
     text,
@@ -73,6 +75,14 @@ class Rate(Enum):
 
 
 PER_REQUEST_RATES = frozenset({Rate.PER_REQUEST, Rate.PER_CONNECTION, Rate.PER_MESSAGE})
+_UNITS = {
+    Rate.PER_REQUEST: "request",
+    Rate.PER_CONNECTION: "connection",
+    Rate.PER_MESSAGE: "message",
+    Rate.PER_TICK: "tick",
+    Rate.PER_EFFECT: "effect run",
+    Rate.PER_INSTANCE: "instance",
+}
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,11 @@ class Frequency:
     @property
     def is_per_request(self) -> bool:
         return self.rate in PER_REQUEST_RATES
+
+    @property
+    def unit(self) -> str:
+        """What one run is, for messages: 'request', 'connection', 'message', 'call' …"""
+        return _UNITS.get(self.rate, "call")
 
 
 # The shared patterns this analysis reads (the per-call conventions' functions and
@@ -185,7 +200,10 @@ def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]
     if registration is not None:
         line = ctx.source.position(registration.start_byte).line
         callee = registration.child_by_field_name("function")
-        shown = f"{text(callee)}('{event}')" if event else text(callee)
+        listed = call_arguments(registration)
+        first = literal_key(listed[0]) if listed else None
+        label = event or first
+        shown = f"{text(callee)}('{label}')" if label else text(callee)
         where = f"registered by `{shown}` on line {line}"
     else:
         where = "a request handler by its parameters"
@@ -492,17 +510,6 @@ def is_written(up: Ancestry, ref: Node) -> bool:
     if parent.type in ("assignment_expression", "augmented_assignment_expression"):
         return parent.child_by_field_name("left") == ref
     return parent.type == "update_expression"
-
-
-def identifiers_in(node: Node) -> list[Node]:
-    found: list[Node] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "identifier":
-            found.append(current)
-        stack.extend(current.named_children)
-    return found
 
 
 __all__ = [

@@ -252,6 +252,18 @@ def iteration_call(up: Ancestry, function: Node) -> Node | None:
     return None
 
 
+def identifiers_in(node: Node, kinds: frozenset[str] = frozenset({"identifier"})) -> list[Node]:
+    """Every node of ``kinds`` (identifiers by default) in ``node``'s subtree."""
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in kinds:
+            found.append(current)
+        stack.extend(current.named_children)
+    return found
+
+
 def contains(outer: Node, inner: Node) -> bool:
     return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
 

@@ -52,6 +52,51 @@ def value_origin(ctx: FileContext, node: Node | None, depth: int = 0) -> Symbol 
     return None
 
 
+def value_creation(ctx: FileContext, node: Node | None, depth: int = 0) -> Node | None:
+    """The expression that made the value of ``node`` in this file — the `new DataSource(…)` of
+    `ds` in `ds.createQueryRunner()` — following `const`/`let` declarations (and a variable
+    declared empty and assigned once) and `this.x = …` of the enclosing class; None when it is
+    made elsewhere or cannot be followed."""
+    node = unwrap_awaited(node)
+    if node is None or depth > _MAX_DEPTH:
+        return None
+    if node.type in ("new_expression", "call_expression"):
+        return node
+    if node.type == "identifier":
+        binding = ctx.scopes.resolve(node)
+        if binding is None or binding.declaration.type != "variable_declarator":
+            return None
+        value = binding.declaration.child_by_field_name("value")
+        if value is not None and value.type not in ("null", "undefined"):
+            return value_creation(ctx, value, depth + 1)
+        assigned = _assigned_values(ctx, binding)
+        return value_creation(ctx, assigned[0], depth + 1) if len(assigned) == 1 else None
+    if node.type == "member_expression":
+        receiver = node.child_by_field_name("object")
+        prop = node.child_by_field_name("property")
+        body = ctx.ancestry.nearest(node, frozenset({"class_body"}))
+        if receiver is None or receiver.type != "this" or prop is None or body is None:
+            return None
+        values = _this_assignments(ctx, body, prop.text)
+        return value_creation(ctx, values[0], depth + 1) if len(values) == 1 else None
+    return None
+
+
+def _assigned_values(ctx: FileContext, binding: Binding) -> list[Node]:
+    values = []
+    for ref in references_to(binding, ctx.scopes, ctx.references):
+        parent = ctx.ancestry.parent(ref)
+        if (
+            parent is not None
+            and parent.type == "assignment_expression"
+            and parent.child_by_field_name("left") == ref
+        ):
+            right = parent.child_by_field_name("right")
+            if right is not None:
+                values.append(right)
+    return values
+
+
 def type_origin(ctx: FileContext, annotation: Node | None) -> Symbol | None:
     """The library symbol a TypeScript type annotation names (``Pool``, ``pg.Pool``)."""
     if annotation is None:
@@ -136,16 +181,10 @@ def returned_values(function: Node) -> list[Node]:
 
 def _assigned_origin(ctx: FileContext, binding: Binding, depth: int) -> Symbol | None:
     """`let pool; … pool = new Pool()`: the origin of a value assigned to the variable later."""
-    for ref in references_to(binding, ctx.scopes, ctx.references):
-        parent = ctx.ancestry.parent(ref)
-        if (
-            parent is not None
-            and parent.type == "assignment_expression"
-            and parent.child_by_field_name("left") == ref
-        ):
-            origin = value_origin(ctx, parent.child_by_field_name("right"), depth + 1)
-            if origin is not None:
-                return origin
+    for value in _assigned_values(ctx, binding):
+        origin = value_origin(ctx, value, depth + 1)
+        if origin is not None:
+            return origin
     return None
 
 

@@ -34,6 +34,10 @@ class ClientSpec:
     # that is never sent it holds nothing to close (`new pg.Client(cfg).cancel(other, q)`
     # only sends a CancelRequest on a socket the server closes).
     opened_by: str | None = None
+    # An option of the first argument that says the value has no connection pool, and the
+    # values that say so: a TypeORM DataSource of `type: 'sqlite'` has one connection, so a
+    # query runner it hands out loses no pool connection.
+    poolless: tuple[str, frozenset[str]] | None = None
 
     def matches(self, symbol: Symbol) -> bool:
         return symbol.matches(self.modules, *self.paths)
@@ -80,6 +84,19 @@ class CheckoutSpec:
 
 
 _REDIS = ("redis", "@redis/client")
+# TypeORM drivers that keep one connection, not a pool.
+_POOLLESS_TYPEORM_DRIVERS = frozenset(
+    {
+        "sqlite",
+        "better-sqlite3",
+        "sqljs",
+        "capacitor",
+        "cordova",
+        "expo",
+        "nativescript",
+        "react-native",
+    }
+)
 _MONGO = ("mongodb", "mongoose")
 _MYSQL = ("mysql", "mysql2", "mysql2/promise")
 _PG_POOLS = (PoolSource(("pg",), (("Pool",), ("native", "Pool"))), PoolSource(("pg-pool",), ((),)))
@@ -108,7 +125,13 @@ BUILTIN_CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec(("mongoose",), (("createConnection",),), ("close",), "mongoose connection"),
     # Not TypeORM's legacy createConnection(): it registers the connection in TypeORM's global
     # connection manager, which owns it from then on.
-    ClientSpec(("typeorm",), (("DataSource",),), ("destroy",), "TypeORM DataSource"),
+    ClientSpec(
+        ("typeorm",),
+        (("DataSource",),),
+        ("destroy",),
+        "TypeORM DataSource",
+        poolless=("type", _POOLLESS_TYPEORM_DRIVERS),
+    ),
     ClientSpec(("knex",), ((), ("knex",)), ("destroy",), "knex instance"),
     ClientSpec(
         ("sequelize", "sequelize-typescript"),
@@ -157,6 +180,15 @@ BUILTIN_CHECKOUTS: tuple[CheckoutSpec, ...] = (
 
 
 @cache
+def client_spec_for(
+    symbol: Symbol | None, specs: tuple[ClientSpec, ...] = BUILTIN_CLIENTS
+) -> ClientSpec | None:
+    """The client entry whose creating member ``symbol`` is, if any."""
+    if symbol is None:
+        return None
+    return next((spec for spec in specs if spec.matches(symbol)), None)
+
+
 def configured_specs(
     resources: tuple[ResourceSpec, ...],
 ) -> tuple[tuple[ClientSpec, ...], tuple[CheckoutSpec, ...]]:

@@ -48,6 +48,7 @@ from leaklint.analysis.resource_origins import (
     declared_function,
     returned_values,
     type_origin,
+    value_creation,
     value_origin,
 )
 from leaklint.analysis.resource_table import (
@@ -56,6 +57,7 @@ from leaklint.analysis.resource_table import (
     CheckoutSpec,
     ClientSpec,
     PoolSource,
+    client_spec_for,
     configured_specs,
     file_may_use,
 )
@@ -129,6 +131,24 @@ class Leak:
         if not self.exits:
             return None
         return min(self.exits, key=_explanation_rank)
+
+
+def _option_in(creation: Node, option: str, values: frozenset[str]) -> bool:
+    """`new DataSource({ type: 'sqlite', … })`: the first argument's ``option`` is one of
+    ``values`` (as a string literal)."""
+    arguments = creation.child_by_field_name("arguments")
+    first = arguments.named_child(0) if arguments is not None else None
+    if first is None or first.type != "object":
+        return False
+    for pair in first.named_children:
+        if pair.type != "pair":
+            continue
+        key = pair.child_by_field_name("key")
+        value = pair.child_by_field_name("value")
+        if key is None or value is None or key.text.strip(b"'\"") != option.encode():
+            continue
+        return value.type == "string" and value.text.strip(b"'\"`").decode() in values
+    return False
 
 
 def _explanation_rank(exit_: Exit) -> tuple[int, int]:
@@ -478,6 +498,8 @@ class _Engine:
             evidence=frozenset(spec.release),
             consequence=spec.consequence,
         )
+        if self._owned_or_poolless(callee.child_by_field_name("object"), function):
+            return None
         if spec.pools is None:
             return acquisition
         origin = value_origin(self.ctx, callee.child_by_field_name("object"))
@@ -488,6 +510,29 @@ class _Engine:
         acquisition.needs_evidence = True
         acquisition.label = spec.generic_label or spec.label
         return acquisition
+
+    def _owned_or_poolless(self, receiver: Node | None, function: Node) -> bool:
+        """Whether a checkout from ``receiver`` cannot lose a pool connection for good:
+
+        * its owner — the DataSource or pool it came from — is a resource this same function
+          creates: the checkout goes when its owner is destroyed, and the owner is judged like
+          any client (LL003: a per-call DataSource whose destroy() a path skips);
+        * its owner has no pool (a TypeORM DataSource of `type: 'sqlite'`).
+        """
+        creation = value_creation(self.ctx, receiver)
+        if creation is None:
+            return False
+        field = "constructor" if creation.type == "new_expression" else "function"
+        clients, _ = configured_specs(self.ctx.settings.resources)
+        spec = client_spec_for(
+            self.ctx.imports.resolve(creation.child_by_field_name(field)), clients
+        )
+        if spec is None:
+            return False
+        if spec.poolless is not None and _option_in(creation, *spec.poolless):
+            return True
+        owner_function = self.ctx.enclosing_function(creation)
+        return owner_function is not None and owner_function.id == function.id
 
     def _is_awaited(self, node: Node) -> bool:
         parent = self.parent(node)

@@ -38,6 +38,15 @@ class Related:
 
 
 @dataclass(frozen=True)
+class Message:
+    """A finding's text and the id of the template it was formatted from (``Rule.messages``):
+    the id names the kind of problem whatever the names in the text (SARIF ``message.id``)."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Suppression:
     kind: str  # "inSource" (a directive comment) or "external" (config / baseline)
     justification: str = ""
@@ -89,6 +98,7 @@ class Finding:
     suppression: Suppression | None = None
     fingerprint: str = field(default="")
     fix: Fix | None = None
+    message_id: str = ""  # the key of the rule's message template (``Rule.messages``)
 
     def __post_init__(self) -> None:
         if not self.fingerprint:
@@ -123,6 +133,7 @@ class Finding:
             suppression=Suppression(**suppression) if suppression else None,
             fingerprint=data.get("fingerprint", ""),
             fix=Fix.from_dict(fix) if fix else None,
+            message_id=data.get("message_id", ""),
         )
 
 
@@ -142,7 +153,9 @@ def compute_fingerprint(rule: str, path: str, context: str, snippet: str) -> str
     fingerprint; consumers disambiguate by occurrence order (see ``assign_occurrences``).
     """
     payload = "\x1f".join((rule, path.replace("\\", "/"), context, normalise_code(snippet)))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    # A file name that is not UTF-8 reaches here with its bytes as surrogate escapes (as
+    # os.fsdecode gives them): hash those bytes, which changes nothing for any other name.
+    return hashlib.sha256(payload.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def assign_occurrences(findings: list[Finding]) -> None:

@@ -13,10 +13,22 @@ Reporter = Callable[["RunResult", TextIO, "ReportOptions"], None]
 
 
 class ReportOptions:
-    def __init__(self, *, color: bool = False, show_source: bool = True, statistics: bool = False):
+    def __init__(
+        self,
+        *,
+        color: bool = False,
+        show_source: bool = True,
+        statistics: bool = False,
+        sarif_include_suppressed: bool = False,
+        category: str | None = None,
+    ):
         self.color = color
         self.show_source = show_source
         self.statistics = statistics
+        # SARIF only: keep suppressed and baselined results (with `suppressions`), and the
+        # code scanning category (automationDetails.id).
+        self.sarif_include_suppressed = sarif_include_suppressed
+        self.category = category
 
 
 class _LazyReporters(Mapping[str, Reporter]):

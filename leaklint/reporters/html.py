@@ -23,9 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from leaklint import __version__
-from leaklint.audit import AuditReport, Hotspot, RuleStats, headline
+from leaklint.audit import (
+    KIND_ADVICE,
+    AuditReport,
+    Hotspot,
+    RuleStats,
+    headline,
+    start_here_title,
+)
 from leaklint.model.findings import Severity
 from leaklint.rules import get_rule
+from leaklint.syntax.classify import FileKind
 
 # Tableau 10: distinguishable, colour-blind aware, and none reads as "severity".
 PALETTE = (
@@ -33,10 +41,7 @@ PALETTE = (
     "#edc948", "#ff9da7", "#9c755f", "#e15759", "#bab0ac",
 )  # fmt: skip
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.NOTE)
-SEVERITY_RANK = {"error": 3, "warning": 2, "note": 1}
-PRECISION_RANK = {"very-high": 4, "high": 3, "medium": 2, "low": 1}
-TOP_DIRECTORIES = 12
-TOP_FILES = 10
+KINDS = tuple(FileKind)
 # How a rule's doc headings read to someone deciding what to fix.
 SECTION_TITLES = {
     "What it does": "What it flags",
@@ -59,6 +64,7 @@ def render(report: AuditReport, *, generated: _dt.datetime | None = None) -> str
             _header(report, generated),
             _cards(report),
             _start_here(report),
+            _kinds_section(report),
             _charts(report, colours),
             _findings_section(report),
             _rules_section(report, colours),
@@ -114,6 +120,7 @@ def table_json(report: AuditReport, colours: dict[str, str]) -> str:
     (``'area' is assigned…``), so a message is stored as a template plus its quoted parts."""
     paths: dict[str, int] = {}
     templates: dict[str, int] = {}
+    kind_index = {kind.value: i for i, kind in enumerate(KINDS)}
     rule_index = {r.code: i for i, r in enumerate(report.rules)}
     severity_index = {s: i for i, s in enumerate(SEVERITIES)}
     rows = []
@@ -140,10 +147,28 @@ def table_json(report: AuditReport, colours: dict[str, str]) -> str:
         ],
         "severities": [s.value for s in SEVERITIES],
         "paths": list(paths),
+        # Per path: its kind (an index into "kinds") and its link, "{line}"/"{col}" to fill in.
+        "kinds": [k.value for k in KINDS],
+        "path_kinds": [kind_index[_kind(report, path)] for path in paths],
+        "links": [_link_template(report, path) for path in paths],
         "templates": list(templates),
         "rows": rows,
     }
     return script_json(data)
+
+
+def _kind(report: AuditReport, path: str) -> str:
+    found = report.classes.get(path)
+    return found.kind.value if found else FileKind.SERVER.value
+
+
+_SAFE_LINK = re.compile(r"^(?:https://github\.com/|vscode://file/|file:///)")
+
+
+def _link_template(report: AuditReport, path: str) -> str:
+    """A URL with "{line}" and "{col}" placeholders, or "" (the script checks the scheme too)."""
+    template = report.links.template(path) if report.links else None
+    return template if template and _SAFE_LINK.match(template) else ""
 
 
 _QUOTED = re.compile(r"'[^'\n]{1,120}'")
@@ -221,7 +246,8 @@ def _cards(report: AuditReport) -> str:
         _card(_duration(report.seconds), "time taken"),
     ]
     if report.suppressed:
-        cards.append(_card(f"{report.suppressed:,}", "suppressed", "not counted above"))
+        baseline = f"{report.baselined:,} by the baseline; " if report.baselined else ""
+        cards.append(_card(f"{report.suppressed:,}", "suppressed", f"{baseline}not counted above"))
     return f'<section class="cards" aria-label="Summary">{"".join(cards)}</section>'
 
 
@@ -237,14 +263,9 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def priority(rule: RuleStats) -> tuple[int, int, int]:
-    """What to fix first: the most severe, most trustworthy rule, then the most frequent."""
-    return (SEVERITY_RANK[rule.severity.value], PRECISION_RANK.get(rule.precision, 0), rule.count)
-
-
 def _start_here(report: AuditReport) -> str:
-    triggered = [r for r in report.rules if r.count and r.code != "LL000"]
-    if not triggered:
+    advice = report.start_here
+    if advice is None:
         unparsed = len({u.path for u in report.unparsed})
         caveat = (
             f' But <a href="#unparsed">{_plural(unparsed, "file")}</a> could not be fully '
@@ -256,29 +277,78 @@ def _start_here(report: AuditReport) -> str:
             '<section class="callout ok"><strong>No leak patterns found.</strong> '
             f"Every rule ran over every checked file.{caveat}</section>"
         )
-    first = max(triggered, key=priority)
-    worst = report.files[0]
-    return (
-        '<section class="callout"><div class="callout-title">Where to start</div><ol>'
+    # The same facts, in the same order, as the terminal's audit.start_here_lines.
+    first, kind = advice.rule, advice.kind.value
+    directory = (
+        f"; the {kind} directory is {_scope_link(advice.directory.path, True)} "
+        f"({advice.directory.count:,})."
+        if advice.directory
+        else "."
+    )
+    items = [
         f'<li>Fix <a href="#rule-{escape(first.code)}"><strong>{escape(first.code)} '
-        f"{escape(first.name)}</strong></a> first: {first.count:,} "
-        f"finding{'s' if first.count != 1 else ''} in {first.files:,} "
-        f"file{'s' if first.files != 1 else ''}, {escape(first.severity.value)} severity, "
-        f"{escape(first.precision)} precision. {escape(first.summary)}</li>"
-        f"<li>The file with most findings is <code>{escape(worst.path)}</code> "
-        f"({worst.count:,}); the directory is <code>{escape(report.directories[0].path)}</code> "
-        f"({report.directories[0].count:,}).</li>"
+        f"{escape(first.name)}</strong></a> first: {_plural(first.count, 'finding')} in "
+        f"{_plural(first.files, f'{kind} file')}, {escape(first.severity.value)} severity, "
+        f"{escape(first.precision)} precision. {escape(first.summary)}</li>",
+        f"<li>The {kind} file with most findings is {_scope_link(advice.file.path, False)} "
+        f"({advice.file.count:,}){directory}</li>",
+    ]
+    items += [
+        f'<li>Then <a href="#findings" data-kind="{k.kind.value}">{k.kind.value} code</a>: '
+        f"{_plural(k.findings, 'finding')} in {_plural(k.files_with_findings, 'file')}; "
+        f"{escape(KIND_ADVICE[k.kind])}.</li>"
+        for k in advice.later
+    ]
+    items.append(
         "<li>Read each rule's <em>why it leaks</em> and <em>how to fix</em> below before "
         "changing code: one fix pattern usually clears many findings.</li>"
-        "</ol></section>"
+    )
+    return (
+        f'<section class="callout"><div class="callout-title">{escape(start_here_title(report))}'
+        f"</div><ol>{''.join(items)}</ol></section>"
+    )
+
+
+def _scope_link(path: str, directory: bool) -> str:
+    """A path that filters the findings table to it when clicked."""
+    attribute = "data-dir" if directory else "data-path"
+    shown = path + "/" if directory else path
+    return (
+        f'<a class="path" href="#findings" {attribute}="{escape(path)}"><code>{escape(shown)}'
+        "</code></a>"
+    )
+
+
+def _kinds_section(report: AuditReport) -> str:
+    """Files and findings per kind of code: how much of the pile is the team's own server code."""
+    if not report.kinds:
+        return ""
+    # The reasons sit under the kind, not in a column of their own: at phone width a fifth
+    # column is a strip one word wide.
+    rows = "".join(
+        f'<tr><td><a href="#findings" data-kind="{k.kind.value}"><span class="badge '
+        f'kind-{k.kind.value}">{k.kind.value}</span></a>'
+        f'<div class="muted small">{escape(k.explain())}</div></td>'
+        f'<td class="num">{k.files:,}</td><td class="num">{k.files_with_findings:,}</td>'
+        f'<td class="num">{k.findings:,}</td></tr>'
+        for k in report.kinds
+    )
+    return (
+        '<section class="panel" id="kinds"><h2>Files by kind</h2>'
+        '<p class="muted small">Server code first: a leak there grows for as long as the process '
+        "runs. Click a kind to filter the table.</p>"
+        '<div class="scroll"><table class="compact kinds"><thead><tr><th>Kind, and why</th>'
+        '<th class="num">Files</th><th class="num">With findings</th>'
+        '<th class="num">Findings</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table></div></section>"
     )
 
 
 def _charts(report: AuditReport, colours: dict[str, str]) -> str:
-    directories = report.directories[:TOP_DIRECTORIES]
+    directories = report.directories[: report.top]
     more = (
-        f" (top {TOP_DIRECTORIES} of {len(report.directories):,})"
-        if len(report.directories) > TOP_DIRECTORIES
+        f" (top {report.top} of {len(report.directories):,})"
+        if len(report.directories) > report.top
         else ""
     )
     return (
@@ -287,7 +357,8 @@ def _charts(report: AuditReport, colours: dict[str, str]) -> str:
         '<p class="muted small">Click a bar to filter the table.</p>'
         f"{rule_chart(report.rules, colours)}{_severity_mix(report)}</div>"
         f'<div class="panel"><h2>Hotspots by directory{escape(more)}</h2>'
-        '<p class="muted small">Findings in the files of each directory, by rule.</p>'
+        '<p class="muted small">Findings in each directory and every directory below it, '
+        "by rule.</p>"
         f"{hotspot_chart(directories, colours)}{_legend(report.rules, colours)}</div>"
         "</section>"
         f'<section class="panel"><h2>Top files</h2>{_top_files(report, colours)}</section>'
@@ -329,7 +400,7 @@ def _legend(rules: list[RuleStats], colours: dict[str, str]) -> str:
 
 
 def _top_files(report: AuditReport, colours: dict[str, str]) -> str:
-    files = report.files[:TOP_FILES]
+    files = report.files[: report.top]
     if not files:
         return '<p class="muted">No findings.</p>'
     peak = files[0].count
@@ -337,15 +408,17 @@ def _top_files(report: AuditReport, colours: dict[str, str]) -> str:
         f'<tr><td class="num">{spot.count:,}</td>'
         f'<td class="barcell">{_minibar(spot, peak, colours)}</td>'
         f'<td><a class="path" href="#findings" data-path="{escape(spot.path)}">'
-        f"{escape(spot.path)}</a></td>"
-        f'<td class="muted small">{escape(_rule_breakdown(spot))}</td></tr>'
+        f"{escape(spot.path)}</a>"
+        f'<div class="muted small"><span class="badge kind-{escape(spot.kind)}">'
+        f"{escape(spot.kind)}</span> {escape(_rule_breakdown(spot))}</div></td></tr>"
         for spot in files
     )
     more = len(report.files) - len(files)
     tail = f'<p class="muted small">and {more:,} more files with findings.</p>' if more > 0 else ""
     return (
-        '<table class="compact"><thead><tr><th class="num">Findings</th><th></th><th>File</th>'
-        f"<th>Rules</th></tr></thead><tbody>{rows}</tbody></table>{tail}"
+        '<div class="scroll"><table class="compact top-files"><thead><tr>'
+        '<th class="num">Findings</th><th class="barcell"></th><th>File, kind and rules</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table></div>{tail}"
     )
 
 
@@ -456,6 +529,11 @@ def _findings_section(report: AuditReport) -> str:
         if r.count
     )
     severities = "".join(f'<option value="{s.value}">{s.value}</option>' for s in SEVERITIES)
+    kinds = "".join(
+        f'<option value="{k.kind.value}">{k.kind.value} ({k.findings:,})</option>'
+        for k in report.kinds
+        if k.findings
+    )
     return (
         '<section class="panel" id="findings">'
         f"<h2>Findings <span class='count'>{len(report.findings):,}</span></h2>"
@@ -466,6 +544,8 @@ def _findings_section(report: AuditReport) -> str:
         f"{options}</select>"
         '<select id="sev-filter" aria-label="Severity"><option value="">All severities'
         f"</option>{severities}</select>"
+        '<select id="kind-filter" aria-label="Kind of code"><option value="">All code</option>'
+        f"{kinds}</select>"
         '<span id="chip" class="chip" hidden></span>'
         '<span id="status" class="muted small" aria-live="polite"></span>'
         "</div>"

@@ -22,6 +22,7 @@ def finding_dict(finding: Any) -> dict[str, Any]:
         "end_line": finding.span.end_line,
         "end_column": finding.span.end_column,
         "message": finding.message,
+        "message_id": finding.message_id,
         "severity": finding.severity.value,
         "fingerprint": finding.fingerprint,
     }

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import inspect
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
-from leaklint.model.findings import Severity
+from leaklint.model.findings import Message, Severity
 
 if TYPE_CHECKING:
     from leaklint.model.settings import Settings
@@ -23,6 +24,8 @@ class Rule:
     name: ClassVar[str]  # kebab-case
     summary: ClassVar[str]  # one sentence: SARIF shortDescription
     severity: ClassVar[Severity] = Severity.WARNING
+    # When some findings get another severity, in words for the README ("note at module level").
+    severity_detail: ClassVar[str] = ""
     # CodeQL's vocabulary, which GitHub shows: very-high, high, medium, low.
     precision: ClassVar[str] = "high"
     tags: ClassVar[tuple[str, ...]] = ()
@@ -37,9 +40,23 @@ class Rule:
     # The shared analyses' own patterns this rule relies on (e.g. ``RESOURCE_ANALYSES``): they
     # join the same pass. Forgetting one costs a pass of its own, never a wrong answer.
     analyses: ClassVar[tuple[SharedQuery, ...]] = ()
+    # Every text the rule reports (findings and their related locations), by id, as
+    # ``str.format`` templates with named fields: the wording is data that `leaklint rule`
+    # lists and tests pin, and the id (JSON ``message_id``, SARIF ``message.id``) says which
+    # kind of problem a finding is without parsing its text.
+    messages: ClassVar[Mapping[str, str]] = {}
 
     def check(self, ctx: FileContext) -> None:
         raise NotImplementedError
+
+    @classmethod
+    def msg(cls, message_id: str, **fields: object) -> Message:
+        """The message ``message_id`` with its ``{fields}`` filled in."""
+        try:
+            template = cls.messages[message_id]
+        except KeyError:
+            raise KeyError(f"{cls.code} has no message '{message_id}'") from None
+        return Message(message_id, template.format(**fields))
 
     @classmethod
     def documentation(cls) -> str:

@@ -9,7 +9,7 @@ from tree_sitter import Node
 
 from leaklint.analysis.resource_table import configured_specs, file_may_use
 from leaklint.analysis.resources import CLIENT, RESOURCE_ANALYSES, Leak, find_leaks
-from leaklint.model.findings import Fix
+from leaklint.model.findings import Fix, Message
 from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
 from leaklint.rules._finally_fix import finally_fix
@@ -41,6 +41,55 @@ class ResourceRule(Rule):
         clients, checkouts = configured_specs(resources)
         return file_may_use(data, clients if cls.kind == CLIENT else checkouts)
 
+    messages = {
+        "discarded": (
+            "This {label} is {acquired} here and discarded: nothing can {release_noun} it, so "
+            "{consequence}. Keep it in a variable and {release_noun} it in a `finally` block."
+        ),
+        "never-released": (
+            "The {label} '{name}' is {acquired} here and never {released}: {consequence}. {fix}"
+        ),
+        "throw-before-try": (
+            "The {label} '{name}' is {released} by `{release}` in a `finally` block, but "
+            "`{trigger}` (line {trigger_line}) runs before that `try` starts: if it throws, the "
+            "{release_noun} is skipped and {consequence}. Start the `try` right after '{name}' "
+            "is {acquired}."
+        ),
+        "release-not-in-finally": (
+            "The {label} '{name}' is {released} by `{release}`, but not in a `finally` block: if "
+            "`{trigger}` (line {trigger_line}) throws, the {release_noun} is skipped and "
+            "{consequence}. Move `{release}` into `finally`."
+        ),
+        "throw-skips-release": (
+            "The {label} '{name}' is {released} by `{release}`, but the `throw` on line "
+            "{throw_line} leaves without it, and {consequence}. {Release_noun} it in a `finally` "
+            "block."
+        ),
+        "return-skips-release": (
+            "The {label} '{name}' is {released} by `{release}`, but the `return` on line "
+            "{return_line} leaves without it, and {consequence}. {fix}"
+        ),
+        "released-on-some-paths": (
+            "The {label} '{name}' is {released} by `{release}` only on some paths: the function "
+            "can finish with it still open, and {consequence}. {Release_noun} it in a `finally` "
+            "block."
+        ),
+        # The default `{fix}` of the two messages above (the resource table can give another).
+        "fix-call-in-finally": "Call `{call}` in a `finally` block{alternative}.",
+        "fix-release-in-finally": "{Release_noun} it in a `finally` block.",
+        # Related locations.
+        "note-skipped-before-try": (
+            "this {release_noun} is skipped when `{trigger}` throws before the `try`"
+        ),
+        "note-skipped-not-in-finally": (
+            "this {release_noun} is skipped when `{trigger}` throws: move it into `finally`"
+        ),
+        "note-not-every-path": "this {release_noun} does not run on every path",
+        "note-can-throw": "can throw while '{name}' is open",
+        "note-returns": "returns while '{name}' is open",
+        "note-throws": "throws while '{name}' is open",
+    }
+
     def check(self, ctx: FileContext) -> None:
         for leak in find_leaks(ctx, self.kind, ctx.captures(self.code)):
             related = self._related(ctx, leak)
@@ -58,50 +107,58 @@ class ResourceRule(Rule):
             return None
         return finally_fix(ctx, leak.acquisition, leak.releases[0], self.release_noun)
 
-    def message(self, ctx: FileContext, leak: Leak) -> str:
+    def worded(self, message_id: str, **fields: object) -> Message:
+        """``msg`` with this rule's words for acquiring and releasing filled in."""
+        return self.msg(
+            message_id,
+            acquired=self.acquired,
+            released=self.released,
+            release_noun=self.release_noun,
+            Release_noun=_cap(self.release_noun),
+            alternative=self.alternative,
+            **fields,
+        )
+
+    def message(self, ctx: FileContext, leak: Leak) -> Message:
         consequence = leak.consequence or self.consequence
         if leak.variable is None:
-            return (
-                f"This {leak.label} is {self.acquired} here and discarded: nothing can "
-                f"{self.release_noun} it, so {consequence}. Keep it in a variable and "
-                f"{self.release_noun} it in a `finally` block."
-            )
+            return self.worded("discarded", label=leak.label, consequence=consequence)
         name = leak.variable
-        fix_call = f"{name}.{leak.suggested_release}()"
+        about = {"label": leak.label, "name": name, "consequence": consequence}
         if leak.never_released:
-            fix = leak.fix or f"Call `{fix_call}` in a `finally` block{self.alternative}."
-            return (
-                f"The {leak.label} '{name}' is {self.acquired} here and never "
-                f"{self.released}: {consequence}. {fix}"
-            )
+            call = f"{name}.{leak.suggested_release}()"
+            fix = leak.fix or self.worded("fix-call-in-finally", call=call).text
+            return self.worded("never-released", fix=fix, **about)
         release = code(ctx, leak.releases[0])
-        head = f"The {leak.label} '{name}' is {self.released} by `{release}`"
         exit_ = leak.primary_exit
         assert exit_ is not None
         trigger = exit_.trigger
-        if trigger is not None and _in_finally(ctx, leak.releases[0]):
-            return (
-                f"{head} in a `finally` block, but `{code(ctx, trigger)}` (line "
-                f"{line(ctx, trigger)}) runs before that `try` starts: if it throws, the "
-                f"{self.release_noun} is skipped and {consequence}. Start the `try` right after "
-                f"'{leak.variable}' is {self.acquired}."
+        if trigger is not None and trigger.type == "throw_statement":
+            return self.worded(
+                "throw-skips-release",
+                release=release,
+                throw_line=line(ctx, trigger),
+                **about,
             )
         if trigger is not None:
-            return (
-                f"{head}, but not in a `finally` block: if `{code(ctx, trigger)}` (line "
-                f"{line(ctx, trigger)}) throws, the {self.release_noun} is skipped and "
-                f"{consequence}. Move `{release}` into `finally`."
+            in_finally = _in_finally(ctx, leak.releases[0])
+            return self.worded(
+                "throw-before-try" if in_finally else "release-not-in-finally",
+                release=release,
+                trigger=code(ctx, trigger),
+                trigger_line=line(ctx, trigger),
+                **about,
             )
         if exit_.kind == "return":
-            fix = leak.fix or f"{_cap(self.release_noun)} it in a `finally` block."
-            return (
-                f"{head}, but the `return` on line {line(ctx, exit_.node)} leaves without "
-                f"it, and {consequence}. {fix}"
+            fix = leak.fix or self.worded("fix-release-in-finally").text
+            return self.worded(
+                "return-skips-release",
+                release=release,
+                return_line=line(ctx, exit_.node),
+                fix=fix,
+                **about,
             )
-        return (
-            f"{head} only on some paths: the function can finish with it still open, and "
-            f"{consequence}. {_cap(self.release_noun)} it in a `finally` block."
-        )
+        return self.worded("released-on-some-paths", release=release, **about)
 
     def _related(self, ctx: FileContext, leak: Leak) -> tuple[tuple[Node, str], ...]:
         related: list[tuple[Node, str]] = list(leak.notes)
@@ -109,24 +166,24 @@ class ResourceRule(Rule):
         if exit_ is None:
             return tuple(related)
         trigger = exit_.trigger
+        shown = code(ctx, trigger) if trigger is not None else ""
+        explicit = trigger is not None and trigger.type == "throw_statement"
         for release in leak.releases:
-            if trigger is not None and _in_finally(ctx, release):
-                note = (
-                    f"this {self.release_noun} is skipped when `{code(ctx, trigger)}` "
-                    "throws before the `try`"
-                )
+            if explicit:
+                note = self.worded("note-not-every-path")
+            elif trigger is not None and _in_finally(ctx, release):
+                note = self.worded("note-skipped-before-try", trigger=shown)
             elif trigger is not None:
-                note = (
-                    f"this {self.release_noun} is skipped when `{code(ctx, trigger)}` "
-                    "throws: move it into `finally`"
-                )
+                note = self.worded("note-skipped-not-in-finally", trigger=shown)
             else:
-                note = f"this {self.release_noun} does not run on every path"
-            related.append((release, note))
-        if trigger is not None:
-            related.append((trigger, f"can throw while '{leak.variable}' is open"))
+                note = self.worded("note-not-every-path")
+            related.append((release, note.text))
+        if explicit and trigger is not None:
+            related.append((trigger, self.worded("note-throws", name=leak.variable).text))
+        elif trigger is not None:
+            related.append((trigger, self.worded("note-can-throw", name=leak.variable).text))
         elif exit_.kind == "return":
-            related.append((exit_.node, f"returns while '{leak.variable}' is open"))
+            related.append((exit_.node, self.worded("note-returns", name=leak.variable).text))
         return tuple(related)
 
 

@@ -33,13 +33,25 @@ class ParseError(Rule):
     severity = Severity.WARNING
     precision = "very-high"
     tags = ("parse",)
+    messages = {
+        "not-utf8": (
+            "The file is not valid UTF-8; undecodable bytes were replaced before checking."
+        ),
+        "syntax-error": (
+            "Syntax error ({what}); leaklint checked the rest of the file, but leaks inside the "
+            "unparseable region can be missed."
+        ),
+        # The {what} of syntax-error.
+        "what-missing": "missing '{token}'",
+        "what-unexpected": "unexpected syntax",
+    }
 
     def check(self, ctx: FileContext) -> None:
         if ctx.source.decode_errors:
             ctx.report(
                 self,
                 ctx.tree.root_node.child(0) or ctx.tree.root_node,
-                "The file is not valid UTF-8; undecodable bytes were replaced before checking.",
+                self.msg("not-utf8"),
             )
         root = ctx.tree.root_node
         if not root.has_error:
@@ -47,13 +59,12 @@ class ParseError(Rule):
         problem = first_error(root, ctx.source.data)
         if problem is None:
             return
-        what = f"missing '{problem.type}'" if problem.is_missing else "unexpected syntax"
-        ctx.report(
-            self,
-            problem,
-            f"Syntax error ({what}); leaklint checked the rest of the file, but leaks inside "
-            "the unparseable region can be missed.",
+        what = (
+            self.msg("what-missing", token=problem.type)
+            if problem.is_missing
+            else self.msg("what-unexpected")
         )
+        ctx.report(self, problem, self.msg("syntax-error", what=what.text))
 
 
 def first_error(node: Node, data: bytes = b"") -> Node | None:

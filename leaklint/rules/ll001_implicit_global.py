@@ -46,7 +46,7 @@ import re
 
 from tree_sitter import Node, QueryCursor
 
-from leaklint.model.findings import Fix, Severity
+from leaklint.model.findings import Fix, Message, Severity
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.scope import (
@@ -56,6 +56,7 @@ from leaklint.semantic.scope import (
     pattern_identifiers,
 )
 from leaklint.syntax.parsing import query
+from leaklint.syntax.source import BROWSER_ASSET_DIRECTORIES
 
 WRITES = """
 (assignment_expression left: (identifier) @assign)
@@ -90,6 +91,26 @@ class ImplicitGlobal(Rule):
     # Every write form contains one of these; a file with none cannot assign a bare name.
     triggers = (b"=", b"++", b"--", b" in ", b" of ")
     query = WRITES
+    messages = {
+        "read-and-written": (
+            "'{name}' is read and written but never declared: this throws a ReferenceError at "
+            "run time. Declare it with let or const."
+        ),
+        "page-global": (
+            "'{name}' is assigned but never declared, so it becomes a property of the page's "
+            "global object (window) that lives as long as the page and that every script on it "
+            "shares. Declare it with let or const."
+        ),
+        "strict-reference-error": (
+            "'{name}' is assigned but never declared: in strict mode (ES modules, classes, "
+            "'use strict') this throws a ReferenceError at run time. Declare it with let or "
+            "const."
+        ),
+        "process-global": (
+            "'{name}' is assigned but never declared, so it becomes a global that lives for the "
+            "whole process and is shared between requests. Declare it with let or const."
+        ),
+    }
 
     def check(self, ctx: FileContext) -> None:
         captures = ctx.captures(self.code)
@@ -144,29 +165,15 @@ class ImplicitGlobal(Rule):
                 writes += [("assign", n) for n in pattern_identifiers(left)]
         return writes
 
-    @staticmethod
-    def _message(ctx: FileContext, ident: Node, name: str, kind: str) -> str:
+    @classmethod
+    def _message(cls, ctx: FileContext, ident: Node, name: str, kind: str) -> Message:
         if kind in ("compound", "update"):
-            return (
-                f"'{name}' is read and written but never declared: this throws a "
-                "ReferenceError at run time. Declare it with let or const."
-            )
+            return cls.msg("read-and-written", name=name)
         if _is_classic_browser_script(ctx) and not ctx.code_is_strict(ident):
-            return (
-                f"'{name}' is assigned but never declared, so it becomes a property of the "
-                "page's global object (window) that lives as long as the page and that every "
-                "script on it shares. Declare it with let or const."
-            )
+            return cls.msg("page-global", name=name)
         if ctx.is_strict(ident):
-            return (
-                f"'{name}' is assigned but never declared: in strict mode (ES modules, classes, "
-                "'use strict') this throws a ReferenceError at run time. "
-                "Declare it with let or const."
-            )
-        return (
-            f"'{name}' is assigned but never declared, so it becomes a global that lives for "
-            "the whole process and is shared between requests. Declare it with let or const."
-        )
+            return cls.msg("strict-reference-error", name=name)
+        return cls.msg("process-global", name=name)
 
 
 def let_declaration_fix(ctx: FileContext, ident: Node, name: str) -> Fix | None:
@@ -240,8 +247,8 @@ def _assignment_statement(ctx: FileContext, ident: Node) -> Node | None:
     return statement
 
 
-# Where Express apps keep the files they serve to browsers (`express.static('public')`).
-_BROWSER_ASSET_DIRECTORIES = frozenset({"public", "static", "assets"})
+# Where Express apps keep the files they serve to browsers (shared with the audit's classifier).
+_BROWSER_ASSET_DIRECTORIES = BROWSER_ASSET_DIRECTORIES
 
 
 def _is_classic_browser_script(ctx: FileContext) -> bool:

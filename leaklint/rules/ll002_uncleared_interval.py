@@ -121,11 +121,63 @@ class UnclearedInterval(Rule):
     name = "uncleared-interval"
     summary = "setInterval() whose handle never reaches clearInterval(): the timer runs forever."
     severity = Severity.WARNING
+    severity_detail = "note at module level"
     precision = "high"
     tags = ("memory-leak", "timer")
     triggers = (b"setInterval",)
     query = TIMER_CALLS
     analyses = FREQUENCY_ANALYSES
+    messages = {
+        "module-discarded": (
+            "This module-level setInterval() runs for the whole life of the process and its "
+            "handle is discarded, so it can never be stopped and keeps the process from exiting. "
+            "Keep the handle and clearInterval() it on shutdown, or .unref() it if a "
+            "process-lifetime timer is intended."
+        ),
+        "startup-discarded": (
+            "This setInterval() in start-up code runs for the whole life of the process and its "
+            "handle is discarded, so it can never be stopped and keeps the process from exiting. "
+            "Keep the handle and clearInterval() it on shutdown, or .unref() it if a "
+            "process-lifetime timer is intended."
+        ),
+        "per-call-discarded": (
+            "setInterval() starts a new timer on every call of {function} and discards its "
+            "handle, so none of them can ever be cleared: each keeps running and keeps its "
+            "callback's closure in memory. Keep the handle and clearInterval() it when the work "
+            "ends, or return it to the caller."
+        ),
+        "module-stored": (
+            "The interval stored in '{handle}' never reaches clearInterval() in this file, so it "
+            "runs for the whole life of the process and keeps it from exiting. Clear it on "
+            "shutdown, or .unref() it if a process-lifetime timer is intended."
+        ),
+        "per-call-stored": (
+            "The interval stored in '{handle}' never reaches clearInterval() in this file: every "
+            "call of {function} starts a timer that can never be stopped and keeps its "
+            "callback's closure in memory. Clear it in a close()/stop()/dispose() method, or "
+            "return the handle."
+        ),
+        "instance-stored": (
+            "The interval stored in '{handle}' never reaches clearInterval() in this file: each "
+            "instance starts one timer (the method returns early once it has one) that runs for "
+            "the life of the process and keeps the instance in memory. Clear it in a "
+            "close()/stop()/dispose() method, or .unref() it if the instance lives as long as "
+            "the process."
+        ),
+        "note-stored-here": "the handle is stored here and never cleared",
+        "effect-stored": (
+            "setInterval() in a useEffect callback is not cleared by the effect's cleanup: the "
+            "timer keeps running after the component unmounts, and every re-run of the effect "
+            "adds another. Keep '{handle}' and return a cleanup, e.g. "
+            "`return () => clearInterval(id)`."
+        ),
+        "effect-discarded": (
+            "setInterval() in a useEffect callback is not cleared by the effect's cleanup: the "
+            "timer keeps running after the component unmounts, and every re-run of the effect "
+            "adds another. Keep its handle and return a cleanup, e.g. "
+            "`return () => clearInterval(id)`."
+        ),
+    }
 
     def check(self, ctx: FileContext) -> None:
         intervals, clears = self._timer_calls(ctx)
@@ -160,7 +212,8 @@ class UnclearedInterval(Rule):
         # Start-up code, and a method guarded by `if (this.timer) return`, start one interval
         # per process or per instance: judged like module-level code.
         startup = frequency.why in ("start-up", "once-guard")
-        if frequency.why == "once-guard":
+        per_instance = frequency.why == "once-guard"
+        if per_instance:
             function = None
         if is_discarded(consumer, handle):
             self._report_discarded(ctx, call, function, effect, unref, startup)
@@ -186,7 +239,7 @@ class UnclearedInterval(Rule):
             return
         if function is None and unref:
             return
-        self._report_stored(ctx, call, target, function, startup)
+        self._report_stored(ctx, call, target, function, per_instance)
 
     def _report_discarded(
         self,
@@ -201,65 +254,38 @@ class UnclearedInterval(Rule):
             self._report_effect(ctx, call, None)
         elif function is None:
             if not unref:
-                where = (
-                    "This setInterval() in start-up code"
-                    if startup
-                    else ("This module-level setInterval()")
-                )
-                ctx.report(
-                    self,
-                    call,
-                    f"{where} runs for the whole life of the process and its handle is "
-                    "discarded, so it can never be stopped and keeps the process from exiting. "
-                    "Keep the handle and clearInterval() it on shutdown, or .unref() it if a "
-                    "process-lifetime timer is intended.",
-                    severity=Severity.NOTE,
-                )
+                where = "startup-discarded" if startup else "module-discarded"
+                ctx.report(self, call, self.msg(where), severity=Severity.NOTE)
         else:
-            ctx.report(
-                self,
-                call,
-                f"setInterval() starts a new timer on every call of "
-                f"{_describe(ctx.ancestry, function)} and discards its handle, so none of them "
-                "can ever be cleared: each keeps running and keeps its callback's closure in "
-                "memory. Keep the handle and clearInterval() it when the work ends, or return "
-                "it to the caller.",
-            )
+            described = _describe(ctx.ancestry, function)
+            ctx.report(self, call, self.msg("per-call-discarded", function=described))
 
     def _report_stored(
-        self, ctx: FileContext, call: Node, target: Node, function: Node | None, startup: bool
+        self,
+        ctx: FileContext,
+        call: Node,
+        target: Node,
+        function: Node | None,
+        per_instance: bool,
     ) -> None:
         where = text(target)
         if function is None:
-            ctx.report(
-                self,
-                call,
-                f"The interval stored in '{where}' never reaches clearInterval() in this file, so "
-                "it runs for the whole life of the process and keeps it from exiting. Clear it "
-                "on shutdown, or .unref() it if a process-lifetime timer is intended.",
-                severity=Severity.NOTE,
-            )
+            kind = "instance-stored" if per_instance else "module-stored"
+            ctx.report(self, call, self.msg(kind, handle=where), severity=Severity.NOTE)
             return
+        described = _describe(ctx.ancestry, function)
         ctx.report(
             self,
             call,
-            f"The interval stored in '{where}' never reaches clearInterval() in this file: every "
-            f"call of {_describe(ctx.ancestry, function)} starts a timer that can never be "
-            "stopped and keeps its callback's closure in memory. Clear it in a "
-            "close()/stop()/dispose() method, or return the handle.",
-            related=((target, "the handle is stored here and never cleared"),),
+            self.msg("per-call-stored", handle=where, function=described),
+            related=((target, self.msg("note-stored-here").text),),
         )
 
     def _report_effect(self, ctx: FileContext, call: Node, target: Node | None) -> None:
-        handle = f"'{text(target)}'" if target is not None else "its handle"
-        ctx.report(
-            self,
-            call,
-            "setInterval() in a useEffect callback is not cleared by the effect's cleanup: the "
-            "timer keeps running after the component unmounts, and every re-run of the effect "
-            f"adds another. Keep {handle} and return a cleanup, e.g. "
-            "`return () => clearInterval(id)`.",
-        )
+        if target is None:
+            ctx.report(self, call, self.msg("effect-discarded"))
+        else:
+            ctx.report(self, call, self.msg("effect-stored", handle=text(target)))
 
 
 def _renamed_timer_calls(ctx: FileContext, aliases: list[Node]) -> list[Node]:

@@ -133,6 +133,16 @@ class InMemoryArchive(Rule):
     tags = ("memory-leak", "heap", "archive")
     triggers = (b"adm-zip", b"jszip")
     query = CONSTRUCTIONS
+    messages = {
+        "built-in-memory": (
+            "'{name}' is {archive} archive built in memory: every entry added in the loop, and "
+            "the data passed to it, stays in the heap until the archive is written, so memory "
+            "grows with the number of rows. Stream the archive to disk with archiver or yazl, "
+            "and fetch the rows in batches (LIMIT/OFFSET or a cursor)."
+        ),
+        "note-entry-added": "an entry is added here, once per iteration",
+        "note-still-in-memory": "the whole archive is still in memory here",
+    }
 
     def check(self, ctx: FileContext) -> None:
         for creation in ctx.captures(self.code).get("new", ()):
@@ -158,17 +168,12 @@ class InMemoryArchive(Rule):
             return
         if library is JSZIP and _streams_through(ctx, looped, outputs):
             return
-        related = [(add, "an entry is added here, once per iteration") for add in looped[:3]]
-        related += [(out, "the whole archive is still in memory here") for out in outputs[:1]]
-        ctx.report(
-            self,
-            creation,
-            f"'{name}' is {library.article} archive built in memory: every entry added "
-            "in the loop, and the data passed to it, stays in the heap until the archive is "
-            "written, so memory grows with the number of rows. Stream the archive to disk with "
-            "archiver or yazl, and fetch the rows in batches (LIMIT/OFFSET or a cursor).",
-            related=tuple(related),
-        )
+        added = self.msg("note-entry-added").text
+        in_memory = self.msg("note-still-in-memory").text
+        related = [(add, added) for add in looped[:3]]
+        related += [(out, in_memory) for out in outputs[:1]]
+        message = self.msg("built-in-memory", name=name, archive=library.article)
+        ctx.report(self, creation, message, related=tuple(related))
 
 
 def _library_created(

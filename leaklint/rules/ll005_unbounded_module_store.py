@@ -67,6 +67,7 @@ from leaklint.analysis.nodes import (
     effective_function,
     escapes,
     function_name,
+    identifiers_in,
     is_callee,
     literal_key,
     member_property,
@@ -123,6 +124,9 @@ READING_FUNCTIONS = frozenset(
 COMPARISONS = frozenset({"<", "<=", ">", ">=", "===", "!==", "==", "!="})
 ASSIGNMENTS = frozenset({"assignment_expression", "augmented_assignment_expression"})
 
+# A key or pushed value varies per call through these.
+_NAMES = frozenset({"identifier", "shorthand_property_identifier"})
+
 
 @dataclass
 class StoreUses:
@@ -143,6 +147,20 @@ class UnboundedModuleStore(Rule):
     name = "unbounded-module-store"
     summary = "A module-level object, array, Map or Set that request handlers grow for ever."
     precision = "medium"
+    messages = {
+        "grows-per-request": (
+            "Module-level {kind} '{name}' lives as long as the process, and {grower} adds to it "
+            "(`{site}`) while nothing ever removes an entry, so it grows with every {unit}. "
+            "Bound it (an LRU cache such as lru-cache with `max`/`ttl`), delete entries when "
+            "they are done, or keep per-{unit} data on the {unit}."
+        ),
+        "note-grows-here": "grows here, once per {unit}",
+        "note-registered-here": "{reason}",
+        # The {grower} of grows-per-request.
+        "grower-handler": "a {unit} handler",
+        "grower-per-request": "'{function}', which runs per {unit},",
+        "grower-called-from-handler": "'{function}', called from a {unit} handler,",
+    }
     tags = ("memory-leak", "global", "cache")
     triggers = (b"{}", b"[]", b"Map(", b"Set(", b"Object.create(null)", b"Map<", b"Set<")
     query = DECLARATIONS
@@ -190,24 +208,35 @@ class UnboundedModuleStore(Rule):
         growth: list[tuple[Growth, PerRequest]],
     ) -> None:
         first, per_request = growth[0]
-        ctx.report(
-            self,
-            binding.node,
-            f"Module-level {kind} '{binding.name}' lives as long as the process, and "
-            f"{_describe_grower(ctx, first.site, per_request)} adds to it "
-            f"(`{_snippet(first.site)}`) while nothing ever removes an entry, so it grows with "
-            "every request. Bound it (an LRU cache such as lru-cache with `max`/`ttl`), delete "
-            "entries when they are done, or keep per-request data on the request.",
-            related=tuple((g.site, "grows here, once per request") for g, _ in growth[:3]),
+        scope = _varying_scope(ctx, first, per_request)
+        body = scope.child_by_field_name("body") if scope is not None else None
+        frequency = how_often(ctx, body if body is not None else first.site)
+        unit = frequency.unit if frequency.is_per_request else "request"
+        message = self.msg(
+            "grows-per-request",
+            kind=kind,
+            name=binding.name,
+            grower=_describe_grower(ctx, first.site, per_request, unit),
+            site=_snippet(first.site),
+            unit=unit,
         )
+        grows = self.msg("note-grows-here", unit=unit).text
+        related = [(g.site, grows) for g, _ in growth[:3]]
+        registered = frequency.per_request or per_request
+        if frequency.is_per_request and registered.registration is not None:
+            reason = self.msg("note-registered-here", reason=frequency.reason).text
+            related.append((registered.registration, reason))
+        ctx.report(self, binding.node, message, related=tuple(related))
 
 
-def _describe_grower(ctx: FileContext, site: Node, per_request: PerRequest) -> str:
+def _describe_grower(ctx: FileContext, site: Node, per_request: PerRequest, unit: str) -> str:
     grower = effective_function(ctx.ancestry, site)
     name = function_name(ctx.ancestry, grower) if grower is not None else None
+    if not name:
+        return UnboundedModuleStore.msg("grower-handler", unit=unit).text
     if per_request.call is None:
-        return f"'{name}', which runs per request," if name else "a request handler"
-    return f"'{name}', called from a request handler," if name else "a request handler"
+        return UnboundedModuleStore.msg("grower-per-request", function=name, unit=unit).text
+    return UnboundedModuleStore.msg("grower-called-from-handler", function=name, unit=unit).text
 
 
 def _container_kind(ctx: FileContext, value: Node | None) -> str | None:
@@ -312,34 +341,34 @@ def _varies_per_call(ctx: FileContext, growth: Growth, per_request: PerRequest) 
     For a helper called from a handler, a parameter counts only if the handler passes a
     non-literal for it (`matchesRoute(path, '/login')` caches one entry per route literal).
     """
+    return _varying_scope(ctx, growth, per_request) is not None
+
+
+def _varying_scope(ctx: FileContext, growth: Growth, per_request: PerRequest) -> Node | None:
+    """The innermost function whose fresh locals make the key vary (its runs are what the
+    store grows with: `lastSeen[socket.id]` in a message callback grows per connection)."""
     grower = effective_function(ctx.ancestry, growth.site)
     if grower is None:
-        return False
+        return None
+    best: Node | None = None
     # A key from the connection's closure (`sockets[socket.id] = socket` inside
     # `socket.on('message', …)`) is new per connection as much as one of the grower's own.
     fresh = repeating_functions(ctx, growth.site)
     for expression in growth.varying:
-        for ident in _identifiers(expression):
+        for ident in identifiers_in(expression, _NAMES):
             binding = ctx.scopes.resolve(ident)
-            if binding is None or not any(contains(f, binding.scope) for f in fresh):
+            owner = (
+                next((f for f in fresh if contains(f, binding.scope)), None) if binding else None
+            )
+            if binding is None or owner is None:
                 continue
             if binding.kind == "param" and per_request.call is not None:
                 passed = _argument_for(grower, binding, per_request.call)
                 if passed is not None and literal_key(passed) is not None:
                     continue
-            return True
-    return False
-
-
-def _identifiers(expression: Node) -> list[Node]:
-    found: list[Node] = []
-    stack = [expression]
-    while stack:
-        node = stack.pop()
-        if node.type in ("identifier", "shorthand_property_identifier"):
-            found.append(node)
-        stack.extend(node.named_children)
-    return found
+            if best is None or contains(best, owner):
+                best = owner
+    return best
 
 
 def _argument_for(function: Node, binding: Binding, call: Node) -> Node | None:

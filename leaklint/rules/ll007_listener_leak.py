@@ -140,6 +140,37 @@ class ListenerLeak(Rule):
     query = LISTENER_CALLS
     # Handlers (per request), and where pools come from (a checkout is a long-lived emitter).
     analyses = (*FREQUENCY_ANALYSES, *RESOURCE_ANALYSES)
+    messages = {
+        "never-removed": (
+            "{per_call} adds {what} to {emitter}, which lives as long as the process, and this "
+            "file never removes it: the listeners and everything their closures hold pile "
+            "up{warning}. Remove it when the work ends (off/removeListener), or use once() or a "
+            "{{ signal }} option.{inline}"
+        ),
+        "pooled-never-removed": (
+            "{per_call} adds {what} to {emitter}, which the pool lends out again after every "
+            "release, and this file never removes it: the listeners and everything their "
+            "closures hold pile up{warning}. Remove it before the connection goes back "
+            "(removeListener next to release()).{inline}"
+        ),
+        # Parts of the two messages above. {warning}: Node's emitters only (browsers' event
+        # targets have no listener limit); {inline}: when the handler is an inline function.
+        "max-listeners-warning": " (Node warns with MaxListenersExceededWarning after 10)",
+        "inline-handler": (
+            " The handler is an inline function, so it cannot even be removed later: keep it in "
+            "a variable."
+        ),
+        "event-listener": "{article} '{event}' listener",
+        "any-listener": "a listener",
+        "reason-handler": "A {unit} handler",
+        "reason-per-request": "'{function}', which runs per {unit},",
+        "reason-called-from-handler": "'{function}', called from a {unit} handler,",
+        "reason-effect": "This useEffect callback, which runs on every mount,",
+        "emitter-global": "'{emitter}'",
+        "emitter-imported": "'{emitter}' (imported from '{module}')",
+        "emitter-module-level": "the module-level '{emitter}'",
+        "emitter-pooled": "the pooled connection '{emitter}'",
+    }
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
@@ -200,33 +231,23 @@ class ListenerLeak(Rule):
         event: str | None,
         per_call: str,
     ) -> None:
-        what = f"{_article(event)} '{event}' listener" if event is not None else "a listener"
-        if emitter.pooled:
-            lives = "which the pool lends out again after every release"
-            fix = "Remove it before the connection goes back (removeListener next to release())."
-        else:
-            lives = "which lives as long as the process"
-            fix = (
-                "Remove it when the work ends (off/removeListener), or use once() or a "
-                "{ signal } option."
-            )
+        what = (
+            self.msg("event-listener", article=_article(event), event=event)
+            if event is not None
+            else self.msg("any-listener")
+        )
         # Browsers' event targets have no listener limit and print no warning.
-        warning = (
-            ""
-            if method == "addEventListener"
-            else " (Node warns with MaxListenersExceededWarning after 10)"
-        )
-        message = (
-            f"{per_call} adds {what} to {emitter.label}, {lives}, "
-            f"and this file never removes it: the listeners and everything their closures hold "
-            f"pile up{warning}. {fix}"
-        )
+        warning = "" if method == "addEventListener" else self.msg("max-listeners-warning").text
         handler = call_arguments(call)[1:2]
-        if handler and _unwrapped(handler[0]).type in FUNCTION_NODES:
-            message += (
-                " The handler is an inline function, so it cannot even be removed later: keep it "
-                "in a variable."
-            )
+        inline = handler and _unwrapped(handler[0]).type in FUNCTION_NODES
+        message = self.msg(
+            "pooled-never-removed" if emitter.pooled else "never-removed",
+            per_call=per_call,
+            what=what.text,
+            emitter=emitter.label,
+            warning=warning,
+            inline=self.msg("inline-handler").text if inline else "",
+        )
         fix = None if emitter.pooled else once_fix(ctx, call, method, event)
         ctx.report(self, call, message, fix=fix)
 
@@ -323,13 +344,14 @@ def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
     if frequency.is_per_request and frequency.per_request is not None:
         function = frequency.function
         name = function_name(ctx.ancestry, function) if function is not None else None
+        unit = frequency.unit
         if not name:
-            return "A request handler"
+            return ListenerLeak.msg("reason-handler", unit=unit).text
         if frequency.per_request.call is None:
-            return f"'{name}', which runs per request,"
-        return f"'{name}', called from a request handler,"
+            return ListenerLeak.msg("reason-per-request", function=name, unit=unit).text
+        return ListenerLeak.msg("reason-called-from-handler", function=name, unit=unit).text
     if frequency.rate is Rate.PER_EFFECT:
-        return "This useEffect callback, which runs on every mount,"
+        return ListenerLeak.msg("reason-effect").text
     # Other functions — constructors, init(), a loop over ['SIGINT', 'SIGTERM'] — are most often
     # start-up code: on ~490 npm packages every such finding was (docs/rules-corpus.md).
     return None
@@ -357,10 +379,11 @@ def _long_lived_emitter(ctx: FileContext, node: Node) -> Emitter | None:
     if binding is None:
         return None
     if _is_module_level_instance(ctx, binding):
-        return Emitter(("binding", binding.node.id), f"the module-level '{binding.name}'")
+        label = ListenerLeak.msg("emitter-module-level", emitter=binding.name).text
+        return Emitter(("binding", binding.node.id), label)
     if holds_pool_checkout(ctx, binding) and not _destroyed(ctx, binding):
         # The pool hands the same few connections out again and again.
-        label = f"the pooled connection '{binding.name}'"
+        label = ListenerLeak.msg("emitter-pooled", emitter=binding.name).text
         return Emitter(("binding", binding.node.id), label, pooled=True)
     return None
 
@@ -391,10 +414,11 @@ def _long_lived_symbol(symbol: Symbol, node: Node) -> Emitter | None:
     key = ("symbol", symbol.module, symbol.normalised)
     if symbol.module == GLOBAL:
         if symbol.path and symbol.path[0] in LONG_LIVED_GLOBALS:
-            return Emitter(key, f"'{text(node)}'")
+            return Emitter(key, ListenerLeak.msg("emitter-global", emitter=text(node)).text)
         return None
     # An imported module, or something exported by one: a singleton shared by every caller.
-    return Emitter(key, f"'{text(node)}' (imported from '{symbol.module}')")
+    label = ListenerLeak.msg("emitter-imported", emitter=text(node), module=symbol.module)
+    return Emitter(key, label.text)
 
 
 def _is_module_level_instance(ctx: FileContext, binding: Binding) -> bool:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from leaklint.model.findings import Severity
+from leaklint.model.findings import Message, Severity
 from leaklint.rules._base import Rule
 
 if TYPE_CHECKING:
@@ -47,6 +47,13 @@ class UnusedDisableDirective(Rule):
     # The work happens after every other rule has reported (see suppressions.py); a file
     # without a directive has nothing to check.
     triggers = (b"leaklint-disable",)
+    messages = {
+        "unknown-rule": (
+            "Unknown rule {names} in {directive} directive: it can never suppress anything."
+        ),
+        "unused": "Unused {directive} directive (no problems were reported).",
+        "unused-codes": "Unused {directive} directive (no problems were reported from {codes}).",
+    }
 
     def check(self, ctx: FileContext) -> None:
         """Nothing to do while rules run: ``report_unused`` is called once they all have."""
@@ -57,17 +64,17 @@ class UnusedDisableDirective(Rule):
             if message is not None:
                 ctx.report(self, directive.node, message)
 
-    @staticmethod
-    def _problem(directive: Directive, ran: set[str]) -> str | None:
+    @classmethod
+    def _problem(cls, directive: Directive, ran: set[str]) -> Message | None:
         what = f"leaklint-{directive.kind}"
         if directive.unknown:
             names = ", ".join(f"'{word}'" for word in directive.unknown)
-            return f"Unknown rule {names} in {what} directive: it can never suppress anything."
+            return cls.msg("unknown-rule", names=names, directive=what)
         if not directive.codes:
             if directive.used:
                 return None
-            return f"Unused {what} directive (no problems were reported)."
+            return cls.msg("unused", directive=what)
         unused = [c for c in directive.codes if c in ran and c not in directive.used_codes]
         if not unused:
             return None
-        return f"Unused {what} directive (no problems were reported from {', '.join(unused)})."
+        return cls.msg("unused-codes", directive=what, codes=", ".join(unused))

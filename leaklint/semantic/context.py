@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from leaklint.model.findings import Edit, Finding, Fix, Related, Severity, Span
+from leaklint.model.findings import Edit, Finding, Fix, Message, Related, Severity, Span
 from leaklint.model.rule import RuleIdentity
 from leaklint.semantic.scope import (
     DECLARATION_QUERY,
@@ -228,13 +228,15 @@ class FileContext:
         self,
         rule: RuleIdentity,
         node: Node,
-        message: str,
+        message: Message,
         *,
         severity: Severity | None = None,
         related: tuple[tuple[Node, str], ...] = (),
         snippet_node: Node | None = None,
         fix: Fix | None = None,
     ) -> None:
+        if not isinstance(message, Message):
+            raise TypeError(f"{rule.code} must report a Message: use rule.msg(message_id, ...)")
         effective = severity or rule.severity
         override = self.settings.severity_overrides.get(rule.code)
         if override is not None:
@@ -245,7 +247,8 @@ class FileContext:
                 name=rule.name,
                 path=self.source.display_path,
                 span=self.span(node),
-                message=message,
+                message=message.text,
+                message_id=message.id,
                 severity=effective,
                 context=self.context_name(node),
                 snippet=self.text(snippet_node or node)[:400],

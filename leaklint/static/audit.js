@@ -5,6 +5,7 @@
   var data = JSON.parse(document.getElementById("leaklint-data").textContent);
   var rules = data.rules, paths = data.paths, templates = data.templates, rows = data.rows;
   var SEV_NAMES = data.severities;
+  var KIND_NAMES = data.kinds, pathKinds = data.path_kinds, links = data.links;
   // Row layout (see table_json in reporters/html.py).
   var RULE = 0, PATH = 1, LINE = 2, COL = 3, SEV = 4, TEMPLATE = 5, QUOTED = 6, CODE = 7,
       HL_START = 8, HL_END = 9;
@@ -18,7 +19,7 @@
     return out;
   }
 
-  var state = { q: "", rule: "", sev: "", dir: null, file: null, sort: "severity", asc: true,
+  var state = { q: "", rule: "", sev: "", kind: "", dir: null, file: null, sort: "severity", asc: true,
                 page: 0, size: 50 };
   var view = rows;
 
@@ -40,7 +41,10 @@
 
   var COMPARE = {
     // Most severe first when ascending: that is the order an auditor reads in.
-    severity: function (a, b) { return (a[SEV] - b[SEV]) || locationKey(a, b); },
+    // Then server code before browser, test, generated and vendored code, as "where to start".
+    severity: function (a, b) {
+      return (a[SEV] - b[SEV]) || (pathKinds[a[PATH]] - pathKinds[b[PATH]]) || locationKey(a, b);
+    },
     rule: function (a, b) {
       var ra = rules[a[RULE]].code, rb = rules[b[RULE]].code;
       return ra === rb ? locationKey(a, b) : (ra < rb ? -1 : 1);
@@ -52,14 +56,25 @@
     }
   };
 
+  // A directory's findings are those of its whole subtree, as in the hotspot chart.
   function inDirectory(path, dir) {
-    if (dir === ".") return path.indexOf("/") === -1;
-    return path.lastIndexOf("/") === dir.length && path.slice(0, dir.length) === dir;
+    if (dir === ".") return true;
+    return path.slice(0, dir.length + 1) === dir + "/";
+  }
+
+  // Only links the report made: GitHub blobs and editor links (see _link_template).
+  var SAFE_LINK = /^(https:\/\/github\.com\/|vscode:\/\/file\/|file:\/\/\/)/;
+
+  function sourceLink(row) {
+    var template = links[row[PATH]];
+    if (!template || !SAFE_LINK.test(template)) return "";
+    return template.replace("{line}", String(row[LINE])).replace("{col}", String(row[COL]));
   }
 
   function matches(row) {
     if (state.rule && rules[row[RULE]].code !== state.rule) return false;
     if (state.sev && SEV_NAMES[row[SEV]] !== state.sev) return false;
+    if (state.kind && KIND_NAMES[pathKinds[row[PATH]]] !== state.kind) return false;
     var path = paths[row[PATH]];
     if (state.dir !== null && !inDirectory(path, state.dir)) return false;
     if (state.file !== null && path !== state.file) return false;
@@ -107,12 +122,22 @@
     tr.appendChild(td);
 
     td = el("td", "loc");
+    var href = sourceLink(row);
+    var where = href ? el("a", "src") : el("span", "src");
+    if (href) {
+      where.href = href;
+      where.title = href.indexOf("https:") === 0 ? "Open on GitHub" : "Open in the editor";
+      where.rel = "noopener noreferrer";
+    }
     // Break long paths after a slash, not inside a file name.
     paths[row[PATH]].split("/").forEach(function (part, i, parts) {
-      td.appendChild(document.createTextNode(part + (i < parts.length - 1 ? "/" : "")));
-      if (i < parts.length - 1) td.appendChild(el("wbr"));
+      where.appendChild(document.createTextNode(part + (i < parts.length - 1 ? "/" : "")));
+      if (i < parts.length - 1) where.appendChild(el("wbr"));
     });
-    td.appendChild(el("span", "line", ":" + row[LINE] + ":" + row[COL]));
+    where.appendChild(el("span", "line", ":" + row[LINE] + ":" + row[COL]));
+    td.appendChild(where);
+    var kind = KIND_NAMES[pathKinds[row[PATH]]];
+    td.appendChild(el("span", "badge kind-" + kind, kind));
     tr.appendChild(td);
 
     td = el("td");
@@ -170,6 +195,7 @@
   });
   $("rule-filter").addEventListener("change", function (e) { state.rule = e.target.value; update(); });
   $("sev-filter").addEventListener("change", function (e) { state.sev = e.target.value; update(); });
+  $("kind-filter").addEventListener("change", function (e) { state.kind = e.target.value; update(); });
   $("size").addEventListener("change", function (e) { state.size = +e.target.value; render(); });
   $("prev").addEventListener("click", function () { state.page -= 1; render(); });
   $("next").addEventListener("click", function () { state.page += 1; render(); });
@@ -209,6 +235,16 @@
   document.querySelectorAll("[data-rule]").forEach(function (node) {
     activate(node, function () { filterRule(node.getAttribute("data-rule")); });
   });
+  function filterKind(kind) {
+    state.kind = kind;
+    $("kind-filter").value = kind;
+    update();
+    focusTable();
+  }
+
+  document.querySelectorAll("[data-kind]").forEach(function (node) {
+    activate(node, function () { filterKind(node.getAttribute("data-kind")); });
+  });
   document.querySelectorAll("[data-dir]").forEach(function (node) {
     activate(node, function () { filterScope(node.getAttribute("data-dir"), null); });
   });
@@ -216,7 +252,8 @@
     activate(node, function () { filterScope(null, node.getAttribute("data-path")); });
   });
 
-  // A filtered view can be linked to: report.html#rule=LL002&dir=src/jobs (also sev, file, q).
+  // A filtered view can be linked to: report.html#rule=LL002&dir=src/jobs (also sev, kind,
+  // file, q).
   // In-page anchors (#findings, #rule-LL001) have no "=" and are left to the browser.
   function applyHash() {
     var hash = location.hash.slice(1);
@@ -224,11 +261,13 @@
     var params = new URLSearchParams(hash);
     state.rule = params.get("rule") || "";
     state.sev = params.get("sev") || "";
+    state.kind = params.get("kind") || "";
     state.dir = params.get("dir");
     state.file = params.get("file");
     state.q = (params.get("q") || "").toLowerCase();
     $("rule-filter").value = state.rule;
     $("sev-filter").value = state.sev;
+    $("kind-filter").value = state.kind;
     $("q").value = params.get("q") || "";
   }
   window.addEventListener("hashchange", function () { applyHash(); update(); });

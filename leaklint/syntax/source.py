@@ -201,7 +201,11 @@ def real_directory(directory: str) -> Path:
     return Path(directory).resolve()
 
 
-# -- test code -----------------------------------------------------------------------------
+# -- browser and test code ------------------------------------------------------------------
+
+# Where Express apps keep the files they serve to browsers (`express.static('public')`), and
+# where other stacks keep theirs: LL001's wording and the audit's classifier both read it.
+BROWSER_ASSET_DIRECTORIES = frozenset({"public", "static", "assets", "wwwroot", "htdocs"})
 
 _TEST_DIRECTORIES = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "__mocks__"})
 _TEST_SUFFIXES = (".test", ".spec", ".e2e-spec", ".e2e", ".e2e-test")
