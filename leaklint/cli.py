@@ -253,6 +253,9 @@ def cli() -> None:
     help="SARIF: the code scanning category (automationDetails.id), e.g. leaklint/frontend/, "
     "so that runs over different parts of a repository do not replace each other's alerts.",
 )
+@click.option(
+    "--fix", "apply_fixes", is_flag=True, help="Apply the safe fixes, then report what is left."
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -277,6 +280,7 @@ def check(
     report_unused_disables: bool,
     baseline_file: Path | None,
     write_baseline: Path | None,
+    apply_fixes: bool,
     sarif_include_suppressed: bool,
     category: str | None,
 ) -> None:
@@ -303,6 +307,8 @@ def check(
     if Path("-") in paths:
         if len(paths) > 1:
             raise UserError("'-' (standard input) cannot be combined with other paths")
+        if apply_fixes:
+            raise UserError("--fix cannot change standard input: name the file instead")
         files: list[Path] = []
         _refuse_overwriting_inputs("-o", output, [*([config_file] if config_file else [])])
         result = _check_stdin(stdin_filename, settings, force_exclude)
@@ -317,6 +323,8 @@ def check(
         baselines = [path for path in (baseline_file, write_baseline) if path is not None]
         _refuse_overwriting_inputs("-o", output, [*sources, *baselines])
         result = _run(files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named)
+        if apply_fixes and _fixed_some(result, files):
+            result = _run(files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named)
     _use_baseline(result, files, baseline_file, write_baseline, fmt)
     options = ReportOptions(
         color=_use_color(output and str(output), fmt),
@@ -542,6 +550,15 @@ def _same_inode(path: Path, info: os.stat_result) -> bool:
     except OSError:
         return False
     return (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino)
+
+
+def _fixed_some(result: RunResult, files: list[Path]) -> bool:
+    from leaklint.pipeline.fixes import apply_safe_fixes
+
+    summary = apply_safe_fixes(result.findings, {display_path(f): f for f in files})
+    if summary.fixed:
+        click.echo(f"leaklint: fixed {summary.fixed} findings in {summary.files} files", err=True)
+    return summary.fixed > 0
 
 
 class UsageProblem(click.ClickException):
@@ -809,6 +826,14 @@ def audit(
     write_summary(report, sys.stdout, color=_use_color(None, "text"), top=top)
     if html_file is not None:
         click.echo(f"\nHTML report: {quote_path(str(html_file))}")
+
+
+@cli.command("server")
+def server_command() -> None:
+    """Run the language server over standard input and output (started by an editor)."""
+    from leaklint.server import serve  # pygls costs start-up time `check` should not pay
+
+    serve()
 
 
 @cli.command("rule")

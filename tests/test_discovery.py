@@ -131,3 +131,20 @@ def test_force_exclude_checks_what_a_walk_checks(tmp_path: Path) -> None:
             "static/prd/app.js",
         ]
     )
+
+
+def test_is_excluded_agrees_with_the_walk(tmp_path: Path) -> None:
+    from leaklint.pipeline.discovery import is_excluded
+
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".gitignore", "generated/\n")
+    write(tmp_path / "src" / ".gitignore", "local.js\n")
+    for name in ("src/app.js", "src/local.js", "generated/a.js", "vendor/b.js", "x.min.js"):
+        write(tmp_path / name, "let a = 1;\n")
+    settings = Settings(root=tmp_path, extend_exclude=("vendor/",))
+    walked = {p.relative_to(tmp_path).as_posix() for p in discover([tmp_path], settings)}
+    assert walked == {"src/app.js"}
+    for name in ("src/app.js", "src/local.js", "generated/a.js", "vendor/b.js", "x.min.js"):
+        assert is_excluded(tmp_path / name, settings) == (name not in walked), name
+    ignoring = Settings(root=tmp_path, respect_gitignore=False)
+    assert not is_excluded(tmp_path / "generated" / "a.js", ignoring)

@@ -120,10 +120,10 @@ def test_an_internal_error_on_one_file_exits_two_and_keeps_the_others(
     write(project / "b.js", "function g() { other = 1; }\n")
     real = engine.check_source
 
-    def fail_on_b(source, settings, rules):
+    def fail_on_b(source, settings, rules, **options):
         if source.display_path == "b.js":
             raise ValueError("boom")
-        return real(source, settings, rules)
+        return real(source, settings, rules, **options)
 
     monkeypatch.setattr(engine, "check_source", fail_on_b)
     result = run_cli("check", "--no-cache", "-j1", ".")

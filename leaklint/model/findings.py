@@ -8,7 +8,14 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
 
-from leaklint.model.decoding import DecodeError, expect_int, expect_list, expect_object, expect_str
+from leaklint.model.decoding import (
+    DecodeError,
+    expect_bool,
+    expect_int,
+    expect_list,
+    expect_object,
+    expect_str,
+)
 
 
 class Severity(str, Enum):
@@ -54,6 +61,49 @@ class Suppression:
     justification: str = ""
 
 
+@dataclass(frozen=True)
+class Edit:
+    """Replace the bytes ``start:end`` of the file (as parsed: UTF-8, BOM dropped) with
+    ``text``. ``span`` is the same region in lines and characters, for JSON and editors."""
+
+    start: int
+    end: int
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A mechanical change that resolves a finding. ``safe`` fixes keep what the code does on
+    the paths that worked before; ``leaklint check --fix`` applies only those, an editor
+    offers both."""
+
+    description: str
+    edits: tuple[Edit, ...]
+    safe: bool
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Fix:
+        """The inverse of ``asdict``, strict like ``Finding.from_dict`` (the cache holds it)."""
+        data = expect_object(data, ("description", "edits", "safe"), "fix")
+        edits = []
+        for item in expect_list(data["edits"], "edits"):
+            item = expect_object(item, ("start", "end", "text", "span"), "edit")
+            edits.append(
+                Edit(
+                    expect_int(item["start"], "start", minimum=0),
+                    expect_int(item["end"], "end", minimum=0),
+                    expect_str(item["text"], "text"),
+                    _span_from_dict(item["span"]),
+                )
+            )
+        return cls(
+            expect_str(data["description"], "description"),
+            tuple(edits),
+            expect_bool(data["safe"], "safe"),
+        )
+
+
 @dataclass
 class Finding:
     rule: str  # LL001
@@ -69,6 +119,7 @@ class Finding:
     related: tuple[Related, ...] = ()
     suppression: Suppression | None = None
     fingerprint: str = field(default="")
+    fix: Fix | None = None
     message_id: str = ""  # the key of the rule's message template (``Rule.messages``)
 
     def __post_init__(self) -> None:
@@ -90,6 +141,7 @@ class Finding:
         (the result cache reads these back from a file anybody can edit)."""
         data = expect_object(data, _FINDING_KEYS, "finding")
         suppression = data["suppression"]
+        fix = data["fix"]
         return cls(
             rule=expect_str(data["rule"], "rule"),
             name=expect_str(data["name"], "name"),
@@ -104,6 +156,7 @@ class Finding:
             ),
             suppression=None if suppression is None else _suppression_from_dict(suppression),
             fingerprint=expect_str(data["fingerprint"], "fingerprint"),
+            fix=None if fix is None else Fix.from_dict(fix),
             message_id=expect_str(data["message_id"], "message_id"),
         )
 

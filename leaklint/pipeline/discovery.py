@@ -9,6 +9,7 @@ and hashed bundle names are told apart later, by the engine, which says why it s
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -281,3 +282,39 @@ _DECLARATIONS = (".d.ts", ".d.mts", ".d.cts")
 def _checkable(name: str) -> bool:
     lower = name.lower()
     return lower.endswith(_EXTENSIONS) and not lower.endswith(_DECLARATIONS)
+
+
+# The .gitignore files read so far, by directory: a caller that asks about many paths (the
+# language server, one open document at a time) keeps one and drops it when files change.
+IgnoreCache = _Ignores
+
+
+def is_excluded(path: Path, settings: Settings, ignores: IgnoreCache | None = None) -> bool:
+    """Whether walking the project would skip ``path``: for the exclude patterns (default and
+    configured, relative to the config's directory; a path outside it is never excluded by
+    them) or, with ``respect-gitignore``, for a .gitignore between the repository root and it.
+
+    The language server asks this of each open document: an editor opens files one by one,
+    and an excluded one must get no diagnostics, as `leaklint check` gives none."""
+    relative = _relative_to_root(path, settings.root.resolve())
+    excludes = _cached_spec(settings.exclude + settings.extend_exclude)
+    if relative is not None and excludes.match_file(relative):
+        return True
+    return settings.respect_gitignore and _gitignored(path, ignores or _Ignores())
+
+
+def _gitignored(path: Path, ignores: _Ignores) -> bool:
+    git_root = _git_root(path.parent)
+    if git_root is None:
+        return False
+    directories = [d for d in path.parents if len(d.parts) >= len(git_root.parts)]
+    for directory in reversed(directories):  # the repository root first, as git reads them
+        spec = ignores.spec_for(directory)
+        if spec is not None and spec.match_file(path.relative_to(directory).as_posix()):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+    return _spec(patterns)

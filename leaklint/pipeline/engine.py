@@ -31,6 +31,8 @@ from leaklint.syntax.parsing import parse
 from leaklint.syntax.source import SourceFile, package_type, real_directory
 
 if TYPE_CHECKING:
+    from tree_sitter import Tree
+
     from leaklint.model.results import BaselineStatus
 
 # Larger files are generated bundles or data; they are skipped with a note rather than parsed.
@@ -56,17 +58,32 @@ def rules_for(settings: Settings) -> list[type[Rule]]:
     )
 
 
+# Called with the rule and the exception when one rule fails on a file.
+RuleErrorHandler = Callable[[type[Rule], Exception], None]
+
+
 def check_source(
-    source: SourceFile, settings: Settings, rules: Iterable[type[Rule]]
+    source: SourceFile,
+    settings: Settings,
+    rules: Iterable[type[Rule]],
+    *,
+    tree: Tree | None = None,
+    on_rule_error: RuleErrorHandler | None = None,
 ) -> list[Finding]:
-    """All findings of ``rules`` in one file."""
+    """All findings of ``rules`` in one file.
+
+    ``tree``: the file already parsed (the language server re-parses incrementally).
+    ``on_rule_error``: when given, a rule that raises loses its own findings, the handler is
+    told, and the other rules still report; without it the exception propagates.
+    """
     rules = tuple(rules)  # iterated twice: to run, then to tell which rules ran
-    tree = parse(source.data, source.language)
+    if tree is None:
+        tree = parse(source.data, source.language)
     ctx = FileContext(source=source, tree=tree, settings=settings)
     applicable = [rule for rule in rules if rule.applies_to(source.data, settings)]
     ctx.plan_queries(applicable)
     for rule in applicable:
-        rule().check(ctx)
+        _run_rule(rule, ctx, on_rule_error)
     # Per-file ignores and directive comments; sorts the findings.
     findings = finalize_findings(ctx, rules)
     # The context's caches refer back to it (lazy analyses close over ctx), so only the cycle
@@ -74,6 +91,21 @@ def check_source(
     # cannot see. Dropping the caches now frees the tree by reference counting.
     ctx.__dict__.clear()
     return findings
+
+
+def _run_rule(rule: type[Rule], ctx: FileContext, on_error: RuleErrorHandler | None) -> None:
+    if on_error is None:
+        rule().check(ctx)
+        return
+    reported = len(ctx.findings)
+    try:
+        rule().check(ctx)
+    except RecursionError:
+        raise  # the file is too deep for every rule alike: the caller skips it whole
+    except Exception as error:
+        # Findings made before the failure may rest on a half-done analysis: drop them.
+        del ctx.findings[reported:]
+        on_error(rule, error)
 
 
 def check_path(path: Path, settings: Settings, rules: list[type[Rule]]) -> FileResult:
@@ -130,8 +162,13 @@ def _check_bytes(
     source = SourceFile.from_bytes(path, raw, shown)
     if source.is_binary():
         return FileResult(shown, error=FileError(shown, "skipped: binary file"), checked=False)
+    failures: list[str] = []
+
+    def rule_failed(rule: type[Rule], error: Exception) -> None:
+        failures.append(f"{rule.code}: {type(error).__name__}: {error}")
+
     try:
-        findings = check_source(source, settings, rules)
+        findings = check_source(source, settings, rules, on_rule_error=rule_failed)
     except RecursionError:
         return FileResult(
             shown, error=FileError(shown, "skipped: nesting too deep to analyse"), checked=False
@@ -142,6 +179,10 @@ def _check_bytes(
             error=FileError(shown, f"internal error: {type(error).__name__}: {error}"),
             checked=False,
         )
+    if failures:
+        # The other rules' findings stand; the error says which rule could not check the file.
+        message = "internal error in rule " + "; ".join(failures)
+        return FileResult(shown, findings=findings, error=FileError(shown, message))
     return FileResult(shown, findings=findings)
 
 

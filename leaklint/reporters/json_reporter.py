@@ -37,12 +37,35 @@ def finding_dict(finding: Any) -> dict[str, Any]:
             }
             for r in finding.related
         ]
+    if finding.fix is not None:
+        data["fix"] = fix_dict(finding.fix)
     if finding.suppression is not None:
         data["suppressed"] = {
             "kind": finding.suppression.kind,
             "justification": finding.suppression.justification,
         }
     return data
+
+
+def fix_dict(fix: Any) -> dict[str, Any]:
+    """Edits as byte offsets (into the UTF-8 file, BOM excluded) and as 1-based lines and
+    character columns (end exclusive), so tools can apply them either way."""
+    return {
+        "description": fix.description,
+        "safe": fix.safe,
+        "edits": [
+            {
+                "start_byte": edit.start,
+                "end_byte": edit.end,
+                "line": edit.span.line,
+                "column": edit.span.column,
+                "end_line": edit.span.end_line,
+                "end_column": edit.span.end_column,
+                "text": edit.text,
+            }
+            for edit in fix.edits
+        ],
+    }
 
 
 def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:

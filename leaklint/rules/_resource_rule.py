@@ -10,9 +10,10 @@ from tree_sitter import Node
 from leaklint.analysis.frequency import how_often
 from leaklint.analysis.resource_table import configured_specs, file_may_use
 from leaklint.analysis.resources import CLIENT, RESOURCE_ANALYSES, Leak, find_leaks
-from leaklint.model.findings import Message
+from leaklint.model.findings import Fix, Message
 from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
+from leaklint.rules._finally_fix import finally_fix
 from leaklint.semantic.context import FileContext
 
 _SPACE = re.compile(r"\s+")
@@ -101,7 +102,13 @@ class ResourceRule(Rule):
                 self.message(ctx, leak),
                 related=related,
                 snippet_node=leak.acquisition,
+                fix=self._fix(ctx, leak),
             )
+
+    def _fix(self, ctx: FileContext, leak: Leak) -> Fix | None:
+        if leak.variable is None or len(leak.releases) != 1 or _in_finally(ctx, leak.releases[0]):
+            return None
+        return finally_fix(ctx, leak.acquisition, leak.releases[0], self.release_noun)
 
     def worded(self, message_id: str, **fields: object) -> Message:
         """``msg`` with this rule's words for acquiring and releasing filled in."""

@@ -46,11 +46,12 @@ import re
 
 from tree_sitter import Node, QueryCursor
 
-from leaklint.model.findings import Message, Severity
+from leaklint.model.findings import Fix, Message, Severity
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.scope import (
     FUNCTION_NODES,
+    REFERENCE_QUERY,
     known_globals,
     pattern_identifiers,
 )
@@ -148,7 +149,8 @@ class ImplicitGlobal(Rule):
             reported.add(key)
             # The source's spelling: parsing may rename an identifier (`using`, parsing.py).
             message = self._message(ctx, ident, ctx.text(ident), kind)
-            ctx.report(self, ident, message, snippet_node=ident)
+            fix = let_declaration_fix(ctx, ident, name) if kind == "assign" else None
+            ctx.report(self, ident, message, snippet_node=ident, fix=fix)
 
     @staticmethod
     def _writes(captures: dict[str, list[Node]]) -> list[tuple[str, Node]]:
@@ -172,6 +174,77 @@ class ImplicitGlobal(Rule):
         if ctx.is_strict(ident):
             return cls.msg("strict-reference-error", name=name)
         return cls.msg("process-global", name=name)
+
+
+def let_declaration_fix(ctx: FileContext, ident: Node, name: str) -> Fix | None:
+    """`x = …;` → `let x = …;` when that statement stands directly in a function's body and
+    every use of the undeclared `x` in the file comes after it, inside that function: then
+    the name was only ever the function's own variable. Safe unless a nested function uses it
+    too (a hoisted inner function called before the assignment would now meet the `let`'s
+    temporal dead zone)."""
+    statement = _assignment_statement(ctx, ident)
+    function = ctx.enclosing_function(ident)
+    if statement is None or function is None:
+        return None
+    body = function.child_by_field_name("body")
+    if body is None or ctx.ancestry.parent(statement) != body:
+        return None
+    if _named_outside(ctx.source.data, name, function):
+        return None  # another function may use it (or a comment names it: stay on the safe side)
+    uses = [n for n in _identifiers_in(ctx, function, name) if not ctx.scopes.declares(name, n)]
+    if not uses or uses[0].id != ident.id:
+        return None  # read or written earlier: not a fresh variable
+    nested = any(ctx.enclosing_function(n) != function for n in uses)
+    edit = ctx.edit(statement.start_byte, statement.start_byte, "let ")
+    return Fix(f"Declare '{ctx.text(ident)}' with let", (edit,), safe=not nested)
+
+
+def _named_outside(data: bytes, name: str, function: Node) -> bool:
+    """Whether ``name`` occurs as a word anywhere outside ``function``: a text test, so that
+    the common case needs no pass over every identifier of the file (a word in a string or a
+    comment only costs a fix that would have been safe). ``bytes.find``, not a regex: a
+    pattern that starts with a look-behind makes ``re`` test every byte of the file."""
+    needle = name.encode("utf-8")
+    for start, end in ((0, function.start_byte), (function.end_byte, len(data))):
+        at = data.find(needle, start, end)
+        while at != -1:
+            before = data[at - 1 : at] if at > 0 else b" "
+            after = data[at + len(needle) : at + len(needle) + 1] or b" "
+            if not _WORD_BYTE.match(before) and not _WORD_BYTE.match(after):
+                return True
+            at = data.find(needle, at + 1, end)
+    return False
+
+
+# ASCII identifier bytes; a non-ASCII neighbour counts as a boundary, which can only make
+# ``_named_outside`` answer yes more often (no fix), never offer a wrong one.
+_WORD_BYTE = re.compile(rb"[A-Za-z0-9_$]")
+
+
+def _identifiers_in(ctx: FileContext, function: Node, name: str) -> list[Node]:
+    """Identifiers spelled ``name`` inside ``function``, in source order, from a pass over the
+    function alone."""
+    cursor = QueryCursor(query(ctx.source.language, REFERENCE_QUERY))
+    cursor.set_byte_range(function.start_byte, function.end_byte)
+    found = cursor.captures(function).get("ref", [])
+    spelled = name.encode("utf-8")
+    return sorted((n for n in found if n.text == spelled), key=lambda n: n.start_byte)
+
+
+def _assignment_statement(ctx: FileContext, ident: Node) -> Node | None:
+    """The statement `ident = …;` itself, when the assignment is all it is (not `(x) = 1`,
+    not `a = 1, b = 2`, which `let` would turn into two declarations)."""
+    assignment = ctx.ancestry.parent(ident)
+    if assignment is None or assignment.type != "assignment_expression":
+        return None
+    if assignment.child_by_field_name("left") != ident:
+        return None
+    statement = ctx.ancestry.parent(assignment)
+    if statement is None or statement.type != "expression_statement":
+        return None
+    if statement.start_byte != assignment.start_byte:
+        return None
+    return statement
 
 
 # Where Express apps keep the files they serve to browsers (shared with the audit's classifier).

@@ -79,6 +79,7 @@ from leaklint.analysis.percall import (
     may_run_per_call,
 )
 from leaklint.analysis.resources import RESOURCE_ANALYSES, holds_pool_checkout
+from leaklint.model.findings import Fix
 from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
@@ -247,7 +248,36 @@ class ListenerLeak(Rule):
             warning=warning,
             inline=self.msg("inline-handler").text if inline else "",
         )
-        ctx.report(self, call, message)
+        fix = None if emitter.pooled else once_fix(ctx, call, method, event)
+        ctx.report(self, call, message, fix=fix)
+
+
+# Events an emitter fires at most once: a listener for one of them behaves the same whether it
+# is added with on() or once(), so that fix is safe. For any other event once() changes what
+# the code does (it stops listening after the first), which only the author can judge.
+ONE_SHOT_EVENTS = frozenset(
+    {"exit", "close", "end", "finish", "ready", "load", "DOMContentLoaded", "unload"}
+)
+_ONCE_METHODS = {"on": "once", "addListener": "once", "prependListener": "prependOnceListener"}
+
+
+def once_fix(ctx: FileContext, call: Node, method: str, event: str | None) -> Fix | None:
+    """`target.addEventListener(type, fn)` → `…, { once: true })`; `emitter.on(…)` →
+    `emitter.once(…)`. Only for a call of exactly (event, listener)."""
+    arguments = call_arguments(call)
+    if len(arguments) != 2:
+        return None
+    safe = event in ONE_SHOT_EVENTS
+    if method == "addEventListener":
+        edit = ctx.edit(arguments[1].end_byte, arguments[1].end_byte, ", { once: true }")
+        return Fix("Pass { once: true }", (edit,), safe)
+    function = call.child_by_field_name("function")
+    prop = function.child_by_field_name("property") if function is not None else None
+    replacement = _ONCE_METHODS.get(method)
+    if prop is None or replacement is None:
+        return None
+    edit = ctx.edit(prop.start_byte, prop.end_byte, replacement)
+    return Fix(f"Use {replacement}() instead of {method}()", (edit,), safe)
 
 
 def _keeps_subscription(ctx: FileContext, call: Node) -> bool:

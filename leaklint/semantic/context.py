@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from leaklint.model.findings import Finding, Message, Related, Severity, Span
+from leaklint.model.findings import Edit, Finding, Fix, Message, Related, Severity, Span
 from leaklint.model.rule import RuleIdentity
 from leaklint.semantic.scope import (
     DECLARATION_QUERY,
@@ -220,6 +220,11 @@ class FileContext:
         end = self.source.position(node.end_byte)
         return Span(start.line, start.column, end.line, end.column)
 
+    def edit(self, start: int, end: int, text: str) -> Edit:
+        """A fix's replacement of the bytes ``start:end`` by ``text``."""
+        first, last = self.source.position(start), self.source.position(end)
+        return Edit(start, end, text, Span(first.line, first.column, last.line, last.column))
+
     def text(self, node: Node) -> str:
         return self.source.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
@@ -232,6 +237,7 @@ class FileContext:
         severity: Severity | None = None,
         related: tuple[tuple[Node, str], ...] = (),
         snippet_node: Node | None = None,
+        fix: Fix | None = None,
     ) -> None:
         if not isinstance(message, Message):
             raise TypeError(f"{rule.code} must report a Message: use rule.msg(message_id, ...)")
@@ -251,6 +257,7 @@ class FileContext:
                 context=self.context_name(node),
                 snippet=self.text(snippet_node or node)[:400],
                 related=tuple(Related(self.span(n), msg) for n, msg in related),
+                fix=fix,
             )
         )
 

@@ -133,6 +133,17 @@ class SourceFile:
             column = len(self.data[start:offset].decode("utf-8", errors="replace"))
         return Position(index + 1, column + 1)
 
+    @property
+    def is_ascii(self) -> bool:
+        """All ASCII: a character column is then a byte, UTF-8 and UTF-16 column too."""
+        return self._ascii
+
+    def line_offset(self, line: int) -> int:
+        """The byte offset where a 1-based line starts (the end of the data past the last)."""
+        if not 1 <= line <= len(self._line_starts):
+            return len(self.data)
+        return self._line_starts[line - 1]
+
     def line_text(self, line: int) -> str:
         """The text of a 1-based line without its line break."""
         if not 1 <= line <= len(self._line_starts):
