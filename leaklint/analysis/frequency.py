@@ -122,9 +122,17 @@ FREQUENCY_ANALYSES = (PERCALL,)
 
 _START_UP_DEPTH = 3  # how many calls deep start-up code is followed (main → init → connect)
 STARTUP_NAME = re.compile(
-    r"^(init|initiali[sz]e|start|main|bootstrap|setup|setUp|configure|boot|launch|listen|install)"
-    r"([A-Z_$]|$)"
+    r"^(init|initiali[sz]e|start|main|bootstrap|setup|setUp|configure|boot|launch|listen|install"
+    r"|login)([A-Z_$]|$)"
 )
+# Lifecycle hooks that frameworks call once per module or component: `modulesStarted`,
+# `onReady`, `ngOnInit`, `onModuleInit`, `componentDidMount`.
+LIFECYCLE_NAME = re.compile(
+    r"(?:Started|Ready|Loaded|Mounted|DidMount|OnInit|ModuleInit|ApplicationBootstrap)$"
+    r"|^on(?:Start|Init|Ready|Load|Mount|Boot)(?:[A-Z_$]|$)"
+)
+# Methods a listener class runs when its event fires (discord.js-style `Listener` classes).
+_LISTENER_METHODS = frozenset({"run", "execute", "handle", "handler"})
 
 
 def how_often(ctx: FileContext, node: Node) -> Frequency:
@@ -186,6 +194,13 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
     start_up = start_up_reason(ctx, function)
     if start_up is not None:
         return Frequency(Rate.ONCE, None, start_up, "start-up")
+    if _registered_once_by_its_class(function):
+        reason = "runs once: its class registers it with `once: true`"
+        return Frequency(Rate.ONCE, None, reason, "start-up")
+    hook = _lifecycle_method(ctx, function)
+    if hook is not None:
+        reason = f"runs once per instance: `{hook}()` is a start-up or lifecycle method"
+        return Frequency(Rate.PER_INSTANCE, function, reason, "instance-start-up")
     if function.type in FIELD_NODES or _is_constructor(function):
         return Frequency(Rate.PER_INSTANCE, function, "runs once per instance", "instance")
     return Frequency(Rate.PER_CALL, function, "runs on every call", "callers-unknown")
@@ -288,6 +303,63 @@ def _local_calls(ctx: FileContext, function: Node) -> bool:
     if binding is None or binding.node.id != name.id:
         return False
     return any(is_callee(up, ref) for ref in references_to(binding, ctx.scopes, ctx.references))
+
+
+def _lifecycle_method(ctx: FileContext, function: Node) -> str | None:
+    """The name of a method (of a class or an object literal) that frameworks call once per
+    instance: named like start-up code (`start()`, `init()`, `login()`) or a lifecycle hook
+    (`modulesStarted`, `ngOnInit`). MagicMirror's `Module.register('clock', { start() {} })`,
+    a Discord client's `login()` override."""
+    if function.type != "method_definition":
+        return None
+    name = function_name(ctx.ancestry, function)
+    if name is None:
+        return None
+    if STARTUP_NAME.match(name) or LIFECYCLE_NAME.search(name):
+        return name
+    return None
+
+
+def _registered_once_by_its_class(function: Node) -> bool:
+    """`run()` of a listener class whose constructor passes `once: true` to `super(…)`:
+    `constructor(c, o) { super(c, { ...o, event: 'ready', once: true }) }`."""
+    if function.type != "method_definition":
+        return False
+    name = function.child_by_field_name("name")
+    body = function.parent
+    if name is None or name.text is None or body is None or body.type != "class_body":
+        return False
+    if name.text.decode("utf-8", "replace") not in _LISTENER_METHODS:
+        return False
+    for member in body.named_children:
+        member_name = member.child_by_field_name("name")
+        if (
+            member.type == "method_definition"
+            and member_name is not None
+            and member_name.text == b"constructor"
+            and _super_says_once(member)
+        ):
+            return True
+    return False
+
+
+def _super_says_once(constructor: Node) -> bool:
+    stack = [constructor.child_by_field_name("body")]
+    while stack:
+        node = stack.pop()
+        if node is None or (node.type in FUNCTION_NODES and node.id != constructor.id):
+            continue
+        if node.type == "call_expression":
+            callee = node.child_by_field_name("function")
+            if callee is not None and callee.type == "super":
+                return any(
+                    pair.type == "pair"
+                    and text(pair.child_by_field_name("key")) == "once"
+                    and text(pair.child_by_field_name("value")) == "true"
+                    for pair in identifiers_in(node, frozenset({"pair"}))
+                )
+        stack.extend(node.named_children)
+    return False
 
 
 def runs_once(ctx: FileContext, function: Node, depth: int = 0) -> bool:

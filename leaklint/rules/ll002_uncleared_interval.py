@@ -18,7 +18,11 @@ per process is a note, and is not reported at all when it is `.unref()`'d: at mo
 a one-shot callback at module level (`promise.then(…)`, `server.listen(port, …)`), under a
 lazy-initialisation guard (`if (!io) { io = …; setInterval(…) }`, or `if (done) return; done =
 true;` before it, when nothing resets `done`), or in a start-up function
-(`init`, `start`, `main`, `bootstrap`, `setup…`, not a class method, which runs per instance).
+(`init`, `start`, `main`, `bootstrap`, `setup…`, or a function called once from module level).
+One started once per *instance* is a note too: in a method named like start-up code or a
+lifecycle hook (`start()`, `login()`, `modulesStarted()`, `ngOnInit()`), in a method guarded by
+`if (this.timer) return`, or in `run()` of a listener class registered with `once: true`.
+How often code runs is decided for every rule alike (see `docs/architecture.md`).
 
 ## Why is this bad?
 An interval runs until it is cleared. Its callback, and everything the callback's closure
@@ -163,6 +167,13 @@ class UnclearedInterval(Rule):
             "close()/stop()/dispose() method, or .unref() it if the instance lives as long as "
             "the process."
         ),
+        "startup-instance-stored": (
+            "The interval stored in '{handle}' never reaches clearInterval() in this file: "
+            "{function} is a start-up or lifecycle method, so each instance starts one timer "
+            "that runs for the life of the process and keeps the instance in memory. Clear it "
+            "in a close()/stop()/dispose() method, or .unref() it if the instance lives as long "
+            "as the process."
+        ),
         "note-stored-here": "the handle is stored here and never cleared",
         "effect-stored": (
             "setInterval() in a useEffect callback is not cleared by the effect's cleanup: the "
@@ -210,8 +221,9 @@ class UnclearedInterval(Rule):
         function = frequency.function
         # Start-up code, and a method guarded by `if (this.timer) return`, start one interval
         # per process or per instance: judged like module-level code.
-        startup = frequency.why in ("start-up", "once-guard")
-        per_instance = frequency.why == "once-guard"
+        startup = frequency.why in ("start-up", "once-guard", "instance-start-up")
+        per_instance = frequency.why in ("once-guard", "instance-start-up")
+        instance_method = frequency.function if frequency.why == "instance-start-up" else None
         if per_instance:
             function = None
         if is_discarded(consumer, handle):
@@ -238,7 +250,7 @@ class UnclearedInterval(Rule):
             return
         if function is None and unref:
             return
-        self._report_stored(ctx, call, target, function, per_instance)
+        self._report_stored(ctx, call, target, function, per_instance, instance_method)
 
     def _report_discarded(
         self,
@@ -266,8 +278,14 @@ class UnclearedInterval(Rule):
         target: Node,
         function: Node | None,
         per_instance: bool,
+        instance_method: Node | None = None,
     ) -> None:
         where = text(target)
+        if instance_method is not None:
+            described = _describe(ctx.ancestry, instance_method)
+            message = self.msg("startup-instance-stored", handle=where, function=described)
+            ctx.report(self, call, message, severity=Severity.NOTE)
+            return
         if function is None:
             kind = "instance-stored" if per_instance else "module-stored"
             ctx.report(self, call, self.msg(kind, handle=where), severity=Severity.NOTE)
