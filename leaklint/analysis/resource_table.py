@@ -140,6 +140,20 @@ BUILTIN_CLIENTS: tuple[ClientSpec, ...] = (
         "Sequelize instance",
     ),
     ClientSpec(("@prisma/client",), (("PrismaClient",),), ("$disconnect",), "Prisma client"),
+    # Each BullMQ queue, worker and event listener opens Redis connections of its own.
+    ClientSpec(
+        ("bullmq",),
+        (("Queue",), ("Worker",), ("QueueEvents",), ("FlowProducer",)),
+        ("close", "disconnect"),
+        "BullMQ client",
+    ),
+    # A socket.io client keeps a socket (and reconnects on its own) until it is closed.
+    ClientSpec(
+        ("socket.io-client",),
+        (("io",), ("connect",), ("default",), ()),
+        ("disconnect", "close"),
+        "socket.io client",
+    ),
 )
 
 BUILTIN_CHECKOUTS: tuple[CheckoutSpec, ...] = (

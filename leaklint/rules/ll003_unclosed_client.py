@@ -3,7 +3,8 @@ Flags a Redis or database client created inside a function and not closed on eve
 ioredis `new Redis()` / `new Cluster()`, node-redis `createClient()`, pg `new Client()` /
 `new Pool()`, mysql/mysql2 `createConnection()` / `createPool()`, mongodb `new MongoClient()` /
 `MongoClient.connect()`, mongoose `createConnection()`, TypeORM `new DataSource()`, `knex()`,
-`new Sequelize()` and `new PrismaClient()`, plus any pair added with
+`new Sequelize()`, `new PrismaClient()`, BullMQ `new Queue()` / `new Worker()` /
+`new QueueEvents()` and socket.io-client `io()`, plus any pair added with
 `[[tool.leaklint.resources]]`.
 
 It reports a client that is never closed (`quit`, `disconnect`, `end`, `close`, `destroy`,
