@@ -171,26 +171,54 @@ def parse(data: bytes, language: Language) -> tree_sitter.Tree:
         if b"export type" in data:
             data = _sub_keyword(_EXPORT_TYPE_STAR, data, _blank_export_type)
     tree = _parser(language).parse(data)
-    return _repaired(tree, data, language) if tree.root_node.has_error else tree
+    if not tree.root_node.has_error:
+        return tree
+    return _repaired(tree, data, _Reparser(language, _reparses_allowed(len(data))))
 
 
-def _repaired(tree: tree_sitter.Tree, data: bytes, language: Language) -> tree_sitter.Tree:
+# Repairs parse the file again, and error recovery makes a broken parse slow (600 KB of JSX
+# text with bare `&`s: 4 s a parse). However many repairs apply, a file is parsed again at
+# most this many times, and a large one fewer: together the repairs re-parse at most about
+# _REPARSE_BYTES (but always one full parse), so a file costs a bounded multiple of one parse.
+_MAX_REPARSES = 8
+_REPARSE_BYTES = 4 * 1024 * 1024
+
+
+def _reparses_allowed(size: int) -> int:
+    return max(1, min(_MAX_REPARSES, _REPARSE_BYTES // max(size, 1)))
+
+
+class _Reparser:
+    """Parses repaired copies of one file while its budget of re-parses lasts."""
+
+    def __init__(self, language: Language, allowed: int) -> None:
+        self.language = language
+        self.remaining = allowed
+
+    def parse(self, data: bytes) -> tree_sitter.Tree | None:
+        if self.remaining <= 0:
+            return None
+        self.remaining -= 1
+        return _parser(self.language).parse(data)
+
+
+def _repaired(tree: tree_sitter.Tree, data: bytes, reparser: _Reparser) -> tree_sitter.Tree:
     """The repairs below, in turn, on a tree with syntax errors. Each parses a repaired copy
     and keeps it only if it has fewer ERROR nodes; the errors are found once per tree."""
-    errors = _errors(tree, language)
+    errors = _errors(tree)
     if errors and b"using" in data:
-        tree, data, errors = _reparse_using_identifiers(tree, data, errors, language)
+        tree, data, errors = _reparse_using_identifiers(tree, data, errors, reparser)
     if errors and b"[" in data:
-        tree, data, errors = _reparse_line_breaks_before_brackets(tree, data, errors, language)
-    if errors and language is not Language.JAVASCRIPT and b") =>" in data:
-        tree, data, errors = _reparse_type_named_parameters(tree, data, errors, language)
+        tree, data, errors = _reparse_line_breaks_before_brackets(tree, data, errors, reparser)
+    if errors and reparser.language is not Language.JAVASCRIPT and b") =>" in data:
+        tree, data, errors = _reparse_type_named_parameters(tree, data, errors, reparser)
     if (
         errors
-        and language is not Language.TYPESCRIPT
+        and reparser.language is not Language.TYPESCRIPT
         and b"&" in data
         and len(data) <= _REPAIR_MAX_BYTES
     ):
-        tree = _reparse_bare_ampersands(tree, data, errors, language)
+        tree = _reparse_bare_ampersands(tree, data, errors, reparser)
     return tree
 
 
@@ -228,32 +256,56 @@ _REPAIR_MAX_BYTES = 2 * 1024 * 1024
 _USING_IDENTIFIER = re.compile(rb"using(?![\w$])(?!\s+[A-Za-z_$])")
 
 
+class ErrorNodes(list[tree_sitter.Node]):
+    """A tree's ERROR nodes in document order, with the parents met on the way down to them
+    (``node.parent`` searches down from the root: asking it per error costs depth times width)."""
+
+    def __init__(
+        self,
+        nodes: list[tree_sitter.Node],
+        parents: dict[int, tree_sitter.Node],
+        previous: dict[int, tree_sitter.Node],
+    ) -> None:
+        super().__init__(nodes)
+        self._parents = parents
+        self._previous = previous
+
+    def parent_of(self, node: tree_sitter.Node) -> tree_sitter.Node | None:
+        return self._parents.get(node.id)
+
+    def previous_sibling_of(self, node: tree_sitter.Node) -> tree_sitter.Node | None:
+        """Like ``node.prev_sibling``, which costs the parent's width (found from the root)."""
+        return self._previous.get(node.id)
+
+
 # A tree, the bytes it was parsed from, and its ERROR nodes in document order.
-_Parsed = tuple[tree_sitter.Tree, bytes, list[tree_sitter.Node]]
+_Parsed = tuple[tree_sitter.Tree, bytes, ErrorNodes]
 
 
 def _reparsed_if_better(
     tree: tree_sitter.Tree,
     data: bytes,
-    errors: list[tree_sitter.Node],
+    errors: ErrorNodes,
     repaired: bytes,
-    language: Language,
+    reparser: _Reparser,
 ) -> _Parsed:
     """The parse of ``repaired`` if it has fewer syntax errors than ``tree``, else ``tree``."""
     if repaired == data:
         return tree, data, errors
-    candidate = _parser(language).parse(repaired)
-    candidate_errors = _errors(candidate, language)
+    candidate = reparser.parse(repaired)
+    if candidate is None:
+        return tree, data, errors
+    candidate_errors = _errors(candidate)
     if len(candidate_errors) < len(errors):
         return candidate, repaired, candidate_errors
     return tree, data, errors
 
 
 def _reparse_using_identifiers(
-    tree: tree_sitter.Tree, data: bytes, errors: list[tree_sitter.Node], language: Language
+    tree: tree_sitter.Tree, data: bytes, errors: ErrorNodes, reparser: _Reparser
 ) -> _Parsed:
     renamed = _sub_keyword(_USING_IDENTIFIER, data, lambda _: b"usin$")
-    return _reparsed_if_better(tree, data, errors, renamed, language)
+    return _reparsed_if_better(tree, data, errors, renamed, reparser)
 
 
 # `let argv\n[args, argv] = parse()` (argparse), an arrow function's `}\n\n[...a].forEach(…)`
@@ -262,12 +314,33 @@ def _reparse_using_identifiers(
 # error, the line break before the closest such `[` becomes a `;` (the same length; leaklint
 # takes lines from the source, not from the tree) and the file is parsed again, a few rounds
 # while that removes errors.
-_BREAK_BEFORE_BRACKET = re.compile(rb"[\r\n][ \t\r\n]*\[")
 _ASI_WINDOW = 200
+_BLANKS = frozenset(b" \t\r\n")
+_LINE_BREAKS = frozenset(b"\r\n")
+
+
+def _breaks_before_brackets(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """(first line break, `[`) of every `[` in ``data[start:end]`` that only blanks with a
+    line break among them precede. Found from each `[` backwards, so each blank is looked at
+    once: the regex `[\\r\\n][ \\t\\r\\n]*\\[` tried a match at every line break and ran on to
+    the end of the blanks, which is quadratic in a run of blank lines (200,000: 57 s)."""
+    found: list[tuple[int, int]] = []
+    bracket = data.find(b"[", start, end)
+    while bracket != -1:
+        first_break = -1
+        index = bracket - 1
+        while index >= start and data[index] in _BLANKS:
+            if data[index] in _LINE_BREAKS:
+                first_break = index
+            index -= 1
+        if first_break != -1:
+            found.append((first_break, bracket))
+        bracket = data.find(b"[", bracket + 1, end)
+    return found
 
 
 def _reparse_line_breaks_before_brackets(
-    tree: tree_sitter.Tree, data: bytes, errors: list[tree_sitter.Node], language: Language
+    tree: tree_sitter.Tree, data: bytes, errors: ErrorNodes, reparser: _Reparser
 ) -> _Parsed:
     best, best_errors, out = tree, errors, data
     for _ in range(_REPAIR_ROUNDS):
@@ -275,13 +348,15 @@ def _reparse_line_breaks_before_brackets(
             break
         error = best_errors[0]
         start, end = max(0, error.start_byte - _ASI_WINDOW), error.end_byte + _ASI_WINDOW
-        breaks = list(_BREAK_BEFORE_BRACKET.finditer(out, start, end))
+        breaks = _breaks_before_brackets(out, start, end)
         if not breaks:
             break
-        closest = min(breaks, key=lambda m: abs(m.end() - 1 - error.start_byte))
-        trial = out[: closest.start()] + b";" + out[closest.start() + 1 :]
-        candidate = _parser(language).parse(trial)
-        trial_errors = _errors(candidate, language)
+        line_break, _ = min(breaks, key=lambda pair: abs(pair[1] - error.start_byte))
+        trial = out[:line_break] + b";" + out[line_break + 1 :]
+        candidate = reparser.parse(trial)
+        if candidate is None:
+            break
+        trial_errors = _errors(candidate)
         if len(trial_errors) >= len(best_errors):
             break
         best, best_errors, out = candidate, trial_errors, trial
@@ -299,18 +374,18 @@ _TYPE_NAMED_PARAMETER = re.compile(
 
 
 def _reparse_type_named_parameters(
-    tree: tree_sitter.Tree, data: bytes, errors: list[tree_sitter.Node], language: Language
+    tree: tree_sitter.Tree, data: bytes, errors: ErrorNodes, reparser: _Reparser
 ) -> _Parsed:
     def rename(match: re.Match[bytes]) -> bytes:
         last = match.end(1) - match.start() - 1  # the name's last letter, in the match
         return match.group(0)[:last] + b"$" + match.group(0)[last + 1 :]
 
     renamed = _TYPE_NAMED_PARAMETER.sub(rename, data)
-    return _reparsed_if_better(tree, data, errors, renamed, language)
+    return _reparsed_if_better(tree, data, errors, renamed, reparser)
 
 
 def _reparse_bare_ampersands(
-    tree: tree_sitter.Tree, data: bytes, original_errors: list[tree_sitter.Node], language: Language
+    tree: tree_sitter.Tree, data: bytes, original_errors: ErrorNodes, reparser: _Reparser
 ) -> tree_sitter.Tree:
     best, best_errors = tree, original_errors
     errors = original_errors
@@ -321,8 +396,10 @@ def _reparse_bare_ampersands(
             break
         for position in positions:
             out[position] = 0x20
-        candidate = _parser(language).parse(bytes(out))
-        candidate_errors = _errors(candidate, language)
+        candidate = reparser.parse(bytes(out))
+        if candidate is None:
+            break
+        candidate_errors = _errors(candidate)
         if not candidate_errors:
             return candidate
         if candidate_errors[0].start_byte <= errors[0].start_byte:
@@ -333,18 +410,40 @@ def _reparse_bare_ampersands(
     return best if len(best_errors) < len(original_errors) else tree
 
 
-def _errors(tree: tree_sitter.Tree, language: Language) -> list[tree_sitter.Node]:
-    cursor = tree_sitter.QueryCursor(query(language, "(ERROR) @error"))
-    return sorted(cursor.captures(tree.root_node).get("error", []), key=lambda n: n.start_byte)
+def _errors(tree: tree_sitter.Tree) -> ErrorNodes:
+    """Every ERROR node, found by descending only into subtrees that contain an error.
+
+    A query for `(ERROR)` costs the whole tree, and grows faster than the tree where a node
+    is very wide (`(` 40,000 times: 1.1 s, 4 times more per doubling); this walk costs the
+    children of the nodes on the way to errors, once each.
+    """
+    found: list[tree_sitter.Node] = []
+    parents: dict[int, tree_sitter.Node] = {}
+    previous: dict[int, tree_sitter.Node] = {}
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR":
+            found.append(node)
+        before: tree_sitter.Node | None = None
+        for child in node.children:
+            if child.has_error:
+                parents[child.id] = node
+                if before is not None:
+                    previous[child.id] = before
+                stack.append(child)
+            before = child
+    found.sort(key=lambda n: n.start_byte)
+    return ErrorNodes(found, parents, previous)
 
 
-def _ampersands_after_jsx(errors: list[tree_sitter.Node]) -> list[int]:
+def _ampersands_after_jsx(errors: ErrorNodes) -> list[int]:
     """Byte offsets of `&`/`&&` tokens that an ERROR node holds right after JSX content, or
     inside a JSX attribute's string (`href='/?a=1&b=2'`, where an `&` is text too)."""
     found: list[int] = []
     for error in errors:
-        in_attribute = _in_jsx_attribute_string(error)
-        previous = error.prev_sibling
+        in_attribute = _in_jsx_attribute_string(error, errors)
+        previous = errors.previous_sibling_of(error)
         for child in error.children:
             after_jsx = previous is not None and previous.type in _JSX_CONTENT
             if child.type in ("&", "&&") and (in_attribute or after_jsx):
@@ -353,14 +452,12 @@ def _ampersands_after_jsx(errors: list[tree_sitter.Node]) -> list[int]:
     return found
 
 
-def _in_jsx_attribute_string(error: tree_sitter.Node) -> bool:
-    string = error.parent
-    return (
-        string is not None
-        and string.type == "string"
-        and string.parent is not None
-        and string.parent.type == "jsx_attribute"
-    )
+def _in_jsx_attribute_string(error: tree_sitter.Node, errors: ErrorNodes) -> bool:
+    string = errors.parent_of(error)
+    if string is None or string.type != "string":
+        return False
+    attribute = errors.parent_of(string)
+    return attribute is not None and attribute.type == "jsx_attribute"
 
 
 _IDENTIFIER_END = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$)]")
