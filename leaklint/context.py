@@ -8,10 +8,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tree_sitter import Node, QueryCursor, Tree
+from tree_sitter import Node, Tree
 
 from leaklint.findings import Finding, Related, Severity, Span
-from leaklint.parsing import combined_query
+from leaklint.parsing import combined_query, run_query
 from leaklint.scope import (
     DECLARATION_QUERY,
     FUNCTION_NODES,
@@ -141,7 +141,7 @@ class FileContext:
         parts = getattr(self, "_query_parts", (("scope", DECLARATION_QUERY),))
         combined = combined_query(self.source.language, parts)
         grouped: dict[str, dict[str, list[Node]]] = {prefix: {} for prefix, _ in parts}
-        for name, nodes in QueryCursor(combined).captures(self.tree.root_node).items():
+        for name, nodes in run_query(combined, self.tree.root_node).items():
             prefix, _, local = name.partition(".")
             grouped.setdefault(prefix, {})[local] = nodes
         return grouped

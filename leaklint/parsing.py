@@ -580,4 +580,46 @@ def combined_query(language: Language, parts: tuple[tuple[str, str], ...]) -> tr
 
 
 def captures(language: Language, source: str, node: tree_sitter.Node) -> dict[str, list]:
-    return tree_sitter.QueryCursor(query(language, source)).captures(node)
+    return run_query(query(language, source), node)
+
+
+# A query cursor keeps the depth at which a match started in 16 bits: in code nested deeper
+# than 65,535 levels (`a = a = … = 1` 100,000 times) its matches never finish, each step
+# revisits all of them (over 100 s), and nothing below that depth is found. So a match may
+# start at most this deep, and each subtree that starts below it is queried as a tree of its
+# own: every match is found once, and each query stays far from the limit.
+QUERY_START_DEPTH = 20_000
+
+
+def run_query(compiled: tree_sitter.Query, node: tree_sitter.Node) -> dict[str, list]:
+    """``QueryCursor(compiled).captures(node)``, for trees of any depth."""
+    cursor = tree_sitter.QueryCursor(compiled)
+    if node.descendant_count <= QUERY_START_DEPTH:  # too few nodes to nest that deep
+        return cursor.captures(node)
+    cursor.set_max_start_depth(QUERY_START_DEPTH)
+    found = {name: list(nodes) for name, nodes in cursor.captures(node).items()}
+    deep_roots = _nodes_at_depth(node, QUERY_START_DEPTH + 1)
+    if not deep_roots:
+        return found
+    for root in deep_roots:
+        for name, nodes in run_query(compiled, root).items():
+            found.setdefault(name, []).extend(nodes)
+    for nodes in found.values():
+        nodes.sort(key=lambda n: n.start_byte)  # document order, as one query gives
+    return found
+
+
+def _nodes_at_depth(node: tree_sitter.Node, depth: int) -> list[tree_sitter.Node]:
+    """The descendants ``depth`` levels below ``node``. A subtree of n nodes is at most n
+    deep, so only children with enough descendants are entered: a flat tree costs the
+    children of its few large nodes, not a walk over every node."""
+    found: list[tree_sitter.Node] = []
+    stack = [(node, 0)]
+    while stack:
+        current, level = stack.pop()
+        for child in current.children:
+            if level + 1 == depth:
+                found.append(child)
+            elif child.descendant_count >= depth - level:
+                stack.append((child, level + 1))
+    return found

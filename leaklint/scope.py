@@ -24,9 +24,9 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from importlib import resources
 
-from tree_sitter import Node, QueryCursor, Tree
+from tree_sitter import Node, Tree
 
-from leaklint.parsing import query, valid_patterns
+from leaklint.parsing import query, run_query, valid_patterns
 from leaklint.source import Language
 
 FUNCTION_SCOPES = frozenset(
@@ -300,7 +300,7 @@ class ScopeAnalysis:
 
     def _own_captures(self) -> dict[str, list[Node]]:
         source = valid_patterns(self.language, DECLARATION_QUERY)
-        return QueryCursor(query(self.language, source)).captures(self.tree.root_node)
+        return run_query(query(self.language, source), self.tree.root_node)
 
     # -- building ------------------------------------------------------------------------
 
@@ -649,7 +649,7 @@ class References:
 
     def _captures(self) -> dict[str, list[Node]]:
         # A pass of its own, not a part of the shared one: see FileContext.plan_queries.
-        return QueryCursor(query(self.language, REFERENCE_QUERY)).captures(self.tree.root_node)
+        return run_query(query(self.language, REFERENCE_QUERY), self.tree.root_node)
 
     def named(self, name: str) -> list[Node]:
         """Identifiers spelled ``name``, in source order."""

@@ -44,11 +44,11 @@ from __future__ import annotations
 
 import re
 
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 from leaklint.context import FileContext
 from leaklint.findings import Severity
-from leaklint.parsing import query
+from leaklint.parsing import query, run_query
 from leaklint.rules._base import Rule
 from leaklint.scope import (
     FUNCTION_NODES,
@@ -180,8 +180,8 @@ def _is_classic_browser_script(ctx: FileContext) -> bool:
 
 
 def _comments(ctx: FileContext) -> list[Node]:
-    cursor = QueryCursor(query(ctx.source.language, "(comment) @comment"))
-    return cursor.captures(ctx.tree.root_node).get("comment", [])
+    compiled = query(ctx.source.language, "(comment) @comment")
+    return run_query(compiled, ctx.tree.root_node).get("comment", [])
 
 
 def comment_globals(comments: list[Node]) -> set[str]:

@@ -63,11 +63,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 from leaklint.context import FileContext
 from leaklint.imports import unwrap, unwrap_awaited
-from leaklint.parsing import query
+from leaklint.parsing import query, run_query
 from leaklint.rules._base import Rule
 from leaklint.rules._syntax import (
     FIELD_NODES,
@@ -196,8 +196,8 @@ class InstanceArchive:
 
     def uses(self, ctx: FileContext) -> list[Node]:
         """Every `this.<name>` in the class whose `this` is the instance."""
-        cursor = QueryCursor(query(ctx.source.language, _THIS_MEMBERS))
-        members = cursor.captures(self.class_body).get("member", [])  # the class's subtree only
+        compiled = query(ctx.source.language, _THIS_MEMBERS)
+        members = run_query(compiled, self.class_body).get("member", [])  # the class's subtree only
         return [
             member
             for member in members
