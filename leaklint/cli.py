@@ -124,6 +124,14 @@ def cli() -> None:
     help="Record the current findings in FILE, so that later runs with --baseline FILE "
     "report only new ones.",
 )
+@click.option(
+    "--file-time-budget",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="CPU seconds one file may take; a file over it is noted and skipped "
+    "(default 20, 0: no limit).",
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -142,9 +150,11 @@ def check(
     report_unused_disables: bool,
     baseline_file: Path | None,
     write_baseline: Path | None,
+    file_time_budget: float | None,
 ) -> None:
     """Check PATHS (files or directories, default: the current directory) for leaks."""
     settings = _settings(config_file, select, extend_select, ignore, preview)
+    settings = settings.with_overrides(file_time_budget=file_time_budget)
     if report_unused_disables:
         settings = settings.with_overrides(
             extend_select=(*settings.extend_select, UNUSED_DIRECTIVE_CODE)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from leaklint.budget import DEFAULT_SECONDS as DEFAULT_FILE_TIME_BUDGET
 from leaklint.findings import Severity
 
 if sys.version_info >= (3, 11):
@@ -70,6 +71,8 @@ class Settings:
     resources: tuple[ResourceSpec, ...] = ()
     preview: bool = False
     respect_gitignore: bool = True
+    # CPU seconds one file may take before its analysis is stopped with a notice (0: none).
+    file_time_budget: float = DEFAULT_FILE_TIME_BUDGET
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -86,6 +89,7 @@ class Settings:
             sorted((k, v.value) for k, v in self.severity_overrides.items()),
             self.resources,
             self.preview,
+            self.file_time_budget,  # a file stopped under one budget may finish under another
         ]
         return repr(parts)
 
@@ -152,6 +156,7 @@ _KEYS = {
     "resources",
     "preview",
     "respect-gitignore",
+    "file-time-budget",
 }
 
 
@@ -205,7 +210,16 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
     settings["resources"] = _resources(table.get("resources", []), where)
     settings["preview"] = boolean("preview", False)
     settings["respect_gitignore"] = boolean("respect-gitignore", True)
+    settings["file_time_budget"] = _seconds(table.get("file-time-budget"), where)
     return Settings(**settings)
+
+
+def _seconds(value: Any, where: Any) -> float:
+    if value is None:
+        return DEFAULT_FILE_TIME_BUDGET
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ConfigError(f"{where('file-time-budget')} must be a number of seconds (0: none)")
+    return float(value)
 
 
 def _per_file_ignores(value: Any, where: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from leaklint import parallel
+from leaklint import budget, parallel
 from leaklint.cache import ResultCache, cache_directory, content_hash
 from leaklint.config import Settings
 from leaklint.context import FileContext
@@ -101,14 +101,20 @@ def check_source(
 ) -> list[Finding]:
     """All findings of ``rules`` in one file."""
     rules = tuple(rules)  # iterated twice: to run, then to tell which rules ran
-    tree = parse(source.data, source.language)
-    ctx = FileContext(source=source, tree=tree, settings=settings)
-    applicable = [rule for rule in rules if rule.applies_to(source.data, settings)]
-    ctx.plan_queries(applicable)
-    for rule in applicable:
-        rule().check(ctx)
-    # Per-file ignores and directive comments; sorts the findings.
-    findings = finalize_findings(ctx, rules)
+    with budget.limited(settings.file_time_budget):
+        tree = parse(source.data, source.language)
+        ctx = FileContext(source=source, tree=tree, settings=settings)
+        applicable = [rule for rule in rules if rule.applies_to(source.data, settings)]
+        ctx.plan_queries(applicable)
+        try:
+            for rule in applicable:
+                budget.check_now()
+                rule().check(ctx)
+            # Per-file ignores and directive comments; sorts the findings.
+            findings = finalize_findings(ctx, rules)
+        except budget.AnalysisStopped:
+            ctx.__dict__.clear()  # free the tree now, as below
+            raise
     # The context's caches refer back to it (lazy analyses close over ctx), so only the cycle
     # collector would free it — and the tree-sitter tree it keeps alive, whose memory Python
     # cannot see. Dropping the caches now frees the tree by reference counting.
@@ -144,6 +150,10 @@ def _check_bytes(
         return FileResult(
             shown, error=FileError(shown, "skipped: nesting too deep to analyse"), checked=False
         )
+    except budget.AnalysisStopped as stopped:
+        # Remembered by the cache like any result: the same bytes are not tried again.
+        message = f"{stopped} (over the per-file time budget: file-time-budget)"
+        return FileResult(shown, error=FileError(shown, message), checked=False)
     except Exception as error:  # one broken file never stops the run
         return FileResult(
             shown,

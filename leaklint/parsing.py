@@ -10,6 +10,7 @@ import tree_sitter
 import tree_sitter_javascript
 import tree_sitter_typescript
 
+from leaklint import budget
 from leaklint.source import Language
 
 
@@ -423,6 +424,7 @@ def _errors(tree: tree_sitter.Tree) -> ErrorNodes:
     stack = [tree.root_node]
     while stack:
         node = stack.pop()
+        budget.check()
         if node.type == "ERROR":
             found.append(node)
         before: tree_sitter.Node | None = None
@@ -617,6 +619,7 @@ def _nodes_at_depth(node: tree_sitter.Node, depth: int) -> list[tree_sitter.Node
     stack = [(node, 0)]
     while stack:
         current, level = stack.pop()
+        budget.check()
         for child in current.children:
             if level + 1 == depth:
                 found.append(child)

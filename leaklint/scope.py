@@ -26,6 +26,7 @@ from importlib import resources
 
 from tree_sitter import Node, Tree
 
+from leaklint import budget
 from leaklint.parsing import query, run_query, valid_patterns
 from leaklint.source import Language
 
@@ -210,6 +211,7 @@ class Ancestry:
             if child is None or child.id == current.id:
                 return False
             self.steps += 1
+            budget.check()
             self._parent[child.id] = current
             self._path.append(child)
             current = child
@@ -234,6 +236,7 @@ class Ancestry:
                 found = memo[key]
                 break
             visited.append(key)
+            budget.check()
             current = self.parent(current)
         for key in visited:
             memo[key] = found
@@ -335,6 +338,7 @@ class ScopeAnalysis:
             for capture, nodes in self._captures().items():
                 simple = capture not in _COMPOUND_CAPTURES
                 for node in nodes:
+                    budget.check()
                     if simple or node.type == "identifier":  # most declarations: one name
                         index[node.text].append((capture, node))
                     else:
