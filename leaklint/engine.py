@@ -101,7 +101,7 @@ def check_source(
 ) -> list[Finding]:
     """All findings of ``rules`` in one file."""
     rules = tuple(rules)  # iterated twice: to run, then to tell which rules ran
-    with budget.limited(settings.file_time_budget):
+    with budget.limited(settings.file_time_budget, len(source.data)):
         tree = parse(source.data, source.language)
         ctx = FileContext(source=source, tree=tree, settings=settings)
         applicable = [rule for rule in rules if rule.applies_to(source.data, settings)]
@@ -152,8 +152,7 @@ def _check_bytes(
         )
     except budget.AnalysisStopped as stopped:
         # Remembered by the cache like any result: the same bytes are not tried again.
-        message = f"{stopped} (over the per-file time budget: file-time-budget)"
-        return FileResult(shown, error=FileError(shown, message), checked=False)
+        return FileResult(shown, error=FileError(shown, str(stopped)), checked=False)
     except Exception as error:  # one broken file never stops the run
         return FileResult(
             shown,

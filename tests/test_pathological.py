@@ -198,3 +198,51 @@ def test_the_time_budget_is_validated_in_configuration(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match="file-time-budget"):
             parse_config(config)
     assert Settings().file_time_budget == budget.DEFAULT_SECONDS
+
+
+linux_only = pytest.mark.skipif(
+    budget.resident_bytes() is None, reason="resident memory is read from /proc"
+)
+
+
+@linux_only
+def test_a_file_that_needs_too_much_memory_is_stopped_while_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `x;` lines cost tree-sitter ~150 bytes of memory a byte; 20 times the size is allowed.
+    monkeypatch.setattr(budget, "MEMORY_PER_BYTE", 20)
+    monkeypatch.setattr(budget, "MEMORY_FLOOR", 8 * 1024 * 1024)
+    (tmp_path / "dense.js").write_bytes(b"x;\n" * 200_000)  # 600 KB: ~90 MB to parse
+    (tmp_path / "good.js").write_text("function f() { leaked = 1 }\n", encoding="utf-8")
+    paths = [tmp_path / "dense.js", tmp_path / "good.js"]
+    result = run(paths, Settings(root=tmp_path), jobs=1, use_cache=False)
+    assert [f.path.rsplit("/", 1)[-1] for f in result.findings] == ["good.js"], result.errors
+    [error] = result.errors
+    assert error.path.endswith("dense.js")
+    assert error.message.startswith("analysis stopped: it needed over 11 MB")
+
+
+@linux_only
+def test_27_mb_of_dense_code_stays_within_the_run_memory_target(tmp_path: Path) -> None:
+    # Issue 17 point 14: `'x;\n' * 9_000_000` reached 4.3 GB.
+    (tmp_path / "dense.js").write_bytes(b"x;\n" * 9_000_000)
+    script = (
+        "import resource, sys\n"
+        "from leaklint.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
+        "    print(f'peak={peak}', file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "check", "--no-cache", "-j1", "dense.js"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "analysis stopped: it needed over 300 MB" in done.stdout
+    peak = int(done.stderr.rsplit("peak=", 1)[1])
+    assert peak < 400, done.stderr
