@@ -52,16 +52,23 @@ LEAK = "function f() { area = 1 }\n"
 DOC_START = "<!-- fuzz:run:start -->"
 DOC_END = "<!-- fuzz:run:end -->"
 
-# The child runs the CLI and reports its own CPU time and peak memory on exit.
+# The child runs the CLI and reports its own CPU time and peak memory on exit. The peak is
+# VmHWM, this process image's high-water mark: ru_maxrss also counts what the forked parent
+# had resident before exec (this harness, grown by generating large inputs).
 CHILD = (
-    "import resource, sys\n"
+    "import re, resource, sys\n"
     "from leaklint.cli import main\n"
     "try:\n"
     "    main()\n"
     "finally:\n"
     "    usage = resource.getrusage(resource.RUSAGE_SELF)\n"
     "    cpu = usage.ru_utime + usage.ru_stime\n"
-    "    sys.stderr.write(f'\\nFUZZ-STATS {cpu} {usage.ru_maxrss}\\n')\n"
+    "    try:\n"
+    "        status = open('/proc/self/status').read()\n"
+    "        peak = int(re.search(r'VmHWM:\\s+(\\d+)', status)[1])\n"
+    "    except (OSError, TypeError):\n"
+    "        peak = usage.ru_maxrss\n"
+    "    sys.stderr.write(f'\\nFUZZ-STATS {cpu} {peak}\\n')\n"
 )
 
 # --- mutations -----------------------------------------------------------------------------
@@ -469,7 +476,7 @@ def markdown(summary: Summary, started: str) -> str:
     lines = [
         f"Run of {started}: `python bench/fuzz.py --minutes {summary.minutes:g} "
         f"--seed {summary.seed}`, one process at a time (`-j1`), `nice -n 10`, CPU seconds "
-        "(`ru_utime + ru_stime` of the child), peak = the child's `ru_maxrss`.",
+        "(`ru_utime + ru_stime` of the child), peak = the child's `VmHWM`.",
         "",
         "| inputs | crashes (traceback / bad exit) | hangs | findings lost "
         "| slowest file | largest peak |",

@@ -15,9 +15,11 @@ Memory is budgeted the same way, and the parse is watched too (tree-sitter calls
 it parses, and stops when asked): a file's analysis may grow this process's resident memory
 by ``MEMORY_PER_BYTE`` times the file's size (at least ``MEMORY_FLOOR``), and the process
 may never grow more than ``MEMORY_CAP`` above what it used before its first file. Dense code
-costs tree-sitter ~150 bytes of tree per byte (`x;` a million times: 460 MB for 3 MB) where real
-code costs 20-50, so the multiple stops only the pathological. Resident memory is read from
-/proc (Linux); elsewhere only time is budgeted.
+costs tree-sitter ~150 bytes of tree per byte (`x;` a million times: 460 MB for 3 MB), code
+nested 100,000 deep up to ~180, where real code costs 20-50: the multiple stops only the
+pathological (broken JSX text with thousands of bare `&`: 460), and the cap keeps a run
+within its 400 MB target. Resident memory is read from /proc (Linux); elsewhere only time
+is budgeted.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 DEFAULT_SECONDS = 20.0
-MEMORY_PER_BYTE = 100
-MEMORY_FLOOR = 64 * 1024 * 1024
+MEMORY_PER_BYTE = 200
+MEMORY_FLOOR = 128 * 1024 * 1024
 MEMORY_CAP = 300 * 1024 * 1024
 # check() reads the clock once per this many calls: process_time costs ~0.3 µs, a check ~30 ns.
 _CALLS_PER_CLOCK_READ = 256
@@ -73,9 +75,9 @@ class _Budget:
         self.memory_limit: int | None = None
         if _process_baseline is None:
             _process_baseline = resident_bytes()
-        # Below this size even the densest code stays under the floor (~150 bytes a byte:
-        # 40 MB), so most files never pay for reading /proc (~10 µs a read).
-        if size * 150 < MEMORY_FLOOR or _process_baseline is None:
+        # Below this size even the densest code stays under the floor (deep nesting costs up
+        # to ~180 bytes a byte), so most files never pay for reading /proc (~10 µs a read).
+        if size * 250 < MEMORY_FLOOR or _process_baseline is None:
             return
         start = resident_bytes()
         if start is not None:

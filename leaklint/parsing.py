@@ -172,9 +172,10 @@ def parse(data: bytes, language: Language) -> tree_sitter.Tree:
         if b"export type" in data:
             data = _sub_keyword(_EXPORT_TYPE_STAR, data, _blank_export_type)
     tree = _watched_parse(language, data)
-    if not tree.root_node.has_error:
-        return tree
-    return _repaired(tree, data, _Reparser(language, _reparses_allowed(len(data))))
+    if tree.root_node.has_error:
+        reparser = _Reparser(language, _reparses_allowed(len(data)))
+        tree, data = _repaired(tree, data, reparser)
+    return _with_text(language, tree, data)
 
 
 # Repairs parse the file again, and error recovery makes a broken parse slow (600 KB of JSX
@@ -209,16 +210,27 @@ _READ_CHUNK = 64 * 1024
 _WATCHED_PARSE_BYTES = 256 * 1024
 
 
+def _parsed_through_callback(data: bytes) -> bool:
+    return budget.active() and len(data) > _WATCHED_PARSE_BYTES
+
+
+def _with_text(language: Language, tree: tree_sitter.Tree, data: bytes) -> tree_sitter.Tree:
+    """A tree whose nodes read their text from ``data``. A tree parsed from a callback reads
+    each node's text through the callback (a file's analysis got 15 times slower), so the
+    bytes are parsed again with that tree as the old one: with nothing edited, tree-sitter
+    reuses it whole (0.005 s for 3 MB of real code; a broken tree's errors are parsed again)."""
+    if not _parsed_through_callback(data):
+        return tree
+    return _parser(language).parse(data, old_tree=tree)
+
+
 def _watched_parse(language: Language, data: bytes) -> tree_sitter.Tree:
     """The parse of ``data``, under the file's budget (see budget.py): tree-sitter calls back
     every few microseconds while it parses (only when it reads through a callback) and stops
-    when told to, so a file that would take too long or too much memory stops here.
-
-    A tree parsed from a callback reads each node's text through the callback (a file's
-    analysis got 15 times slower), so the bytes are parsed again with that tree as the old
-    one: with nothing edited, tree-sitter reuses it whole (0.005 s for 3 MB of real code)."""
+    when told to, so a file that would take too long or too much memory stops here. Such a
+    tree has no text until ``_with_text``: the repairs need none."""
     parser = _parser(language)
-    if not budget.active() or len(data) <= _WATCHED_PARSE_BYTES:
+    if not _parsed_through_callback(data):
         return parser.parse(data)
     stopped: list[budget.AnalysisStopped] = []
 
@@ -234,7 +246,7 @@ def _watched_parse(language: Language, data: bytes) -> tree_sitter.Tree:
         return data[offset : offset + _READ_CHUNK]
 
     try:
-        watched = parser.parse(read, progress_callback=progress)
+        return parser.parse(read, progress_callback=progress)
     except ValueError:  # "Parsing failed": what a cancelled parse raises
         # A cancelled parser resumes the same parse on its next call (the next file came
         # out as the rest of this one) unless it is reset.
@@ -242,10 +254,11 @@ def _watched_parse(language: Language, data: bytes) -> tree_sitter.Tree:
         if stopped:
             raise stopped[0] from None
         raise
-    return parser.parse(data, old_tree=watched)
 
 
-def _repaired(tree: tree_sitter.Tree, data: bytes, reparser: _Reparser) -> tree_sitter.Tree:
+def _repaired(
+    tree: tree_sitter.Tree, data: bytes, reparser: _Reparser
+) -> tuple[tree_sitter.Tree, bytes]:
     """The repairs below, in turn, on a tree with syntax errors. Each parses a repaired copy
     and keeps it only if it has fewer ERROR nodes; the errors are found once per tree."""
     errors = _errors(tree)
@@ -261,8 +274,8 @@ def _repaired(tree: tree_sitter.Tree, data: bytes, reparser: _Reparser) -> tree_
         and b"&" in data
         and len(data) <= _REPAIR_MAX_BYTES
     ):
-        tree = _reparse_bare_ampersands(tree, data, errors, reparser)
-    return tree
+        tree, data = _reparse_bare_ampersands(tree, data, errors, reparser)
+    return tree, data
 
 
 # `<p>Terms & Conditions</p>` is valid JSX (only `{ < > }` are special in JSX text, and `&`
@@ -429,8 +442,8 @@ def _reparse_type_named_parameters(
 
 def _reparse_bare_ampersands(
     tree: tree_sitter.Tree, data: bytes, original_errors: ErrorNodes, reparser: _Reparser
-) -> tree_sitter.Tree:
-    best, best_errors = tree, original_errors
+) -> tuple[tree_sitter.Tree, bytes]:
+    best, best_errors, best_data = tree, original_errors, data
     errors = original_errors
     out = bytearray(data)
     for _ in range(_REPAIR_ROUNDS):
@@ -444,13 +457,13 @@ def _reparse_bare_ampersands(
             break
         candidate_errors = _errors(candidate)
         if not candidate_errors:
-            return candidate
+            return candidate, bytes(out)
         if candidate_errors[0].start_byte <= errors[0].start_byte:
             break  # no progress: this is not (only) a JSX `&`
         errors = candidate_errors
         if len(errors) < len(best_errors):
-            best, best_errors = candidate, errors
-    return best if len(best_errors) < len(original_errors) else tree
+            best, best_errors, best_data = candidate, errors, bytes(out)
+    return (best, best_data) if len(best_errors) < len(original_errors) else (tree, data)
 
 
 def _errors(tree: tree_sitter.Tree) -> ErrorNodes:
