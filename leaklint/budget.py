@@ -13,8 +13,10 @@ work, wall time would stop files that are merely waiting for a core.
 
 Memory is budgeted the same way, and the parse is watched too (tree-sitter calls back while
 it parses, and stops when asked): a file's analysis may grow this process's resident memory
-by ``MEMORY_PER_BYTE`` times the file's size (at least ``MEMORY_FLOOR``), and the process
-may never grow more than ``MEMORY_CAP`` above what it used before its first file. Dense code
+by ``MEMORY_PER_BYTE`` times the file's size, at least ``MEMORY_FLOOR`` and at most
+``MEMORY_CAP``. (Measured from the file's start: a cap over the process's first file stopped
+`typescript.js` in a whole-corpus run, where memory freed by earlier files stays resident
+and is reused.) Dense code
 costs tree-sitter ~150 bytes of tree per byte (`x;` a million times: 460 MB for 3 MB), code
 nested 100,000 deep up to ~180, where real code costs 20-50: the multiple stops only the
 pathological (broken JSX text with thousands of bare `&`: 460), and the cap keeps a run
@@ -63,27 +65,21 @@ try:
 except (AttributeError, ValueError, OSError):  # not POSIX
     _PAGE_SIZE = 4096
 
-_process_baseline: int | None = None  # resident memory before this process's first file
-
-
 class _Budget:
     def __init__(self, seconds: float | None, size: int) -> None:
-        global _process_baseline
         self.seconds = seconds
         self.deadline = time.process_time() + seconds if seconds else None
         self.countdown = _CALLS_PER_CLOCK_READ
         self.memory_limit: int | None = None
-        if _process_baseline is None:
-            _process_baseline = resident_bytes()
         # Below this size even the densest code stays under the floor (deep nesting costs up
         # to ~180 bytes a byte), so most files never pay for reading /proc (~10 µs a read).
-        if size * 250 < MEMORY_FLOOR or _process_baseline is None:
+        if size * 250 < MEMORY_FLOOR:
             return
         start = resident_bytes()
         if start is not None:
-            allowed = max(MEMORY_FLOOR, MEMORY_PER_BYTE * size)
-            self.memory_limit = min(start + allowed, _process_baseline + MEMORY_CAP)
-            self.memory_allowed_mb = (self.memory_limit - start) // (1024 * 1024)
+            allowed = min(MEMORY_CAP, max(MEMORY_FLOOR, MEMORY_PER_BYTE * size))
+            self.memory_limit = start + allowed
+            self.memory_allowed_mb = allowed // (1024 * 1024)
 
     def check_now(self) -> None:
         self.countdown = _CALLS_PER_CLOCK_READ
