@@ -65,6 +65,7 @@ try:
 except (AttributeError, ValueError, OSError):  # not POSIX
     _PAGE_SIZE = 4096
 
+
 class _Budget:
     def __init__(self, seconds: float | None, size: int) -> None:
         self.seconds = seconds
