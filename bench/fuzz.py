@@ -255,7 +255,9 @@ def run_cli(workdir: Path, args: list[str], timeout: float) -> Outcome:
             outcome.traceback = True
             outcome.notes = str(internal[0])[:200]
     if outcome.traceback and not outcome.notes:
-        outcome.notes = stderr.strip().splitlines()[-2][:200] if stderr.strip() else ""
+        # The exception line: the last one that names an error (not the carets under code).
+        raised = re.findall(r"^(\w[\w.]*(?:Error|Exception|Interrupt)\b.*)$", stderr, re.M)
+        outcome.notes = raised[-1][:200] if raised else ""
     return outcome
 
 
