@@ -256,6 +256,14 @@ def cli() -> None:
 @click.option(
     "--fix", "apply_fixes", is_flag=True, help="Apply the safe fixes, then report what is left."
 )
+@click.option(
+    "--file-time-budget",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="CPU seconds one file may take; a file over it is noted and skipped "
+    "(default 20, 0: no limit).",
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -283,6 +291,7 @@ def check(
     apply_fixes: bool,
     sarif_include_suppressed: bool,
     category: str | None,
+    file_time_budget: float | None,
 ) -> None:
     """Check PATHS (files or directories, default: the current directory) for leaks."""
     _require_working_directory()
@@ -299,6 +308,7 @@ def check(
         report_unused_disables=report_unused_disables,
         exclude=exclude,
         extend_exclude=extend_exclude,
+        file_time_budget=file_time_budget,
     )
     if stdin_filename is not None and not paths:
         paths = (Path("-"),)  # --stdin-filename alone means: read the buffer from stdin
@@ -640,6 +650,7 @@ def _settings(
     exclude: tuple[str, ...] = (),
     extend_exclude: tuple[str, ...] = (),
     check_generated: bool | None = None,
+    file_time_budget: float | None = None,
 ) -> HierarchicalSettings:
     """Each file's settings: its nearest configuration (or --config), then the options."""
     select_codes = _codes("--select", select)
@@ -657,7 +668,9 @@ def _settings(
         if report_unused_disables:
             extra = (*settings.extend_select, UNUSED_DIRECTIVE_CODE)
             settings = settings.with_overrides(extend_select=extra)
-        settings = settings.with_overrides(check_generated=check_generated)
+        settings = settings.with_overrides(
+            check_generated=check_generated, file_time_budget=file_time_budget
+        )
         return _with_excludes(settings, exclude, extend_exclude)
 
     try:

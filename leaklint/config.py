@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from leaklint.budget import DEFAULT_SECONDS as DEFAULT_FILE_TIME_BUDGET
 from leaklint.fsutil import read_regular_text
 from leaklint.model.findings import Severity
 from leaklint.model.settings import ResourceSpec, Settings, SettingsResolver
@@ -172,6 +173,7 @@ _KEYS = {
     "preview",
     "respect-gitignore",
     "check-generated",
+    "file-time-budget",
 }
 
 
@@ -226,7 +228,16 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
     settings["preview"] = boolean("preview", False)
     settings["respect_gitignore"] = boolean("respect-gitignore", True)
     settings["check_generated"] = boolean("check-generated", False)
+    settings["file_time_budget"] = _seconds(table.get("file-time-budget"), where)
     return Settings(**settings)
+
+
+def _seconds(value: Any, where: Any) -> float:
+    if value is None:
+        return DEFAULT_FILE_TIME_BUDGET
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ConfigError(f"{where('file-time-budget')} must be a number of seconds (0: none)")
+    return float(value)
 
 
 def _per_file_ignores(value: Any, where: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:

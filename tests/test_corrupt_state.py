@@ -236,27 +236,25 @@ def result_findings(result: Result) -> list[dict]:
     return json.loads(result.stdout)["findings"]
 
 
-def test_no_partly_analysed_notice_when_the_queries_do_reach(
+def test_the_partly_analysed_notice_follows_what_the_queries_reach(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The query runner reaches code nested past tree-sitter's 65,535-level cursor limit
+    # (syntax.parsing.run_query), so the deep leak is found and no notice is due; should a
+    # query miss the deep code again, the file is marked as only partly analysed.
     import leaklint.rules.ll000_parse_error as ll000
-
-    def every_node_of_the_type(language: Language, source: str, root: Node) -> dict:
-        wanted = source.split(")")[0].lstrip("(")
-        found, stack = [], [root]
-        while stack:
-            node = stack.pop()
-            if node.type == wanted:
-                found.append(node)
-            stack.extend(node.children)
-        return {"node": found}
 
     write(tmp_path / "deep.js", DEEP_LEAK)
     settings = Settings(root=tmp_path, check_generated=True)  # one long line: "minified"
     files = discover([tmp_path], settings)
+    reached = rules_of(run(files, settings, jobs=1, use_cache=False))
+    assert "LL001" in reached and "LL000" not in reached
+
+    def a_query_that_misses_deep_code(language: Language, source: str, root: Node) -> dict:
+        return {"node": []}
+
+    monkeypatch.setattr(ll000, "captures", a_query_that_misses_deep_code)
     assert "LL000" in rules_of(run(files, settings, jobs=1, use_cache=False))
-    monkeypatch.setattr(ll000, "captures", every_node_of_the_type)
-    assert "LL000" not in rules_of(run(files, settings, jobs=1, use_cache=False))
 
 
 # --- the cache never writes through a symlink or outside its directory (point 3) -----------

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from leaklint.budget import DEFAULT_SECONDS as DEFAULT_FILE_TIME_BUDGET
 from leaklint.model.findings import Severity
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
@@ -58,6 +59,8 @@ class Settings:
     resources: tuple[ResourceSpec, ...] = ()
     preview: bool = False
     respect_gitignore: bool = True
+    # CPU seconds one file may take before its analysis is stopped with a notice (0: none).
+    file_time_budget: float = DEFAULT_FILE_TIME_BUDGET
     check_generated: bool = False  # also check files that look generated or minified
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from leaklint import budget
 from leaklint.fsutil import FileTooLargeError, NotRegularFileError, read_regular_file
 from leaklint.model.findings import Finding, assign_occurrences
 from leaklint.model.results import FileError, FileResult, display_path
@@ -77,15 +78,21 @@ def check_source(
     told, and the other rules still report; without it the exception propagates.
     """
     rules = tuple(rules)  # iterated twice: to run, then to tell which rules ran
-    if tree is None:
-        tree = parse(source.data, source.language)
-    ctx = FileContext(source=source, tree=tree, settings=settings)
-    applicable = [rule for rule in rules if rule.applies_to(source.data, settings)]
-    ctx.plan_queries(applicable)
-    for rule in applicable:
-        _run_rule(rule, ctx, on_rule_error)
-    # Per-file ignores and directive comments; sorts the findings.
-    findings = finalize_findings(ctx, rules)
+    with budget.limited(settings.file_time_budget, len(source.data)):
+        if tree is None:
+            tree = parse(source.data, source.language)
+        ctx = FileContext(source=source, tree=tree, settings=settings)
+        applicable = [rule for rule in rules if rule.applies_to(source.data, settings)]
+        ctx.plan_queries(applicable)
+        try:
+            for rule in applicable:
+                budget.check_now()
+                _run_rule(rule, ctx, on_rule_error)
+            # Per-file ignores and directive comments; sorts the findings.
+            findings = finalize_findings(ctx, rules)
+        except budget.AnalysisStopped:
+            ctx.__dict__.clear()  # free the tree now, as below
+            raise
     # The context's caches refer back to it (lazy analyses close over ctx), so only the cycle
     # collector would free it — and the tree-sitter tree it keeps alive, whose memory Python
     # cannot see. Dropping the caches now frees the tree by reference counting.
@@ -100,8 +107,8 @@ def _run_rule(rule: type[Rule], ctx: FileContext, on_error: RuleErrorHandler | N
     reported = len(ctx.findings)
     try:
         rule().check(ctx)
-    except RecursionError:
-        raise  # the file is too deep for every rule alike: the caller skips it whole
+    except (RecursionError, budget.AnalysisStopped):
+        raise  # the file is too deep (or too slow) for every rule alike: the caller skips it
     except Exception as error:
         # Findings made before the failure may rest on a half-done analysis: drop them.
         del ctx.findings[reported:]
@@ -173,6 +180,9 @@ def _check_bytes(
         return FileResult(
             shown, error=FileError(shown, "skipped: nesting too deep to analyse"), checked=False
         )
+    except budget.AnalysisStopped as stopped:
+        # Remembered by the cache like any result: the same bytes are not tried again.
+        return FileResult(shown, error=FileError(shown, str(stopped)), checked=False)
     except Exception as error:  # one broken file never stops the run
         return FileResult(
             shown,

@@ -55,7 +55,7 @@ from leaklint.semantic.scope import (
     known_globals,
     pattern_identifiers,
 )
-from leaklint.syntax.parsing import query
+from leaklint.syntax.parsing import query, run_query
 from leaklint.syntax.source import BROWSER_ASSET_DIRECTORIES
 
 WRITES = """
@@ -260,8 +260,8 @@ def _is_classic_browser_script(ctx: FileContext) -> bool:
 
 
 def _comments(ctx: FileContext) -> list[Node]:
-    cursor = QueryCursor(query(ctx.source.language, "(comment) @comment"))
-    return cursor.captures(ctx.tree.root_node).get("comment", [])
+    compiled = query(ctx.source.language, "(comment) @comment")
+    return run_query(compiled, ctx.tree.root_node).get("comment", [])
 
 
 def comment_globals(comments: list[Node]) -> set[str]:

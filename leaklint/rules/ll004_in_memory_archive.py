@@ -65,7 +65,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 from leaklint.analysis.nodes import (
     FIELD_NODES,
@@ -85,7 +85,7 @@ from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import unwrap, unwrap_awaited
 from leaklint.semantic.scope import Ancestry, Binding, references_to
-from leaklint.syntax.parsing import query
+from leaklint.syntax.parsing import query, run_query
 
 CONSTRUCTIONS = "(new_expression constructor: (_) @class) @new"
 
@@ -203,8 +203,8 @@ class InstanceArchive:
 
     def uses(self, ctx: FileContext) -> list[Node]:
         """Every `this.<name>` in the class whose `this` is the instance."""
-        cursor = QueryCursor(query(ctx.source.language, _THIS_MEMBERS))
-        members = cursor.captures(self.class_body).get("member", [])  # the class's subtree only
+        compiled = query(ctx.source.language, _THIS_MEMBERS)
+        members = run_query(compiled, self.class_body).get("member", [])  # the class's subtree only
         return [
             member
             for member in members

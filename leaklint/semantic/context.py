@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tree_sitter import Node, QueryCursor, Tree
+from tree_sitter import Node, Tree
 
 from leaklint.model.findings import Edit, Finding, Fix, Message, Related, Severity, Span
 from leaklint.model.rule import RuleIdentity
@@ -20,7 +20,7 @@ from leaklint.semantic.scope import (
     ScopeAnalysis,
     enclosing_function,
 )
-from leaklint.syntax.parsing import combined_query
+from leaklint.syntax.parsing import combined_query, run_query
 from leaklint.syntax.source import ModuleKind, SourceFile, declared_module_kind, is_test_file
 
 T = TypeVar("T")
@@ -161,7 +161,7 @@ class FileContext:
         parts = getattr(self, "_query_parts", (("scope", DECLARATION_QUERY),))
         combined = combined_query(self.source.language, parts)
         grouped: dict[str, dict[str, list[Node]]] = {prefix: {} for prefix, _ in parts}
-        for name, nodes in QueryCursor(combined).captures(self.tree.root_node).items():
+        for name, nodes in run_query(combined, self.tree.root_node).items():
             prefix, _, local = name.partition(".")
             grouped.setdefault(prefix, {})[local] = nodes
         return grouped
@@ -181,7 +181,7 @@ class FileContext:
     def _own_pass(self, shared: SharedQuery) -> dict[str, list[Node]]:
         combined = combined_query(self.source.language, ((shared.key, shared.source),))
         found: dict[str, list[Node]] = {}
-        for name, nodes in QueryCursor(combined).captures(self.tree.root_node).items():
+        for name, nodes in run_query(combined, self.tree.root_node).items():
             found[name.partition(".")[2]] = nodes
         return found
 

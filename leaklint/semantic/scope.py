@@ -24,9 +24,10 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from importlib import resources
 
-from tree_sitter import Node, QueryCursor, Tree
+from tree_sitter import Node, Tree
 
-from leaklint.syntax.parsing import query, valid_patterns
+from leaklint import budget
+from leaklint.syntax.parsing import query, run_query, valid_patterns
 from leaklint.syntax.source import Language
 
 FUNCTION_SCOPES = frozenset(
@@ -165,22 +166,56 @@ class Ancestry:
     """Parents of nodes, remembered.
 
     tree-sitter nodes do not store their parent: ``node.parent`` searches down from the root,
-    so it costs the node's depth, and walking up a chain costs depth². Remembering each answer
-    makes every later walk through the same nodes cost one dictionary lookup per step.
+    so it costs the node's depth, and walking up a chain costs depth². Asking it for every
+    node of an else-if chain of 20,000 branches took minutes. So parents are found by walking
+    down, and every node passed on the way is remembered with its parent: the walk starts at
+    the deepest node of the previous walk that contains the node asked about, so nodes asked
+    about in document order cost the distance between them, not their depth.
     """
 
     def __init__(self, root: Node) -> None:
         self.root = root
         self._parent: dict[int, Node | None] = {root.id: None}
         self._nearest: dict[frozenset[str], dict[int, Node | None]] = {}
+        self._path: list[Node] = [root]  # the root, …, the node the last walk ended at
+        self.steps = 0  # nodes passed walking down: what a lookup costs (tests count them)
 
     def parent(self, node: Node) -> Node | None:
         key = node.id
-        if key in self._parent:
-            return self._parent[key]
-        found = node.parent
-        self._parent[key] = found
-        return found
+        if key not in self._parent:
+            start = self._deepest_container_on_path(node)
+            if not self._walk_down(start, node) and start > 0:
+                self._walk_down(0, node)  # the path was not its ancestry after all
+        return self._parent.get(key)
+
+    def _deepest_container_on_path(self, node: Node) -> int:
+        """Index in the path of the deepest node whose byte range holds ``node``'s. Ranges
+        nest along the path, so holding is true up to some index and false after it."""
+        path, start, end = self._path, node.start_byte, node.end_byte
+        low, high = 0, len(path) - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if path[middle].start_byte <= start and end <= path[middle].end_byte:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    def _walk_down(self, index: int, node: Node) -> bool:
+        """Walk from the path's node at ``index`` down to ``node``, remembering parents; the
+        path then ends at ``node``. False if ``node`` is not below that node."""
+        del self._path[index + 1 :]
+        current = self._path[index]
+        while current.id != node.id:
+            child = current.child_with_descendant(node)
+            if child is None or child.id == current.id:
+                return False
+            self.steps += 1
+            budget.check()
+            self._parent[child.id] = current
+            self._path.append(child)
+            current = child
+        return True
 
     def nearest(self, node: Node, kinds: frozenset[str]) -> Node | None:
         """The closest proper ancestor whose type is in ``kinds``.
@@ -201,6 +236,7 @@ class Ancestry:
                 found = memo[key]
                 break
             visited.append(key)
+            budget.check()
             current = self.parent(current)
         for key in visited:
             memo[key] = found
@@ -267,7 +303,7 @@ class ScopeAnalysis:
 
     def _own_captures(self) -> dict[str, list[Node]]:
         source = valid_patterns(self.language, DECLARATION_QUERY)
-        return QueryCursor(query(self.language, source)).captures(self.tree.root_node)
+        return run_query(query(self.language, source), self.tree.root_node)
 
     # -- building ------------------------------------------------------------------------
 
@@ -302,6 +338,7 @@ class ScopeAnalysis:
             for capture, nodes in self._captures().items():
                 simple = capture not in _COMPOUND_CAPTURES
                 for node in nodes:
+                    budget.check()
                     if simple or node.type == "identifier":  # most declarations: one name
                         index[node.text].append((capture, node))
                     else:
@@ -341,8 +378,8 @@ class ScopeAnalysis:
         return nearest_ancestor(node, BLOCK_SCOPES, self.ancestry)
 
     def _declare_var(self, name: Node) -> Iterator[Binding]:
-        declarator = name.parent
-        statement = declarator.parent if declarator is not None else None
+        declarator = self.ancestry.parent(name)
+        statement = self.ancestry.parent(declarator) if declarator is not None else None
         if statement is None:
             return
         keyword = declaration_kind_keyword(statement)
@@ -356,7 +393,7 @@ class ScopeAnalysis:
             yield self._make(ident, keyword, declarator, scope)
 
     def _declare_function(self, name: Node) -> Iterator[Binding]:
-        declaration = name.parent
+        declaration = self.ancestry.parent(name)
         block = self._block_of(declaration)
         yield self._make(name, "function", declaration, block)
         if self.sloppy and block is not None and block.type not in FUNCTION_SCOPES:
@@ -366,29 +403,30 @@ class ScopeAnalysis:
                 yield self._make(name, "function", declaration, parent_function)
 
     def _declare_class(self, name: Node) -> Iterator[Binding]:
-        declaration = name.parent
+        declaration = self.ancestry.parent(name)
         yield self._make(name, "class", declaration, self._block_of(declaration))
 
     def _declare_expression_name(self, name: Node) -> Iterator[Binding]:
         # `const f = function g() {}`: `g` is visible only inside the function itself.
-        yield self._make(name, "expression-name", name.parent, name.parent)
+        function = self.ancestry.parent(name)
+        yield self._make(name, "expression-name", function, function)
 
     def _declare_params(self, params: Node) -> Iterator[Binding]:
-        function = params.parent
+        function = self.ancestry.parent(params)
         for child in params.named_children:
             for ident in pattern_identifiers(child):
                 yield self._make(ident, "param", child, function)
 
     def _declare_param(self, param: Node) -> Iterator[Binding]:
         for ident in pattern_identifiers(param):
-            yield self._make(ident, "param", param, param.parent)
+            yield self._make(ident, "param", param, self.ancestry.parent(param))
 
     def _declare_catch(self, param: Node) -> Iterator[Binding]:
         for ident in pattern_identifiers(param):
-            yield self._make(ident, "catch", param, param.parent)
+            yield self._make(ident, "catch", param, self.ancestry.parent(param))
 
     def _declare_for_in(self, left: Node) -> Iterator[Binding]:
-        loop = left.parent
+        loop = self.ancestry.parent(left)
         kind_node = loop.child_by_field_name("kind")
         if kind_node is None:
             return  # `for (x of xs)` assigns to an existing name; it declares nothing
@@ -398,7 +436,7 @@ class ScopeAnalysis:
             yield self._make(ident, keyword, loop, scope)
 
     def _declare_import(self, clause: Node) -> Iterator[Binding]:
-        statement = clause.parent
+        statement = self.ancestry.parent(clause)
         scope = self._block_of(statement)
         for child in clause.named_children:
             if child.type == "identifier":  # default import
@@ -416,11 +454,12 @@ class ScopeAnalysis:
                         yield self._make(local, "import", spec, scope)
 
     def _declare_import_require(self, ident: Node) -> Iterator[Binding]:
-        clause = ident.parent
+        clause = self.ancestry.parent(ident)
         yield self._make(ident, "import", clause, self._block_of(clause))
 
     def _declare_enum(self, name: Node) -> Iterator[Binding]:
-        yield self._make(name, "enum", name.parent, self._block_of(name.parent))
+        declaration = self.ancestry.parent(name)
+        yield self._make(name, "enum", declaration, self._block_of(declaration))
 
     def _declare_namespace(self, name: Node) -> Iterator[Binding]:
         if name.type == "nested_identifier":  # namespace A.B.C declares A
@@ -432,9 +471,9 @@ class ScopeAnalysis:
             name = first
         if name.type != "identifier":
             return
-        declaration = name.parent
+        declaration = self.ancestry.parent(name)
         while declaration.type not in ("internal_module", "module"):
-            declaration = declaration.parent
+            declaration = self.ancestry.parent(declaration)
         yield self._make(name, "namespace", declaration, self._block_of(declaration))
 
     # -- resolving -----------------------------------------------------------------------
@@ -614,7 +653,7 @@ class References:
 
     def _captures(self) -> dict[str, list[Node]]:
         # A pass of its own, not a part of the shared one: see FileContext.plan_queries.
-        return QueryCursor(query(self.language, REFERENCE_QUERY)).captures(self.tree.root_node)
+        return run_query(query(self.language, REFERENCE_QUERY), self.tree.root_node)
 
     def named(self, name: str) -> list[Node]:
         """Identifiers spelled ``name``, in source order."""

@@ -11,6 +11,7 @@ import tree_sitter
 import tree_sitter_javascript
 import tree_sitter_typescript
 
+from leaklint import budget
 from leaklint.syntax.source import Language
 
 
@@ -100,6 +101,7 @@ def _sub_keyword(
     look-behind in the pattern would make it test every byte."""
 
     def checked(match: re.Match[bytes]) -> bytes:
+        budget.check()  # a file can hold a million of them
         return match.group(0) if _inside_word(data, match.start()) else replace(match)
 
     return pattern.sub(checked, data)
@@ -125,9 +127,20 @@ def _blank_export_type(match: re.Match[bytes]) -> bytes:
 
 
 def _join_let_declarations(data: bytes) -> bytes:
+    # Matches come in order, so the last line break before each is looked for only since the
+    # previous match: searching from the file's start (for a `\r` that an LF file never has)
+    # made `let\n` a million times take 26 s.
+    scanned_to, last_break = 0, -1
+
     def join(match: re.Match[bytes]) -> bytes:
-        line_start = max(data.rfind(b"\n", 0, match.start()), data.rfind(b"\r", 0, match.start()))
-        if b"//" in data[line_start + 1 : match.start()]:
+        nonlocal scanned_to, last_break
+        start = match.start()
+        found = max(data.rfind(b"\n", scanned_to, start), data.rfind(b"\r", scanned_to, start))
+        if found != -1:
+            last_break = found
+        scanned_to = start
+        line_start = last_break
+        if b"//" in data[line_start + 1 : start]:
             # `// eslint-disable-next-line fp/no-let`: the end of a comment, and joining the
             # next line would turn that line's code into comment.
             return match.group(0)
@@ -153,8 +166,19 @@ def _rename_reserved_export(match: re.Match[bytes]) -> bytes:
 
 def parse(data: bytes, language: Language) -> tree_sitter.Tree:
     prepared = prepare(data, language)
-    tree = _parser(language).parse(prepared)
-    return _repaired(tree, prepared, language) if tree.root_node.has_error else tree
+    tree = _watched_parse(language, prepared)  # under the file's budget (budget.py)
+    return _repaired_with_text(language, tree, prepared)
+
+
+def _repaired_with_text(
+    language: Language, tree: tree_sitter.Tree, data: bytes
+) -> tree_sitter.Tree:
+    """``tree`` after the bounded repairs below when it has syntax errors, reading its text
+    from the bytes it was finally parsed from."""
+    if tree.root_node.has_error:
+        reparser = _Reparser(language, _reparses_allowed(len(data)))
+        tree, data = _repaired(tree, data, reparser)
+    return _with_text(language, tree, data)
 
 
 @dataclass(frozen=True)
@@ -187,8 +211,7 @@ def parse_incremental(
     )
     state = ParseState(tree, prepared)
     # The repairs reparse a modified copy from scratch; they only run on broken code.
-    final = _repaired(tree, prepared, language) if tree.root_node.has_error else tree
-    return final, state
+    return _repaired_with_text(language, tree, prepared), state
 
 
 def _describe_edit(tree: tree_sitter.Tree, old: bytes, new: bytes) -> None:
@@ -251,24 +274,104 @@ def prepare(data: bytes, language: Language) -> bytes:
     return data
 
 
-def _repaired(tree: tree_sitter.Tree, data: bytes, language: Language) -> tree_sitter.Tree:
+# Repairs parse the file again, and error recovery makes a broken parse slow (600 KB of JSX
+# text with bare `&`s: 4 s a parse). However many repairs apply, a file is parsed again at
+# most this many times, and a large one fewer: together the repairs re-parse at most about
+# _REPARSE_BYTES (but always one full parse), so a file costs a bounded multiple of one parse.
+_MAX_REPARSES = 8
+_REPARSE_BYTES = 4 * 1024 * 1024
+
+
+def _reparses_allowed(size: int) -> int:
+    return max(1, min(_MAX_REPARSES, _REPARSE_BYTES // max(size, 1)))
+
+
+class _Reparser:
+    """Parses repaired copies of one file while its budget of re-parses lasts."""
+
+    def __init__(self, language: Language, allowed: int) -> None:
+        self.language = language
+        self.remaining = allowed
+
+    def parse(self, data: bytes) -> tree_sitter.Tree | None:
+        if self.remaining <= 0:
+            return None
+        self.remaining -= 1
+        return _watched_parse(self.language, data)
+
+
+# tree-sitter reads a callback's input in chunks of this size.
+_READ_CHUNK = 64 * 1024
+# Smaller files cannot take long or much memory to parse (dense code: ~150 bytes a byte).
+_WATCHED_PARSE_BYTES = 256 * 1024
+
+
+def _parsed_through_callback(data: bytes) -> bool:
+    return budget.active() and len(data) > _WATCHED_PARSE_BYTES
+
+
+def _with_text(language: Language, tree: tree_sitter.Tree, data: bytes) -> tree_sitter.Tree:
+    """A tree whose nodes read their text from ``data``. A tree parsed from a callback reads
+    each node's text through the callback (a file's analysis got 15 times slower), so the
+    bytes are parsed again with that tree as the old one: with nothing edited, tree-sitter
+    reuses it whole (0.005 s for 3 MB of real code; a broken tree's errors are parsed again)."""
+    if not _parsed_through_callback(data):
+        return tree
+    return _parser(language).parse(data, old_tree=tree)
+
+
+def _watched_parse(language: Language, data: bytes) -> tree_sitter.Tree:
+    """The parse of ``data``, under the file's budget (see budget.py): tree-sitter calls back
+    every few microseconds while it parses (only when it reads through a callback) and stops
+    when told to, so a file that would take too long or too much memory stops here. Such a
+    tree has no text until ``_with_text``: the repairs need none."""
+    parser = _parser(language)
+    if not _parsed_through_callback(data):
+        return parser.parse(data)
+    stopped: list[budget.AnalysisStopped] = []
+
+    def progress(*_state: object) -> bool:
+        try:
+            budget.check()
+        except budget.AnalysisStopped as stop:  # never raise through tree-sitter's C code
+            stopped.append(stop)
+            return True
+        return False
+
+    def read(offset: int, _point: object) -> bytes:
+        return data[offset : offset + _READ_CHUNK]
+
+    try:
+        return parser.parse(read, progress_callback=progress)
+    except ValueError:  # "Parsing failed": what a cancelled parse raises
+        # A cancelled parser resumes the same parse on its next call (the next file came
+        # out as the rest of this one) unless it is reset.
+        parser.reset()
+        if stopped:
+            raise stopped[0] from None
+        raise
+
+
+def _repaired(
+    tree: tree_sitter.Tree, data: bytes, reparser: _Reparser
+) -> tuple[tree_sitter.Tree, bytes]:
     """The repairs below, in turn, on a tree with syntax errors. Each parses a repaired copy
     and keeps it only if it has fewer ERROR nodes; the errors are found once per tree."""
-    errors = _errors(tree, language)
+    errors = _errors(tree)
     if errors and b"using" in data:
-        tree, data, errors = _reparse_using_identifiers(tree, data, errors, language)
+        tree, data, errors = _reparse_using_identifiers(tree, data, errors, reparser)
     if errors and b"[" in data:
-        tree, data, errors = _reparse_line_breaks_before_brackets(tree, data, errors, language)
-    if errors and language is not Language.JAVASCRIPT and b") =>" in data:
-        tree, data, errors = _reparse_type_named_parameters(tree, data, errors, language)
+        tree, data, errors = _reparse_line_breaks_before_brackets(tree, data, errors, reparser)
+    if errors and reparser.language is not Language.JAVASCRIPT and b") =>" in data:
+        tree, data, errors = _reparse_type_named_parameters(tree, data, errors, reparser)
     if (
         errors
-        and language is not Language.TYPESCRIPT
+        and reparser.language is not Language.TYPESCRIPT
         and b"&" in data
         and len(data) <= _REPAIR_MAX_BYTES
     ):
-        tree = _reparse_bare_ampersands(tree, data, errors, language)
-    return tree
+        tree, data = _reparse_bare_ampersands(tree, data, errors, reparser)
+    return tree, data
 
 
 # `<p>Terms & Conditions</p>` is valid JSX (only `{ < > }` are special in JSX text, and `&`
@@ -305,32 +408,56 @@ _REPAIR_MAX_BYTES = 2 * 1024 * 1024
 _USING_IDENTIFIER = re.compile(rb"using(?![\w$])(?!\s+[A-Za-z_$])")
 
 
+class ErrorNodes(list[tree_sitter.Node]):
+    """A tree's ERROR nodes in document order, with the parents met on the way down to them
+    (``node.parent`` searches down from the root: asking it per error costs depth times width)."""
+
+    def __init__(
+        self,
+        nodes: list[tree_sitter.Node],
+        parents: dict[int, tree_sitter.Node],
+        previous: dict[int, tree_sitter.Node],
+    ) -> None:
+        super().__init__(nodes)
+        self._parents = parents
+        self._previous = previous
+
+    def parent_of(self, node: tree_sitter.Node) -> tree_sitter.Node | None:
+        return self._parents.get(node.id)
+
+    def previous_sibling_of(self, node: tree_sitter.Node) -> tree_sitter.Node | None:
+        """Like ``node.prev_sibling``, which costs the parent's width (found from the root)."""
+        return self._previous.get(node.id)
+
+
 # A tree, the bytes it was parsed from, and its ERROR nodes in document order.
-_Parsed = tuple[tree_sitter.Tree, bytes, list[tree_sitter.Node]]
+_Parsed = tuple[tree_sitter.Tree, bytes, ErrorNodes]
 
 
 def _reparsed_if_better(
     tree: tree_sitter.Tree,
     data: bytes,
-    errors: list[tree_sitter.Node],
+    errors: ErrorNodes,
     repaired: bytes,
-    language: Language,
+    reparser: _Reparser,
 ) -> _Parsed:
     """The parse of ``repaired`` if it has fewer syntax errors than ``tree``, else ``tree``."""
     if repaired == data:
         return tree, data, errors
-    candidate = _parser(language).parse(repaired)
-    candidate_errors = _errors(candidate, language)
+    candidate = reparser.parse(repaired)
+    if candidate is None:
+        return tree, data, errors
+    candidate_errors = _errors(candidate)
     if len(candidate_errors) < len(errors):
         return candidate, repaired, candidate_errors
     return tree, data, errors
 
 
 def _reparse_using_identifiers(
-    tree: tree_sitter.Tree, data: bytes, errors: list[tree_sitter.Node], language: Language
+    tree: tree_sitter.Tree, data: bytes, errors: ErrorNodes, reparser: _Reparser
 ) -> _Parsed:
     renamed = _sub_keyword(_USING_IDENTIFIER, data, lambda _: b"usin$")
-    return _reparsed_if_better(tree, data, errors, renamed, language)
+    return _reparsed_if_better(tree, data, errors, renamed, reparser)
 
 
 # `let argv\n[args, argv] = parse()` (argparse), an arrow function's `}\n\n[...a].forEach(…)`
@@ -339,12 +466,33 @@ def _reparse_using_identifiers(
 # error, the line break before the closest such `[` becomes a `;` (the same length; leaklint
 # takes lines from the source, not from the tree) and the file is parsed again, a few rounds
 # while that removes errors.
-_BREAK_BEFORE_BRACKET = re.compile(rb"[\r\n][ \t\r\n]*\[")
 _ASI_WINDOW = 200
+_BLANKS = frozenset(b" \t\r\n")
+_LINE_BREAKS = frozenset(b"\r\n")
+
+
+def _breaks_before_brackets(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """(first line break, `[`) of every `[` in ``data[start:end]`` that only blanks with a
+    line break among them precede. Found from each `[` backwards, so each blank is looked at
+    once: the regex `[\\r\\n][ \\t\\r\\n]*\\[` tried a match at every line break and ran on to
+    the end of the blanks, which is quadratic in a run of blank lines (200,000: 57 s)."""
+    found: list[tuple[int, int]] = []
+    bracket = data.find(b"[", start, end)
+    while bracket != -1:
+        first_break = -1
+        index = bracket - 1
+        while index >= start and data[index] in _BLANKS:
+            if data[index] in _LINE_BREAKS:
+                first_break = index
+            index -= 1
+        if first_break != -1:
+            found.append((first_break, bracket))
+        bracket = data.find(b"[", bracket + 1, end)
+    return found
 
 
 def _reparse_line_breaks_before_brackets(
-    tree: tree_sitter.Tree, data: bytes, errors: list[tree_sitter.Node], language: Language
+    tree: tree_sitter.Tree, data: bytes, errors: ErrorNodes, reparser: _Reparser
 ) -> _Parsed:
     best, best_errors, out = tree, errors, data
     for _ in range(_REPAIR_ROUNDS):
@@ -352,13 +500,15 @@ def _reparse_line_breaks_before_brackets(
             break
         error = best_errors[0]
         start, end = max(0, error.start_byte - _ASI_WINDOW), error.end_byte + _ASI_WINDOW
-        breaks = list(_BREAK_BEFORE_BRACKET.finditer(out, start, end))
+        breaks = _breaks_before_brackets(out, start, end)
         if not breaks:
             break
-        closest = min(breaks, key=lambda m: abs(m.end() - 1 - error.start_byte))
-        trial = out[: closest.start()] + b";" + out[closest.start() + 1 :]
-        candidate = _parser(language).parse(trial)
-        trial_errors = _errors(candidate, language)
+        line_break, _ = min(breaks, key=lambda pair: abs(pair[1] - error.start_byte))
+        trial = out[:line_break] + b";" + out[line_break + 1 :]
+        candidate = reparser.parse(trial)
+        if candidate is None:
+            break
+        trial_errors = _errors(candidate)
         if len(trial_errors) >= len(best_errors):
             break
         best, best_errors, out = candidate, trial_errors, trial
@@ -376,20 +526,20 @@ _TYPE_NAMED_PARAMETER = re.compile(
 
 
 def _reparse_type_named_parameters(
-    tree: tree_sitter.Tree, data: bytes, errors: list[tree_sitter.Node], language: Language
+    tree: tree_sitter.Tree, data: bytes, errors: ErrorNodes, reparser: _Reparser
 ) -> _Parsed:
     def rename(match: re.Match[bytes]) -> bytes:
         last = match.end(1) - match.start() - 1  # the name's last letter, in the match
         return match.group(0)[:last] + b"$" + match.group(0)[last + 1 :]
 
     renamed = _TYPE_NAMED_PARAMETER.sub(rename, data)
-    return _reparsed_if_better(tree, data, errors, renamed, language)
+    return _reparsed_if_better(tree, data, errors, renamed, reparser)
 
 
 def _reparse_bare_ampersands(
-    tree: tree_sitter.Tree, data: bytes, original_errors: list[tree_sitter.Node], language: Language
-) -> tree_sitter.Tree:
-    best, best_errors = tree, original_errors
+    tree: tree_sitter.Tree, data: bytes, original_errors: ErrorNodes, reparser: _Reparser
+) -> tuple[tree_sitter.Tree, bytes]:
+    best, best_errors, best_data = tree, original_errors, data
     errors = original_errors
     out = bytearray(data)
     for _ in range(_REPAIR_ROUNDS):
@@ -398,30 +548,55 @@ def _reparse_bare_ampersands(
             break
         for position in positions:
             out[position] = 0x20
-        candidate = _parser(language).parse(bytes(out))
-        candidate_errors = _errors(candidate, language)
+        candidate = reparser.parse(bytes(out))
+        if candidate is None:
+            break
+        candidate_errors = _errors(candidate)
         if not candidate_errors:
-            return candidate
+            return candidate, bytes(out)
         if candidate_errors[0].start_byte <= errors[0].start_byte:
             break  # no progress: this is not (only) a JSX `&`
         errors = candidate_errors
         if len(errors) < len(best_errors):
-            best, best_errors = candidate, errors
-    return best if len(best_errors) < len(original_errors) else tree
+            best, best_errors, best_data = candidate, errors, bytes(out)
+    return (best, best_data) if len(best_errors) < len(original_errors) else (tree, data)
 
 
-def _errors(tree: tree_sitter.Tree, language: Language) -> list[tree_sitter.Node]:
-    cursor = tree_sitter.QueryCursor(query(language, "(ERROR) @error"))
-    return sorted(cursor.captures(tree.root_node).get("error", []), key=lambda n: n.start_byte)
+def _errors(tree: tree_sitter.Tree) -> ErrorNodes:
+    """Every ERROR node, found by descending only into subtrees that contain an error.
+
+    A query for `(ERROR)` costs the whole tree, and grows faster than the tree where a node
+    is very wide (`(` 40,000 times: 1.1 s, 4 times more per doubling); this walk costs the
+    children of the nodes on the way to errors, once each.
+    """
+    found: list[tree_sitter.Node] = []
+    parents: dict[int, tree_sitter.Node] = {}
+    previous: dict[int, tree_sitter.Node] = {}
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        budget.check()
+        if node.type == "ERROR":
+            found.append(node)
+        before: tree_sitter.Node | None = None
+        for child in node.children:
+            if child.has_error:
+                parents[child.id] = node
+                if before is not None:
+                    previous[child.id] = before
+                stack.append(child)
+            before = child
+    found.sort(key=lambda n: n.start_byte)
+    return ErrorNodes(found, parents, previous)
 
 
-def _ampersands_after_jsx(errors: list[tree_sitter.Node]) -> list[int]:
+def _ampersands_after_jsx(errors: ErrorNodes) -> list[int]:
     """Byte offsets of `&`/`&&` tokens that an ERROR node holds right after JSX content, or
     inside a JSX attribute's string (`href='/?a=1&b=2'`, where an `&` is text too)."""
     found: list[int] = []
     for error in errors:
-        in_attribute = _in_jsx_attribute_string(error)
-        previous = error.prev_sibling
+        in_attribute = _in_jsx_attribute_string(error, errors)
+        previous = errors.previous_sibling_of(error)
         for child in error.children:
             after_jsx = previous is not None and previous.type in _JSX_CONTENT
             if child.type in ("&", "&&") and (in_attribute or after_jsx):
@@ -430,14 +605,12 @@ def _ampersands_after_jsx(errors: list[tree_sitter.Node]) -> list[int]:
     return found
 
 
-def _in_jsx_attribute_string(error: tree_sitter.Node) -> bool:
-    string = error.parent
-    return (
-        string is not None
-        and string.type == "string"
-        and string.parent is not None
-        and string.parent.type == "jsx_attribute"
-    )
+def _in_jsx_attribute_string(error: tree_sitter.Node, errors: ErrorNodes) -> bool:
+    string = errors.parent_of(error)
+    if string is None or string.type != "string":
+        return False
+    attribute = errors.parent_of(string)
+    return attribute is not None and attribute.type == "jsx_attribute"
 
 
 _IDENTIFIER_END = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$)]")
@@ -560,4 +733,54 @@ def combined_query(language: Language, parts: tuple[tuple[str, str], ...]) -> tr
 
 
 def captures(language: Language, source: str, node: tree_sitter.Node) -> dict[str, list]:
-    return tree_sitter.QueryCursor(query(language, source)).captures(node)
+    return run_query(query(language, source), node)
+
+
+# A query cursor keeps the depth at which a match started in 16 bits: in code nested deeper
+# than 65,535 levels (`a = a = … = 1` 100,000 times) its matches never finish, each step
+# revisits all of them (over 100 s), and nothing below that depth is found. So a match may
+# start at most this deep, and each subtree that starts below it is queried as a tree of its
+# own: every match is found once, and each query stays far from the limit.
+QUERY_START_DEPTH = 20_000
+
+
+def run_query(compiled: tree_sitter.Query, node: tree_sitter.Node) -> dict[str, list]:
+    """``QueryCursor(compiled).captures(node)`` in document order, for trees of any depth.
+
+    The cursor's own order is not document order where matches nest (`if … else if …`
+    gave offsets 4, 37, 54, 26, …, 9); in document order, walks that remember what they saw
+    (``Ancestry``) go from one capture to the next instead of starting over.
+    """
+    cursor = tree_sitter.QueryCursor(compiled)
+    if node.descendant_count <= QUERY_START_DEPTH:  # too few nodes to nest that deep
+        found = cursor.captures(node)
+    else:
+        cursor.set_max_start_depth(QUERY_START_DEPTH)
+        found = {name: list(nodes) for name, nodes in cursor.captures(node).items()}
+        for root in _nodes_at_depth(node, QUERY_START_DEPTH + 1):
+            for name, nodes in run_query(compiled, root).items():
+                found.setdefault(name, []).extend(nodes)
+    for nodes in found.values():
+        nodes.sort(key=_start_byte)  # stable, and nearly sorted already: about linear
+    return found
+
+
+def _start_byte(node: tree_sitter.Node) -> int:
+    return node.start_byte
+
+
+def _nodes_at_depth(node: tree_sitter.Node, depth: int) -> list[tree_sitter.Node]:
+    """The descendants ``depth`` levels below ``node``. A subtree of n nodes is at most n
+    deep, so only children with enough descendants are entered: a flat tree costs the
+    children of its few large nodes, not a walk over every node."""
+    found: list[tree_sitter.Node] = []
+    stack = [(node, 0)]
+    while stack:
+        current, level = stack.pop()
+        budget.check()
+        for child in current.children:
+            if level + 1 == depth:
+                found.append(child)
+            elif child.descendant_count >= depth - level:
+                stack.append((child, level + 1))
+    return found
