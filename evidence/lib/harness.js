@@ -202,6 +202,25 @@ async function startHandler(handler) {
   return listen(server);
 }
 
+// An upstream HTTP service that keeps idle connections for a minute (as nginx's 75 s default
+// does; Node's own 5 s would close them before they are counted). `connections()` is how many
+// TCP connections it holds open right now.
+async function startKeepAliveUpstream() {
+  const server = http.createServer((req, res) => res.end(`price of ${req.url}`));
+  server.keepAliveTimeout = 60_000;
+  const url = await listen(server);
+  const connections = () =>
+    new Promise((resolve, reject) =>
+      server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+    );
+  return { url, connections };
+}
+
+// Open file descriptors of this process (Linux /proc/self/fd).
+function openFds() {
+  return require('node:fs').readdirSync('/proc/self/fd').length;
+}
+
 function listen(server) {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -244,6 +263,8 @@ function runCase(main) {
 
 module.exports = {
   activeTimers,
+  openFds,
+  startKeepAliveUpstream,
   epicrisisRecords,
   intFromEnv,
   peakRssBytes,

@@ -20,6 +20,7 @@ RULE_NAMES = {
     "LL005": "unbounded-module-store",
     "LL006": "unreleased-pool-client",
     "LL007": "listener-leak",
+    "LL009": "per-call-singleton",
 }
 
 
@@ -130,6 +131,12 @@ def check_listeners(flagged: Measurement, fixed: Measurement) -> list[str]:
     )
 
 
+def check_sockets(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # One idle keep-alive connection left open per request by its own agent; the shared agent
+    # reuses one (two if a request overlaps the next one's start).
+    return _at_least("flagged", flagged.value, flagged.n - 2) + _at_most("fixed", fixed.value, 2)
+
+
 @dataclass(frozen=True)
 class Case:
     """One flagged/fixed pair under evidence/cases/<case_id>/."""
@@ -158,6 +165,8 @@ class Case:
             parts.append(f"zip {details['zip_mb']} MB")
         if "entries" in details:
             parts.append(f"{details['entries']} entries")
+        if "fds" in details:
+            parts.append(f"{details['fds']:+} open fds")
         if "names" in details:
             parts.append("globals: " + (", ".join(details["names"]) or "none"))
         return "; ".join(parts)
@@ -260,6 +269,14 @@ CASES: tuple[Case, ...] = (
         "LL007",
         "`process` SIGTERM listeners after N requests, and retained heap",
         check_listeners,
+        default_size=200,
+    ),
+    Case(
+        "LL009",
+        "LL009",
+        "connections held open at a keep-alive upstream after N requests that each make "
+        "`new http.Agent({ keepAlive: true })`, and open fds",
+        check_sockets,
         default_size=200,
     ),
 )
