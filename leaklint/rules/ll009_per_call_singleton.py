@@ -26,7 +26,8 @@ request leaves one or more idle connections (and file descriptors) behind per re
 the server or the kernel gives up: "EMFILE: too many open files", `ECONNRESET` storms,
 thousands of sockets in `ss -s`. A winston file transport opens a file descriptor per logger; a
 pino transport starts a worker thread per call; `http-proxy-middleware` creates a proxy server
-per call and subscribes it to the HTTP server's events. None of them is closed by anything
+per call and subscribes it to the HTTP server's `'close'` event, so the server keeps every proxy
+ever made (chimurai/http-proxy-middleware#954, #909). None of them is closed by anything
 when the request ends.
 
 ## Example
@@ -214,8 +215,9 @@ class PerCallSingleton(Rule):
         "pino-transport": "Each transport starts a worker thread of its own, which nothing ends.",
         "pino-destination": "Each destination opens a file descriptor, which nothing closes.",
         "proxy": (
-            "Each proxy middleware creates its own proxy server (with its agent and event "
-            "subscriptions), which nothing closes."
+            "Each proxy middleware creates its own proxy server and, on its first request, "
+            "adds a 'close' listener to the HTTP server that keeps it alive (Node warns with "
+            "MaxListenersExceededWarning after 10)."
         ),
     }
 
