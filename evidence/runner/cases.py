@@ -21,6 +21,7 @@ RULE_NAMES = {
     "LL006": "unreleased-pool-client",
     "LL007": "listener-leak",
     "LL009": "per-call-singleton",
+    "LL011": "uncleared-timeout",
 }
 
 
@@ -277,6 +278,14 @@ CASES: tuple[Case, ...] = (
         "connections held open at a keep-alive upstream after N requests that each make "
         "`new http.Agent({ keepAlive: true })`, and open fds",
         check_sockets,
+        default_size=200,
+    ),
+    Case(
+        "LL011",
+        "LL011",
+        "live timers (`process.getActiveResourcesInfo()`) after N calls that race their work "
+        "against a 60 s timeout, and retained heap",
+        check_timers,
         default_size=200,
     ),
 )
