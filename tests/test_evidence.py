@@ -41,6 +41,7 @@ TYPICAL: dict[str, tuple[float, float, dict[str, object]]] = {
     "LL006-callback-error": (50, 1, {"failed": 50, "calls": 100}),
     "LL007": (200, 0, {"heap_mb": 10.5}),
     "LL007-process": (200, 0, {"heap_mb": 10.6}),
+    "LL007-abort": (200, 0, {"heap_mb": 12.8}),
     "LL009": (200, 0, {"fds": 400}),
     "LL011": (200, 0, {"heap_mb": 12.8}),
 }

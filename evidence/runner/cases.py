@@ -273,6 +273,14 @@ CASES: tuple[Case, ...] = (
         default_size=200,
     ),
     Case(
+        "LL007-abort",
+        "LL007",
+        "'abort' listeners on one long-lived `AbortSignal` after N calls that each listen on "
+        "the signal their caller passes in (`--preview` case), and retained heap",
+        check_listeners,
+        default_size=200,
+    ),
+    Case(
         "LL009",
         "LL009",
         "connections held open at a keep-alive upstream after N requests that each make "
