@@ -132,6 +132,11 @@ def check_listeners(flagged: Measurement, fixed: Measurement) -> list[str]:
     )
 
 
+def check_fds(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # One file descriptor left open per aborted download; pipeline() closes every one.
+    return _at_least("flagged", flagged.value, flagged.n - 2) + _at_most("fixed", fixed.value, 2)
+
+
 def check_sockets(flagged: Measurement, fixed: Measurement) -> list[str]:
     # One idle keep-alive connection left open per request by its own agent; the shared agent
     # reuses one (two if a request overlaps the next one's start).
@@ -279,6 +284,13 @@ CASES: tuple[Case, ...] = (
         "the signal their caller passes in (`--preview` case), and retained heap",
         check_listeners,
         default_size=200,
+    ),
+    Case(
+        "LL008",
+        "LL008",
+        "open file descriptors (`/proc/self/fd`) after N downloads of an 8 MB file piped into "
+        "the response, each aborted by the client after its first chunk",
+        check_fds,
     ),
     Case(
         "LL009",
