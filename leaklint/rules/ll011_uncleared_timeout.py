@@ -12,8 +12,9 @@ runs more than once:
 
 `setTimeout`, `clearTimeout` and `Promise` are resolved through scopes and imports (`timers`,
 `node:timers`, `timers/promises`, a shadowing local function is not them). A race at module
-level runs once and is not reported; a timer cleared anywhere in the file (in `finally`, in a
-`.then`) is not either, nor `AbortSignal.timeout(ms)`, which Node cancels with its signal.
+level runs once and is not reported, nor one in test code; a timer cleared anywhere in the
+file (in `finally`, in a `.then`) is not either, nor `AbortSignal.timeout(ms)`, which Node
+cancels with its signal.
 
 ## Why is this bad?
 `Promise.race` settles with the first racer but cancels none of the others. When the work
@@ -79,7 +80,10 @@ RACES_AND_CLEARS = """
   function: (member_expression property: (property_identifier) @method)
   arguments: (arguments . (array) @racers)
   (#eq? @method "race")) @race
-(call_expression function: (_) @clear_callee (#match? @clear_callee "clearTimeout$")) @clear
+(call_expression
+  function: [(identifier) @clear_callee
+             (member_expression property: (property_identifier) @clear_callee)]
+  (#eq? @clear_callee "clearTimeout")) @clear
 """
 # Methods whose result settles when their receiver does: `sleep(ms).then(() => { throw … })`
 # still races the timer of `sleep`.
@@ -113,7 +117,7 @@ class UnclearedTimeout(Rule):
     # CodeQL's vocabulary: very-high, high, medium, low (measured: docs/rules-corpus.md).
     precision = "high"
     tags = ("memory-leak", "timers")
-    triggers = (b"race",)
+    triggers = (b".race(",)
     query = RACES_AND_CLEARS
     analyses = FREQUENCY_ANALYSES
     messages = {
@@ -136,6 +140,8 @@ class UnclearedTimeout(Rule):
     }
 
     def check(self, ctx: FileContext) -> None:
+        if ctx.is_test_file:
+            return  # a test runs its race a bounded number of times, then the process exits
         captures = ctx.captures(self.code)
         races = [r for r in captures.get("race", ()) if _is_promise_race(ctx, r)]
         if not races:
