@@ -54,7 +54,8 @@ def fixture_settings(path: Path) -> Settings:
     for key, value in list(overrides.items()):
         if isinstance(value, list):
             overrides[key] = tuple(value)
-    return Settings(root=path.parent, **overrides)
+    # Fixtures run as `--select CODE --preview` does: preview rules and preview cases included.
+    return Settings(root=path.parent, **{"preview": True, **overrides})
 
 
 def rule_code_for(path: Path) -> str:

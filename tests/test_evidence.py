@@ -41,6 +41,10 @@ TYPICAL: dict[str, tuple[float, float, dict[str, object]]] = {
     "LL006-callback-error": (50, 1, {"failed": 50, "calls": 100}),
     "LL007": (200, 0, {"heap_mb": 10.5}),
     "LL007-process": (200, 0, {"heap_mb": 10.6}),
+    "LL007-abort": (200, 0, {"heap_mb": 12.8}),
+    "LL008": (100, 0, {}),
+    "LL009": (200, 0, {"fds": 400}),
+    "LL011": (200, 0, {"heap_mb": 12.8}),
 }
 SIZES = {
     "LL001": 100,
@@ -51,6 +55,7 @@ SIZES = {
     "LL006": 100,
     "LL006-callback": 100,
     "LL006-callback-error": 100,
+    "LL008": 100,
 }
 
 
@@ -70,7 +75,7 @@ def test_every_case_has_its_two_programs_and_nothing_else() -> None:
     for case in CASES:
         assert (EVIDENCE / "cases" / case.case_id / "flagged.js").is_file()
         assert (EVIDENCE / "cases" / case.case_id / "fixed.js").is_file()
-    assert {case.rule for case in CASES} == {f"LL00{i}" for i in range(1, 8)}
+    assert {case.rule for case in CASES} == {f"LL0{i:02}" for i in (*range(1, 10), 11)}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.case_id)

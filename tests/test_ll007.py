@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from leaklint.rules.ll007_listener_leak import ListenerLeak
 from tests.rule_helpers import run_rule
 from tests.rule_tester import Expect, Invalid, RuleTester, Valid
 
@@ -83,4 +84,96 @@ PER_REQUEST_SIGTERM = (
     ),
 )
 def test_ll007_cases(case: Valid | Invalid) -> None:
+    LL007.verify(case)
+
+
+PREVIEW = {"preview": True}
+ABORT_ON_CALLERS_SIGNAL = """\
+function get(url, signal) {
+  return new Promise((resolve, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason));
+    fetch(url, { signal }).then(resolve, reject);
+  });
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "case",
+    LL007.cases(
+        valid=[
+            Valid(code, settings=PREVIEW)
+            for code in [
+                # Removed with the same function, once, or on a signal made in the call.
+                "function f(signal) {\n  const h = () => 1;\n"
+                "  signal.addEventListener('abort', h);\n"
+                "  return () => signal.removeEventListener('abort', h);\n}",
+                "function f(signal) { signal.addEventListener('abort', g, { once: true }); }",
+                "function f() {\n  const c = new AbortController();\n"
+                "  c.signal.addEventListener('abort', () => 1);\n}",
+                # Module level runs once; a parameter that is not a signal by its name.
+                "const c = new AbortController();\nc.signal.addEventListener('abort', () => 1);",
+                "function f(request) { request.addEventListener('abort', () => 1); }",
+            ]
+        ]
+        + [
+            # A request's own signal, a controller made for this call; and test code.
+            Valid(
+                "function f(req) { req.signal.addEventListener('abort', () => 1); }",
+                settings=PREVIEW,
+            ),
+            Valid(
+                "function f(abortController) {\n"
+                "  abortController.signal.addEventListener('abort', () => 1);\n}",
+                settings=PREVIEW,
+            ),
+            Valid(ABORT_ON_CALLERS_SIGNAL, filename="get.test.js", settings=PREVIEW),
+            # Without --preview the case is not reported at all.
+            ABORT_ON_CALLERS_SIGNAL,
+        ],
+        invalid=[
+            Invalid(
+                ABORT_ON_CALLERS_SIGNAL,
+                [
+                    Expect(
+                        message_id="abort-never-removed",
+                        data={
+                            "signal": "signal",
+                            "owner": "a signal the caller passed in, which may outlive this call",
+                            "inline": ListenerLeak.messages["inline-handler"],
+                        },
+                        line=3,
+                        column=5,
+                        severity="warning",
+                    )
+                ],
+                settings=PREVIEW,
+            ),
+            # Removing a different function removes nothing.
+            Invalid(
+                "function f(opts) {\n  opts.signal.addEventListener('abort', () => 1);\n"
+                "  opts.signal.removeEventListener('abort', other);\n}\nfunction other() {}",
+                [Expect(message_id="abort-never-removed", line=2)],
+                settings=PREVIEW,
+            ),
+            Invalid(
+                "const shutdown = new AbortController();\n"
+                "exports.run = (job) => shutdown.signal.addEventListener('abort', job.stop);",
+                [
+                    Expect(
+                        message_id="abort-never-removed",
+                        data={
+                            "signal": "shutdown.signal",
+                            "owner": "a module-level signal, shared by every call",
+                            "inline": "",
+                        },
+                        line=2,
+                    )
+                ],
+                settings=PREVIEW,
+            ),
+        ],
+    ),
+)
+def test_ll007_abort_listeners(case: Valid | Invalid) -> None:
     LL007.verify(case)

@@ -202,6 +202,52 @@ async function startHandler(handler) {
   return listen(server);
 }
 
+// An upstream HTTP service that keeps idle connections for a minute (as nginx's 75 s default
+// does; Node's own 5 s would close them before they are counted). `connections()` is how many
+// TCP connections it holds open right now.
+async function startKeepAliveUpstream() {
+  const server = http.createServer((req, res) => res.end(`price of ${req.url}`));
+  server.keepAliveTimeout = 60_000;
+  const url = await listen(server);
+  const connections = () =>
+    new Promise((resolve, reject) =>
+      server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+    );
+  return { url, connections };
+}
+
+// A file of `mb` MB in the temp directory: big enough that a download of it is still under way
+// when the client gives up. Removed at exit.
+function bigTempFile(mb) {
+  const fs = require('node:fs');
+  const file = require('node:path').join(require('node:os').tmpdir(), `evidence-${process.pid}.bin`);
+  fs.writeFileSync(file, Buffer.alloc(mb * 1024 * 1024, 120));
+  process.on('exit', () => fs.rmSync(file, { force: true }));
+  return file;
+}
+
+// `count` downloads that each abort after their first chunk, as a client that navigates away
+// does; resolves once the server side has had a moment to see every socket close.
+async function abortedDownloads(base, count, path) {
+  for (let i = 0; i < count; i += 1) {
+    await new Promise((resolve, reject) => {
+      const request = http.get(`${base}${path(i)}`, (response) => {
+        response.once('data', () => {
+          request.destroy();
+          resolve();
+        });
+      });
+      request.on('error', (error) => (error.code === 'ECONNRESET' ? resolve() : reject(error)));
+    });
+  }
+  await sleep(300);
+}
+
+// Open file descriptors of this process (Linux /proc/self/fd).
+function openFds() {
+  return require('node:fs').readdirSync('/proc/self/fd').length;
+}
+
 function listen(server) {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -243,7 +289,11 @@ function runCase(main) {
 }
 
 module.exports = {
+  abortedDownloads,
+  bigTempFile,
   activeTimers,
+  openFds,
+  startKeepAliveUpstream,
   epicrisisRecords,
   intFromEnv,
   peakRssBytes,

@@ -20,6 +20,8 @@ RULE_NAMES = {
     "LL005": "unbounded-module-store",
     "LL006": "unreleased-pool-client",
     "LL007": "listener-leak",
+    "LL009": "per-call-singleton",
+    "LL011": "uncleared-timeout",
 }
 
 
@@ -130,6 +132,17 @@ def check_listeners(flagged: Measurement, fixed: Measurement) -> list[str]:
     )
 
 
+def check_fds(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # One file descriptor left open per aborted download; pipeline() closes every one.
+    return _at_least("flagged", flagged.value, flagged.n - 2) + _at_most("fixed", fixed.value, 2)
+
+
+def check_sockets(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # One idle keep-alive connection left open per request by its own agent; the shared agent
+    # reuses one (two if a request overlaps the next one's start).
+    return _at_least("flagged", flagged.value, flagged.n - 2) + _at_most("fixed", fixed.value, 2)
+
+
 @dataclass(frozen=True)
 class Case:
     """One flagged/fixed pair under evidence/cases/<case_id>/."""
@@ -158,6 +171,8 @@ class Case:
             parts.append(f"zip {details['zip_mb']} MB")
         if "entries" in details:
             parts.append(f"{details['entries']} entries")
+        if "fds" in details:
+            parts.append(f"{details['fds']:+} open fds")
         if "names" in details:
             parts.append("globals: " + (", ".join(details["names"]) or "none"))
         return "; ".join(parts)
@@ -260,6 +275,37 @@ CASES: tuple[Case, ...] = (
         "LL007",
         "`process` SIGTERM listeners after N requests, and retained heap",
         check_listeners,
+        default_size=200,
+    ),
+    Case(
+        "LL007-abort",
+        "LL007",
+        "'abort' listeners on one long-lived `AbortSignal` after N calls that each listen on "
+        "the signal their caller passes in (`--preview` case), and retained heap",
+        check_listeners,
+        default_size=200,
+    ),
+    Case(
+        "LL008",
+        "LL008",
+        "open file descriptors (`/proc/self/fd`) after N downloads of an 8 MB file piped into "
+        "the response, each aborted by the client after its first chunk",
+        check_fds,
+    ),
+    Case(
+        "LL009",
+        "LL009",
+        "connections held open at a keep-alive upstream after N requests that each make "
+        "`new http.Agent({ keepAlive: true })`, and open fds",
+        check_sockets,
+        default_size=200,
+    ),
+    Case(
+        "LL011",
+        "LL011",
+        "live timers (`process.getActiveResourcesInfo()`) after N calls that race their work "
+        "against a 60 s timeout, and retained heap",
+        check_timers,
         default_size=200,
     ),
 )

@@ -11,6 +11,9 @@ from leaklint.rules.ll004_in_memory_archive import InMemoryArchive
 from leaklint.rules.ll005_unbounded_module_store import UnboundedModuleStore
 from leaklint.rules.ll006_unreleased_pool_client import UnreleasedPoolClient
 from leaklint.rules.ll007_listener_leak import ListenerLeak
+from leaklint.rules.ll008_unhandled_pipe import UnhandledPipe
+from leaklint.rules.ll009_per_call_singleton import PerCallSingleton
+from leaklint.rules.ll011_uncleared_timeout import UnclearedTimeout
 from leaklint.rules.ll100_unused_disable import UnusedDisableDirective
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -22,6 +25,9 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnboundedModuleStore,
     UnreleasedPoolClient,
     ListenerLeak,
+    UnhandledPipe,
+    PerCallSingleton,
+    UnclearedTimeout,
     UnusedDisableDirective,
 )
 

@@ -12,6 +12,15 @@ emitter for the same event) and the call passes neither `{ once: true }` nor `{ 
 call whose result is kept in a variable (`const sub = AppState.addEventListener(…)`, removed
 with `sub.remove()`, as React Native and many SDKs do) is not reported.
 
+Also flags `signal.addEventListener('abort', fn)` in any function that runs more than once,
+on an `AbortSignal` that can outlive the call: one the caller passed in (a `signal` parameter,
+`options.signal`, or a `const` taken from one) or a module-level controller's `signal` — again
+unless the file removes that listener from that signal or the call passes `{ once: true }` or
+`{ signal }`. A signal made in the call (`new AbortController()` there), a request's own
+(`req.signal`) or that of a controller the caller made for this one call
+(`abortController.signal`) dies with it and is not reported; nor is test code. This case is in
+preview: it reports only with `--preview`.
+
 Emitters are identified through scopes and imports, not names: listeners on per-call objects
 (`req`, `res`, `socket`, a local `new EventEmitter()`, `this`) are fine, and so is a user
 class's own `.on()` that is not an emitter.
@@ -29,6 +38,10 @@ the request, the response, the socket, whatever it captured. Added once per requ
 emitter that lives for the whole process, listeners pile up until the process runs out of
 memory; Node prints `MaxListenersExceededWarning: Possible EventEmitter memory leak detected`
 after the eleventh. Every event then also runs every stale listener.
+
+A caller's `AbortSignal` is often one per process or per long job, handed to every call
+(undici, Node's own streams and many SDKs have had this bug): an 'abort' listener added per call
+and never removed stays until the signal aborts, which may be never.
 
 An inline arrow function passed to `on()` can never be removed: nothing else holds a
 reference to it.
@@ -57,6 +70,7 @@ listener.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -170,17 +184,31 @@ class ListenerLeak(Rule):
         "emitter-imported": "'{emitter}' (imported from '{module}')",
         "emitter-module-level": "the module-level '{emitter}'",
         "emitter-pooled": "the pooled connection '{emitter}'",
+        "abort-never-removed": (
+            "This adds an 'abort' listener to '{signal}', {owner}, and never removes it: a "
+            "signal that is passed to many calls and does not abort keeps every call's "
+            "listener and everything its closure holds (Node warns with "
+            "MaxListenersExceededWarning after 10). Remove it when the work ends "
+            "(removeEventListener in finally), or pass {{ once: true }}.{inline}"
+        ),
+        "signal-from-caller": "a signal the caller passed in, which may outlive this call",
+        "signal-module-level": "a module-level signal, shared by every call",
     }
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
         # Only code that runs per request (or per React mount) is reported, so a file with no
         # handler of any kind cannot have a finding: skip it before the query pass.
-        return super().applies_to(data, settings) and may_run_per_call(data)
+        if not super().applies_to(data, settings):
+            return False
+        # 'abort' listeners on a caller's signal leak in any function, handler or not.
+        return may_run_per_call(data) or b"'abort'" in data or b'"abort"' in data
 
     def check(self, ctx: FileContext) -> None:
         adds: list[tuple[Node, Node, str]] = []
         removals: list[Removal] = []
+        # Removals by the value the emitter expression denotes (`options.signal`), for signals.
+        signal_removals: list[Removal] = []
         for call in ctx.captures(self.code).get("call", ()):
             function = call.child_by_field_name("function")
             emitter = function.child_by_field_name("object") if function is not None else None
@@ -193,8 +221,46 @@ class ListenerLeak(Rule):
             identity = _emitter_identity(ctx, emitter)
             if identity is not None:
                 removals.append(Removal(identity.key, _event_name(call), _listener(ctx, call)))
+            flow = value_identity(ctx, emitter)
+            if flow is not None:
+                signal_removals.append(Removal(flow, _event_name(call), _listener(ctx, call)))
         for call, emitter_node, method in adds:
+            if method == "addEventListener" and _event_name(call) == "abort":
+                self._check_abort(ctx, call, emitter_node, signal_removals)
+                continue
             self._check_add(ctx, call, emitter_node, method, removals)
+
+    def _check_abort(
+        self, ctx: FileContext, call: Node, signal: Node, removals: list[Removal]
+    ) -> None:
+        """`signal.addEventListener('abort', fn)` on a signal the caller passed in (or the
+        module's): the same signal may serve many calls and never abort, and each call's
+        listener stays on it. Once or signal options, or a matching removal, are fine."""
+        # In preview: 2 of 3 right on real code so far (docs/rules-corpus.md), below the 85 %
+        # a default finding needs.
+        if not ctx.settings.preview:
+            return
+        # Test code runs once per test run, and its fetch mocks listen on per-call signals.
+        if ctx.is_test_file or not how_often(ctx, call).repeats:
+            return
+        if _has_once_or_signal(call) or _options_unknown(call) or _keeps_subscription(ctx, call):
+            return
+        owner = shared_signal_owner(ctx, signal)
+        if owner is None:
+            return
+        identity = value_identity(ctx, signal)
+        listener = _listener(ctx, call)
+        if identity is None or any(_may_remove(r, identity, listener) for r in removals):
+            return
+        handler = call_arguments(call)[1:2]
+        inline = handler and _unwrapped(handler[0]).type in FUNCTION_NODES
+        message = self.msg(
+            "abort-never-removed",
+            signal=text(signal),
+            owner=self.msg(owner).text,
+            inline=self.msg("inline-handler").text if inline else "",
+        )
+        ctx.report(self, call, message)
 
     def _check_add(
         self,
@@ -278,6 +344,86 @@ def once_fix(ctx: FileContext, call: Node, method: str, event: str | None) -> Fi
         return None
     edit = ctx.edit(prop.start_byte, prop.end_byte, replacement)
     return Fix(f"Use {replacement}() instead of {method}()", (edit,), safe)
+
+
+def _options_unknown(call: Node) -> bool:
+    """`addEventListener(type, fn, opts)` with options this file cannot read: they may say
+    `once` (Node's own streams pass `{ once: true, … }` that way)."""
+    listed = call_arguments(call)
+    return len(listed) > 2 and _unwrapped(listed[2]).type != "object"
+
+
+def _may_remove(
+    removal: Removal, signal: tuple[object, ...], listener: tuple[object, ...] | None
+) -> bool:
+    """A removal that takes this 'abort' listener away: the same signal and function, or a
+    signal and function kept in properties (`listener._signal.removeEventListener('abort',
+    listener._abort)`), which may be any signal the file listened on."""
+    if removal.event not in (None, "abort"):
+        return False
+    if removal.removes(signal, "abort", listener):
+        return True
+    stored = removal.emitter[:1] in (("member",), ("this",))
+    kept = removal.listener is None or removal.listener[:1] in (("member",), ("this",))
+    return stored and (kept or same_value(removal.listener, listener))
+
+
+# A parameter's own signal dies with it: a request's (`req.signal`), or a controller the caller
+# made for this one operation (`abortController.signal`).
+_PER_CALL_SIGNAL_OWNERS = re.compile(r"^(req|request)$|controller$", re.IGNORECASE)
+
+
+def shared_signal_owner(ctx: FileContext, signal: Node) -> str | None:
+    """Whose an AbortSignal expression is when it can outlive the call that listens on it: the
+    message id for a caller's signal (`signal` or `options.signal` parameters, or a `const`
+    taken from one) or a module-level one (`controller.signal` of a module-level controller),
+    or None for a signal made in the call (`new AbortController()` there dies with it)."""
+    node = _unwrapped(signal)
+    if node.type == "member_expression":
+        owner = node.child_by_field_name("object")
+        if member_property(node) != "signal" or owner is None:
+            return None
+        if _is_per_call_owner(ctx, owner):
+            return None
+        return _owner_of(ctx, owner, named_signal=False)
+    return _owner_of(ctx, node, named_signal=True)
+
+
+def _is_per_call_owner(ctx: FileContext, owner: Node) -> bool:
+    if owner.type != "identifier" or not _PER_CALL_SIGNAL_OWNERS.search(text(owner)):
+        return False
+    binding = ctx.scopes.resolve(owner)
+    return binding is not None and binding.kind == "param"
+
+
+def _owner_of(ctx: FileContext, node: Node | None, *, named_signal: bool) -> str | None:
+    if node is None or node.type != "identifier":
+        return None
+    binding = ctx.scopes.resolve(node)
+    if binding is None:
+        return None
+    if named_signal and "signal" not in binding.name.lower():
+        return None  # `xhr.addEventListener('abort', …)`: a browser request, not a signal
+    if binding.kind == "param":
+        return "signal-from-caller"
+    if binding.kind not in ("const", "let", "var") or binding.declaration.type != (
+        "variable_declarator"
+    ):
+        return None
+    if effective_function(ctx.ancestry, binding.node) is None:
+        return "signal-module-level"
+    value = binding.declaration.child_by_field_name("value")
+    value = _unwrapped(value) if value is not None else None
+    if value is None:
+        return None
+    # `const { signal } = options` / `const signal = options.signal`, options a parameter.
+    if value.type == "member_expression" and member_property(value) == "signal":
+        value = value.child_by_field_name("object")
+    if value is not None and value.type == "identifier":
+        source = ctx.scopes.resolve(value)
+        if source is not None and source.kind == "param":
+            return "signal-from-caller"
+    return None
 
 
 def _keeps_subscription(ctx: FileContext, call: Node) -> bool:

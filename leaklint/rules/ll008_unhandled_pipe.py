@@ -1,0 +1,217 @@
+"""## What it does
+Flags `src.pipe(dest)`, in code that runs more than once, where one side is a file stream made
+in this file (`fs.createReadStream(…)` as the source, `fs.createWriteStream(…)` as the
+destination, through `require('fs')`, `node:fs`, `fs-extra` or `graceful-fs`, renamed or
+destructured) and nothing destroys that file stream when the other side fails: the file never
+calls its `destroy()`/`close()` (in a `res.on('close')` handler, an `'error'` handler,
+`finished(…)`), and never hands it to other code that could (`pipeline(…)`, `finished(…)`, a
+return). Chains (`src.pipe(gzip).pipe(res)`) are followed to their first source.
+
+`pipeline()` and `stream/promises`' `pipeline()` are the fix and are never reported.
+
+## Why is this bad?
+`pipe()` forwards data, not errors or closes. Node's stream documentation: "One important
+caveat is that if the Readable stream emits an error during processing, the Writable
+destination is not closed automatically. If an error occurs, it will be necessary to manually
+close each stream in order to prevent memory leaks." The same holds the other way: when the
+destination closes first — a client that aborts a download — `pipe()` unpipes and leaves the
+file stream paused with its file descriptor open, for good. One descriptor per aborted
+request, until the process hits `EMFILE: too many open files`.
+
+## Example
+```js
+app.get('/download/:name', (req, res) => {
+  fs.createReadStream(path.join(dir, req.params.name)).pipe(res); // fd left open on abort
+});
+```
+
+## Use instead
+```js
+const { pipeline } = require('stream');
+
+app.get('/download/:name', (req, res) => {
+  pipeline(fs.createReadStream(path.join(dir, req.params.name)), res, (error) => {
+    if (error) req.log?.warn(error); // both streams are destroyed by now
+  });
+});
+```
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.analysis.flow import escapes
+from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
+from leaklint.analysis.nodes import (
+    assignment_target,
+    call_arguments,
+    is_callee,
+    member_property,
+    value_parent,
+)
+from leaklint.model.findings import Severity
+from leaklint.rules._base import Rule
+from leaklint.semantic.context import FileContext
+from leaklint.semantic.imports import unwrap
+from leaklint.semantic.scope import references_to
+
+PIPES = """
+(call_expression
+  function: (member_expression property: (property_identifier) @method)
+  (#eq? @method "pipe")) @pipe
+"""
+FS_MODULES = ("fs", "fs-extra", "graceful-fs")
+# Calls on a stream that release its file descriptor.
+RELEASING = frozenset({"destroy", "close", "end"})
+# Uses of a stream binding that do not let other code release it.
+_STREAM_METHODS = frozenset(
+    {"pipe", "on", "once", "addListener", "setEncoding", "pause", "resume", "write"}
+)
+
+
+class UnhandledPipe(Rule):
+    code = "LL008"
+    name = "unhandled-pipe"
+    summary = "A file stream piped with .pipe() is left open when the other side errors or closes."
+    severity = Severity.WARNING
+    # CodeQL's vocabulary: very-high, high, medium, low (measured: docs/rules-corpus.md).
+    # 2 of 9 right on real code (docs/rules-corpus.md): most pipes are in one-off scripts.
+    precision = "low"
+    preview = True
+    tags = ("resource-leak", "streams", "file-descriptors")
+    triggers = (b".pipe(",)
+    query = PIPES
+    analyses = FREQUENCY_ANALYSES
+    messages = {
+        "source-left-open": (
+            "This pipes a file read stream into '{dest}', and nothing destroys the file stream "
+            "when '{dest}' closes or errors first (a client that aborts): pipe() then unpipes "
+            "and leaves it paused with its file descriptor open: one more open descriptor "
+            "{rate}. Use "
+            "pipeline(), which destroys both streams, or destroy the file stream on "
+            "'{dest}''s 'close'."
+        ),
+        "destination-left-open": (
+            "This pipes '{src}' into a file write stream, and nothing closes the file stream "
+            "when '{src}' errors: pipe() does not end the destination on an error, so its file "
+            "descriptor stays open: one more open descriptor {rate}. Use pipeline(), which "
+            "destroys both "
+            "streams."
+        ),
+    }
+
+    def check(self, ctx: FileContext) -> None:
+        for pipe in ctx.captures(self.code).get("pipe", ()):
+            arguments = call_arguments(pipe)
+            if not arguments or len(arguments) > 2 or _piped_on(ctx, pipe):
+                continue
+            frequency = how_often(ctx, pipe)
+            if not frequency.repeats:
+                continue
+            source = _first_source(pipe)
+            dest = arguments[0]
+            rate = frequency.rate.value
+            if _is_fs_stream(ctx, source, "createReadStream") and _left_open(ctx, source):
+                message = self.msg("source-left-open", dest=_shown(ctx, dest), rate=rate)
+                ctx.report(self, pipe, message)
+            elif _is_fs_stream(ctx, dest, "createWriteStream") and _left_open(ctx, dest):
+                src = _receiver(pipe)
+                message = self.msg("destination-left-open", src=_shown(ctx, src), rate=rate)
+                ctx.report(self, pipe, message)
+
+
+def _piped_on(ctx: FileContext, pipe: Node) -> bool:
+    """`a.pipe(b)` inside `a.pipe(b).pipe(c)`: the chain is judged once, at its last pipe."""
+    node, parent = value_parent(ctx.ancestry, pipe)
+    return (
+        parent is not None
+        and parent.type == "member_expression"
+        and member_property(parent) == "pipe"
+        and parent.child_by_field_name("object") == node
+    )
+
+
+def _receiver(pipe: Node) -> Node | None:
+    callee = pipe.child_by_field_name("function")
+    return callee.child_by_field_name("object") if callee is not None else None
+
+
+def _first_source(pipe: Node) -> Node | None:
+    """`a.pipe(b).pipe(c)` → a; `a.on('error', f).pipe(b)` → a (on() returns the stream)."""
+    node = unwrap(_receiver(pipe))
+    while node is not None and node.type == "call_expression":
+        callee = node.child_by_field_name("function")
+        if member_property(callee) not in ("pipe", "on", "once"):
+            break
+        node = unwrap(callee.child_by_field_name("object") if callee is not None else None)
+    return node
+
+
+def _shown(ctx: FileContext, node: Node | None) -> str:
+    if node is None:
+        return "the destination"
+    shown = ctx.text(node)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def _stream_binding_value(ctx: FileContext, node: Node) -> Node | None:
+    """`const src = fs.createReadStream(f)`: the value a stream name was declared with."""
+    binding = ctx.scopes.resolve(node)
+    if binding is None or binding.declaration.type != "variable_declarator":
+        return None
+    if binding.declaration.child_by_field_name("name") != binding.node:
+        return None
+    return binding.declaration.child_by_field_name("value")
+
+
+def _is_fs_stream(ctx: FileContext, node: Node | None, factory: str) -> bool:
+    node = unwrap(node)
+    if node is not None and node.type == "identifier":
+        node = unwrap(_stream_binding_value(ctx, node))
+    if node is None or node.type != "call_expression":
+        return False
+    symbol = ctx.imports.resolve(node.child_by_field_name("function"))
+    return symbol is not None and symbol.matches(FS_MODULES, (factory,))
+
+
+def _left_open(ctx: FileContext, stream: Node | None) -> bool:
+    """Nothing in the file can release this file stream: it is written in place, or kept in a
+    variable that no `destroy()`/`close()` reaches and that no other code receives."""
+    node = unwrap(stream)
+    if node is None:
+        return False
+    if node.type != "identifier":
+        # Written in place: only its own chained calls can reach it.
+        return True
+    binding = ctx.scopes.resolve(node)
+    if binding is None:
+        return False
+    for ref in references_to(binding, ctx.scopes, ctx.references):
+        if ref.id == binding.node.id:
+            continue
+        if _released_or_handed_on(ctx, ref):
+            return False
+    return True
+
+
+def _released_or_handed_on(ctx: FileContext, ref: Node) -> bool:
+    up = ctx.ancestry
+    parent = up.parent(ref)
+    if parent is not None and parent.type == "member_expression":
+        if parent.child_by_field_name("object") != ref or not is_callee(up, parent):
+            return True  # a property read or a method passed on: assume it may be released
+        method = member_property(parent)
+        return method in RELEASING or method not in _STREAM_METHODS
+    node, consumer = value_parent(up, ref)
+    if consumer is not None and consumer.type == "arguments":
+        call = up.parent(consumer)
+        callee = call.child_by_field_name("function") if call is not None else None
+        # `x.pipe(file)`: the destination of another pipe is no hand-off.
+        return member_property(callee) != "pipe"
+    if assignment_target(node, consumer) is not None:
+        return True
+    return escapes(up, ref)
+
+
+__all__ = ["UnhandledPipe"]
