@@ -18,7 +18,9 @@ app.get('/x', (req, res) => {
 """
 AGENT_MESSAGE = (
     "A new keep-alive HTTP agent is created here, in code that runs per request: registered by "
-    "`app.get('/x')` on line 3. " + PerCallSingleton.messages["agent"] + " Create it once (at module "
+    "`app.get('/x')` on line 3. "
+    + PerCallSingleton.messages["agent"]
+    + " Create it once (at module "
     "level or in start-up code) and share it."
 )
 

@@ -97,7 +97,18 @@ def _implemented_rules(python: str, repo: Path) -> set[str] | None:
 
 def _findings(python: str, repo: Path, cases_dir: Path) -> list[dict[str, object]]:
     result = subprocess.run(
-        [python, "-c", _CLI, "check", "--format", "json", "--select", "ALL", "--preview", str(cases_dir)],
+        [
+            python,
+            "-c",
+            _CLI,
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "ALL",
+            "--preview",
+            str(cases_dir),
+        ],
         env=_env_with(repo),
         cwd=repo,
         capture_output=True,

@@ -125,7 +125,7 @@ class UnclearedInterval(Rule):
     summary = "setInterval() whose handle never reaches clearInterval(): the timer runs forever."
     severity = Severity.WARNING
     severity_detail = "note at module level"
-    precision = "high"
+    precision = "medium"  # a fresh audit (docs/rules-corpus.md, 2026-12-01): see there
     tags = ("memory-leak", "timer")
     triggers = (b"setInterval",)
     query = TIMER_CALLS
