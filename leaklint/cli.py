@@ -345,7 +345,7 @@ def check(
     )
     failing = _failing_findings(result.findings, Severity(fail_level))
     status = EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
-    if _internal_errors(result):
+    if _internal_errors(result) or _incomplete(result):
         status = EXIT_ERROR  # findings may be missing in those files: never "clean"
     # --write-baseline's own line says what happened; a text report would only add "All
     # clear" about findings that were just recorded, not fixed.
@@ -372,7 +372,22 @@ def _internal_errors(result: RunResult) -> list[str]:
     return [error.path for error in result.errors if error.message.startswith(bugs)]
 
 
+def _incomplete(result: RunResult) -> list[str]:
+    """Files whose analysis a limit stopped (the per-file time or memory budget, nesting too
+    deep): their findings may be missing, so the run is not clean (exit 2), though it is not
+    leaklint's bug either."""
+    limits = ("analysis stopped", "skipped: nesting too deep")
+    return [error.path for error in result.errors if error.message.startswith(limits)]
+
+
 def _report_file_bugs(result: RunResult) -> None:
+    stopped = _incomplete(result)
+    if stopped:
+        click.echo(
+            f"leaklint: {_plural(len(stopped), 'file')} only partly analysed (listed above): "
+            "findings may be missing there, so this run does not count as clean (exit 2).",
+            err=True,
+        )
     failed = _internal_errors(result)
     if failed:
         click.echo(

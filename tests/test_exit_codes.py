@@ -154,3 +154,15 @@ def test_ctrl_c_does_not_wait_for_the_files_in_flight(tmp_path: Path) -> None:
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert time.monotonic() - interrupted < 3, "waited for the workers to finish their files"
+
+
+def test_a_file_a_limit_stopped_makes_the_run_not_clean(project: Path, run_cli) -> None:
+    # Issue #17 point 9/13: a file whose analysis a limit stopped (time or memory budget,
+    # nesting too deep) is listed, and the run never exits 0 as if it were clean.
+    write(project / "ok.js", "const a = 1;\n")
+    write(project / "big.js", "function f() {\n" + "  var x = [1, 2, 3];\n" * 40_000 + "}\n")
+    result = run_cli("check", "--no-cache", "--file-time-budget", "0.01", "ok.js", "big.js")
+    assert result.exit_code == 2, result.output
+    assert "big.js: analysis stopped" in result.stdout
+    assert "only partly analysed" in result.stderr
+    assert run_cli("check", "--no-cache", "ok.js").exit_code == 0

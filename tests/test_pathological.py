@@ -256,7 +256,7 @@ def test_27_mb_of_dense_code_stays_within_the_run_memory_target(tmp_path: Path) 
         text=True,
         timeout=120,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 2, done.stderr  # stopped by a limit: the run is not clean
     assert "analysis stopped: it needed over 300 MB" in done.stdout
     peak = int(done.stderr.rsplit("peak=", 1)[1])
     assert peak < 400, done.stderr
