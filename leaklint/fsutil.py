@@ -189,16 +189,19 @@ class RegularFile(NamedTuple):
     stat: os.stat_result  # of the open file: what was read, not what the path names now
 
 
-def read_regular_file(path: Path | str, limit: int) -> RegularFile:
+def read_regular_file(path: Path | str, limit: int, *, follow_symlinks: bool = True) -> RegularFile:
     """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
 
     Every file leaklint reads goes through here. The path is opened non-blocking (a FIFO
     nobody writes to would otherwise block ``open`` itself) and the *open descriptor* is
     checked, so a file swapped for a FIFO or a symlink to a device after a ``stat`` is still
     refused. At most ``limit + 1`` bytes are read: the cap holds for what is read, whatever
-    ``st_size`` said when the run started.
+    ``st_size`` said when the run started. ``follow_symlinks=False``: a symlink at ``path`` is
+    an error (ELOOP), for files of leaklint's own such as the cache.
     """
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags)
     try:
         info = os.fstat(fd)

@@ -22,7 +22,6 @@ directory, but one that already exists must be empty or already hold leaklint's 
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from leaklint import __version__
-from leaklint.fsutil import atomic_write_text
+from leaklint.fsutil import atomic_write_text, read_regular_file
 
 CACHE_DIR_ENV = "LEAKLINT_CACHE_DIR"
 _FORMAT = 1
@@ -260,33 +259,10 @@ def _empty_or_ours(directory: Path) -> bool:
 
 
 def _read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = False) -> bytes:
-    """The bytes of a regular file, at most ``limit`` of them (OSError beyond).
-
-    Non-blocking, and the open descriptor is checked, so that a FIFO at the path is an error
-    at once instead of a hang. The cache's own files are never read through a symlink
-    (ELOOP); a source file may be one.
-    """
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    if not follow_symlinks:
-        flags |= getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, f"{path} is not a regular file")
-        chunks: list[bytes] = []
-        remaining = limit + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
-    if len(data) > limit:
-        raise OSError(errno.EFBIG, f"{path} is over {limit} bytes")
-    return data
+    """The bytes of a regular file, at most ``limit`` of them (OSError beyond), through
+    ``fsutil.read_regular_file``: the cache's own files are never read through a symlink
+    (ELOOP); a source file may be one."""
+    return read_regular_file(path, limit, follow_symlinks=follow_symlinks).data
 
 
 def _may_write_into(directory: Path) -> bool:
