@@ -35,6 +35,7 @@ class Span:
 class Related:
     span: Span
     message: str
+    path: str = ""  # another file, as displayed; empty: the finding's own file
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ class Finding:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         related = tuple(
-            Related(Span(**item["span"]), item["message"]) for item in data.get("related", ())
+            Related(Span(**item["span"]), item["message"], item.get("path", ""))
+            for item in data.get("related", ())
         )
         suppression = data.get("suppression")
         return cls(

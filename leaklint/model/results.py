@@ -30,12 +30,16 @@ class FileResult:
     mtime_ns: int = 0
     size: int = 0
     digest: str = ""
+    # What the file tells the rest of the project (``model.project.FileSummary.to_dict``),
+    # cached with its findings so that a warm or partial run links without parsing.
+    summary: dict[str, Any] | None = None
 
     def to_cache(self) -> dict[str, Any]:
         return {
             "findings": [f.to_dict() for f in self.findings],
             "error": self.error.to_dict() if self.error else None,
             "checked": self.checked,
+            "summary": self.summary,
         }
 
     @classmethod
@@ -46,6 +50,7 @@ class FileResult:
             findings=[Finding.from_dict(f) for f in data.get("findings", [])],
             error=FileError(**error) if error else None,
             checked=bool(data.get("checked", True)),
+            summary=data.get("summary") if isinstance(data.get("summary"), dict) else None,
         )
 
 

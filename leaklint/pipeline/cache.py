@@ -22,7 +22,7 @@ from leaklint import __version__
 from leaklint.fsutil import atomic_write_text
 
 CACHE_DIR_ENV = "LEAKLINT_CACHE_DIR"
-_FORMAT = 1
+_FORMAT = 2  # 2: entries carry the file's project summary
 
 
 def content_hash(data: bytes) -> str:

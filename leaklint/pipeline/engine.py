@@ -12,17 +12,21 @@ import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from leaklint.analysis.summary import SUMMARY_ANALYSES, may_link
+from leaklint.analysis.summary import summarise as project_summary
 from leaklint.model.findings import Finding, assign_occurrences
+from leaklint.model.project import FileSummary, Suppressed
 from leaklint.model.results import FileError, FileResult, display_path
 from leaklint.model.settings import Settings
 from leaklint.pipeline import parallel
 from leaklint.pipeline.cache import ResultCache, cache_directory, content_hash
+from leaklint.pipeline.project.link import project_files, project_findings
 from leaklint.pipeline.selection import selected_rules
-from leaklint.pipeline.suppressions import finalize_findings
+from leaklint.pipeline.suppressions import finalize_findings, find_directives
 from leaklint.rules import Rule
 from leaklint.semantic.context import FileContext
 from leaklint.syntax.parsing import parse
@@ -54,23 +58,55 @@ def check_source(
     source: SourceFile, settings: Settings, rules: Iterable[type[Rule]]
 ) -> list[Finding]:
     """All findings of ``rules`` in one file."""
+    return check_and_summarise(source, settings, rules, summarise=False)[0]
+
+
+def check_and_summarise(
+    source: SourceFile, settings: Settings, rules: Iterable[type[Rule]], *, summarise: bool
+) -> tuple[list[Finding], FileSummary | None]:
+    """All findings of ``rules`` in one file and, with ``summarise``, the file's project
+    summary — from the same parse and the same query pass."""
     rules = tuple(rules)  # iterated twice: to run, then to tell which rules ran
     tree = parse(source.data, source.language)
     ctx = FileContext(source=source, tree=tree, settings=settings)
     applicable = [rule for rule in rules if rule.applies_to(source.data, settings)]
-    ctx.plan_queries(applicable)
+    summarise = summarise and may_link(source.data)
+    ctx.plan_queries([*applicable, _SummaryQueries] if summarise else applicable)
     for rule in applicable:
         rule().check(ctx)
+    summary = _summary(ctx) if summarise else None
     # Per-file ignores and directive comments; sorts the findings.
     findings = finalize_findings(ctx, rules)
     # The context's caches refer back to it (lazy analyses close over ctx), so only the cycle
     # collector would free it — and the tree-sitter tree it keeps alive, whose memory Python
     # cannot see. Dropping the caches now frees the tree by reference counting.
     ctx.__dict__.clear()
-    return findings
+    return findings, summary
 
 
-def check_path(path: Path, settings: Settings, rules: list[type[Rule]]) -> FileResult:
+def _summary(ctx: FileContext) -> FileSummary | None:
+    """The file's project summary with its directive comments (so that findings the link
+    makes later honour them); None when the summary cannot be made — the file's own
+    findings still count, it just tells the rest of the project nothing."""
+    try:
+        summary = project_summary(ctx)
+    except (RecursionError, ValueError, KeyError, AttributeError, TypeError):
+        return None
+    directives = tuple(Suppressed(d.codes, d.line, d.justification) for d in find_directives(ctx))
+    return replace(summary, directives=directives) if directives else summary
+
+
+class _SummaryQueries:
+    """The summary's patterns, planned into the file's one query pass like a rule's."""
+
+    code = "summary"
+    query = ""
+    analyses = SUMMARY_ANALYSES
+
+
+def check_path(
+    path: Path, settings: Settings, rules: list[type[Rule]], *, summarise: bool = True
+) -> FileResult:
     shown = display_path(path)
     try:
         stat = path.stat()
@@ -81,19 +117,24 @@ def check_path(path: Path, settings: Settings, rules: list[type[Rule]]) -> FileR
     except OSError as error:
         message = f"cannot read: {error.strerror or error}"
         return FileResult(shown, error=FileError(shown, message), checked=False)
-    result = _check_bytes(path, shown, raw, settings, rules)
+    result = _check_bytes(path, shown, raw, settings, rules, summarise)
     result.mtime_ns, result.size, result.digest = stat.st_mtime_ns, stat.st_size, content_hash(raw)
     return result
 
 
 def _check_bytes(
-    path: Path, shown: str, raw: bytes, settings: Settings, rules: list[type[Rule]]
+    path: Path,
+    shown: str,
+    raw: bytes,
+    settings: Settings,
+    rules: list[type[Rule]],
+    summarise: bool,
 ) -> FileResult:
     source = SourceFile.from_bytes(path, raw, shown)
     if source.is_binary():
         return FileResult(shown, error=FileError(shown, "skipped: binary file"), checked=False)
     try:
-        findings = check_source(source, settings, rules)
+        findings, summary = check_and_summarise(source, settings, rules, summarise=summarise)
     except RecursionError:
         return FileResult(
             shown, error=FileError(shown, "skipped: nesting too deep to analyse"), checked=False
@@ -104,7 +145,7 @@ def _check_bytes(
             error=FileError(shown, f"internal error: {type(error).__name__}: {error}"),
             checked=False,
         )
-    return FileResult(shown, findings=findings)
+    return FileResult(shown, findings=findings, summary=summary.to_dict() if summary else None)
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -125,13 +166,28 @@ def run(
     rules = rules_for(settings)
     result = RunResult(rules=rules)
     cache = _open_cache(settings, rules) if use_cache else None
+    summaries: dict[Path, dict] = {}
     with _fewer_garbage_collections():
-        for file_result in _results(paths, settings, rules, cache, jobs, progress):
+        for path, file_result in zip(
+            paths, _results(paths, settings, rules, cache, jobs, progress), strict=True
+        ):
             if file_result.checked:
                 result.files_checked += 1
             result.findings.extend(file_result.findings)
             if file_result.error is not None:
                 result.errors.append(file_result.error)
+            if file_result.summary is not None:
+                summaries[path] = file_result.summary
+        if paths:
+            # The rest of the repository, when only some of its files were asked for (a
+            # pre-commit run passes the staged ones): its summaries, mostly from the cache.
+            others = project_files(paths, settings)
+            for path, file_result in zip(
+                others, _results(others, settings, rules, cache, jobs, None), strict=True
+            ):
+                if file_result.summary is not None:
+                    summaries[path] = file_result.summary
+            result.findings.extend(project_findings(paths, summaries, settings, rules))
     if cache is not None:
         cache.save()
     result.findings.sort(key=lambda f: f.sort_key)

@@ -71,7 +71,8 @@ def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
                 out.write(line + "\n")
             for related in finding.related:
                 out.write(
-                    f"      = {finding.path}:{related.span.line}:{related.span.column}: "
+                    f"      = {related.path or finding.path}:"
+                    f"{related.span.line}:{related.span.column}: "
                     f"{related.message}\n"
                 )
             out.write("\n")

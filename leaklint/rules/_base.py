@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, ClassVar
 from leaklint.model.findings import Message, Severity
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from leaklint.model.project import ProjectFacts, ProjectReport
     from leaklint.model.settings import Settings
     from leaklint.semantic.context import FileContext, SharedQuery
 
@@ -48,6 +51,11 @@ class Rule:
 
     def check(self, ctx: FileContext) -> None:
         raise NotImplementedError
+
+    def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
+        """Findings that only the whole project shows (``leaklint.pipeline.project.graph``
+        links the summaries; a rule reads one file's linked uses here). Most rules have none."""
+        return iter(())
 
     @classmethod
     def msg(cls, message_id: str, **fields: object) -> Message:
