@@ -32,6 +32,7 @@ from leaklint.analysis.resource_origins import returned_values
 from leaklint.analysis.resource_table import ClientSpec, configured_specs
 from leaklint.model.project import (
     CALL,
+    CHECKOUT,
     CLIENT_INSTANCE,
     EMITTER,
     FACTORY,
@@ -65,6 +66,8 @@ GROWING_METHODS = frozenset({"set", "add", "push", "unshift"})
 SHRINKING_METHODS = frozenset({"delete", "clear", "shift", "pop", "splice"})
 SIZE_PROPERTIES = frozenset({b"size", b"length"})
 CLOSE_METHODS = frozenset({"quit", "disconnect", "end", "close", "destroy", "$disconnect"})
+# Giving a pool checkout back (mysql2 may destroy it instead).
+RELEASE_METHODS = frozenset({"release", "releaseConnection", "destroy"})
 # Methods whose result settles to the object they were called on (`new DataSource(o).initialize()`).
 _SELF_RETURNING = frozenset({"connect", "initialize", "asPromise", "on", "once"})
 _STORE_CONSTRUCTORS = frozenset({"Map", "Set"})
@@ -504,6 +507,13 @@ class _Uses:
         if callee is None:
             return
         method = member_property(callee) if callee.type == "member_expression" else None
+        if method is not None and method in self._checkout_methods() and call_arguments(call):
+            return  # callback-style `pool.connect((err, client, done) => …)`: LL006's own
+        if method is not None and method in self._checkout_methods():
+            found = self._use_of(callee.child_by_field_name("object"), call, CHECKOUT)
+            if found is not None:
+                yield found
+                return
         if method in GROWING_METHODS or method in SHRINKING_METHODS:
             action = GROW if method in GROWING_METHODS else SHRINK
             found = self._use_of(callee.child_by_field_name("object"), call, action)
@@ -543,15 +553,22 @@ class _Uses:
             rate=frequency.rate.value,
             reason=frequency.reason,
             repeats=frequency.repeats,
-            handled=action == CALL and self._caller_keeps(site),
+            handled=(action == CALL and self._caller_keeps(site, CLOSE_METHODS))
+            or (action == CHECKOUT and self._caller_keeps(site, RELEASE_METHODS)),
             dynamic=dynamic,
             context=self.ctx.context_name(site),
             snippet=self.ctx.text(site)[:400],
             caller=caller,
         )
 
-    def _caller_keeps(self, call: Node) -> bool:
-        """The caller closes the result, returns it or stores it: its owner is known."""
+    def _checkout_methods(self) -> frozenset[str]:
+        """Checkout methods that need a pool (``pool.connect()``), from the resource table."""
+        _, checkouts = configured_specs(self.ctx.settings.resources)
+        return frozenset(spec.method for spec in checkouts if spec.pools is not None)
+
+    def _caller_keeps(self, call: Node, releases: frozenset[str]) -> bool:
+        """The caller closes (``releases``) the result, returns it or stores it: its owner is
+        known."""
         up = self.ctx.ancestry
         parent = up.parent(call)
         while parent is not None and parent.type in (
@@ -582,7 +599,7 @@ class _Uses:
             holder = up.parent(ref)
             if holder is None:
                 continue
-            if holder.type == "member_expression" and member_property(holder) in CLOSE_METHODS:
+            if holder.type == "member_expression" and member_property(holder) in releases:
                 return True
             if holder.type in ("return_statement", "pair", "array", "assignment_expression"):
                 return True

@@ -26,6 +26,7 @@ GROWER = "grower"  # a function that grows a module store from its arguments
 CALL = "call"  # calls it
 GROW = "grow"  # adds to it (`.set`, `.add`, `.push`, `store[key] = …`)
 SHRINK = "shrink"  # removes from it or checks its size: it is bounded somewhere
+CHECKOUT = "checkout"  # takes a connection out of it (`pool.connect()`, `getConnection()`)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ class Use:
     rate: str  # ``frequency.Rate`` value
     reason: str  # why that rate, for messages
     repeats: bool
-    handled: bool = False  # CALL: the result is closed, returned or stored by the caller
+    # CALL / CHECKOUT: the caller closes (releases) the result, returns it or stores it.
+    handled: bool = False
     dynamic: bool = True  # GROW / CALL of a grower: the key or value varies per call
     context: str = ""  # the enclosing function's dotted name (fingerprints)
     snippet: str = ""
@@ -73,6 +75,8 @@ class Suppressed:
     codes: tuple[str, ...]  # empty: every rule
     line: int | None  # None: the whole file
     justification: str = ""
+    comment_line: int = 0  # where the comment is (LL100 reports an unused one there)
+    kind: str = ""  # "disable", "disable-line" or "disable-next-line"
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,13 @@ class FileSummary:
             reexports=tuple(ReExport(**r) for r in data.get("reexports", ())),
             uses=tuple(Use(**{**u, "span": Span(**u["span"])}) for u in data.get("uses", ())),
             directives=tuple(
-                Suppressed(tuple(d["codes"]), d["line"], d.get("justification", ""))
+                Suppressed(
+                    tuple(d["codes"]),
+                    d["line"],
+                    d.get("justification", ""),
+                    d.get("comment_line", 0),
+                    d.get("kind", ""),
+                )
                 for d in data.get("directives", ())
             ),
         )

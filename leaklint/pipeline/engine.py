@@ -11,6 +11,7 @@ import functools
 import gc
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,7 +25,11 @@ from leaklint.model.results import FileError, FileResult, display_path
 from leaklint.model.settings import Settings
 from leaklint.pipeline import parallel
 from leaklint.pipeline.cache import ResultCache, cache_directory, content_hash
-from leaklint.pipeline.project.link import project_files, project_findings
+from leaklint.pipeline.project.link import (
+    drop_answered_unused_directives,
+    project_files,
+    project_findings,
+)
 from leaklint.pipeline.selection import selected_rules
 from leaklint.pipeline.suppressions import finalize_findings, find_directives
 from leaklint.rules import Rule
@@ -46,6 +51,9 @@ class RunResult:
     files_checked: int = 0
     rules: list[type[Rule]] = field(default_factory=list)
     baseline: BaselineStatus | None = None  # set by the CLI when --baseline is used
+    # Wall seconds of the project step (other files' summaries, the link, its findings),
+    # which bench/link_share.py reports as a share of the run.
+    link_seconds: float = 0.0
 
 
 def rules_for(settings: Settings) -> list[type[Rule]]:
@@ -92,7 +100,12 @@ def _summary(ctx: FileContext) -> FileSummary | None:
         summary = project_summary(ctx)
     except (RecursionError, ValueError, KeyError, AttributeError, TypeError):
         return None
-    directives = tuple(Suppressed(d.codes, d.line, d.justification) for d in find_directives(ctx))
+    directives = tuple(
+        Suppressed(
+            d.codes, d.line, d.justification, ctx.source.position(d.node.start_byte).line, d.kind
+        )
+        for d in find_directives(ctx)
+    )
     return replace(summary, directives=directives) if directives else summary
 
 
@@ -178,6 +191,7 @@ def run(
                 result.errors.append(file_result.error)
             if file_result.summary is not None:
                 summaries[path] = file_result.summary
+        started = time.perf_counter()
         if paths:
             # The rest of the repository, when only some of its files were asked for (a
             # pre-commit run passes the staged ones): its summaries, mostly from the cache.
@@ -187,7 +201,10 @@ def run(
             ):
                 if file_result.summary is not None:
                     summaries[path] = file_result.summary
-            result.findings.extend(project_findings(paths, summaries, settings, rules))
+            answered: set[tuple[str, int, str]] = set()
+            result.findings.extend(project_findings(paths, summaries, settings, rules, answered))
+            drop_answered_unused_directives(result.findings, answered)
+        result.link_seconds = time.perf_counter() - started
     if cache is not None:
         cache.save()
     result.findings.sort(key=lambda f: f.sort_key)

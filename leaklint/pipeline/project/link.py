@@ -13,6 +13,7 @@ when their content is unchanged; their own findings are not reported.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,25 @@ from leaklint.model.settings import Settings
 from leaklint.pipeline.discovery import discover
 from leaklint.pipeline.project.graph import ProjectGraph
 from leaklint.pipeline.project.resolve import Resolver
-from leaklint.pipeline.suppressions import ignored_selectors, is_ignored
+from leaklint.pipeline.suppressions import UNUSED_DIRECTIVE_CODE, ignored_selectors, is_ignored
 from leaklint.rules import Rule
 
 # What marks a directory as a project whose other files a partial run must see.
 _PROJECT_MARKERS = (".git", "package.json", "tsconfig.json", "jsconfig.json", "pnpm-workspace.yaml")
+
+
+def project_root(paths: list[Path], settings: Settings) -> Path:
+    """Where imports resolve: the configured root when every file lies in it, else the
+    deepest directory holding them all (a config kept elsewhere, as the benchmark's is)."""
+    root = os.path.abspath(settings.root)
+    if _all_inside(paths, root):
+        return Path(root)
+    return Path(os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths]))
+
+
+def _all_inside(paths: list[Path], root: str) -> bool:
+    prefix = root.rstrip(os.sep) + os.sep
+    return all(os.path.abspath(path).startswith(prefix) for path in paths)
 
 
 def project_files(paths: list[Path], settings: Settings) -> list[Path]:
@@ -36,8 +51,7 @@ def project_files(paths: list[Path], settings: Settings) -> list[Path]:
     root = Path(os.path.abspath(settings.root))
     if not any((root / marker).exists() for marker in _PROJECT_MARKERS):
         return []
-    prefix = str(root).rstrip(os.sep) + os.sep
-    if not all(os.path.abspath(path).startswith(prefix) for path in paths):
+    if not _all_inside(paths, str(root)):
         return []
     given = {os.path.abspath(path) for path in paths}
     return [path for path in discover([root], settings) if os.path.abspath(path) not in given]
@@ -48,8 +62,11 @@ def project_findings(
     summaries: dict[Path, dict[str, Any]],
     settings: Settings,
     rules: list[type[Rule]],
+    answered: set[tuple[str, int, str]],
 ) -> list[Finding]:
-    """The findings the link makes in ``paths``: leaks whose parts live in different files."""
+    """The findings the link makes in ``paths``: leaks whose parts live in different files.
+    ``answered`` collects (path, directive comment line, rule) for each directive comment
+    that suppresses one of them (see ``drop_answered_unused_directives``)."""
     checkers = [rule for rule in rules if _has_project_check(rule)]
     if not checkers or not summaries:
         return []
@@ -60,7 +77,7 @@ def project_findings(
         except (KeyError, TypeError, ValueError):
             continue  # a damaged cache entry: that file tells the project nothing
     shown = {path: display_path(path) for path in loaded}
-    graph = ProjectGraph(loaded, shown, Resolver(settings.root))
+    graph = ProjectGraph(loaded, shown, Resolver(project_root(paths, settings)))
     facts = graph.link()
     findings: list[Finding] = []
     for path in paths:
@@ -73,8 +90,39 @@ def project_findings(
             if is_ignored(rule, selectors):
                 continue
             for report in rule().check_project(file_facts):
-                findings.append(_finding(rule, report, file_facts, settings, loaded[absolute]))
+                finding = _finding(rule, report, file_facts, settings, loaded[absolute], answered)
+                findings.append(finding)
     return findings
+
+
+def drop_answered_unused_directives(
+    findings: list[Finding], answered: set[tuple[str, int, str]]
+) -> None:
+    """LL100 judged each file's directives when the file was checked, before the link: a
+    directive that suppresses only a cross-module finding looked unused then. Drop that
+    report (in place) when every code it calls unused was used by the link."""
+    if not answered:
+        return
+    used: dict[tuple[str, int], set[str]] = {}
+    for path, line, code in answered:
+        used.setdefault((path, line), set()).add(code)
+    kept = []
+    for finding in findings:
+        codes = used.get((finding.path, finding.span.line))
+        if finding.rule == UNUSED_DIRECTIVE_CODE and codes and _answers(finding, codes):
+            continue
+        kept.append(finding)
+    findings[:] = kept
+
+
+def _answers(report: Finding, codes: set[str]) -> bool:
+    """Whether an LL100 report is only about ``codes`` ("unused" with no codes listed: any)."""
+    if report.message_id == "unused":
+        return True
+    if report.message_id != "unused-codes":
+        return False
+    listed = set(re.findall(r"LL\d{3}", report.message.rsplit("from", 1)[-1]))
+    return bool(listed) and listed <= codes
 
 
 def _has_project_check(rule: type[Rule]) -> bool:
@@ -87,6 +135,7 @@ def _finding(
     facts: ProjectFacts,
     settings: Settings,
     summary: FileSummary,
+    answered: set[tuple[str, int, str]],
 ) -> Finding:
     use = report.linked.use
     finding = Finding(
@@ -106,5 +155,6 @@ def _finding(
             continue
         if not directive.codes or rule.code in directive.codes:
             finding.suppression = Suppression("inSource", directive.justification)
+            answered.add((facts.path, directive.comment_line, rule.code))
             break
     return finding
