@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from leaklint.model.findings import Finding, Related, Severity, Span
 from leaklint.reporters.html import with_other_files
 from tests.cli_helpers import chdir, invoke
@@ -121,3 +123,31 @@ def test_a_directive_unused_by_the_link_too_is_still_reported(tmp_path: Path) ->
     result = invoke(folder, "--no-cache", "--report-unused-disables", ".")
     assert "LL100" in result.stdout
     assert "LL003" in result.stdout
+
+
+def test_a_warm_run_reuses_the_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leaklint.pipeline import engine
+
+    folder = _project(tmp_path)
+    first = invoke(folder, "--format", "json", ".")
+    monkeypatch.setattr(engine, "project_findings", lambda *a: pytest.fail("link recomputed"))
+    second = invoke(folder, "--format", "json", ".")
+    assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
+
+
+def test_a_changed_tsconfig_invalidates_the_cached_link(tmp_path: Path) -> None:
+    """No source file changes, but the alias now leads to a module without a factory."""
+    folder = _project(tmp_path, "tsconfig-paths")
+    (folder / "src" / "other").mkdir()
+    (folder / "src" / "other" / "redis.ts").write_text(
+        "import Redis from 'ioredis';\nconst shared = new Redis();\n"
+        "export const makeRedis = () => shared;\n",
+        encoding="utf-8",
+    )
+    assert invoke(folder, ".").exit_code == 1
+    base = folder / "tsconfig.base.json"
+    base.write_text(
+        base.read_text(encoding="utf-8").replace("src/lib/*", "src/other/*"), encoding="utf-8"
+    )
+    result = invoke(folder, ".")
+    assert result.exit_code == 0, result.stdout

@@ -89,6 +89,11 @@ class FileSummary:
     uses: tuple[Use, ...] = ()
     directives: tuple[Suppressed, ...] = ()
 
+    @property
+    def is_empty(self) -> bool:
+        """Tells the project nothing (directives only matter for findings in its uses)."""
+        return not (self.names or self.exports or self.reexports or self.uses)
+
     def export(self, name: str) -> Export | None:
         return next((e for e in self.exports if e.name == name), None)
 

@@ -40,6 +40,8 @@ class ResultCache:
         self.directory = directory
         self.path = directory / f"v{__version__}" / f"{digest[:20]}.json"
         self._entries: dict[str, list[Any]] = {}
+        # The last link's findings and what they were computed from (see ``project``).
+        self._project: dict[str, Any] | None = None
         self._dirty = False
         self._load()
 
@@ -52,6 +54,9 @@ class ResultCache:
             entries = document.get("entries")
             if isinstance(entries, dict):
                 self._entries = entries
+            project = document.get("project")
+            if isinstance(project, dict):
+                self._project = project
 
     def lookup(self, path: Path) -> dict[str, Any] | None:
         """The cached result for ``path`` if its content is unchanged, else None."""
@@ -78,6 +83,24 @@ class ResultCache:
             self._dirty = True
         return result if isinstance(result, dict) else None
 
+    def digest(self, path: Path) -> str:
+        """The content hash recorded for ``path`` ('' if none): what a link result is keyed by."""
+        entry = self._entries.get(os.path.abspath(path))
+        return entry[2] if isinstance(entry, list) and len(entry) == 4 else ""
+
+    def project(self, key: str) -> dict[str, Any] | None:
+        """The project link's cached result if it was computed for ``key`` (the digests of
+        every file it linked and the files asked for), else None."""
+        project = self._project
+        if project is None or project.get("key") != key:
+            return None
+        result = project.get("result")
+        return result if isinstance(result, dict) else None
+
+    def store_project(self, key: str, result: dict[str, Any]) -> None:
+        self._project = {"key": key, "result": result}
+        self._dirty = True
+
     def store(self, path: Path, mtime_ns: int, size: int, digest: str, result: dict) -> None:
         self._entries[os.path.abspath(path)] = [mtime_ns, size, digest, result]
         self._dirty = True
@@ -85,7 +108,12 @@ class ResultCache:
     def save(self) -> None:
         if not self._dirty or not _may_write_into(self.directory):
             return
-        document = {"format": _FORMAT, "version": __version__, "entries": self._entries}
+        document = {
+            "format": _FORMAT,
+            "version": __version__,
+            "entries": self._entries,
+            "project": self._project,
+        }
         try:
             self._write_marker_files()
             atomic_write_text(self.path, json.dumps(document, separators=(",", ":")))

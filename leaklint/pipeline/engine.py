@@ -26,7 +26,10 @@ from leaklint.model.settings import Settings
 from leaklint.pipeline import parallel
 from leaklint.pipeline.cache import ResultCache, cache_directory, content_hash
 from leaklint.pipeline.project.link import (
+    ProjectRun,
     drop_answered_unused_directives,
+    inputs_unchanged,
+    link_key,
     project_files,
     project_findings,
 )
@@ -158,7 +161,8 @@ def _check_bytes(
             error=FileError(shown, f"internal error: {type(error).__name__}: {error}"),
             checked=False,
         )
-    return FileResult(shown, findings=findings, summary=summary.to_dict() if summary else None)
+    kept = summary.to_dict() if summary is not None and not summary.is_empty else None
+    return FileResult(shown, findings=findings, summary=kept)
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -180,6 +184,7 @@ def run(
     result = RunResult(rules=rules)
     cache = _open_cache(settings, rules) if use_cache else None
     summaries: dict[Path, dict] = {}
+    digests: dict[Path, str] = {}
     with _fewer_garbage_collections():
         for path, file_result in zip(
             paths, _results(paths, settings, rules, cache, jobs, progress), strict=True
@@ -189,27 +194,55 @@ def run(
             result.findings.extend(file_result.findings)
             if file_result.error is not None:
                 result.errors.append(file_result.error)
-            if file_result.summary is not None:
-                summaries[path] = file_result.summary
+            _keep_summary(path, file_result, summaries, digests)
         started = time.perf_counter()
         if paths:
-            # The rest of the repository, when only some of its files were asked for (a
-            # pre-commit run passes the staged ones): its summaries, mostly from the cache.
-            others = project_files(paths, settings)
-            for path, file_result in zip(
-                others, _results(others, settings, rules, cache, jobs, None), strict=True
-            ):
-                if file_result.summary is not None:
-                    summaries[path] = file_result.summary
-            answered: set[tuple[str, int, str]] = set()
-            result.findings.extend(project_findings(paths, summaries, settings, rules, answered))
-            drop_answered_unused_directives(result.findings, answered)
+            _project_step(paths, settings, rules, cache, jobs, summaries, digests, result)
         result.link_seconds = time.perf_counter() - started
     if cache is not None:
         cache.save()
     result.findings.sort(key=lambda f: f.sort_key)
     assign_occurrences(result.findings)
     return result
+
+
+def _keep_summary(
+    path: Path, file_result: FileResult, summaries: dict[Path, dict], digests: dict[Path, str]
+) -> None:
+    if file_result.summary is not None:
+        summaries[path] = file_result.summary
+    digests[path] = file_result.digest
+
+
+def _project_step(
+    paths: list[Path],
+    settings: Settings,
+    rules: list[type[Rule]],
+    cache: ResultCache | None,
+    jobs: int | None,
+    summaries: dict[Path, dict],
+    digests: dict[Path, str],
+    result: RunResult,
+) -> None:
+    """The rest of the repository's summaries when only some of its files were asked for (a
+    pre-commit run passes the staged ones), mostly from the cache; then the link's findings —
+    from the cache too when no file and no configuration file it read has changed."""
+    for path, file_result in zip(
+        others := project_files(paths, settings),
+        _results(others, settings, rules, cache, jobs, None),
+        strict=True,
+    ):
+        _keep_summary(path, file_result, summaries, digests)
+    key = link_key(paths, digests)
+    linked = cache.project(key) if cache is not None else None
+    if linked is None or not inputs_unchanged(linked):
+        linked = project_findings(paths, summaries, settings, rules)
+        if cache is not None:
+            cache.store_project(key, linked.to_cache())
+    else:
+        linked = ProjectRun.from_cache(linked)
+    result.findings.extend(linked.findings)
+    drop_answered_unused_directives(result.findings, linked.answered)
 
 
 @contextlib.contextmanager
@@ -261,6 +294,7 @@ def _results(
     for done, (path, hit) in enumerate(zip(paths, hits, strict=True), start=1):
         if hit is not None:
             file_result = FileResult.from_cache(hit)
+            file_result.digest = cache.digest(path) if cache is not None else ""
         else:
             file_result = next(fresh)
             if cache is not None and file_result.digest:

@@ -19,6 +19,12 @@ Redis(); c.on('error', log); return c }`): the call is reported, with the creati
 factory as a related location. A factory that returns a cached client (a lazy singleton, a
 client per URL kept in a `Map`) is not a fresh one and its calls are not reported.
 
+Across modules (a run over a project): a call of another module's factory — found through
+relative imports, `tsconfig` paths, `package.json` `imports` and workspace packages — in code
+that runs more than once, whose result this code neither closes, returns nor stores, is
+reported with the creation in the other module as a related location. A lazy singleton
+(`client ??= new Redis()`) or a per-key cache there is not a factory and stays silent.
+
 Not reported: module-level clients, and clients made by start-up code that runs once per
 process (an IIFE at module level, or a function whose only use is one call, outside loops, at
 module level — `main().catch(console.error)` — or from such start-up code, up to three calls

@@ -16,6 +16,12 @@ exported, returned, or passed to another function — since code elsewhere may c
 files (`*.test.*`, `*.spec.*`, `test/`, `__tests__/`, …) are not checked: a module-level array
 that a test run fills (recorded calls, fixtures) lives only as long as the run.
 
+Across modules (a run over a project): a store exported by one module and grown per request
+in another (`sessions.set(req.id, …)` on an imported `sessions`), and a call, in per-request
+code, of another module's function that grows a store of its own from its arguments — unless
+some module of the project removes from that store or checks its size. The store's
+declaration in the other module is the related location.
+
 ## Why is this bad?
 A module is loaded once and lives as long as the process, and so does every object its
 top-level variables hold. A function that runs per request, per message or per call and adds

@@ -17,6 +17,7 @@ is ever needed, so the link is a reduce over small records and costs far less th
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,9 +41,15 @@ _MAX_CHAIN = 32  # re-export hops followed before giving up (a generated barrel 
 @dataclass
 class ProjectGraph:
     summaries: dict[Path, FileSummary]
-    shown: dict[Path, str]  # file → display path
+    display: Callable[[Path], str]  # file → display path (asked only of files in facts)
     resolver: Resolver
+    _shown: dict[Path, str] = field(default_factory=dict)
     _definitions: dict[tuple[Path, str, str], tuple[Path, str] | None] = field(default_factory=dict)
+
+    def shown(self, path: Path) -> str:
+        if path not in self._shown:
+            self._shown[path] = self.display(path)
+        return self._shown[path]
 
     # -- names across modules -----------------------------------------------------------------
 
@@ -95,7 +102,7 @@ class ProjectGraph:
                 linked.append(
                     Linked(
                         use=use,
-                        path=self.shown.get(target, str(target)),
+                        path=self.shown(target),
                         export=export,
                         rate=rate,
                         reason=reason,
@@ -103,7 +110,7 @@ class ProjectGraph:
                     )
                 )
             if linked:
-                facts[file] = ProjectFacts(self.shown.get(file, str(file)), tuple(linked))
+                facts[file] = ProjectFacts(self.shown(file), tuple(linked))
         return facts
 
     def _resolve_uses(self) -> dict[Path, list[tuple[Use, tuple[Path, str]]]]:
@@ -150,7 +157,7 @@ class ProjectGraph:
             if target is None or target in marked:
                 continue
             marked.add(target)
-            where = f"{self.shown.get(file, str(file))}:{use.span.line}"
+            where = f"{self.shown(file)}:{use.span.line}"
             reason = f"runs {rate}: `{target[1]}()` is called {rate} from {where}"
             for inner in uses_in.get(target, ()):
                 if inner.rate != _PER_CALL or (target[0], inner) in rates:

@@ -12,8 +12,10 @@ when their content is unchanged; their own findings are not reported.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,8 @@ def project_root(paths: list[Path], settings: Settings) -> Path:
     root = os.path.abspath(settings.root)
     if _all_inside(paths, root):
         return Path(root)
-    return Path(os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths]))
+    directories = {os.path.dirname(os.path.abspath(p)) for p in paths}
+    return Path(os.path.commonpath(list(directories)))
 
 
 def _all_inside(paths: list[Path], root: str) -> bool:
@@ -57,29 +60,84 @@ def project_files(paths: list[Path], settings: Settings) -> list[Path]:
     return [path for path in discover([root], settings) if os.path.abspath(path) not in given]
 
 
+@dataclass
+class ProjectRun:
+    """What the link found, and what it read besides the summaries (configuration files, as
+    (path, mtime, size), -1 for a missing one) — the cache reuses it while none has changed."""
+
+    findings: list[Finding] = field(default_factory=list)
+    # (path, directive comment line, rule) for each directive that suppresses one of them.
+    answered: set[tuple[str, int, str]] = field(default_factory=set)
+    inputs: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def to_cache(self) -> dict[str, Any]:
+        return {
+            "findings": [f.to_dict() for f in self.findings],
+            "answered": sorted(self.answered),
+            "inputs": self.inputs,
+        }
+
+    @classmethod
+    def from_cache(cls, data: dict[str, Any]) -> ProjectRun:
+        return cls(
+            [Finding.from_dict(f) for f in data.get("findings", ())],
+            {(str(p), int(line), str(code)) for p, line, code in data.get("answered", ())},
+            [(str(p), int(m), int(n)) for p, m, n in data.get("inputs", ())],
+        )
+
+
+def link_key(paths: list[Path], digests: dict[Path, str]) -> str:
+    """What a link result depends on besides configuration: every linked file's content and
+    which files were asked for (findings are reported in those only)."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for path in sorted(digests, key=str):
+        hasher.update(
+            f"{os.path.abspath(path)}\x1f{digests[path]}\n".encode("utf-8", "surrogateescape")
+        )
+    hasher.update(b"\x00")
+    for path in sorted(map(str, paths)):
+        hasher.update(os.path.abspath(path).encode("utf-8", "surrogateescape") + b"\n")
+    return hasher.hexdigest()
+
+
+def inputs_unchanged(cached: dict[str, Any]) -> bool:
+    """Whether every configuration file the cached link read (or found missing) is as it was."""
+    try:
+        inputs = [(str(p), int(m), int(n)) for p, m, n in cached.get("inputs", ())]
+    except (TypeError, ValueError):
+        return False
+    return all(_stat(path) == (mtime, size) for path, mtime, size in inputs)
+
+
+def _stat(path: str) -> tuple[int, int]:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return -1, -1
+    return stat.st_mtime_ns, stat.st_size
+
+
 def project_findings(
     paths: list[Path],
     summaries: dict[Path, dict[str, Any]],
     settings: Settings,
     rules: list[type[Rule]],
-    answered: set[tuple[str, int, str]],
-) -> list[Finding]:
-    """The findings the link makes in ``paths``: leaks whose parts live in different files.
-    ``answered`` collects (path, directive comment line, rule) for each directive comment
-    that suppresses one of them (see ``drop_answered_unused_directives``)."""
+) -> ProjectRun:
+    """The findings the link makes in ``paths``: leaks whose parts live in different files."""
+    run = ProjectRun()
     checkers = [rule for rule in rules if _has_project_check(rule)]
     if not checkers or not summaries:
-        return []
+        return run
     loaded: dict[Path, FileSummary] = {}
     for path, data in summaries.items():
         try:
             loaded[Path(os.path.abspath(path))] = FileSummary.from_dict(data)
         except (KeyError, TypeError, ValueError):
             continue  # a damaged cache entry: that file tells the project nothing
-    shown = {path: display_path(path) for path in loaded}
-    graph = ProjectGraph(loaded, shown, Resolver(project_root(paths, settings)))
+    resolver = Resolver(project_root(paths, settings))
+    graph = ProjectGraph(loaded, display_path, resolver)
     facts = graph.link()
-    findings: list[Finding] = []
+    run.inputs = [(path, *_stat(path)) for path in resolver.configuration_read()]
     for path in paths:
         absolute = Path(os.path.abspath(path))
         file_facts = facts.get(absolute)
@@ -90,9 +148,11 @@ def project_findings(
             if is_ignored(rule, selectors):
                 continue
             for report in rule().check_project(file_facts):
-                finding = _finding(rule, report, file_facts, settings, loaded[absolute], answered)
-                findings.append(finding)
-    return findings
+                finding = _finding(
+                    rule, report, file_facts, settings, loaded[absolute], run.answered
+                )
+                run.findings.append(finding)
+    return run
 
 
 def drop_answered_unused_directives(

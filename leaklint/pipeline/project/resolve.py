@@ -42,6 +42,7 @@ _CONDITIONS = ("source", "typescript", "types", "import", "require", "node", "mo
 # Output directories that a workspace package's `main` points into before it is built.
 _OUTPUT_DIRS = ("dist", "lib", "build", "out")
 _CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
+_CONFIGURATION_FILES = frozenset({"package.json", "pnpm-workspace.yaml", *_CONFIG_NAMES})
 _MAX_EXTENDS = 8  # a cycle of `extends` is a broken config, not a reason to hang
 
 
@@ -67,74 +68,76 @@ class Resolver:
 
     def __post_init__(self) -> None:
         self.root = Path(os.path.abspath(self.root))
+        self._root_prefix = str(self.root).rstrip(os.sep) + os.sep
 
     def resolve(self, importer: Path, specifier: str) -> Path | None:
         """The repository file ``specifier`` names when imported from ``importer``."""
         directory = os.path.dirname(os.path.abspath(importer))
         key = (directory, specifier)
         if key not in self._answers:
-            self._answers[key] = self._resolve(Path(directory), specifier)
+            self._answers[key] = self._resolve(directory, specifier)
         return self._answers[key]
 
     # -- the steps -------------------------------------------------------------------------
 
-    def _resolve(self, directory: Path, specifier: str) -> Path | None:
+    def _resolve(self, directory: str, specifier: str) -> Path | None:
+        # Strings rather than Paths on this path: a warm run resolves every import of the
+        # project, and pathlib's parsing cost more than the file-system checks.
         if not specifier or specifier.startswith("node:"):
             return None
         if specifier.startswith((".", "/")):
-            return self._inside(self._file_or_directory(directory / specifier))
+            target = os.path.normpath(os.path.join(directory, specifier))
+            return self._inside(self._file_or_directory(target))
         if specifier.startswith("#"):
-            return self._inside(self._package_import(directory, specifier))
-        aliased = self._tsconfig_alias(directory, specifier)
+            return self._inside(self._package_import(Path(directory), specifier))
+        aliased = self._tsconfig_alias(Path(directory), specifier)
         if aliased is not None:
             return self._inside(aliased)
         return self._inside(self._workspace_package(specifier))
 
-    def _inside(self, path: Path | None) -> Path | None:
+    def _inside(self, path: Path | str | None) -> Path | None:
         """Repository sources only: never a file under node_modules or outside the root."""
         if path is None:
             return None
-        absolute = Path(os.path.abspath(path))
-        if "node_modules" in absolute.parts:
+        absolute = os.path.abspath(path)
+        if not absolute.startswith(self._root_prefix):
             return None
-        try:
-            absolute.relative_to(self.root)
-        except ValueError:
+        if f"{os.sep}node_modules{os.sep}" in absolute[len(self._root_prefix) - 1 :]:
             return None
-        return absolute
+        return Path(absolute)
 
-    def _file_or_directory(self, target: Path) -> Path | None:
-        found = self._file(target)
+    def _file_or_directory(self, target: Path | str) -> str | None:
+        name = str(target)
+        found = self._file(name)
         if found is not None:
             return found
-        if self._is_dir(target):
-            manifest = self._read_json(target / "package.json")
+        if self._is_dir(name):
+            manifest = self._read_json(Path(name, "package.json"))
             main = manifest.get("main") if isinstance(manifest, dict) else None
             if isinstance(main, str) and main:
-                found = self._file(target / main)
+                found = self._file(os.path.normpath(os.path.join(name, main)))
                 if found is not None:
                     return found
             for extension in SOURCE_EXTENSIONS:
-                candidate = target / f"index{extension}"
+                candidate = os.path.join(name, f"index{extension}")
                 if self._is_file(candidate):
                     return candidate
         return None
 
-    def _file(self, target: Path) -> Path | None:
-        """``target`` as written, with an extension added, or its TypeScript source."""
-        name = str(target)
+    def _file(self, name: str) -> str | None:
+        """``name`` as written, with an extension added, or its TypeScript source."""
         stem, extension = os.path.splitext(name)
         for replacement in _SOURCE_FOR_OUTPUT.get(extension, ()):
-            if self._is_file(Path(stem + replacement)):
-                return Path(stem + replacement)
-        if extension in SOURCE_EXTENSIONS and self._is_file(target):
-            return target
+            if self._is_file(stem + replacement):
+                return stem + replacement
+        if extension in SOURCE_EXTENSIONS and self._is_file(name):
+            return name
         for added in SOURCE_EXTENSIONS:
-            if self._is_file(Path(name + added)):
-                return Path(name + added)
+            if self._is_file(name + added):
+                return name + added
         return None
 
-    def _package_import(self, directory: Path, specifier: str) -> Path | None:
+    def _package_import(self, directory: Path, specifier: str) -> str | None:
         """``#db`` through the nearest package.json's ``imports``."""
         for folder in self._up_to_root(directory):
             if not self._is_file(folder / "package.json"):
@@ -147,7 +150,7 @@ class Resolver:
             return self._package_target(folder, target) if target else None
         return None
 
-    def _tsconfig_alias(self, directory: Path, specifier: str) -> Path | None:
+    def _tsconfig_alias(self, directory: Path, specifier: str) -> str | None:
         aliases = self._nearest_aliases(directory)
         if aliases is None:
             return None
@@ -166,7 +169,7 @@ class Resolver:
             return self._file_or_directory(aliases.base_url / specifier)
         return None
 
-    def _workspace_package(self, specifier: str) -> Path | None:
+    def _workspace_package(self, specifier: str) -> str | None:
         packages = self._workspace_packages()
         name, subpath = _split_package(specifier)
         folder = packages.get(name)
@@ -190,12 +193,12 @@ class Resolver:
                     return found
         return self._file_or_directory(folder / "src" / "index") or self._file_or_directory(folder)
 
-    def _package_target(self, folder: Path, target: str) -> Path | None:
+    def _package_target(self, folder: Path, target: str) -> str | None:
         if not target.startswith("./"):
             return self._workspace_package(target)  # `imports` may name a package
         return self._source_of(folder, folder / target)
 
-    def _source_of(self, folder: Path, target: Path) -> Path | None:
+    def _source_of(self, folder: Path, target: Path) -> str | None:
         """``target``, or — when it lies in an output directory that is not built — the source
         file it is compiled from (``dist/db.js`` → ``src/db.ts``)."""
         found = self._file_or_directory(target)
@@ -281,7 +284,9 @@ class Resolver:
         if self._workspaces is not None:
             return self._workspaces
         patterns = _workspace_patterns(self._read_json(self.root / "package.json"))
-        patterns += _pnpm_patterns(self.root / "pnpm-workspace.yaml")
+        pnpm = self.root / "pnpm-workspace.yaml"
+        self._is_file(pnpm)  # recorded: creating it changes every answer
+        patterns += _pnpm_patterns(pnpm)
         found: dict[str, Path] = {}
         for pattern in patterns:
             for folder in self._expand(pattern):
@@ -324,6 +329,13 @@ class Resolver:
             return []  # outside the repository: none of its configuration applies
         return folders
 
+    def configuration_read(self) -> list[str]:
+        """Every configuration file this resolver read or looked for: what its answers depend
+        on besides the list of source files (a link cached from them stays valid while these
+        are unchanged)."""
+        probed = [name for name in self._files if os.path.basename(name) in _CONFIGURATION_FILES]
+        return sorted({*probed, *(str(path) for path in self._json)})
+
     # -- the file system, read once ----------------------------------------------------------
 
     def _read_json(self, path: Path) -> Any:
@@ -331,13 +343,14 @@ class Resolver:
             self._json[path] = _load_jsonc(path)
         return self._json[path]
 
-    def _is_file(self, path: Path) -> bool:
-        key = str(path)
-        if key not in self._files:
-            self._files[key] = os.path.isfile(key)
-        return self._files[key]
+    def _is_file(self, path: Path | str) -> bool:
+        key = path if isinstance(path, str) else str(path)
+        found = self._files.get(key)
+        if found is None:
+            found = self._files[key] = os.path.isfile(key)
+        return found
 
-    def _is_dir(self, path: Path) -> bool:
+    def _is_dir(self, path: Path | str) -> bool:
         return os.path.isdir(path)
 
 
