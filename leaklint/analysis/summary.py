@@ -56,7 +56,8 @@ SUMMARY_QUERY = SharedQuery(
 (new_expression) @new
 (assignment_expression left: (subscript_expression) @subscript_target)
 (unary_expression operator: "delete" argument: (subscript_expression) @deleted)
-(member_expression property: (property_identifier) @size_property)
+((member_expression property: (property_identifier) @size_property)
+  (#any-of? @size_property "size" "length"))
 """,
 )
 # Queries the summary reads: the engine adds them to the file's single query pass.
@@ -118,13 +119,64 @@ def may_link(data: bytes) -> bool:
 def summarise(ctx: FileContext) -> FileSummary:
     """The summary of the file behind ``ctx`` (directives are added by the pipeline)."""
     captures = ctx.captures(SUMMARY_QUERY)
-    exports = _Exports(ctx, captures)
+    imported = imported_names(ctx.tree.root_node)
+    exports = _Exports(ctx, captures, imported)
+    uses = _Uses(ctx, captures, exports.function_names, imported).collect() if imported else ()
     return FileSummary(
         names=tuple(dict.fromkeys(name for name, _ in exports.exported)),
         exports=tuple(exports.classified()),
         reexports=tuple(_reexports(ctx)),
-        uses=tuple(_Uses(ctx, captures, exports.function_names).collect()),
+        uses=tuple(uses),
     )
+
+
+def imported_names(root: Node) -> frozenset[bytes]:
+    """Local names that module-level imports and requires bind. A use of an imported value
+    starts with one of them; testing the first identifier of an expression against this set
+    spares a scope resolution for every other call (most of them: locals, `console`, `this`)."""
+    names: set[bytes] = set()
+    for statement in root.named_children:
+        if statement.type == "export_statement":
+            statement = statement.child_by_field_name("declaration") or statement
+        if statement.type == "import_statement":
+            names.update(_bound_identifiers(statement, skip_source=True))
+        elif statement.type in ("lexical_declaration", "variable_declaration"):
+            for declarator in statement.named_children:
+                value = declarator.child_by_field_name("value")
+                if value is not None and b"require" in (value.text or b""):
+                    pattern = declarator.child_by_field_name("name")
+                    if pattern is not None:
+                        names.update(_bound_identifiers(pattern, skip_source=False))
+    return frozenset(names)
+
+
+def _bound_identifiers(node: Node, *, skip_source: bool) -> Iterator[bytes]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in ("identifier", "shorthand_property_identifier_pattern"):
+            yield current.text or b""
+        elif not (skip_source and current.type == "string"):
+            stack.extend(current.named_children)
+
+
+def _root_identifier(node: Node | None) -> bytes | None:
+    """The identifier an expression such as `a.b.c` or `a['b']()` starts from."""
+    while node is not None and node.type in (
+        "member_expression",
+        "subscript_expression",
+        "call_expression",
+        "parenthesized_expression",
+        "non_null_expression",
+        "as_expression",
+    ):
+        if node.type == "call_expression":
+            node = node.child_by_field_name("function")
+        elif node.type in ("parenthesized_expression", "non_null_expression", "as_expression"):
+            node = node.named_child(0)
+        else:
+            node = node.child_by_field_name("object")
+    return node.text if node is not None and node.type == "identifier" else None
 
 
 # -- exports ------------------------------------------------------------------------------------
@@ -133,9 +185,13 @@ def summarise(ctx: FileContext) -> FileSummary:
 class _Exports:
     """Exported names → the module-level node each is bound to, and what that denotes."""
 
-    def __init__(self, ctx: FileContext, captures: dict[str, list[Node]]) -> None:
+    def __init__(
+        self, ctx: FileContext, captures: dict[str, list[Node]], imported: frozenset[bytes]
+    ) -> None:
         self.ctx = ctx
         self.captures = captures
+        self.imported = imported
+        self._by_function: dict[int, list[Node]] | None = None
         self.locals: dict[str, Node] = {}  # module-level name → its value or function
         self.exported: list[tuple[str, Node]] = []
         self.function_names: dict[int, str] = {}  # exported function node id → export name
@@ -259,7 +315,7 @@ class _Exports:
         return None
 
     def _factory(self, name: str, function: Node) -> Export | None:
-        made = [n for n in self._own(function, ("new", "call")) if self._client_spec(n)]
+        made = [n for n in self._own(function) if self._client_spec(n)]
         if not made:
             return None
         returned = returned_values(function)
@@ -298,7 +354,9 @@ class _Exports:
 
     def _growth_in(self, function: Node) -> Iterator[tuple[str, Node, bool]]:
         """(store name, growth site, dynamic) for module-level names grown in ``function``."""
-        for call in self._own(function, ("call",)):
+        for call in self._own(function):
+            if call.type != "call_expression":
+                continue
             callee = call.child_by_field_name("function")
             receiver = callee.child_by_field_name("object") if callee is not None else None
             if receiver is None or receiver.type != "identifier":
@@ -345,23 +403,25 @@ class _Exports:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _own(self, function: Node, kinds: tuple[str, ...]) -> list[Node]:
-        """Captured nodes of ``kinds`` inside ``function`` itself, not in nested functions."""
-        found = []
-        for kind in kinds:
-            for node in self.captures.get(kind, ()):
-                if (
-                    function.start_byte <= node.start_byte < function.end_byte
-                    and self.ctx.enclosing_function(node) == function
-                ):
-                    found.append(node)
-        return found
+    def _own(self, function: Node) -> list[Node]:
+        """Calls and `new`s inside ``function`` itself, not in nested functions (grouped once
+        per file: a module of 300 exported functions must not rescan every call 300 times)."""
+        if self._by_function is None:
+            self._by_function = {}
+            for node in (*self.captures.get("call", ()), *self.captures.get("new", ())):
+                holder = self.ctx.enclosing_function(node)
+                if holder is not None:
+                    self._by_function.setdefault(holder.id, []).append(node)
+        return self._by_function.get(function.id, [])
 
     def _callee_symbol(self, node: Node) -> Symbol | None:
         field_name = "constructor" if node.type == "new_expression" else "function"
         return self.ctx.imports.resolve(node.child_by_field_name(field_name))
 
     def _client_spec(self, node: Node) -> ClientSpec | None:
+        field_name = "constructor" if node.type == "new_expression" else "function"
+        if _root_identifier(node.child_by_field_name(field_name)) not in self.imported:
+            return None  # clients come from libraries: an expression of local names is none
         symbol = self._callee_symbol(node)
         if symbol is None or symbol.module == GLOBAL:
             return None
@@ -481,11 +541,18 @@ def _reexports(ctx: FileContext) -> Iterator[ReExport]:
 
 class _Uses:
     def __init__(
-        self, ctx: FileContext, captures: dict[str, list[Node]], exported: dict[int, str]
+        self,
+        ctx: FileContext,
+        captures: dict[str, list[Node]],
+        exported: dict[int, str],
+        imported: frozenset[bytes],
     ) -> None:
         self.ctx = ctx
         self.captures = captures
         self.exported = exported
+        self.imported = imported
+        _, checkouts = configured_specs(ctx.settings.resources)
+        self.checkout_methods = frozenset(s.method for s in checkouts if s.pools is not None)
 
     def collect(self) -> Iterator[Use]:
         for call in self.captures.get("call", ()):
@@ -507,9 +574,9 @@ class _Uses:
         if callee is None:
             return
         method = member_property(callee) if callee.type == "member_expression" else None
-        if method is not None and method in self._checkout_methods() and call_arguments(call):
+        if method is not None and method in self.checkout_methods and call_arguments(call):
             return  # callback-style `pool.connect((err, client, done) => …)`: LL006's own
-        if method is not None and method in self._checkout_methods():
+        if method is not None and method in self.checkout_methods:
             found = self._use_of(callee.child_by_field_name("object"), call, CHECKOUT)
             if found is not None:
                 yield found
@@ -533,6 +600,8 @@ class _Uses:
         self, target: Node | None, site: Node, action: str, dynamic: bool | None = None
     ) -> Use | None:
         if target is None or target.type not in ("identifier", "member_expression"):
+            return None
+        if _root_identifier(target) not in self.imported:
             return None
         symbol = self.ctx.imports.resolve(target)
         if symbol is None or symbol.module in (GLOBAL, "") or symbol.module in _NODE_BUILTINS:
@@ -560,11 +629,6 @@ class _Uses:
             snippet=self.ctx.text(site)[:400],
             caller=caller,
         )
-
-    def _checkout_methods(self) -> frozenset[str]:
-        """Checkout methods that need a pool (``pool.connect()``), from the resource table."""
-        _, checkouts = configured_specs(self.ctx.settings.resources)
-        return frozenset(spec.method for spec in checkouts if spec.pools is not None)
 
     def _caller_keeps(self, call: Node, releases: frozenset[str]) -> bool:
         """The caller closes (``releases``) the result, returns it or stores it: its owner is
