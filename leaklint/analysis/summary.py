@@ -409,10 +409,29 @@ class _Exports:
         if self._by_function is None:
             self._by_function = {}
             for node in (*self.captures.get("call", ()), *self.captures.get("new", ())):
+                if not self._may_matter(node):
+                    continue
                 holder = self.ctx.enclosing_function(node)
                 if holder is not None:
                     self._by_function.setdefault(holder.id, []).append(node)
         return self._by_function.get(function.id, [])
+
+    def _may_matter(self, node: Node) -> bool:
+        """A call or `new` that can make a client (its callee starts from an imported name)
+        or grow a module-level name: the only ones ``_factory`` and ``_grower`` look at."""
+        field_name = "constructor" if node.type == "new_expression" else "function"
+        callee = node.child_by_field_name(field_name)
+        if _root_identifier(callee) in self.imported:
+            return True
+        if callee is None or callee.type != "member_expression":
+            return False
+        receiver = callee.child_by_field_name("object")
+        return (
+            receiver is not None
+            and receiver.type == "identifier"
+            and member_property(callee) in GROWING_METHODS
+            and text(receiver) in self.locals
+        )
 
     def _callee_symbol(self, node: Node) -> Symbol | None:
         field_name = "constructor" if node.type == "new_expression" else "function"
