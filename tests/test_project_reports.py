@@ -151,3 +151,14 @@ def test_a_changed_tsconfig_invalidates_the_cached_link(tmp_path: Path) -> None:
     )
     result = invoke(folder, ".")
     assert result.exit_code == 0, result.stdout
+
+
+def test_a_listener_on_an_imported_emitter_names_where_it_is_created(tmp_path: Path) -> None:
+    folder = _project(tmp_path, "emitter-sse")
+    for _ in range(2):  # cold, then from the cached link
+        result = invoke(folder, "--format", "json", ".")
+        (finding,) = json.loads(result.stdout)["findings"]
+        assert finding["rule"] == "LL007"
+        (related,) = [r for r in finding["related"] if r.get("path")]
+        assert (related["path"], related["line"]) == ("src/events.js", 3)
+        assert related["message"].startswith("'bus' is created here, once per process")

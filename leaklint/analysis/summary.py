@@ -38,6 +38,7 @@ from leaklint.model.project import (
     FACTORY,
     GROW,
     GROWER,
+    LISTEN,
     POOL_INSTANCE,
     SHRINK,
     STORE,
@@ -64,6 +65,7 @@ SUMMARY_QUERY = SharedQuery(
 SUMMARY_ANALYSES = (SUMMARY_QUERY, *FREQUENCY_ANALYSES)
 
 GROWING_METHODS = frozenset({"set", "add", "push", "unshift"})
+LISTENING_METHODS = frozenset({"on", "addListener", "prependListener"})
 SHRINKING_METHODS = frozenset({"delete", "clear", "shift", "pop", "splice"})
 SIZE_PROPERTIES = frozenset({b"size", b"length"})
 CLOSE_METHODS = frozenset({"quit", "disconnect", "end", "close", "destroy", "$disconnect"})
@@ -597,6 +599,11 @@ class _Uses:
             return  # callback-style `pool.connect((err, client, done) => …)`: LL006's own
         if method is not None and method in self.checkout_methods:
             found = self._use_of(callee.child_by_field_name("object"), call, CHECKOUT)
+            if found is not None:
+                yield found
+                return
+        if method in LISTENING_METHODS:
+            found = self._use_of(callee.child_by_field_name("object"), call, LISTEN)
             if found is not None:
                 yield found
                 return

@@ -26,6 +26,7 @@ GROWER = "grower"  # a function that grows a module store from its arguments
 CALL = "call"  # calls it
 GROW = "grow"  # adds to it (`.set`, `.add`, `.push`, `store[key] = …`)
 SHRINK = "shrink"  # removes from it or checks its size: it is bounded somewhere
+LISTEN = "listen"  # adds a listener to it (`bus.on('update', …)`)
 CHECKOUT = "checkout"  # takes a connection out of it (`pool.connect()`, `getConnection()`)
 
 

@@ -27,6 +27,7 @@ from leaklint.pipeline import parallel
 from leaklint.pipeline.cache import ResultCache, cache_directory, content_hash
 from leaklint.pipeline.project.link import (
     ProjectRun,
+    attach_notes,
     drop_answered_unused_directives,
     inputs_unchanged,
     link_key,
@@ -101,7 +102,7 @@ def _summary(ctx: FileContext) -> FileSummary | None:
     findings still count, it just tells the rest of the project nothing."""
     try:
         summary = project_summary(ctx)
-    except (RecursionError, ValueError, KeyError, AttributeError, TypeError):
+    except Exception:  # the file's own findings still count; it just tells the project nothing
         return None
     directives = tuple(
         Suppressed(
@@ -242,6 +243,7 @@ def _project_step(
     else:
         linked = ProjectRun.from_cache(linked)
     result.findings.extend(linked.findings)
+    attach_notes(result.findings, linked.notes)
     drop_answered_unused_directives(result.findings, linked.answered)
 
 

@@ -17,7 +17,8 @@ from leaklint.model.findings import Message, Severity
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from leaklint.model.project import ProjectFacts, ProjectReport
+    from leaklint.model.findings import Related
+    from leaklint.model.project import Linked, ProjectFacts, ProjectReport
     from leaklint.model.settings import Settings
     from leaklint.semantic.context import FileContext, SharedQuery
 
@@ -55,6 +56,11 @@ class Rule:
     def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
         """Findings that only the whole project shows (``leaklint.pipeline.project.graph``
         links the summaries; a rule reads one file's linked uses here). Most rules have none."""
+        return iter(())
+
+    def project_notes(self, facts: ProjectFacts) -> Iterator[tuple[Linked, Related]]:
+        """Related locations in other modules for this rule's own findings at a linked use
+        (LL007: where the imported emitter is created). Most rules have none."""
         return iter(())
 
     @classmethod

@@ -15,11 +15,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from leaklint.model.findings import Finding, Suppression
+from leaklint.model.findings import Finding, Related, Span, Suppression
 from leaklint.model.project import FileSummary, ProjectFacts, ProjectReport
 from leaklint.model.results import display_path
 from leaklint.model.settings import Settings
@@ -69,12 +69,18 @@ class ProjectRun:
     # (path, directive comment line, rule) for each directive that suppresses one of them.
     answered: set[tuple[str, int, str]] = field(default_factory=set)
     inputs: list[tuple[str, int, int]] = field(default_factory=list)
+    # Related locations for the rules' own findings: (rule, path, line, column) → notes.
+    notes: list[tuple[str, str, int, int, Related]] = field(default_factory=list)
 
     def to_cache(self) -> dict[str, Any]:
         return {
             "findings": [f.to_dict() for f in self.findings],
             "answered": sorted(self.answered),
             "inputs": self.inputs,
+            "notes": [
+                [rule, path, line, column, asdict(note)]
+                for rule, path, line, column, note in self.notes
+            ],
         }
 
     @classmethod
@@ -83,6 +89,10 @@ class ProjectRun:
             [Finding.from_dict(f) for f in data.get("findings", ())],
             {(str(p), int(line), str(code)) for p, line, code in data.get("answered", ())},
             [(str(p), int(m), int(n)) for p, m, n in data.get("inputs", ())],
+            [
+                (rule, path, line, column, Related(Span(**n["span"]), n["message"], n["path"]))
+                for rule, path, line, column, n in data.get("notes", ())
+            ],
         )
 
 
@@ -147,7 +157,11 @@ def project_findings(
         for rule in checkers:
             if is_ignored(rule, selectors):
                 continue
-            for report in rule().check_project(file_facts):
+            checker = rule()
+            for linked, note in checker.project_notes(file_facts):
+                span = linked.use.span
+                run.notes.append((rule.code, file_facts.path, span.line, span.column, note))
+            for report in checker.check_project(file_facts):
                 finding = _finding(
                     rule, report, file_facts, settings, loaded[absolute], run.answered
                 )
@@ -186,7 +200,23 @@ def _answers(report: Finding, codes: set[str]) -> bool:
 
 
 def _has_project_check(rule: type[Rule]) -> bool:
-    return rule.check_project is not Rule.check_project
+    return (
+        rule.check_project is not Rule.check_project or rule.project_notes is not Rule.project_notes
+    )
+
+
+def attach_notes(findings: list[Finding], notes: list[tuple[str, str, int, int, Related]]) -> None:
+    """Give the rules' own findings at linked uses their related locations in other modules."""
+    wanted: dict[tuple[str, str, int, int], list[Related]] = {}
+    for rule, path, line, column, note in notes:
+        wanted.setdefault((rule, path, line, column), []).append(note)
+    if not wanted:
+        return
+    for finding in findings:
+        key = (finding.rule, finding.path, finding.span.line, finding.span.column)
+        extra = [n for n in wanted.get(key, ()) if n not in finding.related]
+        if extra:
+            finding.related = (*finding.related, *extra)
 
 
 def _finding(
