@@ -197,7 +197,14 @@ def check(
         raise click.UsageError(str(error)) from None
     bar = progress.ProgressBar() if progress.wanted(fmt) else None
     try:
-        result = run(files, settings, jobs=jobs, use_cache=not no_cache, progress=bar)
+        result = run(
+            files,
+            settings,
+            jobs=jobs,
+            use_cache=not no_cache,
+            progress=bar,
+            whole_project=_covers_root(list(paths) or [Path(".")], settings),
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -398,7 +405,14 @@ def audit(
         raise click.UsageError(str(error)) from None
     bar = progress.ProgressBar() if progress.wanted(fmt) else None
     try:
-        result = run(files, settings, jobs=jobs, use_cache=not no_cache, progress=bar)
+        result = run(
+            files,
+            settings,
+            jobs=jobs,
+            use_cache=not no_cache,
+            progress=bar,
+            whole_project=_covers_root(list(paths) or [Path(".")], settings),
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -516,3 +530,10 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _covers_root(paths: list[Path], settings: Settings) -> bool:
+    """The run was asked for the project root itself: its files are the whole project, and
+    the engine need not walk the repository again to link them."""
+    root = settings.root.resolve()
+    return any(path.resolve() == root for path in paths)

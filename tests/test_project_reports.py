@@ -162,3 +162,13 @@ def test_a_listener_on_an_imported_emitter_names_where_it_is_created(tmp_path: P
         (related,) = [r for r in finding["related"] if r.get("path")]
         assert (related["path"], related["line"]) == ("src/events.js", 3)
         assert related["message"].startswith("'bus' is created here, once per process")
+
+
+def test_a_run_over_the_root_does_not_walk_the_repository_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leaklint.pipeline import engine
+
+    folder = _project(tmp_path)
+    monkeypatch.setattr(engine, "project_files", lambda *a: pytest.fail("walked again"))
+    assert invoke(folder, "--no-cache", ".").exit_code == 1

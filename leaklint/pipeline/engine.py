@@ -176,8 +176,12 @@ def run(
     jobs: int | None = None,
     use_cache: bool = True,
     progress: ProgressCallback | None = None,
+    whole_project: bool = False,
 ) -> RunResult:
-    """Check ``paths``; results come back in the order of ``paths`` whatever the parallelism."""
+    """Check ``paths``; results come back in the order of ``paths`` whatever the parallelism.
+
+    ``whole_project``: ``paths`` are every file of the project root (the CLI was given the
+    root), so the project step need not list the repository's other files."""
     # package.json files and symlinks may have changed since the last run in this process.
     package_type.cache_clear()
     real_directory.cache_clear()
@@ -198,7 +202,8 @@ def run(
             _keep_summary(path, file_result, summaries, digests)
         started = time.perf_counter()
         if paths:
-            _project_step(paths, settings, rules, cache, jobs, summaries, digests, result)
+            others = [] if whole_project else project_files(paths, settings)
+            _project_step(paths, others, settings, rules, cache, jobs, summaries, digests, result)
         result.link_seconds = time.perf_counter() - started
     if cache is not None:
         cache.save()
@@ -217,6 +222,7 @@ def _keep_summary(
 
 def _project_step(
     paths: list[Path],
+    others: list[Path],
     settings: Settings,
     rules: list[type[Rule]],
     cache: ResultCache | None,
@@ -229,9 +235,7 @@ def _project_step(
     pre-commit run passes the staged ones), mostly from the cache; then the link's findings —
     from the cache too when no file and no configuration file it read has changed."""
     for path, file_result in zip(
-        others := project_files(paths, settings),
-        _results(others, settings, rules, cache, jobs, None),
-        strict=True,
+        others, _results(others, settings, rules, cache, jobs, None), strict=True
     ):
         _keep_summary(path, file_result, summaries, digests)
     key = link_key(paths, digests)
