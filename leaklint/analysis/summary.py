@@ -674,6 +674,8 @@ class _Uses:
             return True
         if parent.type == "assignment_expression":
             return True  # stored on an object or an outer variable
+        if parent.type == "member_expression" and member_property(parent) in releases:
+            return True  # `makeClient().quit()`: closed on the spot
         if parent.type != "variable_declarator":
             return False
         name = parent.child_by_field_name("name")
