@@ -332,9 +332,14 @@ def check(
         _refuse_overwriting_inputs("--write-baseline", write_baseline, sources)
         baselines = [path for path in (baseline_file, write_baseline) if path is not None]
         _refuse_overwriting_inputs("-o", output, [*sources, *baselines])
-        result = _run(files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named)
+        whole = _covers_root(list(paths) or [Path(".")], settings)
+        result = _run(
+            files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named, whole=whole
+        )
         if apply_fixes and _fixed_some(result, files):
-            result = _run(files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named)
+            result = _run(
+                files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named, whole=whole
+            )
     _use_baseline(result, files, baseline_file, write_baseline, fmt)
     options = ReportOptions(
         color=_use_color(output and str(output), fmt),
@@ -440,15 +445,32 @@ def _run(
     jobs: int | None,
     use_cache: bool,
     named: set[Path],
+    whole: bool = False,
 ) -> RunResult:
+    """``whole``: ``files`` are every file of the project root (see ``_covers_root``)."""
     from leaklint.pipeline.engine import run
 
     bar = progress.ProgressBar() if progress.wanted(fmt) else None
     try:
-        return run(files, settings, jobs=jobs, use_cache=use_cache, progress=bar, named=named)
+        return run(
+            files,
+            settings,
+            jobs=jobs,
+            use_cache=use_cache,
+            progress=bar,
+            named=named,
+            whole_project=whole,
+        )
     finally:
         if bar is not None:
             bar.close()
+
+
+def _covers_root(paths: list[Path], settings: HierarchicalSettings) -> bool:
+    """The run was asked for the project root itself: its files are the whole project, and
+    the engine need not walk the repository again to link them."""
+    root = settings.base.root.resolve()
+    return any(path.resolve() == root for path in paths)
 
 
 def _check_stdin(
@@ -828,7 +850,8 @@ def audit(
     named: set[Path] = set()  # as in check: files named explicitly are checked as named
     files = _discover(roots, settings, False, named)
     _refuse_overwriting_inputs("--html", html_file, [*paths, *files])
-    result = _run(files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named)
+    whole = _covers_root(roots, settings)
+    result = _run(files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named, whole=whole)
     _use_baseline(result, files, baseline_file, None, fmt)
     report = build_report(
         result,

@@ -29,9 +29,50 @@ _EXPECT = re.compile(r"(?://|/\*)\s*expect:\s*((?:LL\d{3}[\s,]*)+)")
 _SETTINGS = re.compile(r"fixture-settings:\s*(\{.*\})")
 
 
+PROJECTS = FIXTURES / "project"  # one folder per multi-file project (see project_fixtures)
+_SUFFIXES = {".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"}
+
+
 def fixture_files() -> list[Path]:
-    suffixes = {".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"}
-    return sorted(p for p in FIXTURES.rglob("*") if p.suffix in suffixes and p.is_file())
+    """Single-file fixtures, one folder per rule (project folders are checked as a whole)."""
+    return sorted(
+        p
+        for p in FIXTURES.rglob("*")
+        if p.suffix in _SUFFIXES and p.is_file() and PROJECTS not in p.parents
+    )
+
+
+def project_fixtures() -> list[Path]:
+    """``fixtures/project/<case>/``: a small repository each, checked from its own root, with
+    ``// expect:`` markers in any of its files and every other line silent."""
+    return sorted(p for p in PROJECTS.iterdir() if p.is_dir())
+
+
+def project_expected(folder: Path) -> Counter[tuple[str, int, str]]:
+    wanted: Counter[tuple[str, int, str]] = Counter()
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in _SUFFIXES and path.is_file():
+            relative = path.relative_to(folder).as_posix()
+            for (line, code), count in expected(path).items():
+                wanted[(relative, line, code)] += count
+    return wanted
+
+
+def project_actual(
+    folder: Path, paths: list[Path] | None = None, **overrides: object
+) -> Counter[tuple[str, int, str]]:
+    """What a run of every rule (preview ones too) reports in ``folder``'s files; ``paths``:
+    a partial run over those files only, as pre-commit makes."""
+    from leaklint.pipeline.discovery import discover
+
+    settings = Settings(root=folder, preview=True, **overrides)  # type: ignore[arg-type]
+    files = paths if paths is not None else discover([folder], settings)
+    result = run(files, settings, use_cache=False)
+    found: Counter[tuple[str, int, str]] = Counter()
+    for finding in result.findings:
+        relative = Path(finding.path).resolve().relative_to(folder).as_posix()
+        found[(relative, finding.span.line, finding.rule)] += 1
+    return found
 
 
 def expected(path: Path) -> Counter[tuple[int, str]]:

@@ -17,6 +17,7 @@ import pytest
 
 from leaklint.audit import excerpt_window
 from leaklint.model.findings import Finding, Severity, Span
+from leaklint.pipeline.discovery import _checkable
 from leaklint.reporters.html import inline, rule_docs_html, sections, to_html
 from leaklint.rules import ALL_RULES
 from tests.conftest import write
@@ -98,7 +99,8 @@ def test_audit_terminal_summary(legacy: Path, run_cli) -> None:
     result = run_cli("audit", "fixtures")
     assert result.exit_code == 0, result.output  # an audit informs; it does not gate
     out = result.output
-    files = len([p for p in (legacy / "fixtures").rglob("*") if p.is_file()])
+    # Source files only: the project fixtures hold package.json / tsconfig.json too.
+    files = len([p for p in (legacy / "fixtures").rglob("*") if p.is_file() and _checkable(p.name)])
     assert re.search(rf"^Audited {files} files in \d+\.\d\ds: \d+ findings", out, re.M)
     assert "Findings per rule" in out
     assert re.search(r"^  LL001  implicit-global +\d+ +\d+  error +very-high$", out, re.M)

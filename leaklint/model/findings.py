@@ -44,6 +44,7 @@ class Span:
 class Related:
     span: Span
     message: str
+    path: str = ""  # another file, as displayed; empty: the finding's own file
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class Fix:
                     expect_int(item["start"], "start", minimum=0),
                     expect_int(item["end"], "end", minimum=0),
                     expect_str(item["text"], "text"),
-                    _span_from_dict(item["span"]),
+                    span_from_dict(item["span"]),
                 )
             )
         return cls(
@@ -146,13 +147,13 @@ class Finding:
             rule=expect_str(data["rule"], "rule"),
             name=expect_str(data["name"], "name"),
             path=expect_str(data["path"], "path"),
-            span=_span_from_dict(data["span"]),
+            span=span_from_dict(data["span"]),
             message=expect_str(data["message"], "message"),
             severity=_severity_from_value(data["severity"]),
             context=expect_str(data["context"], "context"),
             snippet=expect_str(data["snippet"], "snippet"),
             related=tuple(
-                _related_from_dict(item) for item in expect_list(data["related"], "related")
+                related_from_dict(item) for item in expect_list(data["related"], "related")
             ),
             suppression=None if suppression is None else _suppression_from_dict(suppression),
             fingerprint=expect_str(data["fingerprint"], "fingerprint"),
@@ -168,14 +169,20 @@ _SUPPRESSION_KEYS = frozenset(f.name for f in fields(Suppression))
 _SUPPRESSION_KINDS = ("inSource", "external")
 
 
-def _span_from_dict(data: Any) -> Span:
+def span_from_dict(data: Any) -> Span:
+    """The inverse of ``asdict(span)``, strict like ``Finding.from_dict``."""
     data = expect_object(data, _SPAN_KEYS, "span")
     return Span(**{key: expect_int(data[key], f"span {key}", minimum=1) for key in _SPAN_KEYS})
 
 
-def _related_from_dict(data: Any) -> Related:
+def related_from_dict(data: Any) -> Related:
+    """The inverse of ``asdict(related)``, strict like ``Finding.from_dict``."""
     data = expect_object(data, _RELATED_KEYS, "related location")
-    return Related(_span_from_dict(data["span"]), expect_str(data["message"], "related message"))
+    return Related(
+        span_from_dict(data["span"]),
+        expect_str(data["message"], "related message"),
+        expect_str(data["path"], "related path"),
+    )
 
 
 def _suppression_from_dict(data: Any) -> Suppression:

@@ -10,6 +10,7 @@ from typing import Any
 
 from leaklint.model.decoding import expect_bool, expect_list, expect_object, expect_str
 from leaklint.model.findings import Finding
+from leaklint.model.project import FileSummary
 
 
 @dataclass
@@ -33,12 +34,16 @@ class FileResult:
     mtime_ns: int = 0
     size: int = 0
     digest: str = ""
+    # What the file tells the rest of the project (``model.project.FileSummary.to_dict``),
+    # cached with its findings so that a warm or partial run links without parsing.
+    summary: dict[str, Any] | None = None
 
     def to_cache(self) -> dict[str, Any]:
         return {
             "findings": [f.to_dict() for f in self.findings],
             "error": self.error.to_dict() if self.error else None,
             "checked": self.checked,
+            "summary": self.summary,
         }
 
     @classmethod
@@ -51,10 +56,20 @@ class FileResult:
             findings=[Finding.from_dict(f) for f in expect_list(data["findings"], "findings")],
             error=error,
             checked=expect_bool(data["checked"], "checked"),
+            summary=_summary_from_cache(data["summary"]),
         )
 
 
 _CACHED_KEYS = frozenset(FileResult("").to_cache())
+
+
+def _summary_from_cache(data: Any) -> dict[str, Any] | None:
+    """The cached project summary, checked to be one (``FileSummary.from_dict`` is strict); it
+    stays a dict, which is what the link and the next cache write take."""
+    if data is None:
+        return None
+    FileSummary.from_dict(data)
+    return data  # type: ignore[no-any-return]
 
 
 def _file_error_from_dict(data: Any) -> FileError:

@@ -35,7 +35,7 @@ from leaklint import __version__
 from leaklint.fsutil import atomic_write_text, read_regular_file
 
 CACHE_DIR_ENV = "LEAKLINT_CACHE_DIR"
-_FORMAT = 1
+_FORMAT = 2  # 2: entries carry the file's project summary, and the cache a link result
 # A cache file larger than this is not read, but rebuilt from this run's files: parsed JSON
 # takes several times its size in memory, and a run should stay within ~400 MB. A project of
 # 100,000 files with findings in many of them needs ~20 MB.
@@ -67,6 +67,8 @@ class ResultCache(Generic[T]):
         self._decode = decode
         self._entries: dict[str, Any] = {}
         self._used: set[str] = set()  # keys this run asked about or stored: never pruned
+        # The last link's findings and what they were computed from (see ``project``).
+        self._project: dict[str, Any] | None = None
         self._dirty = False
         self._refused = False
         if self._usable():
@@ -92,6 +94,9 @@ class ResultCache(Generic[T]):
             entries = document.get("entries")
             if isinstance(entries, dict):
                 self._entries = entries
+            project = document.get("project")
+            if isinstance(project, dict):
+                self._project = project
 
     def lookup(self, path: Path) -> T | None:
         """The cached result for ``path`` if its content is unchanged, else None."""
@@ -136,6 +141,24 @@ class ResultCache(Generic[T]):
         del self._entries[key]
         self._dirty = True
 
+    def digest(self, path: Path) -> str:
+        """The content hash recorded for ``path`` ('' if none): what a link result is keyed by."""
+        entry = self._entries.get(os.path.abspath(path))
+        return entry[2] if _valid_entry(entry) else ""
+
+    def project(self, key: str) -> dict[str, Any] | None:
+        """The project link's cached result if it was computed for ``key`` (the digests of
+        every file it linked and the files asked for), else None."""
+        project = self._project
+        if project is None or project.get("key") != key:
+            return None
+        result = project.get("result")
+        return result if isinstance(result, dict) else None
+
+    def store_project(self, key: str, result: dict[str, Any]) -> None:
+        self._project = {"key": key, "result": result}
+        self._dirty = True
+
     def store(self, path: Path, mtime_ns: int, size: int, digest: str, result: dict) -> None:
         key = os.path.abspath(path)
         self._used.add(key)
@@ -146,7 +169,12 @@ class ResultCache(Generic[T]):
         self._drop_deleted_files()
         if not self._dirty or not _may_write_into(self.directory) or not self._usable():
             return
-        document = {"format": _FORMAT, "version": __version__, "entries": self._entries}
+        document = {
+            "format": _FORMAT,
+            "version": __version__,
+            "entries": self._entries,
+            "project": self._project,
+        }
         try:
             self._write_marker_files()
             atomic_write_text(self.path, json.dumps(document, separators=(",", ":")))

@@ -13,18 +13,30 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leaklint import budget
+from leaklint.analysis.summary import SUMMARY_ANALYSES, may_link
+from leaklint.analysis.summary import summarise as project_summary
 from leaklint.fsutil import FileTooLargeError, NotRegularFileError, read_regular_file
 from leaklint.model.findings import Finding, assign_occurrences
+from leaklint.model.project import FileSummary, Suppressed
 from leaklint.model.results import FileError, FileResult, display_path
 from leaklint.model.settings import Settings, SettingsResolver, as_resolver
 from leaklint.pipeline.cache import ResultCache, cache_directory, content_hash
+from leaklint.pipeline.project.link import (
+    ProjectRun,
+    attach_notes,
+    drop_answered_unused_directives,
+    inputs_unchanged,
+    link_key,
+    project_files,
+    project_findings,
+)
 from leaklint.pipeline.selection import selected_rules
-from leaklint.pipeline.suppressions import finalize_findings
+from leaklint.pipeline.suppressions import finalize_findings, find_directives
 from leaklint.rules import Rule
 from leaklint.semantic.context import FileContext
 from leaklint.syntax.generated import generated_reason
@@ -51,6 +63,9 @@ class RunResult:
     timings: list[tuple[str, float]] = field(default_factory=list)
     rules: list[type[Rule]] = field(default_factory=list)
     baseline: BaselineStatus | None = None  # set by the CLI when --baseline is used
+    # Wall seconds of the project step (other files' summaries, the link, its findings),
+    # which bench/link_share.py reports as a share of the run.
+    link_seconds: float = 0.0
 
 
 def rules_for(settings: Settings) -> list[type[Rule]]:
@@ -70,24 +85,53 @@ def check_source(
     *,
     tree: Tree | None = None,
     on_rule_error: RuleErrorHandler | None = None,
+    summary_into: list[FileSummary | None] | None = None,
 ) -> list[Finding]:
     """All findings of ``rules`` in one file.
 
     ``tree``: the file already parsed (the language server re-parses incrementally).
     ``on_rule_error``: when given, a rule that raises loses its own findings, the handler is
     told, and the other rules still report; without it the exception propagates.
+    ``summary_into``: when given, the file's project summary (or None) is appended to it —
+    made from the same parse and the same query pass as the findings.
     """
+    findings, summary = check_and_summarise(
+        source,
+        settings,
+        rules,
+        summarise=summary_into is not None,
+        tree=tree,
+        on_rule_error=on_rule_error,
+    )
+    if summary_into is not None:
+        summary_into.append(summary)
+    return findings
+
+
+def check_and_summarise(
+    source: SourceFile,
+    settings: Settings,
+    rules: Iterable[type[Rule]],
+    *,
+    summarise: bool,
+    tree: Tree | None = None,
+    on_rule_error: RuleErrorHandler | None = None,
+) -> tuple[list[Finding], FileSummary | None]:
+    """All findings of ``rules`` in one file (see ``check_source``) and, with ``summarise``,
+    the file's project summary — from the same parse and the same query pass."""
     rules = tuple(rules)  # iterated twice: to run, then to tell which rules ran
     with budget.limited(settings.file_time_budget, len(source.data)):
         if tree is None:
             tree = parse(source.data, source.language)
         ctx = FileContext(source=source, tree=tree, settings=settings)
         applicable = [rule for rule in rules if rule.applies_to(source.data, settings)]
-        ctx.plan_queries(applicable)
+        summarise = summarise and may_link(source.data)
+        ctx.plan_queries([*applicable, _SummaryQueries] if summarise else applicable)
         try:
             for rule in applicable:
                 budget.check_now()
                 _run_rule(rule, ctx, on_rule_error)
+            summary = _summary(ctx) if summarise else None
             # Per-file ignores and directive comments; sorts the findings.
             findings = finalize_findings(ctx, rules)
         except budget.AnalysisStopped:
@@ -97,7 +141,7 @@ def check_source(
     # collector would free it — and the tree-sitter tree it keeps alive, whose memory Python
     # cannot see. Dropping the caches now frees the tree by reference counting.
     ctx.__dict__.clear()
-    return findings
+    return findings, summary
 
 
 def _run_rule(rule: type[Rule], ctx: FileContext, on_error: RuleErrorHandler | None) -> None:
@@ -115,7 +159,34 @@ def _run_rule(rule: type[Rule], ctx: FileContext, on_error: RuleErrorHandler | N
         on_error(rule, error)
 
 
-def check_path(path: Path, settings: Settings, rules: list[type[Rule]]) -> FileResult:
+def _summary(ctx: FileContext) -> FileSummary | None:
+    """The file's project summary with its directive comments (so that findings the link
+    makes later honour them); None when the summary cannot be made — the file's own
+    findings still count, it just tells the rest of the project nothing."""
+    try:
+        summary = project_summary(ctx)
+    except Exception:  # the file's own findings still count; it just tells the project nothing
+        return None
+    directives = tuple(
+        Suppressed(
+            d.codes, d.line, d.justification, ctx.source.position(d.node.start_byte).line, d.kind
+        )
+        for d in find_directives(ctx)
+    )
+    return replace(summary, directives=directives) if directives else summary
+
+
+class _SummaryQueries:
+    """The summary's patterns, planned into the file's one query pass like a rule's."""
+
+    code = "summary"
+    query = ""
+    analyses = SUMMARY_ANALYSES
+
+
+def check_path(
+    path: Path, settings: Settings, rules: list[type[Rule]], *, summarise: bool = True
+) -> FileResult:
     shown = display_path(path)
     try:
         stat = path.stat()
@@ -136,7 +207,7 @@ def check_path(path: Path, settings: Settings, rules: list[type[Rule]]) -> FileR
         if reason is not None:  # not cached: telling costs a few kilobytes of reading
             return FileResult(shown, checked=False, skipped=reason)
     started = time.perf_counter()
-    result = _check_bytes(path, shown, raw, settings, rules)
+    result = _check_bytes(path, shown, raw, settings, rules, summarise)
     result.seconds = time.perf_counter() - started
     result.mtime_ns, result.size, result.digest = stat.st_mtime_ns, stat.st_size, content_hash(raw)
     return result
@@ -154,7 +225,7 @@ def check_text_of(path: Path, raw: bytes, settings: Settings | SettingsResolver)
     file_settings = as_resolver(settings).for_file(path)
     rules = rules_for(file_settings)
     shown = "-" if path == Path("-") else display_path(path)
-    file_result = _check_bytes(path, shown, raw, file_settings, rules)
+    file_result = _check_bytes(path, shown, raw, file_settings, rules, summarise=False)
     result = RunResult(rules=rules, files_checked=int(file_result.checked))
     result.findings = file_result.findings
     if file_result.error is not None:
@@ -164,7 +235,12 @@ def check_text_of(path: Path, raw: bytes, settings: Settings | SettingsResolver)
 
 
 def _check_bytes(
-    path: Path, shown: str, raw: bytes, settings: Settings, rules: list[type[Rule]]
+    path: Path,
+    shown: str,
+    raw: bytes,
+    settings: Settings,
+    rules: list[type[Rule]],
+    summarise: bool = False,
 ) -> FileResult:
     source = SourceFile.from_bytes(path, raw, shown)
     if source.is_binary():
@@ -175,7 +251,12 @@ def _check_bytes(
         failures.append(f"{rule.code}: {type(error).__name__}: {error}")
 
     try:
-        findings = check_source(source, settings, rules, on_rule_error=rule_failed)
+        # Through check_source (not check_and_summarise): what tests and tools patch.
+        box: list[FileSummary | None] | None = [] if summarise else None
+        findings = check_source(
+            source, settings, rules, on_rule_error=rule_failed, summary_into=box
+        )
+        summary = box[0] if box else None
     except RecursionError:
         return FileResult(
             shown, error=FileError(shown, "skipped: nesting too deep to analyse"), checked=False
@@ -189,11 +270,12 @@ def _check_bytes(
             error=FileError(shown, f"internal error: {type(error).__name__}: {error}"),
             checked=False,
         )
+    kept = summary.to_dict() if summary is not None and not summary.is_empty else None
     if failures:
         # The other rules' findings stand; the error says which rule could not check the file.
         message = "internal error in rule " + "; ".join(failures)
-        return FileResult(shown, findings=findings, error=FileError(shown, message))
-    return FileResult(shown, findings=findings)
+        return FileResult(shown, findings=findings, error=FileError(shown, message), summary=kept)
+    return FileResult(shown, findings=findings, summary=kept)
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -207,19 +289,34 @@ def run(
     use_cache: bool = True,
     progress: ProgressCallback | None = None,
     named: Collection[Path] = (),
+    whole_project: bool = False,
 ) -> RunResult:
     """Check ``paths``; results come back in the order of ``paths`` whatever the parallelism.
 
     Each file is checked with its own settings (``SettingsResolver``): files that share a
     configuration form a profile with its rules and its cache. Files in ``named`` were named
-    on the command line: they are checked even when they look generated."""
+    on the command line: they are checked even when they look generated.
+
+    ``whole_project``: ``paths`` are every file of the project root (the CLI was given the
+    root), so the project step need not list the repository's other files."""
     # package.json files and symlinks may have changed since the last run in this process.
     package_type.cache_clear()
     real_directory.cache_clear()
-    profiles, profile_of = _profiles(paths, as_resolver(settings), use_cache, set(named))
-    result = RunResult(rules=_all_rules(profiles))
+    resolver = as_resolver(settings)
+    started = time.perf_counter()
+    others = [] if whole_project or not paths else project_files(paths, resolver.base)
+    listing_seconds = time.perf_counter() - started
+    profiles, profile_of = _profiles([*paths, *others], resolver, use_cache, set(named))
+    asked = profile_of[: len(paths)]
+    result = RunResult(
+        rules=_all_rules([profiles[i] for i in sorted(set(asked))] if asked else profiles)
+    )
+    summaries: dict[Path, dict] = {}
+    digests: dict[Path, str] = {}
     with _fewer_garbage_collections():
-        for file_result in _results(paths, profiles, profile_of, jobs, progress):
+        for path, file_result in zip(
+            paths, _results(paths, profiles, asked, jobs, progress), strict=True
+        ):
             if file_result.checked:
                 result.files_checked += 1
             result.findings.extend(file_result.findings)
@@ -229,6 +326,13 @@ def run(
                 result.skipped.append(FileError(file_result.path, file_result.skipped))
             if file_result.seconds:
                 result.timings.append((file_result.path, file_result.seconds))
+            _keep_summary(path, file_result, summaries, digests)
+        started = time.perf_counter()
+        if paths:
+            _project_step(
+                paths, others, resolver.base, profiles, profile_of, jobs, summaries, digests, result
+            )
+        result.link_seconds = listing_seconds + time.perf_counter() - started
     for profile in profiles:
         if profile.cache is not None:
             profile.cache.save()
@@ -278,6 +382,59 @@ def _all_rules(profiles: list[Profile]) -> list[type[Rule]]:
     """Every rule any profile runs, in code order (what SARIF lists as the tool's rules)."""
     by_code = {rule.code: rule for profile in profiles for rule in profile.rules}
     return [by_code[code] for code in sorted(by_code)]
+
+
+def _keep_summary(
+    path: Path, file_result: FileResult, summaries: dict[Path, dict], digests: dict[Path, str]
+) -> None:
+    if file_result.summary is not None:
+        summaries[path] = file_result.summary
+    digests[path] = file_result.digest
+
+
+def _project_step(
+    paths: list[Path],
+    others: list[Path],
+    root_settings: Settings,
+    profiles: list[Profile],
+    profile_of: list[int],
+    jobs: int | None,
+    summaries: dict[Path, dict],
+    digests: dict[Path, str],
+    result: RunResult,
+) -> None:
+    """The rest of the repository's summaries when only some of its files were asked for (a
+    pre-commit run passes the staged ones), mostly from the cache; then the link's findings —
+    from the cache too when no file and no configuration file it read has changed. Each file
+    the link reports in is judged with its own profile's settings and rules; the link's result
+    is cached with the profile of the first file asked for, keyed by every profile in play."""
+    asked = profile_of[: len(paths)]
+    for path, file_result in zip(
+        others, _results(others, profiles, profile_of[len(paths) :], jobs, None), strict=True
+    ):
+        _keep_summary(path, file_result, summaries, digests)
+    used = sorted(set(asked))
+    configuration = "\x1f".join(
+        f"{profiles[i].settings.cache_key()}|{','.join(r.code for r in profiles[i].rules)}"
+        for i in used
+    )
+    key = link_key(paths, digests) + hashlib.sha256(configuration.encode()).hexdigest()[:16]
+    cache = profiles[asked[0]].cache
+    cached = cache.project(key) if cache is not None else None
+    linked = ProjectRun.from_cache(cached) if cached is not None else None
+    if linked is None or not inputs_unchanged(linked):
+        profile_by_path = {path: profiles[index] for path, index in zip(paths, asked, strict=True)}
+
+        def profile_for(path: Path) -> tuple[Settings, list[type[Rule]]]:
+            profile = profile_by_path[path]
+            return profile.settings, profile.rules
+
+        linked = project_findings(paths, summaries, root_settings, profile_for)
+        if cache is not None:
+            cache.store_project(key, linked.to_cache())
+    result.findings.extend(linked.findings)
+    attach_notes(result.findings, linked.notes)
+    drop_answered_unused_directives(result.findings, linked.answered)
 
 
 @contextlib.contextmanager
@@ -332,6 +489,7 @@ def _results(
     for done, (path, hit, cache) in enumerate(zip(paths, hits, caches, strict=True), start=1):
         if hit is not None:
             file_result = hit
+            file_result.digest = cache.digest(path) if cache is not None else ""
         else:
             file_result = next(fresh)
             if cache is not None and file_result.digest:

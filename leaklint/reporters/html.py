@@ -31,7 +31,7 @@ from leaklint.audit import (
     headline,
     start_here_title,
 )
-from leaklint.model.findings import Severity
+from leaklint.model.findings import Finding, Severity
 from leaklint.rules import get_rule
 from leaklint.syntax.classify import FileKind
 
@@ -126,7 +126,7 @@ def table_json(report: AuditReport, colours: dict[str, str]) -> str:
     rows = []
     for i, finding in enumerate(report.findings):
         excerpt = report.excerpts[i] if i < len(report.excerpts) else None
-        template, quoted = message_template(finding.message)
+        template, quoted = message_template(with_other_files(finding))
         rows.append(
             [
                 rule_index.get(finding.rule, 0),
@@ -155,6 +155,17 @@ def table_json(report: AuditReport, colours: dict[str, str]) -> str:
         "rows": rows,
     }
     return script_json(data)
+
+
+def with_other_files(finding: Finding) -> str:
+    """The message, followed by the related locations in other files (the project link's
+    "where the client is created"): the table has one cell per finding, and a location in
+    another module is what the reader needs to act on it."""
+    elsewhere = [r for r in finding.related if r.path and r.path != finding.path]
+    if not elsewhere:
+        return finding.message
+    notes = "; ".join(f"{r.path}:{r.span.line}: {r.message}" for r in elsewhere)
+    return f"{finding.message} (see {notes})"
 
 
 def _kind(report: AuditReport, path: str) -> str:

@@ -34,6 +34,7 @@ def finding_dict(finding: Any) -> dict[str, Any]:
                 "end_line": r.span.end_line,
                 "end_column": r.span.end_column,
                 "message": r.message,
+                **({"path": r.path} if r.path else {}),
             }
             for r in finding.related
         ]

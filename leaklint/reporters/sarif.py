@@ -340,7 +340,13 @@ def sarif_result(
     )
     if finding.related:
         result.related_locations = [
-            location(artifact, related.span, related.message, id=number)
+            location(
+                # A related location in another module has its own URI (the project link).
+                source_root.artifact_location(related.path) if related.path else artifact,
+                related.span,
+                related.message,
+                id=number,
+            )
             for number, related in enumerate(finding.related, start=1)
         ]
     if finding.suppression is not None:

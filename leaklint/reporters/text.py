@@ -73,7 +73,7 @@ def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
                 out.write(line + "\n")
             for related in finding.related:
                 out.write(
-                    f"      = {quote_path(finding.path)}:{related.span.line}:"
+                    f"      = {quote_path(related.path or finding.path)}:{related.span.line}:"
                     f"{related.span.column}: {escape_controls(related.message)}\n"
                 )
             out.write("\n")

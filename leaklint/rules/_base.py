@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING, ClassVar
 from leaklint.model.findings import Message, Severity
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from leaklint.model.findings import Related
+    from leaklint.model.project import Linked, ProjectFacts, ProjectReport
     from leaklint.model.settings import Settings
     from leaklint.semantic.context import FileContext, SharedQuery
 
@@ -48,6 +52,16 @@ class Rule:
 
     def check(self, ctx: FileContext) -> None:
         raise NotImplementedError
+
+    def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
+        """Findings that only the whole project shows (``leaklint.pipeline.project.graph``
+        links the summaries; a rule reads one file's linked uses here). Most rules have none."""
+        return iter(())
+
+    def project_notes(self, facts: ProjectFacts) -> Iterator[tuple[Linked, Related]]:
+        """Related locations in other modules for this rule's own findings at a linked use
+        (LL007: where the imported emitter is created). Most rules have none."""
+        return iter(())
 
     @classmethod
     def msg(cls, message_id: str, **fields: object) -> Message:

@@ -20,6 +20,12 @@ Redis(); c.on('error', log); return c }`): the call is reported, with the creati
 factory as a related location. A factory that returns a cached client (a lazy singleton, a
 client per URL kept in a `Map`) is not a fresh one and its calls are not reported.
 
+Across modules (a run over a project): a call of another module's factory — found through
+relative imports, `tsconfig` paths, `package.json` `imports` and workspace packages — in code
+that runs more than once, whose result this code neither closes, returns nor stores, is
+reported with the creation in the other module as a related location. A lazy singleton
+(`client ??= new Redis()`) or a per-key cache there is not a factory and stays silent.
+
 Not reported: module-level clients, and clients made by start-up code that runs once per
 process (an IIFE at module level, or a function whose only use is one call, outside loops, at
 module level — `main().catch(console.error)` — or from such start-up code, up to three calls
@@ -94,8 +100,12 @@ release = ["close"]
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from leaklint.analysis.resource_table import CLIENT
 from leaklint.analysis.resources import ACQUISITION_QUERY
+from leaklint.model.findings import Related
+from leaklint.model.project import CALL, FACTORY, ProjectFacts, ProjectReport
 from leaklint.rules._resource_rule import ResourceRule
 
 
@@ -113,3 +123,34 @@ class UnclosedClient(ResourceRule):
     release_noun = "close"
     consequence = "every {unit} leaves a connection open on the server"
     alternative = ", or create one client at module level and reuse it"
+
+    messages = {
+        **ResourceRule.messages,
+        "factory-from-module": (
+            "'{callee}()' from '{module}' creates a new {label} on every call, and this code "
+            "{reason}: each run opens a connection that nothing here closes, so {consequence}. "
+            "Create one {label} at module level in '{module}' and export it, or keep this one in "
+            "a variable and close it in a `finally` block."
+        ),
+        "note-factory-creates": "the {label} is created here, once per call of '{callee}()'",
+    }
+
+    def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
+        """A fresh-client factory of another module called by code that repeats, whose result
+        this code neither closes, returns nor stores (lazy singletons and per-key caches are
+        not factories: ``analysis.summary``)."""
+        for linked in facts.uses:
+            export, use = linked.export, linked.use
+            if export is None or export.kind != FACTORY or use.action != CALL:
+                continue
+            if use.handled or not linked.repeats:
+                continue
+            fields = {"callee": use.imported, "module": linked.path, "label": export.label}
+            message = self.msg(
+                "factory-from-module",
+                **fields,
+                reason=linked.reason,
+                consequence=self.consequence,
+            )
+            note = self.msg("note-factory-creates", **fields).text
+            yield ProjectReport(linked, message, (Related(export.span, note, linked.path),))

@@ -16,6 +16,12 @@ exported, returned, or passed to another function — since code elsewhere may c
 files (`*.test.*`, `*.spec.*`, `test/`, `__tests__/`, …) are not checked: a module-level array
 that a test run fills (recorded calls, fixtures) lives only as long as the run.
 
+Across modules (a run over a project): a store exported by one module and grown per request
+in another (`sessions.set(req.id, …)` on an imported `sessions`), and a call, in per-request
+code, of another module's function that grows a store of its own from its arguments — unless
+some module of the project removes from that store or checks its size. The store's
+declaration in the other module is the related location.
+
 ## Why is this bad?
 A module is loaded once and lives as long as the process, and so does every object its
 top-level variables hold. A function that runs per request, per message or per call and adds an
@@ -57,6 +63,7 @@ whose lifetime it should share.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -76,6 +83,8 @@ from leaklint.analysis.nodes import (
     text,
 )
 from leaklint.analysis.percall import PerRequest, may_run_per_call
+from leaklint.model.findings import Related
+from leaklint.model.project import CALL, GROW, GROWER, STORE, ProjectFacts, ProjectReport
 from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
@@ -161,6 +170,22 @@ class UnboundedModuleStore(Rule):
         "grower-handler": "a {unit} handler",
         "grower-per-request": "'{function}', which runs per {unit},",
         "grower-called-from-handler": "'{function}', called from a {unit} handler,",
+        # Found by the project-wide link (`check_project`).
+        "store-grown-from-module": (
+            "'{name}' is a module-level {kind} of '{module}' and lives as long as the process; "
+            "this code {reason} and adds to it (`{site}`), while nothing in the project removes "
+            "an entry or checks its size, so it grows with every request. Bound it (an LRU "
+            "cache such as lru-cache with `max`/`ttl`), delete entries when they are done, or "
+            "keep per-request data on the request."
+        ),
+        "grower-from-module": (
+            "'{callee}()' from '{module}' adds to the module store '{store}' there, which "
+            "nothing in the project removes from or checks the size of, and this code {reason}: "
+            "the store grows with every request. Bound '{store}' (an LRU cache such as lru-cache "
+            "with `max`/`ttl`) or delete entries when they are done."
+        ),
+        "note-store-declared": "'{name}' is declared here and lives as long as the process",
+        "note-grows-on-call": "'{store}' grows here on every call of '{callee}()'",
     }
     tags = ("memory-leak", "global", "cache")
     triggers = (b"{}", b"[]", b"Map(", b"Set(", b"Object.create(null)", b"Map<", b"Set<")
@@ -172,6 +197,32 @@ class UnboundedModuleStore(Rule):
         # Only code that runs per request (or per React mount) is reported, so a file with no
         # handler of any kind cannot have a finding: skip it before the query pass.
         return super().applies_to(data, settings) and may_run_per_call(data)
+
+    def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
+        """A store exported by another module and grown here per request, or a function of
+        another module that grows a store of its own, called here per request — when nothing
+        anywhere in the project shrinks or size-checks that store."""
+        for linked in facts.uses:
+            export, use = linked.export, linked.use
+            if export is None or not linked.per_request or linked.shrunk_anywhere:
+                continue
+            if export.kind == STORE and use.action == GROW and use.dynamic:
+                fields = {"name": use.imported, "module": linked.path}
+                message = self.msg(
+                    "store-grown-from-module",
+                    **fields,
+                    kind=export.label if export.label != "module store" else "object",
+                    reason=linked.reason,
+                    site=use.snippet.split("\n")[0][:80],
+                )
+                note = self.msg("note-store-declared", **fields).text
+            elif export.kind == GROWER and use.action == CALL:
+                fields = {"callee": use.imported, "module": linked.path, "store": export.store}
+                message = self.msg("grower-from-module", **fields, reason=linked.reason)
+                note = self.msg("note-grows-on-call", **fields).text
+            else:
+                continue
+            yield ProjectReport(linked, message, (Related(export.span, note, linked.path),))
 
     def check(self, ctx: FileContext) -> None:
         if ctx.is_test_file:

@@ -29,6 +29,11 @@ client on), and in the classic shape where the query's callback returns early on
 before it calls `done()` (`if (err) return next(err); done();`). Other paths of a callback are
 not judged: the checkout callback's own error branch has no client to release.
 
+Across modules (a run over a project): `pool.connect()` / `getConnection()` on a pool that
+another module creates and exports (`module.exports = { pool }` with `new Pool()`), in code
+that runs more than once, when this code never releases, returns or stores the connection;
+the pool's creation is the related location.
+
 Not reported, as for LL003: checkouts returned or stored (ownership moves), handed to another
 function or a callback that this function does not release itself, released in `finally`, in
 `.finally(…)` or another callback, or released in the `catch` block and after the `try`.
@@ -71,8 +76,12 @@ or, for a single query, `pool.query(...)`, which checks out and releases by itse
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from leaklint.analysis.resource_table import POOL
 from leaklint.analysis.resources import ACQUISITION_QUERY
+from leaklint.model.findings import Related
+from leaklint.model.project import CHECKOUT, POOL_INSTANCE, ProjectFacts, ProjectReport
 from leaklint.rules._resource_rule import ResourceRule
 
 
@@ -89,3 +98,31 @@ class UnreleasedPoolClient(ResourceRule):
     released = "released"
     release_noun = "release"
     consequence = "the pool loses a connection for good until it runs out"
+
+    messages = {
+        **ResourceRule.messages,
+        "checkout-from-module": (
+            "This takes a connection out of '{pool}', the {label} of '{module}', and never "
+            "releases it, and this code {reason}: {consequence}. Keep the connection in a "
+            "variable and call `release()` in a `finally` block, or use `{pool}.query()`, "
+            "which releases for you."
+        ),
+        "note-pool-created": "the {label} '{pool}' is created here, once per process",
+    }
+
+    def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
+        """A checkout on a pool made by another module that this code never releases (the
+        file alone cannot tell the pool from any object with a `connect()`, so it reports
+        such a checkout only when it releases it somewhere)."""
+        for linked in facts.uses:
+            export, use = linked.export, linked.use
+            if export is None or export.kind != POOL_INSTANCE or use.action != CHECKOUT:
+                continue
+            if use.handled or not linked.repeats:
+                continue
+            fields = {"pool": use.imported, "label": export.label, "module": linked.path}
+            message = self.msg(
+                "checkout-from-module", **fields, reason=linked.reason, consequence=self.consequence
+            )
+            note = self.msg("note-pool-created", **fields).text
+            yield ProjectReport(linked, message, (Related(export.span, note, linked.path),))

@@ -32,6 +32,9 @@ route (`app.get(path, fn)`) or for a per-connection/per-message event
 callback. A function that runs once at startup (`main()`, `init()`, a plugin's setup) adding a
 `process.on('SIGTERM')` handler is normal and not flagged.
 
+In a run over a project, a finding on an emitter that another module creates and exports
+(`module.exports = { bus }` with `new EventEmitter()`) also points at that creation.
+
 ## Why is this bad?
 An emitter keeps a strong reference to every listener, and each listener keeps its closure —
 the request, the response, the socket, whatever it captured. Added once per request to an
@@ -71,6 +74,7 @@ listener.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -93,7 +97,8 @@ from leaklint.analysis.percall import (
     may_run_per_call,
 )
 from leaklint.analysis.resources import RESOURCE_ANALYSES, holds_pool_checkout
-from leaklint.model.findings import Fix
+from leaklint.model.findings import Fix, Related
+from leaklint.model.project import EMITTER, LISTEN, Linked, ProjectFacts
 from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
@@ -155,6 +160,11 @@ class ListenerLeak(Rule):
     # Handlers (per request), and where pools come from (a checkout is a long-lived emitter).
     analyses = (*FREQUENCY_ANALYSES, *RESOURCE_ANALYSES)
     messages = {
+        # A related location the project link adds in the module that creates the emitter.
+        "note-emitter-created": (
+            "'{emitter}' is created here, once per process, and shared by every module that "
+            "imports it"
+        ),
         "never-removed": (
             "{per_call} adds {what} to {emitter}, which lives as long as the process, and this "
             "file never removes it: the listeners and everything their closures hold pile "
@@ -203,6 +213,15 @@ class ListenerLeak(Rule):
             return False
         # 'abort' listeners on a caller's signal leak in any function, handler or not.
         return may_run_per_call(data) or b"'abort'" in data or b'"abort"' in data
+
+    def project_notes(self, facts: ProjectFacts) -> Iterator[tuple[Linked, Related]]:
+        """Where an emitter that another module exports is created, for the findings on it."""
+        for linked in facts.uses:
+            export = linked.export
+            if export is None or export.kind != EMITTER or linked.use.action != LISTEN:
+                continue
+            note = self.msg("note-emitter-created", emitter=linked.use.imported).text
+            yield linked, Related(export.span, note, linked.path)
 
     def check(self, ctx: FileContext) -> None:
         adds: list[tuple[Node, Node, str]] = []

@@ -1,0 +1,698 @@
+"""A file's summary for the project-wide link: what its exports denote, what it does with
+what it imports, and how often (``leaklint.model.project`` holds the data).
+
+Exports (ES ``export`` and CommonJS ``module.exports`` / ``exports.x``) are classified by what
+they are bound to at module level:
+
+* a *factory* — a function every ``return`` of which gives back a client it has just created
+  (``ClientSpec``s of ``resource_table``: ``new Redis()``, ``new DataSource()``, ``new
+  pg.Client()``), directly, through a local variable, or through its self-returning
+  ``connect()`` / ``initialize()``. A lazy singleton (``client ??= new Redis()``) or a per-key
+  cache (``clients.get(k)``) returns something that outlives the call: not a factory;
+* a *client* or *pool* made once at module level, a long-lived *emitter*, a *store*
+  (``{}``, ``[]``, ``new Map()``, ``new Set()``), with whether this file bounds it;
+* a *grower*: a function that grows a module store of this file with a key or value that
+  varies per call, when this file never bounds that store.
+
+Uses are the calls of imported functions and the growth, removal or size checks of imported
+stores, each with ``frequency.how_often`` of the code around it and, for calls, whether the
+caller takes care of the result (closes, returns or stores it). Names are resolved through
+``ctx.imports``; nothing is matched by text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from tree_sitter import Node
+
+from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
+from leaklint.analysis.nodes import FUNCTION_NODES, call_arguments, member_property, text
+from leaklint.analysis.resource_origins import returned_values
+from leaklint.analysis.resource_table import ClientSpec, configured_specs
+from leaklint.model.project import (
+    CALL,
+    CHECKOUT,
+    CLIENT_INSTANCE,
+    EMITTER,
+    FACTORY,
+    GROW,
+    GROWER,
+    LISTEN,
+    POOL_INSTANCE,
+    SHRINK,
+    STORE,
+    Export,
+    FileSummary,
+    ReExport,
+    Use,
+)
+from leaklint.semantic.context import FileContext, SharedQuery
+from leaklint.semantic.imports import GLOBAL, Symbol, string_value, unwrap_awaited
+
+SUMMARY_QUERY = SharedQuery(
+    "summary",
+    """
+(call_expression) @call
+(new_expression) @new
+(assignment_expression left: (subscript_expression) @subscript_target)
+(unary_expression operator: "delete" argument: (subscript_expression) @deleted)
+((member_expression property: (property_identifier) @size_property)
+  (#any-of? @size_property "size" "length"))
+""",
+)
+# Queries the summary reads: the engine adds them to the file's single query pass.
+SUMMARY_ANALYSES = (SUMMARY_QUERY, *FREQUENCY_ANALYSES)
+
+GROWING_METHODS = frozenset({"set", "add", "push", "unshift"})
+LISTENING_METHODS = frozenset({"on", "addListener", "prependListener"})
+SHRINKING_METHODS = frozenset({"delete", "clear", "shift", "pop", "splice"})
+SIZE_PROPERTIES = frozenset({b"size", b"length"})
+CLOSE_METHODS = frozenset({"quit", "disconnect", "end", "close", "destroy", "$disconnect"})
+# Giving a pool checkout back (mysql2 may destroy it instead).
+RELEASE_METHODS = frozenset({"release", "releaseConnection", "destroy"})
+# Methods whose result settles to the object they were called on (`new DataSource(o).initialize()`).
+_SELF_RETURNING = frozenset({"connect", "initialize", "asPromise", "on", "once"})
+_STORE_CONSTRUCTORS = frozenset({"Map", "Set"})
+_NODE_BUILTINS = frozenset(
+    [
+        "assert",
+        "buffer",
+        "child_process",
+        "cluster",
+        "crypto",
+        "dgram",
+        "dns",
+        "events",
+        "fs",
+        "fs/promises",
+        "http",
+        "http2",
+        "https",
+        "net",
+        "os",
+        "path",
+        "path/posix",
+        "process",
+        "querystring",
+        "readline",
+        "stream",
+        "stream/promises",
+        "string_decoder",
+        "timers",
+        "timers/promises",
+        "tls",
+        "tty",
+        "url",
+        "util",
+        "v8",
+        "vm",
+        "worker_threads",
+        "zlib",
+    ]
+)
+
+
+def may_link(data: bytes) -> bool:
+    """Whether a file can import or export anything (a cheap test before any summary work)."""
+    return b"import" in data or b"require" in data or b"export" in data
+
+
+def summarise(ctx: FileContext) -> FileSummary:
+    """The summary of the file behind ``ctx`` (directives are added by the pipeline)."""
+    captures = ctx.captures(SUMMARY_QUERY)
+    imported = imported_names(ctx.tree.root_node)
+    exports = _Exports(ctx, captures, imported)
+    uses = _Uses(ctx, captures, exports.function_names, imported).collect() if imported else ()
+    return FileSummary(
+        names=tuple(dict.fromkeys(name for name, _ in exports.exported)),
+        exports=tuple(exports.classified()),
+        reexports=tuple(_reexports(ctx)),
+        uses=tuple(uses),
+    )
+
+
+def imported_names(root: Node) -> frozenset[bytes]:
+    """Local names that module-level imports and requires bind. A use of an imported value
+    starts with one of them; testing the first identifier of an expression against this set
+    spares a scope resolution for every other call (most of them: locals, `console`, `this`)."""
+    names: set[bytes] = set()
+    for statement in root.named_children:
+        if statement.type == "export_statement":
+            statement = statement.child_by_field_name("declaration") or statement
+        if statement.type == "import_statement":
+            names.update(_bound_identifiers(statement, skip_source=True))
+        elif statement.type in ("lexical_declaration", "variable_declaration"):
+            for declarator in statement.named_children:
+                value = declarator.child_by_field_name("value")
+                if value is not None and b"require" in (value.text or b""):
+                    pattern = declarator.child_by_field_name("name")
+                    if pattern is not None:
+                        names.update(_bound_identifiers(pattern, skip_source=False))
+    return frozenset(names)
+
+
+def _bound_identifiers(node: Node, *, skip_source: bool) -> Iterator[bytes]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in ("identifier", "shorthand_property_identifier_pattern"):
+            yield current.text or b""
+        elif not (skip_source and current.type == "string"):
+            stack.extend(current.named_children)
+
+
+def _root_identifier(node: Node | None) -> bytes | None:
+    """The identifier an expression such as `a.b.c` or `a['b']()` starts from."""
+    while node is not None and node.type in (
+        "member_expression",
+        "subscript_expression",
+        "call_expression",
+        "parenthesized_expression",
+        "non_null_expression",
+        "as_expression",
+    ):
+        if node.type == "call_expression":
+            node = node.child_by_field_name("function")
+        elif node.type in ("parenthesized_expression", "non_null_expression", "as_expression"):
+            node = node.named_child(0)
+        else:
+            node = node.child_by_field_name("object")
+    return node.text if node is not None and node.type == "identifier" else None
+
+
+# -- exports ------------------------------------------------------------------------------------
+
+
+class _Exports:
+    """Exported names → the module-level node each is bound to, and what that denotes."""
+
+    def __init__(
+        self, ctx: FileContext, captures: dict[str, list[Node]], imported: frozenset[bytes]
+    ) -> None:
+        self.ctx = ctx
+        self.captures = captures
+        self.imported = imported
+        self._by_function: dict[int, list[Node]] | None = None
+        self.locals: dict[str, Node] = {}  # module-level name → its value or function
+        self.exported: list[tuple[str, Node]] = []
+        self.function_names: dict[int, str] = {}  # exported function node id → export name
+        self._scan()
+
+    def _scan(self) -> None:
+        for statement in self.ctx.tree.root_node.named_children:
+            if statement.type == "export_statement":
+                self._export_statement(statement)
+            elif statement.type in ("lexical_declaration", "variable_declaration"):
+                self._declarations(statement, export=False)
+            elif statement.type in ("function_declaration", "generator_function_declaration"):
+                self._function(statement, export=False)
+            elif statement.type == "expression_statement":
+                self._commonjs(statement.named_child(0))
+        resolved: list[tuple[str, Node]] = []
+        for name, node in self.exported:
+            if node.type in ("identifier", "shorthand_property_identifier"):
+                node = self.locals.get(text(node), node)
+            resolved.append((name, node))
+            if node.type in FUNCTION_NODES:
+                self.function_names[node.id] = name
+        self.exported = resolved
+
+    def _export_statement(self, statement: Node) -> None:
+        if statement.child_by_field_name("source") is not None:
+            return  # a re-export: see `_reexports`
+        declaration = statement.child_by_field_name("declaration")
+        if declaration is not None:
+            if declaration.type in ("lexical_declaration", "variable_declaration"):
+                self._declarations(declaration, export=True)
+            elif declaration.type in ("function_declaration", "generator_function_declaration"):
+                self._function(declaration, export=True)
+            return
+        value = statement.child_by_field_name("value")
+        if value is not None:
+            self.exported.append(("default", value))
+            return
+        for clause in statement.named_children:
+            if clause.type != "export_clause":
+                continue
+            for specifier in clause.named_children:
+                local = specifier.child_by_field_name("name")
+                alias = specifier.child_by_field_name("alias")
+                if local is not None:
+                    self.exported.append((_name(alias or local), local))
+
+    def _declarations(self, statement: Node, *, export: bool) -> None:
+        for declarator in statement.named_children:
+            if declarator.type != "variable_declarator":
+                continue
+            name = declarator.child_by_field_name("name")
+            value = declarator.child_by_field_name("value")
+            if name is None or name.type != "identifier" or value is None:
+                continue
+            self.locals[text(name)] = value
+            if export:
+                self.exported.append((text(name), value))
+
+    def _function(self, function: Node, *, export: bool) -> None:
+        name = function.child_by_field_name("name")
+        if name is None:
+            return
+        self.locals[text(name)] = function
+        if export:
+            self.exported.append((text(name), function))
+
+    def _commonjs(self, expression: Node | None) -> None:
+        """``module.exports = …``, ``module.exports.x = …``, ``exports.x = …``."""
+        if expression is None or expression.type != "assignment_expression":
+            return
+        left, right = (
+            expression.child_by_field_name("left"),
+            expression.child_by_field_name("right"),
+        )
+        if left is None or right is None:
+            return
+        target = text(left)
+        if target == "module.exports":
+            if right.type == "object":
+                for name, value in _object_entries(right):
+                    self.exported.append((name, value))
+            else:
+                self.exported.append(("default", right))
+        elif target.startswith(("module.exports.", "exports.")) and target.count(".") in (1, 2):
+            self.exported.append((target.rsplit(".", 1)[1], right))
+
+    # -- what each export is ------------------------------------------------------------------
+
+    def classified(self) -> Iterator[Export]:
+        for name, node in self.exported:
+            fact = self._classify(name, node)
+            if fact is not None:
+                yield fact
+
+    def _classify(self, name: str, node: Node) -> Export | None:
+        node = unwrap_awaited(node) or node
+        if node.type in FUNCTION_NODES:
+            return self._factory(name, node) or self._grower(name, node)
+        if node.type in ("new_expression", "call_expression"):
+            return self._instance(name, node)
+        if node.type in ("object", "array") and not node.named_children:
+            return Export(
+                name, STORE, "module store", self.ctx.span(node), name, self._bounded(node)
+            )
+        return None
+
+    def _instance(self, name: str, node: Node) -> Export | None:
+        spec = self._client_spec(node)
+        span = self.ctx.span(node)
+        if spec is not None:
+            kind = POOL_INSTANCE if "pool" in spec.label.lower() else CLIENT_INSTANCE
+            return Export(name, kind, spec.label, span)
+        symbol = self._callee_symbol(node)
+        if symbol is None:
+            return None
+        if symbol.matches("events", ("EventEmitter",), ()) and node.type == "new_expression":
+            return Export(name, EMITTER, "EventEmitter", span)
+        if symbol.module == GLOBAL and symbol.path and symbol.path[0] in _STORE_CONSTRUCTORS:
+            return Export(name, STORE, symbol.path[0], span, name, self._bounded(node))
+        return None
+
+    def _factory(self, name: str, function: Node) -> Export | None:
+        made = [n for n in self._own(function) if self._client_spec(n)]
+        if not made:
+            return None
+        returned = returned_values(function)
+        body = function.child_by_field_name("body")
+        if body is not None and body.type != "statement_block":
+            returned = [body]
+        fresh = {n.id for n in made}
+        if returned and all(self._returns_fresh(value, fresh, function) for value in returned):
+            spec = self._client_spec(made[0])
+            label = spec.label if spec is not None else "client"
+            return Export(name, FACTORY, label, self.ctx.span(made[0]))
+        return None
+
+    def _returns_fresh(self, value: Node, fresh: set[int], function: Node) -> bool:
+        value = _settled(value)
+        if value.id in fresh:
+            return True
+        if value.type != "identifier":
+            return False
+        binding = self.ctx.scopes.resolve(value)
+        if binding is None or binding.kind not in ("const", "let", "var"):
+            return False
+        if self.ctx.enclosing_function(binding.node) != function:
+            return False  # a variable of the module or of an outer function: it outlives the call
+        declared = binding.declaration.child_by_field_name("value")
+        return declared is not None and _settled(declared).id in fresh
+
+    def _grower(self, name: str, function: Node) -> Export | None:
+        for store, site, dynamic in self._growth_in(function):
+            value = self.locals.get(store)
+            if value is None or not dynamic or not _is_container(self.ctx, value):
+                continue
+            if not self._bounded(value):
+                return Export(name, GROWER, "module store", self.ctx.span(site), store)
+        return None
+
+    def _growth_in(self, function: Node) -> Iterator[tuple[str, Node, bool]]:
+        """(store name, growth site, dynamic) for module-level names grown in ``function``."""
+        for call in self._own(function):
+            if call.type != "call_expression":
+                continue
+            callee = call.child_by_field_name("function")
+            receiver = callee.child_by_field_name("object") if callee is not None else None
+            if receiver is None or receiver.type != "identifier":
+                continue
+            if member_property(callee) in GROWING_METHODS and self._module_level(receiver):
+                yield text(receiver), call, _dynamic_arguments(call)
+        for target in self.captures.get("subscript_target", ()):
+            receiver = target.child_by_field_name("object")
+            if (
+                receiver is not None
+                and receiver.type == "identifier"
+                and self.ctx.enclosing_function(target) == function
+                and self._module_level(receiver)
+            ):
+                index = target.child_by_field_name("index")
+                yield text(receiver), target, not _is_literal(index)
+
+    def _module_level(self, identifier: Node) -> bool:
+        binding = self.ctx.scopes.resolve(identifier)
+        return (
+            binding is not None
+            and self.ctx.enclosing_function(binding.node) is None
+            and text(identifier) in self.locals
+        )
+
+    def _bounded(self, value: Node) -> bool:
+        """Whether this file ever removes from, resets or size-checks the store ``value`` is
+        the initial value of."""
+        declarator = self.ctx.ancestry.parent(value)
+        name = declarator.child_by_field_name("name") if declarator is not None else None
+        if name is None or name.type != "identifier":
+            return False
+        binding = self.ctx.scopes.resolve(name)
+        if binding is None:
+            return False
+        up = self.ctx.ancestry
+        for ref in self.ctx.references.named(binding.name):
+            found = self.ctx.scopes.resolve(ref, binding.name)
+            if found is None or found.node.id != binding.node.id or ref.id == name.id:
+                continue
+            if _shrinks(up.parent(ref), ref, up.parent):
+                return True
+        return False
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _own(self, function: Node) -> list[Node]:
+        """Calls and `new`s inside ``function`` itself, not in nested functions (grouped once
+        per file: a module of 300 exported functions must not rescan every call 300 times)."""
+        if self._by_function is None:
+            self._by_function = {}
+            for node in (*self.captures.get("call", ()), *self.captures.get("new", ())):
+                if not self._may_matter(node):
+                    continue
+                holder = self.ctx.enclosing_function(node)
+                if holder is not None:
+                    self._by_function.setdefault(holder.id, []).append(node)
+        return self._by_function.get(function.id, [])
+
+    def _may_matter(self, node: Node) -> bool:
+        """A call or `new` that can make a client (its callee starts from an imported name)
+        or grow a module-level name: the only ones ``_factory`` and ``_grower`` look at."""
+        field_name = "constructor" if node.type == "new_expression" else "function"
+        callee = node.child_by_field_name(field_name)
+        if _root_identifier(callee) in self.imported:
+            return True
+        if callee is None or callee.type != "member_expression":
+            return False
+        receiver = callee.child_by_field_name("object")
+        return (
+            receiver is not None
+            and receiver.type == "identifier"
+            and member_property(callee) in GROWING_METHODS
+            and text(receiver) in self.locals
+        )
+
+    def _callee_symbol(self, node: Node) -> Symbol | None:
+        field_name = "constructor" if node.type == "new_expression" else "function"
+        return self.ctx.imports.resolve(node.child_by_field_name(field_name))
+
+    def _client_spec(self, node: Node) -> ClientSpec | None:
+        field_name = "constructor" if node.type == "new_expression" else "function"
+        if _root_identifier(node.child_by_field_name(field_name)) not in self.imported:
+            return None  # clients come from libraries: an expression of local names is none
+        symbol = self._callee_symbol(node)
+        if symbol is None or symbol.module == GLOBAL:
+            return None
+        clients, _ = configured_specs(self.ctx.settings.resources)
+        return next((spec for spec in clients if spec.matches(symbol)), None)
+
+
+def _name(node: Node) -> str:
+    return string_value(node) or text(node) if node.type == "string" else text(node)
+
+
+def _object_entries(node: Node) -> Iterator[tuple[str, Node]]:
+    for entry in node.named_children:
+        if entry.type == "shorthand_property_identifier":
+            yield text(entry), entry
+        elif entry.type == "pair":
+            key, value = entry.child_by_field_name("key"), entry.child_by_field_name("value")
+            if key is not None and value is not None:
+                yield (string_value(key) or text(key)), value
+        elif entry.type == "method_definition":
+            key = entry.child_by_field_name("name")
+            if key is not None:
+                yield text(key), entry
+
+
+def _settled(value: Node) -> Node:
+    """What ``value`` settles to: through `await`, parentheses and self-returning calls."""
+    current = unwrap_awaited(value) or value
+    while current.type == "call_expression":
+        callee = current.child_by_field_name("function")
+        if member_property(callee) not in _SELF_RETURNING or callee is None:
+            break
+        receiver = callee.child_by_field_name("object")
+        if receiver is None:
+            break
+        current = unwrap_awaited(receiver) or receiver
+    return current
+
+
+def _is_container(ctx: FileContext, value: Node) -> bool:
+    value = unwrap_awaited(value) or value
+    if value.type in ("object", "array"):
+        return not value.named_children
+    if value.type == "new_expression":
+        symbol = ctx.imports.resolve(value.child_by_field_name("constructor"))
+        return (
+            symbol is not None
+            and symbol.module == GLOBAL
+            and symbol.path[:1]
+            in (
+                ("Map",),
+                ("Set",),
+            )
+        )
+    return False
+
+
+def _is_literal(node: Node | None) -> bool:
+    return node is not None and (
+        node.type in ("number", "true", "false", "null")
+        or (node.type in ("string", "template_string") and string_value(node) is not None)
+    )
+
+
+def _dynamic_arguments(call: Node) -> bool:
+    """`.set(key, v)` with a key that varies; `.push(v)` / `.add(v)` with any non-literal."""
+    arguments = call_arguments(call)
+    return bool(arguments) and not _is_literal(arguments[0])
+
+
+def _shrinks(parent: Node | None, ref: Node, parent_of: Callable[[Node], Node | None]) -> bool:
+    """A reference that removes from the store, resets it or reads its size."""
+    if parent is None:
+        return False
+    if parent.type == "member_expression" and parent.child_by_field_name("object") == ref:
+        prop = parent.child_by_field_name("property")
+        name = prop.text if prop is not None else b""
+        return name in SIZE_PROPERTIES or (name or b"").decode() in SHRINKING_METHODS
+    if parent.type == "subscript_expression":
+        grand = parent_of(parent)
+        return (
+            grand is not None
+            and grand.type == "unary_expression"
+            and text(grand).startswith("delete")
+        )
+    if parent.type == "assignment_expression":
+        return parent.child_by_field_name("left") == ref  # reset: `store = {}`
+    # Object.keys(store).length and the like, or a store handed to a function that may
+    # clear it: counted as bounded, as LL005 does.
+    return parent.type in ("call_expression", "arguments")
+
+
+# -- re-exports ---------------------------------------------------------------------------------
+
+
+def _reexports(ctx: FileContext) -> Iterator[ReExport]:
+    for statement in ctx.tree.root_node.named_children:
+        if statement.type != "export_statement":
+            continue
+        specifier = string_value(statement.child_by_field_name("source"))
+        if not specifier:
+            continue
+        clauses = [c for c in statement.named_children if c.type == "export_clause"]
+        if not clauses:
+            if not any(c.type == "namespace_export" for c in statement.named_children):
+                yield ReExport("*", specifier, "*")
+            continue
+        for item in clauses[0].named_children:
+            local = item.child_by_field_name("name")
+            alias = item.child_by_field_name("alias")
+            if local is not None:
+                yield ReExport(_name(alias or local), specifier, _name(local))
+
+
+# -- uses of imported names ---------------------------------------------------------------------
+
+
+class _Uses:
+    def __init__(
+        self,
+        ctx: FileContext,
+        captures: dict[str, list[Node]],
+        exported: dict[int, str],
+        imported: frozenset[bytes],
+    ) -> None:
+        self.ctx = ctx
+        self.captures = captures
+        self.exported = exported
+        self.imported = imported
+        _, checkouts = configured_specs(ctx.settings.resources)
+        self.checkout_methods = frozenset(s.method for s in checkouts if s.pools is not None)
+
+    def collect(self) -> Iterator[Use]:
+        for call in self.captures.get("call", ()):
+            yield from self._call(call)
+        for target in self.captures.get("subscript_target", ()):
+            yield from self._receiver_use(
+                target, GROW, not _is_literal(target.child_by_field_name("index"))
+            )
+        for target in self.captures.get("deleted", ()):
+            yield from self._receiver_use(target, SHRINK, True)
+        for prop in self.captures.get("size_property", ()):
+            if prop.text in SIZE_PROPERTIES:
+                member = self.ctx.ancestry.parent(prop)
+                if member is not None:
+                    yield from self._receiver_use(member, SHRINK, True)
+
+    def _call(self, call: Node) -> Iterator[Use]:
+        callee = call.child_by_field_name("function")
+        if callee is None:
+            return
+        method = member_property(callee) if callee.type == "member_expression" else None
+        if method is not None and method in self.checkout_methods and call_arguments(call):
+            return  # callback-style `pool.connect((err, client, done) => …)`: LL006's own
+        if method is not None and method in self.checkout_methods:
+            found = self._use_of(callee.child_by_field_name("object"), call, CHECKOUT)
+            if found is not None:
+                yield found
+                return
+        if method in LISTENING_METHODS:
+            found = self._use_of(callee.child_by_field_name("object"), call, LISTEN)
+            if found is not None:
+                yield found
+                return
+        if method in GROWING_METHODS or method in SHRINKING_METHODS:
+            action = GROW if method in GROWING_METHODS else SHRINK
+            found = self._use_of(callee.child_by_field_name("object"), call, action)
+            if found is not None:
+                yield found
+                return
+        use = self._use_of(callee, call, CALL)
+        if use is not None:
+            yield use
+
+    def _receiver_use(self, member: Node, action: str, dynamic: bool) -> Iterator[Use]:
+        use = self._use_of(member.child_by_field_name("object"), member, action, dynamic)
+        if use is not None:
+            yield use
+
+    def _use_of(
+        self, target: Node | None, site: Node, action: str, dynamic: bool | None = None
+    ) -> Use | None:
+        if target is None or target.type not in ("identifier", "member_expression"):
+            return None
+        if _root_identifier(target) not in self.imported:
+            return None
+        symbol = self.ctx.imports.resolve(target)
+        if symbol is None or symbol.module in (GLOBAL, "") or symbol.module in _NODE_BUILTINS:
+            return None
+        path = symbol.normalised
+        if len(path) > 1:
+            return None  # `db.pool.connect` — a member of an export, not the export itself
+        frequency = how_often(self.ctx, site)
+        function = frequency.function
+        caller = self.exported.get(function.id, "") if function is not None else ""
+        if dynamic is None:
+            dynamic = _dynamic_arguments(site) if action != CALL else True
+        return Use(
+            specifier=symbol.module,
+            imported=path[0] if path else "default",
+            action=action,
+            span=self.ctx.span(site),
+            rate=frequency.rate.value,
+            reason=frequency.reason,
+            repeats=frequency.repeats,
+            handled=(action == CALL and self._caller_keeps(site, CLOSE_METHODS))
+            or (action == CHECKOUT and self._caller_keeps(site, RELEASE_METHODS)),
+            dynamic=dynamic,
+            context=self.ctx.context_name(site),
+            snippet=self.ctx.text(site)[:400],
+            caller=caller,
+        )
+
+    def _caller_keeps(self, call: Node, releases: frozenset[str]) -> bool:
+        """The caller closes (``releases``) the result, returns it or stores it: its owner is
+        known."""
+        up = self.ctx.ancestry
+        parent = up.parent(call)
+        while parent is not None and parent.type in (
+            "await_expression",
+            "parenthesized_expression",
+            "as_expression",
+            "non_null_expression",
+        ):
+            parent = up.parent(parent)
+        if parent is None:
+            return False
+        if parent.type in ("return_statement", "arrow_function", "arguments", "pair", "array"):
+            return True
+        if parent.type == "assignment_expression":
+            return True  # stored on an object or an outer variable
+        if parent.type == "member_expression" and member_property(parent) in releases:
+            return True  # `makeClient().quit()`: closed on the spot
+        if parent.type != "variable_declarator":
+            return False
+        name = parent.child_by_field_name("name")
+        if name is None or name.type != "identifier":
+            return False
+        binding = self.ctx.scopes.resolve(name)
+        if binding is None:
+            return False
+        for ref in self.ctx.references.named(binding.name):
+            found = self.ctx.scopes.resolve(ref, binding.name)
+            if found is None or found.node.id != binding.node.id or ref.id == name.id:
+                continue
+            holder = up.parent(ref)
+            if holder is None:
+                continue
+            if holder.type == "member_expression" and member_property(holder) in releases:
+                return True
+            if holder.type in ("return_statement", "pair", "array", "assignment_expression"):
+                return True
+        return False

@@ -1,0 +1,197 @@
+"""What one file tells the rest of the project: a small, JSON-serialisable summary.
+
+A summary is computed from one file's tree by ``leaklint.analysis.summary`` (in the same parse
+as the file's own check), cached with the file's result, and linked with the others by
+``leaklint.pipeline.project.graph``. It never holds a tree node: only names, kinds and spans,
+so that the whole project's summaries stay small (a few hundred bytes a file) and a partial
+run can build the graph from the cache without parsing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, TypeVar
+
+from leaklint.model.decoding import expect_bool, expect_int, expect_list, expect_object, expect_str
+from leaklint.model.findings import Message, Related, Span, span_from_dict
+
+_T = TypeVar("_T")
+
+# What an export denotes.
+FACTORY = "factory"  # a function that returns a client it has just created, on every call
+CLIENT_INSTANCE = "client"  # a client made once, at module level
+POOL_INSTANCE = "pool"  # a connection pool made once, at module level
+EMITTER = "emitter"  # a long-lived EventEmitter made at module level
+STORE = "store"  # a module-level container ({}, [], Map, Set)
+GROWER = "grower"  # a function that grows a module store from its arguments
+
+# What a file does with an imported name.
+CALL = "call"  # calls it
+GROW = "grow"  # adds to it (`.set`, `.add`, `.push`, `store[key] = …`)
+SHRINK = "shrink"  # removes from it or checks its size: it is bounded somewhere
+LISTEN = "listen"  # adds a listener to it (`bus.on('update', …)`)
+CHECKOUT = "checkout"  # takes a connection out of it (`pool.connect()`, `getConnection()`)
+
+
+@dataclass(frozen=True)
+class Export:
+    name: str  # the name other modules import ("default" for a default export)
+    kind: str
+    label: str  # what it is, for messages: "ioredis client", "Map"
+    span: Span  # where the thing is made (the `new Redis()` in a factory) or declared
+    store: str = ""  # GROWER: the store's local name; STORE: its own
+    shrunk: bool = False  # STORE / GROWER: this file removes from the store or bounds it
+
+
+@dataclass(frozen=True)
+class ReExport:
+    """``export { a as b } from './m'`` (name b, imported a) or ``export * from './m'``
+    (name and imported "*")."""
+
+    name: str
+    specifier: str
+    imported: str
+
+
+@dataclass(frozen=True)
+class Use:
+    """One use of an imported name, with how often the code around it runs."""
+
+    specifier: str  # as written in the import
+    imported: str  # the imported name ("default" for a default import)
+    action: str  # CALL, GROW or SHRINK
+    span: Span
+    rate: str  # ``frequency.Rate`` value
+    reason: str  # why that rate, for messages
+    repeats: bool
+    # CALL / CHECKOUT: the caller closes (releases) the result, returns it or stores it.
+    handled: bool = False
+    dynamic: bool = True  # GROW / CALL of a grower: the key or value varies per call
+    context: str = ""  # the enclosing function's dotted name (fingerprints)
+    snippet: str = ""
+    caller: str = ""  # the exported name of the function this use is in, if any
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A ``leaklint-disable`` directive, so findings made at link time honour it."""
+
+    codes: tuple[str, ...]  # empty: every rule
+    line: int | None  # None: the whole file
+    justification: str = ""
+    comment_line: int = 0  # where the comment is (LL100 reports an unused one there)
+    kind: str = ""  # "disable", "disable-line" or "disable-next-line"
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    # Every name this file exports from its own code (what `exports` classifies is a subset):
+    # the link follows re-export chains to the file that defines a name.
+    names: tuple[str, ...] = ()
+    exports: tuple[Export, ...] = ()
+    reexports: tuple[ReExport, ...] = ()
+    uses: tuple[Use, ...] = ()
+    directives: tuple[Suppressed, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """Tells the project nothing (directives only matter for findings in its uses)."""
+        return not (self.names or self.exports or self.reexports or self.uses)
+
+    def export(self, name: str) -> Export | None:
+        return next((e for e in self.exports if e.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> FileSummary:
+        """The inverse of ``to_dict``: a DecodeError for anything ``to_dict`` does not write
+        (the result cache reads it back from a file anybody can edit)."""
+        data = expect_object(data, _keys(cls), "summary")
+        return cls(
+            names=tuple(
+                expect_str(n, "exported name") for n in expect_list(data["names"], "names")
+            ),
+            exports=tuple(
+                _decode(Export, e, "export") for e in expect_list(data["exports"], "exports")
+            ),
+            reexports=tuple(
+                _decode(ReExport, r, "re-export")
+                for r in expect_list(data["reexports"], "reexports")
+            ),
+            uses=tuple(_decode(Use, u, "use") for u in expect_list(data["uses"], "uses")),
+            directives=tuple(_directive(d) for d in expect_list(data["directives"], "directives")),
+        )
+
+
+def _keys(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
+
+
+def _decode(cls: type[_T], data: Any, what: str) -> _T:
+    """A flat summary record: every field a string, a bool or a span (by its annotation)."""
+    data = expect_object(data, _keys(cls), what)
+    values: dict[str, Any] = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        value = data[f.name]
+        if f.type in ("Span", Span):
+            values[f.name] = span_from_dict(value)
+        elif f.type in ("bool", bool):
+            values[f.name] = expect_bool(value, f"{what} {f.name}")
+        else:
+            values[f.name] = expect_str(value, f"{what} {f.name}")
+    return cls(**values)
+
+
+def _directive(data: Any) -> Suppressed:
+    data = expect_object(data, _keys(Suppressed), "directive")
+    line = data["line"]
+    return Suppressed(
+        tuple(expect_str(c, "directive code") for c in expect_list(data["codes"], "codes")),
+        None if line is None else expect_int(line, "directive line", minimum=1),
+        expect_str(data["justification"], "directive justification"),
+        expect_int(data["comment_line"], "directive comment line", minimum=0),
+        expect_str(data["kind"], "directive kind"),
+    )
+
+
+PER_REQUEST_RATES = frozenset({"per request", "per connection", "per message"})
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A use of an imported name after the link: what the name denotes in the module that
+    defines it, and how often the use runs once callers in other modules are counted."""
+
+    use: Use
+    path: str  # the defining module, as displayed
+    export: Export | None  # None: defined there, but nothing leaklint follows
+    rate: str
+    reason: str
+    shrunk_anywhere: bool = False  # STORE / GROWER targets: bounded somewhere in the project
+
+    @property
+    def repeats(self) -> bool:
+        return self.rate != "once per process"
+
+    @property
+    def per_request(self) -> bool:
+        return self.rate in PER_REQUEST_RATES
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """What the link tells one file's rules (``Rule.check_project``)."""
+
+    path: str  # as displayed
+    uses: tuple[Linked, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProjectReport:
+    """A finding a rule makes from linked facts: at ``linked.use.span`` in the using file."""
+
+    linked: Linked
+    message: Message
+    related: tuple[Related, ...] = ()

@@ -1,0 +1,3 @@
+"""Project-wide analysis: module resolution (``resolve``) and the link over the module graph
+(``graph``). Both work on small per-file summaries (``leaklint.model.project``), never on
+other files' trees."""

@@ -1,0 +1,286 @@
+"""The engine's project step: which files make up the project, and the findings of the link.
+
+Runs after every file's own check, on the summaries those checks produced (or the cache held):
+``project_findings`` builds the graph (``graph.ProjectGraph``), hands each requested file's
+linked uses to every selected rule's ``check_project`` and turns the reports into findings,
+with per-file ignores and the file's directive comments applied as for any other finding.
+
+A partial run (pre-commit passes only the staged files) still links the whole repository:
+``project_files`` lists the repository's other files, whose summaries come from the cache
+when their content is unchanged; their own findings are not reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leaklint.model.decoding import DecodeError, expect_int, expect_list, expect_object, expect_str
+from leaklint.model.findings import Finding, Related, Suppression, related_from_dict
+from leaklint.model.project import FileSummary, ProjectFacts, ProjectReport
+from leaklint.model.results import display_path
+from leaklint.model.settings import Settings
+from leaklint.pipeline.discovery import discover
+from leaklint.pipeline.project.graph import ProjectGraph
+from leaklint.pipeline.project.resolve import Resolver
+from leaklint.pipeline.suppressions import UNUSED_DIRECTIVE_CODE, ignored_selectors, is_ignored
+from leaklint.rules import Rule
+
+# What marks a directory as a project whose other files a partial run must see.
+_PROJECT_MARKERS = (".git", "package.json", "tsconfig.json", "jsconfig.json", "pnpm-workspace.yaml")
+
+
+def project_root(paths: list[Path], settings: Settings) -> Path:
+    """Where imports resolve: the configured root when every file lies in it, else the
+    deepest directory holding them all (a config kept elsewhere, as the benchmark's is)."""
+    root = os.path.abspath(settings.root)
+    if _all_inside(paths, root):
+        return Path(root)
+    directories = {os.path.dirname(os.path.abspath(p)) for p in paths}
+    return Path(os.path.commonpath(list(directories)))
+
+
+def _all_inside(paths: list[Path], root: str) -> bool:
+    prefix = root.rstrip(os.sep) + os.sep
+    return all(os.path.abspath(path).startswith(prefix) for path in paths)
+
+
+def project_files(paths: list[Path], settings: Settings) -> list[Path]:
+    """The project's files that ``paths`` leaves out, when they all lie in one project root
+    (``settings.root`` holding a .git, package.json, tsconfig.json …); else none."""
+    root = Path(os.path.abspath(settings.root))
+    if not any((root / marker).exists() for marker in _PROJECT_MARKERS):
+        return []
+    if not _all_inside(paths, str(root)):
+        return []
+    given = {os.path.abspath(path) for path in paths}
+    return [path for path in discover([root], settings) if os.path.abspath(path) not in given]
+
+
+@dataclass
+class ProjectRun:
+    """What the link found, and what it read besides the summaries (configuration files, as
+    (path, mtime, size), -1 for a missing one) — the cache reuses it while none has changed."""
+
+    findings: list[Finding] = field(default_factory=list)
+    # (path, directive comment line, rule) for each directive that suppresses one of them.
+    answered: set[tuple[str, int, str]] = field(default_factory=set)
+    inputs: list[tuple[str, int, int]] = field(default_factory=list)
+    # Related locations for the rules' own findings: (rule, path, line, column) → notes.
+    notes: list[tuple[str, str, int, int, Related]] = field(default_factory=list)
+
+    def to_cache(self) -> dict[str, Any]:
+        return {
+            "findings": [f.to_dict() for f in self.findings],
+            "answered": sorted(self.answered),
+            "inputs": self.inputs,
+            "notes": [
+                [rule, path, line, column, asdict(note)]
+                for rule, path, line, column, note in self.notes
+            ],
+        }
+
+    @classmethod
+    def from_cache(cls, data: Any) -> ProjectRun | None:
+        """The inverse of ``to_cache``; None (a miss) for anything of another shape."""
+        try:
+            return cls._decode(data)
+        except (DecodeError, ValueError, TypeError, KeyError, RecursionError):
+            return None
+
+    @classmethod
+    def _decode(cls, data: Any) -> ProjectRun:
+        data = expect_object(data, ("findings", "answered", "inputs", "notes"), "link result")
+        answered = set()
+        for item in expect_list(data["answered"], "answered"):
+            path, line, code = _fields(item, 3, "answered")
+            answered.add(
+                (expect_str(path, "path"), expect_int(line, "line"), expect_str(code, "rule"))
+            )
+        inputs = []
+        for item in expect_list(data["inputs"], "inputs"):
+            path, mtime, size = _fields(item, 3, "input")
+            inputs.append(
+                (expect_str(path, "path"), expect_int(mtime, "mtime"), expect_int(size, "size"))
+            )
+        notes = []
+        for item in expect_list(data["notes"], "notes"):
+            rule, path, line, column, note = _fields(item, 5, "note")
+            notes.append(
+                (
+                    expect_str(rule, "rule"),
+                    expect_str(path, "path"),
+                    expect_int(line, "line", minimum=1),
+                    expect_int(column, "column", minimum=1),
+                    related_from_dict(note),
+                )
+            )
+        findings = [Finding.from_dict(f) for f in expect_list(data["findings"], "findings")]
+        return cls(findings, answered, inputs, notes)
+
+
+def _fields(item: Any, count: int, what: str) -> list[Any] | tuple[Any, ...]:
+    item = expect_list(item, what)
+    if len(item) != count:
+        raise DecodeError(f"{what}: expected {count} items, got {len(item)}")
+    return item
+
+
+def link_key(paths: list[Path], digests: dict[Path, str]) -> str:
+    """What a link result depends on besides configuration: every linked file's content and
+    which files were asked for (findings are reported in those only)."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for path in sorted(digests, key=str):
+        hasher.update(
+            f"{os.path.abspath(path)}\x1f{digests[path]}\n".encode("utf-8", "surrogateescape")
+        )
+    hasher.update(b"\x00")
+    for path in sorted(map(str, paths)):
+        hasher.update(os.path.abspath(path).encode("utf-8", "surrogateescape") + b"\n")
+    return hasher.hexdigest()
+
+
+def inputs_unchanged(cached: ProjectRun) -> bool:
+    """Whether every configuration file the cached link read (or found missing) is as it was."""
+    return all(_stat(path) == (mtime, size) for path, mtime, size in cached.inputs)
+
+
+def _stat(path: str) -> tuple[int, int]:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return -1, -1
+    return stat.st_mtime_ns, stat.st_size
+
+
+def project_findings(
+    paths: list[Path],
+    summaries: dict[Path, dict[str, Any]],
+    settings: Settings,
+    profile_for: Callable[[Path], tuple[Settings, list[type[Rule]]]],
+) -> ProjectRun:
+    """The findings the link makes in ``paths``: leaks whose parts live in different files.
+    ``settings`` are the project root's (where modules resolve from); ``profile_for`` gives
+    the settings and rules of each file asked for (hierarchical configuration)."""
+    run = ProjectRun()
+    profiles = {path: profile_for(path) for path in paths}
+    if not summaries or not any(
+        _has_project_check(rule) for _, rules in profiles.values() for rule in rules
+    ):
+        return run
+    loaded: dict[Path, FileSummary] = {}
+    for path, data in summaries.items():
+        try:
+            loaded[Path(os.path.abspath(path))] = FileSummary.from_dict(data)
+        except (KeyError, TypeError, ValueError):
+            continue  # a damaged cache entry: that file tells the project nothing
+    resolver = Resolver(project_root(paths, settings))
+    graph = ProjectGraph(loaded, display_path, resolver)
+    facts = graph.link()
+    run.inputs = [(path, *_stat(path)) for path in resolver.configuration_read()]
+    for path in paths:
+        absolute = Path(os.path.abspath(path))
+        file_facts = facts.get(absolute)
+        if file_facts is None:
+            continue
+        file_settings, rules = profiles[path]
+        selectors = ignored_selectors(path, file_settings)
+        for rule in rules:
+            if not _has_project_check(rule) or is_ignored(rule, selectors):
+                continue
+            checker = rule()
+            for linked, note in checker.project_notes(file_facts):
+                span = linked.use.span
+                run.notes.append((rule.code, file_facts.path, span.line, span.column, note))
+            for report in checker.check_project(file_facts):
+                finding = _finding(
+                    rule, report, file_facts, file_settings, loaded[absolute], run.answered
+                )
+                run.findings.append(finding)
+    return run
+
+
+def drop_answered_unused_directives(
+    findings: list[Finding], answered: set[tuple[str, int, str]]
+) -> None:
+    """LL100 judged each file's directives when the file was checked, before the link: a
+    directive that suppresses only a cross-module finding looked unused then. Drop that
+    report (in place) when every code it calls unused was used by the link."""
+    if not answered:
+        return
+    used: dict[tuple[str, int], set[str]] = {}
+    for path, line, code in answered:
+        used.setdefault((path, line), set()).add(code)
+    kept = []
+    for finding in findings:
+        codes = used.get((finding.path, finding.span.line))
+        if finding.rule == UNUSED_DIRECTIVE_CODE and codes and _answers(finding, codes):
+            continue
+        kept.append(finding)
+    findings[:] = kept
+
+
+def _answers(report: Finding, codes: set[str]) -> bool:
+    """Whether an LL100 report is only about ``codes`` ("unused" with no codes listed: any)."""
+    if report.message_id == "unused":
+        return True
+    if report.message_id != "unused-codes":
+        return False
+    listed = set(re.findall(r"LL\d{3}", report.message.rsplit("from", 1)[-1]))
+    return bool(listed) and listed <= codes
+
+
+def _has_project_check(rule: type[Rule]) -> bool:
+    return (
+        rule.check_project is not Rule.check_project or rule.project_notes is not Rule.project_notes
+    )
+
+
+def attach_notes(findings: list[Finding], notes: list[tuple[str, str, int, int, Related]]) -> None:
+    """Give the rules' own findings at linked uses their related locations in other modules."""
+    wanted: dict[tuple[str, str, int, int], list[Related]] = {}
+    for rule, path, line, column, note in notes:
+        wanted.setdefault((rule, path, line, column), []).append(note)
+    if not wanted:
+        return
+    for finding in findings:
+        key = (finding.rule, finding.path, finding.span.line, finding.span.column)
+        extra = [n for n in wanted.get(key, ()) if n not in finding.related]
+        if extra:
+            finding.related = (*finding.related, *extra)
+
+
+def _finding(
+    rule: type[Rule],
+    report: ProjectReport,
+    facts: ProjectFacts,
+    settings: Settings,
+    summary: FileSummary,
+    answered: set[tuple[str, int, str]],
+) -> Finding:
+    use = report.linked.use
+    finding = Finding(
+        rule=rule.code,
+        name=rule.name,
+        path=facts.path,
+        span=use.span,
+        message=report.message.text,
+        message_id=report.message.id,
+        severity=settings.severity_overrides.get(rule.code) or rule.severity,
+        context=use.context,
+        snippet=use.snippet,
+        related=report.related,
+    )
+    for directive in sorted(summary.directives, key=lambda d: d.line is None):
+        if directive.line is not None and directive.line != use.span.line:
+            continue
+        if not directive.codes or rule.code in directive.codes:
+            finding.suppression = Suppression("inSource", directive.justification)
+            answered.add((facts.path, directive.comment_line, rule.code))
+            break
+    return finding

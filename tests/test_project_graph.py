@@ -1,0 +1,107 @@
+"""The link over the module graph: re-export chains, cycles, propagated frequency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from leaklint.model.findings import Span
+from leaklint.model.project import (
+    CALL,
+    FACTORY,
+    Export,
+    FileSummary,
+    ReExport,
+    Use,
+)
+from leaklint.pipeline.project.graph import ProjectGraph
+from leaklint.pipeline.project.resolve import Resolver
+
+SPAN = Span(1, 1, 1, 2)
+
+
+def call(specifier: str, name: str, rate: str = "per call", caller: str = "") -> Use:
+    return Use(
+        specifier, name, CALL, SPAN, rate, f"runs {rate}", rate != "once per process", caller=caller
+    )
+
+
+def graph(tmp_path: Path, summaries: dict[str, FileSummary]) -> ProjectGraph:
+    for name in summaries:
+        (tmp_path / name).write_text("", encoding="utf-8")
+    loaded = {tmp_path / name: summary for name, summary in summaries.items()}
+    return ProjectGraph(loaded, lambda p: p.name, Resolver(tmp_path))
+
+
+def test_a_name_is_followed_through_a_chain_of_reexports(tmp_path: Path) -> None:
+    project = graph(
+        tmp_path,
+        {
+            "index.js": FileSummary(reexports=(ReExport("*", "./mid.js", "*"),)),
+            "mid.js": FileSummary(reexports=(ReExport("make", "./impl.js", "create"),)),
+            "impl.js": FileSummary(names=("create",)),
+        },
+    )
+    assert project.definition(tmp_path / "a.js", "./index.js", "make") == (
+        tmp_path / "impl.js",
+        "create",
+    )
+    assert project.definition(tmp_path / "a.js", "./index.js", "create") is None
+
+
+def test_an_export_star_cycle_ends_without_an_answer(tmp_path: Path) -> None:
+    project = graph(
+        tmp_path,
+        {
+            "a.js": FileSummary(reexports=(ReExport("*", "./b.js", "*"),)),
+            "b.js": FileSummary(reexports=(ReExport("*", "./a.js", "*"),), names=("x",)),
+        },
+    )
+    assert project.definition(tmp_path / "c.js", "./a.js", "missing") is None
+    assert project.definition(tmp_path / "c.js", "./a.js", "x") == (tmp_path / "b.js", "x")
+
+
+def test_per_request_frequency_travels_through_exported_functions(tmp_path: Path) -> None:
+    """route (per request) → service.load (callers unknown) → repo.fetch (callers unknown)
+    → factory: the factory call in repo runs per request."""
+    factory = Export("connect", FACTORY, "pg client", SPAN)
+    project = graph(
+        tmp_path,
+        {
+            "route.js": FileSummary(uses=(call("./service.js", "load", "per request"),)),
+            "service.js": FileSummary(
+                names=("load",), uses=(call("./repo.js", "fetch", caller="load"),)
+            ),
+            "repo.js": FileSummary(
+                names=("fetch",), uses=(call("./db.js", "connect", caller="fetch"),)
+            ),
+            "db.js": FileSummary(names=("connect",), exports=(factory,)),
+        },
+    )
+    facts = project.link()
+    (linked,) = [u for u in facts[tmp_path / "repo.js"].uses if u.export == factory]
+    assert linked.rate == "per request"
+    assert linked.reason == "runs per request: `fetch()` is called per request from service.js:1"
+
+
+def test_mutually_calling_modules_reach_a_fixpoint(tmp_path: Path) -> None:
+    project = graph(
+        tmp_path,
+        {
+            "route.js": FileSummary(uses=(call("./a.js", "f", "per message"),)),
+            "a.js": FileSummary(names=("f",), uses=(call("./b.js", "g", caller="f"),)),
+            "b.js": FileSummary(names=("g",), uses=(call("./a.js", "f", caller="g"),)),
+        },
+    )
+    facts = project.link()
+    assert [u.rate for u in facts[tmp_path / "a.js"].uses] == ["per message"]
+    assert [u.rate for u in facts[tmp_path / "b.js"].uses] == ["per message"]
+
+
+def test_summaries_survive_the_cache_round_trip() -> None:
+    summary = FileSummary(
+        names=("connect",),
+        exports=(Export("connect", FACTORY, "pg client", SPAN),),
+        reexports=(ReExport("*", "./x.js", "*"),),
+        uses=(call("./db.js", "connect", caller="fetch"),),
+    )
+    assert FileSummary.from_dict(summary.to_dict()) == summary

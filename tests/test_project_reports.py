@@ -1,0 +1,244 @@
+"""Reports name the other module: related locations in other files in every format."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from leaklint.model.findings import Finding, Related, Severity, Span
+from leaklint.reporters.html import with_other_files
+from tests.cli_helpers import chdir, invoke
+from tests.fixture_harness import PROJECTS
+
+
+def _project(tmp_path: Path, case: str = "redis-factory") -> Path:
+    folder = tmp_path / case
+    shutil.copytree(PROJECTS / case, folder)
+    (folder / "package.json").write_text('{"name": "app"}', encoding="utf-8")  # its root
+    return folder
+
+
+def test_text_shows_the_other_file_of_a_related_location(tmp_path: Path) -> None:
+    result = invoke(_project(tmp_path), "--no-cache", ".")
+    assert result.exit_code == 1, result.stdout
+    assert "services/users.js:4:17: LL003 'createRedis()' from 'lib/redis.js'" in result.stdout
+    assert "= lib/redis.js:4:18: the ioredis client is created here" in result.stdout
+
+
+def test_json_gives_the_related_location_its_path(tmp_path: Path) -> None:
+    result = invoke(_project(tmp_path), "--no-cache", "--format", "json", ".")
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["path"] == "services/users.js"
+    assert finding["message_id"] == "factory-from-module"
+    (related,) = finding["related"]
+    assert (related["path"], related["line"]) == ("lib/redis.js", 4)
+
+
+def test_sarif_related_location_has_its_own_uri(tmp_path: Path) -> None:
+    result = invoke(_project(tmp_path), "--no-cache", "--format", "sarif", ".")
+    (sarif_result,) = json.loads(result.stdout)["runs"][0]["results"]
+    primary = sarif_result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    (related,) = sarif_result["relatedLocations"]
+    uri = related["physicalLocation"]["artifactLocation"]["uri"]
+    assert primary.endswith("services/users.js")
+    assert uri.endswith("lib/redis.js")
+    assert related["physicalLocation"]["region"]["startLine"] == 4
+
+
+def test_cached_run_keeps_the_related_path(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    first = invoke(folder, "--format", "json", ".")
+    second = invoke(folder, "--format", "json", ".")
+    assert json.loads(first.stdout)["findings"] == json.loads(second.stdout)["findings"]
+    assert json.loads(second.stdout)["findings"][0]["related"][0]["path"] == "lib/redis.js"
+
+
+def test_html_message_names_the_other_file() -> None:
+    finding = Finding(
+        "LL003",
+        "unclosed-client",
+        "services/users.js",
+        Span(4, 17, 4, 30),
+        "'createRedis()' creates a new client on every call.",
+        Severity.WARNING,
+        related=(
+            Related(Span(4, 18, 4, 40), "the client is created here", "lib/redis.js"),
+            Related(Span(5, 1, 5, 2), "a note in the same file"),
+        ),
+    )
+    shown = with_other_files(finding)
+    assert shown.endswith("(see lib/redis.js:4: the client is created here)")
+    assert "same file" not in shown
+
+
+def test_editing_the_other_module_makes_the_finding_disappear(tmp_path: Path) -> None:
+    """The caller's cached result is unchanged, but the link reruns on the new summaries."""
+    folder = _project(tmp_path)
+    assert invoke(folder, ".").exit_code == 1
+    factory = folder / "lib" / "redis.js"
+    factory.write_text(
+        factory.read_text(encoding="utf-8").replace(
+            "function createRedis() {\n  const client",
+            "let client;\nfunction createRedis() {\n  if (client) return client;\n  client",
+        ),
+        encoding="utf-8",
+    )
+    result = invoke(folder, ".")
+    assert result.exit_code == 0, result.stdout
+
+
+def test_a_suppression_comment_covers_a_cross_module_finding(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    service = folder / "services" / "users.js"
+    service.write_text(
+        service.read_text(encoding="utf-8").replace(
+            "  const redis = createRedis();",
+            "  // leaklint-disable-next-line LL003 -- closed by the caller's pool\n"
+            "  const redis = createRedis();",
+        ),
+        encoding="utf-8",
+    )
+    with chdir(folder):
+        result = invoke(folder, "--no-cache", "--format", "json", ".")
+    assert result.exit_code == 0, result.stdout
+    report = json.loads(result.stdout)
+    assert report["findings"] == []
+    assert report["suppressed"] == 1
+    # LL100 saw the file before the link and thought the directive unused: not any more.
+    result = invoke(folder, "--no-cache", "--report-unused-disables", ".")
+    assert result.exit_code == 0, result.stdout
+    assert "LL100" not in result.stdout
+
+
+def test_a_directive_unused_by_the_link_too_is_still_reported(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    service = folder / "services" / "users.js"
+    service.write_text(
+        "// leaklint-disable-next-line LL005\n" + service.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    result = invoke(folder, "--no-cache", "--report-unused-disables", ".")
+    assert "LL100" in result.stdout
+    assert "LL003" in result.stdout
+
+
+def test_a_warm_run_reuses_the_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leaklint.pipeline import engine
+
+    folder = _project(tmp_path)
+    first = invoke(folder, "--format", "json", ".")
+    monkeypatch.setattr(engine, "project_findings", lambda *a: pytest.fail("link recomputed"))
+    second = invoke(folder, "--format", "json", ".")
+    assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
+
+
+def test_a_changed_tsconfig_invalidates_the_cached_link(tmp_path: Path) -> None:
+    """No source file changes, but the alias now leads to a module without a factory."""
+    folder = _project(tmp_path, "tsconfig-paths")
+    (folder / "src" / "other").mkdir()
+    (folder / "src" / "other" / "redis.ts").write_text(
+        "import Redis from 'ioredis';\nconst shared = new Redis();\n"
+        "export const makeRedis = () => shared;\n",
+        encoding="utf-8",
+    )
+    assert invoke(folder, ".").exit_code == 1
+    base = folder / "tsconfig.base.json"
+    base.write_text(
+        base.read_text(encoding="utf-8").replace("src/lib/*", "src/other/*"), encoding="utf-8"
+    )
+    result = invoke(folder, ".")
+    assert result.exit_code == 0, result.stdout
+
+
+def test_a_listener_on_an_imported_emitter_names_where_it_is_created(tmp_path: Path) -> None:
+    folder = _project(tmp_path, "emitter-sse")
+    for _ in range(2):  # cold, then from the cached link
+        result = invoke(folder, "--format", "json", ".")
+        (finding,) = json.loads(result.stdout)["findings"]
+        assert finding["rule"] == "LL007"
+        (related,) = [r for r in finding["related"] if r.get("path")]
+        assert (related["path"], related["line"]) == ("src/events.js", 3)
+        assert related["message"].startswith("'bus' is created here, once per process")
+
+
+def test_a_run_over_the_root_does_not_walk_the_repository_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leaklint.pipeline import engine
+
+    folder = _project(tmp_path)
+    monkeypatch.setattr(engine, "project_files", lambda *a: pytest.fail("walked again"))
+    assert invoke(folder, "--no-cache", ".").exit_code == 1
+
+
+def _cache_document(cache: Path) -> tuple[Path, dict]:
+    [cache_file] = cache.glob("v*/*.json")
+    return cache_file, json.loads(cache_file.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "summary-extra-key",
+        "summary-wrong-type",
+        "link-note-path-missing",
+        "link-finding-wrong-type",
+    ],
+)
+def test_a_cached_summary_or_link_of_the_wrong_shape_is_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """Summaries and the link's result are decoded as strictly as findings: what the cache
+    holds in another shape is computed again, never served."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("LEAKLINT_CACHE_DIR", str(cache))
+    folder = _project(tmp_path, "emitter-sse")
+    fresh = invoke(folder, "--format", "json", ".")
+    cache_file, document = _cache_document(cache)
+    assert document["format"] == 2
+    summaries = [entry[3]["summary"] for entry in document["entries"].values()]
+    summary = next(s for s in summaries if s is not None)
+    link = document["project"]["result"]
+    if damage == "summary-extra-key":
+        summary["surprise"] = 1
+    elif damage == "summary-wrong-type":
+        summary["names"] = "bus"
+    elif damage == "link-note-path-missing":
+        del link["notes"][0][4]["path"]
+    else:
+        link["findings"] = [{"rule": 5}]
+    cache_file.write_text(json.dumps(document), encoding="utf-8")
+    again = invoke(folder, "--format", "json", ".")
+    assert again.exit_code == fresh.exit_code == 1
+    assert json.loads(again.stdout)["findings"] == json.loads(fresh.stdout)["findings"]
+
+
+def test_a_cached_summary_round_trips_exactly(tmp_path: Path) -> None:
+    from leaklint.model.project import FileSummary
+    from leaklint.model.results import FileResult
+    from leaklint.model.settings import Settings
+    from leaklint.pipeline.engine import check_path
+    from leaklint.pipeline.engine import rules_for as rules_of
+
+    folder = _project(tmp_path, "emitter-sse")
+    settings = Settings(root=folder)
+    with chdir(folder):
+        result = check_path(folder / "src" / "events.js", settings, rules_of(settings))
+    assert result.summary is not None
+    cached = json.loads(json.dumps(result.to_cache()))
+    decoded = FileResult.from_cache(cached)
+    assert decoded.summary == cached["summary"]
+    again = FileSummary.from_dict(cached["summary"]).to_dict()
+    assert json.loads(json.dumps(again)) == cached["summary"]
+
+
+def test_a_package_configuration_applies_to_the_findings_the_link_makes(tmp_path: Path) -> None:
+    """Hierarchical settings: the using file's own configuration decides its link findings."""
+    folder = _project(tmp_path)
+    assert "LL003" in invoke(folder, "--no-cache", ".").stdout
+    (folder / "services" / "leaklint.toml").write_text("ignore = ['LL003']\n", encoding="utf-8")
+    result = invoke(folder, "--no-cache", ".")
+    assert "LL003" not in result.stdout, result.stdout
