@@ -257,6 +257,12 @@ def cli() -> None:
     "--fix", "apply_fixes", is_flag=True, help="Apply the safe fixes, then report what is left."
 )
 @click.option(
+    "--project/--no-project",
+    default=None,
+    help="Follow clients, pools, emitters and stores across modules (project-wide analysis; "
+    "default: the `project` setting, off).",
+)
+@click.option(
     "--file-time-budget",
     type=click.FloatRange(min=0),
     default=None,
@@ -291,6 +297,7 @@ def check(
     apply_fixes: bool,
     sarif_include_suppressed: bool,
     category: str | None,
+    project: bool | None,
     file_time_budget: float | None,
 ) -> None:
     """Check PATHS (files or directories, default: the current directory) for leaks."""
@@ -309,6 +316,7 @@ def check(
         exclude=exclude,
         extend_exclude=extend_exclude,
         file_time_budget=file_time_budget,
+        project=project,
     )
     if stdin_filename is not None and not paths:
         paths = (Path("-"),)  # --stdin-filename alone means: read the buffer from stdin
@@ -688,6 +696,7 @@ def _settings(
     extend_exclude: tuple[str, ...] = (),
     check_generated: bool | None = None,
     file_time_budget: float | None = None,
+    project: bool | None = None,
 ) -> HierarchicalSettings:
     """Each file's settings: its nearest configuration (or --config), then the options."""
     select_codes = _codes("--select", select)
@@ -706,7 +715,7 @@ def _settings(
             extra = (*settings.extend_select, UNUSED_DIRECTIVE_CODE)
             settings = settings.with_overrides(extend_select=extra)
         settings = settings.with_overrides(
-            check_generated=check_generated, file_time_budget=file_time_budget
+            check_generated=check_generated, file_time_budget=file_time_budget, project=project
         )
         return _with_excludes(settings, exclude, extend_exclude)
 

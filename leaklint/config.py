@@ -173,6 +173,7 @@ _KEYS = {
     "preview",
     "respect-gitignore",
     "check-generated",
+    "project",
     "file-time-budget",
 }
 
@@ -228,6 +229,7 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
     settings["preview"] = boolean("preview", False)
     settings["respect_gitignore"] = boolean("respect-gitignore", True)
     settings["check_generated"] = boolean("check-generated", False)
+    settings["project"] = boolean("project", False)
     settings["file_time_budget"] = _seconds(table.get("file-time-budget"), where)
     return Settings(**settings)
 

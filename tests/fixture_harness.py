@@ -65,7 +65,8 @@ def project_actual(
     a partial run over those files only, as pre-commit makes."""
     from leaklint.pipeline.discovery import discover
 
-    settings = Settings(root=folder, preview=True, **overrides)  # type: ignore[arg-type]
+    options = {"preview": True, "project": True, **overrides}  # project-wide analysis is opt-in
+    settings = Settings(root=folder, **options)  # type: ignore[arg-type]
     files = paths if paths is not None else discover([folder], settings)
     result = run(files, settings, use_cache=False)
     found: Counter[tuple[str, int, str]] = Counter()

@@ -10,8 +10,14 @@ import pytest
 
 from leaklint.model.findings import Finding, Related, Severity, Span
 from leaklint.reporters.html import with_other_files
-from tests.cli_helpers import chdir, invoke
+from tests.cli_helpers import chdir
+from tests.cli_helpers import invoke as invoke_check
 from tests.fixture_harness import PROJECTS
+
+
+def invoke(folder: Path, *args: str):
+    """``leaklint check --project ARGS``: project-wide analysis is opt-in."""
+    return invoke_check(folder, "--project", *args)
 
 
 def _project(tmp_path: Path, case: str = "redis-factory") -> Path:
@@ -224,7 +230,7 @@ def test_a_cached_summary_round_trips_exactly(tmp_path: Path) -> None:
     from leaklint.pipeline.engine import rules_for as rules_of
 
     folder = _project(tmp_path, "emitter-sse")
-    settings = Settings(root=folder)
+    settings = Settings(root=folder, project=True)
     with chdir(folder):
         result = check_path(folder / "src" / "events.js", settings, rules_of(settings))
     assert result.summary is not None
@@ -242,3 +248,14 @@ def test_a_package_configuration_applies_to_the_findings_the_link_makes(tmp_path
     (folder / "services" / "leaklint.toml").write_text("ignore = ['LL003']\n", encoding="utf-8")
     result = invoke(folder, "--no-cache", ".")
     assert "LL003" not in result.stdout, result.stdout
+
+
+def test_project_wide_analysis_is_opt_in(tmp_path: Path) -> None:
+    # Off by default until its cold-run cost and its precision on real code are measured
+    # (docs/benchmark.md); `project = true` in the configuration or --project turns it on.
+    folder = _project(tmp_path)
+    assert invoke_check(folder, "--no-cache", ".").exit_code == 0
+    assert invoke_check(folder, "--no-cache", "--project", ".").exit_code == 1
+    (folder / "leaklint.toml").write_text("project = true\n", encoding="utf-8")
+    assert invoke_check(folder, "--no-cache", ".").exit_code == 1
+    assert invoke_check(folder, "--no-cache", "--no-project", ".").exit_code == 0

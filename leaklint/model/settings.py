@@ -62,6 +62,10 @@ class Settings:
     # CPU seconds one file may take before its analysis is stopped with a notice (0: none).
     file_time_budget: float = DEFAULT_FILE_TIME_BUDGET
     check_generated: bool = False  # also check files that look generated or minified
+    # Project-wide analysis (summaries linked across modules): opt-in while its cost on a cold
+    # run (+50 % CPU, docs/benchmark.md) and its precision on real code are not yet measured
+    # down to the rest of the rules'.
+    project: bool = False
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -79,6 +83,7 @@ class Settings:
             self.resources,
             self.preview,
             self.check_generated,
+            self.project,
         ]
         return repr(parts)
 

@@ -185,8 +185,12 @@ class _SummaryQueries:
 
 
 def check_path(
-    path: Path, settings: Settings, rules: list[type[Rule]], *, summarise: bool = True
+    path: Path, settings: Settings, rules: list[type[Rule]], *, summarise: bool | None = None
 ) -> FileResult:
+    """One file's result; with project-wide analysis on (``settings.project``, or
+    ``summarise``), also its summary for the link."""
+    if summarise is None:
+        summarise = settings.project
     shown = display_path(path)
     try:
         stat = path.stat()
@@ -304,7 +308,9 @@ def run(
     real_directory.cache_clear()
     resolver = as_resolver(settings)
     started = time.perf_counter()
-    others = [] if whole_project or not paths else project_files(paths, resolver.base)
+    project = resolver.base.project  # project-wide analysis: opt-in (Settings.project)
+    listed = whole_project or not paths or not project
+    others = [] if listed else project_files(paths, resolver.base)
     listing_seconds = time.perf_counter() - started
     profiles, profile_of = _profiles([*paths, *others], resolver, use_cache, set(named))
     asked = profile_of[: len(paths)]
@@ -328,7 +334,7 @@ def run(
                 result.timings.append((file_result.path, file_result.seconds))
             _keep_summary(path, file_result, summaries, digests)
         started = time.perf_counter()
-        if paths:
+        if paths and project:
             _project_step(
                 paths, others, resolver.base, profiles, profile_of, jobs, summaries, digests, result
             )
