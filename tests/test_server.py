@@ -326,10 +326,11 @@ async def test_the_server_asks_to_watch_the_config_files(
     options = watching_client.protocol._converter.structure(
         registration.register_options, types.DidChangeWatchedFilesRegistrationOptions
     )
-    (watcher,) = options.watchers
-    assert watcher.glob_pattern == (
+    config, sources = options.watchers
+    assert config.glob_pattern == (
         "**/{leaklint.toml,.leaklint.toml,pyproject.toml,package.json,.gitignore}"
     )
+    assert sources.glob_pattern == "**/*.{js,jsx,mjs,cjs,ts,tsx,mts,cts}"
 
 
 async def test_a_pyproject_change_rechecks_open_documents(
@@ -673,3 +674,43 @@ async def test_positions_in_the_encoding_each_editor_negotiated(
     }[encoding]
     assert diagnostic.range.start == types.Position(line=0, character=expected)
     assert diagnostic.range.end.character == expected + len("leaked")
+
+
+async def test_project_wide_findings_come_with_the_other_module_and_follow_its_changes(
+    client: LanguageClient, workspace: Path
+) -> None:
+    # With `project = true`, a document gets the findings `check --project` makes in its saved
+    # file: here a Redis factory in lib/redis.js used per call by services/users.js, with
+    # the creation in the other module as a related location. When the other module changes
+    # on disk (the factory becomes a lazy singleton), the finding goes.
+    shutil.copytree(REPO / "fixtures" / "project" / "redis-factory", workspace, dirs_exist_ok=True)
+    (workspace / "package.json").write_text('{"name": "app"}', encoding="utf-8")
+    (workspace / "leaklint.toml").write_text("project = true\n", encoding="utf-8")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[
+                types.FileEvent(
+                    uri=(workspace / "leaklint.toml").as_uri(), type=types.FileChangeType.Changed
+                )
+            ]
+        )
+    )
+    service = workspace / "services" / "users.js"
+    uri = open_document(client, service, service.read_text(encoding="utf-8"))
+    diagnostics = await next_diagnostics(client, uri)
+    (leak,) = [d for d in diagnostics if d.code == "LL003"]
+    factory = (workspace / "lib" / "redis.js").resolve()
+    assert [r.location.uri for r in leak.related_information or []] == [factory.as_uri()]
+    factory.write_text(
+        "const Redis = require('ioredis');\nlet client;\n"
+        "function createRedis() {\n"
+        "  client = client || new Redis(process.env.REDIS_URL);\n  return client;\n}\n"
+        "module.exports = { createRedis };\n",
+        encoding="utf-8",
+    )
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=factory.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    assert [d.code for d in await next_diagnostics(client, uri)] == []

@@ -76,7 +76,7 @@ class UnhandledPipe(Rule):
     summary = "A file stream piped with .pipe() is left open when the other side errors or closes."
     severity = Severity.WARNING
     # CodeQL's vocabulary: very-high, high, medium, low (measured: docs/rules-corpus.md).
-    # 2 of 9 right on real code (docs/rules-corpus.md): most pipes are in one-off scripts.
+    # 2 of 7 right on real code (docs/rules-corpus.md): most pipes are in one-off scripts.
     precision = "low"
     preview = True
     tags = ("resource-leak", "streams", "file-descriptors")

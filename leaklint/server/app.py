@@ -21,6 +21,7 @@ from pygls.uris import to_fs_path
 from leaklint import __version__
 from leaklint.config import ConfigError
 from leaklint.model.findings import Finding
+from leaklint.model.settings import Settings
 from leaklint.server import convert
 from leaklint.server.documents import (
     OpenDocument,
@@ -28,6 +29,7 @@ from leaklint.server.documents import (
     check_document,
     document_path,
     is_config_file,
+    project_findings_of,
 )
 from leaklint.syntax.parsing import parse_incremental
 from leaklint.syntax.source import language_for, package_type, real_directory
@@ -40,6 +42,8 @@ DEBOUNCE_SECONDS = 0.2
 # its tree is parsed afresh, which for that file costs 8 ms.
 MAX_TREES = 16
 _WATCHED = "**/{leaklint.toml,.leaklint.toml,pyproject.toml,package.json,.gitignore}"
+# Source files, for project-wide findings: another module's change can add or remove one.
+_WATCHED_SOURCES = "**/*.{js,jsx,mjs,cjs,ts,tsx,mts,cts}"
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,9 @@ class LeaklintServer(LanguageServer):
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._reported_config_errors: set[str] = set()
         self._trees: OrderedDict[str, None] = OrderedDict()  # uris with a tree, oldest first
+        # Bumped when a file of the project is saved or changes on disk: project-wide
+        # findings of open documents are computed again (settings.project only).
+        self.project_generation = 0
 
     # -- client facts --------------------------------------------------------------------
 
@@ -112,7 +119,37 @@ class LeaklintServer(LanguageServer):
             return []
         findings = check_document(document, text, settings, self.rule_failed, self.settings.ignores)
         self.keep_tree(document)
+        if settings.project and document.source is not None:
+            findings = [*findings, *self._project_findings(document, settings, findings)]
         return findings
+
+    def _project_findings(
+        self, document: OpenDocument, settings: Settings, own: list[Finding]
+    ) -> list[Finding]:
+        """The saved file's cross-module findings, recomputed when the project changed."""
+        if document.project_generation != self.project_generation:
+            try:
+                document.project_findings = project_findings_of(document.path, settings)
+            except Exception:  # never crash the editor: the file's own findings still count
+                self.rule_failed("project", document.path, traceback.format_exc())
+                document.project_findings = []
+            document.project_generation = self.project_generation
+        seen = {(f.rule, f.span) for f in own}
+        return [f for f in document.project_findings if (f.rule, f.span) not in seen]
+
+    def project_changed(self) -> None:
+        """A source file of the project was saved or changed on disk."""
+        self.project_generation += 1
+        for document in self.documents.values():
+            document.checked_version = None  # check again, with fresh project findings
+        if self.pulls:
+            workspace = self.client_capabilities.workspace
+            diagnostics = workspace.diagnostics if workspace is not None else None
+            if diagnostics is not None and diagnostics.refresh_support:
+                self.workspace_diagnostic_refresh(None)
+            return
+        for uri in list(self.documents):
+            self.publish(uri)
 
     def keep_tree(self, document: OpenDocument) -> None:
         self._trees.pop(document.uri, None)
@@ -208,7 +245,10 @@ async def initialized(ls: LeaklintServer, params: types.InitializedParams) -> No
     if watched is None or not watched.dynamic_registration:
         return  # the client may still send the notifications; they are handled below
     options = types.DidChangeWatchedFilesRegistrationOptions(
-        watchers=[types.FileSystemWatcher(glob_pattern=_WATCHED)]
+        watchers=[
+            types.FileSystemWatcher(glob_pattern=_WATCHED),
+            types.FileSystemWatcher(glob_pattern=_WATCHED_SOURCES),
+        ]
     )
     registration = types.Registration(
         id="leaklint-config-watcher",
@@ -246,7 +286,7 @@ def did_save(ls: LeaklintServer, params: types.DidSaveTextDocumentParams) -> Non
         ls.configuration_changed()  # for clients that watch no files
     elif params.text_document.uri in ls.documents:
         ls.cancel_pending(params.text_document.uri)
-        ls.publish(params.text_document.uri)
+        ls.project_changed()  # re-checks (and publishes) every open document
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -261,8 +301,11 @@ def did_close(ls: LeaklintServer, params: types.DidCloseTextDocumentParams) -> N
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched_files(ls: LeaklintServer, params: types.DidChangeWatchedFilesParams) -> None:
-    if any(is_config_file(Path(to_fs_path(change.uri) or "")) for change in params.changes):
+    paths = [Path(to_fs_path(change.uri) or "") for change in params.changes]
+    if any(is_config_file(path) for path in paths):
         ls.configuration_changed()
+    elif any(language_for(path) is not None for path in paths):
+        ls.project_changed()
 
 
 @server.feature(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 from lsprotocol import types
 from tree_sitter import Node, Tree
@@ -78,13 +79,15 @@ def covers(span: Span, line: int, column: int) -> bool:
 
 def diagnostic(finding: Finding, source: SourceFile, uri: str, encoding: str) -> types.Diagnostic:
     rule = get_rule(finding.rule)
-    related = [
-        types.DiagnosticRelatedInformation(
-            location=types.Location(uri=uri, range=client_range(source, item.span, encoding)),
-            message=item.message,
-        )
-        for item in finding.related
-    ]
+    related = []
+    for item in finding.related:
+        if item.path and item.path != finding.path:
+            location = _location_in(Path(item.path), item.span, encoding)
+            if location is None:
+                continue
+        else:
+            location = types.Location(uri=uri, range=client_range(source, item.span, encoding))
+        related.append(types.DiagnosticRelatedInformation(location=location, message=item.message))
     return types.Diagnostic(
         range=client_range(source, finding.span, encoding),
         message=finding.message,
@@ -95,6 +98,16 @@ def diagnostic(finding: Finding, source: SourceFile, uri: str, encoding: str) ->
         related_information=related or None,
         data={"fingerprint": finding.fingerprint},
     )
+
+
+def _location_in(path: Path, span: Span, encoding: str) -> types.Location | None:
+    """A related location in another module of the project (project-wide findings), with
+    positions converted from that file's own text; None if it can no longer be read."""
+    try:
+        other = SourceFile.read(path)
+    except OSError:
+        return None
+    return types.Location(uri=path.resolve().as_uri(), range=client_range(other, span, encoding))
 
 
 # --- hover -------------------------------------------------------------------------------

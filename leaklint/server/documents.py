@@ -45,6 +45,10 @@ class OpenDocument:
     findings: list[Finding] = field(default_factory=list)
     source: SourceFile | None = None  # of the checked version: positions, line texts
     changed_at: float = 0.0  # time.monotonic() of the last edit
+    # Project-wide findings of the saved file (settings.project), and the project generation
+    # (saves and watched source changes) they were computed at.
+    project_findings: list[Finding] = field(default_factory=list)
+    project_generation: int = -1
 
 
 def document_path(path: Path | None, language_id: str, fallback_directory: Path) -> Path | None:
@@ -138,6 +142,24 @@ def check_document(
         on_rule_failure("engine", document.path, traceback.format_exc())
         return [analysis_failure(source, error)]
     return [f for f in findings if f.suppression is None]
+
+
+def project_findings_of(path: Path, settings: Settings) -> list[Finding]:
+    """The findings that only project-wide analysis makes in the *saved* file at ``path``
+    (those with a related location in another module), from the same run `leaklint check
+    --project` makes: the other files' summaries come from the cache the CLI writes, so this
+    costs a link, not a check of the repository — except on a cold cache."""
+    from leaklint.pipeline.engine import run
+
+    if not path.is_file():
+        return []
+    result = run([path], settings, use_cache=True, named=[path])
+    return [
+        finding
+        for finding in result.findings
+        if finding.suppression is None
+        and any(item.path and item.path != finding.path for item in finding.related)
+    ]
 
 
 def analysis_failure(source: SourceFile, error: Exception) -> Finding:
