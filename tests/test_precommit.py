@@ -195,7 +195,7 @@ def test_the_readme_pre_commit_config_works_once_the_release_is_tagged(tmp_path:
 
     clone = tmp_path / "leaklint"
     subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
-    git(clone, "tag", f"v{VERSION}")
+    git(clone, "tag", "-f", f"v{VERSION}")  # -f: the clone may carry the real tag already
     project = tmp_path / "project"
     (project / "src").mkdir(parents=True)
     (project / "src" / "server.js").write_text(LEAK, encoding="utf-8")
