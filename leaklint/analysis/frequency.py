@@ -203,7 +203,51 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
         return Frequency(Rate.PER_INSTANCE, function, reason, "instance-start-up")
     if function.type in FIELD_NODES or _is_constructor(function):
         return Frequency(Rate.PER_INSTANCE, function, "runs once per instance", "instance")
+    caller = _only_called_from_instance_start_up(ctx, function)
+    if caller is not None:
+        reason = f"runs once per instance: only `{caller}()` calls it, once"
+        return Frequency(Rate.PER_INSTANCE, function, reason, "instance-start-up")
     return Frequency(Rate.PER_CALL, function, "runs on every call", "callers-unknown")
+
+
+def _only_called_from_instance_start_up(ctx: FileContext, method: Node) -> str | None:
+    """A method of a class or object literal whose only calls (`this.refresh()`) in that
+    body are made, outside loops, by methods that run once per instance (start-up or
+    lifecycle hooks, the constructor): the name of such a caller, else None. MagicMirror's
+    calendar `start()` calling `this.selfUpdate()`. Methods called from anywhere else, or
+    not called in the body at all (callers elsewhere), stay per call."""
+    if method.type != "method_definition":
+        return None
+    name = method.child_by_field_name("name")
+    body = method.parent
+    if name is None or name.text is None or body is None:
+        return None
+    memo: dict[int, str | None] = ctx.memo("frequency.instance-callers", dict)
+    if method.id in memo:
+        return memo[method.id]
+    memo[method.id] = None  # a method that calls itself: not once
+    callers: set[str] = set()
+    for call in identifiers_in(body, frozenset({"call_expression"})):
+        callee = call.child_by_field_name("function")
+        if callee is None or callee.type != "member_expression":
+            continue
+        receiver = callee.child_by_field_name("object")
+        if (
+            receiver is None
+            or receiver.type != "this"
+            or member_property(callee) != name.text.decode()
+        ):
+            continue
+        frequency = how_often(ctx, call)
+        in_loop = any(a.type in LOOP_NODES for a in ctx.ancestry.ancestors(call))
+        if frequency.why not in ("instance-start-up", "instance") or in_loop:
+            return None
+        caller = frequency.function
+        shown = function_name(ctx.ancestry, caller) if caller is not None else None
+        callers.add(shown or "constructor")
+    found = sorted(callers)[0] if callers else None
+    memo[method.id] = found
+    return found
 
 
 def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]:
