@@ -641,7 +641,6 @@ __all__ = [
     "Frequency",
     "Rate",
     "how_often",
-    "is_callee",
     "lazy_init_owner",
     "runs_once",
     "start_up_reason",

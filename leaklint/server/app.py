@@ -142,6 +142,11 @@ class LeaklintServer(LanguageServer):
         self.project_generation += 1
         for document in self.documents.values():
             document.checked_version = None  # check again, with fresh project findings
+        self.recheck_open_documents()
+
+    def recheck_open_documents(self) -> None:
+        """Diagnostics of every open document again: pushed, or a refresh asked of a client
+        that pulls them."""
         if self.pulls:
             workspace = self.client_capabilities.workspace
             diagnostics = workspace.diagnostics if workspace is not None else None
@@ -225,14 +230,7 @@ class LeaklintServer(LanguageServer):
         self._reported_config_errors.clear()
         package_type.cache_clear()
         real_directory.cache_clear()
-        if self.pulls:
-            workspace = self.client_capabilities.workspace
-            diagnostics = workspace.diagnostics if workspace is not None else None
-            if diagnostics is not None and diagnostics.refresh_support:
-                self.workspace_diagnostic_refresh(None)
-            return
-        for uri in list(self.documents):
-            self.publish(uri)
+        self.recheck_open_documents()
 
 
 server = LeaklintServer()
