@@ -104,6 +104,9 @@ def type_origin(ctx: FileContext, annotation: Node | None) -> Symbol | None:
     node = annotation.named_child(0) if annotation.type == "type_annotation" else annotation
     if node is None:
         return None
+    if node.type == "generic_type":  # `Repository<User>`: the generic's own name
+        name = node.child_by_field_name("name")
+        return type_origin(ctx, name) if name is not None else None
     if node.type == "union_type":  # `Pool | undefined`
         for member in node.named_children:
             origin = type_origin(ctx, member)
@@ -123,6 +126,21 @@ def type_origin(ctx: FileContext, annotation: Node | None) -> Symbol | None:
         if base is None or name is None:
             return None
         return base.member(name.text.decode("utf-8", "replace"))
+    return None
+
+
+def superclass_origin(ctx: FileContext, cls: Node | None) -> Symbol | None:
+    """The library symbol a class extends: `class User extends Model` with `Model` from
+    'sequelize' is sequelize's `Model`; a class whose base this file cannot resolve has none."""
+    if cls is None or cls.type not in ("class_declaration", "class", "abstract_class_declaration"):
+        return None
+    for heritage in cls.named_children:
+        if heritage.type != "class_heritage":
+            continue
+        clause = next((c for c in heritage.named_children if c.type == "extends_clause"), None)
+        # TypeScript wraps the base in an extends clause; JavaScript puts it directly here.
+        base = (clause or heritage).named_children
+        return ctx.imports.resolve(base[0]) if base else None
     return None
 
 
