@@ -45,6 +45,7 @@ TYPICAL: dict[str, tuple[float, float, dict[str, object]]] = {
     "LL008": (100, 0, {}),
     "LL009": (200, 0, {"fds": 400}),
     "LL011": (200, 0, {"heap_mb": 12.8}),
+    "LL012": (192.5, 108.0, {"row_bytes": 2048, "rows": 40_000, "rss_before_mb": 62.1}),
 }
 SIZES = {
     "LL001": 100,
@@ -56,6 +57,7 @@ SIZES = {
     "LL006-callback": 100,
     "LL006-callback-error": 100,
     "LL008": 100,
+    "LL012": 40_000,
 }
 
 
@@ -75,7 +77,7 @@ def test_every_case_has_its_two_programs_and_nothing_else() -> None:
     for case in CASES:
         assert (EVIDENCE / "cases" / case.case_id / "flagged.js").is_file()
         assert (EVIDENCE / "cases" / case.case_id / "fixed.js").is_file()
-    assert {case.rule for case in CASES} == {f"LL0{i:02}" for i in (*range(1, 10), 11)}
+    assert {case.rule for case in CASES} == {f"LL0{i:02}" for i in (*range(1, 10), 11, 12)}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.case_id)

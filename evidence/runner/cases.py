@@ -22,6 +22,7 @@ RULE_NAMES = {
     "LL007": "listener-leak",
     "LL009": "per-call-singleton",
     "LL011": "uncleared-timeout",
+    "LL012": "unbounded-read",
 }
 
 
@@ -143,6 +144,29 @@ def check_sockets(flagged: Measurement, fixed: Measurement) -> list[str]:
     return _at_least("flagged", flagged.value, flagged.n - 2) + _at_most("fixed", fixed.value, 2)
 
 
+def check_read(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # Both exports must write every row; reading them all at once holds the whole table as
+    # objects, keyset batches one batch: the flagged peak must exceed the fixed one by at least
+    # half the table's size. The fixed export may grow by what V8 lets garbage reach before it
+    # collects (about 45 MB measured at 10k, 40k and 100k rows: it does not grow with M), not
+    # by the table.
+    data_mb = flagged.n * int(flagged.details.get("row_bytes", 0)) / MB
+    problems = []
+    for label, measurement in (("flagged", flagged), ("fixed", fixed)):
+        rows = int(measurement.details.get("rows", -1))
+        if rows != measurement.n:
+            problems.append(f"{label} exported {rows} rows, expected {measurement.n}")
+    return (
+        problems
+        + _at_least("flagged - fixed", flagged.value - fixed.value, 0.5 * data_mb)
+        + _at_most("fixed - rss_before", fixed.value - _rss_before(fixed), 64)
+    )
+
+
+def _rss_before(measurement: Measurement) -> float:
+    return float(measurement.details.get("rss_before_mb", 0))
+
+
 @dataclass(frozen=True)
 class Case:
     """One flagged/fixed pair under evidence/cases/<case_id>/."""
@@ -169,6 +193,8 @@ class Case:
             parts.append(f"{details['checkedOut']} checked out")
         if "zip_mb" in details:
             parts.append(f"zip {details['zip_mb']} MB")
+        if "rows" in details:
+            parts.append(f"{details['rows']} rows exported")
         if "entries" in details:
             parts.append(f"{details['entries']} entries")
         if "fds" in details:
@@ -307,6 +333,16 @@ CASES: tuple[Case, ...] = (
         "against a 60 s timeout, and retained heap",
         check_timers,
         default_size=200,
+    ),
+    Case(
+        "LL012",
+        "LL012",
+        "peak RSS (`ru_maxrss`) while exporting M PostgreSQL rows of 2 KB through knex: one "
+        "select of the whole table vs keyset batches of 1,000 (`where id > last … limit`)",
+        check_read,
+        size_env="EVIDENCE_M",
+        default_size=40_000,
+        servers=("postgres",),
     ),
 )
 

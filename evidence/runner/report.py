@@ -13,7 +13,7 @@ from runner.lint import LintReport
 from runner.servers import find_binary
 
 EVIDENCE_DIR = Path(__file__).resolve().parent.parent
-LIBRARIES = ("ioredis", "redis", "pg", "adm-zip", "archiver")
+LIBRARIES = ("ioredis", "redis", "pg", "knex", "adm-zip", "archiver")
 
 
 @dataclass
