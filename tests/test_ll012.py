@@ -97,6 +97,12 @@ def unbounded(call: str, unit: str, target: str, reason: str, library: str) -> d
             REDIS.replace("client.keys('job:*')", "client.scanIterator({ MATCH: 'job:*' })"),
             NEST.replace("ARGS", "{ take: 1000 }"),
             NEST.replace("ARGS", "{ where: { ready: true } }"),
+            # A local function that shadows the library's name is not the library.
+            "function getRepository(x) { return x; }\n"
+            "app.get('/a', async (req, res) => res.json(await getRepository(rows).find()));",
+            "const mongoose = require('mongoose');\n"
+            "function f(mongoose) { const M = mongoose.model('M');\n"
+            "  app.get('/m', async (req, res) => res.json(await M.find())); }",
             # Test code reads what its fixtures wrote.
             Valid(MONGOOSE.replace("READ", "Order.find()"), filename="orders.test.js"),
         ],
@@ -156,6 +162,29 @@ def unbounded(call: str, unit: str, target: str, reason: str, library: str) -> d
                         line=4,
                     )
                 ],
+            ),
+            # Resolved through renamed and destructured imports, and TypeScript types.
+            Invalid(
+                "const { model: makeModel } = require('mongoose');\n"
+                "const Log = makeModel('Log', schema);\n"
+                "async function downloadLogs() { return await Log.find().lean(); }\n",
+                [Expect(message_id="unbounded", line=3, column=46)],
+            ),
+            Invalid(
+                "import { PrismaClient as Db } from '@prisma/client';\n"
+                "const db = new Db();\n"
+                "export const dumpUsers = async () => db.user.findMany();\n",
+                [Expect(message_id="unbounded", line=3, column=38)],
+                filename="dump.ts",
+            ),
+            Invalid(
+                "import { Model } from 'mongoose';\n"
+                "export class Exporter {\n"
+                "  constructor(private readonly orders: Model<Order>) {}\n"
+                "  exportOrders() { return this.orders.find({}).exec(); }\n"
+                "}\n",
+                [Expect(message_id="unbounded", line=4, column=27)],
+                filename="exporter.ts",
             ),
             Invalid(
                 REDIS,
