@@ -63,6 +63,13 @@ LABELS = {
     "redis": "Redis client",
 }
 LIBRARY_OF_LABEL = {label: library for library, label in LABELS.items()}
+# Clients the resource table exports as clients (LL003's) that are read from directly.
+LIBRARY_OF_CLIENT = {
+    "ioredis client": "redis",
+    "node-redis client": "redis",
+    "knex instance": "knex",
+    "Prisma client": "prisma",
+}
 
 # Methods that may follow a read without bounding it (ordering, projection, joins, execution).
 # A chain with any other method (a limit, a filter, a cursor, a write, a count) is left alone.
@@ -429,6 +436,7 @@ def _knex_table_name(ctx: FileContext, root: Node) -> str | None:
 
 __all__ = [
     "LABELS",
+    "LIBRARY_OF_CLIENT",
     "LIBRARY_OF_LABEL",
     "READ_METHODS",
     "UNITS",

@@ -23,11 +23,13 @@ caller takes care of the result (closes, returns or stores it). Names are resolv
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from tree_sitter import Node
 
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
 from leaklint.analysis.nodes import FUNCTION_NODES, call_arguments, member_property, text
+from leaklint.analysis.reads import LABELS, READ_METHODS, read_receiver, read_shapes, value_library
 from leaklint.analysis.resource_origins import returned_values
 from leaklint.analysis.resource_table import ClientSpec, configured_specs
 from leaklint.model.project import (
@@ -39,7 +41,9 @@ from leaklint.model.project import (
     GROW,
     GROWER,
     LISTEN,
+    MODEL,
     POOL_INSTANCE,
+    READ,
     SHRINK,
     STORE,
     Export,
@@ -207,6 +211,8 @@ class _Exports:
                 self._declarations(statement, export=False)
             elif statement.type in ("function_declaration", "generator_function_declaration"):
                 self._function(statement, export=False)
+            elif statement.type == "class_declaration":
+                self._function(statement, export=False)  # named like a function: LL012's models
             elif statement.type == "expression_statement":
                 self._commonjs(statement.named_child(0))
         resolved: list[tuple[str, Node]] = []
@@ -225,7 +231,11 @@ class _Exports:
         if declaration is not None:
             if declaration.type in ("lexical_declaration", "variable_declaration"):
                 self._declarations(declaration, export=True)
-            elif declaration.type in ("function_declaration", "generator_function_declaration"):
+            elif declaration.type in (
+                "function_declaration",
+                "generator_function_declaration",
+                "class_declaration",
+            ):
                 self._function(declaration, export=True)
             return
         value = statement.child_by_field_name("value")
@@ -295,6 +305,8 @@ class _Exports:
             return self._factory(name, node) or self._grower(name, node)
         if node.type in ("new_expression", "call_expression"):
             return self._instance(name, node)
+        if node.type in ("class_declaration", "class"):
+            return self._model(name, node)
         if node.type in ("object", "array") and not node.named_children:
             return Export(
                 name, STORE, "module store", self.ctx.span(node), name, self._bounded(node)
@@ -309,12 +321,18 @@ class _Exports:
             return Export(name, kind, spec.label, span)
         symbol = self._callee_symbol(node)
         if symbol is None:
-            return None
+            return self._model(name, node)  # `db.collection('users')`, `sequelize.define(…)`
         if symbol.matches("events", ("EventEmitter",), ()) and node.type == "new_expression":
             return Export(name, EMITTER, "EventEmitter", span)
         if symbol.module == GLOBAL and symbol.path and symbol.path[0] in _STORE_CONSTRUCTORS:
             return Export(name, STORE, symbol.path[0], span, name, self._bounded(node))
-        return None
+        return self._model(name, node)
+
+    def _model(self, name: str, node: Node) -> Export | None:
+        """A database model, collection or repository (`mongoose.model('Order', s)`, a class
+        extending Sequelize's `Model`) whose whole-collection reads LL012 judges where used."""
+        library = value_library(self.ctx, node)
+        return Export(name, MODEL, LABELS[library], self.ctx.span(node)) if library else None
 
     def _factory(self, name: str, function: Node) -> Export | None:
         made = [n for n in self._own(function) if self._client_spec(n)]
@@ -595,6 +613,9 @@ class _Uses:
         if callee is None:
             return
         method = member_property(callee) if callee.type == "member_expression" else None
+        read = self._read(call)
+        if read is not None:
+            yield read  # and whatever else the call is: `await connect('url')` may be a factory
         if method is not None and method in self.checkout_methods and call_arguments(call):
             return  # callback-style `pool.connect((err, client, done) => …)`: LL006's own
         if method is not None and method in self.checkout_methods:
@@ -616,6 +637,22 @@ class _Uses:
         use = self._use_of(callee, call, CALL)
         if use is not None:
             yield use
+
+    def _read(self, call: Node) -> Use | None:
+        """`Order.find()` on an imported `Order`: a whole-collection read if the link finds that
+        `Order` is a model of a library whose read this call's shape is (LL012)."""
+        callee = call.child_by_field_name("function")
+        method = member_property(callee) if callee is not None else None
+        if method not in READ_METHODS and len(call_arguments(call)) != 1:
+            return None  # neither a read method nor knex's `db('table')`: most calls end here
+        receiver = read_receiver(call)
+        if receiver is None or _root_identifier(receiver) not in self.imported:
+            return None
+        shapes = read_shapes(self.ctx, call)
+        if not shapes:
+            return None
+        use = self._use_of(receiver, call, READ)
+        return replace(use, reads=",".join(sorted(shapes))) if use is not None else None
 
     def _receiver_use(self, member: Node, action: str, dynamic: bool) -> Iterator[Use]:
         use = self._use_of(member.child_by_field_name("object"), member, action, dynamic)

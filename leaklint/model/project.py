@@ -24,6 +24,7 @@ POOL_INSTANCE = "pool"  # a connection pool made once, at module level
 EMITTER = "emitter"  # a long-lived EventEmitter made at module level
 STORE = "store"  # a module-level container ({}, [], Map, Set)
 GROWER = "grower"  # a function that grows a module store from its arguments
+MODEL = "model"  # a database model or collection made at module level (LL012 reads it)
 
 # What a file does with an imported name.
 CALL = "call"  # calls it
@@ -31,6 +32,7 @@ GROW = "grow"  # adds to it (`.set`, `.add`, `.push`, `store[key] = …`)
 SHRINK = "shrink"  # removes from it or checks its size: it is bounded somewhere
 LISTEN = "listen"  # adds a listener to it (`bus.on('update', …)`)
 CHECKOUT = "checkout"  # takes a connection out of it (`pool.connect()`, `getConnection()`)
+READ = "read"  # reads a whole table through it (`Order.find()`; ``Use.reads`` says for what)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ class Use:
     context: str = ""  # the enclosing function's dotted name (fingerprints)
     snippet: str = ""
     caller: str = ""  # the exported name of the function this use is in, if any
+    # READ: the libraries (comma-separated) for which the call reads a whole collection if the
+    # imported name is theirs: `find()` is one for a mongoose model, not for a TypeORM entity.
+    reads: str = ""
 
 
 @dataclass(frozen=True)

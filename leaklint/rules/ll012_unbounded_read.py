@@ -61,16 +61,34 @@ app.get('/orders/export', async (req, res) => {
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 from tree_sitter import Node
 
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.nodes import enclosing_functions, function_name, member_property, text
-from leaklint.analysis.reads import Read, unbounded_read
+from leaklint.analysis.reads import (
+    LIBRARY_OF_CLIENT,
+    LIBRARY_OF_LABEL,
+    UNITS,
+    Read,
+    unbounded_read,
+)
 from leaklint.analysis.resource_origins import THIS_ASSIGNMENTS
-from leaklint.model.findings import Severity
+from leaklint.model.findings import Related, Severity
+from leaklint.model.project import (
+    CLIENT_INSTANCE,
+    MODEL,
+    READ,
+    Export,
+    Linked,
+    ProjectFacts,
+    ProjectReport,
+)
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
+from leaklint.syntax.source import is_test_file
 
 READS = """
 (call_expression
@@ -131,6 +149,7 @@ class UnboundedRead(Rule):
             "key space in one blocking command and returns every matching key at once. Iterate "
             "with SCAN instead (ioredis `scanStream()`, node-redis `scanIterator()`)."
         ),
+        "note-model": "The {what} {target} is made here.",
         "mongoose": "Add .limit(), or iterate with .cursor() / .eachAsync() in batches.",
         "mongodb": "Add a limit, or iterate the cursor (`for await`) instead of .toArray().",
         "typeorm": (
@@ -152,6 +171,34 @@ class UnboundedRead(Rule):
             seen.add(call.id)
             if read is not None:
                 self._judge(ctx, call, read)
+
+    def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
+        """`Order.find()` here on an `Order` that another module makes with
+        `mongoose.model(…)` (or a Sequelize model class, a collection, a knex instance …)."""
+        if is_test_file(Path(facts.path)):
+            return
+        for linked in facts.uses:
+            library = _library_of(linked.export)
+            if linked.use.action != READ or library not in linked.use.reads.split(","):
+                continue
+            reason = _linked_reason(linked)
+            if reason is None or linked.export is None:
+                continue
+            call, target = _shown_use(linked.use.snippet, library)
+            what = linked.export.label
+            if library == "redis":
+                message = self.msg("keys", call=call, reason=reason)
+            else:
+                message = self.msg(
+                    "unbounded",
+                    call=call,
+                    unit=UNITS[library],
+                    target=f"{target} ({what} from {linked.path})",
+                    reason=reason,
+                    instead=self.msg(library).text,
+                )
+            note = self.msg("note-model", what=what, target=target).text
+            yield ProjectReport(linked, message, (Related(linked.export.span, note, linked.path),))
 
     def _judge(self, ctx: FileContext, call: Node, read: Read) -> None:
         reason = _hot_path_reason(ctx, call)
@@ -181,6 +228,38 @@ def _report_node(call: Node) -> Node:
     callee = call.child_by_field_name("function")
     prop = callee.child_by_field_name("property") if callee is not None else None
     return prop if prop is not None else call
+
+
+def _library_of(export: Export | None) -> str | None:
+    if export is None:
+        return None
+    if export.kind == MODEL:
+        return LIBRARY_OF_LABEL.get(export.label)
+    return LIBRARY_OF_CLIENT.get(export.label) if export.kind == CLIENT_INSTANCE else None
+
+
+def _shown_use(snippet: str, library: str) -> tuple[str, str]:
+    """The call as messages show it (`Order.find()`) and what it reads (`` `Order` ``, 'users'),
+    from the use's source text."""
+    callee = snippet.split("(", 1)[0].strip()
+    shown = f"{callee}()" if len(callee) <= 60 and "\n" not in callee else "this read"
+    if library == "knex":
+        table = re.match(r"""[^(]*\(\s*['"]([^'"]+)['"]""", snippet)
+        return shown, f"'{table.group(1)}'" if table else "the table"
+    receiver = callee.rsplit(".", 1)[0] if "." in callee else callee
+    return shown, f"`{receiver}`"
+
+
+def _linked_reason(linked: Linked) -> str | None:
+    """How often a linked read runs (callers in other modules counted), or that it exports."""
+    if linked.rate in {rate.value for rate in REPEATING_RATES}:
+        return linked.reason
+    if linked.rate == Rate.ONCE.value:
+        return None
+    for name in (linked.use.caller, *reversed(linked.use.context.split("."))):
+        if name and EXPORT_NAME.search(name):
+            return f"exports or reports data (`{name}`)"
+    return None
 
 
 # -- how often, and whether it is export code ---------------------------------------------------
