@@ -19,6 +19,9 @@ or typed `Collection`, a TypeORM repository from `getRepository(…)` / `dataSou
 or a `Repository<…>` parameter (`@InjectRepository`), a class that extends Sequelize's `Model`
 (and `this` in its static methods) or `sequelize.define(…)`, `new PrismaClient()` or a
 `PrismaService` parameter, a knex instance from `knex(config)`, an ioredis or node-redis client.
+With project-wide analysis (`--project`) the model may come from another module
+(`const Order = require('../models/order')`, which exports `mongoose.model('Order', …)`), and a
+read in an exported function counts as per request when per-request code elsewhere calls it.
 A read with a filter (`where`, a non-empty mongoose filter), a limit, a cursor or stream, a read
 by key (`findById`, `findOne`, `findByPk`), a count, reads at module level or in start-up code
 (configuration tables loaded once) and test code are not reported. A filtered read can be
