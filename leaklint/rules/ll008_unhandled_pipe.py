@@ -50,6 +50,7 @@ from leaklint.analysis.nodes import (
     member_property,
     value_parent,
 )
+from leaklint.analysis.throws import stream_cannot_fail
 from leaklint.model.findings import Severity
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
@@ -115,7 +116,11 @@ class UnhandledPipe(Rule):
             if _is_fs_stream(ctx, source, "createReadStream") and _left_open(ctx, source):
                 message = self.msg("source-left-open", dest=_shown(ctx, dest), rate=rate)
                 ctx.report(self, pipe, message)
-            elif _is_fs_stream(ctx, dest, "createWriteStream") and _left_open(ctx, dest):
+            elif (
+                _is_fs_stream(ctx, dest, "createWriteStream")
+                and _left_open(ctx, dest)
+                and not stream_cannot_fail(ctx, source)
+            ):
                 src = _receiver(pipe)
                 message = self.msg("destination-left-open", src=_shown(ctx, src), rate=rate)
                 ctx.report(self, pipe, message)
