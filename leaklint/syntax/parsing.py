@@ -606,11 +606,26 @@ def _ampersands_after_jsx(errors: ErrorNodes) -> list[int]:
 
 
 def _in_jsx_attribute_string(error: tree_sitter.Node, errors: ErrorNodes) -> bool:
+    if _is_broken_attribute_value(error, errors):
+        return True
     string = errors.parent_of(error)
     if string is None or string.type != "string":
         return False
     attribute = errors.parent_of(string)
     return attribute is not None and attribute.type == "jsx_attribute"
+
+
+def _is_broken_attribute_value(error: tree_sitter.Node, errors: ErrorNodes) -> bool:
+    """`help="B&G device x's"`: an apostrophe after the `&` breaks the attribute's string
+    itself, and the error holds `="B&` (or `"B&` right after an `=`)."""
+    kinds = [child.type for child in error.children[:3]]
+    if kinds[:1] == ["="]:
+        kinds = kinds[1:]
+    else:
+        previous = errors.previous_sibling_of(error)
+        if previous is None or previous.type != "=":
+            return False
+    return kinds[:2] in (['"', "string_fragment"], ["'", "string_fragment"])
 
 
 _IDENTIFIER_END = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$)]")
