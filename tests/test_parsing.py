@@ -61,6 +61,31 @@ def test_a_bare_ampersand_in_jsx_text_is_not_a_syntax_error() -> None:
     assert_parses_in_place(sources, Language.JAVASCRIPT, Language.TSX)
 
 
+def test_an_ampersand_then_an_apostrophe_in_a_jsx_attribute_string_parses() -> None:
+    # signalk-server's admin UI: the apostrophe after the `&` breaks the string itself, and the
+    # grammar's error holds `="B&` (in an element) or `"B&` after an `=` (in parentheses).
+    sources = (
+        b'const a = <T help="B&G device x\'s" />;',
+        b'const A = () => (\n  <div>\n    <T\n      help="a B&G device MFD\'s"\n'
+        b"      value={1}\n    />\n  </div>\n);\n",
+    )
+    assert_parses_in_place(sources, Language.JAVASCRIPT, Language.TSX)
+    text = _text(parse(sources[0], Language.TSX))
+    assert b'help="B G device' in text  # only the `&` was blanked
+
+
+def test_less_than_a_parenthesised_typeof_is_a_comparison() -> None:
+    # ioBroker's controller: `<(typeof a.b` read as the start of type arguments.
+    sources = (
+        b"if (\n  mem !== undefined &&\n  mem < (typeof c.warn === 'number' ? c.warn : 100)\n"
+        b") {\n  log(mem);\n}\n",
+        b"const y = f<(typeof c.w)[]>(z);\nconst x = m < (typeof c.w === 'n' ? 1 : 2);\n",
+    )
+    assert_parses_in_place(sources, Language.TYPESCRIPT, Language.TSX)
+    text = _text(parse(sources[1], Language.TYPESCRIPT))
+    assert b"f<(typeof c.w)[]>(z)" in text  # a real type argument list is left alone
+
+
 def test_only_jsx_text_ampersands_are_touched() -> None:
     source = b"const a = <p>Q & A {x & y} &amp; &#38;</p>;"
     text = _text(parse(source, Language.TSX))

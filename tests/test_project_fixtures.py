@@ -3,11 +3,14 @@ leak lives between its modules, or a twin that must stay silent."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from leaklint.config import Settings
+from leaklint.pipeline.engine import run
 from tests.fixture_harness import PROJECTS, project_actual, project_expected, project_fixtures
 
 
@@ -44,3 +47,20 @@ def test_without_a_project_root_a_file_alone_sees_no_other_module(tmp_path: Path
     cross-module finding is not guessed."""
     folder = _copy("redis-factory", tmp_path)
     assert project_actual(folder, [folder / "services" / "users.js"]) == {}
+
+
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def test_cross_module_messages_fill_every_placeholder() -> None:
+    """A cross-module message is built from the link's facts, not a FileContext: a template
+    field such as `{unit}` nested in a consequence must be filled there too."""
+    from leaklint.pipeline.discovery import discover
+
+    for folder in project_fixtures():
+        settings = Settings(root=folder, preview=True, project=True)
+        result = run(discover([folder], settings), settings, use_cache=False)
+        for finding in result.findings:
+            texts = [finding.message, *(r.message for r in finding.related)]
+            left = [t for t in texts if _PLACEHOLDER.search(t)]
+            assert not left, f"{folder.name}: unfilled placeholder in {left}"

@@ -20,6 +20,7 @@ from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     TRANSPARENT,
     member_property,
+    text,
     value_parent,
 )
 from leaklint.semantic.context import FileContext
@@ -189,6 +190,44 @@ def same_value(a: tuple[object, ...] | None, b: tuple[object, ...] | None) -> bo
     if a is None or b is None or a == ANY or b == ANY:
         return True
     return a == b
+
+
+def subscripts_keyed_by_element(ctx: FileContext, string: Node) -> list[Node]:
+    """The ``x[key]`` expressions that read the property named by ``string``, an element of a
+    literal list the code loops over: ``for (const key of ['_a', '_b']) clearInterval(this[key])``
+    reads ``this._a`` and ``this._b``. Empty when the string is not such an element."""
+    up = ctx.ancestry
+    array = up.parent(string)
+    if array is None or array.type != "array":
+        return []
+    loop = up.parent(array)
+    while loop is not None and loop.type in TRANSPARENT:  # `[…] as const`
+        loop = up.parent(loop)
+    if loop is None or loop.type != "for_in_statement":
+        return []
+    operator = loop.child_by_field_name("operator")
+    variable, body = loop.child_by_field_name("left"), loop.child_by_field_name("body")
+    right = _unwrap(loop.child_by_field_name("right"))
+    if operator is None or text(operator) != "of" or right is None or right.id != array.id:
+        return []  # `for (k in […])` iterates the indices, not the names
+    if variable is None or variable.type != "identifier" or body is None:
+        return []
+    binding = ctx.scopes.resolve(variable)
+    if binding is None:
+        return []
+    subscripts = []
+    for ref in ctx.references.named_within(text(variable), body.start_byte, body.end_byte):
+        parent = up.parent(ref)
+        resolved = ctx.scopes.resolve(ref)
+        if (
+            parent is not None
+            and parent.type == "subscript_expression"
+            and parent.child_by_field_name("index") == ref
+            and resolved is not None
+            and resolved.node.id == binding.node.id
+        ):
+            subscripts.append(parent)
+    return subscripts
 
 
 def _unwrap(node: Node | None) -> Node | None:

@@ -116,6 +116,12 @@ class Frequency:
         return _UNITS.get(self.rate, "call")
 
 
+def unit_of(rate: str) -> str:
+    """``Frequency.unit`` for a rate carried as its value (a cross-module link's ``rate``)."""
+    known = next((r for r in Rate if r.value == rate), None)
+    return _UNITS.get(known, "call") if known is not None else "call"
+
+
 # The shared patterns this analysis reads (the per-call conventions' functions and
 # registrations): rules that ask ``how_often`` list these in their ``analyses``.
 FREQUENCY_ANALYSES = (PERCALL,)

@@ -193,6 +193,14 @@ BUILTIN_CHECKOUTS: tuple[CheckoutSpec, ...] = (
 )
 
 
+def release_name(method: str | None) -> str | None:
+    """``method`` as the table spells a release: bluebird's ``promisifyAll``, the way
+    node-redis 2/3 and mysql documented promises, adds ``quitAsync()`` beside ``quit()``."""
+    if method is not None and len(method) > len("Async") and method.endswith("Async"):
+        return method.removesuffix("Async")
+    return method
+
+
 @cache
 def client_spec_for(
     symbol: Symbol | None, specs: tuple[ClientSpec, ...] = BUILTIN_CLIENTS

@@ -61,6 +61,7 @@ from leaklint.analysis.resource_table import (
     client_spec_for,
     configured_specs,
     file_may_use,
+    release_name,
 )
 from leaklint.analysis.throws import can_throw
 from leaklint.semantic.context import FileContext
@@ -721,7 +722,7 @@ class _Engine:
     def _classify_member_use(
         self, member: Node, releases: frozenset[str], ref: Node
     ) -> tuple[str, Node]:
-        name = _last_name(member)
+        name = release_name(_last_name(member))
         if name in ("then", "catch"):
             return "escape", ref  # a promise: the resource goes to a callback
         if name not in releases:
@@ -738,7 +739,7 @@ class _Engine:
         if call is None or call.type != "call_expression":
             return "escape", ref  # new Wrapper(client)
         callee = call.child_by_field_name("function")
-        if callee is not None and _last_name(callee) in releases:
+        if callee is not None and release_name(_last_name(callee)) in releases:
             return "release", call  # pool.release(conn)
         if callee is not None and _last_name(callee) in _STORING_METHODS:
             return "escape", ref
@@ -847,7 +848,7 @@ def _released_by(releases: list[Node], methods: frozenset[str]) -> bool:
     """Whether one of the release calls calls one of ``methods`` (`client.release()`)."""
     for call in releases:
         callee = call.child_by_field_name("function")
-        if callee is not None and _last_name(callee) in methods:
+        if callee is not None and release_name(_last_name(callee)) in methods:
             return True
     return False
 

@@ -31,7 +31,7 @@ from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
 from leaklint.analysis.nodes import FUNCTION_NODES, call_arguments, member_property, text
 from leaklint.analysis.reads import LABELS, READ_METHODS, read_receiver, read_shapes, value_library
 from leaklint.analysis.resource_origins import returned_values
-from leaklint.analysis.resource_table import ClientSpec, configured_specs
+from leaklint.analysis.resource_table import ClientSpec, configured_specs, release_name
 from leaklint.model.project import (
     CALL,
     CHECKOUT,
@@ -711,7 +711,7 @@ class _Uses:
             return True
         if parent.type == "assignment_expression":
             return True  # stored on an object or an outer variable
-        if parent.type == "member_expression" and member_property(parent) in releases:
+        if parent.type == "member_expression" and release_name(member_property(parent)) in releases:
             return True  # `makeClient().quit()`: closed on the spot
         if parent.type != "variable_declarator":
             return False
@@ -728,7 +728,10 @@ class _Uses:
             holder = up.parent(ref)
             if holder is None:
                 continue
-            if holder.type == "member_expression" and member_property(holder) in releases:
+            if (
+                holder.type == "member_expression"
+                and release_name(member_property(holder)) in releases
+            ):
                 return True
             if holder.type in ("return_statement", "pair", "array", "assignment_expression"):
                 return True

@@ -19,16 +19,21 @@ and not when it is:
 
 Context decides the rest (calls that set the resource up or release something, bookkeeping in
 a ``catch``): ``release_paths`` asks this module only about the operation itself.
+
+A stream fails by emitting ``'error'``; ``stream_cannot_fail`` names the sources that do not:
+data held in memory (``Readable.from(buffer)``), or a compressor or pass-through made in this
+file that the code only ``write()``s values into (``gzip.write(json); gzip.end()``).
 """
 
 from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.analysis.nodes import FUNCTION_NODES, member_property, text
+from leaklint.analysis.nodes import FUNCTION_NODES, is_callee, member_property, text
 from leaklint.analysis.resource_origins import declared_function
 from leaklint.semantic.context import FileContext
-from leaklint.semantic.imports import GLOBAL
+from leaklint.semantic.imports import GLOBAL, unwrap
+from leaklint.semantic.scope import references_to
 
 # Global functions and static methods that do not throw on ordinary input.
 NON_THROWING_GLOBALS = frozenset(
@@ -237,3 +242,63 @@ def _unwrap(node: Node | None) -> Node | None:
     while node is not None and node.type == "parenthesized_expression":
         node = node.named_child(0)
     return node
+
+
+# Streams that only transform what they are given: compressing cannot fail on any input
+# (decompressing can: not listed), and a PassThrough passes bytes on.
+_TRANSFORMS_THAT_CANNOT_FAIL = (
+    ("zlib", ("createGzip",)),
+    ("zlib", ("createDeflate",)),
+    ("zlib", ("createDeflateRaw",)),
+    ("zlib", ("createBrotliCompress",)),
+    ("stream", ("PassThrough",)),
+)
+_IN_MEMORY_SOURCES = (("stream", ("Readable", "from")),)
+# What the code may do with such a transform and still be the only writer of its data.
+_WRITER_METHODS = frozenset({"write", "end", "pipe", "on", "once", "setEncoding"})
+
+
+def stream_cannot_fail(ctx: FileContext, source: Node | None) -> bool:
+    """Whether ``source`` is a stream that emits no ``'error'`` in practice: ``Readable.from(…)``
+    of values, or a compressor / ``PassThrough`` declared in this file whose every use is a
+    ``write()``/``end()`` of values, a listener, or piping it on — nothing is piped into it."""
+    node = unwrap(source)
+    if node is None:
+        return False
+    if node.type == "call_expression" and _made_by(ctx, node, _IN_MEMORY_SOURCES):
+        return True
+    if node.type != "identifier":
+        return False
+    binding = ctx.scopes.resolve(node)
+    declaration = binding.declaration if binding is not None else None
+    if declaration is None or declaration.type != "variable_declarator":
+        return False
+    value = unwrap(declaration.child_by_field_name("value"))
+    if value is None or value.type not in ("call_expression", "new_expression"):
+        return False
+    if _made_by(ctx, value, _IN_MEMORY_SOURCES):
+        return True
+    if not _made_by(ctx, value, _TRANSFORMS_THAT_CANNOT_FAIL):
+        return False
+    up = ctx.ancestry
+    for ref in references_to(binding, ctx.scopes, ctx.references):
+        if ref.id == binding.node.id:
+            continue
+        member = up.parent(ref)
+        if (
+            member is None
+            or member.type != "member_expression"
+            or member.child_by_field_name("object") != ref
+            or member_property(member) not in _WRITER_METHODS
+            or not is_callee(up, member)
+        ):
+            return False  # piped into, handed on, or used in a way this cannot follow
+    return True
+
+
+def _made_by(
+    ctx: FileContext, value: Node, makers: tuple[tuple[str, tuple[str, ...]], ...]
+) -> bool:
+    field = "constructor" if value.type == "new_expression" else "function"
+    symbol = ctx.imports.resolve(value.child_by_field_name(field))
+    return symbol is not None and any(symbol.matches(m, path) for m, path in makers)

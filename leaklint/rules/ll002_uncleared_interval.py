@@ -66,7 +66,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import escapes, value_identity
+from leaklint.analysis.flow import escapes, same_value, subscripts_keyed_by_element, value_identity
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often, is_written
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
@@ -528,6 +528,11 @@ def _property_reads(ctx: FileContext, name: str, target: Node) -> list[Node] | N
                 and not is_written(up, subscript)
             ):
                 reads.append(subscript)
+            else:
+                # `for (const k of ['timer', …]) clearInterval(this[k])`
+                reads.extend(
+                    s for s in subscripts_keyed_by_element(ctx, parent) if not is_written(up, s)
+                )
     return _not_another_class(ctx, target, reads)
 
 
@@ -541,7 +546,12 @@ def _not_another_class(ctx: FileContext, target: Node, reads: list[Node]) -> lis
     kept = []
     for read in reads:
         other = read.child_by_field_name("object")
-        if other is not None and other.type == "this" and value_identity(ctx, read) != own:
+        # An unknown identity (`this[key]`) may be this property: silence over a guess.
+        if (
+            other is not None
+            and other.type == "this"
+            and not same_value(value_identity(ctx, read), own)
+        ):
             continue
         kept.append(read)
     return kept

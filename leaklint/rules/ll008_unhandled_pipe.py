@@ -7,7 +7,9 @@ calls its `destroy()`/`close()` (in a `res.on('close')` handler, an `'error'` ha
 `finished(…)`), and never hands it to other code that could (`pipeline(…)`, `finished(…)`, a
 return). Chains (`src.pipe(gzip).pipe(res)`) are followed to their first source.
 
-`pipeline()` and `stream/promises`' `pipeline()` are the fix and are never reported.
+`pipeline()` and `stream/promises`' `pipeline()` are the fix and are never reported. Test files
+are not checked (as with LL005 and LL011): a test's file server answers the test's own
+client, a bounded number of times, and the process then exits.
 
 ## Why is this bad?
 `pipe()` forwards data, not errors or closes. Node's stream documentation: "One important
@@ -50,6 +52,7 @@ from leaklint.analysis.nodes import (
     member_property,
     value_parent,
 )
+from leaklint.analysis.throws import stream_cannot_fail
 from leaklint.model.findings import Severity
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
@@ -102,6 +105,8 @@ class UnhandledPipe(Rule):
     }
 
     def check(self, ctx: FileContext) -> None:
+        if ctx.is_test_file:
+            return  # a test's server serves the test's own client, a bounded number of times
         for pipe in ctx.captures(self.code).get("pipe", ()):
             arguments = call_arguments(pipe)
             if not arguments or len(arguments) > 2 or _piped_on(ctx, pipe):
@@ -115,7 +120,11 @@ class UnhandledPipe(Rule):
             if _is_fs_stream(ctx, source, "createReadStream") and _left_open(ctx, source):
                 message = self.msg("source-left-open", dest=_shown(ctx, dest), rate=rate)
                 ctx.report(self, pipe, message)
-            elif _is_fs_stream(ctx, dest, "createWriteStream") and _left_open(ctx, dest):
+            elif (
+                _is_fs_stream(ctx, dest, "createWriteStream")
+                and _left_open(ctx, dest)
+                and not stream_cannot_fail(ctx, source)
+            ):
                 src = _receiver(pipe)
                 message = self.msg("destination-left-open", src=_shown(ctx, src), rate=rate)
                 ctx.report(self, pipe, message)

@@ -364,6 +364,8 @@ def _repaired(
         tree, data, errors = _reparse_line_breaks_before_brackets(tree, data, errors, reparser)
     if errors and reparser.language is not Language.JAVASCRIPT and b") =>" in data:
         tree, data, errors = _reparse_type_named_parameters(tree, data, errors, reparser)
+    if errors and reparser.language is not Language.JAVASCRIPT and b"typeof" in data:
+        tree, data, errors = _reparse_less_than_typeof(tree, data, errors, reparser)
     if (
         errors
         and reparser.language is not Language.TYPESCRIPT
@@ -536,6 +538,34 @@ def _reparse_type_named_parameters(
     return _reparsed_if_better(tree, data, errors, renamed, reparser)
 
 
+# `if (mem < (typeof limit.warn === 'number' ? limit.warn : 100))` is a comparison, but the
+# TypeScript grammars read `<(typeof limit.warn` as the start of type arguments and fail at the
+# `===` (ioBroker's controller: LL000 on valid code). When an error starts at such a `typeof`,
+# the `<` before its parenthesis becomes `>` (the same length) and the file is parsed again;
+# kept if it has fewer errors. Which comparison it is means nothing to leak analysis.
+_PAREN_BEFORE = re.compile(rb"<\s*\(\s*$")
+
+
+def _reparse_less_than_typeof(
+    tree: tree_sitter.Tree, data: bytes, errors: ErrorNodes, reparser: _Reparser
+) -> _Parsed:
+    out = bytearray(data)
+    for error in errors:
+        if not data.startswith(b"typeof", error.start_byte):
+            continue
+        window = max(0, error.start_byte - 64)  # `<` and `(` sit right before the error
+        before = _PAREN_BEFORE.search(data, window, error.start_byte)
+        if before is not None and _ends_an_operand(data, before.start()):
+            out[before.start()] = ord(">")
+    return _reparsed_if_better(tree, data, errors, bytes(out), reparser)
+
+
+def _ends_an_operand(data: bytes, position: int) -> bool:
+    """Whether the code before ``position`` ends an expression (`mem <`, `a.b <`, `f() <`)."""
+    rest = data[max(0, position - 64) : position].rstrip()
+    return bool(rest) and rest[-1] in _IDENTIFIER_END
+
+
 def _reparse_bare_ampersands(
     tree: tree_sitter.Tree, data: bytes, original_errors: ErrorNodes, reparser: _Reparser
 ) -> tuple[tree_sitter.Tree, bytes]:
@@ -606,11 +636,26 @@ def _ampersands_after_jsx(errors: ErrorNodes) -> list[int]:
 
 
 def _in_jsx_attribute_string(error: tree_sitter.Node, errors: ErrorNodes) -> bool:
+    if _is_broken_attribute_value(error, errors):
+        return True
     string = errors.parent_of(error)
     if string is None or string.type != "string":
         return False
     attribute = errors.parent_of(string)
     return attribute is not None and attribute.type == "jsx_attribute"
+
+
+def _is_broken_attribute_value(error: tree_sitter.Node, errors: ErrorNodes) -> bool:
+    """`help="B&G device x's"`: an apostrophe after the `&` breaks the attribute's string
+    itself, and the error holds `="B&` (or `"B&` right after an `=`)."""
+    kinds = [child.type for child in error.children[:3]]
+    if kinds[:1] == ["="]:
+        kinds = kinds[1:]
+    else:
+        previous = errors.previous_sibling_of(error)
+        if previous is None or previous.type != "=":
+            return False
+    return kinds[:2] in (['"', "string_fragment"], ["'", "string_fragment"])
 
 
 _IDENTIFIER_END = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$)]")
