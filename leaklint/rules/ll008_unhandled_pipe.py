@@ -118,11 +118,19 @@ class UnhandledPipe(Rule):
             source = _first_source(pipe)
             dest = arguments[0]
             rate = frequency.rate.value
-            if _is_fs_stream(ctx, source, "createReadStream") and _left_open(ctx, source):
+            src = _receiver(pipe)
+            if (
+                _is_fs_stream(ctx, source, "createReadStream")
+                and _left_open(ctx, source)
+                and not (unwrap(src) == source and _never_fails(ctx, dest))
+            ):
                 message = self.msg("source-left-open", dest=_shown(ctx, dest), rate=rate)
                 ctx.report(self, pipe, message)
-            elif _is_fs_stream(ctx, dest, "createWriteStream") and _left_open(ctx, dest):
-                src = _receiver(pipe)
+            elif (
+                _is_fs_stream(ctx, dest, "createWriteStream")
+                and _left_open(ctx, dest)
+                and not _never_fails(ctx, src)
+            ):
                 message = self.msg("destination-left-open", src=_shown(ctx, src), rate=rate)
                 ctx.report(self, pipe, message)
 
@@ -179,6 +187,30 @@ def _is_fs_stream(ctx: FileContext, node: Node | None, factory: str) -> bool:
         return False
     symbol = ctx.imports.resolve(node.child_by_field_name("function"))
     return symbol is not None and symbol.matches(FS_MODULES, (factory,))
+
+
+# Streams that neither error nor close before the other side is done: a hash digests whatever
+# it is given (`fs.createReadStream(f).pipe(crypto.createHash('sha1'))`), and a Readable made
+# in memory from the stream module (`Readable.from(buffer)`, `new Readable({ read() {…} })`)
+# fails only if this code makes it fail.
+_NEVER_FAILING = (
+    (("crypto",), (("createHash",), ("createHmac",))),
+    (("stream", "readable-stream"), (("Readable",), ("Readable", "from"), ("PassThrough",))),
+)
+
+
+def _never_fails(ctx: FileContext, node: Node | None) -> bool:
+    """The other side of the pipe is an in-memory stream that cannot fail or close first."""
+    node = unwrap(node)
+    if node is not None and node.type == "identifier":
+        node = unwrap(_stream_binding_value(ctx, node))
+    if node is None or node.type not in ("call_expression", "new_expression"):
+        return False
+    field = "function" if node.type == "call_expression" else "constructor"
+    symbol = ctx.imports.resolve(node.child_by_field_name(field))
+    return symbol is not None and any(
+        symbol.matches(modules, *paths) for modules, paths in _NEVER_FAILING
+    )
 
 
 def _left_open(ctx: FileContext, stream: Node | None) -> bool:
