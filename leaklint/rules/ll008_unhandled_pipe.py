@@ -1,11 +1,12 @@
 """## What it does
 Flags `src.pipe(dest)`, in code that runs more than once, where one side is a file stream made
-in this file (`fs.createReadStream(…)` as the source, `fs.createWriteStream(…)` as the
-destination, through `require('fs')`, `node:fs`, `fs-extra` or `graceful-fs`, renamed or
-destructured) and nothing destroys that file stream when the other side fails: the file never
-calls its `destroy()`/`close()` (in a `res.on('close')` handler, an `'error'` handler,
-`finished(…)`), and never hands it to other code that could (`pipeline(…)`, `finished(…)`, a
-return). Chains (`src.pipe(gzip).pipe(res)`) are followed to their first source.
+in this file (`fs.createReadStream(…)` or `new fs.ReadStream(…)` as the source,
+`fs.createWriteStream(…)` or `fs.WriteStream(…)` as the destination, through `require('fs')`,
+`node:fs`, `fs-extra` or `graceful-fs`, renamed or destructured) and nothing destroys that
+file stream when the other side fails: the file never calls its `destroy()`/`close()` (in a
+`res.on('close')` handler, an `'error'` handler, `finished(…)`), and never hands it to other
+code that could (`pipeline(…)`, `finished(…)`, a return). Chains (`src.pipe(gzip).pipe(res)`)
+are followed to their first source.
 
 `pipeline()` and `stream/promises`' `pipeline()` are the fix and are never reported. Test
 files and one-off programs (files under `scripts/`, `script/` or `bin/`) are not checked: they
@@ -179,14 +180,24 @@ def _stream_binding_value(ctx: FileContext, node: Node) -> Node | None:
     return binding.declaration.child_by_field_name("value")
 
 
+# The classes behind the factories: `new fs.WriteStream(path)`, or `fs.WriteStream(path)`,
+# which Node still lets one call without `new`.
+_STREAM_CLASSES = {"createReadStream": "ReadStream", "createWriteStream": "WriteStream"}
+
+
 def _is_fs_stream(ctx: FileContext, node: Node | None, factory: str) -> bool:
     node = unwrap(node)
     if node is not None and node.type == "identifier":
         node = unwrap(_stream_binding_value(ctx, node))
-    if node is None or node.type != "call_expression":
+    if node is None or node.type not in ("call_expression", "new_expression"):
         return False
-    symbol = ctx.imports.resolve(node.child_by_field_name("function"))
-    return symbol is not None and symbol.matches(FS_MODULES, (factory,))
+    field = "function" if node.type == "call_expression" else "constructor"
+    symbol = ctx.imports.resolve(node.child_by_field_name(field))
+    if symbol is None:
+        return False
+    if node.type == "call_expression" and symbol.matches(FS_MODULES, (factory,)):
+        return True
+    return symbol.matches(FS_MODULES, (_STREAM_CLASSES[factory],))
 
 
 # Streams that neither error nor close before the other side is done: a hash digests whatever
