@@ -250,7 +250,7 @@ def _only_called_from_instance_start_up(ctx: FileContext, method: Node) -> str |
         if receiver is not None and receiver.type == "this":
             if contains(holder, mention):
                 own_calls.append(call)
-        else:
+        elif receiver is not None and _may_be_this_file_object(ctx, receiver):
             other_calls.append(call)
     calls = own_calls if ambiguous else own_calls + other_calls
     callers = {_once_caller(ctx, call) for call in calls}
@@ -259,6 +259,14 @@ def _only_called_from_instance_start_up(ctx: FileContext, method: Node) -> str |
     found = sorted(c for c in callers if c is not None)[0]
     memo[method.id] = found
     return found
+
+
+def _may_be_this_file_object(ctx: FileContext, receiver: Node) -> bool:
+    """A plain-name receiver that may hold an object of this file (`self`, `app`, `manager`),
+    not an imported module (`api.refresh()` calls another module's `refresh`) nor a name this
+    file never declares."""
+    binding = ctx.scopes.resolve(receiver)
+    return binding is not None and ctx.imports.binding_symbol(binding) is None
 
 
 def _once_caller(ctx: FileContext, call: Node) -> str | None:
