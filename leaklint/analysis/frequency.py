@@ -240,9 +240,11 @@ def _only_called_from_instance_start_up(ctx: FileContext, method: Node) -> str |
     for mention in _member_mentions(ctx, name):
         if mention.id == method.id:
             continue
-        if mention.type != "member_expression":
+        if mention.type in _DEFINITIONS:
             ambiguous = True  # another method or field of the same name
             continue
+        if mention.type != "member_expression":
+            return None  # `{ refresh }`, `const { refresh } = o`: handed on, callers unknown
         call = _member_call(ctx.ancestry, mention)
         receiver = mention.child_by_field_name("object")
         if call is None:
@@ -301,10 +303,10 @@ def _method_key(function: Node) -> tuple[str, Node] | None:
 
 
 def _member_mentions(ctx: FileContext, name: str) -> list[Node]:
-    """Every mention of ``name`` as a property in the file: the method definitions that carry
-    the name (represented by the method node) and member expressions (`x.name`). Any other
-    use of the word as a property (a destructuring pattern, a shorthand) makes it unknowable:
-    returned as the node itself, which ``_member_call`` refuses."""
+    """Every mention of ``name`` as a property in the file: the methods and fields that carry
+    the name (the method, function value or field node), member expressions (`x.name`), and
+    any other use of the word as a property (a shorthand, a destructuring pattern), which
+    hands the method on."""
     memo: dict[str, list[Node]] = ctx.memo("frequency.member-mentions", dict)
     if name in memo:
         return memo[name]
@@ -335,6 +337,11 @@ _PROPERTY_NAMES = frozenset(
         "shorthand_property_identifier_pattern",
     }
 )
+
+
+# What ``_member_mentions`` returns for a definition of the name (FUNCTION_NODES for a
+# function-valued pair).
+_DEFINITIONS = frozenset({"method_definition", *FUNCTION_NODES, *FIELD_NODES})
 
 
 def _function_value(pair: Node) -> Node | None:
