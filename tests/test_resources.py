@@ -14,7 +14,7 @@ from leaklint.analysis.resource_table import configured_specs, file_may_use
 from leaklint.config import ResourceSpec, Settings
 from leaklint.pipeline.engine import check_source
 from leaklint.pipeline.selection import selected_rules
-from leaklint.syntax.source import SourceFile, is_test_file
+from leaklint.syntax.source import SourceFile, is_script_file, is_test_file
 from tests.rule_helpers import run_rule
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "LL003"
@@ -517,3 +517,20 @@ def test_a_close_in_finally_whose_try_starts_too_late_is_explained_so() -> None:
     (finding,) = run_rule("LL003", source)
     assert "in a `finally` block, but `container.getId()` (line 4) runs before" in finding.message
     assert "Start the `try` right after 'redis' is created." in finding.message
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("scripts/export_users.mjs", True),
+        ("services/web/scripts/history/resync.mjs", True),
+        ("bin/build-tools.js", True),
+        ("script/release.js", True),
+        ("src/scripts.js", False),
+        ("src/scripting/run.js", False),
+        ("lib/binary.js", False),
+        ("scripts.js", False),
+    ],
+)
+def test_is_script_file(path: str, expected: bool) -> None:
+    assert is_script_file(Path(path)) is expected

@@ -23,7 +23,9 @@ what? Before this module the rules answered four different ways and disagreed on
 5. Start-up code: a module-level function whose only use is one call from module level or
    from other start-up code (``main()``), or a plain function named like start-up
    (``init``, ``bootstrap``, ``setupServer``; not methods, which run per instance) — once.
-6. A constructor or an instance field initialiser: once per instance.
+6. A constructor or an instance field initialiser: once per instance; so is a method (also an
+   ES5 `key: function`) that this file calls only from such code or from code that runs once
+   (`this.connect()` in `init()`, `self.schedule()` in an Apostrophe module's `init(self)`).
 7. Anything else: per call, callers unknown.
 
 The answer carries its reason, which rules put into messages ("runs per connection:
@@ -52,6 +54,7 @@ from leaklint.analysis.nodes import (
     member_property,
     outermost,
     text,
+    word_occurrences,
 )
 from leaklint.analysis.percall import (
     PERCALL,
@@ -217,43 +220,150 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
 
 
 def _only_called_from_instance_start_up(ctx: FileContext, method: Node) -> str | None:
-    """A method of a class or object literal whose only calls (`this.refresh()`) in that
-    body are made, outside loops, by methods that run once per instance (start-up or
-    lifecycle hooks, the constructor): the name of such a caller, else None. MagicMirror's
-    calendar `start()` calling `this.selfUpdate()`. Methods called from anywhere else, or
-    not called in the body at all (callers elsewhere), stay per call."""
-    if method.type != "method_definition":
+    """A method of a class or object literal whose every call in this file is made, outside
+    loops, by code that runs once per instance or once per process (start-up or lifecycle
+    hooks, the constructor, module level): the name of such a caller, else None.
+    MagicMirror's calendar `start()` calling `this.selfUpdate()`; Cronicle's ES5
+    `init: function () { this.socketConnect(); }`; an Apostrophe module's `init(self)` calling
+    `self.scheduleCleanup()`, a method of the object its `methods(self)` returns.
+
+    Calls are `this.name()` inside the same class or object, and `receiver.name()` on a plain
+    name anywhere in the file when no other method of the file has the name (with two
+    `refresh` methods, `b.refresh()` may reach either). A method the file never calls stays
+    per call (its callers are elsewhere), and so does one it mentions without calling:
+    `emitter.on('x', this.handler)` hands it to code that may run it again and again."""
+    named = _method_key(method)
+    if named is None:
         return None
-    name = method.child_by_field_name("name")
-    body = method.parent
-    if name is None or name.text is None or body is None:
-        return None
+    name, holder = named
     memo: dict[int, str | None] = ctx.memo("frequency.instance-callers", dict)
     if method.id in memo:
         return memo[method.id]
     memo[method.id] = None  # a method that calls itself: not once
-    callers: set[str] = set()
-    for call in identifiers_in(body, frozenset({"call_expression"})):
-        callee = call.child_by_field_name("function")
-        if callee is None or callee.type != "member_expression":
+    own_calls: list[Node] = []
+    other_calls: list[Node] = []
+    ambiguous = False
+    for mention in _member_mentions(ctx, name):
+        if mention.id == method.id:
             continue
-        receiver = callee.child_by_field_name("object")
-        if (
-            receiver is None
-            or receiver.type != "this"
-            or member_property(callee) != name.text.decode()
-        ):
+        if mention.type in _DEFINITIONS:
+            ambiguous = True  # another method or field of the same name
             continue
-        frequency = how_often(ctx, call)
-        in_loop = any(a.type in LOOP_NODES for a in ctx.ancestry.ancestors(call))
-        if frequency.why not in ("instance-start-up", "instance") or in_loop:
+        if mention.type != "member_expression":
+            return None  # `{ refresh }`, `const { refresh } = o`: handed on, callers unknown
+        call = _member_call(ctx.ancestry, mention)
+        receiver = mention.child_by_field_name("object")
+        if call is None:
             return None
-        caller = frequency.function
-        shown = function_name(ctx.ancestry, caller) if caller is not None else None
-        callers.add(shown or "constructor")
-    found = sorted(callers)[0] if callers else None
+        if receiver is not None and receiver.type == "this":
+            if contains(holder, mention):
+                own_calls.append(call)
+        elif receiver is not None and _may_be_this_file_object(ctx, receiver):
+            other_calls.append(call)
+    calls = own_calls if ambiguous else own_calls + other_calls
+    callers = {_once_caller(ctx, call) for call in calls}
+    if not calls or None in callers:
+        return None
+    found = sorted(c for c in callers if c is not None)[0]
     memo[method.id] = found
     return found
+
+
+def _may_be_this_file_object(ctx: FileContext, receiver: Node) -> bool:
+    """A plain-name receiver that may hold an object of this file (`self`, `app`, `manager`),
+    not an imported module (`api.refresh()` calls another module's `refresh`) nor a name this
+    file never declares."""
+    binding = ctx.scopes.resolve(receiver)
+    return binding is not None and ctx.imports.binding_symbol(binding) is None
+
+
+def _once_caller(ctx: FileContext, call: Node) -> str | None:
+    """The name of the code that makes ``call``, when that code runs once per instance or once
+    per process and the call is not in a loop; None otherwise."""
+    frequency = how_often(ctx, call)
+    in_loop = any(a.type in LOOP_NODES for a in ctx.ancestry.ancestors(call))
+    once = frequency.why in ("instance-start-up", "instance") or frequency.rate is Rate.ONCE
+    if not once or in_loop:
+        return None
+    caller = frequency.function
+    if caller is None:
+        return "module-level code"
+    return function_name(ctx.ancestry, caller) or "constructor"
+
+
+def _method_key(function: Node) -> tuple[str, Node] | None:
+    """`name() {}` in a class or object, or `name: function () {}` in an object literal (ES5
+    style): the method's name and the class body or object that holds it."""
+    if function.type == "method_definition":
+        name, holder = function.child_by_field_name("name"), function.parent
+    elif function.parent is not None and function.parent.type == "pair":
+        pair = function.parent
+        if pair.child_by_field_name("value") != function:
+            return None
+        name, holder = pair.child_by_field_name("key"), pair.parent
+    else:
+        return None
+    if name is None or holder is None or name.type != "property_identifier":
+        return None
+    return text(name), holder
+
+
+def _member_mentions(ctx: FileContext, name: str) -> list[Node]:
+    """Every mention of ``name`` as a property in the file: the methods and fields that carry
+    the name (the method, function value or field node), member expressions (`x.name`), and
+    any other use of the word as a property (a shorthand, a destructuring pattern), which
+    hands the method on."""
+    memo: dict[str, list[Node]] = ctx.memo("frequency.member-mentions", dict)
+    if name in memo:
+        return memo[name]
+    root = ctx.tree.root_node
+    up = ctx.ancestry
+    found: list[Node] = []
+    for start, end in word_occurrences(ctx.source.data, name):
+        node = root.descendant_for_byte_range(start, end)
+        if node is None or node.type not in _PROPERTY_NAMES:
+            continue
+        parent = up.parent(node)
+        if parent is not None and parent.type == "method_definition":
+            found.append(parent)
+        elif parent is not None and parent.type == "pair" and _function_value(parent):
+            found.append(_function_value(parent) or parent)
+        elif parent is not None and parent.type == "pair":
+            continue  # `{ name: 1 }`: a property of data, not this method
+        else:
+            found.append(parent if parent is not None else node)
+    memo[name] = found
+    return found
+
+
+_PROPERTY_NAMES = frozenset(
+    {
+        "property_identifier",
+        "shorthand_property_identifier",
+        "shorthand_property_identifier_pattern",
+    }
+)
+
+
+# What ``_member_mentions`` returns for a definition of the name (FUNCTION_NODES for a
+# function-valued pair).
+_DEFINITIONS = frozenset({"method_definition", *FUNCTION_NODES, *FIELD_NODES})
+
+
+def _function_value(pair: Node) -> Node | None:
+    value = pair.child_by_field_name("value")
+    return value if value is not None and value.type in FUNCTION_NODES else None
+
+
+def _member_call(up: Ancestry, mention: Node) -> Node | None:
+    """The call `this.name()` or `receiver.name()` (a plain name) whose callee is the member
+    expression ``mention``; None when it is not called that way."""
+    if not is_callee(up, outermost(up, mention)):
+        return None
+    receiver = mention.child_by_field_name("object")
+    if receiver is None or receiver.type not in ("this", "identifier"):
+        return None
+    return up.parent(outermost(up, mention))
 
 
 def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]:
@@ -359,12 +469,11 @@ def _lifecycle_method(ctx: FileContext, function: Node) -> str | None:
     """The name of a method (of a class or an object literal) that frameworks call once per
     instance: named like start-up code (`start()`, `init()`, `login()`) or a lifecycle hook
     (`modulesStarted`, `ngOnInit`). MagicMirror's `Module.register('clock', { start() {} })`,
-    a Discord client's `login()` override."""
-    if function.type != "method_definition":
+    a Discord client's `login()` override; ES5's `{ modulesStarted: function () {} }` too."""
+    named = _method_key(function)
+    if named is None:
         return None
-    name = function_name(ctx.ancestry, function)
-    if name is None:
-        return None
+    name = named[0]
     if STARTUP_NAME.match(name) or LIFECYCLE_NAME.search(name):
         return name
     return None

@@ -130,9 +130,10 @@ def effective_function(up: Ancestry, node: Node) -> Node | None:
 
     Looked through, because they run as part of the code around them: immediately invoked
     wrappers, ``forEach``/``map``/``reduce`` callbacks, and one-shot callbacks
-    (``promise.then(cb)``, ``server.listen(port, cb)``, ``setTimeout(cb)``…). None means the
-    code runs once, at module level (an instance field initialiser is not module level: it
-    runs per ``new``).
+    (``promise.then(cb)``, ``server.listen(port, cb)``, ``setTimeout(cb)``, an error-first
+    ``fs.readdir(dir, (err, files) => …)``, ``async.eachLimit``'s completion callback…).
+    None means the code runs once, at module level (an instance field initialiser is not
+    module level: it runs per ``new``).
     """
     for current in up.ancestors(node):
         if (
@@ -193,7 +194,101 @@ def is_one_shot_callback(up: Ancestry, function: Node) -> bool:
             return True
         if name == "addEventListener" and len(listed) > 2 and _says_once(listed[2]):
             return True  # `target.addEventListener(type, cb, { once: true })`
-    return (name or text(callee)) in ONE_SHOT_CALLS
+    if (name or text(callee)) in ONE_SHOT_CALLS:
+        return True
+    if (name or text(callee)) in SUBSCRIBING_CALLS:
+        return False
+    return is_completion_callback(call, outer, function, name)
+
+
+# Calls whose callback runs for every event, message, route hit or file change: an error-first
+# `(err, msg)` signature there (NATS subscriptions, Express error middleware) is no promise of
+# a single call.
+SUBSCRIBING_CALLS = frozenset(
+    {
+        "on",
+        "addListener",
+        "addEventListener",
+        "prependListener",
+        "subscribe",
+        "psubscribe",
+        "watch",
+        "watchFile",
+        "consume",
+        "use",
+        "route",
+        "all",
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "del",
+    }
+)
+# Node's error-first convention: the callback that receives `(err, result)` is called once,
+# with the outcome of the operation.
+ERROR_PARAMETERS = frozenset({"err", "error", "er"})
+# The async library's collection and control-flow functions (async, neo-async): their last
+# argument is the completion callback, called once after every iteration or task is done.
+ASYNC_FLOW_METHODS = frozenset(
+    {
+        "each",
+        "eachLimit",
+        "eachSeries",
+        "eachOf",
+        "eachOfLimit",
+        "eachOfSeries",
+        "forEachLimit",
+        "forEachSeries",
+        "forEachOf",
+        "map",
+        "mapLimit",
+        "mapSeries",
+        "mapValues",
+        "series",
+        "parallel",
+        "parallelLimit",
+        "waterfall",
+        "whilst",
+        "doWhilst",
+        "until",
+        "doUntil",
+        "times",
+        "timesLimit",
+        "timesSeries",
+        "retry",
+        "forever",
+        "auto",
+    }
+)
+
+
+def is_completion_callback(call: Node, outer: Node, function: Node, method: str | None) -> bool:
+    """``function`` (``outer`` with its parentheses) is the callback a call hands its outcome
+    to, once: the last argument, taking an error first (`fs.readdir(dir, (err, files) => …)`),
+    or the last of two or more arguments of an async-library call
+    (`async.eachLimit(items, 10, iteratee, () => …)`)."""
+    listed = call_arguments(call)
+    if not listed or listed[-1] != outer:
+        return False
+    if first_parameter_name(function) in ERROR_PARAMETERS:
+        return True
+    return method in ASYNC_FLOW_METHODS and len(listed) >= 2
+
+
+def first_parameter_name(function: Node) -> str | None:
+    """`err` for `(err, rows) => …`, `function (err) {}` and `err => …`."""
+    single = function.child_by_field_name("parameter")
+    if single is not None:
+        return text(single) if single.type == "identifier" else None
+    parameters = function.child_by_field_name("parameters")
+    if parameters is None or not parameters.named_children:
+        return None
+    first = parameters.named_children[0]
+    if first.type in ("required_parameter", "optional_parameter"):  # TypeScript
+        first = first.child_by_field_name("pattern") or first
+    return text(first) if first.type == "identifier" else None
 
 
 def _says_once(options: Node) -> bool:

@@ -253,7 +253,15 @@ _TRANSFORMS_THAT_CANNOT_FAIL = (
     ("zlib", ("createBrotliCompress",)),
     ("stream", ("PassThrough",)),
 )
-_IN_MEMORY_SOURCES = (("stream", ("Readable", "from")),)
+# A Readable made here (`Readable.from(values)`, or `Readable()` whose `_read` pushes this
+# code's buffer) fails only if this code makes it fail.
+_IN_MEMORY_SOURCES = tuple(
+    (module, path)
+    for module in ("stream", "readable-stream")
+    for path in (("Readable", "from"), ("Readable",))
+)
+# A digest is a sink that only computes: it neither errors nor closes before its source ends.
+_IN_MEMORY_SINKS = (("crypto", ("createHash",)), ("crypto", ("createHmac",)))
 # What the code may do with such a transform and still be the only writer of its data.
 _WRITER_METHODS = frozenset({"write", "end", "pipe", "on", "once", "setEncoding"})
 
@@ -265,7 +273,9 @@ def stream_cannot_fail(ctx: FileContext, source: Node | None) -> bool:
     node = unwrap(source)
     if node is None:
         return False
-    if node.type == "call_expression" and _made_by(ctx, node, _IN_MEMORY_SOURCES):
+    if node.type == "call_expression" and _made_by(
+        ctx, node, _IN_MEMORY_SOURCES + _IN_MEMORY_SINKS
+    ):
         return True
     if node.type != "identifier":
         return False
@@ -276,7 +286,7 @@ def stream_cannot_fail(ctx: FileContext, source: Node | None) -> bool:
     value = unwrap(declaration.child_by_field_name("value"))
     if value is None or value.type not in ("call_expression", "new_expression"):
         return False
-    if _made_by(ctx, value, _IN_MEMORY_SOURCES):
+    if _made_by(ctx, value, _IN_MEMORY_SOURCES + _IN_MEMORY_SINKS):
         return True
     if not _made_by(ctx, value, _TRANSFORMS_THAT_CANNOT_FAIL):
         return False

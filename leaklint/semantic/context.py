@@ -21,7 +21,13 @@ from leaklint.semantic.scope import (
     enclosing_function,
 )
 from leaklint.syntax.parsing import combined_query, run_query
-from leaklint.syntax.source import ModuleKind, SourceFile, declared_module_kind, is_test_file
+from leaklint.syntax.source import (
+    ModuleKind,
+    SourceFile,
+    declared_module_kind,
+    is_script_file,
+    is_test_file,
+)
 
 T = TypeVar("T")
 
@@ -121,6 +127,11 @@ class FileContext:
     def is_test_file(self) -> bool:
         """Test code, by the names test runners use (see ``source.is_test_file``)."""
         return is_test_file(self.project_path)
+
+    @cached_property
+    def is_script_file(self) -> bool:
+        """A one-off program by where it lives (see ``source.is_script_file``)."""
+        return is_script_file(self.project_path)
 
     # -- analyses ------------------------------------------------------------------------
 

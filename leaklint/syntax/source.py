@@ -257,6 +257,18 @@ _TEST_SUFFIXES = (".test", ".spec", ".e2e-spec", ".e2e", ".e2e-test")
 _TEST_SETUP_NAMES = frozenset({"setuptests", "test-setup", "globalsetup", "globalteardown"})
 
 
+# Where projects keep one-off programs: maintenance and migration scripts, build tools, CLIs.
+_SCRIPT_DIRECTORIES = frozenset({"scripts", "script", "bin"})
+
+
+def is_script_file(path: Path) -> bool:
+    """Whether ``path`` (relative to the project) is a one-off program by where projects keep
+    them (`scripts/`, `script/`, `bin/`): it runs, does its job and exits, so what it leaves
+    open per call dies with its process instead of piling up in a server. (`bin/www`, an
+    Express server's launcher, is start-up code, which runs once anyway.)"""
+    return any(part in _SCRIPT_DIRECTORIES for part in path.parts[:-1])
+
+
 def is_test_file(path: Path) -> bool:
     """Whether ``path`` (relative to the project) is test code, by the names test runners use.
 
