@@ -1,6 +1,8 @@
-"""One acquire/release engine for connections: LL003 (clients) and LL006 (pool checkouts).
+"""One acquire/release engine for every resource kind: LL003 (clients), LL006 (pool
+checkouts), LL010 (worker threads, watchers, servers, child processes).
 
-What acquires and what releases is data (``resource_table``). For each acquisition inside a
+What acquires and what releases is data (``resource_table``), keyed by kind: a rule asks for the
+leaks of its kinds and the engine treats every kind alike. For each acquisition inside a
 function the engine decides, in this order:
 
 1. **Where the value goes.** Module-level values live for the process (not a leak), and so do
@@ -41,7 +43,7 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import use_of
+from leaklint.analysis.flow import use_of, value_identity
 from leaklint.analysis.frequency import how_often
 from leaklint.analysis.release_paths import Exit, ReleasePaths, contains
 from leaklint.analysis.resource_origins import (
@@ -53,16 +55,17 @@ from leaklint.analysis.resource_origins import (
     value_origin,
 )
 from leaklint.analysis.resource_table import (
-    CLIENT,
-    POOL,
     CheckoutSpec,
     ClientSpec,
     PoolSource,
+    ReleaseFunction,
     client_spec_for,
     configured_specs,
     file_may_use,
+    of_kinds,
 )
 from leaklint.analysis.throws import can_throw
+from leaklint.model.settings import Settings
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import Symbol, unwrap, unwrap_awaited
 from leaklint.semantic.scope import Binding, early_return, references_to
@@ -108,7 +111,7 @@ class Leak:
 
     acquisition: Node
     label: str
-    kind: str  # CLIENT or POOL
+    kind: str  # the resource table's kind: CLIENT, POOL, WORKER …
     variable: str | None  # None: the value is discarded
     suggested_release: str
     releases: list[Node] = field(default_factory=list)  # empty: never released
@@ -116,6 +119,9 @@ class Leak:
     consequence: str = ""  # what one leak costs, if not the rule's usual wording
     fix: str = ""  # how to release it, if not "call <variable>.<release>() in finally"
     notes: tuple[tuple[Node, str], ...] = ()  # related locations that explain the acquisition
+    # For a resource released by a function given one of its arguments (`fs.unwatchFile(p)`):
+    # that argument's text, which the message names instead of a variable.
+    key: str | None = None
 
     @property
     def never_released(self) -> bool:
@@ -174,6 +180,11 @@ class _Acquisition:
     consequence: str = ""
     notes: tuple[tuple[Node, str], ...] = ()
     opened_by: str | None = None  # see ClientSpec.opened_by
+    # The rest of the entry's ClientSpec fields (see there); defaults for checkouts.
+    listener_callback: bool = False
+    release_functions: tuple[ReleaseFunction, ...] = ()
+    self_returning: frozenset[str] = frozenset()
+    ends_on_its_own: tuple[str, ...] = ()
 
 
 @dataclass
@@ -189,19 +200,33 @@ class _Uses:
 # -- the engine ----------------------------------------------------------------------------
 
 
-def find_leaks(ctx: FileContext, kind: str, captures: dict[str, list[Node]]) -> list[Leak]:
-    """Acquisitions of ``kind`` (CLIENT or POOL) in ``ctx`` that can leak.
+def specs_of(
+    settings: Settings | None, kinds: str | tuple[str, ...]
+) -> tuple[tuple[ClientSpec, ...], tuple[CheckoutSpec, ...]]:
+    """The configured table's constructions and checkouts that make one of ``kinds``."""
+    wanted = frozenset((kinds,) if isinstance(kinds, str) else kinds)
+    resources = settings.resources if settings is not None else ()
+    clients, checkouts = configured_specs(resources)
+    return of_kinds(clients, wanted), of_kinds(checkouts, wanted)
+
+
+def find_leaks(
+    ctx: FileContext, kinds: str | tuple[str, ...], captures: dict[str, list[Node]]
+) -> list[Leak]:
+    """Acquisitions of ``kinds`` (the resource table's: CLIENT, POOL, WORKER …) in ``ctx``
+    that can leak. Every kind is judged by the same steps; only its table entry differs.
 
     ``captures`` are the rule's share of the shared query pass (``ACQUISITION_QUERY``).
     """
-    clients, checkouts = configured_specs(ctx.settings.resources)
-    specs = clients if kind == CLIENT else checkouts
-    if not file_may_use(ctx.source.data, specs):
+    constructions, checkouts = specs_of(ctx.settings, kinds)
+    if not file_may_use(ctx.source.data, (*constructions, *checkouts)):
         return []
     engine = _Engine(ctx, captures)
-    found = engine.clients(clients) if kind == CLIENT else engine.checkouts(checkouts)
-    leaks = [leak for leak in map(engine.analyse, found) if leak is not None]
-    if kind == POOL:
+    leaks = []
+    if constructions:
+        leaks += [leak for leak in map(engine.analyse, engine.clients(constructions)) if leak]
+    if checkouts:
+        leaks += [leak for leak in map(engine.analyse, engine.checkouts(checkouts)) if leak]
         leaks += engine.callback_checkouts(checkouts)
         leaks.sort(key=lambda leak: leak.acquisition.start_byte)
     return leaks
@@ -224,6 +249,7 @@ class _Engine:
         # A member's own name, or None when some spec is a module's default export, which
         # can be imported under any local name.
         names = {path[-1] if path else None for spec in specs for path in spec.paths}
+        listeners = any(spec.listener_callback for spec in specs)
         default_exports = tuple(spec for spec in specs if () in spec.paths)
         any_name = None in names and file_may_use(self.ctx.source.data, default_exports)
         named = {name for name in names if name is not None} | {"default"}
@@ -237,26 +263,34 @@ class _Engine:
                 any_name and callee.type in ("identifier", "call_expression")
             ):
                 continue
-            function = self._candidate_function(node)
+            function = self._candidate_function(node, listeners)
             if function is None:
                 continue
             symbol = self.ctx.imports.resolve(callee)
             spec = next((s for s in specs if symbol is not None and s.matches(symbol)), None)
-            if spec is not None and self._runs_per_call(node):
-                releases = frozenset(spec.release) | CLOSE_METHODS
-                made.append(
-                    _Acquisition(
-                        node,
-                        function,
-                        spec.label,
-                        CLIENT,
-                        releases,
-                        spec.release[0],
-                        opened_by=spec.opened_by,
-                    )
-                )
+            if spec is None or (_has_callback_argument(node) and not spec.listener_callback):
+                continue  # callback style: the resource goes to the callback
+            if self._runs_per_call(node):
+                made.append(self._construction(node, function, spec))
                 yield made[-1]
         yield from self._factory_calls(made)
+
+    def _construction(self, node: Node, function: Node, spec: ClientSpec) -> _Acquisition:
+        return _Acquisition(
+            node,
+            function,
+            spec.label,
+            spec.kind,
+            frozenset(spec.release) | CLOSE_METHODS,
+            spec.release[0] if spec.release else "",
+            needs_evidence=spec.needs_evidence,
+            evidence=frozenset(spec.release),
+            opened_by=spec.opened_by,
+            listener_callback=spec.listener_callback,
+            release_functions=spec.release_functions,
+            self_returning=frozenset(spec.self_returning),
+            ends_on_its_own=spec.ends_on_its_own,
+        )
 
     def _factory_calls(self, made: list[_Acquisition]) -> Iterator[_Acquisition]:
         """Calls, in code that runs per call, of a function of this file that makes a new
@@ -282,10 +316,10 @@ class _Engine:
         or through a local variable; a cached client (`return client ??= …`) is not fresh."""
         function = acquisition.function
         body = function.child_by_field_name("body")
-        value = self._outermost_value(acquisition.node)
+        value = self._outermost_value(acquisition.node, acquisition.self_returning)
         if body is None or body.type != "statement_block":
             return body is not None and body.id == value.id  # `() => new Redis()`
-        holder = self._holder(acquisition.node, function)
+        holder = self._holder(acquisition.node, function, acquisition.self_returning)
         returned = returned_values(function)
         for expression in returned:
             if expression.id == value.id:
@@ -386,7 +420,7 @@ class _Engine:
         leak = Leak(
             call,
             spec.label,
-            POOL,
+            spec.kind,
             client.name,
             spec.release[0],
             consequence=spec.consequence,
@@ -455,9 +489,12 @@ class _Engine:
                 inner, function = function, self.ctx.enclosing_function(function)
         return None
 
-    def _candidate_function(self, node: Node) -> Node | None:
-        """The function an acquisition runs in, or None when it is not worth analysing."""
-        if _has_callback_argument(node):
+    def _candidate_function(self, node: Node, listeners: bool = False) -> Node | None:
+        """The function an acquisition runs in, or None when it is not worth analysing.
+
+        ``listeners``: a function argument may be a listener rather than a hand-over (the
+        table entry decides once the acquisition is resolved)."""
+        if not listeners and _has_callback_argument(node):
             return None  # callback style: the resource goes to the callback
         # None at module level: a module-level client lives as long as the process.
         return self.ctx.enclosing_function(node)
@@ -487,7 +524,7 @@ class _Engine:
             node,
             function,
             spec.label,
-            POOL,
+            spec.kind,
             frozenset(spec.release) | RETURN_METHODS,
             spec.release[0],
             result_types=spec.result_types,
@@ -542,9 +579,11 @@ class _Engine:
     # -- deciding --------------------------------------------------------------------------
 
     def analyse(self, acquisition: _Acquisition) -> Leak | None:
-        holder = self._holder(acquisition.node, acquisition.function)
+        holder = self._holder(acquisition.node, acquisition.function, acquisition.self_returning)
         if holder is None:
             return None  # ownership moved, or `using` closes it
+        if acquisition.release_functions:
+            return self._analyse_keyed(acquisition)
         leak = Leak(
             acquisition.node,
             acquisition.label,
@@ -567,7 +606,9 @@ class _Engine:
         if acquisition.needs_evidence and not _released_by(uses.releases, acquisition.evidence):
             return None
         if not uses.releases:
-            return None if uses.shared else leak
+            if uses.shared or self._listens_for_end(holder, acquisition.ends_on_its_own):
+                return None
+            return leak
         if uses.shared and all(self._in_catch(r, acquisition.function) for r in uses.releases):
             # Released only when something fails, handed on otherwise (`callback(null, c)`):
             # the success path gives it to someone else.
@@ -587,6 +628,76 @@ class _Engine:
         leak.exits = paths.run()
         return leak if leak.exits else None
 
+    def _analyse_keyed(self, acquisition: _Acquisition) -> Leak | None:
+        """A resource released by a function given its key argument (`fs.watchFile(p, f)` …
+        `fs.unwatchFile(p)`): the releases are the calls of that function whose key argument
+        is the same value; one in another function (a 'close' handler, a `stop()` method)
+        hands the release to that code's schedule, as a nested release call does."""
+        release = acquisition.release_functions[0]
+        key = _argument(acquisition.node, release.key_argument)
+        if key is None:
+            return None
+        identity = value_identity(self.ctx, key)
+        releases: list[Node] = []
+        for call in self.calls:
+            callee = call.child_by_field_name("function")
+            symbol = self.ctx.imports.resolve(callee) if callee is not None else None
+            if symbol is None or not any(r.matches(symbol) for r in acquisition.release_functions):
+                continue
+            argument = _argument(call, release.key_argument)
+            if argument is None:
+                continue
+            same = identity is not None and value_identity(self.ctx, argument) == identity
+            if not same and argument.text != key.text:
+                continue
+            if not self._same_function(call, acquisition.function):
+                return None  # released elsewhere, on that code's schedule
+            releases.append(call)
+        shown = self.ctx.text(key)
+        leak = Leak(
+            acquisition.node,
+            acquisition.label,
+            acquisition.kind,
+            None,
+            acquisition.suggested_release,
+            notes=acquisition.notes,
+            key=shown,
+        )
+        if not releases:
+            return leak
+        if self.ctx.is_test_file:
+            return None  # see source.is_test_file
+        leak.variable, leak.releases = shown, releases
+        paths = ReleasePaths(
+            acquisition.function,
+            acquisition.node,
+            releases,
+            self._direct_operations(acquisition.function),
+            shown,
+            self.ctx.ancestry,
+            throws=lambda op: can_throw(self.ctx, op),
+        )
+        leak.exits = paths.run()
+        return leak if leak.exits else None
+
+    def _listens_for_end(self, holder: Binding, events: tuple[str, ...]) -> bool:
+        """`worker.on('exit', …)`, `worker.once('exit', …)`, `once(worker, 'exit')`: the code
+        waits for the resource to end by itself."""
+        if not events:
+            return False
+        for ref in references_to(holder, self.ctx.scopes, self.ctx.references):
+            use = use_of(self.ctx.ancestry, ref)
+            if use.kind == "member" and use.parent is not None:
+                call = self.parent(use.parent)
+                listens = _last_name(use.parent) in _LISTEN_METHODS and call is not None
+                if listens and _string_argument(call, 0) in events:
+                    return True
+            elif use.kind == "argument" and use.parent is not None:
+                call = self.parent(use.parent)
+                if call is not None and _string_argument(call, 1) in events:
+                    return True  # events.once(worker, 'exit')
+        return False
+
     def _direct_operations(self, function: Node) -> list[Node]:
         """Calls, `new`s and awaits that run in ``function`` itself, in source order."""
         # A slice of the sorted operations, not a scan of all: a route file with a checkout
@@ -597,9 +708,11 @@ class _Engine:
 
     # -- where the acquired value goes -----------------------------------------------------
 
-    def _holder(self, node: Node, function: Node) -> Binding | str | None:
+    def _holder(
+        self, node: Node, function: Node, self_returning: frozenset[str] = frozenset()
+    ) -> Binding | str | None:
         """The local variable that receives the value, "discarded", or None when it escapes."""
-        value = self._outermost_value(node)
+        value = self._outermost_value(node, self_returning)
         parent = self.parent(value)
         if parent is None:
             return None
@@ -635,7 +748,8 @@ class _Engine:
         """Whether `<client>.<opened_by>()` is called: in the creating chain
         (`new Client(cfg).connect()`) or on the variable that holds it, anywhere."""
         method = acquisition.opened_by
-        current, outermost = acquisition.node, self._outermost_value(acquisition.node)
+        current = acquisition.node
+        outermost = self._outermost_value(current, acquisition.self_returning)
         while current.id != outermost.id and (parent := self.parent(current)) is not None:
             if parent.type == "member_expression" and _last_name(parent) == method:
                 return True
@@ -653,8 +767,9 @@ class _Engine:
                 return True
         return False
 
-    def _outermost_value(self, node: Node) -> Node:
-        """Climb through await, parentheses, TS casts and self-returning calls like `.on()`."""
+    def _outermost_value(self, node: Node, self_returning: frozenset[str] = frozenset()) -> Node:
+        """Climb through await, parentheses, TS casts and self-returning calls like `.on()`
+        (and the entry's own, ``self_returning``: a server's `.listen()`)."""
         current = node
         while (parent := self.parent(current)) is not None:
             if parent.type in _TRANSPARENT:
@@ -665,7 +780,7 @@ class _Engine:
                 call is not None
                 and call.type == "call_expression"
                 and parent.child_by_field_name("object") == current
-                and _last_name(parent) in _SELF_RETURNING
+                and (_last_name(parent) in _SELF_RETURNING or _last_name(parent) in self_returning)
             ):
                 current = call
                 continue
@@ -855,6 +970,25 @@ def _released_by(releases: list[Node], methods: frozenset[str]) -> bool:
 def _is_library(symbol: Symbol) -> bool:
     """Whether a symbol comes from a package (not a relative import nor a global)."""
     return not symbol.module.startswith((".", "/", "<"))
+
+
+# Registering a listener: `worker.on('exit', …)`.
+_LISTEN_METHODS = frozenset({"on", "once", "addListener", "prependListener", "prependOnceListener"})
+
+
+def _argument(call: Node, index: int) -> Node | None:
+    arguments = call.child_by_field_name("arguments")
+    if arguments is None or arguments.named_child_count <= index:
+        return None
+    argument = arguments.named_children[index]
+    return None if argument.type == "spread_element" else argument
+
+
+def _string_argument(call: Node, index: int) -> str | None:
+    argument = _argument(call, index)
+    if argument is None or argument.type != "string":
+        return None
+    return argument.text.decode("utf-8", "replace").strip("'\"`")
 
 
 # A function written in place, as a callback argument is.

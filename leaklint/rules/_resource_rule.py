@@ -8,8 +8,8 @@ from typing import ClassVar
 from tree_sitter import Node
 
 from leaklint.analysis.frequency import how_often
-from leaklint.analysis.resource_table import configured_specs, file_may_use
-from leaklint.analysis.resources import CLIENT, RESOURCE_ANALYSES, Leak, find_leaks
+from leaklint.analysis.resource_table import file_may_use
+from leaklint.analysis.resources import RESOURCE_ANALYSES, Leak, find_leaks, specs_of
 from leaklint.model.findings import Fix, Message
 from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
@@ -21,9 +21,10 @@ _MAX_CODE = 48
 
 
 class ResourceRule(Rule):
-    """A rule over one kind of the engine's acquisitions; subclasses supply the words."""
+    """A rule over kinds of the engine's acquisitions; subclasses supply the words."""
 
-    kind: ClassVar[str]
+    # The resource table's kinds this rule judges (one, or several: LL010's handles).
+    kind: ClassVar[str | tuple[str, ...]]
     acquired: ClassVar[str]  # "created", "checked out"
     released: ClassVar[str]  # "closed", "released"
     release_noun: ClassVar[str]  # "close", "release"
@@ -40,9 +41,8 @@ class ResourceRule(Rule):
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
-        resources = settings.resources if settings is not None else ()
-        clients, checkouts = configured_specs(resources)
-        return file_may_use(data, clients if cls.kind == CLIENT else checkouts)
+        constructions, checkouts = specs_of(settings, cls.kind)
+        return file_may_use(data, (*constructions, *checkouts))
 
     messages = {
         "discarded": (
