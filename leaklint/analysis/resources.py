@@ -242,6 +242,7 @@ class _Engine:
             [*self.calls, *self.news, *captures.get("await", ())], key=lambda n: n.start_byte
         )
         self._operation_starts = [op.start_byte for op in self._operations]
+        self._aliases: dict[bytes | None, bool] = {}
 
     # -- finding acquisitions ------------------------------------------------------------
 
@@ -259,8 +260,10 @@ class _Engine:
             callee = node.child_by_field_name(field_name)
             if callee is None:
                 continue
-            if _last_name(callee) not in named and not (
-                any_name and callee.type in ("identifier", "call_expression")
+            if (
+                _last_name(callee) not in named
+                and not (any_name and callee.type in ("identifier", "call_expression"))
+                and not self._is_imported_alias(callee)
             ):
                 continue
             function = self._candidate_function(node, listeners)
@@ -274,6 +277,20 @@ class _Engine:
                 made.append(self._construction(node, function, spec))
                 yield made[-1]
         yield from self._factory_calls(made)
+
+    def _is_imported_alias(self, callee: Node) -> bool:
+        """A callee named by a renamed import (`const { watch: watchDir } = require('fs')`,
+        `import { createClient as connect } from 'redis'`): its name is not the member's, so
+        only the import analysis can say what it is. Decided once per name (a prefilter: the
+        resolution that follows is what counts)."""
+        if callee.type != "identifier":
+            return False
+        known = self._aliases.get(callee.text)
+        if known is None:
+            binding = self.ctx.scopes.resolve(callee)
+            known = binding is not None and self.ctx.imports.binding_symbol(binding) is not None
+            self._aliases[callee.text] = known
+        return known
 
     def _construction(self, node: Node, function: Node, spec: ClientSpec) -> _Acquisition:
         return _Acquisition(
