@@ -16,9 +16,13 @@ def _per_call(body: str, imports: str = WORKER) -> str:
     return f"{imports}module.exports.run = function run(input) {{\n{body}\n}};\n"
 
 
-NEVER_TERMINATED = _per_call("  const w = new Worker('./job.js');\n  w.postMessage(input);")
+def _per_request(body: str, imports: str = WORKER) -> str:
+    return f"{imports}app.get('/x', (input, res) => {{\n{body}\n}});\n"
+
+
+NEVER_TERMINATED = _per_request("  const w = new Worker('./job.js');\n  w.postMessage(input);")
 NEVER_TERMINATED_MESSAGE = (
-    "The worker thread 'w' is started here and never terminated: every call leaves a thread "
+    "The worker thread 'w' is started here and never terminated: every request leaves a thread "
     "running, with its own V8 heap and event loop, until the process exits. Call "
     "`w.terminate()` in a `finally` block, or run the work in a thread pool (piscina, "
     "workerpool) shared by every call."
@@ -58,6 +62,12 @@ WATCH_FILE = (
                 "  const pool = new Piscina({ filename: './job.js' });\n  pool.run(input);",
                 "const Piscina = require('piscina');\n",
             ),
+            # Never closed where the callers are unknown: meant to live for the process.
+            _per_call("  const w = new Worker('./job.js');\n  w.postMessage(input);"),
+            _per_call(
+                "  chokidar.watch(input).on('all', console.log);",
+                "const chokidar = require('chokidar');\n",
+            ),
             # A server that never listens; a child process nobody kills (runs to completion).
             _per_call(
                 "  const s = http.createServer(input);\n  s.emit('request');",
@@ -92,14 +102,14 @@ WATCH_FILE = (
             ),
             # Resolved through renamed and `node:` imports.
             Invalid(
-                _per_call(
+                _per_request(
                     "  const w = watchDir(input, () => {});\n  w.on('error', console.error);",
                     "const { watch: watchDir } = require('node:fs');\n",
                 ),
                 [Expect(message_id="never-released", line=3)],
             ),
             Invalid(
-                _per_call(
+                _per_request(
                     "  const w = chokidar.watch(input);\n  w.on('add', console.log);",
                     "import chokidar from 'chokidar';\n",
                 ),
@@ -107,7 +117,7 @@ WATCH_FILE = (
             ),
             # `persistent: false` still holds the descriptor.
             Invalid(
-                _per_call(
+                _per_request(
                     "  const w = fs.watch(input, { persistent: false });\n  w.on('change', f);",
                     "const fs = require('fs');\n",
                 ),

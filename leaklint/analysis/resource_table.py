@@ -76,6 +76,11 @@ class ClientSpec:
     # Events whose listener says the code waits for the resource to end on its own (a worker's
     # 'exit'): such a value that is never released is not reported.
     ends_on_its_own: tuple[str, ...] = ()
+    # A value that is never released is meant to live as long as the process (a `--watch`
+    # mode, a `startWatching()` whose callers this file does not show) unless the code runs per
+    # request, connection, message, tick or effect run: only there is a never-released one
+    # reported. A release on some path says the value lives for one call, and counts anywhere.
+    lives_for_the_process: bool = False
 
     def matches(self, symbol: Symbol) -> bool:
         return symbol.matches(self.modules, *self.paths)
@@ -208,11 +213,18 @@ BUILTIN_HANDLES: tuple[ClientSpec, ...] = (
         "worker thread",
         kind=WORKER,
         ends_on_its_own=("exit",),
+        lives_for_the_process=True,
     ),
     # `{ persistent: false }` only stops the watcher from keeping the process alive: it still
     # holds its inotify/kqueue descriptor, so it is not a release.
     ClientSpec(
-        _FS, (("watch",),), ("close",), "fs.watch watcher", kind=WATCHER, listener_callback=True
+        _FS,
+        (("watch",),),
+        ("close",),
+        "fs.watch watcher",
+        kind=WATCHER,
+        listener_callback=True,
+        lives_for_the_process=True,
     ),
     ClientSpec(
         _FS,
@@ -222,6 +234,7 @@ BUILTIN_HANDLES: tuple[ClientSpec, ...] = (
         kind=WATCHER,
         listener_callback=True,
         release_functions=(ReleaseFunction(_FS, ("unwatchFile",)),),
+        lives_for_the_process=True,
     ),
     ClientSpec(
         ("chokidar",),
@@ -230,6 +243,7 @@ BUILTIN_HANDLES: tuple[ClientSpec, ...] = (
         "chokidar watcher",
         kind=WATCHER,
         listener_callback=True,
+        lives_for_the_process=True,
     ),
     # A server holds a socket only once it listens.
     ClientSpec(
@@ -241,6 +255,7 @@ BUILTIN_HANDLES: tuple[ClientSpec, ...] = (
         opened_by="listen",
         listener_callback=True,
         self_returning=("listen",),
+        lives_for_the_process=True,
     ),
     ClientSpec(
         ("child_process",),

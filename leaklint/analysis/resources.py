@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from tree_sitter import Node
 
 from leaklint.analysis.flow import use_of, value_identity
-from leaklint.analysis.frequency import how_often
+from leaklint.analysis.frequency import Rate, how_often
 from leaklint.analysis.release_paths import Exit, ReleasePaths, contains
 from leaklint.analysis.resource_origins import (
     THIS_ASSIGNMENTS,
@@ -185,6 +185,7 @@ class _Acquisition:
     release_functions: tuple[ReleaseFunction, ...] = ()
     self_returning: frozenset[str] = frozenset()
     ends_on_its_own: tuple[str, ...] = ()
+    lives_for_the_process: bool = False
 
 
 @dataclass
@@ -307,6 +308,7 @@ class _Engine:
             release_functions=spec.release_functions,
             self_returning=frozenset(spec.self_returning),
             ends_on_its_own=spec.ends_on_its_own,
+            lives_for_the_process=spec.lives_for_the_process,
         )
 
     def _factory_calls(self, made: list[_Acquisition]) -> Iterator[_Acquisition]:
@@ -613,7 +615,7 @@ class _Engine:
         if acquisition.opened_by is not None and not self._is_opened(acquisition, holder):
             return None  # a client that never connects holds no connection
         if holder == "discarded":
-            return None if acquisition.needs_evidence else leak
+            return None if acquisition.needs_evidence or self._meant_to_live(acquisition) else leak
         leak.variable = holder.name
         if acquisition.needs_evidence and self._typed_as(holder, acquisition.result_types):
             acquisition.needs_evidence = False
@@ -625,7 +627,7 @@ class _Engine:
         if not uses.releases:
             if uses.shared or self._listens_for_end(holder, acquisition.ends_on_its_own):
                 return None
-            return leak
+            return None if self._meant_to_live(acquisition) else leak
         if uses.shared and all(self._in_catch(r, acquisition.function) for r in uses.releases):
             # Released only when something fails, handed on otherwise (`callback(null, c)`):
             # the success path gives it to someone else.
@@ -681,7 +683,7 @@ class _Engine:
             key=shown,
         )
         if not releases:
-            return leak
+            return None if self._meant_to_live(acquisition) else leak
         if self.ctx.is_test_file:
             return None  # see source.is_test_file
         leak.variable, leak.releases = shown, releases
@@ -696,6 +698,14 @@ class _Engine:
         )
         leak.exits = paths.run()
         return leak if leak.exits else None
+
+    def _meant_to_live(self, acquisition: _Acquisition) -> bool:
+        """A never-released value of a kind that usually lives for the process, made by code
+        that is not known to run per request, connection, message, tick or effect run (see
+        ``ClientSpec.lives_for_the_process``)."""
+        if not acquisition.lives_for_the_process:
+            return False
+        return how_often(self.ctx, acquisition.node).rate not in _PER_UNIT_OF_WORK
 
     def _listens_for_end(self, holder: Binding, events: tuple[str, ...]) -> bool:
         """`worker.on('exit', …)`, `worker.once('exit', …)`, `once(worker, 'exit')`: the code
@@ -989,6 +999,11 @@ def _is_library(symbol: Symbol) -> bool:
     return not symbol.module.startswith((".", "/", "<"))
 
 
+# Code that runs once per unit of work, not just "more than once": a handle it never closes
+# piles up with the work.
+_PER_UNIT_OF_WORK = frozenset(
+    {Rate.PER_REQUEST, Rate.PER_CONNECTION, Rate.PER_MESSAGE, Rate.PER_TICK, Rate.PER_EFFECT}
+)
 # Registering a listener: `worker.on('exit', …)`.
 _LISTEN_METHODS = frozenset({"on", "once", "addListener", "prependListener", "prependOnceListener"})
 
