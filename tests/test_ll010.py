@@ -68,6 +68,11 @@ WATCH_FILE = (
                 "  chokidar.watch(input).on('all', console.log);",
                 "const chokidar = require('chokidar');\n",
             ),
+            # `return server.listen(port)` returns the server itself (koa's `listen()`).
+            _per_request(
+                "  const s = http.createServer(input);\n  return s.listen(0);",
+                "const http = require('http');\n",
+            ),
             # A server that never listens; a child process nobody kills (runs to completion).
             _per_call(
                 "  const s = http.createServer(input);\n  s.emit('request');",

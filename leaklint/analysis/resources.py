@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import use_of, value_identity
+from leaklint.analysis.flow import ESCAPING, use_of, value_identity
 from leaklint.analysis.frequency import Rate, how_often
 from leaklint.analysis.release_paths import Exit, ReleasePaths, contains
 from leaklint.analysis.resource_origins import (
@@ -619,7 +619,9 @@ class _Engine:
         leak.variable = holder.name
         if acquisition.needs_evidence and self._typed_as(holder, acquisition.result_types):
             acquisition.needs_evidence = False
-        uses = self._uses(holder, acquisition.function, acquisition.release)
+        uses = self._uses(
+            holder, acquisition.function, acquisition.release, acquisition.self_returning
+        )
         if uses.deferred_release or uses.escapes:
             return None
         if acquisition.needs_evidence and not _released_by(uses.releases, acquisition.evidence):
@@ -814,11 +816,17 @@ class _Engine:
             break
         return current
 
-    def _uses(self, binding: Binding, function: Node, releases: frozenset[str]) -> _Uses:
+    def _uses(
+        self,
+        binding: Binding,
+        function: Node,
+        releases: frozenset[str],
+        self_returning: frozenset[str] = frozenset(),
+    ) -> _Uses:
         uses = _Uses()
         for ref in references_to(binding, self.ctx.scopes, self.ctx.references):
             nested = not self._same_function(ref, function)
-            kind, node = self._classify_reference(ref, releases)
+            kind, node = self._classify_reference(ref, releases, self_returning)
             if kind == "release":
                 if nested:
                     uses.deferred_release = True
@@ -833,7 +841,9 @@ class _Engine:
         uses.releases.sort(key=lambda n: n.start_byte)
         return uses
 
-    def _classify_reference(self, ref: Node, releases: frozenset[str]) -> tuple[str, Node]:
+    def _classify_reference(
+        self, ref: Node, releases: frozenset[str], self_returning: frozenset[str] = frozenset()
+    ) -> tuple[str, Node]:
         """What one mention of the variable does with the resource, in the engine's terms on
         flow's vocabulary (``flow.use_of``).
 
@@ -844,7 +854,7 @@ class _Engine:
         use = use_of(self.ctx.ancestry, ref)
         kind = use.kind
         if kind == "member" and use.parent is not None:
-            return self._classify_member_use(use.parent, releases, ref)
+            return self._classify_member_use(use.parent, releases, ref, self_returning)
         if use.parent is None or kind in ("subscript", "callee", "tested", "statement"):
             return "use", ref  # `client[key]`, knex's `db('users')`, `if (!client)`
         if kind == "argument" and use.parent is not None:
@@ -861,11 +871,22 @@ class _Engine:
         return "escape", ref
 
     def _classify_member_use(
-        self, member: Node, releases: frozenset[str], ref: Node
+        self,
+        member: Node,
+        releases: frozenset[str],
+        ref: Node,
+        self_returning: frozenset[str] = frozenset(),
     ) -> tuple[str, Node]:
         name = _last_name(member)
         if name in ("then", "catch"):
             return "escape", ref  # a promise: the resource goes to a callback
+        if name in self_returning:
+            # `return server.listen(port)`: the call's result is the resource itself, so
+            # wherever that result goes, the resource goes.
+            call = self.parent(member)
+            returned = call is not None and call.type == "call_expression"
+            if returned and use_of(self.ctx.ancestry, call).kind in ESCAPING:
+                return "escape", ref
         if name not in releases:
             return "use", ref
         call = self.parent(member)
