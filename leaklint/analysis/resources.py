@@ -45,6 +45,7 @@ from tree_sitter import Node
 
 from leaklint.analysis.flow import ESCAPING, use_of, value_identity
 from leaklint.analysis.frequency import Rate, how_often
+from leaklint.analysis.nodes import call_arguments
 from leaklint.analysis.release_paths import Exit, ReleasePaths, contains
 from leaklint.analysis.resource_origins import (
     THIS_ASSIGNMENTS,
@@ -67,7 +68,7 @@ from leaklint.analysis.resource_table import (
 from leaklint.analysis.throws import can_throw
 from leaklint.model.settings import Settings
 from leaklint.semantic.context import FileContext
-from leaklint.semantic.imports import Symbol, unwrap, unwrap_awaited
+from leaklint.semantic.imports import Symbol, string_value, unwrap, unwrap_awaited
 from leaklint.semantic.scope import Binding, early_return, references_to
 
 # Any of these closes a client, whatever the library: reporting a client as unclosed when the
@@ -1030,18 +1031,14 @@ _LISTEN_METHODS = frozenset({"on", "once", "addListener", "prependListener", "pr
 
 
 def _argument(call: Node, index: int) -> Node | None:
-    arguments = call.child_by_field_name("arguments")
-    if arguments is None or arguments.named_child_count <= index:
+    arguments = call_arguments(call)
+    if len(arguments) <= index or arguments[index].type == "spread_element":
         return None
-    argument = arguments.named_children[index]
-    return None if argument.type == "spread_element" else argument
+    return arguments[index]
 
 
 def _string_argument(call: Node, index: int) -> str | None:
-    argument = _argument(call, index)
-    if argument is None or argument.type != "string":
-        return None
-    return argument.text.decode("utf-8", "replace").strip("'\"`")
+    return string_value(_argument(call, index))
 
 
 # A function written in place, as a callback argument is.
