@@ -15,7 +15,11 @@ Names are resolved through `require`/`import` (`node:` prefixed, destructured, r
 `import chokidar from 'chokidar'`), never by text. How often the code runs is leaklint's one
 frequency answer: module level, start-up code (`main()`, `init()`), code a once-guard runs
 once, and a one-shot callback at module level open a handle once per process and are not
-reported; per call, per request, per connection, per message and per tick are.
+reported. A handle that is *never* closed is reported in code that runs per request, per
+connection, per message, per timer tick or per effect run; in a function whose callers this
+file does not show it is usually the process's own (a `--watch` mode, a `startWatching()`)
+and is not. A handle the code closes on some paths lives for one call by its own account, so
+a path that skips the close is reported wherever the code runs more than once.
 
 Not reported: a handle closed on every path (a `finally`, the `catch` and after the `try`); a
 handle whose close is handed to other code (`ws.on('close', () => watcher.close())`, a
