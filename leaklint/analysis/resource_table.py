@@ -344,11 +344,12 @@ def file_may_use(data: bytes, specs: tuple[ClientSpec | CheckoutSpec, ...]) -> b
     A client needs its module in an import or require, as a quoted string; a checkout needs a
     call of its method. One regular expression per table, compiled once.
     """
-    return _needles(specs).search(data) is not None
+    return needles(specs).search(data) is not None
 
 
 @cache
-def _needles(specs: tuple[ClientSpec | CheckoutSpec, ...]) -> re.Pattern[bytes]:
+def needles(specs: tuple[ClientSpec | CheckoutSpec, ...]) -> re.Pattern[bytes]:
+    """The regular expression ``file_may_use`` searches with (compiled once per table)."""
     modules = sorted({m for spec in specs if isinstance(spec, ClientSpec) for m in spec.modules})
     methods = sorted({spec.method for spec in specs if isinstance(spec, CheckoutSpec)})
     alternatives = []

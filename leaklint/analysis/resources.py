@@ -38,8 +38,10 @@ pool are reported only when the callback never releases the client at all
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from tree_sitter import Node
 
@@ -63,10 +65,11 @@ from leaklint.analysis.resource_table import (
     client_spec_for,
     configured_specs,
     file_may_use,
+    needles,
     of_kinds,
 )
 from leaklint.analysis.throws import can_throw
-from leaklint.model.settings import Settings
+from leaklint.model.settings import ResourceSpec, Settings
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import Symbol, string_value, unwrap, unwrap_awaited
 from leaklint.semantic.scope import Binding, early_return, references_to
@@ -206,9 +209,35 @@ def specs_of(
     settings: Settings | None, kinds: str | tuple[str, ...]
 ) -> tuple[tuple[ClientSpec, ...], tuple[CheckoutSpec, ...]]:
     """The configured table's constructions and checkouts that make one of ``kinds``."""
-    wanted = frozenset((kinds,) if isinstance(kinds, str) else kinds)
     resources = settings.resources if settings is not None else ()
+    return _specs_of(resources, (kinds,) if isinstance(kinds, str) else kinds)
+
+
+def may_hold(data: bytes, settings: Settings | None, kinds: str | tuple[str, ...]) -> bool:
+    """A substring test: can this file acquire a resource of ``kinds`` at all
+    (``resource_table.file_may_use`` on the configured entries of those kinds)?"""
+    resources = settings.resources if settings is not None else ()
+    return (
+        _needles_of(resources, (kinds,) if isinstance(kinds, str) else kinds).search(data)
+        is not None
+    )
+
+
+@cache
+def _needles_of(resources: tuple[ResourceSpec, ...], kinds: tuple[str, ...]) -> re.Pattern[bytes]:
+    # Keyed by the configuration, not by the entries: hashing every entry (frozen dataclasses
+    # of tuples) per file and rule cost more than the search.
+    constructions, checkouts = _specs_of(resources, kinds)
+    return needles((*constructions, *checkouts))
+
+
+@cache
+def _specs_of(
+    resources: tuple[ResourceSpec, ...], kinds: tuple[str, ...]
+) -> tuple[tuple[ClientSpec, ...], tuple[CheckoutSpec, ...]]:
+    # Asked per file and rule (``applies_to``, ``find_leaks``): built once per configuration.
     clients, checkouts = configured_specs(resources)
+    wanted = frozenset(kinds)
     return of_kinds(clients, wanted), of_kinds(checkouts, wanted)
 
 
@@ -220,9 +249,9 @@ def find_leaks(
 
     ``captures`` are the rule's share of the shared query pass (``ACQUISITION_QUERY``).
     """
-    constructions, checkouts = specs_of(ctx.settings, kinds)
-    if not file_may_use(ctx.source.data, (*constructions, *checkouts)):
+    if not may_hold(ctx.source.data, ctx.settings, kinds):
         return []
+    constructions, checkouts = specs_of(ctx.settings, kinds)
     engine = _Engine(ctx, captures)
     leaks = []
     if constructions:

@@ -9,8 +9,7 @@ from typing import ClassVar
 from tree_sitter import Node
 
 from leaklint.analysis.frequency import how_often
-from leaklint.analysis.resource_table import file_may_use
-from leaklint.analysis.resources import RESOURCE_ANALYSES, Leak, find_leaks, specs_of
+from leaklint.analysis.resources import RESOURCE_ANALYSES, Leak, find_leaks, may_hold
 from leaklint.model.findings import Fix, Message
 from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
@@ -53,8 +52,7 @@ class ResourceRule(Rule):
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
-        constructions, checkouts = specs_of(settings, cls.kind)
-        return file_may_use(data, (*constructions, *checkouts))
+        return may_hold(data, settings, cls.kind)
 
     messages = {
         "discarded": (
