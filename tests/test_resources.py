@@ -534,3 +534,46 @@ def test_a_close_in_finally_whose_try_starts_too_late_is_explained_so() -> None:
 )
 def test_is_script_file(path: str, expected: bool) -> None:
     assert is_script_file(Path(path)) is expected
+
+
+# -- a kind is one table entry ---------------------------------------------------------------
+
+
+def test_a_new_kind_is_one_table_entry_and_the_rule_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/architecture.md's worked example, verbatim: a `dgram` socket kind added with one
+    entry and its words finds a per-message socket and leaves a module-level one alone, with no
+    change to the engine."""
+    from leaklint.analysis import resource_table
+    from leaklint.rules import ll010_unclosed_handle as ll010
+    from leaklint.rules._resource_rule import Words
+
+    entry = resource_table.ClientSpec(
+        ("dgram",),
+        (("createSocket",),),
+        ("close",),
+        "UDP socket",
+        kind="socket",
+        listener_callback=True,
+        lives_for_the_process=True,
+    )
+    source = (
+        "const dgram = require('node:dgram');\n"
+        "const shared = dgram.createSocket('udp4');\n"
+        "socket.on('message', (msg) => {\n"
+        "  const s = dgram.createSocket('udp4', () => {});\n"
+        "  s.send(msg, 41234, 'localhost');\n"
+        "});\n"
+    )
+    assert run_rule("LL010", source) == []  # not a kind yet
+    monkeypatch.setattr(resource_table, "BUILTIN_HANDLES", (*resource_table.BUILTIN_HANDLES, entry))
+    monkeypatch.setattr(ll010.UnclosedHandle, "kind", (*ll010.UnclosedHandle.kind, "socket"))
+    words = Words("opened", "closed", "close", "every {unit} leaves a UDP socket open")
+    monkeypatch.setitem(ll010.WORDS, "socket", words)
+    found = run_rule("LL010", source)
+    assert [(f.span.line, f.message) for f in found] == [
+        (
+            4,
+            "The UDP socket 's' is opened here and never closed: every message leaves a UDP "
+            "socket open. Call `s.close()` in a `finally` block.",
+        )
+    ]

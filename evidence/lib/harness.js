@@ -288,7 +288,24 @@ function runCase(main) {
   );
 }
 
+// What LL010 counts: the process's threads (a worker thread is one more task in
+// /proc/self/task; getActiveResourcesInfo() does not list workers), its fs.watch watchers
+// ('FSEventWrap' handles) and its open file descriptors.
+function liveHandles() {
+  const fs = require('node:fs');
+  return {
+    threads: fs.readdirSync('/proc/self/task').length,
+    watchers: process.getActiveResourcesInfo().filter((kind) => kind === 'FSEventWrap').length,
+    fds: openFds(),
+  };
+}
+
+// Lets terminated workers finish exiting before anything is counted.
+const settle = () => sleep(200);
+
 module.exports = {
+  liveHandles,
+  settle,
   abortedDownloads,
   bigTempFile,
   activeTimers,

@@ -21,6 +21,7 @@ RULE_NAMES = {
     "LL006": "unreleased-pool-client",
     "LL007": "listener-leak",
     "LL009": "per-call-singleton",
+    "LL010": "unclosed-handle",
     "LL011": "uncleared-timeout",
     "LL012": "unbounded-read",
 }
@@ -167,6 +168,20 @@ def _rss_before(measurement: Measurement) -> float:
     return float(measurement.details.get("rss_before_mb", 0))
 
 
+def check_handles(flagged: Measurement, fixed: Measurement) -> list[str]:
+    # Half the jobs fail and each of those leaves its worker thread running and its watcher
+    # open; the fixed twin ends both in `finally`.
+    watchers = float(flagged.details.get("watchers", 0)), float(fixed.details.get("watchers", 0))
+    return (
+        _half_failed(flagged, "flagged")
+        + _half_failed(fixed, "fixed")
+        + _at_least("flagged", flagged.value, flagged.n // 2)
+        + _at_most("fixed", fixed.value, 0)
+        + _at_least("flagged watchers", watchers[0], flagged.n // 2)
+        + _at_most("fixed watchers", watchers[1], 0)
+    )
+
+
 @dataclass(frozen=True)
 class Case:
     """One flagged/fixed pair under evidence/cases/<case_id>/."""
@@ -197,6 +212,8 @@ class Case:
             parts.append(f"{details['rows']} rows exported")
         if "entries" in details:
             parts.append(f"{details['entries']} entries")
+        if "watchers" in details:
+            parts.append(f"{details['watchers']:+} fs.watch watchers")
         if "fds" in details:
             parts.append(f"{details['fds']:+} open fds")
         if "names" in details:
@@ -325,6 +342,14 @@ CASES: tuple[Case, ...] = (
         "`new http.Agent({ keepAlive: true })`, and open fds",
         check_sockets,
         default_size=200,
+    ),
+    Case(
+        "LL010",
+        "LL010",
+        "live threads (`/proc/self/task`) and `fs.watch` watchers after N jobs that each start "
+        "a worker thread and a watcher and end them on success only, half of them failing",
+        check_handles,
+        default_size=40,
     ),
     Case(
         "LL011",

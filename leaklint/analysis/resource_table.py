@@ -1,11 +1,18 @@
-"""The table of resources LL003 and LL006 know: what acquires a connection, what releases it.
+"""The table of resources, keyed by kind: what acquires one, what releases it, who owns it.
 
-A *client* entry names the library members that open connections when called or constructed
-(``new Redis()``, ``mysql.createPool()``) and the methods that close the value. A *checkout*
-entry names a method that takes a connection out of a pool (``pool.connect()``), the pools it
-belongs to, and the method that gives it back. ``[[tool.leaklint.resources]]`` entries extend
-both (``configured_specs``); rules never match these names by text, only through
-``ctx.imports`` symbols.
+Each entry says which *kind* of resource it makes (``kind``: ``client``, ``pool``, ``worker``,
+``watcher``, ``server``, ``child``); a rule judges the kinds it names (LL003 clients, LL006 pool
+checkouts, LL010 OS handles), and the engine (``resources``) decides for every kind alike
+whether a value acquired per call is released on every path. Adding a kind is one entry here
+(plus a rule module where it needs words of its own); the engine is not edited.
+
+A *client* entry (``ClientSpec``, a construction) names the library members that open
+connections when called or constructed (``new Redis()``, ``mysql.createPool()``) and the
+methods that close the value. A *checkout* entry names a method that takes a connection out of
+a pool (``pool.connect()``), the pools it belongs to (its owners: a checkout of an owner the
+same function creates goes with that owner), and the method that gives it back.
+``[[tool.leaklint.resources]]`` entries extend both (``configured_specs``); rules never match
+these names by text, only through ``ctx.imports`` symbols.
 """
 
 from __future__ import annotations
@@ -13,11 +20,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 
 from leaklint.model.settings import ResourceSpec
 from leaklint.semantic.imports import Symbol
 
 CLIENT, POOL = "client", "pool"
+# LL010's kinds: operating-system handles (threads, inotify descriptors, listening sockets,
+# processes) rather than connections to a server.
+WORKER, WATCHER, SERVER, CHILD = "worker", "watcher", "server", "child"
+
+
+@dataclass(frozen=True)
+class ReleaseFunction:
+    """A library function that releases a resource named by one of the acquisition's
+    arguments rather than by its value: ``fs.unwatchFile(path)`` ends ``fs.watchFile(path)``."""
+
+    modules: tuple[str, ...]
+    path: tuple[str, ...]
+    key_argument: int = 0  # which argument of both calls names the resource
+
+    def matches(self, symbol: Symbol) -> bool:
+        return symbol.matches(self.modules, self.path)
 
 
 @dataclass(frozen=True)
@@ -38,6 +62,25 @@ class ClientSpec:
     # values that say so: a TypeORM DataSource of `type: 'sqlite'` has one connection, so a
     # query runner it hands out loses no pool connection.
     poolless: tuple[str, frozenset[str]] | None = None
+    # A function argument is a listener (`fs.watch(dir, onChange)`, `http.createServer(app)`),
+    # not a callback the resource is handed to (`pool.connect((err, client) => …)`).
+    listener_callback: bool = False
+    # Releases by a library function given the acquisition's key argument (`fs.unwatchFile`).
+    release_functions: tuple[ReleaseFunction, ...] = ()
+    # Methods that return the resource itself: `const server = http.createServer(h).listen(p)`.
+    self_returning: tuple[str, ...] = ()
+    # Counts only where the code shows it owns the resource by releasing it somewhere (a child
+    # process that runs to completion on its own is no leak; one the code kills on success but
+    # not on failure is): never-released values are not reported.
+    needs_evidence: bool = False
+    # Events whose listener says the code waits for the resource to end on its own (a worker's
+    # 'exit'): such a value that is never released is not reported.
+    ends_on_its_own: tuple[str, ...] = ()
+    # A value that is never released is meant to live as long as the process (a `--watch`
+    # mode, a `startWatching()` whose callers this file does not show) unless the code runs per
+    # request, connection, message, tick or effect run: only there is a never-released one
+    # reported. A release on some path says the value lives for one call, and counts anywhere.
+    lives_for_the_process: bool = False
 
     def matches(self, symbol: Symbol) -> bool:
         return symbol.matches(self.modules, *self.paths)
@@ -82,6 +125,8 @@ class CheckoutSpec:
     consequence: str = ""
     kind: str = POOL
 
+
+SpecT = TypeVar("SpecT", "ClientSpec", "CheckoutSpec")
 
 _REDIS = ("redis", "@redis/client")
 # TypeORM drivers that keep one connection, not a pool.
@@ -156,6 +201,72 @@ BUILTIN_CLIENTS: tuple[ClientSpec, ...] = (
     ),
 )
 
+# LL010: operating-system handles. Not TypeORM-style owners: nothing checks anything out of them.
+_FS = ("fs",)  # `node:fs` is normalised to `fs` by the import analysis
+BUILTIN_HANDLES: tuple[ClientSpec, ...] = (
+    # A worker thread runs until its event loop is empty or it is terminated; one that is
+    # listened to for 'exit' is expected to end on its own (Node's one-shot task example).
+    ClientSpec(
+        ("worker_threads",),
+        (("Worker",),),
+        ("terminate",),
+        "worker thread",
+        kind=WORKER,
+        ends_on_its_own=("exit",),
+        lives_for_the_process=True,
+    ),
+    # `{ persistent: false }` only stops the watcher from keeping the process alive: it still
+    # holds its inotify/kqueue descriptor, so it is not a release.
+    ClientSpec(
+        _FS,
+        (("watch",),),
+        ("close",),
+        "fs.watch watcher",
+        kind=WATCHER,
+        listener_callback=True,
+        lives_for_the_process=True,
+    ),
+    ClientSpec(
+        _FS,
+        (("watchFile",),),
+        (),
+        "fs.watchFile poller",
+        kind=WATCHER,
+        listener_callback=True,
+        release_functions=(ReleaseFunction(_FS, ("unwatchFile",)),),
+        lives_for_the_process=True,
+    ),
+    ClientSpec(
+        ("chokidar",),
+        (("watch",), ("FSWatcher",)),
+        ("close",),
+        "chokidar watcher",
+        kind=WATCHER,
+        listener_callback=True,
+        lives_for_the_process=True,
+    ),
+    # A server holds a socket only once it listens.
+    ClientSpec(
+        ("net", "http", "https", "http2"),
+        (("createServer",), ("createSecureServer",), ("Server",)),
+        ("close",),
+        "server",
+        kind=SERVER,
+        opened_by="listen",
+        listener_callback=True,
+        self_returning=("listen",),
+        lives_for_the_process=True,
+    ),
+    ClientSpec(
+        ("child_process",),
+        (("spawn",), ("fork",)),
+        ("kill",),
+        "child process",
+        kind=CHILD,
+        needs_evidence=True,
+    ),
+)
+
 BUILTIN_CHECKOUTS: tuple[CheckoutSpec, ...] = (
     CheckoutSpec(
         "connect",
@@ -214,8 +325,9 @@ def client_spec_for(
 def configured_specs(
     resources: tuple[ResourceSpec, ...],
 ) -> tuple[tuple[ClientSpec, ...], tuple[CheckoutSpec, ...]]:
-    """The built-in table extended by ``[[tool.leaklint.resources]]`` entries."""
-    clients, checkouts = list(BUILTIN_CLIENTS), list(BUILTIN_CHECKOUTS)
+    """The built-in table extended by ``[[tool.leaklint.resources]]`` entries: every
+    construction (clients and handles) and every checkout, each naming its kind."""
+    clients, checkouts = [*BUILTIN_CLIENTS, *BUILTIN_HANDLES], list(BUILTIN_CHECKOUTS)
     for spec in resources:
         acquire = spec.acquire.removeprefix("new ").strip()
         path = tuple(p for p in acquire.split(".") if p and p != "default")
@@ -229,23 +341,29 @@ def configured_specs(
     return tuple(clients), tuple(checkouts)
 
 
+def of_kinds(specs: tuple[SpecT, ...], kinds: frozenset[str]) -> tuple[SpecT, ...]:
+    """The entries of ``specs`` that make a resource of one of ``kinds``."""
+    return tuple(spec for spec in specs if spec.kind in kinds)
+
+
 def file_may_use(data: bytes, specs: tuple[ClientSpec | CheckoutSpec, ...]) -> bool:
     """A substring test: can this file mention any of ``specs`` at all?
 
     A client needs its module in an import or require, as a quoted string; a checkout needs a
     call of its method. One regular expression per table, compiled once.
     """
-    return _needles(specs).search(data) is not None
+    return needles(specs).search(data) is not None
 
 
 @cache
-def _needles(specs: tuple[ClientSpec | CheckoutSpec, ...]) -> re.Pattern[bytes]:
+def needles(specs: tuple[ClientSpec | CheckoutSpec, ...]) -> re.Pattern[bytes]:
+    """The regular expression ``file_may_use`` searches with (compiled once per table)."""
     modules = sorted({m for spec in specs if isinstance(spec, ClientSpec) for m in spec.modules})
     methods = sorted({spec.method for spec in specs if isinstance(spec, CheckoutSpec)})
     alternatives = []
     if modules:
         names = b"|".join(re.escape(m.encode()) for m in modules)
-        alternatives.append(b"['\"`](?:" + names + b")['\"`/]")
+        alternatives.append(b"['\"`](?:node:)?(?:" + names + b")['\"`/]")
     if methods:
         names = b"|".join(re.escape(m.encode()) for m in methods)
         alternatives.append(b"\\.(?:" + names + b")\\s*\\(")

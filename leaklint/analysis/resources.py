@@ -1,6 +1,8 @@
-"""One acquire/release engine for connections: LL003 (clients) and LL006 (pool checkouts).
+"""One acquire/release engine for every resource kind: LL003 (clients), LL006 (pool
+checkouts), LL010 (worker threads, watchers, servers, child processes).
 
-What acquires and what releases is data (``resource_table``). For each acquisition inside a
+What acquires and what releases is data (``resource_table``), keyed by kind: a rule asks for the
+leaks of its kinds and the engine treats every kind alike. For each acquisition inside a
 function the engine decides, in this order:
 
 1. **Where the value goes.** Module-level values live for the process (not a leak), and so do
@@ -36,13 +38,16 @@ pool are reported only when the callback never releases the client at all
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import use_of
-from leaklint.analysis.frequency import how_often
+from leaklint.analysis.flow import ESCAPING, use_of, value_identity
+from leaklint.analysis.frequency import Rate, how_often
+from leaklint.analysis.nodes import call_arguments
 from leaklint.analysis.release_paths import Exit, ReleasePaths, contains
 from leaklint.analysis.resource_origins import (
     THIS_ASSIGNMENTS,
@@ -53,19 +58,21 @@ from leaklint.analysis.resource_origins import (
     value_origin,
 )
 from leaklint.analysis.resource_table import (
-    CLIENT,
-    POOL,
     CheckoutSpec,
     ClientSpec,
     PoolSource,
+    ReleaseFunction,
     client_spec_for,
     configured_specs,
     file_may_use,
+    needles,
+    of_kinds,
     release_name,
 )
 from leaklint.analysis.throws import can_throw
+from leaklint.model.settings import ResourceSpec, Settings
 from leaklint.semantic.context import FileContext
-from leaklint.semantic.imports import Symbol, unwrap, unwrap_awaited
+from leaklint.semantic.imports import Symbol, string_value, unwrap, unwrap_awaited
 from leaklint.semantic.scope import Binding, early_return, references_to
 
 # Any of these closes a client, whatever the library: reporting a client as unclosed when the
@@ -109,7 +116,7 @@ class Leak:
 
     acquisition: Node
     label: str
-    kind: str  # CLIENT or POOL
+    kind: str  # the resource table's kind: CLIENT, POOL, WORKER …
     variable: str | None  # None: the value is discarded
     suggested_release: str
     releases: list[Node] = field(default_factory=list)  # empty: never released
@@ -117,6 +124,9 @@ class Leak:
     consequence: str = ""  # what one leak costs, if not the rule's usual wording
     fix: str = ""  # how to release it, if not "call <variable>.<release>() in finally"
     notes: tuple[tuple[Node, str], ...] = ()  # related locations that explain the acquisition
+    # For a resource released by a function given one of its arguments (`fs.unwatchFile(p)`):
+    # that argument's text, which the message names instead of a variable.
+    key: str | None = None
 
     @property
     def never_released(self) -> bool:
@@ -175,6 +185,12 @@ class _Acquisition:
     consequence: str = ""
     notes: tuple[tuple[Node, str], ...] = ()
     opened_by: str | None = None  # see ClientSpec.opened_by
+    # The rest of the entry's ClientSpec fields (see there); defaults for checkouts.
+    listener_callback: bool = False
+    release_functions: tuple[ReleaseFunction, ...] = ()
+    self_returning: frozenset[str] = frozenset()
+    ends_on_its_own: tuple[str, ...] = ()
+    lives_for_the_process: bool = False
 
 
 @dataclass
@@ -190,19 +206,59 @@ class _Uses:
 # -- the engine ----------------------------------------------------------------------------
 
 
-def find_leaks(ctx: FileContext, kind: str, captures: dict[str, list[Node]]) -> list[Leak]:
-    """Acquisitions of ``kind`` (CLIENT or POOL) in ``ctx`` that can leak.
+def specs_of(
+    settings: Settings | None, kinds: str | tuple[str, ...]
+) -> tuple[tuple[ClientSpec, ...], tuple[CheckoutSpec, ...]]:
+    """The configured table's constructions and checkouts that make one of ``kinds``."""
+    resources = settings.resources if settings is not None else ()
+    return _specs_of(resources, (kinds,) if isinstance(kinds, str) else kinds)
+
+
+def may_hold(data: bytes, settings: Settings | None, kinds: str | tuple[str, ...]) -> bool:
+    """A substring test: can this file acquire a resource of ``kinds`` at all
+    (``resource_table.file_may_use`` on the configured entries of those kinds)?"""
+    resources = settings.resources if settings is not None else ()
+    return (
+        _needles_of(resources, (kinds,) if isinstance(kinds, str) else kinds).search(data)
+        is not None
+    )
+
+
+@cache
+def _needles_of(resources: tuple[ResourceSpec, ...], kinds: tuple[str, ...]) -> re.Pattern[bytes]:
+    # Keyed by the configuration, not by the entries: hashing every entry (frozen dataclasses
+    # of tuples) per file and rule cost more than the search.
+    constructions, checkouts = _specs_of(resources, kinds)
+    return needles((*constructions, *checkouts))
+
+
+@cache
+def _specs_of(
+    resources: tuple[ResourceSpec, ...], kinds: tuple[str, ...]
+) -> tuple[tuple[ClientSpec, ...], tuple[CheckoutSpec, ...]]:
+    # Asked per file and rule (``applies_to``, ``find_leaks``): built once per configuration.
+    clients, checkouts = configured_specs(resources)
+    wanted = frozenset(kinds)
+    return of_kinds(clients, wanted), of_kinds(checkouts, wanted)
+
+
+def find_leaks(
+    ctx: FileContext, kinds: str | tuple[str, ...], captures: dict[str, list[Node]]
+) -> list[Leak]:
+    """Acquisitions of ``kinds`` (the resource table's: CLIENT, POOL, WORKER …) in ``ctx``
+    that can leak. Every kind is judged by the same steps; only its table entry differs.
 
     ``captures`` are the rule's share of the shared query pass (``ACQUISITION_QUERY``).
     """
-    clients, checkouts = configured_specs(ctx.settings.resources)
-    specs = clients if kind == CLIENT else checkouts
-    if not file_may_use(ctx.source.data, specs):
+    if not may_hold(ctx.source.data, ctx.settings, kinds):
         return []
+    constructions, checkouts = specs_of(ctx.settings, kinds)
     engine = _Engine(ctx, captures)
-    found = engine.clients(clients) if kind == CLIENT else engine.checkouts(checkouts)
-    leaks = [leak for leak in map(engine.analyse, found) if leak is not None]
-    if kind == POOL:
+    leaks = []
+    if constructions:
+        leaks += [leak for leak in map(engine.analyse, engine.clients(constructions)) if leak]
+    if checkouts:
+        leaks += [leak for leak in map(engine.analyse, engine.checkouts(checkouts)) if leak]
         leaks += engine.callback_checkouts(checkouts)
         leaks.sort(key=lambda leak: leak.acquisition.start_byte)
     return leaks
@@ -218,6 +274,7 @@ class _Engine:
             [*self.calls, *self.news, *captures.get("await", ())], key=lambda n: n.start_byte
         )
         self._operation_starts = [op.start_byte for op in self._operations]
+        self._aliases: dict[bytes | None, bool] = {}
 
     # -- finding acquisitions ------------------------------------------------------------
 
@@ -225,6 +282,7 @@ class _Engine:
         # A member's own name, or None when some spec is a module's default export, which
         # can be imported under any local name.
         names = {path[-1] if path else None for spec in specs for path in spec.paths}
+        listeners = any(spec.listener_callback for spec in specs)
         default_exports = tuple(spec for spec in specs if () in spec.paths)
         any_name = None in names and file_may_use(self.ctx.source.data, default_exports)
         named = {name for name in names if name is not None} | {"default"}
@@ -234,30 +292,55 @@ class _Engine:
             callee = node.child_by_field_name(field_name)
             if callee is None:
                 continue
-            if _last_name(callee) not in named and not (
-                any_name and callee.type in ("identifier", "call_expression")
+            if (
+                _last_name(callee) not in named
+                and not (any_name and callee.type in ("identifier", "call_expression"))
+                and not self._is_imported_alias(callee)
             ):
                 continue
-            function = self._candidate_function(node)
+            function = self._candidate_function(node, listeners)
             if function is None:
                 continue
             symbol = self.ctx.imports.resolve(callee)
             spec = next((s for s in specs if symbol is not None and s.matches(symbol)), None)
-            if spec is not None and self._runs_per_call(node):
-                releases = frozenset(spec.release) | CLOSE_METHODS
-                made.append(
-                    _Acquisition(
-                        node,
-                        function,
-                        spec.label,
-                        CLIENT,
-                        releases,
-                        spec.release[0],
-                        opened_by=spec.opened_by,
-                    )
-                )
+            if spec is None or (_has_callback_argument(node) and not spec.listener_callback):
+                continue  # callback style: the resource goes to the callback
+            if self._runs_per_call(node):
+                made.append(self._construction(node, function, spec))
                 yield made[-1]
         yield from self._factory_calls(made)
+
+    def _is_imported_alias(self, callee: Node) -> bool:
+        """A callee named by a renamed import (`const { watch: watchDir } = require('fs')`,
+        `import { createClient as connect } from 'redis'`): its name is not the member's, so
+        only the import analysis can say what it is. Decided once per name (a prefilter: the
+        resolution that follows is what counts)."""
+        if callee.type != "identifier":
+            return False
+        known = self._aliases.get(callee.text)
+        if known is None:
+            binding = self.ctx.scopes.resolve(callee)
+            known = binding is not None and self.ctx.imports.binding_symbol(binding) is not None
+            self._aliases[callee.text] = known
+        return known
+
+    def _construction(self, node: Node, function: Node, spec: ClientSpec) -> _Acquisition:
+        return _Acquisition(
+            node,
+            function,
+            spec.label,
+            spec.kind,
+            frozenset(spec.release) | CLOSE_METHODS,
+            spec.release[0] if spec.release else "",
+            needs_evidence=spec.needs_evidence,
+            evidence=frozenset(spec.release),
+            opened_by=spec.opened_by,
+            listener_callback=spec.listener_callback,
+            release_functions=spec.release_functions,
+            self_returning=frozenset(spec.self_returning),
+            ends_on_its_own=spec.ends_on_its_own,
+            lives_for_the_process=spec.lives_for_the_process,
+        )
 
     def _factory_calls(self, made: list[_Acquisition]) -> Iterator[_Acquisition]:
         """Calls, in code that runs per call, of a function of this file that makes a new
@@ -283,10 +366,10 @@ class _Engine:
         or through a local variable; a cached client (`return client ??= …`) is not fresh."""
         function = acquisition.function
         body = function.child_by_field_name("body")
-        value = self._outermost_value(acquisition.node)
+        value = self._outermost_value(acquisition.node, acquisition.self_returning)
         if body is None or body.type != "statement_block":
             return body is not None and body.id == value.id  # `() => new Redis()`
-        holder = self._holder(acquisition.node, function)
+        holder = self._holder(acquisition.node, function, acquisition.self_returning)
         returned = returned_values(function)
         for expression in returned:
             if expression.id == value.id:
@@ -387,7 +470,7 @@ class _Engine:
         leak = Leak(
             call,
             spec.label,
-            POOL,
+            spec.kind,
             client.name,
             spec.release[0],
             consequence=spec.consequence,
@@ -456,9 +539,12 @@ class _Engine:
                 inner, function = function, self.ctx.enclosing_function(function)
         return None
 
-    def _candidate_function(self, node: Node) -> Node | None:
-        """The function an acquisition runs in, or None when it is not worth analysing."""
-        if _has_callback_argument(node):
+    def _candidate_function(self, node: Node, listeners: bool = False) -> Node | None:
+        """The function an acquisition runs in, or None when it is not worth analysing.
+
+        ``listeners``: a function argument may be a listener rather than a hand-over (the
+        table entry decides once the acquisition is resolved)."""
+        if not listeners and _has_callback_argument(node):
             return None  # callback style: the resource goes to the callback
         # None at module level: a module-level client lives as long as the process.
         return self.ctx.enclosing_function(node)
@@ -488,7 +574,7 @@ class _Engine:
             node,
             function,
             spec.label,
-            POOL,
+            spec.kind,
             frozenset(spec.release) | RETURN_METHODS,
             spec.release[0],
             result_types=spec.result_types,
@@ -543,9 +629,11 @@ class _Engine:
     # -- deciding --------------------------------------------------------------------------
 
     def analyse(self, acquisition: _Acquisition) -> Leak | None:
-        holder = self._holder(acquisition.node, acquisition.function)
+        holder = self._holder(acquisition.node, acquisition.function, acquisition.self_returning)
         if holder is None:
             return None  # ownership moved, or `using` closes it
+        if acquisition.release_functions:
+            return self._analyse_keyed(acquisition)
         leak = Leak(
             acquisition.node,
             acquisition.label,
@@ -558,17 +646,21 @@ class _Engine:
         if acquisition.opened_by is not None and not self._is_opened(acquisition, holder):
             return None  # a client that never connects holds no connection
         if holder == "discarded":
-            return None if acquisition.needs_evidence else leak
+            return None if acquisition.needs_evidence or self._meant_to_live(acquisition) else leak
         leak.variable = holder.name
         if acquisition.needs_evidence and self._typed_as(holder, acquisition.result_types):
             acquisition.needs_evidence = False
-        uses = self._uses(holder, acquisition.function, acquisition.release)
+        uses = self._uses(
+            holder, acquisition.function, acquisition.release, acquisition.self_returning
+        )
         if uses.deferred_release or uses.escapes:
             return None
         if acquisition.needs_evidence and not _released_by(uses.releases, acquisition.evidence):
             return None
         if not uses.releases:
-            return None if uses.shared else leak
+            if uses.shared or self._listens_for_end(holder, acquisition.ends_on_its_own):
+                return None
+            return None if self._meant_to_live(acquisition) else leak
         if uses.shared and all(self._in_catch(r, acquisition.function) for r in uses.releases):
             # Released only when something fails, handed on otherwise (`callback(null, c)`):
             # the success path gives it to someone else.
@@ -588,6 +680,84 @@ class _Engine:
         leak.exits = paths.run()
         return leak if leak.exits else None
 
+    def _analyse_keyed(self, acquisition: _Acquisition) -> Leak | None:
+        """A resource released by a function given its key argument (`fs.watchFile(p, f)` …
+        `fs.unwatchFile(p)`): the releases are the calls of that function whose key argument
+        is the same value; one in another function (a 'close' handler, a `stop()` method)
+        hands the release to that code's schedule, as a nested release call does."""
+        release = acquisition.release_functions[0]
+        key = _argument(acquisition.node, release.key_argument)
+        if key is None:
+            return None
+        identity = value_identity(self.ctx, key)
+        releases: list[Node] = []
+        for call in self.calls:
+            callee = call.child_by_field_name("function")
+            symbol = self.ctx.imports.resolve(callee) if callee is not None else None
+            if symbol is None or not any(r.matches(symbol) for r in acquisition.release_functions):
+                continue
+            argument = _argument(call, release.key_argument)
+            if argument is None:
+                continue
+            same = identity is not None and value_identity(self.ctx, argument) == identity
+            if not same and argument.text != key.text:
+                continue
+            if not self._same_function(call, acquisition.function):
+                return None  # released elsewhere, on that code's schedule
+            releases.append(call)
+        shown = self.ctx.text(key)
+        leak = Leak(
+            acquisition.node,
+            acquisition.label,
+            acquisition.kind,
+            None,
+            acquisition.suggested_release,
+            notes=acquisition.notes,
+            key=shown,
+        )
+        if not releases:
+            return None if self._meant_to_live(acquisition) else leak
+        if self.ctx.is_test_file:
+            return None  # see source.is_test_file
+        leak.variable, leak.releases = shown, releases
+        paths = ReleasePaths(
+            acquisition.function,
+            acquisition.node,
+            releases,
+            self._direct_operations(acquisition.function),
+            shown,
+            self.ctx.ancestry,
+            throws=lambda op: can_throw(self.ctx, op),
+        )
+        leak.exits = paths.run()
+        return leak if leak.exits else None
+
+    def _meant_to_live(self, acquisition: _Acquisition) -> bool:
+        """A never-released value of a kind that usually lives for the process, made by code
+        that is not known to run per request, connection, message, tick or effect run (see
+        ``ClientSpec.lives_for_the_process``)."""
+        if not acquisition.lives_for_the_process:
+            return False
+        return how_often(self.ctx, acquisition.node).rate not in _PER_UNIT_OF_WORK
+
+    def _listens_for_end(self, holder: Binding, events: tuple[str, ...]) -> bool:
+        """`worker.on('exit', …)`, `worker.once('exit', …)`, `once(worker, 'exit')`: the code
+        waits for the resource to end by itself."""
+        if not events:
+            return False
+        for ref in references_to(holder, self.ctx.scopes, self.ctx.references):
+            use = use_of(self.ctx.ancestry, ref)
+            if use.kind == "member" and use.parent is not None:
+                call = self.parent(use.parent)
+                listens = _last_name(use.parent) in _LISTEN_METHODS and call is not None
+                if listens and _string_argument(call, 0) in events:
+                    return True
+            elif use.kind == "argument" and use.parent is not None:
+                call = self.parent(use.parent)
+                if call is not None and _string_argument(call, 1) in events:
+                    return True  # events.once(worker, 'exit')
+        return False
+
     def _direct_operations(self, function: Node) -> list[Node]:
         """Calls, `new`s and awaits that run in ``function`` itself, in source order."""
         # A slice of the sorted operations, not a scan of all: a route file with a checkout
@@ -598,9 +768,11 @@ class _Engine:
 
     # -- where the acquired value goes -----------------------------------------------------
 
-    def _holder(self, node: Node, function: Node) -> Binding | str | None:
+    def _holder(
+        self, node: Node, function: Node, self_returning: frozenset[str] = frozenset()
+    ) -> Binding | str | None:
         """The local variable that receives the value, "discarded", or None when it escapes."""
-        value = self._outermost_value(node)
+        value = self._outermost_value(node, self_returning)
         parent = self.parent(value)
         if parent is None:
             return None
@@ -636,7 +808,8 @@ class _Engine:
         """Whether `<client>.<opened_by>()` is called: in the creating chain
         (`new Client(cfg).connect()`) or on the variable that holds it, anywhere."""
         method = acquisition.opened_by
-        current, outermost = acquisition.node, self._outermost_value(acquisition.node)
+        current = acquisition.node
+        outermost = self._outermost_value(current, acquisition.self_returning)
         while current.id != outermost.id and (parent := self.parent(current)) is not None:
             if parent.type == "member_expression" and _last_name(parent) == method:
                 return True
@@ -654,8 +827,9 @@ class _Engine:
                 return True
         return False
 
-    def _outermost_value(self, node: Node) -> Node:
-        """Climb through await, parentheses, TS casts and self-returning calls like `.on()`."""
+    def _outermost_value(self, node: Node, self_returning: frozenset[str] = frozenset()) -> Node:
+        """Climb through await, parentheses, TS casts and self-returning calls like `.on()`
+        (and the entry's own, ``self_returning``: a server's `.listen()`)."""
         current = node
         while (parent := self.parent(current)) is not None:
             if parent.type in _TRANSPARENT:
@@ -666,18 +840,24 @@ class _Engine:
                 call is not None
                 and call.type == "call_expression"
                 and parent.child_by_field_name("object") == current
-                and _last_name(parent) in _SELF_RETURNING
+                and (_last_name(parent) in _SELF_RETURNING or _last_name(parent) in self_returning)
             ):
                 current = call
                 continue
             break
         return current
 
-    def _uses(self, binding: Binding, function: Node, releases: frozenset[str]) -> _Uses:
+    def _uses(
+        self,
+        binding: Binding,
+        function: Node,
+        releases: frozenset[str],
+        self_returning: frozenset[str] = frozenset(),
+    ) -> _Uses:
         uses = _Uses()
         for ref in references_to(binding, self.ctx.scopes, self.ctx.references):
             nested = not self._same_function(ref, function)
-            kind, node = self._classify_reference(ref, releases)
+            kind, node = self._classify_reference(ref, releases, self_returning)
             if kind == "release":
                 if nested:
                     uses.deferred_release = True
@@ -692,7 +872,9 @@ class _Engine:
         uses.releases.sort(key=lambda n: n.start_byte)
         return uses
 
-    def _classify_reference(self, ref: Node, releases: frozenset[str]) -> tuple[str, Node]:
+    def _classify_reference(
+        self, ref: Node, releases: frozenset[str], self_returning: frozenset[str] = frozenset()
+    ) -> tuple[str, Node]:
         """What one mention of the variable does with the resource, in the engine's terms on
         flow's vocabulary (``flow.use_of``).
 
@@ -703,7 +885,7 @@ class _Engine:
         use = use_of(self.ctx.ancestry, ref)
         kind = use.kind
         if kind == "member" and use.parent is not None:
-            return self._classify_member_use(use.parent, releases, ref)
+            return self._classify_member_use(use.parent, releases, ref, self_returning)
         if use.parent is None or kind in ("subscript", "callee", "tested", "statement"):
             return "use", ref  # `client[key]`, knex's `db('users')`, `if (!client)`
         if kind == "argument" and use.parent is not None:
@@ -720,11 +902,22 @@ class _Engine:
         return "escape", ref
 
     def _classify_member_use(
-        self, member: Node, releases: frozenset[str], ref: Node
+        self,
+        member: Node,
+        releases: frozenset[str],
+        ref: Node,
+        self_returning: frozenset[str] = frozenset(),
     ) -> tuple[str, Node]:
         name = release_name(_last_name(member))
         if name in ("then", "catch"):
             return "escape", ref  # a promise: the resource goes to a callback
+        if name in self_returning:
+            # `return server.listen(port)`: the call's result is the resource itself, so
+            # wherever that result goes, the resource goes.
+            call = self.parent(member)
+            returned = call is not None and call.type == "call_expression"
+            if returned and use_of(self.ctx.ancestry, call).kind in ESCAPING:
+                return "escape", ref
         if name not in releases:
             return "use", ref
         call = self.parent(member)
@@ -856,6 +1049,26 @@ def _released_by(releases: list[Node], methods: frozenset[str]) -> bool:
 def _is_library(symbol: Symbol) -> bool:
     """Whether a symbol comes from a package (not a relative import nor a global)."""
     return not symbol.module.startswith((".", "/", "<"))
+
+
+# Code that runs once per unit of work, not just "more than once": a handle it never closes
+# piles up with the work.
+_PER_UNIT_OF_WORK = frozenset(
+    {Rate.PER_REQUEST, Rate.PER_CONNECTION, Rate.PER_MESSAGE, Rate.PER_TICK, Rate.PER_EFFECT}
+)
+# Registering a listener: `worker.on('exit', …)`.
+_LISTEN_METHODS = frozenset({"on", "once", "addListener", "prependListener", "prependOnceListener"})
+
+
+def _argument(call: Node, index: int) -> Node | None:
+    arguments = call_arguments(call)
+    if len(arguments) <= index or arguments[index].type == "spread_element":
+        return None
+    return arguments[index]
+
+
+def _string_argument(call: Node, index: int) -> str | None:
+    return string_value(_argument(call, index))
 
 
 # A function written in place, as a callback argument is.

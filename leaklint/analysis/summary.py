@@ -31,7 +31,7 @@ from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
 from leaklint.analysis.nodes import FUNCTION_NODES, call_arguments, member_property, text
 from leaklint.analysis.reads import LABELS, READ_METHODS, read_receiver, read_shapes, value_library
 from leaklint.analysis.resource_origins import returned_values
-from leaklint.analysis.resource_table import ClientSpec, configured_specs, release_name
+from leaklint.analysis.resource_table import CLIENT, ClientSpec, configured_specs, release_name
 from leaklint.model.project import (
     CALL,
     CHECKOUT,
@@ -465,7 +465,9 @@ class _Exports:
         if symbol is None or symbol.module == GLOBAL:
             return None
         clients, _ = configured_specs(self.ctx.settings.resources)
-        return next((spec for spec in clients if spec.matches(symbol)), None)
+        # The link's facts are about connections (LL003's factories, LL006's pools); the
+        # table's other kinds (LL010's handles) are judged within their file.
+        return next((s for s in clients if s.kind == CLIENT and s.matches(symbol)), None)
 
 
 def _name(node: Node) -> str:

@@ -13,6 +13,7 @@ from leaklint.rules.ll006_unreleased_pool_client import UnreleasedPoolClient
 from leaklint.rules.ll007_listener_leak import ListenerLeak
 from leaklint.rules.ll008_unhandled_pipe import UnhandledPipe
 from leaklint.rules.ll009_per_call_singleton import PerCallSingleton
+from leaklint.rules.ll010_unclosed_handle import UnclosedHandle
 from leaklint.rules.ll011_uncleared_timeout import UnclearedTimeout
 from leaklint.rules.ll012_unbounded_read import UnboundedRead
 from leaklint.rules.ll100_unused_disable import UnusedDisableDirective
@@ -28,6 +29,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ListenerLeak,
     UnhandledPipe,
     PerCallSingleton,
+    UnclosedHandle,
     UnclearedTimeout,
     UnboundedRead,
     UnusedDisableDirective,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import ClassVar
 
 from tree_sitter import Node
 
 from leaklint.analysis.frequency import how_often
-from leaklint.analysis.resource_table import configured_specs, file_may_use
-from leaklint.analysis.resources import CLIENT, RESOURCE_ANALYSES, Leak, find_leaks
+from leaklint.analysis.resources import RESOURCE_ANALYSES, Leak, find_leaks, may_hold
 from leaklint.model.findings import Fix, Message
 from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
@@ -20,10 +20,22 @@ _SPACE = re.compile(r"\s+")
 _MAX_CODE = 48
 
 
-class ResourceRule(Rule):
-    """A rule over one kind of the engine's acquisitions; subclasses supply the words."""
+@dataclass(frozen=True)
+class Words:
+    """What a rule calls acquiring and releasing one kind of resource, and what one leak costs."""
 
-    kind: ClassVar[str]
+    acquired: str  # "created", "checked out", "started"
+    released: str  # "closed", "released", "terminated"
+    release_noun: str  # "close", "release", "terminate"
+    consequence: str  # see ResourceRule.consequence
+    alternative: str = ""
+
+
+class ResourceRule(Rule):
+    """A rule over kinds of the engine's acquisitions; subclasses supply the words."""
+
+    # The resource table's kinds this rule judges (one, or several: LL010's handles).
+    kind: ClassVar[str | tuple[str, ...]]
     acquired: ClassVar[str]  # "created", "checked out"
     released: ClassVar[str]  # "closed", "released"
     release_noun: ClassVar[str]  # "close", "release"
@@ -40,9 +52,7 @@ class ResourceRule(Rule):
 
     @classmethod
     def applies_to(cls, data: bytes, settings: Settings | None = None) -> bool:
-        resources = settings.resources if settings is not None else ()
-        clients, checkouts = configured_specs(resources)
-        return file_may_use(data, clients if cls.kind == CLIENT else checkouts)
+        return may_hold(data, settings, cls.kind)
 
     messages = {
         "discarded": (
@@ -110,35 +120,46 @@ class ResourceRule(Rule):
             return None
         return finally_fix(ctx, leak.acquisition, leak.releases[0], self.release_noun)
 
-    def worded(self, message_id: str, **fields: object) -> Message:
-        """``msg`` with this rule's words for acquiring and releasing filled in."""
+    def words(self, kind: str) -> Words:
+        """How this rule speaks of a resource of ``kind``: one set of words for a rule over
+        one kind; a rule over several (LL010) overrides this."""
+        del kind
+        return Words(
+            self.acquired, self.released, self.release_noun, self.consequence, self.alternative
+        )
+
+    def worded(self, kind: str, message_id: str, **fields: object) -> Message:
+        """``msg`` with this rule's words for acquiring and releasing ``kind`` filled in."""
+        words = self.words(kind)
         return self.msg(
             message_id,
-            acquired=self.acquired,
-            released=self.released,
-            release_noun=self.release_noun,
-            Release_noun=_cap(self.release_noun),
-            alternative=self.alternative,
+            acquired=words.acquired,
+            released=words.released,
+            release_noun=words.release_noun,
+            Release_noun=_cap(words.release_noun),
+            alternative=words.alternative,
             **fields,
         )
 
     def message(self, ctx: FileContext, leak: Leak) -> Message:
         unit = how_often(ctx, leak.acquisition).unit
-        consequence = (leak.consequence or self.consequence).replace("{unit}", unit)
+        words = self.words(leak.kind)
+        consequence = (leak.consequence or words.consequence).replace("{unit}", unit)
         if leak.variable is None:
-            return self.worded("discarded", label=leak.label, consequence=consequence)
+            return self.worded(leak.kind, "discarded", label=leak.label, consequence=consequence)
         name = leak.variable
         about = {"label": leak.label, "name": name, "consequence": consequence}
         if leak.never_released:
             call = f"{name}.{leak.suggested_release}()"
-            fix = leak.fix or self.worded("fix-call-in-finally", call=call).text
-            return self.worded("never-released", fix=fix, **about)
+            fix = leak.fix or self.worded(leak.kind, "fix-call-in-finally", call=call).text
+            return self.worded(leak.kind, "never-released", fix=fix, **about)
         release = code(ctx, leak.releases[0])
         exit_ = leak.primary_exit
         assert exit_ is not None
         trigger = exit_.trigger
         if trigger is not None and trigger.type == "throw_statement":
             return self.worded(
+                leak.kind,
                 "throw-skips-release",
                 release=release,
                 throw_line=line(ctx, trigger),
@@ -147,6 +168,7 @@ class ResourceRule(Rule):
         if trigger is not None:
             in_finally = _in_finally(ctx, leak.releases[0])
             return self.worded(
+                leak.kind,
                 "throw-before-try" if in_finally else "release-not-in-finally",
                 release=release,
                 trigger=code(ctx, trigger),
@@ -154,15 +176,16 @@ class ResourceRule(Rule):
                 **about,
             )
         if exit_.kind == "return":
-            fix = leak.fix or self.worded("fix-release-in-finally").text
+            fix = leak.fix or self.worded(leak.kind, "fix-release-in-finally").text
             return self.worded(
+                leak.kind,
                 "return-skips-release",
                 release=release,
                 return_line=line(ctx, exit_.node),
                 fix=fix,
                 **about,
             )
-        return self.worded("released-on-some-paths", release=release, **about)
+        return self.worded(leak.kind, "released-on-some-paths", release=release, **about)
 
     def _related(self, ctx: FileContext, leak: Leak) -> tuple[tuple[Node, str], ...]:
         related: list[tuple[Node, str]] = list(leak.notes)
@@ -174,20 +197,21 @@ class ResourceRule(Rule):
         explicit = trigger is not None and trigger.type == "throw_statement"
         for release in leak.releases:
             if explicit:
-                note = self.worded("note-not-every-path")
+                note = self.worded(leak.kind, "note-not-every-path")
             elif trigger is not None and _in_finally(ctx, release):
-                note = self.worded("note-skipped-before-try", trigger=shown)
+                note = self.worded(leak.kind, "note-skipped-before-try", trigger=shown)
             elif trigger is not None:
-                note = self.worded("note-skipped-not-in-finally", trigger=shown)
+                note = self.worded(leak.kind, "note-skipped-not-in-finally", trigger=shown)
             else:
-                note = self.worded("note-not-every-path")
+                note = self.worded(leak.kind, "note-not-every-path")
             related.append((release, note.text))
+        name = leak.variable
         if explicit and trigger is not None:
-            related.append((trigger, self.worded("note-throws", name=leak.variable).text))
+            related.append((trigger, self.worded(leak.kind, "note-throws", name=name).text))
         elif trigger is not None:
-            related.append((trigger, self.worded("note-can-throw", name=leak.variable).text))
+            related.append((trigger, self.worded(leak.kind, "note-can-throw", name=name).text))
         elif exit_.kind == "return":
-            related.append((exit_.node, self.worded("note-returns", name=leak.variable).text))
+            related.append((exit_.node, self.worded(leak.kind, "note-returns", name=name).text))
         return tuple(related)
 
 
