@@ -116,6 +116,14 @@ class Frequency:
         return _UNITS.get(self.rate, "call")
 
 
+def unit_of(rate: str) -> str:
+    """``Frequency.unit`` for a rate carried as its value (a linked use from another module)."""
+    try:
+        return _UNITS.get(Rate(rate), "call")
+    except ValueError:  # a rate this version does not know (an older cache): say "call"
+        return "call"
+
+
 # The shared patterns this analysis reads (the per-call conventions' functions and
 # registrations): rules that ask ``how_often`` list these in their ``analyses``.
 FREQUENCY_ANALYSES = (PERCALL,)
@@ -644,4 +652,5 @@ __all__ = [
     "lazy_init_owner",
     "runs_once",
     "start_up_reason",
+    "unit_of",
 ]

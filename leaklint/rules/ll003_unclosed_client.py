@@ -102,6 +102,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from leaklint.analysis.frequency import unit_of
 from leaklint.analysis.resource_table import CLIENT
 from leaklint.analysis.resources import ACQUISITION_QUERY
 from leaklint.model.findings import Related
@@ -150,7 +151,7 @@ class UnclosedClient(ResourceRule):
                 "factory-from-module",
                 **fields,
                 reason=linked.reason,
-                consequence=self.consequence,
+                consequence=self.consequence.replace("{unit}", unit_of(linked.rate)),
             )
             note = self.msg("note-factory-creates", **fields).text
             yield ProjectReport(linked, message, (Related(export.span, note, linked.path),))
