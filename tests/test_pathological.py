@@ -282,3 +282,28 @@ def test_joining_let_lines_looks_back_only_to_the_previous_match() -> None:
     assert ScanCountingBytes.scanned <= 2 * len(data)  # was ~ n² / 2: 200 million
     assert joined.endswith(b"// c let\n  a = 1\nlet   b = 2;")  # a comment's `let` stays
     assert joined.startswith(b"let let let ")
+
+
+def test_methods_of_one_class_share_one_walk_of_its_body(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Asking how often each of 200 methods runs walked the whole class body once per method
+    # (the `this.name()` calls of its callers): quadratic in the class size. One walk serves all.
+    from leaklint.analysis import frequency
+
+    walks: list[str] = []
+    original = frequency.identifiers_in
+
+    def counted(node: tree_sitter.Node, kinds: frozenset[str] = frozenset({"identifier"})):
+        if node.type == "class_body":
+            walks.append(node.type)
+        return original(node, kinds)
+
+    monkeypatch.setattr(frequency, "identifiers_in", counted)
+    methods = "".join(
+        f"  m{i}() {{ setInterval(() => this.m{i + 1}(), 1000); }}\n" for i in range(200)
+    )
+    target = tmp_path / "big_class.js"
+    target.write_text(f"class Big {{\n{methods}}}\nmodule.exports = Big;\n", encoding="utf-8")
+    run([target], Settings(select=("LL002",)), use_cache=False)
+    assert len(walks) == 1

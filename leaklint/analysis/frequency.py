@@ -235,17 +235,7 @@ def _only_called_from_instance_start_up(ctx: FileContext, method: Node) -> str |
         return memo[method.id]
     memo[method.id] = None  # a method that calls itself: not once
     callers: set[str] = set()
-    for call in identifiers_in(body, frozenset({"call_expression"})):
-        callee = call.child_by_field_name("function")
-        if callee is None or callee.type != "member_expression":
-            continue
-        receiver = callee.child_by_field_name("object")
-        if (
-            receiver is None
-            or receiver.type != "this"
-            or member_property(callee) != name.text.decode()
-        ):
-            continue
+    for call in _this_calls(ctx, body).get(name.text.decode(), ()):
         frequency = how_often(ctx, call)
         in_loop = any(a.type in LOOP_NODES for a in ctx.ancestry.ancestors(call))
         if frequency.why not in ("instance-start-up", "instance") or in_loop:
@@ -256,6 +246,23 @@ def _only_called_from_instance_start_up(ctx: FileContext, method: Node) -> str |
     found = sorted(callers)[0] if callers else None
     memo[method.id] = found
     return found
+
+
+def _this_calls(ctx: FileContext, body: Node) -> dict[str, list[Node]]:
+    """The `this.name(…)` calls in a class or object body, by method name: one walk per body,
+    not one per method asked about (a class of 300 methods made this quadratic)."""
+    index: dict[int, dict[str, list[Node]]] = ctx.memo("frequency.this-calls", dict)
+    if body.id not in index:
+        calls: dict[str, list[Node]] = {}
+        for call in identifiers_in(body, frozenset({"call_expression"})):
+            callee = call.child_by_field_name("function")
+            if callee is None or callee.type != "member_expression":
+                continue
+            receiver = callee.child_by_field_name("object")
+            if receiver is not None and receiver.type == "this":
+                calls.setdefault(member_property(callee) or "", []).append(call)
+        index[body.id] = calls
+    return index[body.id]
 
 
 def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]:
