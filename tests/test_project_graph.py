@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 from leaklint.model.findings import Span
@@ -11,6 +13,7 @@ from leaklint.model.project import (
     Export,
     FileSummary,
     ReExport,
+    Suppressed,
     Use,
 )
 from leaklint.pipeline.project.graph import ProjectGraph
@@ -105,3 +108,16 @@ def test_summaries_survive_the_cache_round_trip() -> None:
         uses=(call("./db.js", "connect", caller="fetch"),),
     )
     assert FileSummary.from_dict(summary.to_dict()) == summary
+
+
+def test_a_summary_dict_is_what_asdict_makes_of_it() -> None:
+    # `to_dict` is written out for speed; it must stay the dataclasses' own shape.
+    summary = FileSummary(
+        names=("connect", "store"),
+        exports=(Export("store", "store", "Map", SPAN, "store", True),),
+        reexports=(ReExport("pool", "./db.js", "default"),),
+        uses=(call("./db.js", "connect", rate="per request", caller="fetch"),),
+        directives=(Suppressed(("LL003",), 4, "why", 3, "disable-next-line"), Suppressed((), None)),
+    )
+    assert summary.to_dict() == asdict(summary)
+    assert FileSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary

@@ -27,7 +27,13 @@ from collections.abc import Callable, Iterator
 from tree_sitter import Node
 
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
-from leaklint.analysis.nodes import FUNCTION_NODES, call_arguments, member_property, text
+from leaklint.analysis.nodes import (
+    FUNCTION_NODES,
+    call_arguments,
+    member_property,
+    text,
+    word_occurrences_within,
+)
 from leaklint.analysis.resource_origins import returned_values
 from leaklint.analysis.resource_table import ClientSpec, configured_specs
 from leaklint.model.project import (
@@ -49,6 +55,7 @@ from leaklint.model.project import (
 )
 from leaklint.semantic.context import FileContext, SharedQuery
 from leaklint.semantic.imports import GLOBAL, Symbol, string_value, unwrap_awaited
+from leaklint.semantic.scope import Binding
 
 SUMMARY_QUERY = SharedQuery(
     "summary",
@@ -395,13 +402,9 @@ class _Exports:
         if binding is None:
             return False
         up = self.ctx.ancestry
-        for ref in self.ctx.references.named(binding.name):
-            found = self.ctx.scopes.resolve(ref, binding.name)
-            if found is None or found.node.id != binding.node.id or ref.id == name.id:
-                continue
-            if _shrinks(up.parent(ref), ref, up.parent):
-                return True
-        return False
+        return any(
+            _shrinks(up.parent(ref), ref, up.parent) for ref in references_of(self.ctx, binding)
+        )
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -448,6 +451,29 @@ class _Exports:
             return None
         clients, _ = configured_specs(self.ctx.settings.resources)
         return next((spec for spec in clients if spec.matches(symbol)), None)
+
+
+_REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
+
+
+def references_of(ctx: FileContext, binding: Binding) -> Iterator[Node]:
+    """The identifiers in ``binding``'s scope that refer to it, the declaring one excluded.
+
+    Found in the bytes of the scope and looked up in the tree, rather than through
+    ``ctx.references``: that is a query pass over the whole file for every identifier, which
+    the summary would otherwise start in most files only to look at one variable."""
+    start, end = binding.scope_range
+    root = ctx.tree.root_node
+    spelled = binding.name.encode("utf-8")
+    for first, last in word_occurrences_within(ctx.source.data, binding.name, start, end):
+        ref = root.descendant_for_byte_range(first, last)
+        if ref is None or ref.type not in _REFERENCE_TYPES or ref.id == binding.node.id:
+            continue
+        if ref.text != spelled:
+            continue
+        found = ctx.scopes.resolve(ref, binding.name)
+        if found is not None and found.node.id == binding.node.id:
+            yield ref
 
 
 def _name(node: Node) -> str:
@@ -684,10 +710,7 @@ class _Uses:
         binding = self.ctx.scopes.resolve(name)
         if binding is None:
             return False
-        for ref in self.ctx.references.named(binding.name):
-            found = self.ctx.scopes.resolve(ref, binding.name)
-            if found is None or found.node.id != binding.node.id or ref.id == name.id:
-                continue
+        for ref in references_of(self.ctx, binding):
             holder = up.parent(ref)
             if holder is None:
                 continue
