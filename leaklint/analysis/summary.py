@@ -130,7 +130,10 @@ def summarise(ctx: FileContext) -> FileSummary:
     captures = ctx.captures(SUMMARY_QUERY)
     imported = imported_names(ctx.tree.root_node)
     exports = _Exports(ctx, captures, imported)
-    uses = _Uses(ctx, captures, exports.function_names, imported).collect() if imported else ()
+    # Uses of what a Node built-in binds (`fs.readFileSync`, `path.join`: the most common
+    # calls of npm code) are dropped after a scope resolution each: skip them before it.
+    linkable = imported - builtin_only_names(ctx.tree.root_node)
+    uses = _Uses(ctx, captures, exports.function_names, linkable).collect() if linkable else ()
     return FileSummary(
         names=tuple(dict.fromkeys(name for name, _ in exports.exported)),
         exports=tuple(exports.classified()),
@@ -157,6 +160,46 @@ def imported_names(root: Node) -> frozenset[bytes]:
                     if pattern is not None:
                         names.update(_bound_identifiers(pattern, skip_source=False))
     return frozenset(names)
+
+
+def builtin_only_names(root: Node) -> frozenset[bytes]:
+    """Names that module-level imports and requires bind to Node built-ins only
+    (``const fs = require('fs')``, ``import { join } from 'node:path'``); a name also bound to
+    anything else is not one. Only ``require('x')`` written as such counts: any other
+    initialiser may be anything."""
+    builtin: set[bytes] = set()
+    other: set[bytes] = set()
+    for statement in root.named_children:
+        if statement.type == "export_statement":
+            statement = statement.child_by_field_name("declaration") or statement
+        if statement.type == "import_statement":
+            names = set(_bound_identifiers(statement, skip_source=True))
+            source = string_value(statement.child_by_field_name("source"))
+            (builtin if _is_builtin(source) else other).update(names)
+        elif statement.type in ("lexical_declaration", "variable_declaration"):
+            for declarator in statement.named_children:
+                value = declarator.child_by_field_name("value")
+                pattern = declarator.child_by_field_name("name")
+                if value is None or pattern is None or b"require" not in (value.text or b""):
+                    continue
+                names = set(_bound_identifiers(pattern, skip_source=False))
+                (builtin if _is_builtin(_required(value)) else other).update(names)
+    return frozenset(builtin - other)
+
+
+def _required(value: Node) -> str | None:
+    """``x`` for a value that is exactly ``require('x')``."""
+    if value.type != "call_expression":
+        return None
+    callee = value.child_by_field_name("function")
+    arguments = call_arguments(value)
+    if callee is None or callee.text != b"require" or len(arguments) != 1:
+        return None
+    return string_value(arguments[0])
+
+
+def _is_builtin(specifier: str | None) -> bool:
+    return specifier is not None and (specifier.startswith("node:") or specifier in _NODE_BUILTINS)
 
 
 def _bound_identifiers(node: Node, *, skip_source: bool) -> Iterator[bytes]:
