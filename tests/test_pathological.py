@@ -292,18 +292,27 @@ def test_methods_of_one_class_share_one_walk_of_its_body(
     from leaklint.analysis import frequency
 
     walks: list[str] = []
-    original = frequency.identifiers_in
+    walk, query_pass = frequency.identifiers_in, frequency.captures
 
-    def counted(node: tree_sitter.Node, kinds: frozenset[str] = frozenset({"identifier"})):
+    def walked(node: tree_sitter.Node, kinds: frozenset[str] = frozenset({"identifier"})):
         if node.type == "class_body":
-            walks.append(node.type)
-        return original(node, kinds)
+            walks.append("walk")
+        return walk(node, kinds)
 
-    monkeypatch.setattr(frequency, "identifiers_in", counted)
+    def queried(language: Language, source: str, node: tree_sitter.Node) -> dict[str, list]:
+        if node.type == "class_body":
+            walks.append("query")
+        return query_pass(language, source, node)
+
+    monkeypatch.setattr(frequency, "identifiers_in", walked)
+    monkeypatch.setattr(frequency, "captures", queried)
     methods = "".join(
         f"  m{i}() {{ setInterval(() => this.m{i + 1}(), 1000); }}\n" for i in range(200)
     )
     target = tmp_path / "big_class.js"
     target.write_text(f"class Big {{\n{methods}}}\nmodule.exports = Big;\n", encoding="utf-8")
-    run([target], Settings(select=("LL002",)), use_cache=False)
-    assert len(walks) == 1
+    result = run([target], Settings(select=("LL002",)), use_cache=False)
+    assert walks == ["query"]
+    # ...and what it finds is what the walk found: m0 is called by no method, the others by
+    # an interval callback (per tick), so every interval is a finding.
+    assert len(result.findings) == 200

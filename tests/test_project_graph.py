@@ -121,3 +121,33 @@ def test_a_summary_dict_is_what_asdict_makes_of_it() -> None:
     )
     assert summary.to_dict() == asdict(summary)
     assert FileSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
+
+
+def test_summarising_starts_no_pass_over_every_identifier(tmp_path: Path, monkeypatch) -> None:
+    # Whether a caller closes what it got is read from the bytes of the variable's scope:
+    # the whole-file identifier pass (`ctx.references`) would cost most files a query pass.
+    from leaklint.model.settings import Settings
+    from leaklint.pipeline.engine import check_path, rules_for
+    from leaklint.semantic.scope import References
+
+    def no_pass(self: References) -> dict:
+        raise AssertionError("the summary ran the identifier pass")
+
+    monkeypatch.setattr(References, "_captures", no_pass)
+    source = tmp_path / "users.js"
+    source.write_text(
+        "const { makeClient } = require('./db');\n"
+        "const store = new Map();\n"
+        "async function get(id) {\n"
+        "  const client = makeClient();\n"
+        "  try { return await client.get(id); } finally { await client.quit(); }\n"
+        "}\n"
+        "function drop(id) { store.delete(id); }\n"
+        "module.exports = { get, drop, store };\n",
+        encoding="utf-8",
+    )
+    settings = Settings(root=tmp_path, project=True, select=("LL004",))  # no rule here needs it
+    summary = FileSummary.from_dict(check_path(source, settings, rules_for(settings)).summary)
+    (use,) = summary.uses
+    assert (use.imported, use.handled) == ("makeClient", True)
+    assert summary.export("store") is not None and summary.export("store").shrunk

@@ -254,15 +254,20 @@ def _this_calls(ctx: FileContext, body: Node) -> dict[str, list[Node]]:
     index: dict[int, dict[str, list[Node]]] = ctx.memo("frequency.this-calls", dict)
     if body.id not in index:
         calls: dict[str, list[Node]] = {}
-        for call in identifiers_in(body, frozenset({"call_expression"})):
-            callee = call.child_by_field_name("function")
-            if callee is None or callee.type != "member_expression":
-                continue
-            receiver = callee.child_by_field_name("object")
-            if receiver is not None and receiver.type == "this":
-                calls.setdefault(member_property(callee) or "", []).append(call)
+        # A query over the body, not a Python walk: a module's object literal can be most of it.
+        for name in captures(ctx.source.language, _THIS_CALL_QUERY, body).get("name", ()):
+            call = ctx.ancestry.parent(ctx.ancestry.parent(name))
+            if call is not None:
+                calls.setdefault(text(name), []).append(call)
         index[body.id] = calls
     return index[body.id]
+
+
+_THIS_CALL_QUERY = """
+(call_expression function: (member_expression
+  object: (this)
+  property: [(property_identifier) (private_property_identifier)] @name))
+"""
 
 
 def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]:
