@@ -247,6 +247,7 @@ class _Exports:
         self.locals: dict[str, Node] = {}  # module-level name → its value or function
         self.exported: list[tuple[str, Node]] = []
         self.function_names: dict[int, str] = {}  # exported function node id → export name
+        self.classes: dict[str, Node] = {}  # module-level class name → its declaration
         self._scan()
 
     def _scan(self) -> None:
@@ -257,6 +258,8 @@ class _Exports:
                 self._declarations(statement, export=False)
             elif statement.type in ("function_declaration", "generator_function_declaration"):
                 self._function(statement, export=False)
+            elif statement.type == "class_declaration":
+                self._class(statement)
             elif statement.type == "expression_statement":
                 self._commonjs(statement.named_child(0))
         resolved: list[tuple[str, Node]] = []
@@ -277,6 +280,8 @@ class _Exports:
                 self._declarations(declaration, export=True)
             elif declaration.type in ("function_declaration", "generator_function_declaration"):
                 self._function(declaration, export=True)
+            elif declaration.type == "class_declaration":
+                self._class(declaration)
             return
         value = statement.child_by_field_name("value")
         if value is not None:
@@ -310,6 +315,13 @@ class _Exports:
         self.locals[text(name)] = function
         if export:
             self.exported.append((text(name), function))
+
+    def _class(self, declaration: Node) -> None:
+        """A class of the module: what a module-level instance of it (``export default new
+        Cache()``) holds is read from its body."""
+        name = declaration.child_by_field_name("name")
+        if name is not None:
+            self.classes[text(name)] = declaration
 
     def _commonjs(self, expression: Node | None) -> None:
         """``module.exports = …``, ``module.exports.x = …``, ``exports.x = …``."""
@@ -357,6 +369,10 @@ class _Exports:
         if spec is not None:
             kind = POOL_INSTANCE if "pool" in spec.label.lower() else CLIENT_INSTANCE
             return Export(name, kind, spec.label, span)
+        if node.type == "new_expression":
+            singleton = self._singleton_store(name, node)
+            if singleton is not None:
+                return singleton
         symbol = self._callee_symbol(node)
         if symbol is None:
             return None
@@ -365,6 +381,23 @@ class _Exports:
         if symbol.module == GLOBAL and symbol.path and symbol.path[0] in _STORE_CONSTRUCTORS:
             return Export(name, STORE, symbol.path[0], span, name, self._bounded(node))
         return None
+
+    def _singleton_store(self, name: str, node: Node) -> Export | None:
+        """A module-level instance of a class of this file whose own `set`/`add`/`push`
+        method grows a container field (`this.pages.set(key, page)`): every importer shares
+        that container, so the instance is a store. Bounded when the class removes from the
+        field, checks its size or replaces it outside the constructor."""
+        constructor = node.child_by_field_name("constructor")
+        declaration = self.classes.get(text(constructor)) if constructor is not None else None
+        if declaration is None or constructor is None or constructor.type != "identifier":
+            return None
+        fields = _ClassFields(self.ctx, declaration)
+        grown = [f for f in fields.grown if f in fields.containers]
+        if not grown:
+            return None
+        bounded = all(f in fields.shrunk for f in grown)
+        label = f"{text(constructor)} instance"
+        return Export(name, STORE, label, self.ctx.span(node), name, bounded)
 
     def _factory(self, name: str, function: Node) -> Export | None:
         made = [n for n in self._own(function) if self._client_spec(n)]
@@ -517,6 +550,90 @@ def references_of(ctx: FileContext, binding: Binding) -> Iterator[Node]:
         found = ctx.scopes.resolve(ref, binding.name)
         if found is not None and found.node.id == binding.node.id:
             yield ref
+
+
+class _ClassFields:
+    """What a class body does with its `this.<field>` containers: which it initialises as
+    empty containers, which its growing methods (`set`, `add`, `push`, `unshift`) add to with
+    varying keys or values, and which it ever shrinks, size-checks or replaces."""
+
+    def __init__(self, ctx: FileContext, declaration: Node) -> None:
+        self.ctx = ctx
+        self.containers: set[str] = set()
+        self.grown: dict[str, Node] = {}
+        self.shrunk: set[str] = set()
+        body = declaration.child_by_field_name("body")
+        if body is None:
+            return
+        for member in body.named_children:
+            if member.type in ("field_definition", "public_field_definition"):
+                key = member.child_by_field_name("name") or member.child_by_field_name("property")
+                value = member.child_by_field_name("value")
+                if key is not None and value is not None and _is_container(ctx, value):
+                    self.containers.add(text(key))
+        for node in _nodes_of(body, "member_expression"):
+            receiver = node.child_by_field_name("object")
+            if receiver is not None and receiver.type == "this":
+                self._field_use(node, member_property(node) or "")
+
+    def _field_use(self, field: Node, name: str) -> None:
+        up = self.ctx.ancestry
+        parent = up.parent(field)
+        if parent is None:
+            return
+        method = self._method_name(field)
+        if parent.type == "assignment_expression" and parent.child_by_field_name("left") == field:
+            right = parent.child_by_field_name("right")
+            if method == "constructor" and right is not None and _is_container(self.ctx, right):
+                self.containers.add(name)
+            else:
+                self.shrunk.add(name)  # replaced: a reset bounds it
+            return
+        if parent.type == "subscript_expression" and parent.child_by_field_name("object") == field:
+            grand = up.parent(parent)
+            if grand is not None and grand.type == "unary_expression":
+                self.shrunk.add(name)  # `delete this.pages[key]`
+            elif (
+                grand is not None
+                and grand.type == "assignment_expression"
+                and grand.child_by_field_name("left") == parent
+                and method in GROWING_METHODS
+                and not _is_literal(parent.child_by_field_name("index"))
+            ):
+                self.grown.setdefault(name, grand)
+            return
+        if parent.type != "member_expression" or parent.child_by_field_name("object") != field:
+            return
+        prop = member_property(parent)
+        if prop in SHRINKING_METHODS or (prop or "").encode() in SIZE_PROPERTIES:
+            self.shrunk.add(name)
+            return
+        call = up.parent(parent)
+        if (
+            prop in GROWING_METHODS
+            and method in GROWING_METHODS
+            and call is not None
+            and call.type == "call_expression"
+            and call.child_by_field_name("function") == parent
+            and _dynamic_arguments(call)
+        ):
+            self.grown.setdefault(name, call)
+
+    def _method_name(self, node: Node) -> str:
+        function = self.ctx.enclosing_function(node)
+        while function is not None and function.type != "method_definition":
+            function = self.ctx.enclosing_function(function)
+        name = function.child_by_field_name("name") if function is not None else None
+        return text(name) if name is not None else ""
+
+
+def _nodes_of(root: Node, kind: str) -> Iterator[Node]:
+    stack = [root]
+    while stack:
+        current = stack.pop()
+        if current.type == kind:
+            yield current
+        stack.extend(current.named_children)
 
 
 def _name(node: Node) -> str:
