@@ -10,7 +10,9 @@ they are bound to at module level:
   ``connect()`` / ``initialize()``. A lazy singleton (``client ??= new Redis()``) or a per-key
   cache (``clients.get(k)``) returns something that outlives the call: not a factory;
 * a *client* or *pool* made once at module level, a long-lived *emitter*, a *store*
-  (``{}``, ``[]``, ``new Map()``, ``new Set()``), with whether this file bounds it;
+  (``{}``, ``[]``, ``new Map()``, ``new Set()``), with whether this file bounds it — a
+  module-level instance of a class of the file (``export default new PageCache()``) is a
+  store too when its own ``set``/``add``/``push`` method grows a ``this.<field>`` container;
 * a *grower*: a function that grows a module store of this file with a key or value that
   varies per call, when this file never bounds that store.
 
@@ -134,9 +136,14 @@ def summarise(ctx: FileContext) -> FileSummary:
     # calls of npm code) are dropped after a scope resolution each: skip them before it.
     linkable = imported - builtin_only_names(ctx.tree.root_node)
     uses = _Uses(ctx, captures, exports.function_names, linkable).collect() if linkable else ()
+    statics = tuple(exports.static_members())
     return FileSummary(
-        names=tuple(dict.fromkeys(name for name, _ in exports.exported)),
-        exports=tuple(exports.classified()),
+        names=tuple(
+            dict.fromkeys(
+                [*(name for name, _ in exports.exported), *(export.name for export in statics)]
+            )
+        ),
+        exports=(*exports.classified(), *statics),
         reexports=tuple(_reexports(ctx)),
         uses=tuple(uses),
     )
@@ -248,6 +255,7 @@ class _Exports:
         self.exported: list[tuple[str, Node]] = []
         self.function_names: dict[int, str] = {}  # exported function node id → export name
         self.classes: dict[str, Node] = {}  # module-level class name → its declaration
+        self.default_class: Node | None = None  # the class the module exports as its default
         self._scan()
 
     def _scan(self) -> None:
@@ -264,6 +272,8 @@ class _Exports:
                 self._commonjs(statement.named_child(0))
         resolved: list[tuple[str, Node]] = []
         for name, node in self.exported:
+            if name == "default" and node.type == "identifier" and text(node) in self.classes:
+                self.default_class = self.classes[text(node)]  # `module.exports = Database`
             if node.type in ("identifier", "shorthand_property_identifier"):
                 node = self.locals.get(text(node), node)
             resolved.append((name, node))
@@ -282,6 +292,8 @@ class _Exports:
                 self._function(declaration, export=True)
             elif declaration.type == "class_declaration":
                 self._class(declaration)
+                if any(child.type == "default" for child in statement.children):
+                    self.default_class = declaration  # `export default class Database {}`
             return
         value = statement.child_by_field_name("value")
         if value is not None:
@@ -344,6 +356,27 @@ class _Exports:
             self.exported.append((target.rsplit(".", 1)[1], right))
 
     # -- what each export is ------------------------------------------------------------------
+
+    def static_members(self) -> Iterator[Export]:
+        """Static fields of the default-exported class that hold a pool, a client, an emitter
+        or a store (`static pool = new Pool()`), each exported under its own name: with
+        CommonJS interop `require('./db').pool` is `Database.pool`, and a use of the default
+        import's member (`Database.pool.connect()`) is recorded under that name."""
+        body = self.default_class.child_by_field_name("body") if self.default_class else None
+        for member in body.named_children if body is not None else ():
+            if member.type not in ("field_definition", "public_field_definition"):
+                continue
+            if not any(child.type == "static" for child in member.children):
+                continue
+            key = member.child_by_field_name("name") or member.child_by_field_name("property")
+            value = member.child_by_field_name("value")
+            if key is None or value is None:
+                continue
+            value = unwrap_awaited(value) or value
+            if value.type in ("new_expression", "call_expression"):
+                fact = self._instance(text(key), value)
+                if fact is not None:
+                    yield fact
 
     def classified(self) -> Iterator[Export]:
         for name, node in self.exported:
