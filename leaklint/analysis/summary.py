@@ -50,6 +50,7 @@ from leaklint.model.project import (
     POOL_INSTANCE,
     SHRINK,
     STORE,
+    SUBSCRIBER,
     Export,
     FileSummary,
     ReExport,
@@ -76,6 +77,7 @@ SUMMARY_ANALYSES = (SUMMARY_QUERY, *FREQUENCY_ANALYSES)
 GROWING_METHODS = frozenset({"set", "add", "push", "unshift"})
 LISTENING_METHODS = frozenset({"on", "addListener", "prependListener"})
 SHRINKING_METHODS = frozenset({"delete", "clear", "shift", "pop", "splice"})
+_REMOVING_METHODS = frozenset({"off", "removeListener", "removeAllListeners"})
 SIZE_PROPERTIES = frozenset({b"size", b"length"})
 CLOSE_METHODS = frozenset({"quit", "disconnect", "end", "close", "destroy", "$disconnect"})
 # Giving a pool checkout back (mysql2 may destroy it instead).
@@ -256,6 +258,8 @@ class _Exports:
         self.function_names: dict[int, str] = {}  # exported function node id → export name
         self.classes: dict[str, Node] = {}  # module-level class name → its declaration
         self.default_class: Node | None = None  # the class the module exports as its default
+        self._listen_calls: dict[int, list[tuple[Node, str]]] | None = None
+        self._removals: set[str] | None = None
         self._scan()
 
     def _scan(self) -> None:
@@ -387,7 +391,11 @@ class _Exports:
     def _classify(self, name: str, node: Node) -> Export | None:
         node = unwrap_awaited(node) or node
         if node.type in FUNCTION_NODES:
-            return self._factory(name, node) or self._grower(name, node)
+            return (
+                self._factory(name, node)
+                or self._grower(name, node)
+                or self._subscriber(name, node)
+            )
         if node.type in ("new_expression", "call_expression"):
             return self._instance(name, node)
         if node.type in ("object", "array") and not node.named_children:
@@ -431,6 +439,62 @@ class _Exports:
         bounded = all(f in fields.shrunk for f in grown)
         label = f"{text(constructor)} instance"
         return Export(name, STORE, label, self.ctx.span(node), name, bounded)
+
+    def _subscriber(self, name: str, function: Node) -> Export | None:
+        """A function that adds a listener to a module-level EventEmitter of this file
+        (`bus.on('update', fn)`), when this file never removes a listener from it and the
+        function returns nothing (no unsubscribe handle): every call leaves one listener.
+        Not a function that is a request handler itself: the file's own check reports it."""
+        if returned_values(function):
+            return None
+        for call, emitter in self._listens().get(function.id, ()):
+            if emitter in self._unlistened():
+                continue
+            if how_often(self.ctx, call).is_per_request:
+                continue  # a handler itself: LL007 reports the listener in this file
+            return Export(name, SUBSCRIBER, "EventEmitter", self.ctx.span(call), emitter)
+        return None
+
+    def _listens(self) -> dict[int, list[tuple[Node, str]]]:
+        """`emitter.on(…)` calls on module-level emitters of this file, by enclosing function
+        (grouped once per file)."""
+        if self._listen_calls is None:
+            self._listen_calls = {}
+            for call in self.captures.get("call", ()):
+                emitter = self._module_emitter(call, LISTENING_METHODS)
+                holder = self.ctx.enclosing_function(call) if emitter is not None else None
+                if holder is not None and emitter is not None:
+                    self._listen_calls.setdefault(holder.id, []).append((call, emitter))
+        return self._listen_calls
+
+    def _unlistened(self) -> set[str]:
+        """Module-level emitters this file removes listeners from anywhere."""
+        if self._removals is None:
+            self._removals = set()
+            for call in self.captures.get("call", ()):
+                emitter = self._module_emitter(call, _REMOVING_METHODS)
+                if emitter is not None:
+                    self._removals.add(emitter)
+        return self._removals
+
+    def _module_emitter(self, call: Node, methods: frozenset[str]) -> str | None:
+        callee = call.child_by_field_name("function")
+        if callee is None or callee.type != "member_expression":
+            return None
+        receiver = callee.child_by_field_name("object")
+        if (
+            receiver is None
+            or receiver.type != "identifier"
+            or member_property(callee) not in methods
+        ):
+            return None
+        value = self.locals.get(text(receiver))
+        if value is None or value.type != "new_expression" or not self._module_level(receiver):
+            return None
+        symbol = self._callee_symbol(value)
+        if symbol is None or not symbol.matches("events", ("EventEmitter",), ()):
+            return None
+        return text(receiver)
 
     def _factory(self, name: str, function: Node) -> Export | None:
         made = [n for n in self._own(function) if self._client_spec(n)]

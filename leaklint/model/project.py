@@ -24,6 +24,7 @@ POOL_INSTANCE = "pool"  # a connection pool made once, at module level
 EMITTER = "emitter"  # a long-lived EventEmitter made at module level
 STORE = "store"  # a module-level container ({}, [], Map, Set)
 GROWER = "grower"  # a function that grows a module store from its arguments
+SUBSCRIBER = "subscriber"  # a function that adds a listener to a module emitter, never removed
 
 # What a file does with an imported name.
 CALL = "call"  # calls it
