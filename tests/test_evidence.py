@@ -34,6 +34,8 @@ TYPICAL: dict[str, tuple[float, float, dict[str, object]]] = {
     "LL003-pg": (50, 0, {"failed": 50, "calls": 100}),
     "LL003-node-redis": (50, 0, {"failed": 50, "calls": 100}),
     "LL003-factory": (100, 0, {"calls": 100, "clients": 100}),
+    "LL003-redis-module": (100, 0, {"calls": 100, "clients": 100}),
+    "LL003-pg-module": (100, 1, {"calls": 100}),
     "LL004": (508, 195, {"record_bytes": 100_000}),
     "LL005": (19.9, 1.8, {"page_kb": 100}),
     "LL006": (50, 1, {"failed": 50, "calls": 100}),
@@ -55,6 +57,8 @@ SIZES = {
     "LL003-pg": 100,
     "LL003-node-redis": 100,
     "LL003-factory": 100,
+    "LL003-redis-module": 100,
+    "LL003-pg-module": 100,
     "LL006": 100,
     "LL006-callback": 100,
     "LL006-callback-error": 100,
@@ -109,6 +113,8 @@ def test_select_cases_by_rule_or_case_id() -> None:
         "LL003-pg",
         "LL003-node-redis",
         "LL003-factory",
+        "LL003-redis-module",
+        "LL003-pg-module",
     ]
     assert [c.case_id for c in select_cases(["ll001,LL007-process"])] == ["LL001", "LL007-process"]
     assert len(select_cases(None)) == len(CASES)
@@ -142,12 +148,24 @@ def test_require_lint_modes() -> None:
             "LL003-pg": lint.NOT_YET,
             "LL003-node-redis": lint.MISSED,
             "LL003-factory": lint.DETECTED,
+            "LL003-redis-module": lint.DETECTED,
+            "LL003-pg-module": lint.DETECTED,
         },
         "",
     )
     assert lint.lint_failures(cases, report, None) == []
     assert lint.lint_failures(cases, report, "implemented") == ["LL003-node-redis"]
     assert lint.lint_failures(cases, report, "all") == ["LL003-pg", "LL003-node-redis"]
+
+
+def test_leaklint_reports_the_layered_cases_across_modules_and_not_their_twins() -> None:
+    # Needs no server: the cross-check alone, over every case, as evidence/run makes it. The
+    # layered cases' leaks are in the using module, their causes in another one (a factory,
+    # a per-call `connect()`), so only project-wide analysis sees them.
+    layered = select_cases(["LL003-redis-module", "LL003-pg-module"])
+    report = lint.cross_check(layered, EVIDENCE / "cases", EVIDENCE.parent)
+    assert report.statuses == {case.case_id: lint.DETECTED for case in layered}, report.note
+    assert "--project" in report.note
 
 
 def _missing_tools() -> list[str]:

@@ -282,3 +282,39 @@ def test_joining_let_lines_looks_back_only_to_the_previous_match() -> None:
     assert ScanCountingBytes.scanned <= 2 * len(data)  # was ~ n² / 2: 200 million
     assert joined.endswith(b"// c let\n  a = 1\nlet   b = 2;")  # a comment's `let` stays
     assert joined.startswith(b"let let let ")
+
+
+def test_methods_of_one_class_share_one_walk_of_its_body(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Asking how often each of 200 methods runs walked the whole class body in Python once per
+    # method (the `this.name()` calls of its callers): quadratic in the class size. The callers
+    # are now found by a byte search for the method's name (in C, memoised per name), so no
+    # Python walk of the body happens at all.
+    from leaklint.analysis import frequency
+
+    walks: list[str] = []
+    walk, query_pass = frequency.identifiers_in, frequency.captures
+
+    def walked(node: tree_sitter.Node, kinds: frozenset[str] = frozenset({"identifier"})):
+        if node.type == "class_body":
+            walks.append("walk")
+        return walk(node, kinds)
+
+    def queried(language: Language, source: str, node: tree_sitter.Node) -> dict[str, list]:
+        if node.type == "class_body":
+            walks.append("query")
+        return query_pass(language, source, node)
+
+    monkeypatch.setattr(frequency, "identifiers_in", walked)
+    monkeypatch.setattr(frequency, "captures", queried)
+    methods = "".join(
+        f"  m{i}() {{ setInterval(() => this.m{i + 1}(), 1000); }}\n" for i in range(200)
+    )
+    target = tmp_path / "big_class.js"
+    target.write_text(f"class Big {{\n{methods}}}\nmodule.exports = Big;\n", encoding="utf-8")
+    result = run([target], Settings(select=("LL002",)), use_cache=False)
+    assert "walk" not in walks and len(walks) <= 1
+    # ...and what it finds is what the walk found: m0 is called by no method, the others by
+    # an interval callback (per tick), so every interval is a finding.
+    assert len(result.findings) == 200

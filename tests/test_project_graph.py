@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 from leaklint.model.findings import Span
@@ -11,6 +13,7 @@ from leaklint.model.project import (
     Export,
     FileSummary,
     ReExport,
+    Suppressed,
     Use,
 )
 from leaklint.pipeline.project.graph import ProjectGraph
@@ -105,3 +108,45 @@ def test_summaries_survive_the_cache_round_trip() -> None:
         uses=(call("./db.js", "connect", caller="fetch"),),
     )
     assert FileSummary.from_dict(summary.to_dict()) == summary
+
+
+def test_a_summary_dict_is_what_asdict_makes_of_it() -> None:
+    # `to_dict` is written out for speed; it must stay the dataclasses' own shape.
+    summary = FileSummary(
+        names=("connect", "store"),
+        exports=(Export("store", "store", "Map", SPAN, "store", True),),
+        reexports=(ReExport("pool", "./db.js", "default"),),
+        uses=(call("./db.js", "connect", rate="per request", caller="fetch"),),
+        directives=(Suppressed(("LL003",), 4, "why", 3, "disable-next-line"), Suppressed((), None)),
+    )
+    assert summary.to_dict() == asdict(summary)
+    assert FileSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
+
+
+def test_summarising_starts_no_pass_over_every_identifier(tmp_path: Path, monkeypatch) -> None:
+    # Whether a caller closes what it got is read from the bytes of the variable's scope:
+    # the whole-file identifier pass (`ctx.references`) would cost most files a query pass.
+    from leaklint.model.settings import Settings
+    from leaklint.pipeline.engine import check_path, rules_for
+    from leaklint.semantic.scope import References
+
+    def no_pass(self: References) -> dict:
+        raise AssertionError("the summary ran the identifier pass")
+
+    monkeypatch.setattr(References, "_captures", no_pass)
+    source = tmp_path / "users.js"
+    # Module-level code: its frequency is known without a look at any other reference.
+    source.write_text(
+        "const { makeClient } = require('./db');\n"
+        "const store = new Map();\n"
+        "const client = makeClient();\n"
+        "client.quit();\n"
+        "store.delete('old');\n"
+        "module.exports = { store };\n",
+        encoding="utf-8",
+    )
+    settings = Settings(root=tmp_path, project=True, select=("LL004",))  # no rule here needs it
+    summary = FileSummary.from_dict(check_path(source, settings, rules_for(settings)).summary)
+    (use,) = summary.uses
+    assert (use.imported, use.handled) == ("makeClient", True)
+    assert summary.export("store") is not None and summary.export("store").shrunk

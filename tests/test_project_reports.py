@@ -259,3 +259,12 @@ def test_project_wide_analysis_is_opt_in(tmp_path: Path) -> None:
     (folder / "leaklint.toml").write_text("project = true\n", encoding="utf-8")
     assert invoke_check(folder, "--no-cache", ".").exit_code == 1
     assert invoke_check(folder, "--no-cache", "--no-project", ".").exit_code == 0
+
+
+def test_the_cross_module_message_says_what_one_run_is(tmp_path: Path) -> None:
+    # The factory is called from code that runs per call (its callers are in another module):
+    # the consequence names that unit, never the template's placeholder.
+    result = invoke(_project(tmp_path), "--no-cache", "--format", "json", ".")
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert "{unit}" not in finding["message"]
+    assert "so every request leaves a connection open on the server" in finding["message"]

@@ -268,6 +268,23 @@ CASES: tuple[Case, ...] = (
         servers=("redis",),
     ),
     Case(
+        "LL003-redis-module",
+        "LL003",
+        "Redis connections (`INFO clients`) after N requests whose route module takes a new "
+        "ioredis client from the Redis factory module (`lib/redis.js`) each (across modules)",
+        check_every_call,
+        servers=("redis",),
+    ),
+    Case(
+        "LL003-pg-module",
+        "LL003",
+        "PostgreSQL backends (`sum(numbackends)` from `pg_stat_database`) after N requests "
+        "whose repository asks a database module's `connect()` for a connection: a new pg "
+        "`Client` per call versus one connected once (across modules)",
+        check_every_call,
+        servers=("postgres",),
+    ),
+    Case(
         "LL004",
         "LL004",
         "peak RSS (`ru_maxrss`) while archiving M records of 100 KB: AdmZip vs archiver",

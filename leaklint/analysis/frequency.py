@@ -120,9 +120,11 @@ class Frequency:
 
 
 def unit_of(rate: str) -> str:
-    """``Frequency.unit`` for a rate carried as its value (a cross-module link's ``rate``)."""
-    known = next((r for r in Rate if r.value == rate), None)
-    return _UNITS.get(known, "call") if known is not None else "call"
+    """``Frequency.unit`` for a rate carried as its value (a linked use from another module)."""
+    try:
+        return _UNITS.get(Rate(rate), "call")
+    except ValueError:  # a rate this version does not know (an older cache): say "call"
+        return "call"
 
 
 # The shared patterns this analysis reads (the per-call conventions' functions and
@@ -759,4 +761,5 @@ __all__ = [
     "lazy_init_owner",
     "runs_once",
     "start_up_reason",
+    "unit_of",
 ]

@@ -365,8 +365,15 @@ def contains(outer: Node, inner: Node) -> bool:
 
 def word_occurrences(data: bytes, word: str) -> Iterator[tuple[int, int]]:
     """Byte ranges where ``word`` occurs as a whole identifier."""
+    return word_occurrences_within(data, word, 0, len(data))
+
+
+def word_occurrences_within(
+    data: bytes, word: str, start: int, end: int
+) -> Iterator[tuple[int, int]]:
+    """``word_occurrences`` in ``data[start:end]`` (offsets into ``data``, nothing copied)."""
     pattern = re.compile(rb"(?<![\w$#])" + re.escape(word.encode()) + rb"(?![\w$])")
-    for match in pattern.finditer(data):
+    for match in pattern.finditer(data, start, end):
         yield match.start(), match.end()
 
 

@@ -350,16 +350,47 @@ class _Engine:
             return
         for call in self.calls:
             callee = unwrap(call.child_by_field_name("function"))
-            if callee is None or callee.type != "identifier":
+            if callee is None:
                 continue
-            binding = self.ctx.scopes.resolve(callee)
-            factory = declared_function(binding) if binding is not None else None
+            if callee.type == "identifier":
+                binding = self.ctx.scopes.resolve(callee)
+                factory = declared_function(binding) if binding is not None else None
+            elif callee.type == "member_expression":
+                factory = self._own_method(call, callee)  # `this.getClient()`
+            else:
+                continue
             inner = factories.get(factory.id) if factory is not None else None
             function = self._candidate_function(call) if inner is not None else None
             if inner is None or function is None or not self._runs_per_call(call):
                 continue
             note = f"'{self.ctx.text(callee)}()' creates a new {inner.label} here on every call"
             yield replace(inner, node=call, function=function, notes=((inner.node, note),))
+
+    def _own_method(self, call: Node, callee: Node) -> Node | None:
+        """The method of the caller's own class that `this.name(…)` calls: the instance
+        method `name` of the class body whose method (through arrows, which keep `this`)
+        the call is in. A subclass may override it; the class's own definition is what the
+        code says."""
+        receiver = callee.child_by_field_name("object")
+        name = callee.child_by_field_name("property")
+        if receiver is None or receiver.type != "this" or name is None:
+            return None
+        method = self.ctx.enclosing_function(call)
+        while method is not None and method.type == "arrow_function":
+            method = self.ctx.enclosing_function(method)
+        body = self.ctx.ancestry.parent(method) if method is not None else None
+        if method is None or method.type != "method_definition" or body is None:
+            return None
+        for member in body.named_children:
+            key = member.child_by_field_name("name")
+            if (
+                member.type == "method_definition"
+                and key is not None
+                and key.text == name.text
+                and not any(c.type == "static" for c in member.children)
+            ):
+                return member
+        return None
 
     def _is_fresh_factory(self, acquisition: _Acquisition) -> bool:
         """Every `return` of the acquisition's function gives back this new client, directly

@@ -10,7 +10,9 @@ they are bound to at module level:
   ``connect()`` / ``initialize()``. A lazy singleton (``client ??= new Redis()``) or a per-key
   cache (``clients.get(k)``) returns something that outlives the call: not a factory;
 * a *client* or *pool* made once at module level, a long-lived *emitter*, a *store*
-  (``{}``, ``[]``, ``new Map()``, ``new Set()``), with whether this file bounds it;
+  (``{}``, ``[]``, ``new Map()``, ``new Set()``), with whether this file bounds it — a
+  module-level instance of a class of the file (``export default new PageCache()``) is a
+  store too when its own ``set``/``add``/``push`` method grows a ``this.<field>`` container;
 * a *grower*: a function that grows a module store of this file with a key or value that
   varies per call, when this file never bounds that store.
 
@@ -28,7 +30,13 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
-from leaklint.analysis.nodes import FUNCTION_NODES, call_arguments, member_property, text
+from leaklint.analysis.nodes import (
+    FUNCTION_NODES,
+    call_arguments,
+    member_property,
+    text,
+    word_occurrences_within,
+)
 from leaklint.analysis.reads import LABELS, READ_METHODS, read_receiver, read_shapes, value_library
 from leaklint.analysis.resource_origins import returned_values
 from leaklint.analysis.resource_table import CLIENT, ClientSpec, configured_specs, release_name
@@ -46,6 +54,7 @@ from leaklint.model.project import (
     READ,
     SHRINK,
     STORE,
+    SUBSCRIBER,
     Export,
     FileSummary,
     ReExport,
@@ -53,6 +62,7 @@ from leaklint.model.project import (
 )
 from leaklint.semantic.context import FileContext, SharedQuery
 from leaklint.semantic.imports import GLOBAL, Symbol, string_value, unwrap_awaited
+from leaklint.semantic.scope import Binding
 
 SUMMARY_QUERY = SharedQuery(
     "summary",
@@ -71,6 +81,7 @@ SUMMARY_ANALYSES = (SUMMARY_QUERY, *FREQUENCY_ANALYSES)
 GROWING_METHODS = frozenset({"set", "add", "push", "unshift"})
 LISTENING_METHODS = frozenset({"on", "addListener", "prependListener"})
 SHRINKING_METHODS = frozenset({"delete", "clear", "shift", "pop", "splice"})
+_REMOVING_METHODS = frozenset({"off", "removeListener", "removeAllListeners"})
 SIZE_PROPERTIES = frozenset({b"size", b"length"})
 CLOSE_METHODS = frozenset({"quit", "disconnect", "end", "close", "destroy", "$disconnect"})
 # Giving a pool checkout back (mysql2 may destroy it instead).
@@ -127,10 +138,18 @@ def summarise(ctx: FileContext) -> FileSummary:
     captures = ctx.captures(SUMMARY_QUERY)
     imported = imported_names(ctx.tree.root_node)
     exports = _Exports(ctx, captures, imported)
-    uses = _Uses(ctx, captures, exports.function_names, imported).collect() if imported else ()
+    # Uses of what a Node built-in binds (`fs.readFileSync`, `path.join`: the most common
+    # calls of npm code) are dropped after a scope resolution each: skip them before it.
+    linkable = imported - builtin_only_names(ctx.tree.root_node)
+    uses = _Uses(ctx, captures, exports.function_names, linkable).collect() if linkable else ()
+    statics = tuple(exports.static_members())
     return FileSummary(
-        names=tuple(dict.fromkeys(name for name, _ in exports.exported)),
-        exports=tuple(exports.classified()),
+        names=tuple(
+            dict.fromkeys(
+                [*(name for name, _ in exports.exported), *(export.name for export in statics)]
+            )
+        ),
+        exports=(*exports.classified(), *statics),
         reexports=tuple(_reexports(ctx)),
         uses=tuple(uses),
     )
@@ -154,6 +173,46 @@ def imported_names(root: Node) -> frozenset[bytes]:
                     if pattern is not None:
                         names.update(_bound_identifiers(pattern, skip_source=False))
     return frozenset(names)
+
+
+def builtin_only_names(root: Node) -> frozenset[bytes]:
+    """Names that module-level imports and requires bind to Node built-ins only
+    (``const fs = require('fs')``, ``import { join } from 'node:path'``); a name also bound to
+    anything else is not one. Only ``require('x')`` written as such counts: any other
+    initialiser may be anything."""
+    builtin: set[bytes] = set()
+    other: set[bytes] = set()
+    for statement in root.named_children:
+        if statement.type == "export_statement":
+            statement = statement.child_by_field_name("declaration") or statement
+        if statement.type == "import_statement":
+            names = set(_bound_identifiers(statement, skip_source=True))
+            source = string_value(statement.child_by_field_name("source"))
+            (builtin if _is_builtin(source) else other).update(names)
+        elif statement.type in ("lexical_declaration", "variable_declaration"):
+            for declarator in statement.named_children:
+                value = declarator.child_by_field_name("value")
+                pattern = declarator.child_by_field_name("name")
+                if value is None or pattern is None or b"require" not in (value.text or b""):
+                    continue
+                names = set(_bound_identifiers(pattern, skip_source=False))
+                (builtin if _is_builtin(_required(value)) else other).update(names)
+    return frozenset(builtin - other)
+
+
+def _required(value: Node) -> str | None:
+    """``x`` for a value that is exactly ``require('x')``."""
+    if value.type != "call_expression":
+        return None
+    callee = value.child_by_field_name("function")
+    arguments = call_arguments(value)
+    if callee is None or callee.text != b"require" or len(arguments) != 1:
+        return None
+    return string_value(arguments[0])
+
+
+def _is_builtin(specifier: str | None) -> bool:
+    return specifier is not None and (specifier.startswith("node:") or specifier in _NODE_BUILTINS)
 
 
 def _bound_identifiers(node: Node, *, skip_source: bool) -> Iterator[bytes]:
@@ -201,6 +260,10 @@ class _Exports:
         self.locals: dict[str, Node] = {}  # module-level name → its value or function
         self.exported: list[tuple[str, Node]] = []
         self.function_names: dict[int, str] = {}  # exported function node id → export name
+        self.classes: dict[str, Node] = {}  # module-level class name → its declaration
+        self.default_class: Node | None = None  # the class the module exports as its default
+        self._listen_calls: dict[int, list[tuple[Node, str]]] | None = None
+        self._removals: set[str] | None = None
         self._scan()
 
     def _scan(self) -> None:
@@ -213,10 +276,13 @@ class _Exports:
                 self._function(statement, export=False)
             elif statement.type == "class_declaration":
                 self._function(statement, export=False)  # named like a function: LL012's models
+                self._class(statement)
             elif statement.type == "expression_statement":
                 self._commonjs(statement.named_child(0))
         resolved: list[tuple[str, Node]] = []
         for name, node in self.exported:
+            if name == "default" and node.type == "identifier" and text(node) in self.classes:
+                self.default_class = self.classes[text(node)]  # `module.exports = Database`
             if node.type in ("identifier", "shorthand_property_identifier"):
                 node = self.locals.get(text(node), node)
             resolved.append((name, node))
@@ -237,6 +303,10 @@ class _Exports:
                 "class_declaration",
             ):
                 self._function(declaration, export=True)
+            elif declaration.type == "class_declaration":
+                self._class(declaration)
+                if any(child.type == "default" for child in statement.children):
+                    self.default_class = declaration  # `export default class Database {}`
             return
         value = statement.child_by_field_name("value")
         if value is not None:
@@ -271,6 +341,13 @@ class _Exports:
         if export:
             self.exported.append((text(name), function))
 
+    def _class(self, declaration: Node) -> None:
+        """A class of the module: what a module-level instance of it (``export default new
+        Cache()``) holds is read from its body."""
+        name = declaration.child_by_field_name("name")
+        if name is not None:
+            self.classes[text(name)] = declaration
+
     def _commonjs(self, expression: Node | None) -> None:
         """``module.exports = …``, ``module.exports.x = …``, ``exports.x = …``."""
         if expression is None or expression.type != "assignment_expression":
@@ -293,6 +370,27 @@ class _Exports:
 
     # -- what each export is ------------------------------------------------------------------
 
+    def static_members(self) -> Iterator[Export]:
+        """Static fields of the default-exported class that hold a pool, a client, an emitter
+        or a store (`static pool = new Pool()`), each exported under its own name: with
+        CommonJS interop `require('./db').pool` is `Database.pool`, and a use of the default
+        import's member (`Database.pool.connect()`) is recorded under that name."""
+        body = self.default_class.child_by_field_name("body") if self.default_class else None
+        for member in body.named_children if body is not None else ():
+            if member.type not in ("field_definition", "public_field_definition"):
+                continue
+            if not any(child.type == "static" for child in member.children):
+                continue
+            key = member.child_by_field_name("name") or member.child_by_field_name("property")
+            value = member.child_by_field_name("value")
+            if key is None or value is None:
+                continue
+            value = unwrap_awaited(value) or value
+            if value.type in ("new_expression", "call_expression"):
+                fact = self._instance(text(key), value)
+                if fact is not None:
+                    yield fact
+
     def classified(self) -> Iterator[Export]:
         for name, node in self.exported:
             fact = self._classify(name, node)
@@ -302,7 +400,11 @@ class _Exports:
     def _classify(self, name: str, node: Node) -> Export | None:
         node = unwrap_awaited(node) or node
         if node.type in FUNCTION_NODES:
-            return self._factory(name, node) or self._grower(name, node)
+            return (
+                self._factory(name, node)
+                or self._grower(name, node)
+                or self._subscriber(name, node)
+            )
         if node.type in ("new_expression", "call_expression"):
             return self._instance(name, node)
         if node.type in ("class_declaration", "class"):
@@ -319,6 +421,10 @@ class _Exports:
         if spec is not None:
             kind = POOL_INSTANCE if "pool" in spec.label.lower() else CLIENT_INSTANCE
             return Export(name, kind, spec.label, span)
+        if node.type == "new_expression":
+            singleton = self._singleton_store(name, node)
+            if singleton is not None:
+                return singleton
         symbol = self._callee_symbol(node)
         if symbol is None:
             return self._model(name, node)  # `db.collection('users')`, `sequelize.define(…)`
@@ -333,6 +439,79 @@ class _Exports:
         extending Sequelize's `Model`) whose whole-collection reads LL012 judges where used."""
         library = value_library(self.ctx, node)
         return Export(name, MODEL, LABELS[library], self.ctx.span(node)) if library else None
+
+    def _singleton_store(self, name: str, node: Node) -> Export | None:
+        """A module-level instance of a class of this file whose own `set`/`add`/`push`
+        method grows a container field (`this.pages.set(key, page)`): every importer shares
+        that container, so the instance is a store. Bounded when the class removes from the
+        field, checks its size or replaces it outside the constructor."""
+        constructor = node.child_by_field_name("constructor")
+        declaration = self.classes.get(text(constructor)) if constructor is not None else None
+        if declaration is None or constructor is None or constructor.type != "identifier":
+            return None
+        fields = _ClassFields(self.ctx, declaration)
+        grown = [f for f in fields.grown if f in fields.containers]
+        if not grown:
+            return None
+        bounded = all(f in fields.shrunk for f in grown)
+        label = f"{text(constructor)} instance"
+        return Export(name, STORE, label, self.ctx.span(node), name, bounded)
+
+    def _subscriber(self, name: str, function: Node) -> Export | None:
+        """A function that adds a listener to a module-level EventEmitter of this file
+        (`bus.on('update', fn)`), when this file never removes a listener from it and the
+        function returns nothing (no unsubscribe handle): every call leaves one listener.
+        Not a function that is a request handler itself: the file's own check reports it."""
+        if returned_values(function):
+            return None
+        for call, emitter in self._listens().get(function.id, ()):
+            if emitter in self._unlistened():
+                continue
+            if how_often(self.ctx, call).is_per_request:
+                continue  # a handler itself: LL007 reports the listener in this file
+            return Export(name, SUBSCRIBER, "EventEmitter", self.ctx.span(call), emitter)
+        return None
+
+    def _listens(self) -> dict[int, list[tuple[Node, str]]]:
+        """`emitter.on(…)` calls on module-level emitters of this file, by enclosing function
+        (grouped once per file)."""
+        if self._listen_calls is None:
+            self._listen_calls = {}
+            for call in self.captures.get("call", ()):
+                emitter = self._module_emitter(call, LISTENING_METHODS)
+                holder = self.ctx.enclosing_function(call) if emitter is not None else None
+                if holder is not None and emitter is not None:
+                    self._listen_calls.setdefault(holder.id, []).append((call, emitter))
+        return self._listen_calls
+
+    def _unlistened(self) -> set[str]:
+        """Module-level emitters this file removes listeners from anywhere."""
+        if self._removals is None:
+            self._removals = set()
+            for call in self.captures.get("call", ()):
+                emitter = self._module_emitter(call, _REMOVING_METHODS)
+                if emitter is not None:
+                    self._removals.add(emitter)
+        return self._removals
+
+    def _module_emitter(self, call: Node, methods: frozenset[str]) -> str | None:
+        callee = call.child_by_field_name("function")
+        if callee is None or callee.type != "member_expression":
+            return None
+        receiver = callee.child_by_field_name("object")
+        if (
+            receiver is None
+            or receiver.type != "identifier"
+            or member_property(callee) not in methods
+        ):
+            return None
+        value = self.locals.get(text(receiver))
+        if value is None or value.type != "new_expression" or not self._module_level(receiver):
+            return None
+        symbol = self._callee_symbol(value)
+        if symbol is None or not symbol.matches("events", ("EventEmitter",), ()):
+            return None
+        return text(receiver)
 
     def _factory(self, name: str, function: Node) -> Export | None:
         made = [n for n in self._own(function) if self._client_spec(n)]
@@ -413,13 +592,9 @@ class _Exports:
         if binding is None:
             return False
         up = self.ctx.ancestry
-        for ref in self.ctx.references.named(binding.name):
-            found = self.ctx.scopes.resolve(ref, binding.name)
-            if found is None or found.node.id != binding.node.id or ref.id == name.id:
-                continue
-            if _shrinks(up.parent(ref), ref, up.parent):
-                return True
-        return False
+        return any(
+            _shrinks(up.parent(ref), ref, up.parent) for ref in references_of(self.ctx, binding)
+        )
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -468,6 +643,113 @@ class _Exports:
         # The link's facts are about connections (LL003's factories, LL006's pools); the
         # table's other kinds (LL010's handles) are judged within their file.
         return next((s for s in clients if s.kind == CLIENT and s.matches(symbol)), None)
+
+
+_REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
+
+
+def references_of(ctx: FileContext, binding: Binding) -> Iterator[Node]:
+    """The identifiers in ``binding``'s scope that refer to it, the declaring one excluded.
+
+    Found in the bytes of the scope and looked up in the tree, rather than through
+    ``ctx.references``: that is a query pass over the whole file for every identifier, which
+    the summary would otherwise start in most files only to look at one variable."""
+    start, end = binding.scope_range
+    root = ctx.tree.root_node
+    spelled = binding.name.encode("utf-8")
+    for first, last in word_occurrences_within(ctx.source.data, binding.name, start, end):
+        ref = root.descendant_for_byte_range(first, last)
+        if ref is None or ref.type not in _REFERENCE_TYPES or ref.id == binding.node.id:
+            continue
+        if ref.text != spelled:
+            continue
+        found = ctx.scopes.resolve(ref, binding.name)
+        if found is not None and found.node.id == binding.node.id:
+            yield ref
+
+
+class _ClassFields:
+    """What a class body does with its `this.<field>` containers: which it initialises as
+    empty containers, which its growing methods (`set`, `add`, `push`, `unshift`) add to with
+    varying keys or values, and which it ever shrinks, size-checks or replaces."""
+
+    def __init__(self, ctx: FileContext, declaration: Node) -> None:
+        self.ctx = ctx
+        self.containers: set[str] = set()
+        self.grown: dict[str, Node] = {}
+        self.shrunk: set[str] = set()
+        body = declaration.child_by_field_name("body")
+        if body is None:
+            return
+        for member in body.named_children:
+            if member.type in ("field_definition", "public_field_definition"):
+                key = member.child_by_field_name("name") or member.child_by_field_name("property")
+                value = member.child_by_field_name("value")
+                if key is not None and value is not None and _is_container(ctx, value):
+                    self.containers.add(text(key))
+        for node in _nodes_of(body, "member_expression"):
+            receiver = node.child_by_field_name("object")
+            if receiver is not None and receiver.type == "this":
+                self._field_use(node, member_property(node) or "")
+
+    def _field_use(self, field: Node, name: str) -> None:
+        up = self.ctx.ancestry
+        parent = up.parent(field)
+        if parent is None:
+            return
+        method = self._method_name(field)
+        if parent.type == "assignment_expression" and parent.child_by_field_name("left") == field:
+            right = parent.child_by_field_name("right")
+            if method == "constructor" and right is not None and _is_container(self.ctx, right):
+                self.containers.add(name)
+            else:
+                self.shrunk.add(name)  # replaced: a reset bounds it
+            return
+        if parent.type == "subscript_expression" and parent.child_by_field_name("object") == field:
+            grand = up.parent(parent)
+            if grand is not None and grand.type == "unary_expression":
+                self.shrunk.add(name)  # `delete this.pages[key]`
+            elif (
+                grand is not None
+                and grand.type == "assignment_expression"
+                and grand.child_by_field_name("left") == parent
+                and method in GROWING_METHODS
+                and not _is_literal(parent.child_by_field_name("index"))
+            ):
+                self.grown.setdefault(name, grand)
+            return
+        if parent.type != "member_expression" or parent.child_by_field_name("object") != field:
+            return
+        prop = member_property(parent)
+        if prop in SHRINKING_METHODS or (prop or "").encode() in SIZE_PROPERTIES:
+            self.shrunk.add(name)
+            return
+        call = up.parent(parent)
+        if (
+            prop in GROWING_METHODS
+            and method in GROWING_METHODS
+            and call is not None
+            and call.type == "call_expression"
+            and call.child_by_field_name("function") == parent
+            and _dynamic_arguments(call)
+        ):
+            self.grown.setdefault(name, call)
+
+    def _method_name(self, node: Node) -> str:
+        function = self.ctx.enclosing_function(node)
+        while function is not None and function.type != "method_definition":
+            function = self.ctx.enclosing_function(function)
+        name = function.child_by_field_name("name") if function is not None else None
+        return text(name) if name is not None else ""
+
+
+def _nodes_of(root: Node, kind: str) -> Iterator[Node]:
+    stack = [root]
+    while stack:
+        current = stack.pop()
+        if current.type == kind:
+            yield current
+        stack.extend(current.named_children)
 
 
 def _name(node: Node) -> str:
@@ -723,10 +1005,7 @@ class _Uses:
         binding = self.ctx.scopes.resolve(name)
         if binding is None:
             return False
-        for ref in self.ctx.references.named(binding.name):
-            found = self.ctx.scopes.resolve(ref, binding.name)
-            if found is None or found.node.id != binding.node.id or ref.id == name.id:
-                continue
+        for ref in references_of(self.ctx, binding):
             holder = up.parent(ref)
             if holder is None:
                 continue

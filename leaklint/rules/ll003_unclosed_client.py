@@ -17,8 +17,10 @@ skips the close, and points at the close as a related location. In test files (`
 A call of a factory function of the same file counts as creating a client when every `return`
 of the factory gives back a client it has just created (`function makeRedis() { const c = new
 Redis(); c.on('error', log); return c }`): the call is reported, with the creation inside the
-factory as a related location. A factory that returns a cached client (a lazy singleton, a
-client per URL kept in a `Map`) is not a fresh one and its calls are not reported.
+factory as a related location. A method of the caller's own class counts the same way
+(`this.getClient()` where the class's `getClient()` returns `new Redis()`, also from an arrow
+inside the method). A factory that returns a cached client (a lazy singleton, a client per URL
+kept in a `Map`, `this.client ??= …`) is not a fresh one and its calls are not reported.
 
 Across modules (a run over a project): a call of another module's factory — found through
 relative imports, `tsconfig` paths, `package.json` `imports` and workspace packages — in code

@@ -33,7 +33,10 @@ callback. A function that runs once at startup (`main()`, `init()`, a plugin's s
 `process.on('SIGTERM')` handler is normal and not flagged.
 
 In a run over a project, a finding on an emitter that another module creates and exports
-(`module.exports = { bus }` with `new EventEmitter()`) also points at that creation.
+(`module.exports = { bus }` with `new EventEmitter()`) also points at that creation. And a
+call, in code that runs per request, of another module's function that adds a listener to
+that module's own emitter and never removes it (`subscribe(fn)` doing `bus.on('price', fn)`,
+no unsubscribe returned, no `off`/`removeListener` in that module) is reported at the call.
 
 ## Why is this bad?
 An emitter keeps a strong reference to every listener, and each listener keeps its closure —
@@ -98,7 +101,15 @@ from leaklint.analysis.percall import (
 )
 from leaklint.analysis.resources import RESOURCE_ANALYSES, holds_pool_checkout
 from leaklint.model.findings import Fix, Related
-from leaklint.model.project import EMITTER, LISTEN, Linked, ProjectFacts
+from leaklint.model.project import (
+    CALL,
+    EMITTER,
+    LISTEN,
+    SUBSCRIBER,
+    Linked,
+    ProjectFacts,
+    ProjectReport,
+)
 from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
@@ -203,6 +214,18 @@ class ListenerLeak(Rule):
         ),
         "signal-from-caller": "a signal the caller passed in, which may outlive this call",
         "signal-module-level": "a module-level signal, shared by every call",
+        # Found by the project-wide link (`check_project`).
+        "subscriber-from-module": (
+            "'{callee}()' from '{module}' adds a listener to the module-level emitter "
+            "'{emitter}' there, which nothing in that module ever removes, and this code "
+            "{reason}: one more listener, and everything its closure holds, with every request "
+            "(Node warns with MaxListenersExceededWarning after 10). Subscribe once at start-up, "
+            "or have '{callee}()' return an unsubscribe function and call it when the request "
+            "ends."
+        ),
+        "note-subscriber-adds": (
+            "the listener is added to '{emitter}' here, on every call of '{callee}()'"
+        ),
     }
 
     @classmethod
@@ -213,6 +236,20 @@ class ListenerLeak(Rule):
             return False
         # 'abort' listeners on a caller's signal leak in any function, handler or not.
         return may_run_per_call(data) or b"'abort'" in data or b'"abort"' in data
+
+    def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
+        """A function of another module that adds a listener to that module's emitter and
+        never removes it, called here by code that runs per request."""
+        for linked in facts.uses:
+            export, use = linked.export, linked.use
+            if export is None or export.kind != SUBSCRIBER or use.action != CALL:
+                continue
+            if not linked.per_request:
+                continue
+            fields = {"callee": use.imported, "module": linked.path, "emitter": export.store}
+            message = self.msg("subscriber-from-module", **fields, reason=linked.reason)
+            note = self.msg("note-subscriber-adds", **fields).text
+            yield ProjectReport(linked, message, (Related(export.span, note, linked.path),))
 
     def project_notes(self, facts: ProjectFacts) -> Iterator[tuple[Linked, Related]]:
         """Where an emitter that another module exports is created, for the findings on it."""
