@@ -38,6 +38,7 @@ from enum import Enum
 
 from tree_sitter import Node
 
+from leaklint.analysis.decorators import nest_lifecycle_hook
 from leaklint.analysis.nodes import (
     FIELD_NODES,
     FUNCTION_NODES,
@@ -71,15 +72,19 @@ class Rate(Enum):
     PER_REQUEST = "per request"
     PER_CONNECTION = "per connection"
     PER_MESSAGE = "per message"
+    PER_JOB = "per job"
     PER_TICK = "per timer tick"
     PER_EFFECT = "per effect run"
 
 
-PER_REQUEST_RATES = frozenset({Rate.PER_REQUEST, Rate.PER_CONNECTION, Rate.PER_MESSAGE})
+PER_REQUEST_RATES = frozenset(
+    {Rate.PER_REQUEST, Rate.PER_CONNECTION, Rate.PER_MESSAGE, Rate.PER_JOB}
+)
 _UNITS = {
     Rate.PER_REQUEST: "request",
     Rate.PER_CONNECTION: "connection",
     Rate.PER_MESSAGE: "message",
+    Rate.PER_JOB: "job",
     Rate.PER_TICK: "tick",
     Rate.PER_EFFECT: "effect run",
     Rate.PER_INSTANCE: "instance",
@@ -197,6 +202,10 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
     if _registered_once_by_its_class(function):
         reason = "runs once: its class registers it with `once: true`"
         return Frequency(Rate.ONCE, None, reason, "start-up")
+    nest_hook = nest_lifecycle_hook(ctx, function)
+    if nest_hook is not None:
+        # A singleton provider: its hook runs once per process, like start-up code.
+        return Frequency(Rate.ONCE, None, f"runs once: {nest_hook} is a lifecycle hook", "start-up")
     hook = _lifecycle_method(ctx, function)
     if hook is not None:
         reason = f"runs once per instance: `{hook}()` is a start-up or lifecycle method"
@@ -250,7 +259,18 @@ def _only_called_from_instance_start_up(ctx: FileContext, method: Node) -> str |
     return found
 
 
+_DECORATED_RATES = {
+    "request": Rate.PER_REQUEST,
+    "connection": Rate.PER_CONNECTION,
+    "message": Rate.PER_MESSAGE,
+    "job": Rate.PER_JOB,
+    "tick": Rate.PER_TICK,
+}
+
+
 def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]:
+    if per_request.decorated is not None:
+        return _decorated_rate(ctx, per_request)
     registration = per_request.registration
     event = per_request.event
     rate = {
@@ -269,6 +289,18 @@ def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]
         where = f"registered by `{shown}` on line {line}"
     else:
         where = "a request handler by its parameters"
+    if per_request.call is not None:
+        line = ctx.source.position(per_request.call.start_byte).line
+        where += f", which calls it on line {line}"
+    return rate, f"runs {rate.value}: {where}"
+
+
+def _decorated_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]:
+    """'runs per request: the route handler `@Get()` of `UsersController` on line 12'."""
+    decorated = per_request.decorated
+    assert decorated is not None
+    rate = _DECORATED_RATES[decorated.per]
+    where = decorated.describe(ctx)
     if per_request.call is not None:
         line = ctx.source.position(per_request.call.start_byte).line
         where += f", which calls it on line {line}"
