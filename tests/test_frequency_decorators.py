@@ -140,3 +140,38 @@ def test_a_singleton_providers_on_module_init_runs_once_a_request_scoped_one_doe
     )
     findings = run_rule("LL003", source, "warm.service.ts")
     assert [f.span.line for f in findings] == [9]
+
+
+def test_tegg_routes_events_and_schedules() -> None:
+    source = (
+        "import { Event, HTTPController, HTTPMethod, HTTPMethodEnum } from 'egg';\n"
+        "import { Schedule } from 'egg/schedule';\n"
+        "const byName: Record<string, number> = {};\n"
+        "const byEvent = new Set<string>();\n"
+        "@HTTPController()\n"
+        "export class PackageController {\n"
+        "  @HTTPMethod({ method: HTTPMethodEnum.GET, path: '/:name' })\n"
+        "  async show(name: string) { byName[name] = 1; }\n"
+        "}\n"
+        "@Event('PACKAGE_ADDED')\n"
+        "export class OnAdded {\n"
+        "  async handle(name: string) { byEvent.add(name); }\n"
+        "}\n"
+        "@Schedule({ type: 'worker', scheduleData: { interval: 1000 } })\n"
+        "export class Sweep {\n"
+        "  async subscribe() { byEvent.clear(); }\n"
+        "}\n"
+    )
+    by_name, by_event = sorted(
+        ll005(source.replace("byEvent.clear();", "")), key=lambda f: f.span.line
+    )
+    assert (
+        "the route handler `@HTTPMethod()` of `PackageController` on line 7"
+        in (reasons(by_name)[-1])
+    )
+    assert reasons(by_event)[-1] == (
+        "runs per message: the event handler `handle()` of the `@Event()` class `OnAdded`"
+        " on line 10"
+    )
+    # The scheduled sweep empties the set: bounded.
+    assert [f.message.split("'")[1] for f in ll005(source)] == ["byName"]

@@ -12,6 +12,8 @@ that routes by it — a local `function Get()` or a `Get` of another package is 
 * `@nestjs/bull`: `@Process()`; `@nestjs/bullmq`: `process()` of a `@Processor()` class
   (its `WorkerHost.process`) — per job;
 * `@nestjs/schedule`: `@Cron()`, `@Interval()` — per tick;
+* Egg's tegg: `@HTTPMethod()` in an `@HTTPController()` class — per request; `handle()` of
+  an `@Event()` class — per event; `subscribe()` of a `@Schedule()` class — per tick;
 * routing-controllers (`@Controller`/`@JsonController`), tsoa (`@Route`), with their HTTP
   method decorators, and GraphQL resolvers of type-graphql and `@nestjs/graphql` (`@Query`,
   `@Mutation`, `@FieldResolver`/`@ResolveField` in a `@Resolver()` class) — per request.
@@ -30,6 +32,7 @@ from leaklint.semantic.context import FileContext
 # What one run of a decorated handler is: the keys `frequency` maps to its rates.
 REQUEST, CONNECTION, MESSAGE, JOB, TICK = "request", "connection", "message", "job", "tick"
 
+_TEGG = ("egg", "@eggjs/tegg")
 _HTTP_METHODS = ("Get", "Post", "Put", "Patch", "Delete", "All", "Options", "Head")
 
 
@@ -55,6 +58,8 @@ _ROUTES = (
         "route handler",
     ),
     _Route(("tsoa",), _HTTP_METHODS, ("Route",), REQUEST, "route handler"),
+    # Egg's tegg (cnpmcore): `@HTTPMethod({ method, path })` in an `@HTTPController()`.
+    _Route(_TEGG, ("HTTPMethod",), ("HTTPController",), REQUEST, "route handler"),
     _Route(
         ("@nestjs/graphql", "type-graphql"),
         ("Query", "Mutation", "FieldResolver", "ResolveField"),
@@ -94,13 +99,22 @@ _BY_NAME = (
         CONNECTION,
         "connection handler",
     ),
-    _ByName(("@nestjs/bullmq",), "Processor", "process", JOB, "worker"),
+    _ByName(("@nestjs/bullmq",), "Processor", "process", JOB, "job processor"),
+    # tegg: `handle()` of an `@Event(name)` class per event, `subscribe()` of a `@Schedule()`.
+    _ByName(_TEGG, "Event", "handle", MESSAGE, "event handler"),
+    _ByName(
+        (*_TEGG, "egg/schedule", "@eggjs/tegg/schedule"),
+        "Schedule",
+        "subscribe",
+        TICK,
+        "scheduled job",
+    ),
 )
 
 # A file none of these packages is named in has no decorated handler: skip it without a walk.
 FRAMEWORK_WORDS = re.compile(
     rb"@nestjs/(?:common|microservices|websockets|bull|bullmq|schedule|graphql)"
-    rb"|routing-controllers|type-graphql|tsoa"
+    rb"|routing-controllers|type-graphql|tsoa|from\s*['\"](?:egg|@eggjs/tegg)"
 )
 
 
@@ -120,11 +134,12 @@ class DecoratedHandler:
     def describe(self, ctx: FileContext) -> str:
         """'the route handler `@Get()` of `UsersController` on line 12'."""
         line = ctx.source.position(self.decorator.start_byte).line
-        owner = f" of `{self.class_name}`" if self.class_name else ""
-        if self.by_name:
+        if self.by_name:  # 'the job processor `process()` of the `@Processor()` class `Mail`'
             name = text(self.method.child_by_field_name("name"))
-            shown = _shown(self.decorator)
-            return f"`{name}()`, the {self.label} of the `{shown}` class{owner} on line {line}"
+            owner = f" `{self.class_name}`" if self.class_name else ""
+            shown = f"`{name}()` of the `{_shown(self.decorator)}` class{owner}"
+            return f"the {self.label} {shown} on line {line}"
+        owner = f" of `{self.class_name}`" if self.class_name else ""
         return f"the {self.label} `{_shown(self.decorator)}`{owner} on line {line}"
 
 

@@ -16,13 +16,16 @@ what? Before this module the rules answered four different ways and disagreed on
    ``if (!io) { io = …; … }``, ``if (done) return; done = true;`` (nothing resets ``done``),
    ``if (this.timer) return;`` (once per instance). The state's owner decides from there.
 3. A handler by the server conventions of ``percall`` (``(req, res)``, routes, middleware,
-   ``server.on('connection' | 'message' | 'request')``), or code a handler calls in this file:
+   ``server.on('connection' | 'message' | 'request')``), a method routed by decorator (NestJS
+   ``@Get()`` in a ``@Controller()``, ``@SubscribeMessage``, ``@Process``: ``decorators``),
+   or code a handler calls in this file:
    per request, per connection or per message — the innermost handler wins, so a
    ``socket.on('message')`` callback inside a connection handler runs per message.
 4. A React effect callback: per effect run. A ``setInterval`` callback: per tick.
 5. Start-up code: a module-level function whose only use is one call from module level or
    from other start-up code (``main()``), or a plain function named like start-up
-   (``init``, ``bootstrap``, ``setupServer``; not methods, which run per instance) — once.
+   (``init``, ``bootstrap``, ``setupServer``; not methods, which run per instance), a
+   singleton NestJS provider's ``onModuleInit`` — once.
 6. A constructor or an instance field initialiser: once per instance.
 7. Anything else: per call, callers unknown.
 
