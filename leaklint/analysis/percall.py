@@ -155,6 +155,7 @@ class _Memo:
     in_handlers: dict[bytes, list[Node]] | None = None
     calling: dict[int, PerRequest | None] = field(default_factory=dict)
     decorated: dict[int, DecoratedHandler] = field(default_factory=dict)
+    this_calls: dict[int, dict[str, tuple[Node, Node]]] = field(default_factory=dict)
 
 
 def _memo(ctx: FileContext) -> _Memo:
@@ -301,16 +302,26 @@ def _decorated_method_calling(ctx: FileContext, method: Node) -> PerRequest | No
     body = method.parent
     if method.type != "method_definition" or not memo.decorated or body is None:
         return None
-    name = text(method.child_by_field_name("name"))
-    for handler in memo.decorated.values():
+    if body.id not in memo.this_calls:
+        memo.this_calls[body.id] = _this_calls_from_handlers(memo, body)
+    found = memo.this_calls[body.id].get(text(method.child_by_field_name("name")))
+    return _per_request(ctx, *found) if found is not None else None
+
+
+def _this_calls_from_handlers(memo: _Memo, body: Node) -> dict[str, tuple[Node, Node]]:
+    """`this.<name>(…)` calls made by the decorated handlers of one class body, by name: the
+    first handler and call for each (one pass per class, not one per method asked about)."""
+    calls: dict[str, tuple[Node, Node]] = {}
+    for handler in sorted(memo.decorated.values(), key=lambda h: h.method.start_byte):
         if handler.method.parent is None or handler.method.parent.id != body.id:
             continue
         for call in identifiers_in(handler.method, frozenset({"call_expression"})):
             callee = call.child_by_field_name("function")
             receiver = callee.child_by_field_name("object") if callee is not None else None
-            if receiver is not None and receiver.type == "this" and member_property(callee) == name:
-                return _per_request(ctx, handler.method, call)
-    return None
+            name = member_property(callee) if receiver is not None else None
+            if receiver is not None and receiver.type == "this" and name is not None:
+                calls.setdefault(name, (handler.method, call))
+    return calls
 
 
 def _identifiers_in_handlers(ctx: FileContext) -> dict[bytes, list[Node]]:
