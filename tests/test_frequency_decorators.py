@@ -175,3 +175,18 @@ def test_tegg_routes_events_and_schedules() -> None:
     )
     # The scheduled sweep empties the set: bounded.
     assert [f.message.split("'")[1] for f in ll005(source)] == ["byName"]
+
+
+def test_an_event_emitter_listener_runs_per_event() -> None:
+    source = (
+        "import { OnEvent } from '@nestjs/event-emitter';\n"
+        "const received: string[] = [];\n"
+        "export class Hooks {\n"
+        "  @OnEvent('hook:message:received')\n"
+        "  onMessage(id: string) { received.push(id); }\n"
+        "}\n"
+    )
+    (finding,) = ll005(source)
+    assert reasons(finding)[-1] == (
+        "runs per message: the event handler `@OnEvent()` of `Hooks` on line 4"
+    )

@@ -9,6 +9,7 @@ that routes by it — a local `function Get()` or a `Get` of another package is 
 * `@nestjs/microservices`: `@MessagePattern()`, `@EventPattern()` — per message;
 * `@nestjs/websockets`: `@SubscribeMessage()` — per message; `handleConnection()` of a
   `@WebSocketGateway()` class — per connection;
+* `@nestjs/event-emitter`: `@OnEvent()` — per event (a message);
 * `@nestjs/bull`: `@Process()`; `@nestjs/bullmq`: `process()` of a `@Processor()` class
   (its `WorkerHost.process`) — per job;
 * `@nestjs/schedule`: `@Cron()`, `@Interval()` — per tick;
@@ -75,6 +76,7 @@ _ROUTES = (
         "message handler",
     ),
     _Route(("@nestjs/websockets",), ("SubscribeMessage",), (), MESSAGE, "WebSocket handler"),
+    _Route(("@nestjs/event-emitter",), ("OnEvent",), (), MESSAGE, "event handler"),
     _Route(("@nestjs/bull",), ("Process",), (), JOB, "job processor"),
     _Route(("@nestjs/schedule",), ("Cron", "Interval"), (), TICK, "scheduled job"),
 )
@@ -113,7 +115,7 @@ _BY_NAME = (
 
 # A file none of these packages is named in has no decorated handler: skip it without a walk.
 FRAMEWORK_WORDS = re.compile(
-    rb"@nestjs/(?:common|microservices|websockets|bull|bullmq|schedule|graphql)"
+    rb"@nestjs/(?:common|microservices|websockets|bull|bullmq|schedule|graphql|event-emitter)"
     rb"|routing-controllers|type-graphql|tsoa|from\s*['\"](?:egg|@eggjs/tegg)"
 )
 
