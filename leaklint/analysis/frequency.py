@@ -16,13 +16,16 @@ what? Before this module the rules answered four different ways and disagreed on
    ``if (!io) { io = …; … }``, ``if (done) return; done = true;`` (nothing resets ``done``),
    ``if (this.timer) return;`` (once per instance). The state's owner decides from there.
 3. A handler by the server conventions of ``percall`` (``(req, res)``, routes, middleware,
-   ``server.on('connection' | 'message' | 'request')``), or code a handler calls in this file:
+   ``server.on('connection' | 'message' | 'request')``), a method routed by decorator (NestJS
+   ``@Get()`` in a ``@Controller()``, ``@SubscribeMessage``, ``@Process``: ``decorators``),
+   or code a handler calls in this file:
    per request, per connection or per message — the innermost handler wins, so a
    ``socket.on('message')`` callback inside a connection handler runs per message.
 4. A React effect callback: per effect run. A ``setInterval`` callback: per tick.
 5. Start-up code: a module-level function whose only use is one call from module level or
    from other start-up code (``main()``), or a plain function named like start-up
-   (``init``, ``bootstrap``, ``setupServer``; not methods, which run per instance) — once.
+   (``init``, ``bootstrap``, ``setupServer``; not methods, which run per instance), a
+   singleton NestJS provider's ``onModuleInit`` — once.
 6. A constructor or an instance field initialiser: once per instance; so is a method (also an
    ES5 `key: function`) that this file calls only from such code or from code that runs once
    (`this.connect()` in `init()`, `self.schedule()` in an Apostrophe module's `init(self)`).
@@ -40,6 +43,7 @@ from enum import Enum
 
 from tree_sitter import Node
 
+from leaklint.analysis.decorators import nest_lifecycle_hook
 from leaklint.analysis.nodes import (
     FIELD_NODES,
     FUNCTION_NODES,
@@ -74,15 +78,19 @@ class Rate(Enum):
     PER_REQUEST = "per request"
     PER_CONNECTION = "per connection"
     PER_MESSAGE = "per message"
+    PER_JOB = "per job"
     PER_TICK = "per timer tick"
     PER_EFFECT = "per effect run"
 
 
-PER_REQUEST_RATES = frozenset({Rate.PER_REQUEST, Rate.PER_CONNECTION, Rate.PER_MESSAGE})
+PER_REQUEST_RATES = frozenset(
+    {Rate.PER_REQUEST, Rate.PER_CONNECTION, Rate.PER_MESSAGE, Rate.PER_JOB}
+)
 _UNITS = {
     Rate.PER_REQUEST: "request",
     Rate.PER_CONNECTION: "connection",
     Rate.PER_MESSAGE: "message",
+    Rate.PER_JOB: "job",
     Rate.PER_TICK: "tick",
     Rate.PER_EFFECT: "effect run",
     Rate.PER_INSTANCE: "instance",
@@ -208,6 +216,10 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
     if _registered_once_by_its_class(function):
         reason = "runs once: its class registers it with `once: true`"
         return Frequency(Rate.ONCE, None, reason, "start-up")
+    nest_hook = nest_lifecycle_hook(ctx, function)
+    if nest_hook is not None:
+        # A singleton provider: its hook runs once per process, like start-up code.
+        return Frequency(Rate.ONCE, None, f"runs once: {nest_hook} is a lifecycle hook", "start-up")
     hook = _lifecycle_method(ctx, function)
     if hook is not None:
         reason = f"runs once per instance: `{hook}()` is a start-up or lifecycle method"
@@ -368,7 +380,18 @@ def _member_call(up: Ancestry, mention: Node) -> Node | None:
     return up.parent(outermost(up, mention))
 
 
+_DECORATED_RATES = {
+    "request": Rate.PER_REQUEST,
+    "connection": Rate.PER_CONNECTION,
+    "message": Rate.PER_MESSAGE,
+    "job": Rate.PER_JOB,
+    "tick": Rate.PER_TICK,
+}
+
+
 def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]:
+    if per_request.decorated is not None:
+        return _decorated_rate(ctx, per_request)
     registration = per_request.registration
     event = per_request.event
     rate = {
@@ -387,6 +410,18 @@ def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]
         where = f"registered by `{shown}` on line {line}"
     else:
         where = "a request handler by its parameters"
+    if per_request.call is not None:
+        line = ctx.source.position(per_request.call.start_byte).line
+        where += f", which calls it on line {line}"
+    return rate, f"runs {rate.value}: {where}"
+
+
+def _decorated_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]:
+    """'runs per request: the route handler `@Get()` of `UsersController` on line 12'."""
+    decorated = per_request.decorated
+    assert decorated is not None
+    rate = _DECORATED_RATES[decorated.per]
+    where = decorated.describe(ctx)
     if per_request.call is not None:
         line = ctx.source.position(per_request.call.start_byte).line
         where += f", which calls it on line {line}"

@@ -23,17 +23,20 @@ left only code that does run per request.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 
 from tree_sitter import Node, QueryCursor
 
+from leaklint.analysis.decorators import FRAMEWORK_WORDS, DecoratedHandler, decorated_handler
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     call_arguments,
     enclosing_functions,
     first_named,
+    identifiers_in,
     literal_key,
     member_property,
     outermost,
@@ -71,6 +74,8 @@ class PerRequest:
     # and its event name for `on`-style registrations; None for handlers known by parameters.
     registration: Node | None = None
     event: str | None = None
+    # For a method a framework routes to by decorator (`@Get()` in a `@Controller()`): which.
+    decorated: DecoratedHandler | None = None
 
 
 # Every function (to find those with handler parameters) and every call that may register a
@@ -108,6 +113,7 @@ _OTHER_SIGNS = (
     re.compile(rb"\.get\s*\(\s*['\"`]/"),  # app.get('/path', …)
     re.compile(rb"(?:request|connection|message|upgrade|messageCreate|interactionCreate)['\"`]"),
     re.compile(rb"use(?:Layout|Insertion)?Effect\b"),  # React effects (LL007)
+    FRAMEWORK_WORDS,  # decorator-routed handlers (NestJS, routing-controllers, tsoa …)
 )
 
 
@@ -148,6 +154,8 @@ class _Memo:
     handler_index: IntervalIndex | None = None
     in_handlers: dict[bytes, list[Node]] | None = None
     calling: dict[int, PerRequest | None] = field(default_factory=dict)
+    decorated: dict[int, DecoratedHandler] = field(default_factory=dict)
+    this_calls: dict[int, dict[str, tuple[Node, Node]]] = field(default_factory=dict)
 
 
 def _memo(ctx: FileContext) -> _Memo:
@@ -155,7 +163,11 @@ def _memo(ctx: FileContext) -> _Memo:
 
 
 def _per_request(ctx: FileContext, handler: Node, call: Node | None = None) -> PerRequest:
-    registration, event = _memo(ctx).registrations.get(handler.id, (None, None))
+    memo = _memo(ctx)
+    decorated = memo.decorated.get(handler.id)
+    if decorated is not None:
+        return PerRequest(handler, call, decorated.decorator, None, decorated)
+    registration, event = memo.registrations.get(handler.id, (None, None))
     return PerRequest(handler, call, registration, event)
 
 
@@ -173,9 +185,21 @@ def _handlers(ctx: FileContext) -> list[Node]:
             for callback in _registered_callbacks(call):
                 found[callback.id] = callback
                 memo.registrations[callback.id] = (call, _event_name(call))
+        for method in _decorated_methods(ctx, captures.get("percall_function", ())):
+            found[method.method.id] = method.method
+            memo.decorated[method.method.id] = method
         memo.handlers = sorted(found.values(), key=lambda f: f.start_byte)
         memo.handler_index = IntervalIndex(memo.handlers)
     return memo.handlers
+
+
+def _decorated_methods(ctx: FileContext, functions: Iterable[Node]) -> list[DecoratedHandler]:
+    """The methods a framework routes to by decorator (none unless the file names one of
+    those frameworks: most files have methods, few have these imports)."""
+    if FRAMEWORK_WORDS.search(ctx.source.data) is None:
+        return []
+    found = (decorated_handler(ctx, f) for f in functions if f.type == "method_definition")
+    return [handler for handler in found if handler is not None]
 
 
 def _innermost_containing(ctx: FileContext, node: Node) -> Node | None:
@@ -244,6 +268,9 @@ def _unwrap(node: Node) -> Node:
 
 def _handler_calling(ctx: FileContext, handlers: list[Node], function: Node) -> PerRequest | None:
     """A handler in this file that calls ``function`` by name (one level of the call graph)."""
+    decorated = _decorated_method_calling(ctx, function)
+    if decorated is not None:
+        return decorated
     up = ctx.ancestry
     name_node = _name_node(up, function)
     if name_node is None:
@@ -265,6 +292,36 @@ def _handler_calling(ctx: FileContext, handlers: list[Node], function: Node) -> 
         call = parent if parent is not None and parent.type == "call_expression" else None
         return _per_request(ctx, handler, call)
     return None
+
+
+def _decorated_method_calling(ctx: FileContext, method: Node) -> PerRequest | None:
+    """A decorated handler of the same class that calls ``method`` as `this.method(…)`: a
+    controller's private helper runs per request too (same class only; a service of another
+    class is the project analysis' job)."""
+    memo = _memo(ctx)
+    body = method.parent
+    if method.type != "method_definition" or not memo.decorated or body is None:
+        return None
+    if body.id not in memo.this_calls:
+        memo.this_calls[body.id] = _this_calls_from_handlers(memo, body)
+    found = memo.this_calls[body.id].get(text(method.child_by_field_name("name")))
+    return _per_request(ctx, *found) if found is not None else None
+
+
+def _this_calls_from_handlers(memo: _Memo, body: Node) -> dict[str, tuple[Node, Node]]:
+    """`this.<name>(…)` calls made by the decorated handlers of one class body, by name: the
+    first handler and call for each (one pass per class, not one per method asked about)."""
+    calls: dict[str, tuple[Node, Node]] = {}
+    for handler in sorted(memo.decorated.values(), key=lambda h: h.method.start_byte):
+        if handler.method.parent is None or handler.method.parent.id != body.id:
+            continue
+        for call in identifiers_in(handler.method, frozenset({"call_expression"})):
+            callee = call.child_by_field_name("function")
+            receiver = callee.child_by_field_name("object") if callee is not None else None
+            name = member_property(callee) if receiver is not None else None
+            if receiver is not None and receiver.type == "this" and name is not None:
+                calls.setdefault(name, (handler.method, call))
+    return calls
 
 
 def _identifiers_in_handlers(ctx: FileContext) -> dict[bytes, list[Node]]:
