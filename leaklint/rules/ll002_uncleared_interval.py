@@ -67,7 +67,14 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from leaklint.analysis.flow import escapes, value_identity
-from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often, is_written
+from leaklint.analysis.frequency import (
+    FREQUENCY_ANALYSES,
+    PER_INSTANCE_START,
+    STARTED_ONCE,
+    Why,
+    how_often,
+    is_written,
+)
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     TRANSPARENT,
@@ -217,13 +224,13 @@ class UnclearedInterval(Rule):
         frequency = how_often(ctx, call)
         # The effect's own run starts it; one started later by a callback inside the effect (a
         # subscription, an event handler) is judged like any other function's interval.
-        effect = frequency.function if frequency.why == "effect" else None
+        effect = frequency.function if frequency.why is Why.EFFECT else None
         function = frequency.function
         # Start-up code, and a method guarded by `if (this.timer) return`, start one interval
         # per process or per instance: judged like module-level code.
-        startup = frequency.why in ("start-up", "once-guard", "instance-start-up")
-        per_instance = frequency.why in ("once-guard", "instance-start-up")
-        instance_method = frequency.function if frequency.why == "instance-start-up" else None
+        startup = frequency.why in STARTED_ONCE
+        per_instance = frequency.why in PER_INSTANCE_START
+        instance_method = frequency.function if frequency.why is Why.INSTANCE_START_UP else None
         if per_instance:
             function = None
         if is_discarded(consumer, handle):
