@@ -566,15 +566,15 @@ def lazy_init_owner(
 
 def _once_guard_before(ctx: FileContext, node: Node, function: Node) -> Binding | None:
     """``if (done) return; done = true;`` at the top of ``function``, before the statement
-    holding ``node``, with ``done`` declared outside it: the variable that lets the rest run
-    once."""
+    holding ``node`` or in it (``if (timer) return; timer = setInterval(…)``), with ``done``
+    declared outside it: the variable that lets the rest run once."""
     body = function.child_by_field_name("body")
     if body is None or body.type != "statement_block":
         return None
     guards: list[Binding] = []
     for statement in body.named_children:
         if contains(statement, node):
-            return None
+            return _guard_set_by(ctx, guards, statement)
         if early_return(statement) is not None:
             condition = statement.child_by_field_name("condition")
             for ident in identifiers_in(condition) if condition is not None else ():
@@ -586,11 +586,19 @@ def _once_guard_before(ctx: FileContext, node: Node, function: Node) -> Binding 
                 ):
                     guards.append(binding)
             continue
-        for binding in guards:
-            if assigns(ctx, statement, binding.name, binding.node.id) and _only_written_in(
-                ctx, binding, statement
-            ):
-                return binding
+        found = _guard_set_by(ctx, guards, statement)
+        if found is not None:
+            return found
+    return None
+
+
+def _guard_set_by(ctx: FileContext, guards: list[Binding], statement: Node) -> Binding | None:
+    """The guard variable that ``statement`` sets and nothing else resets."""
+    for binding in guards:
+        if assigns(ctx, statement, binding.name, binding.node.id) and _only_written_in(
+            ctx, binding, statement
+        ):
+            return binding
     return None
 
 
