@@ -88,6 +88,7 @@ from leaklint.analysis.nodes import (
     text,
     value_parent,
 )
+from leaklint.analysis.resource_origins import declared_function
 from leaklint.model.findings import Severity
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
@@ -356,24 +357,12 @@ def _cleanup_functions(ctx: FileContext, effect: Node) -> list[Node] | None:
             continue
         if value.type != "identifier":
             return None
-        function = _local_function(ctx, value)
+        binding = ctx.scopes.resolve(value)
+        function = declared_function(binding) if binding is not None else None
         if function is None:
             return None
         cleanups.append(function)
     return cleanups
-
-
-def _local_function(ctx: FileContext, ident: Node) -> Node | None:
-    binding = ctx.scopes.resolve(ident)
-    if binding is None:
-        return None
-    declaration = binding.declaration
-    if declaration.type in FUNCTION_NODES:
-        return declaration
-    value = declaration.child_by_field_name("value")
-    if declaration.type == "variable_declarator" and value is not None:
-        return value if value.type in FUNCTION_NODES else None
-    return None
 
 
 def _handle_uses(ctx: FileContext, target: Node, clears: list[Node]) -> HandleUses | None:
