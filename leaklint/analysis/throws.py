@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from leaklint.analysis.flow import declared_value
 from leaklint.analysis.nodes import FUNCTION_NODES, member_property, text
 from leaklint.analysis.resource_origins import declared_function, value_origin
 from leaklint.semantic.context import FileContext
@@ -261,18 +262,14 @@ def is_local_value(ctx: FileContext, receiver: Node) -> bool:
 
 
 def _declared_literal(ctx: FileContext, node: Node) -> bool:
-    """A literal, or a `const`/`let` name (or `this.x` assigned once) whose value is one."""
+    """A literal, or a name declared with one (`const list = []`)."""
     node = _unwrap(node)
     if node is None:
         return False
     if node.type in LOCAL_LITERALS:
         return True
     if node.type == "identifier":
-        binding = ctx.scopes.resolve(node)
-        declaration = binding.declaration if binding is not None else None
-        if declaration is None or declaration.type != "variable_declarator":
-            return False
-        value = _unwrap(declaration.child_by_field_name("value"))
+        value = _unwrap(declared_value(ctx, node))
         return value is not None and value.type in LOCAL_LITERALS
     return False
 
