@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.analysis.flow import destination, stored_on, stored_reads
+from leaklint.analysis.flow import destination, same_value, stored_on, stored_reads, value_identity
 from leaklint.model.settings import Settings
 from leaklint.semantic.context import FileContext
 from leaklint.syntax.parsing import parse
@@ -101,3 +101,19 @@ def test_stored_on_says_whose_object_keeps_the_value() -> None:
     assert stored_on(ctx, _node_at(ctx, "agents[req.host]"), function) == "outer"
     assert stored_on(ctx, _node_at(ctx, "req.log"), function) == "local"
     assert stored_on(ctx, _node_at(ctx, "agents", 0), function) is None
+
+
+def test_identity_of_what_imports_and_globals_denote() -> None:
+    ctx = _context(
+        "const bus = require('./bus');\n"
+        "function f() { bus.on('a', onA); process.on('a', onA); bus.off('a', onB); }"
+    )
+    first, last = (
+        _node_at(ctx, "bus.on").named_children[0],
+        _node_at(ctx, "bus.off").named_children[0],
+    )
+    assert value_identity(ctx, first) == value_identity(ctx, last) is not None
+    listener = value_identity(ctx, _node_at(ctx, "onA", 0))
+    assert listener == value_identity(ctx, _node_at(ctx, "onA", 1))
+    # Two undeclared globals are two values, not "unknown, so maybe the same".
+    assert not same_value(listener, value_identity(ctx, _node_at(ctx, "onB")))

@@ -402,6 +402,8 @@ def value_identity(ctx: FileContext, node: Node | None) -> tuple[object, ...] | 
 
     * a function written in place (`() => …`, `function () {}`, `f.bind(this)`): a new value
       every time it is evaluated, equal to nothing else;
+    * what the file's imports and globals say it denotes (`process`, `bus` of
+      `require('./bus')`, `events.defaultEmitter`): that symbol, the same in every mention;
     * a declared name: its binding (`handler` and `handler` in the same scope are one value);
     * `this.name`: the property of the enclosing class — another class's `this.name` differs;
     * `obj.name` with a known `obj`: that object's property.
@@ -415,6 +417,10 @@ def value_identity(ctx: FileContext, node: Node | None) -> tuple[object, ...] | 
         "bind",
     ):
         return ("fresh", node.id)  # `.bind()` makes a new function on every call
+    if node.type in ("identifier", "member_expression"):
+        symbol = ctx.imports.resolve(node)
+        if symbol is not None:
+            return ("symbol", symbol.module, symbol.normalised)
     if node.type == "identifier":
         binding = ctx.scopes.resolve(node)
         return ("binding", binding.node.id) if binding is not None else None
