@@ -46,7 +46,6 @@ from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
 from leaklint.analysis.nodes import (
     call_arguments,
     member_property,
-    value_parent,
 )
 from leaklint.model.findings import Severity
 from leaklint.rules._base import Rule
@@ -121,13 +120,8 @@ class UnhandledPipe(Rule):
 
 def _piped_on(ctx: FileContext, pipe: Node) -> bool:
     """`a.pipe(b)` inside `a.pipe(b).pipe(c)`: the chain is judged once, at its last pipe."""
-    node, parent = value_parent(ctx.ancestry, pipe)
-    return (
-        parent is not None
-        and parent.type == "member_expression"
-        and member_property(parent) == "pipe"
-        and parent.child_by_field_name("object") == node
-    )
+    where = destination(ctx, pipe)
+    return where.kind == "method-call" and where.method == "pipe"
 
 
 def _receiver(pipe: Node) -> Node | None:
