@@ -574,7 +574,7 @@ def _once_guard_before(ctx: FileContext, node: Node, function: Node) -> Binding 
     guards: list[Binding] = []
     for statement in body.named_children:
         if contains(statement, node):
-            return _guard_set_by(ctx, guards, statement)
+            return _guard_assigned_by(ctx, guards, statement)
         if early_return(statement) is not None:
             condition = statement.child_by_field_name("condition")
             for ident in identifiers_in(condition) if condition is not None else ():
@@ -589,6 +589,28 @@ def _once_guard_before(ctx: FileContext, node: Node, function: Node) -> Binding 
         found = _guard_set_by(ctx, guards, statement)
         if found is not None:
             return found
+    return None
+
+
+def _guard_assigned_by(ctx: FileContext, guards: list[Binding], statement: Node) -> Binding | None:
+    """The guard that the statement holding the code is itself an assignment of: `timer =
+    setInterval(…)` after `if (timer) return;`. Only a plain assignment statement counts: a
+    guard assigned somewhere deep inside a large statement does not make all of it run once,
+    and searching one for it (and for resets of it) would cost a pass over the file."""
+    expression = statement.named_children[0] if statement.type == "expression_statement" else None
+    if expression is None or expression.type != "assignment_expression":
+        return None
+    left = expression.child_by_field_name("left")
+    if left is None or left.type != "identifier":
+        return None
+    assigned = ctx.scopes.resolve(left)
+    for binding in guards:
+        if (
+            assigned is not None
+            and assigned.node.id == binding.node.id
+            and _only_written_in(ctx, binding, statement)
+        ):
+            return binding
     return None
 
 
