@@ -1,9 +1,15 @@
 """Where a value goes, and when two expressions denote the same value.
 
-The first vocabulary (``nodes.value_parent``, ``assignment_target``, ``escapes``) says where
-one value flows. This module adds *identity*: whether the function given to a removal is the
-function given to the add (`on('x', () => …)` then `off('x', other)` removes nothing), and
-whether `this.timer` in one class is the `this.timer` of another (it is not).
+One vocabulary of where a value goes, for every rule: ``use_of`` says what the code does with
+the value at one mention (the ``Use`` kinds), ``destination`` adds what a rule decides on —
+the method called on it, the call it is passed to (which callee, which argument), whether it is
+dropped — and ``stored_reads`` finds every later read of a value stored in a variable or a
+property. Rules decide on these (a `clearInterval` argument is a release for LL002, a
+`.delete()` shrinks a store for LL005); they do not walk the tree for uses of their own.
+
+*Identity* says whether the function given to a removal is the function given to the add
+(`on('x', () => …)` then `off('x', other)` removes nothing), and whether `this.timer` in one
+class is the `this.timer` of another (it is not).
 
 An identity is a hashable key, or None when this file cannot tell what the expression denotes
 (then callers must assume it may be the same value: silence over a guess).
@@ -15,16 +21,25 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from leaklint.analysis.frequency import is_written
 from leaklint.analysis.nodes import (
     FIELD_NODES,
     FUNCTION_NODES,
     TRANSPARENT,
+    call_arguments,
+    contains,
+    is_callee,
+    is_discarded,
+    literal_key,
     member_property,
+    outermost,
     text,
     value_parent,
+    word_occurrences,
 )
 from leaklint.semantic.context import FileContext
-from leaklint.semantic.scope import Ancestry
+from leaklint.semantic.imports import Symbol
+from leaklint.semantic.scope import Ancestry, references_to
 
 # -- where one mention of a value sends it ------------------------------------------------
 
@@ -144,6 +159,247 @@ def escapes(up: Ancestry, ref: Node) -> bool:
     return use_of(up, ref).kind in ESCAPING
 
 
+# -- what a rule decides on: one step further than the Use ----------------------------------
+
+COMPARISONS = frozenset({"<", "<=", ">", ">=", "===", "!==", "==", "!="})
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where the value at one read goes, in the terms rules decide on.
+
+    ``kind`` is a ``Use`` kind, or one of these, which look one step further:
+
+    * "discarded": evaluated for nothing (an expression statement, `void x`, a sequence's
+      non-last element);
+    * "method-call": a method is called on it (``method``; ``call`` is the call);
+    * "member-read", "member-written", "member-deleted", "member-compared": a property or
+      element of it (`x.p`, `x[k]`) is read, assigned, deleted or compared (`x.size > MAX`);
+      ``method`` is the property's name when it has a fixed one;
+    * "argument" / "new-argument": handed to ``call`` as argument ``index`` (``callee()``
+      says which function that is);
+
+    ``use`` is the ``Use`` it refines.
+    """
+
+    kind: str
+    use: Use
+    call: Node | None = None
+    method: str | None = None
+    index: int = -1
+
+    @property
+    def escapes(self) -> bool:
+        """Whether the value can reach code this function does not show (``ESCAPING``)."""
+        return self.kind in ESCAPING
+
+    def callee(self, ctx: FileContext) -> Symbol | None:
+        """For an argument: what the receiving call's callee denotes (None: unknown)."""
+        if self.call is None or self.kind not in ("argument", "new-argument"):
+            return None
+        field = "function" if self.call.type == "call_expression" else "constructor"
+        return ctx.imports.resolve(self.call.child_by_field_name(field))
+
+    @property
+    def callee_method(self) -> str | None:
+        """For an argument: the method name of the call that receives it (`m.set(k, x)`)."""
+        if self.call is None or self.kind not in ("argument", "new-argument"):
+            return None
+        return member_property(self.call.child_by_field_name("function"))
+
+
+def destination(ctx: FileContext, ref: Node) -> Destination:
+    """Where the value at ``ref`` goes (see ``Destination``)."""
+    up = ctx.ancestry
+    use = use_of(up, ref)
+    if use.kind in ("member", "subscript") and use.parent is not None:
+        return _member_destination(up, use)
+    if use.kind in ("argument", "new-argument") and use.parent is not None:
+        call = up.parent(use.parent)
+        if call is not None:
+            index = next((i for i, a in enumerate(call_arguments(call)) if a == use.node), -1)
+            return Destination(use.kind, use, call, index=index)
+    if use.parent is not None and (use.kind == "statement" or is_discarded(use.parent, use.node)):
+        return Destination("discarded", use)
+    return Destination(use.kind, use)
+
+
+def _member_destination(up: Ancestry, use: Use) -> Destination:
+    member = use.parent
+    assert member is not None
+    name = (
+        member_property(member)
+        if member.type == "member_expression"
+        else literal_key(member.child_by_field_name("index"))
+    )
+    outer = outermost(up, member)
+    parent = up.parent(outer)
+    if use.kind == "member" and is_callee(up, outer) and parent is not None:
+        return Destination("method-call", use, parent, name)
+    if parent is not None and parent.type == "unary_expression":
+        operator = text(parent.child_by_field_name("operator"))
+        if operator == "delete":
+            return Destination("member-deleted", use, None, name)
+    if is_written(up, outer):
+        return Destination("member-written", use, None, name)
+    if _is_compared(up, outer):
+        return Destination("member-compared", use, None, name)
+    return Destination("member-read", use, None, name)
+
+
+def _is_compared(up: Ancestry, node: Node) -> bool:
+    parent = up.parent(outermost(up, node))
+    return (
+        parent is not None
+        and parent.type == "binary_expression"
+        and text(parent.child_by_field_name("operator")) in COMPARISONS
+    )
+
+
+def is_compared_length(up: Ancestry, node: Node) -> bool:
+    """`node.length` compared: `Object.keys(store).length > MAX`."""
+    member = up.parent(outermost(up, node))
+    return (
+        member is not None
+        and member.type == "member_expression"
+        and member_property(member) == "length"
+        and _is_compared(up, member)
+    )
+
+
+# -- every read of a stored value ------------------------------------------------------------
+
+
+def stored_reads(ctx: FileContext, target: Node) -> list[Node] | None:
+    """Every read, in this file, of the value stored at the assignment target ``target``.
+
+    A variable: the references to its binding that do not write it (an undeclared global:
+    every identifier of that name). A property (`this.timer`, `obj.timer`, `obj['timer']`,
+    a class field `timer = …`): the member expressions reading that name anywhere in the file,
+    except `this.timer` of another class (``value_identity``). None when the reads cannot be
+    followed: the property is destructured somewhere, or the target is a dynamic slot
+    (`timers[id]`) or a pattern.
+    """
+    if target.type == "identifier":
+        return _variable_reads(ctx, target)
+    if target.type in ("property_identifier", "private_property_identifier"):
+        return _property_reads(ctx, text(target), target)
+    if target.type in ("member_expression", "subscript_expression"):
+        name = member_property(target)
+        return _property_reads(ctx, name, target) if name is not None else None
+    return None
+
+
+def _variable_reads(ctx: FileContext, target: Node) -> list[Node]:
+    binding = ctx.scopes.resolve(target)
+    if binding is None:  # an undeclared global: every identifier of that name is it
+        name = text(target)
+        return [n for n in ctx.references.named(name) if n.id != target.id]
+    reads = references_to(binding, ctx.scopes, ctx.references)
+    return [ref for ref in reads if not is_written(ctx.ancestry, ref)]
+
+
+def _property_reads(ctx: FileContext, name: str, target: Node) -> list[Node] | None:
+    """Member expressions reading property ``name`` anywhere in the file (``x.name``,
+    ``x['name']``); None if the property is destructured, which cannot be followed."""
+    if not name:
+        return None
+    up = ctx.ancestry
+    root = ctx.tree.root_node
+    reads: list[Node] = []
+    for start, end in word_occurrences(ctx.source.data, name):
+        node = root.descendant_for_byte_range(start, end)
+        parent = up.parent(node) if node is not None else None
+        if node is None or parent is None:
+            continue
+        if node.type in ("property_identifier", "private_property_identifier"):
+            if parent.type == "member_expression" and not _same_place(parent, target):
+                if not is_written(up, parent):
+                    reads.append(parent)
+            elif parent.type == "pair_pattern":
+                return None
+        elif node.type == "shorthand_property_identifier_pattern":
+            return None
+        elif node.type == "string_fragment":
+            subscript = up.parent(parent)
+            if (
+                subscript is not None
+                and subscript.type == "subscript_expression"
+                and literal_key(subscript.child_by_field_name("index")) == name
+                and not is_written(up, subscript)
+            ):
+                reads.append(subscript)
+            else:
+                # `for (const k of ['timer', …]) clearInterval(this[k])`
+                reads.extend(
+                    s for s in subscripts_keyed_by_element(ctx, parent) if not is_written(up, s)
+                )
+    return _not_another_class(ctx, target, reads)
+
+
+def _not_another_class(ctx: FileContext, target: Node, reads: list[Node]) -> list[Node]:
+    """Drop `this.timer` reads of another class than the one that stores `this.timer`: a
+    `clearInterval(this.timer)` in class B does not clear class A's timer."""
+    receiver = target.child_by_field_name("object") if target.type == "member_expression" else None
+    if receiver is None or receiver.type != "this":
+        return reads
+    own = value_identity(ctx, target)
+    kept = []
+    for read in reads:
+        other = read.child_by_field_name("object")
+        # An unknown identity (`this[key]`) may be this property: silence over a guess.
+        if (
+            other is not None
+            and other.type == "this"
+            and not same_value(value_identity(ctx, read), own)
+        ):
+            continue
+        kept.append(read)
+    return kept
+
+
+def _same_place(a: Node, b: Node) -> bool:
+    return a.start_byte == b.start_byte and a.end_byte == b.end_byte
+
+
+def stored_on(ctx: FileContext, target: Node, function: Node | None) -> str | None:
+    """Where an assignment to ``target`` keeps the value, seen from ``function`` (the code
+    that runs; None at module level): "this" (`this.agent = …`), "outer" (a property of an
+    object declared outside ``function`` or unknown to the file: `agents[host] = …`), "local"
+    (a property of an object ``function`` makes: `req.log = …` on its own parameter), None
+    when the target is not a property path."""
+    root = target
+    while root.type in ("member_expression", "subscript_expression"):
+        root = root.child_by_field_name("object") or root
+        if root.type not in ("member_expression", "subscript_expression", "identifier", "this"):
+            return None
+    if root is target:
+        return None
+    if root.type == "this":
+        return "this"
+    if root.type != "identifier":
+        return None
+    binding = ctx.scopes.resolve(root)
+    if binding is None or function is None or not contains(function, binding.node):
+        return "outer"
+    return "local"
+
+
+def declared_value(ctx: FileContext, ident: Node, *, const_only: bool = False) -> Node | None:
+    """The value a name was declared with (`const src = fs.createReadStream(f)`: the call),
+    when ``ident`` names a plain variable declarator (not a destructuring pattern); None
+    otherwise. ``const_only``: only a `const`, whose value no later assignment replaces."""
+    binding = ctx.scopes.resolve(ident)
+    if binding is None or (const_only and binding.kind != "const"):
+        return None
+    declaration = binding.declaration
+    if declaration.type != "variable_declarator":
+        return None
+    if declaration.child_by_field_name("name") != binding.node:
+        return None
+    return declaration.child_by_field_name("value")
+
+
 # The identity of a removal that removes every listener (`removeAllListeners(event)`).
 ANY = ("any",)
 
@@ -156,6 +412,8 @@ def value_identity(ctx: FileContext, node: Node | None) -> tuple[object, ...] | 
 
     * a function written in place (`() => …`, `function () {}`, `f.bind(this)`): a new value
       every time it is evaluated, equal to nothing else;
+    * what the file's imports and globals say it denotes (`process`, `bus` of
+      `require('./bus')`, `events.defaultEmitter`): that symbol, the same in every mention;
     * a declared name: its binding (`handler` and `handler` in the same scope are one value);
     * `this.name`: the property of the enclosing class — another class's `this.name` differs;
     * `obj.name` with a known `obj`: that object's property.
@@ -169,6 +427,10 @@ def value_identity(ctx: FileContext, node: Node | None) -> tuple[object, ...] | 
         "bind",
     ):
         return ("fresh", node.id)  # `.bind()` makes a new function on every call
+    if node.type in ("identifier", "member_expression"):
+        symbol = ctx.imports.resolve(node)
+        if symbol is not None:
+            return ("symbol", symbol.module, symbol.normalised)
     if node.type == "identifier":
         binding = ctx.scopes.resolve(node)
         return ("binding", binding.node.id) if binding is not None else None

@@ -97,6 +97,50 @@ _UNITS = {
 }
 
 
+class Why(Enum):
+    """What decided a ``Frequency``: the kinds of reason ``how_often`` gives."""
+
+    MODULE = "module"  # module top level
+    START_UP = "start-up"  # start-up code, or a listener its class registers `once: true`
+    LAZY_INIT = "lazy-init"  # under a guard of a variable: `if (!io) { io = … }`
+    ONCE_GUARD = "once-guard"  # under a guard of a field: `if (this.timer) return`
+    INSTANCE = "instance"  # a constructor or a field initialiser
+    INSTANCE_START_UP = "instance-start-up"  # a start-up/lifecycle method, or only they call it
+    HANDLER = "handler"  # a request, connection or message handler (percall)
+    EFFECT = "effect"  # a React effect callback
+    TICK = "tick"  # a setInterval callback
+    CALLERS_UNKNOWN = "callers-unknown"
+
+
+# The text of every reason, in one place, by kind and variant (a kind with several wordings
+# names which). ``{subject}`` is the guard, method or caller named; ``{rate}`` the rate.
+REASON_TEXTS: dict[tuple[Why, str], str] = {
+    (Why.MODULE, ""): "runs once, at module level",
+    (Why.START_UP, "called-once"): "runs once: start-up code called once from module level",
+    (Why.START_UP, "named"): "runs once: `{subject}()` is start-up code",
+    (Why.START_UP, "once-listener"): "runs once: its class registers it with `once: true`",
+    (Why.START_UP, "lifecycle-hook"): "runs once: {subject} is a lifecycle hook",
+    (Why.LAZY_INIT, "process"): "runs once: guarded by '{subject}'",
+    (Why.LAZY_INIT, "owner"): "runs once per '{subject}'",
+    (Why.ONCE_GUARD, ""): "runs once per instance: guarded by '{subject}'",
+    (Why.INSTANCE, ""): "runs once per instance",
+    (Why.INSTANCE_START_UP, "lifecycle"): (
+        "runs once per instance: `{subject}()` is a start-up or lifecycle method"
+    ),
+    (
+        Why.INSTANCE_START_UP,
+        "only-caller",
+    ): "runs once per instance: only `{subject}()` calls it, once",
+    (Why.HANDLER, ""): "runs {rate}: {subject}",
+    (Why.EFFECT, ""): "runs on every effect run",
+    (Why.TICK, ""): "runs on every timer tick",
+    (Why.CALLERS_UNKNOWN, ""): "runs on every call",
+}
+# Kinds whose code runs once per instance (or once per process, for start-up code).
+STARTED_ONCE = frozenset({Why.START_UP, Why.ONCE_GUARD, Why.INSTANCE_START_UP})
+PER_INSTANCE_START = frozenset({Why.ONCE_GUARD, Why.INSTANCE_START_UP})
+
+
 @dataclass(frozen=True)
 class Frequency:
     """How often the code at a node runs, and why."""
@@ -105,12 +149,17 @@ class Frequency:
     # The function whose runs are counted, after looking through wrappers and guards; None at
     # module level (and for start-up code, which runs as if it were).
     function: Node | None
-    reason: str
-    # Why, as data: "module", "start-up", "lazy-init", "once-guard", "instance", "handler",
-    # "effect", "tick", "callers-unknown".
-    why: str
+    why: Why
     per_request: PerRequest | None = None
-    guard: Node | None = None  # the guarded state's declaration, for "lazy-init"/"once-guard"
+    guard: Node | None = None  # the guarded state's declaration, for LAZY_INIT/ONCE_GUARD
+    subject: str = ""  # what the reason names: the guard, method, caller or registration
+    variant: str = ""  # which wording of ``why`` (see REASON_TEXTS)
+
+    @property
+    def reason(self) -> str:
+        """The reason as messages show it ("runs per connection: registered by …")."""
+        template = REASON_TEXTS[(self.why, self.variant)]
+        return template.format(subject=self.subject, rate=self.rate.value)
 
     @property
     def repeats(self) -> bool:
@@ -166,7 +215,7 @@ def _how_often(ctx: FileContext, node: Node) -> Frequency:
     up = ctx.ancestry
     function = effective_function(up, node)
     if function is None:
-        return Frequency(Rate.ONCE, None, "runs once, at module level", "module")
+        return Frequency(Rate.ONCE, None, Why.MODULE)
     guarded = lazy_init_owner(ctx, node, function)
     if guarded is not None:
         owner, guard = guarded
@@ -176,61 +225,70 @@ def _how_often(ctx: FileContext, node: Node) -> Frequency:
 
 def _guarded(ctx: FileContext, owner: Node | None, guard: Binding | Node) -> Frequency:
     """Once per guarded state: the state's owner decides (module level: once per process)."""
-    name = guard.name if isinstance(guard, Binding) else text(guard)
+    name = guard.name if isinstance(guard, Binding) else text(_without_parentheses(guard))
     declaration = guard.node if isinstance(guard, Binding) else guard
     if owner is None:
-        reason = f"runs once: guarded by '{name}'"
-        return Frequency(Rate.ONCE, None, reason, "lazy-init", guard=declaration)
+        return Frequency(
+            Rate.ONCE, None, Why.LAZY_INIT, guard=declaration, subject=name, variant="process"
+        )
     if isinstance(guard, Binding):
         outer = _function_frequency(ctx, owner, owner)
         return Frequency(
             outer.rate,
             owner,
-            f"runs once per '{name}'",
-            "lazy-init",
+            Why.LAZY_INIT,
             outer.per_request,
             declaration,
+            subject=name,
+            variant="owner",
         )
-    return Frequency(
-        Rate.PER_INSTANCE,
-        owner,
-        f"runs once per instance: guarded by '{name}'",
-        "once-guard",
-        guard=declaration,
-    )
+    return Frequency(Rate.PER_INSTANCE, owner, Why.ONCE_GUARD, guard=declaration, subject=name)
+
+
+def _without_parentheses(node: Node) -> Node:
+    """`this.timer` for the `(this.timer)` of `if (this.timer) return`: the name a reason shows."""
+    while node.type == "parenthesized_expression" and node.named_child_count:
+        node = node.named_children[0]
+    return node
 
 
 def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequency:
     per_request = request_context(ctx, node)
     if per_request is not None:
-        rate, reason = _handler_rate(ctx, per_request)
-        return Frequency(rate, function, reason, "handler", per_request)
+        rate, where = _handler_rate(ctx, per_request)
+        return Frequency(rate, function, Why.HANDLER, per_request, subject=where)
     effect = effect_callback(ctx, node)
     if effect is not None and effect.id == function.id:
-        return Frequency(Rate.PER_EFFECT, function, "runs on every effect run", "effect")
+        return Frequency(Rate.PER_EFFECT, function, Why.EFFECT)
     if _is_interval_callback(ctx, function):
-        return Frequency(Rate.PER_TICK, function, "runs on every timer tick", "tick")
+        return Frequency(Rate.PER_TICK, function, Why.TICK)
     start_up = start_up_reason(ctx, function)
     if start_up is not None:
-        return Frequency(Rate.ONCE, None, start_up, "start-up")
+        variant, name = start_up
+        return Frequency(Rate.ONCE, None, Why.START_UP, subject=name, variant=variant)
     if _registered_once_by_its_class(function):
-        reason = "runs once: its class registers it with `once: true`"
-        return Frequency(Rate.ONCE, None, reason, "start-up")
+        return Frequency(Rate.ONCE, None, Why.START_UP, variant="once-listener")
     nest_hook = nest_lifecycle_hook(ctx, function)
     if nest_hook is not None:
         # A singleton provider: its hook runs once per process, like start-up code.
-        return Frequency(Rate.ONCE, None, f"runs once: {nest_hook} is a lifecycle hook", "start-up")
+        return Frequency(Rate.ONCE, None, Why.START_UP, subject=nest_hook, variant="lifecycle-hook")
     hook = _lifecycle_method(ctx, function)
     if hook is not None:
-        reason = f"runs once per instance: `{hook}()` is a start-up or lifecycle method"
-        return Frequency(Rate.PER_INSTANCE, function, reason, "instance-start-up")
+        return Frequency(
+            Rate.PER_INSTANCE, function, Why.INSTANCE_START_UP, subject=hook, variant="lifecycle"
+        )
     if function.type in FIELD_NODES or _is_constructor(function):
-        return Frequency(Rate.PER_INSTANCE, function, "runs once per instance", "instance")
+        return Frequency(Rate.PER_INSTANCE, function, Why.INSTANCE)
     caller = _only_called_from_instance_start_up(ctx, function)
     if caller is not None:
-        reason = f"runs once per instance: only `{caller}()` calls it, once"
-        return Frequency(Rate.PER_INSTANCE, function, reason, "instance-start-up")
-    return Frequency(Rate.PER_CALL, function, "runs on every call", "callers-unknown")
+        return Frequency(
+            Rate.PER_INSTANCE,
+            function,
+            Why.INSTANCE_START_UP,
+            subject=caller,
+            variant="only-caller",
+        )
+    return Frequency(Rate.PER_CALL, function, Why.CALLERS_UNKNOWN)
 
 
 def _only_called_from_instance_start_up(ctx: FileContext, method: Node) -> str | None:
@@ -296,7 +354,7 @@ def _once_caller(ctx: FileContext, call: Node) -> str | None:
     per process and the call is not in a loop; None otherwise."""
     frequency = how_often(ctx, call)
     in_loop = any(a.type in LOOP_NODES for a in ctx.ancestry.ancestors(call))
-    once = frequency.why in ("instance-start-up", "instance") or frequency.rate is Rate.ONCE
+    once = frequency.why in (Why.INSTANCE_START_UP, Why.INSTANCE) or frequency.rate is Rate.ONCE
     if not once or in_loop:
         return None
     caller = frequency.function
@@ -390,6 +448,7 @@ _DECORATED_RATES = {
 
 
 def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]:
+    """The handler's rate, and where it was registered (the subject of its reason)."""
     if per_request.decorated is not None:
         return _decorated_rate(ctx, per_request)
     registration = per_request.registration
@@ -413,7 +472,7 @@ def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]
     if per_request.call is not None:
         line = ctx.source.position(per_request.call.start_byte).line
         where += f", which calls it on line {line}"
-    return rate, f"runs {rate.value}: {where}"
+    return rate, where
 
 
 def _decorated_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]:
@@ -425,7 +484,7 @@ def _decorated_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, st
     if per_request.call is not None:
         line = ctx.source.position(per_request.call.start_byte).line
         where += f", which calls it on line {line}"
-    return rate, f"runs {rate.value}: {where}"
+    return rate, where
 
 
 def _is_constructor(function: Node) -> bool:
@@ -471,21 +530,22 @@ def repeating_functions(ctx: FileContext, node: Node) -> list[Node]:
 # -- start-up code ---------------------------------------------------------------------------
 
 
-def start_up_reason(ctx: FileContext, function: Node) -> str | None:
-    """Why ``function`` is start-up code that runs once per process, or None.
+def start_up_reason(ctx: FileContext, function: Node) -> tuple[str, str] | None:
+    """Why ``function`` is start-up code that runs once per process, as the variant of
+    ``Why.START_UP`` and the name it gives; None when it is not start-up code.
 
     The calls in this file decide when there are any (`main(); main();` runs twice); the name
     (`init`, `bootstrap`) only when there are none to read: exported, or called elsewhere.
     """
     if runs_once(ctx, function):
-        return "runs once: start-up code called once from module level"
+        return "called-once", ""
     if function.type == "method_definition":  # a class's start(): once per instance
         return None
     if _local_calls(ctx, function):
         return None
     name = function_name(ctx.ancestry, function)
     if name is not None and STARTUP_NAME.match(name) is not None:
-        return f"runs once: `{name}()` is start-up code"
+        return "named", name
     return None
 
 
@@ -659,15 +719,15 @@ def lazy_init_owner(
 
 def _once_guard_before(ctx: FileContext, node: Node, function: Node) -> Binding | None:
     """``if (done) return; done = true;`` at the top of ``function``, before the statement
-    holding ``node``, with ``done`` declared outside it: the variable that lets the rest run
-    once."""
+    holding ``node`` or in it (``if (timer) return; timer = setInterval(…)``), with ``done``
+    declared outside it: the variable that lets the rest run once."""
     body = function.child_by_field_name("body")
     if body is None or body.type != "statement_block":
         return None
     guards: list[Binding] = []
     for statement in body.named_children:
         if contains(statement, node):
-            return None
+            return _guard_assigned_by(ctx, guards, statement)
         if early_return(statement) is not None:
             condition = statement.child_by_field_name("condition")
             for ident in identifiers_in(condition) if condition is not None else ():
@@ -679,11 +739,41 @@ def _once_guard_before(ctx: FileContext, node: Node, function: Node) -> Binding 
                 ):
                     guards.append(binding)
             continue
-        for binding in guards:
-            if assigns(ctx, statement, binding.name, binding.node.id) and _only_written_in(
-                ctx, binding, statement
-            ):
-                return binding
+        found = _guard_set_by(ctx, guards, statement)
+        if found is not None:
+            return found
+    return None
+
+
+def _guard_assigned_by(ctx: FileContext, guards: list[Binding], statement: Node) -> Binding | None:
+    """The guard that the statement holding the code is itself an assignment of: `timer =
+    setInterval(…)` after `if (timer) return;`. Only a plain assignment statement counts: a
+    guard assigned somewhere deep inside a large statement does not make all of it run once,
+    and searching one for it (and for resets of it) would cost a pass over the file."""
+    expression = statement.named_children[0] if statement.type == "expression_statement" else None
+    if expression is None or expression.type != "assignment_expression":
+        return None
+    left = expression.child_by_field_name("left")
+    if left is None or left.type != "identifier":
+        return None
+    assigned = ctx.scopes.resolve(left)
+    for binding in guards:
+        if (
+            assigned is not None
+            and assigned.node.id == binding.node.id
+            and _only_written_in(ctx, binding, statement)
+        ):
+            return binding
+    return None
+
+
+def _guard_set_by(ctx: FileContext, guards: list[Binding], statement: Node) -> Binding | None:
+    """The guard variable that ``statement`` sets and nothing else resets."""
+    for binding in guards:
+        if assigns(ctx, statement, binding.name, binding.node.id) and _only_written_in(
+            ctx, binding, statement
+        ):
+            return binding
     return None
 
 

@@ -168,12 +168,7 @@ def _factory_origin(ctx: FileContext, callee: Node | None, depth: int) -> Symbol
         return None
     binding = ctx.scopes.resolve(callee)
     function = declared_function(binding) if binding is not None else None
-    body = function.child_by_field_name("body") if function is not None else None
-    if body is None:
-        return None
-    if body.type != "statement_block":  # `const createPool = () => new Pool()`
-        return value_origin(ctx, body, depth + 1)
-    for returned in returned_values(function):
+    for returned in function_results(function) if function is not None else ():
         origin = value_origin(ctx, returned, depth + 1)
         if origin is not None:
             return origin
@@ -190,6 +185,17 @@ def declared_function(binding: Binding) -> Node | None:
         if value is not None and value.type in ("arrow_function", "function_expression"):
             return value
     return None
+
+
+def function_results(function: Node) -> list[Node]:
+    """What calling ``function`` evaluates to: an arrow's expression body
+    (`const createPool = () => new Pool()`), else its own `return` values."""
+    body = function.child_by_field_name("body")
+    if body is None:
+        return []
+    if body.type != "statement_block":
+        return [body]
+    return returned_values(function)
 
 
 def returned_values(function: Node) -> list[Node]:

@@ -13,6 +13,11 @@ and not when it is:
 * ``new`` (building a value), logging (``console.*``, ``logger.info`` …);
 * a known non-throwing builtin (``Math.*``, ``Date.now()``, ``JSON.stringify`` excepted —
   it throws on cycles — ``String(x)``, ``Array.isArray``, ``Object.keys`` …, ``path.join``);
+* a string, number, date or array method (``split``, ``join``, ``toISOString``); a Map, Set or
+  array method that clients have too (``get``, ``set``, ``push``) only when the receiver is
+  known to be a local value — where it was made decides (``resource_origins``: ``new Map()``,
+  ``this.cache = new Map()``, ``[]``), never its name: ``sessions.set(k)`` on an ioredis
+  client is I/O, and so is a receiver whose origin is unknown;
 * a function of the same file (a declaration, a method of the same class called on ``this``)
   whose body only computes: no ``await``, no ``throw``, and only calls that cannot throw by
   these same rules (a getter that returns a field, a helper that formats a key).
@@ -29,8 +34,9 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from leaklint.analysis.flow import declared_value
 from leaklint.analysis.nodes import FUNCTION_NODES, is_callee, member_property, text
-from leaklint.analysis.resource_origins import declared_function
+from leaklint.analysis.resource_origins import declared_function, value_origin
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import GLOBAL, unwrap
 from leaklint.semantic.scope import references_to
@@ -83,7 +89,8 @@ NON_THROWING_MODULES = frozenset({"path", "node:path", "util", "node:util", "url
 # Methods of a logger object (`logger.info(…)`, `this.log.warn(…)`): reporting, not work.
 LOG_METHODS = frozenset({"trace", "debug", "info", "log", "warn", "warning", "error", "fatal"})
 LOGGER_NAMES = frozenset({"logger", "log", "_logger", "_log", "console"})
-# Methods of values that compute locally (strings, arrays, numbers, dates, maps).
+# Methods of strings, numbers, dates and arrays that compute locally, whatever the receiver:
+# no I/O client has them.
 NON_THROWING_METHODS = frozenset(
     {
         "toString",
@@ -104,6 +111,13 @@ NON_THROWING_METHODS = frozenset(
         "startsWith",
         "endsWith",
         "replace",
+        "getTime",
+    }
+)
+# Methods of a Map, Set or array that a client has too (`redis.get(k)`, `client.set(k, v)`,
+# `queue.push(job)`): they compute locally only when the receiver is known to be a local value.
+COLLECTION_METHODS = frozenset(
+    {
         "push",
         "pop",
         "shift",
@@ -116,9 +130,13 @@ NON_THROWING_METHODS = frozenset(
         "keys",
         "values",
         "entries",
-        "getTime",
     }
 )
+# Global constructors of local values, and the literals that make them.
+LOCAL_VALUE_CONSTRUCTORS = frozenset(
+    {"Map", "Set", "WeakMap", "WeakSet", "Array", "URLSearchParams"}
+)
+LOCAL_LITERALS = frozenset({"array", "object", "string", "template_string"})
 _MAX_DEPTH = 3  # same-file helpers followed this many calls deep
 
 
@@ -152,11 +170,14 @@ def _call_can_throw(ctx: FileContext, call: Node, depth: int) -> bool:
             return False
         if symbol.module in NON_THROWING_MODULES:
             return False
-    if callee.type == "member_expression" and member_property(callee) in NON_THROWING_METHODS:
+    if callee.type == "member_expression":
+        method = member_property(callee)
         receiver = callee.child_by_field_name("object")
-        # `this.cache.get(k)` on a Map, `key.split(':')`; not a client's `redis.get(k)`,
-        # whose I/O is awaited (and so counted) or reported to a callback.
-        if receiver is not None and not _looks_like_io_client(receiver):
+        if method in NON_THROWING_METHODS:
+            return False  # `key.split(':')`, `list.join(',')`
+        # `this.cache.get(k)` on a Map is bookkeeping; a client's `redis.get(k)` is I/O, and
+        # so is a receiver this file cannot place: it may be either.
+        if method in COLLECTION_METHODS and receiver is not None and is_local_value(ctx, receiver):
             return False
     local = _same_file_function(ctx, callee)
     if local is not None and depth < _MAX_DEPTH:
@@ -232,10 +253,30 @@ def _is_logging(callee: Node) -> bool:
     return name is not None and name.lower().lstrip("_") in {n.lstrip("_") for n in LOGGER_NAMES}
 
 
-def _looks_like_io_client(receiver: Node) -> bool:
-    name = member_property(receiver) if receiver.type == "member_expression" else text(receiver)
-    lowered = (name or "").lower()
-    return any(word in lowered for word in ("redis", "client", "db", "pool", "conn", "api"))
+def is_local_value(ctx: FileContext, receiver: Node) -> bool:
+    """Whether ``receiver`` is known to be a Map, Set, array, object or string made in this
+    file (`const seen = new Map()`, `this.cache = new Map()`, `const list = []`), by where its
+    value was made (``resource_origins``); a library value (a client, a pool) or one whose
+    origin is unknown is not."""
+    origin = value_origin(ctx, receiver)
+    if origin is not None:
+        return origin.module == GLOBAL and origin.path[:1] in {
+            (n,) for n in LOCAL_VALUE_CONSTRUCTORS
+        }
+    return _declared_literal(ctx, receiver)
+
+
+def _declared_literal(ctx: FileContext, node: Node) -> bool:
+    """A literal, or a name declared with one (`const list = []`)."""
+    node = _unwrap(node)
+    if node is None:
+        return False
+    if node.type in LOCAL_LITERALS:
+        return True
+    if node.type == "identifier":
+        value = _unwrap(declared_value(ctx, node))
+        return value is not None and value.type in LOCAL_LITERALS
+    return False
 
 
 def _unwrap(node: Node | None) -> Node | None:

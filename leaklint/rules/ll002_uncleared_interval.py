@@ -66,26 +66,29 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import escapes, same_value, subscripts_keyed_by_element, value_identity
-from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often, is_written
+from leaklint.analysis.flow import destination, stored_reads
+from leaklint.analysis.frequency import (
+    FREQUENCY_ANALYSES,
+    PER_INSTANCE_START,
+    STARTED_ONCE,
+    Why,
+    how_often,
+)
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     TRANSPARENT,
     assignment_target,
-    call_arguments,
     contains,
-    effective_function,
     first_named,
     function_name,
     is_callee,
     is_discarded,
-    literal_key,
     member_property,
     outermost,
     text,
     value_parent,
-    word_occurrences,
 )
+from leaklint.analysis.resource_origins import declared_function
 from leaklint.model.findings import Severity
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
@@ -116,7 +119,6 @@ class HandleUses:
     clears: list[Node] = field(default_factory=list)
     escapes: bool = False
     unref: bool = False  # `handle.unref()` somewhere
-    guarded: bool = False  # a module-level handle only set when it is still empty
 
 
 class UnclearedInterval(Rule):
@@ -217,13 +219,13 @@ class UnclearedInterval(Rule):
         frequency = how_often(ctx, call)
         # The effect's own run starts it; one started later by a callback inside the effect (a
         # subscription, an event handler) is judged like any other function's interval.
-        effect = frequency.function if frequency.why == "effect" else None
+        effect = frequency.function if frequency.why is Why.EFFECT else None
         function = frequency.function
         # Start-up code, and a method guarded by `if (this.timer) return`, start one interval
         # per process or per instance: judged like module-level code.
-        startup = frequency.why in ("start-up", "once-guard", "instance-start-up")
-        per_instance = frequency.why in ("once-guard", "instance-start-up")
-        instance_method = frequency.function if frequency.why == "instance-start-up" else None
+        startup = frequency.why in STARTED_ONCE
+        per_instance = frequency.why in PER_INSTANCE_START
+        instance_method = frequency.function if frequency.why is Why.INSTANCE_START_UP else None
         if per_instance:
             function = None
         if is_discarded(consumer, handle):
@@ -235,8 +237,6 @@ class UnclearedInterval(Rule):
         uses = _handle_uses(ctx, target, clears)
         if uses is None or uses.escapes:
             return
-        if uses.guarded:
-            function = None  # `if (!timer) timer = setInterval(…)`: one timer per process
         unref = unref or uses.unref
         if effect is not None:
             cleanups = _cleanup_functions(ctx, effect)
@@ -357,208 +357,38 @@ def _cleanup_functions(ctx: FileContext, effect: Node) -> list[Node] | None:
             continue
         if value.type != "identifier":
             return None
-        function = _local_function(ctx, value)
+        binding = ctx.scopes.resolve(value)
+        function = declared_function(binding) if binding is not None else None
         if function is None:
             return None
         cleanups.append(function)
     return cleanups
 
 
-def _local_function(ctx: FileContext, ident: Node) -> Node | None:
-    binding = ctx.scopes.resolve(ident)
-    if binding is None:
-        return None
-    declaration = binding.declaration
-    if declaration.type in FUNCTION_NODES:
-        return declaration
-    value = declaration.child_by_field_name("value")
-    if declaration.type == "variable_declarator" and value is not None:
-        return value if value.type in FUNCTION_NODES else None
-    return None
-
-
 def _handle_uses(ctx: FileContext, target: Node, clears: list[Node]) -> HandleUses | None:
-    """Every read of the stored handle; None when the storage cannot be followed."""
-    up = ctx.ancestry
-    clear_arguments = _clear_arguments(ctx, clears)
-    if target.type == "identifier":
-        reads = _variable_reads(ctx, target)
-    elif target.type in ("property_identifier", "private_property_identifier") or (
-        target.type in ("member_expression", "subscript_expression")
-        and member_property(target) is not None
-    ):
-        name = text(target) if "identifier" in target.type else member_property(target)
-        reads = _property_reads(ctx, name or "", target)
-    elif target.type == "subscript_expression":
+    """What the code does with the stored handle, decided on ``flow``'s destinations of its
+    reads: the clears that take it first, whether it escapes, whether it is `.unref()`'d;
+    None when the storage cannot be followed."""
+    if target.type == "subscript_expression" and member_property(target) is None:
         # `timers[id] = setInterval(…)`: a dynamic slot. Any clear in the file may be its.
         return HandleUses(clears=list(clears), escapes=False)
-    else:
-        return None  # destructuring and other exotic targets
+    reads = stored_reads(ctx, target)
     if reads is None:
         return None
+    # One list of clears per file (``check`` collects it once), so the file is the key: a file
+    # with thousands of intervals would otherwise rebuild it for each.
+    clear_calls = ctx.memo("LL002.clear_calls", lambda: {clear.id: clear for clear in clears})
     uses = HandleUses()
     for read in reads:
-        outer = outermost(up, read)
-        clear = clear_arguments.get(outer.id)
-        if clear is not None:
+        where = destination(ctx, read)
+        clear = clear_calls.get(where.call.id) if where.call is not None else None
+        if clear is not None and where.kind == "argument" and where.index == 0:
             uses.clears.append(clear)
-        elif escapes(up, read):
+        elif where.escapes:
             uses.escapes = True
-        elif _is_method_call(up, outer, "unref"):
+        elif where.kind == "method-call" and where.method == "unref":
             uses.unref = True
-    uses.guarded = target.type == "identifier" and _is_lazy_module_handle(ctx, target, reads)
     return uses
-
-
-def _is_method_call(up: Ancestry, receiver: Node, method: str) -> bool:
-    parent = up.parent(receiver)
-    return (
-        parent is not None
-        and parent.type == "member_expression"
-        and member_property(parent) == method
-        and is_callee(up, outermost(up, parent))
-    )
-
-
-def _is_lazy_module_handle(ctx: FileContext, target: Node, reads: list[Node]) -> bool:
-    """A module-level variable assigned under a check of itself: `if (!timer) timer = …`.
-
-    However often the function runs, there is one timer for the process, as at module level.
-    """
-    up = ctx.ancestry
-    binding = ctx.scopes.resolve(target)
-    if binding is None or effective_function(up, binding.node) is not None:
-        return False
-    assignment = up.parent(target)
-    if assignment is None:
-        return False
-    function = effective_function(up, target)
-    for read in reads:
-        guard = _enclosing_condition_owner(up, read)
-        if guard is None:
-            continue
-        if contains(guard, assignment):
-            return True  # `if (!timer) { timer = setInterval(…) }`
-        if (
-            guard.type == "if_statement"
-            and guard.end_byte <= assignment.start_byte
-            and effective_function(up, guard) == function
-            and _exits(guard.child_by_field_name("consequence"))
-        ):
-            return True  # `if (timer) return;` before the assignment
-    return False
-
-
-def _enclosing_condition_owner(up: Ancestry, node: Node) -> Node | None:
-    """The ``if``/ternary whose condition contains ``node``."""
-    current = node
-    for parent in up.ancestors(node):
-        if parent.type in ("if_statement", "ternary_expression"):
-            if parent.child_by_field_name("condition") == current:
-                return parent
-            return None
-        if parent.type in FUNCTION_NODES or parent.type.endswith("statement"):
-            return None
-        current = parent
-    return None
-
-
-def _exits(consequence: Node | None) -> bool:
-    if consequence is None:
-        return False
-    if consequence.type in ("return_statement", "throw_statement"):
-        return True
-    if consequence.type == "statement_block" and consequence.named_child_count:
-        last = consequence.named_children[-1]
-        return last.type in ("return_statement", "throw_statement")
-    return False
-
-
-def _clear_arguments(ctx: FileContext, clears: list[Node]) -> dict[int, Node]:
-    """What each clearInterval/clearTimeout call clears, worked out once per file (a file
-    with thousands of intervals would otherwise redo it for each)."""
-    # One list of clears per file (``check`` collects it once), so the file is the key.
-    return ctx.memo(
-        "LL002.clear_arguments",
-        lambda: {arg.id: clear for clear in clears for arg in _clear_argument(ctx.ancestry, clear)},
-    )
-
-
-def _clear_argument(up: Ancestry, clear: Node) -> list[Node]:
-    arguments = call_arguments(clear)
-    return [outermost(up, arguments[0])] if arguments else []
-
-
-def _variable_reads(ctx: FileContext, target: Node) -> list[Node]:
-    binding = ctx.scopes.resolve(target)
-    if binding is None:  # an undeclared global: every identifier of that name is it
-        name = text(target)
-        return [n for n in ctx.references.named(name) if n.id != target.id]
-    reads = references_to(binding, ctx.scopes, ctx.references)
-    return [ref for ref in reads if not is_written(ctx.ancestry, ref)]
-
-
-def _property_reads(ctx: FileContext, name: str, target: Node) -> list[Node] | None:
-    """Member expressions reading property ``name`` anywhere in the file (``x.name``,
-    ``x['name']``); None if the property is destructured, which this rule does not follow."""
-    if not name:
-        return None
-    up = ctx.ancestry
-    root = ctx.tree.root_node
-    reads: list[Node] = []
-    for start, end in word_occurrences(ctx.source.data, name):
-        node = root.descendant_for_byte_range(start, end)
-        parent = up.parent(node) if node is not None else None
-        if node is None or parent is None:
-            continue
-        if node.type in ("property_identifier", "private_property_identifier"):
-            if parent.type == "member_expression" and not _same_place(parent, target):
-                if not is_written(up, parent):
-                    reads.append(parent)
-            elif parent.type == "pair_pattern":
-                return None
-        elif node.type == "shorthand_property_identifier_pattern":
-            return None
-        elif node.type == "string_fragment":
-            subscript = up.parent(parent)
-            if (
-                subscript is not None
-                and subscript.type == "subscript_expression"
-                and literal_key(subscript.child_by_field_name("index")) == name
-                and not is_written(up, subscript)
-            ):
-                reads.append(subscript)
-            else:
-                # `for (const k of ['timer', …]) clearInterval(this[k])`
-                reads.extend(
-                    s for s in subscripts_keyed_by_element(ctx, parent) if not is_written(up, s)
-                )
-    return _not_another_class(ctx, target, reads)
-
-
-def _not_another_class(ctx: FileContext, target: Node, reads: list[Node]) -> list[Node]:
-    """Drop `this.timer` reads of another class than the one that stores `this.timer`: a
-    `clearInterval(this.timer)` in class B does not clear class A's timer."""
-    receiver = target.child_by_field_name("object") if target.type == "member_expression" else None
-    if receiver is None or receiver.type != "this":
-        return reads
-    own = value_identity(ctx, target)
-    kept = []
-    for read in reads:
-        other = read.child_by_field_name("object")
-        # An unknown identity (`this[key]`) may be this property: silence over a guess.
-        if (
-            other is not None
-            and other.type == "this"
-            and not same_value(value_identity(ctx, read), own)
-        ):
-            continue
-        kept.append(read)
-    return kept
-
-
-def _same_place(a: Node, b: Node) -> bool:
-    return a.start_byte == b.start_byte and a.end_byte == b.end_byte
 
 
 def _describe(up: Ancestry, function: Node) -> str:

@@ -67,17 +67,16 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from leaklint.analysis.flow import destination
 from leaklint.analysis.nodes import (
     FIELD_NODES,
     FUNCTION_NODES,
     assignment_target,
     call_arguments,
     contains,
-    is_callee,
     literal_key,
     loop_ancestors,
     member_property,
-    outermost,
     text,
     value_parent,
 )
@@ -270,13 +269,13 @@ def _calls_on(
     adds: list[Node] = []
     outputs: list[Node] = []
     for ref in receivers:
-        call, method = _method_call_on(ctx.ancestry, outermost(ctx.ancestry, ref))
+        call, method = _method_call_on(ctx, ref)
         while call is not None and method in library.views:
             view_binding = _assigned_binding(ctx, call)
             if view_binding is not None and depth < _MAX_VIEW_DEPTH:
                 more_adds, _ = _archive_calls(ctx, view_binding, library, depth + 1)
                 adds += more_adds
-            call, method = _method_call_on(ctx.ancestry, call)  # zip.folder('a').file(…)
+            call, method = _method_call_on(ctx, call)  # zip.folder('a').file(…)
         if call is None:
             continue
         if method in library.adders and len(call_arguments(call)) >= library.adders[method]:
@@ -286,17 +285,12 @@ def _calls_on(
     return adds, outputs
 
 
-def _method_call_on(up: Ancestry, receiver: Node) -> tuple[Node | None, str | None]:
-    """For ``receiver.method(…)``: the call and the method name."""
-    member = up.parent(receiver)
-    if member is None or member.type != "member_expression":
+def _method_call_on(ctx: FileContext, receiver: Node) -> tuple[Node | None, str | None]:
+    """For ``receiver.method(…)``: the call and the method name (``flow.destination``)."""
+    where = destination(ctx, receiver)
+    if where.kind != "method-call":
         return None, None
-    if member.child_by_field_name("object") != receiver:
-        return None, None
-    outer = outermost(up, member)
-    if not is_callee(up, outer):
-        return None, None
-    return up.parent(outer), member_property(member)
+    return where.call, where.method
 
 
 def _assigned_binding(ctx: FileContext, value: Node) -> Binding | None:

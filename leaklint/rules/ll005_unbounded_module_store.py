@@ -68,7 +68,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import escapes
+from leaklint.analysis.flow import Destination, destination, is_compared_length
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often, repeating_functions
 from leaklint.analysis.nodes import (
     call_arguments,
@@ -76,9 +76,7 @@ from leaklint.analysis.nodes import (
     effective_function,
     function_name,
     identifiers_in,
-    is_callee,
     literal_key,
-    member_property,
     outermost,
     text,
 )
@@ -88,7 +86,7 @@ from leaklint.model.project import CALL, GROW, GROWER, STORE, ProjectFacts, Proj
 from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
-from leaklint.semantic.scope import Ancestry, Binding, references_to
+from leaklint.semantic.scope import Binding, references_to
 
 DECLARATIONS = """
 (variable_declarator
@@ -131,7 +129,6 @@ READING_FUNCTIONS = frozenset(
         ("console", "debug"),
     }
 )
-COMPARISONS = frozenset({"<", "<=", ">", ">=", "===", "!==", "==", "!="})
 ASSIGNMENTS = frozenset({"assignment_expression", "augmented_assignment_expression"})
 
 # A key or pushed value varies per call through these.
@@ -324,13 +321,12 @@ def _per_request_growth(
     ``candidates`` are the identifiers of the store's name in growth position (`x[…]`,
     `x.push(…)`, …) from the query pass: every growth site is among them, so no index of all
     identifiers is needed unless a store really grows per request."""
-    up = ctx.ancestry
     start, end = binding.scope_range
     found: list[tuple[Growth, PerRequest]] = []
     for ref in candidates:
         if ref.id == binding.node.id or not (start <= ref.start_byte < end):
             continue
-        growth = _growth_at(up, outermost(up, ref))
+        growth = _growth_at(ctx, ref)
         if growth is None:
             continue
         frequency = how_often(ctx, growth.site)
@@ -345,44 +341,35 @@ def _per_request_growth(
     return found
 
 
-def _growth_at(up: Ancestry, node: Node) -> Growth | None:
+def _growth_at(ctx: FileContext, ref: Node) -> Growth | None:
     """``store[key] = v``, ``store.set(key, v)``/``.add``/``.push``/``.unshift`` or
-    ``Object.assign(store, v)`` at this use of the store, if it is one."""
-    parent = up.parent(node)
-    if parent is None:
-        return None
-    if parent.type == "subscript_expression" and parent.child_by_field_name("object") == node:
-        index = parent.child_by_field_name("index")
-        assignment = up.parent(outermost(up, parent))
+    ``Object.assign(store, v)`` at this use of the store, if it is one (``flow``'s
+    destination of the reference decides)."""
+    where = destination(ctx, ref)
+    if where.kind == "member-written" and where.use.kind == "subscript":
+        subscript = where.use.parent
+        assert subscript is not None
+        assignment = ctx.ancestry.parent(outermost(ctx.ancestry, subscript))
+        index = subscript.child_by_field_name("index")
         if (
-            assignment is not None
-            and assignment.type in ASSIGNMENTS
-            and assignment.child_by_field_name("left") == outermost(up, parent)
-            and index is not None
-            and literal_key(index) is None
+            assignment is None
+            or assignment.type not in ASSIGNMENTS
+            or index is None
+            or where.method is not None  # a fixed key: `store['total'] = …`
         ):
-            return Growth(assignment, [index])
-        return None
-    if parent.type == "member_expression" and parent.child_by_field_name("object") == node:
-        method = member_property(parent)
-        outer = outermost(up, parent)
-        call = up.parent(outer)
-        if method not in GROWING_METHODS or call is None or not is_callee(up, outer):
             return None
-        arguments = call_arguments(call)
-        if method in KEYED_METHODS:
+        return Growth(assignment, [index])
+    if where.kind == "method-call" and where.method in GROWING_METHODS and where.call is not None:
+        arguments = call_arguments(where.call)
+        if where.method in KEYED_METHODS:
             if not arguments or literal_key(arguments[0]) is not None:
                 return None  # a fixed entry
-            return Growth(call, arguments[:1])
-        return Growth(call, arguments)
-    if parent.type == "arguments":
-        call = up.parent(parent)
-        if call is None or call.type != "call_expression":
-            return None
-        arguments = call_arguments(call)
-        callee = call.child_by_field_name("function")
-        if callee is not None and callee.text == b"Object.assign" and arguments[:1] == [node]:
-            return Growth(call, arguments[1:])
+            return Growth(where.call, arguments[:1])
+        return Growth(where.call, arguments)
+    if where.kind == "argument" and where.index == 0 and where.call is not None:
+        callee = where.call.child_by_field_name("function")
+        if callee is not None and callee.text == b"Object.assign":
+            return Growth(where.call, call_arguments(where.call)[1:])
     return None
 
 
@@ -438,6 +425,8 @@ def _argument_for(function: Node, binding: Binding, call: Node) -> Node | None:
 
 
 def _store_uses(ctx: FileContext, binding: Binding) -> StoreUses:
+    """Whether anything shrinks or size-checks the store, or hands it to code that might:
+    decided on ``flow``'s destination of each reference."""
     uses = StoreUses()
     up = ctx.ancestry
     statement = up.parent(binding.declaration)  # the lexical or variable declaration
@@ -446,93 +435,46 @@ def _store_uses(ctx: FileContext, binding: Binding) -> StoreUses:
         if uses.escapes:
             return uses
     for ref in references_to(binding, ctx.scopes, ctx.references):
-        _classify(ctx, outermost(up, ref), ref, uses)
+        _classify(ctx, destination(ctx, ref), uses)
         if uses.shrinks or uses.escapes:
             break
     return uses
 
 
-def _classify(ctx: FileContext, node: Node, ref: Node, uses: StoreUses) -> None:
-    up = ctx.ancestry
-    parent = up.parent(node)
-    if parent is None:
-        return
-    kind = parent.type
-    if _is_assigned(up, node):
-        uses.shrinks = True  # reassigned: `store = {}`
-    elif kind == "subscript_expression" and parent.child_by_field_name("object") == node:
-        uses.shrinks = _is_deleted(up, outermost(up, parent))
-    elif kind == "member_expression" and parent.child_by_field_name("object") == node:
-        uses.shrinks = _member_shrinks(up, parent)
-    elif kind == "arguments":
-        _classify_argument(ctx, node, parent, uses)
-    elif kind not in ("for_in_statement", "spread_element") and escapes(up, ref):
+def _classify(ctx: FileContext, where: Destination, uses: StoreUses) -> None:
+    kind = where.kind
+    if kind in ("written", "member-deleted"):
+        uses.shrinks = True  # reassigned (`store = {}`) or `delete store[k]`
+    elif kind == "method-call":
+        uses.shrinks = where.method in SHRINKING_METHODS
+    elif kind == "member-written":
+        uses.shrinks = where.method == "length"  # `store.length = 0`
+    elif kind == "member-compared":
+        uses.shrinks = where.method in ("size", "length")  # a size check bounds it
+    elif kind == "argument":
+        _classify_argument(ctx, where, uses)
+    elif where.escapes and not _is_spread(where):
         uses.escapes = True  # returned, exported, aliased: other code may clear it
 
 
-def _member_shrinks(up: Ancestry, member: Node) -> bool:
-    prop = member_property(member)
-    outer = outermost(up, member)
-    if is_callee(up, outer):
-        return prop in SHRINKING_METHODS
-    if _is_deleted(up, outer):
-        return True
-    if prop == "length" and _is_assigned(up, outer):
-        return True  # `store.length = 0`
-    return prop in ("size", "length") and _is_compared(up, outer)  # a size check bounds it
+def _is_spread(where: Destination) -> bool:
+    """`[...store]`, `f(...store)`: a copy of the entries, not the store."""
+    return where.use.parent is not None and where.use.parent.type == "spread_element"
 
 
-def _classify_argument(ctx: FileContext, node: Node, arguments: Node, uses: StoreUses) -> None:
-    up = ctx.ancestry
-    call = up.parent(arguments)
+def _classify_argument(ctx: FileContext, where: Destination, uses: StoreUses) -> None:
+    call = where.call
     if call is None or call.type != "call_expression":
         uses.escapes = True
         return
-    symbol = ctx.imports.resolve(call.child_by_field_name("function"))
+    symbol = where.callee(ctx)
     path = symbol.path if symbol is not None and symbol.module == "<global>" else None
     if path == ("Object", "assign"):
         return  # growth, found earlier
-    if path == ("Object", "keys") and _is_compared_length(up, call):
+    if path == ("Object", "keys") and is_compared_length(ctx.ancestry, call):
         uses.shrinks = True  # `Object.keys(store).length > MAX`
     elif path not in READING_FUNCTIONS:
         uses.escapes = True  # handed to code that may clear it
-
-
-def _is_deleted(up: Ancestry, node: Node) -> bool:
-    parent = up.parent(node)
-    return (
-        parent is not None
-        and parent.type == "unary_expression"
-        and text(parent.child_by_field_name("operator")) == "delete"
-    )
-
-
-def _is_assigned(up: Ancestry, node: Node) -> bool:
-    parent = up.parent(node)
-    return (
-        parent is not None
-        and parent.type in ASSIGNMENTS
-        and parent.child_by_field_name("left") == node
-    )
-
-
-def _is_compared(up: Ancestry, node: Node) -> bool:
-    parent = up.parent(outermost(up, node))
-    return (
-        parent is not None
-        and parent.type == "binary_expression"
-        and text(parent.child_by_field_name("operator")) in COMPARISONS
-    )
-
-
-def _is_compared_length(up: Ancestry, call: Node) -> bool:
-    member = up.parent(outermost(up, call))
-    return (
-        member is not None
-        and member.type == "member_expression"
-        and member_property(member) == "length"
-        and _is_compared(up, member)
-    )
 
 
 def _snippet(node: Node) -> str:

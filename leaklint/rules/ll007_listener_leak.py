@@ -82,7 +82,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import ANY, same_value, value_identity
+from leaklint.analysis.flow import ANY, destination, same_value, value_identity
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
@@ -91,7 +91,6 @@ from leaklint.analysis.nodes import (
     effective_function,
     first_named,
     function_name,
-    is_callee,
     literal_key,
     member_property,
     text,
@@ -262,9 +261,9 @@ class ListenerLeak(Rule):
 
     def check(self, ctx: FileContext) -> None:
         adds: list[tuple[Node, Node, str]] = []
+        # Removals by the value the emitter expression denotes (flow's identity: `process`,
+        # a module-level `bus`, `options.signal`), for adds and signals alike.
         removals: list[Removal] = []
-        # Removals by the value the emitter expression denotes (`options.signal`), for signals.
-        signal_removals: list[Removal] = []
         for call in ctx.captures(self.code).get("call", ()):
             function = call.child_by_field_name("function")
             emitter = function.child_by_field_name("object") if function is not None else None
@@ -274,15 +273,12 @@ class ListenerLeak(Rule):
             if name in ADDING or name in ADDING_ONCE:
                 adds.append((call, emitter, name))
                 continue
-            identity = _emitter_identity(ctx, emitter)
+            identity = value_identity(ctx, emitter)
             if identity is not None:
-                removals.append(Removal(identity.key, _event_name(call), _listener(ctx, call)))
-            flow = value_identity(ctx, emitter)
-            if flow is not None:
-                signal_removals.append(Removal(flow, _event_name(call), _listener(ctx, call)))
+                removals.append(Removal(identity, _event_name(call), _listener(ctx, call)))
         for call, emitter_node, method in adds:
             if method == "addEventListener" and _event_name(call) == "abort":
-                self._check_abort(ctx, call, emitter_node, signal_removals)
+                self._check_abort(ctx, call, emitter_node, removals)
                 continue
             self._check_add(ctx, call, emitter_node, method, removals)
 
@@ -486,14 +482,10 @@ def _keeps_subscription(ctx: FileContext, call: Node) -> bool:
     """`const sub = AppState.addEventListener(…)`: the call returns a subscription that is
     kept, to be removed with `sub.remove()` (React Native, many browser and SDK APIs). A Node
     emitter's `on()` returns the emitter itself, which nobody stores in a variable."""
-    node, parent = call, ctx.ancestry.parent(call)
-    while parent is not None and parent.type in ("await_expression", "parenthesized_expression"):
-        node, parent = parent, ctx.ancestry.parent(parent)
-    if parent is None:
-        return False
-    if parent.type == "variable_declarator":
-        return parent.child_by_field_name("value") == node
-    return parent.type == "assignment_expression" and parent.child_by_field_name("right") == node
+    where = destination(ctx, call)
+    if where.kind == "awaited" and where.use.parent is not None:
+        where = destination(ctx, where.use.parent)
+    return where.kind in ("declared", "assigned")
 
 
 def _article(word: str) -> str:
@@ -559,22 +551,15 @@ def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
     return None
 
 
-def _emitter_identity(ctx: FileContext, node: Node) -> Emitter | None:
-    """Any emitter expression removals can be matched against (long-lived or not)."""
-    symbol = ctx.imports.resolve(node)
-    if symbol is not None:
-        return Emitter(("symbol", symbol.module, symbol.normalised), text(node))
-    if node.type == "identifier":
-        binding = ctx.scopes.resolve(node)
-        if binding is not None:
-            return Emitter(("binding", binding.node.id), text(node))
-    return None
-
-
 def _long_lived_emitter(ctx: FileContext, node: Node) -> Emitter | None:
+    """The emitter ``node`` denotes when it outlives the code that listens on it, keyed by its
+    flow identity (what removals are matched against)."""
+    key = value_identity(ctx, node)
     symbol = ctx.imports.resolve(node)
+    if key is None:
+        return None
     if symbol is not None:
-        return _long_lived_symbol(symbol, node)
+        return _long_lived_symbol(symbol, node, key)
     if node.type != "identifier":
         return None
     binding = ctx.scopes.resolve(node)
@@ -582,11 +567,11 @@ def _long_lived_emitter(ctx: FileContext, node: Node) -> Emitter | None:
         return None
     if _is_module_level_instance(ctx, binding):
         label = ListenerLeak.msg("emitter-module-level", emitter=binding.name).text
-        return Emitter(("binding", binding.node.id), label)
+        return Emitter(key, label)
     if holds_pool_checkout(ctx, binding) and not _destroyed(ctx, binding):
         # The pool hands the same few connections out again and again.
         label = ListenerLeak.msg("emitter-pooled", emitter=binding.name).text
-        return Emitter(("binding", binding.node.id), label, pooled=True)
+        return Emitter(key, label, pooled=True)
     return None
 
 
@@ -594,17 +579,13 @@ def _destroyed(ctx: FileContext, binding: Binding) -> bool:
     """The checkout is destroyed rather than given back, its listeners with it: pg's
     `client.release(true)` (any argument but a falsy literal), `destroy()` or `end()`."""
     for ref in references_to(binding, ctx.scopes, ctx.references):
-        member = ctx.ancestry.parent(ref)
-        if member is None or member.type != "member_expression":
+        where = destination(ctx, ref)
+        if where.kind != "method-call" or where.call is None:
             continue
-        call = ctx.ancestry.parent(member)
-        if call is None or call.type != "call_expression" or not is_callee(ctx.ancestry, member):
-            continue
-        method = member_property(member)
-        arguments = call_arguments(call)
-        if method in ("destroy", "end"):
+        arguments = call_arguments(where.call)
+        if where.method in ("destroy", "end"):
             return True
-        if method == "release" and arguments and text(arguments[0]) not in _FALSY_LITERALS:
+        if where.method == "release" and arguments and text(arguments[0]) not in _FALSY_LITERALS:
             return True
     return False
 
@@ -612,8 +593,7 @@ def _destroyed(ctx: FileContext, binding: Binding) -> bool:
 _FALSY_LITERALS = frozenset({"false", "undefined", "null", "0", "''", '""'})
 
 
-def _long_lived_symbol(symbol: Symbol, node: Node) -> Emitter | None:
-    key = ("symbol", symbol.module, symbol.normalised)
+def _long_lived_symbol(symbol: Symbol, node: Node, key: tuple[object, ...]) -> Emitter | None:
     if symbol.module == GLOBAL:
         if symbol.path and symbol.path[0] in LONG_LIVED_GLOBALS:
             return Emitter(key, ListenerLeak.msg("emitter-global", emitter=text(node)).text)

@@ -44,14 +44,11 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import escapes
+from leaklint.analysis.flow import declared_value, destination
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
 from leaklint.analysis.nodes import (
-    assignment_target,
     call_arguments,
-    is_callee,
     member_property,
-    value_parent,
 )
 from leaklint.analysis.throws import stream_cannot_fail
 from leaklint.model.findings import Severity
@@ -139,13 +136,8 @@ class UnhandledPipe(Rule):
 
 def _piped_on(ctx: FileContext, pipe: Node) -> bool:
     """`a.pipe(b)` inside `a.pipe(b).pipe(c)`: the chain is judged once, at its last pipe."""
-    node, parent = value_parent(ctx.ancestry, pipe)
-    return (
-        parent is not None
-        and parent.type == "member_expression"
-        and member_property(parent) == "pipe"
-        and parent.child_by_field_name("object") == node
-    )
+    where = destination(ctx, pipe)
+    return where.kind == "method-call" and where.method == "pipe"
 
 
 def _receiver(pipe: Node) -> Node | None:
@@ -171,16 +163,6 @@ def _shown(ctx: FileContext, node: Node | None) -> str:
     return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
-def _stream_binding_value(ctx: FileContext, node: Node) -> Node | None:
-    """`const src = fs.createReadStream(f)`: the value a stream name was declared with."""
-    binding = ctx.scopes.resolve(node)
-    if binding is None or binding.declaration.type != "variable_declarator":
-        return None
-    if binding.declaration.child_by_field_name("name") != binding.node:
-        return None
-    return binding.declaration.child_by_field_name("value")
-
-
 # The classes behind the factories: `new fs.WriteStream(path)`, or `fs.WriteStream(path)`,
 # which Node still lets one call without `new`.
 _STREAM_CLASSES = {"createReadStream": "ReadStream", "createWriteStream": "WriteStream"}
@@ -189,7 +171,7 @@ _STREAM_CLASSES = {"createReadStream": "ReadStream", "createWriteStream": "Write
 def _is_fs_stream(ctx: FileContext, node: Node | None, factory: str) -> bool:
     node = unwrap(node)
     if node is not None and node.type == "identifier":
-        node = unwrap(_stream_binding_value(ctx, node))
+        node = unwrap(declared_value(ctx, node))
     if node is None or node.type not in ("call_expression", "new_expression"):
         return False
     field = "function" if node.type == "call_expression" else "constructor"
@@ -226,22 +208,16 @@ def _left_open(ctx: FileContext, stream: Node | None) -> bool:
 
 
 def _released_or_handed_on(ctx: FileContext, ref: Node) -> bool:
-    up = ctx.ancestry
-    parent = up.parent(ref)
-    if parent is not None and parent.type == "member_expression":
-        if parent.child_by_field_name("object") != ref or not is_callee(up, parent):
-            return True  # a property read or a method passed on: assume it may be released
-        method = member_property(parent)
-        return method in RELEASING or method not in _STREAM_METHODS
-    node, consumer = value_parent(up, ref)
-    if consumer is not None and consumer.type == "arguments":
-        call = up.parent(consumer)
-        callee = call.child_by_field_name("function") if call is not None else None
+    """Whether this use of the stream may release it, decided on ``flow``'s destination."""
+    where = destination(ctx, ref)
+    if where.kind == "method-call":
+        return where.method in RELEASING or where.method not in _STREAM_METHODS
+    if where.use.kind == "member":
+        return True  # a property read or a method passed on: assume it may be released
+    if where.kind in ("argument", "new-argument"):
         # `x.pipe(file)`: the destination of another pipe is no hand-off.
-        return member_property(callee) != "pipe"
-    if assignment_target(node, consumer) is not None:
-        return True
-    return escapes(up, ref)
+        return where.callee_method != "pipe"
+    return where.escapes
 
 
 __all__ = ["UnhandledPipe"]

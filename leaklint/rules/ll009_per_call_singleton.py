@@ -58,16 +58,14 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from leaklint.analysis.flow import destination, stored_on
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Frequency, Rate, how_often
 from leaklint.analysis.nodes import (
     assignment_target,
     call_arguments,
-    contains,
-    is_callee,
     literal_key,
     member_property,
     text,
-    value_parent,
 )
 from leaklint.model.findings import Severity
 from leaklint.rules._base import Rule
@@ -287,17 +285,18 @@ def _names_resource_transport(transports: Node) -> bool:
 
 def _managed(ctx: FileContext, made: Node) -> bool:
     """The object is closed by the file, or cached rather than dropped: `agent.destroy()`,
-    `agents[host] = new Agent()`, `agents.set(host, new Agent())`."""
-    node, parent = value_parent(ctx.ancestry, made)
-    if parent is not None and parent.type == "arguments":
-        call = ctx.ancestry.parent(parent)
-        callee = call.child_by_field_name("function") if call is not None else None
-        return member_property(callee) == "set"  # a cache keyed by host or tenant
-    target = assignment_target(node, parent)
+    `agents[host] = new Agent()`, `agents.set(host, new Agent())` (``flow`` says where it
+    goes)."""
+    where = destination(ctx, made)
+    if where.kind == "argument":
+        return where.callee_method == "set"  # a cache keyed by host or tenant
+    target = assignment_target(where.use.node, where.use.parent)
     if target is None:
         return False
     if target.type in ("member_expression", "subscript_expression"):
-        return _outlives_run(ctx, target, made)
+        # `agents[host] = …`, `this.agent = …`: kept on an object that outlives the run, where
+        # the next run finds it again. `req.log = …` keeps it on the request, made per run.
+        return stored_on(ctx, target, how_often(ctx, made).function) in ("this", "outer")
     if target.type != "identifier":
         return False
     binding = ctx.scopes.resolve(target)
@@ -306,31 +305,10 @@ def _managed(ctx: FileContext, made: Node) -> bool:
     return any(_is_released(ctx, ref) for ref in references_to(binding, ctx.scopes, ctx.references))
 
 
-def _outlives_run(ctx: FileContext, target: Node, made: Node) -> bool:
-    """`agents[host] = …`, `this.agent = …`: kept on an object that outlives the run, where the
-    next run finds it again. `req.log = …` keeps it on the request, which is made per run."""
-    root = target
-    while root.type in ("member_expression", "subscript_expression"):
-        root = root.child_by_field_name("object") or root
-        if root.type not in ("member_expression", "subscript_expression", "identifier", "this"):
-            return False
-    if root.type == "this":
-        return True
-    if root.type != "identifier":
-        return False
-    binding = ctx.scopes.resolve(root)
-    function = how_often(ctx, made).function
-    return binding is None or function is None or not contains(function, binding.node)
-
-
 def _is_released(ctx: FileContext, ref: Node) -> bool:
     """`ref.destroy()`, `ref.close()`… anywhere in the file (a `finally`, a `'close'` handler)."""
-    member = ctx.ancestry.parent(ref)
-    if member is None or member.type != "member_expression":
-        return False
-    if member.child_by_field_name("object") != ref:
-        return False
-    return member_property(member) in RELEASING_METHODS and is_callee(ctx.ancestry, member)
+    where = destination(ctx, ref)
+    return where.kind == "method-call" and where.method in RELEASING_METHODS
 
 
 __all__ = ["KINDS", "PerCallSingleton"]

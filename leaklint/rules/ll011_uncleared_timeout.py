@@ -60,7 +60,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import same_value, value_identity
+from leaklint.analysis.flow import declared_value, destination, same_value, value_identity
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
@@ -68,8 +68,8 @@ from leaklint.analysis.nodes import (
     call_arguments,
     member_property,
     text,
-    value_parent,
 )
+from leaklint.analysis.resource_origins import declared_function, function_results
 from leaklint.model.findings import Severity
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
@@ -209,7 +209,7 @@ def _timers_of(ctx: FileContext, racer: Node, depth: int) -> Iterator[tuple[Time
     if node is None:
         return
     if node.type == "identifier":
-        value = _const_value(ctx, node)
+        value = declared_value(ctx, node, const_only=True)
         if value is not None and depth > 0:
             yield from _timers_of(ctx, value, depth - 1)
         return
@@ -259,47 +259,13 @@ def _calls_within(function: Node) -> Iterator[Node]:
         )
 
 
-def _const_value(ctx: FileContext, ident: Node) -> Node | None:
-    """`const timeout = new Promise(…)` / `= sleep(ms)`: the value a racer name stands for."""
-    binding = ctx.scopes.resolve(ident)
-    if binding is None or binding.kind != "const":
-        return None
-    declaration = binding.declaration
-    if declaration.type != "variable_declarator":
-        return None
-    if declaration.child_by_field_name("name") != binding.node:
-        return None
-    return declaration.child_by_field_name("value")
-
-
 def _returned_by_local_function(ctx: FileContext, callee: Node | None) -> list[Node]:
     """What a helper of this file returns: an arrow's expression body, or its `return`s."""
     if callee is None or callee.type != "identifier":
         return []
     binding = ctx.scopes.resolve(callee)
-    if binding is None:
-        return []
-    function = binding.declaration
-    if binding.kind == "const" and function.type == "variable_declarator":
-        function = function.child_by_field_name("value")
-    if function is None or function.type not in FUNCTION_NODES:
-        return []
-    body = function.child_by_field_name("body")
-    if body is None:
-        return []
-    if body.type != "statement_block":
-        return [body]
-    returned: list[Node] = []
-    stack = list(body.named_children)
-    while stack:
-        node = stack.pop()
-        if node.type in FUNCTION_NODES:
-            continue
-        if node.type == "return_statement" and node.named_child_count:
-            returned.append(node.named_children[0])
-            continue
-        stack.extend(node.named_children)
-    return returned
+    function = declared_function(binding) if binding is not None else None
+    return function_results(function) if function is not None else []
 
 
 def _has_signal(call: Node) -> bool:
@@ -319,15 +285,12 @@ def _has_signal(call: Node) -> bool:
 
 def _is_cleared(ctx: FileContext, timer: Node, cleared: list[tuple[object, ...] | None]) -> bool:
     """The timer's handle is kept and some `clearTimeout` of the file may receive it."""
-    node, parent = value_parent(ctx.ancestry, timer)
-    target = assignment_target(node, parent)
+    where = destination(ctx, timer)
+    target = assignment_target(where.use.node, where.use.parent)
     if target is None:
         # Returned, passed on or put in an object: code this file does not show may clear it.
-        return parent is not None and parent.type not in (
-            "expression_statement",
-            "arrow_function",
-            "sequence_expression",
-        )
+        # Dropped (a statement, `void`, an executor arrow's value), nothing can.
+        return where.use.parent is not None and where.kind not in ("discarded", "arrow-body")
     identity = value_identity(ctx, target)
     return (
         any(same_value(identity, other) for other in cleared if identity is not None)

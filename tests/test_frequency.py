@@ -1,0 +1,92 @@
+"""`analysis.frequency`: the kind of reason (`Why`) and the one place its text comes from."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from leaklint.analysis.frequency import REASON_TEXTS, Rate, Why, how_often
+from leaklint.model.settings import Settings
+from leaklint.semantic.context import FileContext
+from leaklint.syntax.parsing import parse
+from leaklint.syntax.source import SourceFile
+
+
+def _frequency_at(code: str, marker: str, name: str = "app.js"):
+    data = textwrap.dedent(code).encode()
+    source = SourceFile.from_bytes(Path(name), data)
+    ctx = FileContext(source, parse(source.data, source.language), Settings(root=Path.cwd()))
+    ctx.plan_queries([])  # the analysis runs its own query pass
+    start = source.data.index(marker.encode())
+    node = ctx.tree.root_node.named_descendant_for_byte_range(start, start + len(marker))
+    assert node is not None
+    return how_often(ctx, node)
+
+
+CASES = [
+    ("setInterval(tick, 10);", "tick", Why.MODULE, "runs once, at module level"),
+    (
+        "function main() { work(); }\nmain();",
+        "work()",
+        Why.START_UP,
+        "runs once: start-up code called once from module level",
+    ),
+    (
+        "export function bootstrap() { work(); }",
+        "work()",
+        Why.START_UP,
+        "runs once: `bootstrap()` is start-up code",
+    ),
+    (
+        "let io;\nfunction get() { if (!io) { io = make(); work(); } return io; }\nget(); get();",
+        "work()",
+        Why.LAZY_INIT,
+        "runs once: guarded by 'io'",
+    ),
+    (
+        "class A { poll() { if (this.timer) return; this.timer = go(); } }",
+        "go()",
+        Why.ONCE_GUARD,
+        "runs once per instance: guarded by 'this.timer'",
+    ),
+    ("class A { constructor() { work(); } }", "work()", Why.INSTANCE, "runs once per instance"),
+    (
+        "class A { start() { work(); } }",
+        "work()",
+        Why.INSTANCE_START_UP,
+        "runs once per instance: `start()` is a start-up or lifecycle method",
+    ),
+    (
+        "io.on('connection', (socket) => { work(socket); });",
+        "work(socket)",
+        Why.HANDLER,
+        "runs per connection: registered by `io.on('connection')` on line 1",
+    ),
+    (
+        "setInterval(() => { work(); }, 10);",
+        "work()",
+        Why.TICK,
+        "runs on every timer tick",
+    ),
+    ("export function f() { work(); }", "work()", Why.CALLERS_UNKNOWN, "runs on every call"),
+]
+
+
+@pytest.mark.parametrize(("code", "marker", "why", "reason"), CASES)
+def test_each_kind_of_reason_and_its_text(code: str, marker: str, why: Why, reason: str) -> None:
+    frequency = _frequency_at(code, marker)
+    assert frequency.why is why
+    assert frequency.reason == reason
+
+
+def test_an_effect_callback_runs_per_effect_run() -> None:
+    code = "import { useEffect } from 'react';\nuseEffect(() => { work(); }, [a]);"
+    frequency = _frequency_at(code, "work()", name="app.jsx")
+    assert (frequency.why, frequency.rate) == (Why.EFFECT, Rate.PER_EFFECT)
+    assert frequency.reason == "runs on every effect run"
+
+
+def test_every_kind_of_reason_has_a_text() -> None:
+    assert {why for why, _ in REASON_TEXTS} == set(Why)
