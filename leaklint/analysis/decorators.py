@@ -245,7 +245,7 @@ _NEST_MODULES = (
 def nest_lifecycle_hook(ctx: FileContext, method: Node) -> str | None:
     """'`onModuleInit()` of the NestJS provider `CacheWarmer`' when ``method`` is a one-shot
     lifecycle hook of a singleton provider, else None."""
-    if method.type != "method_definition" or FRAMEWORK_WORDS.search(ctx.source.data) is None:
+    if method.type != "method_definition" or not names_a_framework(ctx):
         return None
     name = text(method.child_by_field_name("name"))
     body = method.parent
@@ -261,6 +261,14 @@ def nest_lifecycle_hook(ctx: FileContext, method: Node) -> str | None:
     return None
 
 
+def names_a_framework(ctx: FileContext) -> bool:
+    """Whether the file names a decorator-routing framework at all: searched once per file,
+    not once per method asked about (how_often asks for every function)."""
+    return ctx.memo(
+        "decorators.names-a-framework", lambda: bool(FRAMEWORK_WORDS.search(ctx.source.data))
+    )
+
+
 def _scoped(decorator: Node) -> bool:
     """`@Injectable({ scope: Scope.REQUEST })`: an instance per request or per consumer."""
     return b"scope" in (decorator.text or b"")
@@ -270,5 +278,6 @@ __all__ = [
     "FRAMEWORK_WORDS",
     "DecoratedHandler",
     "decorated_handler",
+    "names_a_framework",
     "nest_lifecycle_hook",
 ]

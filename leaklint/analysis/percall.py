@@ -30,7 +30,12 @@ from itertools import pairwise
 
 from tree_sitter import Node, QueryCursor
 
-from leaklint.analysis.decorators import FRAMEWORK_WORDS, DecoratedHandler, decorated_handler
+from leaklint.analysis.decorators import (
+    FRAMEWORK_WORDS,
+    DecoratedHandler,
+    decorated_handler,
+    names_a_framework,
+)
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     call_arguments,
@@ -196,7 +201,7 @@ def _handlers(ctx: FileContext) -> list[Node]:
 def _decorated_methods(ctx: FileContext, functions: Iterable[Node]) -> list[DecoratedHandler]:
     """The methods a framework routes to by decorator (none unless the file names one of
     those frameworks: most files have methods, few have these imports)."""
-    if FRAMEWORK_WORDS.search(ctx.source.data) is None:
+    if not names_a_framework(ctx):
         return []
     found = (decorated_handler(ctx, f) for f in functions if f.type == "method_definition")
     return [handler for handler in found if handler is not None]
