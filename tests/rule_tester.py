@@ -6,7 +6,8 @@ code that must be reported (``invalid``) with the findings it must produce.
     @pytest.mark.parametrize("case", TESTER.cases(
         valid=["const t = setInterval(f, 10); clearInterval(t);"],
         invalid=[Invalid("function f() { setInterval(g, 10); }",
-                         [Expect(message_id="per-call-discarded", data={"function": "'f'"},
+                         [Expect(message_id="per-call-discarded",
+                                 data={"runs": "every call of 'f'"},
                                  line=1, column=16, severity="warning")])],
     ))
     def test_ll002(case): TESTER.verify(case)

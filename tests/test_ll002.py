@@ -150,7 +150,7 @@ LL002 = RuleTester("LL002")
                 [
                     Expect(
                         message_id="per-call-discarded",
-                        data={"function": "'watch'"},
+                        data={"runs": "every call of 'watch'"},
                         line=2,
                         column=3,
                         end_column=36,
@@ -164,7 +164,7 @@ LL002 = RuleTester("LL002")
                 [
                     Expect(
                         message_id="per-call-stored",
-                        data={"handle": "this.timer", "function": "'poll'"},
+                        data={"handle": "this.timer", "runs": "every call of 'poll'"},
                         line=3,
                         column=18,
                         severity="warning",
@@ -190,3 +190,20 @@ LL002 = RuleTester("LL002")
 )
 def test_ll002_cases(case: Valid | Invalid) -> None:
     LL002.verify(case)
+
+
+def test_a_constructor_interval_says_it_runs_per_instance_not_per_call() -> None:
+    # Audits read "on every call of 'constructor'" as misleading: a class built once keeps one
+    # timer, one built per request one per request; the message says which it depends on.
+    source = "class DeltaCache {\n  constructor() { setInterval(() => this.prune(), 1000); }\n}\n"
+    (finding,) = run_rule("LL002", source)
+    assert "starts a new timer for every new instance of 'DeltaCache'" in finding.message
+
+
+def test_a_handler_interval_names_its_unit() -> None:
+    source = (
+        "const express = require('express');\nconst app = express();\n"
+        "app.get('/x', function onRequest(req, res) { setInterval(() => res.write('.'), 10); });\n"
+    )
+    (finding,) = run_rule("LL002", source)
+    assert "for every request handled by 'onRequest'" in finding.message

@@ -71,6 +71,7 @@ from leaklint.analysis.frequency import (
     FREQUENCY_ANALYSES,
     PER_INSTANCE_START,
     STARTED_ONCE,
+    Frequency,
     Why,
     how_often,
 )
@@ -146,7 +147,7 @@ class UnclearedInterval(Rule):
             "process-lifetime timer is intended."
         ),
         "per-call-discarded": (
-            "setInterval() starts a new timer on every call of {function} and discards its "
+            "setInterval() starts a new timer for {runs} and discards its "
             "handle, so none of them can ever be cleared: each keeps running and keeps its "
             "callback's closure in memory. Keep the handle and clearInterval() it when the work "
             "ends, or return it to the caller."
@@ -157,8 +158,8 @@ class UnclearedInterval(Rule):
             "shutdown, or .unref() it if a process-lifetime timer is intended."
         ),
         "per-call-stored": (
-            "The interval stored in '{handle}' never reaches clearInterval() in this file: every "
-            "call of {function} starts a timer that can never be stopped and keeps its "
+            "The interval stored in '{handle}' never reaches clearInterval() in this file: {runs} "
+            "starts a timer that can never be stopped and keeps its "
             "callback's closure in memory. Clear it in a close()/stop()/dispose() method, or "
             "return the handle."
         ),
@@ -229,7 +230,7 @@ class UnclearedInterval(Rule):
         if per_instance:
             function = None
         if is_discarded(consumer, handle):
-            self._report_discarded(ctx, call, function, effect, unref, startup)
+            self._report_discarded(ctx, call, function, effect, unref, startup, frequency)
             return
         target = assignment_target(handle, consumer)
         if target is None:
@@ -250,7 +251,7 @@ class UnclearedInterval(Rule):
             return
         if function is None and unref:
             return
-        self._report_stored(ctx, call, target, function, per_instance, instance_method)
+        self._report_stored(ctx, call, target, function, per_instance, frequency, instance_method)
 
     def _report_discarded(
         self,
@@ -260,6 +261,7 @@ class UnclearedInterval(Rule):
         effect: Node | None,
         unref: bool,
         startup: bool,
+        frequency: Frequency,
     ) -> None:
         if effect is not None:
             self._report_effect(ctx, call, None)
@@ -268,8 +270,8 @@ class UnclearedInterval(Rule):
                 where = "startup-discarded" if startup else "module-discarded"
                 ctx.report(self, call, self.msg(where), severity=Severity.NOTE)
         else:
-            described = _describe(ctx.ancestry, function)
-            ctx.report(self, call, self.msg("per-call-discarded", function=described))
+            runs = _runs(ctx.ancestry, function, frequency)
+            ctx.report(self, call, self.msg("per-call-discarded", runs=runs))
 
     def _report_stored(
         self,
@@ -278,6 +280,7 @@ class UnclearedInterval(Rule):
         target: Node,
         function: Node | None,
         per_instance: bool,
+        frequency: Frequency,
         instance_method: Node | None = None,
     ) -> None:
         where = text(target)
@@ -290,11 +293,11 @@ class UnclearedInterval(Rule):
             kind = "instance-stored" if per_instance else "module-stored"
             ctx.report(self, call, self.msg(kind, handle=where), severity=Severity.NOTE)
             return
-        described = _describe(ctx.ancestry, function)
+        runs = _runs(ctx.ancestry, function, frequency)
         ctx.report(
             self,
             call,
-            self.msg("per-call-stored", handle=where, function=described),
+            self.msg("per-call-stored", handle=where, runs=runs),
             related=((target, self.msg("note-stored-here").text),),
         )
 
@@ -389,6 +392,30 @@ def _handle_uses(ctx: FileContext, target: Node, clears: list[Node]) -> HandleUs
         elif where.kind == "method-call" and where.method == "unref":
             uses.unref = True
     return uses
+
+
+def _runs(up: Ancestry, function: Node, frequency: Frequency) -> str:
+    """What one run of ``function`` is, for the messages: 'every new instance of 'Cache''
+    for a constructor or field initialiser (a class an application builds once keeps one
+    timer; one it builds per request, one per request), 'every request handled by 'f'' for a
+    handler, else 'every call of 'f''."""
+    if frequency.why is Why.INSTANCE:
+        owner = _class_name(up, function)
+        return f"every new instance of '{owner}'" if owner else "every new instance of this class"
+    if frequency.is_per_request:
+        return f"every {frequency.unit} handled by {_describe(up, function)}"
+    return f"every call of {_describe(up, function)}"
+
+
+def _class_name(up: Ancestry, function: Node) -> str | None:
+    """The name of the class whose constructor or field ``function`` is."""
+    for ancestor in up.ancestors(function):
+        if ancestor.type in ("class_declaration", "class", "abstract_class_declaration"):
+            name = ancestor.child_by_field_name("name")
+            return text(name) if name is not None else None
+        if ancestor.type in FUNCTION_NODES and ancestor.id != function.id:
+            return None
+    return None
 
 
 def _describe(up: Ancestry, function: Node) -> str:
