@@ -48,6 +48,7 @@ from leaklint.analysis.nodes import (
     FIELD_NODES,
     FUNCTION_NODES,
     call_arguments,
+    class_method,
     contains,
     effective_function,
     enclosing_functions,
@@ -587,16 +588,8 @@ def _registered_once_by_its_class(function: Node) -> bool:
         return False
     if name.text.decode("utf-8", "replace") not in _LISTENER_METHODS:
         return False
-    for member in body.named_children:
-        member_name = member.child_by_field_name("name")
-        if (
-            member.type == "method_definition"
-            and member_name is not None
-            and member_name.text == b"constructor"
-            and _super_says_once(member)
-        ):
-            return True
-    return False
+    constructor = class_method(body, "constructor")
+    return constructor is not None and _super_says_once(constructor)
 
 
 def _super_says_once(constructor: Node) -> bool:

@@ -317,6 +317,19 @@ def is_static_member(member: Node) -> bool:
     return any(child.type == "static" for child in member.children)
 
 
+def class_method(body: Node | None, name: str, *, instance_only: bool = False) -> Node | None:
+    """The method ``name`` (the first of that name) of the class body ``body``; with
+    ``instance_only``, static methods do not count (`this.name()` cannot reach them)."""
+    for member in body.named_children if body is not None else ():
+        if (
+            member.type == "method_definition"
+            and text(member.child_by_field_name("name")) == name
+            and not (instance_only and is_static_member(member))
+        ):
+            return member
+    return None
+
+
 def loop_ancestors(up: Ancestry, node: Node, stop: Node | None = None) -> Iterator[Node]:
     """Loops and per-element callbacks around ``node``, innermost first, up to ``stop``.
 

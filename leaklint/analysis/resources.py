@@ -47,7 +47,7 @@ from tree_sitter import Node
 
 from leaklint.analysis.flow import ESCAPING, use_of, value_identity
 from leaklint.analysis.frequency import Rate, how_often
-from leaklint.analysis.nodes import call_arguments
+from leaklint.analysis.nodes import TRANSPARENT, call_arguments, class_method, text
 from leaklint.analysis.release_paths import Exit, ReleasePaths, contains
 from leaklint.analysis.resource_origins import (
     THIS_ASSIGNMENTS,
@@ -95,16 +95,7 @@ RESOURCE_ANALYSES = (THIS_ASSIGNMENTS,)
 # Methods whose result is the object they were called on, so that
 # `const c = await createClient().on('error', f).connect()` still binds the client to `c`.
 _SELF_RETURNING = frozenset({"on", "once", "connect", "initialize", "asPromise"})
-_TRANSPARENT = frozenset(
-    {
-        "parenthesized_expression",
-        "await_expression",
-        "as_expression",
-        "satisfies_expression",
-        "non_null_expression",
-        "type_assertion",
-    }
-)
+_TRANSPARENT = TRANSPARENT | {"await_expression"}
 # Calls that keep their argument: `pools.set(name, pool)`, `clients.push(client)`.
 _STORING_METHODS = frozenset({"set", "push", "unshift", "add", "splice", "register", "resolve"})
 # -- results -------------------------------------------------------------------------------
@@ -381,16 +372,7 @@ class _Engine:
         body = self.ctx.ancestry.parent(method) if method is not None else None
         if method is None or method.type != "method_definition" or body is None:
             return None
-        for member in body.named_children:
-            key = member.child_by_field_name("name")
-            if (
-                member.type == "method_definition"
-                and key is not None
-                and key.text == name.text
-                and not any(c.type == "static" for c in member.children)
-            ):
-                return member
-        return None
+        return class_method(body, text(name), instance_only=True)
 
     def _is_fresh_factory(self, acquisition: _Acquisition) -> bool:
         """Every `return` of the acquisition's function gives back this new client, directly

@@ -33,6 +33,7 @@ from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     call_arguments,
+    is_static_member,
     member_property,
     text,
     word_occurrences_within,
@@ -379,7 +380,7 @@ class _Exports:
         for member in body.named_children if body is not None else ():
             if member.type not in ("field_definition", "public_field_definition"):
                 continue
-            if not any(child.type == "static" for child in member.children):
+            if not is_static_member(member):
                 continue
             key = member.child_by_field_name("name") or member.child_by_field_name("property")
             value = member.child_by_field_name("value")

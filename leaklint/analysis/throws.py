@@ -35,7 +35,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.analysis.flow import declared_value
-from leaklint.analysis.nodes import FUNCTION_NODES, is_callee, member_property, text
+from leaklint.analysis.nodes import FUNCTION_NODES, class_method, is_callee, member_property, text
 from leaklint.analysis.resource_origins import declared_function, value_origin
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import GLOBAL, unwrap
@@ -233,12 +233,7 @@ def _same_file_function(ctx: FileContext, callee: Node) -> Node | None:
         name = member_property(callee)
         if receiver is None or receiver.type != "this" or name is None:
             return None
-        body = ctx.ancestry.nearest(callee, frozenset({"class_body"}))
-        for member in body.named_children if body is not None else ():
-            if member.type == "method_definition" and text(member.child_by_field_name("name")) == (
-                name
-            ):
-                return member
+        return class_method(ctx.ancestry.nearest(callee, frozenset({"class_body"})), name)
     return None
 
 
