@@ -23,6 +23,7 @@ from tree_sitter import Node
 
 from leaklint.analysis.frequency import is_written
 from leaklint.analysis.nodes import (
+    CLASS_NODES,
     FIELD_NODES,
     FUNCTION_NODES,
     TRANSPARENT,
@@ -403,8 +404,6 @@ def declared_value(ctx: FileContext, ident: Node, *, const_only: bool = False) -
 # The identity of a removal that removes every listener (`removeAllListeners(event)`).
 ANY = ("any",)
 
-_CLASS_NODES = frozenset({"class_declaration", "class", "abstract_class_declaration"})
-
 
 def value_identity(ctx: FileContext, node: Node | None) -> tuple[object, ...] | None:
     """What ``node`` denotes, as a key two expressions share exactly when they denote the same
@@ -440,7 +439,7 @@ def value_identity(ctx: FileContext, node: Node | None) -> tuple[object, ...] | 
         if receiver is None or name is None:
             return None
         if receiver.type == "this":
-            owner = ctx.ancestry.nearest(node, _CLASS_NODES)
+            owner = ctx.ancestry.nearest(node, CLASS_NODES)
             return ("this", owner.id if owner is not None else None, name)
         base = value_identity(ctx, receiver)
         return ("member", base, name) if base is not None else None

@@ -31,6 +31,7 @@ TRANSPARENT = frozenset(
     }
 )
 FIELD_NODES = frozenset({"field_definition", "public_field_definition"})
+CLASS_NODES = frozenset({"class_declaration", "class", "abstract_class_declaration"})
 STRING_NODES = frozenset({"string", "template_string", "number"})
 
 

@@ -76,6 +76,7 @@ from leaklint.analysis.frequency import (
     how_often,
 )
 from leaklint.analysis.nodes import (
+    CLASS_NODES,
     FUNCTION_NODES,
     TRANSPARENT,
     assignment_target,
@@ -409,13 +410,9 @@ def _runs(up: Ancestry, function: Node, frequency: Frequency) -> str:
 
 def _class_name(up: Ancestry, function: Node) -> str | None:
     """The name of the class whose constructor or field ``function`` is."""
-    for ancestor in up.ancestors(function):
-        if ancestor.type in ("class_declaration", "class", "abstract_class_declaration"):
-            name = ancestor.child_by_field_name("name")
-            return text(name) if name is not None else None
-        if ancestor.type in FUNCTION_NODES and ancestor.id != function.id:
-            return None
-    return None
+    owner = up.nearest(function, CLASS_NODES)
+    name = owner.child_by_field_name("name") if owner is not None else None
+    return text(name) if name is not None else None
 
 
 def _describe(up: Ancestry, function: Node) -> str:
