@@ -95,6 +95,40 @@ def test_cache_depends_on_configuration(project: Path, cache_dir: Path) -> None:
     assert run(files, declared, jobs=1).findings == []
 
 
+def test_cache_written_by_another_build_is_not_used(
+    project: Path, cache_dir: Path, monkeypatch
+) -> None:
+    """The same version with other code (an editable install, a patched release) must not
+    serve results its code did not compute: the build digest is part of the cache key."""
+    import leaklint.pipeline.cache as cache_module
+    import leaklint.pipeline.engine as engine
+
+    write(project / "a.js", "function f() { leaked = 1; }\n")
+    settings = Settings(root=project)
+    files = discover([project], settings)
+    run(files, settings, jobs=1)
+    monkeypatch.setattr(cache_module, "build_digest", lambda: "another-build")
+    calls: list[object] = []
+    real_check = engine.check_path
+    monkeypatch.setattr(engine, "check_path", lambda *a: calls.append(a) or real_check(*a))
+    assert len(run(files, settings, jobs=1).findings) == 1
+    assert calls, "the other build's cache served the result"
+
+
+def test_tree_digest_changes_when_a_module_changes(tmp_path: Path) -> None:
+    from leaklint.pipeline.cache import tree_digest
+
+    write(tmp_path / "pkg" / "a.py", "x = 1\n")
+    write(tmp_path / "pkg" / "sub" / "b.py", "y = 2\n")
+    write(tmp_path / "pkg" / "notes.txt", "not code\n")
+    before = tree_digest(str(tmp_path / "pkg"))
+    assert tree_digest(str(tmp_path / "pkg")) == before
+    (tmp_path / "pkg" / "notes.txt").write_text("other\n")
+    assert tree_digest(str(tmp_path / "pkg")) == before  # only modules count
+    os.utime(tmp_path / "pkg" / "sub" / "b.py", ns=(1, 1))
+    assert tree_digest(str(tmp_path / "pkg")) != before
+
+
 def test_cache_foreign_entries_are_ignored(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path, "k")
     cache._entries[str((tmp_path / "a.js").resolve())] = ["bad"]

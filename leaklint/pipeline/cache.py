@@ -1,7 +1,7 @@
 """A per-project result cache, so an unchanged file is never parsed twice.
 
-One JSON file per (leaklint version, effective configuration, working directory) holds, for
-each checked file, its size, modification time, content hash and findings. A file whose
+One JSON file per (leaklint version and build, effective configuration, working directory)
+holds, for each checked file, its size, modification time, content hash and findings. A file whose
 size and mtime are unchanged is a hit without being read; otherwise its content hash decides
 (a `git checkout` that rewrites identical bytes still hits). JSON rather than pickle: a cache
 directory inside a repository is untrusted input, and loading it must never run code.
@@ -22,6 +22,7 @@ directory, but one that already exists must be empty or already hold leaklint's 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -51,6 +52,31 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+@functools.cache
+def build_digest() -> str:
+    """A digest of this build of leaklint's own code: the name, size and modification time of
+    every module of the package. The version alone is not enough: summaries and findings
+    cached by an earlier build of the same version (an editable install, a patched release)
+    lacked what the new code computes until the cache was cleared by hand. Only ``stat`` is
+    called, so start-up stays cheap (~80 files)."""
+    return tree_digest(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def tree_digest(package: str) -> str:
+    """Name, size and modification time of every ``.py`` file under ``package``, digested."""
+    parts: list[str] = []
+    for directory, subdirectories, files in os.walk(package):
+        subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
+        for name in sorted(f for f in files if f.endswith(".py")):
+            try:
+                info = os.stat(os.path.join(directory, name))
+            except OSError:
+                continue
+            relative = os.path.relpath(os.path.join(directory, name), package)
+            parts.append(f"{relative}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
 def cache_directory(project_root: Path) -> Path:
     override = os.environ.get(CACHE_DIR_ENV)
     return Path(override) if override else project_root / ".leaklint_cache"
@@ -61,7 +87,8 @@ class ResultCache(Generic[T]):
     ValueError (or TypeError, KeyError) for one of the wrong shape, which is then a miss."""
 
     def __init__(self, directory: Path, key: str, decode: Callable[[Any], T] | None = None) -> None:
-        digest = hashlib.sha256(f"{__version__}\x1f{key}\x1f{os.getcwd()}".encode()).hexdigest()
+        identity = f"{__version__}\x1f{build_digest()}\x1f{key}\x1f{os.getcwd()}"
+        digest = hashlib.sha256(identity.encode()).hexdigest()
         self.directory = directory
         self.path = directory / f"v{__version__}" / f"{digest[:20]}.json"
         self._decode = decode
