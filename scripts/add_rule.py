@@ -28,6 +28,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def rule_module(rule: NewRule) -> str:
 Reports every call of `{rule.function}` from `{rule.module}` (through `require` or `import`,
 resolved by leaklint's import analysis: a local function of the same name is not it).
 
-{rule.summary}
+{textwrap.fill(rule.summary.strip(), 100)}
 
 ## Why is this bad?
 Say what leaks, how fast it grows and what users see when it does (the error message, the
@@ -166,7 +167,7 @@ EXPORT = ({_literal(rule.function)},)
 class {rule.class_name}(Rule):
     code = "{rule.code}"
     name = "{rule.name}"
-    summary = {_literal(rule.summary.strip())}
+    summary = {_attribute_literal(rule.summary.strip(), "    summary = ")}
     severity = Severity.WARNING
     # CodeQL's vocabulary: very-high, high, medium, low. New rules start in preview until
     # their precision has been measured on real code (docs/rules-corpus.md).
@@ -244,6 +245,19 @@ def test_{rule.code.lower()}_cases(case: Valid | Invalid) -> None:
 def _literal(text: str) -> str:
     """A double-quoted Python string literal, as ruff format writes them."""
     return json.dumps(text, ensure_ascii=False)
+
+
+def _attribute_literal(text: str, prefix: str) -> str:
+    """The literal after ``prefix`` (an indented ``name = ``): on one line when it fits in 100
+    columns, else an implicit concatenation in parentheses, one piece a line, as ruff format
+    leaves it (a generated module must pass ``ruff check``'s E501)."""
+    one_line = _literal(text)
+    if len(prefix) + len(one_line) <= 100:
+        return one_line
+    indent = " " * (len(prefix) - len(prefix.lstrip()) + 4)
+    pieces = textwrap.wrap(text, 100 - len(indent) - 2, drop_whitespace=False)
+    body = "\n".join(f"{indent}{_literal(piece)}" for piece in pieces)
+    return f"(\n{body}\n{indent[:-4]})"
 
 
 def _local(rule: NewRule) -> str:

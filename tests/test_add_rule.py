@@ -115,6 +115,27 @@ def test_the_new_rule_imports_is_registered_and_its_tests_pass(checkout: Path) -
     assert " passed" in suite.stdout
 
 
+def test_a_long_summary_is_wrapped_so_the_generated_module_passes_ruff(tmp_path: Path) -> None:
+    summary = (
+        "A file watcher opened for every request and never closed keeps its inotify watch, "
+        "its file descriptor and its callback's closure alive until the process exits."
+    )
+    rule = add_rule.NewRule("LL042", "unclosed-watcher", summary, "fs", "watch")
+    module = tmp_path / "ll042_unclosed_watcher.py"
+    module.write_text(add_rule.rule_module(rule), encoding="utf-8")
+    namespace: dict[str, object] = {}
+    exec(compile(module.read_text(encoding="utf-8"), str(module), "exec"), namespace)
+    assert namespace["UnclosedWatcher"].summary == summary  # the pieces join back exactly
+    assert all(len(line) <= 100 for line in module.read_text(encoding="utf-8").splitlines())
+    ruff = Path(sys.executable).with_name("ruff")
+    if ruff.exists():
+        config = str(ROOT / "pyproject.toml")
+        lint = subprocess.run([ruff, "check", "--config", config, module])
+        assert lint.returncode == 0
+        form = subprocess.run([ruff, "format", "--check", "--config", config, module])
+        assert form.returncode == 0
+
+
 def load_registry() -> tuple[type, ...]:
     from leaklint.rules import ALL_RULES
 

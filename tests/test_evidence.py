@@ -90,6 +90,17 @@ def test_every_case_has_its_two_programs_and_nothing_else() -> None:
     assert {case.rule for case in CASES} == {f"LL0{i:02}" for i in range(1, 13)}
 
 
+def test_results_name_every_rule_with_evidence_as_the_registry_does() -> None:
+    """RESULTS.md's rule column comes from the runner's own table (the runner does not import
+    leaklint, so it can run where leaklint is not installed); it must not drift."""
+    from runner.cases import RULE_NAMES
+
+    from leaklint.rules import RULES_BY_CODE
+
+    for case in CASES:
+        assert RULE_NAMES.get(case.rule) == RULES_BY_CODE[case.rule].name, case.rule
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.case_id)
 def test_check_accepts_a_real_leak_and_rejects_the_opposite(case) -> None:
     flagged_value, fixed_value, _ = TYPICAL[case.case_id]

@@ -20,6 +20,7 @@ RULE_NAMES = {
     "LL005": "unbounded-module-store",
     "LL006": "unreleased-pool-client",
     "LL007": "listener-leak",
+    "LL008": "unhandled-pipe",
     "LL009": "per-call-singleton",
     "LL010": "unclosed-handle",
     "LL011": "uncleared-timeout",
