@@ -190,3 +190,32 @@ def test_an_event_emitter_listener_runs_per_event() -> None:
     assert reasons(finding)[-1] == (
         "runs per message: the event handler `@OnEvent()` of `Hooks` on line 4"
     )
+
+
+def test_the_framework_filter_is_the_one_alternation_it_replaced_and_scans_by_literal() -> None:
+    import re
+
+    from leaklint.analysis.decorators import FRAMEWORK_PATTERNS, mentions_a_framework
+
+    alternation = re.compile(
+        rb"@nestjs/(?:common|microservices|websockets|bull|bullmq|schedule|graphql|event-emitter)"
+        rb"|routing-controllers|type-graphql|tsoa|from\s*['\"](?:egg|@eggjs/tegg)"
+    )
+    samples = [
+        b"import { Controller } from '@nestjs/common';",
+        b"import { Processor } from '@nestjs/bullmq'",
+        b"@nestjs/core only",
+        b"import { JsonController } from 'routing-controllers'",
+        b"import { Resolver } from 'type-graphql'",
+        b"import { Route } from 'tsoa'",
+        b"import { HTTPController } from '@eggjs/tegg'",
+        b"const { Controller } = require('egg')",
+        b'import { Controller } from "egg"',
+        b"from  'eggs-benedict'",
+        b"const app = express(); app.get('/', (req, res) => res.end())",
+        b"",
+    ]
+    for data in samples:
+        assert mentions_a_framework(data) == bool(alternation.search(data)), data
+    # Each starts with a literal: an alternation or a leading class makes `re` test every byte.
+    assert all(p.pattern[:1].isalpha() or p.pattern[:1] == b"@" for p in FRAMEWORK_PATTERNS)

@@ -114,10 +114,22 @@ _BY_NAME = (
 )
 
 # A file none of these packages is named in has no decorated handler: skip it without a walk.
-FRAMEWORK_WORDS = re.compile(
-    rb"@nestjs/(?:common|microservices|websockets|bull|bullmq|schedule|graphql|event-emitter)"
-    rb"|routing-controllers|type-graphql|tsoa|from\s*['\"](?:egg|@eggjs/tegg)"
+# One pattern per name, each starting with a literal: Python's re scans fast for a literal,
+# while an alternation of several tests every byte (0.18 s on typescript.js's 9 MB, against
+# about 0.1 s for the five together), and the filter reads every file of a run.
+FRAMEWORK_PATTERNS = (
+    re.compile(
+        rb"@nestjs/(?:common|microservices|websockets|bull|bullmq|schedule|graphql|event-emitter)"
+    ),
+    re.compile(rb"routing-controllers"),
+    re.compile(rb"type-graphql"),
+    re.compile(rb"tsoa"),
+    re.compile(rb"from\s*['\"](?:egg|@eggjs/tegg)"),
 )
+
+
+def mentions_a_framework(data: bytes) -> bool:
+    return any(pattern.search(data) for pattern in FRAMEWORK_PATTERNS)
 
 
 @dataclass(frozen=True)
@@ -264,9 +276,7 @@ def nest_lifecycle_hook(ctx: FileContext, method: Node) -> str | None:
 def names_a_framework(ctx: FileContext) -> bool:
     """Whether the file names a decorator-routing framework at all: searched once per file,
     not once per method asked about (how_often asks for every function)."""
-    return ctx.memo(
-        "decorators.names-a-framework", lambda: bool(FRAMEWORK_WORDS.search(ctx.source.data))
-    )
+    return ctx.memo("decorators.names-a-framework", lambda: mentions_a_framework(ctx.source.data))
 
 
 def _scoped(decorator: Node) -> bool:
@@ -275,9 +285,10 @@ def _scoped(decorator: Node) -> bool:
 
 
 __all__ = [
-    "FRAMEWORK_WORDS",
+    "FRAMEWORK_PATTERNS",
     "DecoratedHandler",
     "decorated_handler",
+    "mentions_a_framework",
     "names_a_framework",
     "nest_lifecycle_hook",
 ]

@@ -31,7 +31,7 @@ from itertools import pairwise
 from tree_sitter import Node, QueryCursor
 
 from leaklint.analysis.decorators import (
-    FRAMEWORK_WORDS,
+    FRAMEWORK_PATTERNS,
     DecoratedHandler,
     decorated_handler,
     names_a_framework,
@@ -118,7 +118,7 @@ _OTHER_SIGNS = (
     re.compile(rb"\.get\s*\(\s*['\"`]/"),  # app.get('/path', …)
     re.compile(rb"(?:request|connection|message|upgrade|messageCreate|interactionCreate)['\"`]"),
     re.compile(rb"use(?:Layout|Insertion)?Effect\b"),  # React effects (LL007)
-    FRAMEWORK_WORDS,  # decorator-routed handlers (NestJS, routing-controllers, tsoa …)
+    *FRAMEWORK_PATTERNS,  # decorator-routed handlers (NestJS, routing-controllers, tsoa …)
 )
 
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 import bisect
 import json
 import operator
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from tree_sitter import Node, Tree
@@ -640,16 +641,54 @@ REFERENCE_QUERY = """
 
 
 _START = operator.attrgetter("start_byte")
+_REFERENCE_TYPES = frozenset(
+    {"identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern"}
+)
+# Most files ask about the uses of a few names only (a module-level `main`, one client), and
+# the whole-file pass costs a walk of the tree plus a Python object per identifier (on the
+# benchmark corpus ~1 of 20 CPU s, mostly started by frequency's start-up test). So a name's
+# identifiers are first read from the bytes of the range asked about — a regex scan, then a
+# lookup in the tree per occurrence — until that has scanned this many times the file's size
+# or looked up this many occurrences; then the file's index is built, as before. A file that
+# asks about every name thus costs a bounded multiple of its size more, never a scan per name.
+_SCAN_BYTES_PER_BYTE = 4
+_SCAN_LOOKUPS = 1024  # a lookup descends the tree: its depth, at worst (deeply nested code)
+
+
+@lru_cache(maxsize=1024)
+def _word_pattern(name: bytes) -> re.Pattern[bytes]:
+    # Starts with the literal, so that `re` looks for it at C speed (a leading look-behind
+    # makes it test every byte); the byte before is checked by ``_starts_a_word``.
+    return re.compile(re.escape(name) + rb"(?![\w$])")
+
+
+# An ASCII letter, `_` or `$` before the name (or a letter, digit, `_` or `$` after it)
+# continues the same word, so in an error-free tree that occurrence is not the identifier.
+# Anything else (a digit before it, which can end a number; a non-ASCII byte, which may be a
+# letter of a longer name or a Unicode space) is let through and judged by the tree.
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
+
+
+def _starts_a_word(text: bytes, at: int) -> bool:
+    return at == 0 or text[at - 1] not in _WORD_BYTES
 
 
 class References:
-    """Every identifier of a file grouped by name; built on first use, then reused."""
+    """Every identifier of a file grouped by name, in source order: read from the bytes for
+    the first few names asked about, else from one query pass built on first use."""
 
     def __init__(self, tree: Tree, language: Language) -> None:
         self.tree = tree
         self.language = language
         self._by_name: dict[bytes, list[Node]] | None = None
         self._starts: dict[bytes, list[int]] = {}
+        self._scanned: dict[tuple[bytes, int, int], list[Node]] = {}
+        root = tree.root_node
+        # Only an error-free tree: error recovery may split a word into tokens, and a name
+        # glued to its neighbour would then be an identifier the scan passes over.
+        self._text = None if root.has_error else root.text
+        self._scan_bytes = _SCAN_BYTES_PER_BYTE * (root.end_byte - root.start_byte)
+        self._scan_lookups = _SCAN_LOOKUPS
 
     def _captures(self) -> dict[str, list[Node]]:
         # A pass of its own, not a part of the shared one: see FileContext.plan_queries.
@@ -657,22 +696,65 @@ class References:
 
     def named(self, name: str) -> list[Node]:
         """Identifiers spelled ``name``, in source order."""
+        root = self.tree.root_node
+        scanned = self._scan(name.encode("utf-8"), root.start_byte, root.end_byte)
+        return scanned if scanned is not None else self._indexed(name.encode("utf-8"))
+
+    def _indexed(self, key: bytes) -> list[Node]:
         if self._by_name is None:
             index: dict[bytes, list[Node]] = defaultdict(list)
             for node in sorted(self._captures().get("ref", ()), key=_START):
                 index[node.text].append(node)
             self._by_name = dict(index)
-        return self._by_name.get(name.encode("utf-8"), [])
+        return self._by_name.get(key, [])
 
     def named_within(self, name: str, start: int, end: int) -> list[Node]:
         """Identifiers spelled ``name`` that start inside [start, end): a slice, not a scan, so
         a name used in every one of thousands of functions costs each function its own uses."""
-        nodes = self.named(name)
         key = name.encode("utf-8")
+        scanned = self._scan(key, start, end)
+        if scanned is not None:
+            return scanned
+        nodes = self._indexed(key)
         starts = self._starts.get(key)
         if starts is None:
             starts = self._starts[key] = [n.start_byte for n in nodes]
         return nodes[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
+
+    def _scan(self, key: bytes, start: int, end: int) -> list[Node] | None:
+        """The identifiers spelled ``key`` starting in [start, end), read from the bytes; None
+        once the index is built or the file's scanning allowance is spent."""
+        if self._by_name is not None or self._text is None:
+            return None
+        found = self._scanned.get((key, start, end))
+        if found is not None:
+            return found
+        root = self.tree.root_node
+        offset = root.start_byte  # the tree's text starts at its first token, not at byte 0
+        self._scan_bytes -= max(0, end - start)
+        found = []
+        # An identifier that starts before ``end`` counts even if it ends after it.
+        last = end - offset + len(key) - 1
+        for match in _word_pattern(key).finditer(self._text, max(0, start - offset), last):
+            if not _starts_a_word(self._text, match.start()):
+                continue
+            self._scan_lookups -= 1
+            if self._scan_bytes < 0 or self._scan_lookups < 0:
+                break
+            first = match.start() + offset
+            node = root.named_descendant_for_byte_range(first, first + len(key))
+            if (
+                node is not None
+                and node.type in _REFERENCE_TYPES
+                and node.start_byte == first
+                and node.text == key
+            ):
+                found.append(node)
+        if self._scan_bytes < 0 or self._scan_lookups < 0:
+            self._text = None  # spent: from now on the index answers, for every name
+            return None
+        self._scanned[(key, start, end)] = found
+        return found
 
 
 def references_to(
