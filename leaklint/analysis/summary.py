@@ -31,11 +31,15 @@ from tree_sitter import Node
 
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
 from leaklint.analysis.nodes import (
+    CLASS_NODES,
+    FIELD_NODES,
     FUNCTION_NODES,
     call_arguments,
     is_static_member,
+    iteration_call,
     member_property,
     text,
+    word_occurrences,
     word_occurrences_within,
 )
 from leaklint.analysis.reads import LABELS, READ_METHODS, read_receiver, read_shapes, value_library
@@ -45,12 +49,15 @@ from leaklint.model.project import (
     CALL,
     CHECKOUT,
     CLIENT_INSTANCE,
+    CONSTRUCTOR_PREFIX,
     EMITTER,
     FACTORY,
     GROW,
     GROWER,
     LISTEN,
     MODEL,
+    NEW,
+    PASS,
     POOL_INSTANCE,
     READ,
     SHRINK,
@@ -63,7 +70,7 @@ from leaklint.model.project import (
 )
 from leaklint.semantic.context import FileContext, SharedQuery
 from leaklint.semantic.imports import GLOBAL, Symbol, string_value, unwrap_awaited
-from leaklint.semantic.scope import Binding
+from leaklint.semantic.scope import LOOP_NODES, Binding
 
 SUMMARY_QUERY = SharedQuery(
     "summary",
@@ -142,6 +149,8 @@ def summarise(ctx: FileContext) -> FileSummary:
     # Uses of what a Node built-in binds (`fs.readFileSync`, `path.join`: the most common
     # calls of npm code) are dropped after a scope resolution each: skip them before it.
     linkable = imported - builtin_only_names(ctx.tree.root_node)
+    if b"require(" in ctx.source.data:
+        linkable |= {b"require"}  # a module loaded inside a function: `require('./x')(…)`
     uses = _Uses(ctx, captures, exports.function_names, linkable).collect() if linkable else ()
     statics = tuple(exports.static_members())
     return FileSummary(
@@ -154,6 +163,22 @@ def summarise(ctx: FileContext) -> FileSummary:
         reexports=tuple(_reexports(ctx)),
         uses=tuple(uses),
     )
+
+
+def exported_nodes(ctx: FileContext) -> dict[int, list[str]]:
+    """The module's exported functions and classes, by node id: the names it exports each
+    under (``analysis.callers`` asks which export a per-call finding rests on)."""
+
+    def build() -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        for name, node in _Exports(ctx, {}, frozenset()).exported:
+            if node.type in FUNCTION_NODES or node.type in CLASS_NODES:
+                names = found.setdefault(node.id, [])
+                if name not in names:
+                    names.append(name)
+        return found
+
+    return ctx.memo("summary.exported-nodes", build)
 
 
 def imported_names(root: Node) -> frozenset[bytes]:
@@ -275,7 +300,7 @@ class _Exports:
                 self._declarations(statement, export=False)
             elif statement.type in ("function_declaration", "generator_function_declaration"):
                 self._function(statement, export=False)
-            elif statement.type == "class_declaration":
+            elif statement.type in CLASS_NODES:
                 self._function(statement, export=False)  # named like a function: LL012's models
                 self._class(statement)
             elif statement.type == "expression_statement":
@@ -289,6 +314,9 @@ class _Exports:
             resolved.append((name, node))
             if node.type in FUNCTION_NODES:
                 self.function_names[node.id] = name
+            elif node.type in CLASS_NODES:
+                for member in _instance_code(node):
+                    self.function_names[member.id] = CONSTRUCTOR_PREFIX + name
         self.exported = resolved
 
     def _export_statement(self, statement: Node) -> None:
@@ -301,13 +329,17 @@ class _Exports:
             elif declaration.type in (
                 "function_declaration",
                 "generator_function_declaration",
-                "class_declaration",
+                *CLASS_NODES,
             ):
-                self._function(declaration, export=True)
-            elif declaration.type == "class_declaration":
-                self._class(declaration)
-                if any(child.type == "default" for child in statement.children):
-                    self.default_class = declaration  # `export default class Database {}`
+                # `export default class Database {}` is imported as "default", not by its name.
+                default = any(child.type == "default" for child in statement.children)
+                self._function(declaration, export=not default)
+                if default:
+                    self.exported.append(("default", declaration))
+                if declaration.type in CLASS_NODES:
+                    self._class(declaration)
+                    if default:
+                        self.default_class = declaration
             return
         value = statement.child_by_field_name("value")
         if value is not None:
@@ -647,6 +679,156 @@ class _Exports:
 
 
 _REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
+_REQUIRE = ("call_expression",)  # `require('./pinger')(logger)`: a module loaded where it is used
+
+
+def _in_loop(ctx: FileContext, site: Node, function: Node | None) -> bool:
+    """Whether ``site`` can run more than once per run of ``function`` (None: module level):
+    inside a loop, or inside a per-element callback (`items.forEach(x => start(x))`), which
+    ``frequency`` looks through as part of the code around it."""
+    up = ctx.ancestry
+    for ancestor in up.ancestors(site):
+        if function is not None and ancestor.id == function.id:
+            return False
+        if ancestor.type in LOOP_NODES:
+            return True
+        if ancestor.type in FUNCTION_NODES and iteration_call(up, ancestor) is not None:
+            return True
+    return False
+
+
+class _Mentions:
+    """Imported names (and modules loaded inside functions) mentioned other than by calling,
+    constructing or reading a member of them: handed to code that may run them any number of
+    times, so the link cannot tell that their callers run once (``PASS`` uses)."""
+
+    def __init__(self, ctx: FileContext, imported: frozenset[bytes]) -> None:
+        self.ctx = ctx
+        self.imported = imported
+
+    def passes(self) -> Iterator[Use]:
+        data, root = self.ctx.source.data, self.ctx.tree.root_node
+        seen: set[tuple[str, str]] = set()
+        for name in sorted(self.imported - {b"require"}):
+            word = name.decode("utf-8", "replace")
+            for start, end in word_occurrences(data, word):
+                ref = root.descendant_for_byte_range(start, end)
+                if ref is None or ref.type not in _REFERENCE_TYPES or ref.text != name:
+                    continue
+                found = self._passed(ref)
+                if found is not None and found[:2] not in seen:
+                    seen.add(found[:2])
+                    yield self._use(*found)
+        if b"require" in self.imported:
+            for found in self._loaded_inside_functions():
+                if found[:2] not in seen:
+                    seen.add(found[:2])
+                    yield self._use(*found)
+
+    def _passed(self, ref: Node) -> tuple[str, str, Node] | None:
+        """(specifier, imported name, site) when ``ref`` hands an imported value on."""
+        up = self.ctx.ancestry
+        parent = up.parent(ref)
+        if parent is None or _declares(parent, ref):
+            return None
+        target = ref
+        if _is_member_object(parent, ref) and member_property(parent) not in _INVOKING:
+            target = parent  # `lib.start`: the member of a namespace or CommonJS object
+            parent = up.parent(parent)
+        if not _hands_on(parent, target):
+            return None
+        symbol = self.ctx.imports.resolve(target)
+        if symbol is None or symbol.module in (GLOBAL, "") or symbol.module in _NODE_BUILTINS:
+            return None
+        path = symbol.normalised
+        if len(path) > 1:
+            return None
+        # A whole module handed on (`import * as lib`, a CommonJS `lib` whose members are
+        # called elsewhere, a default-exported function): every name of it may be run.
+        return symbol.module, path[0] if path else "*", target
+
+    def _loaded_inside_functions(self) -> Iterator[tuple[str, str, Node]]:
+        """`const lib = require('./lib')` inside a function: its names are not followed, so
+        every export of that module counts as handed on ("*"); one called or read on the spot
+        (`require('./pinger')(logger)`) is a use like any other."""
+        up = self.ctx.ancestry
+        for start, end in word_occurrences(self.ctx.source.data, "require"):
+            name = self.ctx.tree.root_node.descendant_for_byte_range(start, end)
+            call = up.parent(name) if name is not None else None
+            if (
+                call is None
+                or call.type != "call_expression"
+                or self.ctx.enclosing_function(call) is None
+            ):
+                continue
+            module = self.ctx.imports.require_call_module(call)
+            if module is None or _is_builtin(module):
+                continue
+            parent = up.parent(call)
+            if _is_member_object(parent, call) and member_property(parent) not in _INVOKING:
+                member = parent
+                if _hands_on(up.parent(member), member):
+                    yield module, member_property(member) or "*", member
+                continue
+            if parent is not None and _hands_on(parent, call):
+                yield module, "*", call
+
+    def _use(self, specifier: str, imported: str, site: Node) -> Use:
+        return Use(
+            specifier=specifier,
+            imported=imported,
+            action=PASS,
+            span=self.ctx.span(site),
+            rate="",
+            reason="",
+            repeats=True,
+            context=self.ctx.context_name(site),
+        )
+
+
+# Members of a function that call it or hand it on: `start.call(this)`, `handler.bind(app)`.
+_INVOKING = frozenset({"call", "apply", "bind"})
+
+
+def _declares(parent: Node, ref: Node) -> bool:
+    """``ref`` is the name an import or a module-level require binds, not a mention of it."""
+    if parent.type in (
+        "import_specifier",
+        "import_clause",
+        "namespace_import",
+        "import_require_clause",
+    ):
+        return True
+    if parent.type == "variable_declarator":
+        return parent.child_by_field_name("name") == ref
+    return parent.type in ("pair_pattern", "object_pattern", "array_pattern")
+
+
+def _is_member_object(parent: Node | None, node: Node) -> bool:
+    return (
+        parent is not None
+        and parent.type == "member_expression"
+        and parent.child_by_field_name("object") == node
+    )
+
+
+def _hands_on(parent: Node | None, node: Node) -> bool:
+    """Whether the value of ``node`` goes to code that may run it: anything but being called,
+    constructed, or having a member read or written (calls and `new`s are uses of their own;
+    `pool.connect()`, `store.set()` and `Database.pool` are what the summary follows)."""
+    if parent is None:
+        return False
+    if parent.type == "call_expression" and parent.child_by_field_name("function") == node:
+        return False
+    if parent.type == "new_expression" and parent.child_by_field_name("constructor") == node:
+        return False
+    if _is_member_object(parent, node):
+        return member_property(parent) in _INVOKING
+    if parent.type == "subscript_expression" and parent.child_by_field_name("object") == node:
+        return False
+    if parent.type in ("parenthesized_expression", "await_expression", "non_null_expression"):
+        return True  # `(0, lib.start)()` and the like: not worth following
+    return parent.type != "expression_statement"
 
 
 def references_of(ctx: FileContext, binding: Binding) -> Iterator[Node]:
@@ -742,6 +924,19 @@ class _ClassFields:
             function = self.ctx.enclosing_function(function)
         name = function.child_by_field_name("name") if function is not None else None
         return text(name) if name is not None else ""
+
+
+def _instance_code(declaration: Node) -> Iterator[Node]:
+    """The code of a class that runs once per `new`: its constructor and its instance field
+    initialisers (what ``frequency`` counts as once per instance)."""
+    body = declaration.child_by_field_name("body")
+    for member in body.named_children if body is not None else ():
+        if member.type in FIELD_NODES and not is_static_member(member):
+            yield member
+        elif member.type == "method_definition":
+            name = member.child_by_field_name("name")
+            if name is not None and name.text == b"constructor":
+                yield member
 
 
 def _nodes_of(root: Node, kind: str) -> Iterator[Node]:
@@ -881,6 +1076,11 @@ class _Uses:
     def collect(self) -> Iterator[Use]:
         for call in self.captures.get("call", ()):
             yield from self._call(call)
+        for new in self.captures.get("new", ()):
+            use = self._use_of(new.child_by_field_name("constructor"), new, NEW)
+            if use is not None:
+                yield use
+        yield from _Mentions(self.ctx, self.imported).passes()
         for target in self.captures.get("subscript_target", ()):
             yield from self._receiver_use(
                 target, GROW, not _is_literal(target.child_by_field_name("index"))
@@ -947,10 +1147,10 @@ class _Uses:
     def _use_of(
         self, target: Node | None, site: Node, action: str, dynamic: bool | None = None
     ) -> Use | None:
-        if target is None or target.type not in ("identifier", "member_expression"):
+        if target is None or target.type not in ("identifier", "member_expression", *_REQUIRE):
             return None
         if _root_identifier(target) not in self.imported:
-            return None
+            return None  # `require` is one when the file loads a module inside a function
         symbol = self.ctx.imports.resolve(target)
         if symbol is None or symbol.module in (GLOBAL, "") or symbol.module in _NODE_BUILTINS:
             return None
@@ -976,6 +1176,7 @@ class _Uses:
             context=self.ctx.context_name(site),
             snippet=self.ctx.text(site)[:400],
             caller=caller,
+            looped=action in (CALL, NEW) and _in_loop(self.ctx, site, function),
         )
 
     def _caller_keeps(self, call: Node, releases: frozenset[str]) -> bool:

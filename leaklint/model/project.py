@@ -34,6 +34,14 @@ SHRINK = "shrink"  # removes from it or checks its size: it is bounded somewhere
 LISTEN = "listen"  # adds a listener to it (`bus.on('update', …)`)
 CHECKOUT = "checkout"  # takes a connection out of it (`pool.connect()`, `getConnection()`)
 READ = "read"  # reads a whole table through it (`Order.find()`; ``Use.reads`` says for what)
+NEW = "new"  # constructs it (`new Pinger()`): the class's constructor runs
+# Mentions it other than by calling or constructing it (`app.use(handler)`, `class B extends
+# A`, `module.exports = { f }`): code this file hands it to may run it any number of times.
+# ``imported`` "*": a module loaded inside a function, whose names are not followed.
+PASS = "pass"
+
+# The key under which a class's constructor is a callee (``Use.caller``, ``Conditional.export``).
+CONSTRUCTOR_PREFIX = "new:"
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,9 @@ class Use:
     # READ: the libraries (comma-separated) for which the call reads a whole collection if the
     # imported name is theirs: `find()` is one for a mongoose model, not for a TypeORM entity.
     reads: str = ""
+    # CALL / NEW: inside a loop of the code that makes it (`for (…) start()`): more than once
+    # however often that code runs.
+    looped: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,21 @@ class Suppressed:
 
 
 @dataclass(frozen=True)
+class Conditional:
+    """One of the file's own findings whose verdict rests on "per call" (or "per instance") of
+    an exported function (or class) that only other modules call: what it becomes when the link
+    finds that every caller in the project runs once (``export`` runs once too). An empty
+    ``message_id``: the finding goes (a client made once per process is no leak); else it
+    becomes a note with this message (LL002's module-level wording)."""
+
+    rule: str
+    span: Span  # the finding's
+    export: str  # the exported name, or CONSTRUCTOR_PREFIX + the exported class's name
+    message_id: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
 class FileSummary:
     # Every name this file exports from its own code (what `exports` classifies is a subset):
     # the link follows re-export chains to the file that defines a name.
@@ -98,11 +124,12 @@ class FileSummary:
     reexports: tuple[ReExport, ...] = ()
     uses: tuple[Use, ...] = ()
     directives: tuple[Suppressed, ...] = ()
+    conditional: tuple[Conditional, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         """Tells the project nothing (directives only matter for findings in its uses)."""
-        return not (self.names or self.exports or self.reexports or self.uses)
+        return not (self.names or self.exports or self.reexports or self.uses or self.conditional)
 
     def export(self, name: str) -> Export | None:
         return next((e for e in self.exports if e.name == name), None)
@@ -116,6 +143,7 @@ class FileSummary:
             "reexports": tuple(_record_dict(r) for r in self.reexports),
             "uses": tuple(_record_dict(u) for u in self.uses),
             "directives": tuple(_record_dict(d) for d in self.directives),
+            "conditional": tuple(_record_dict(c) for c in self.conditional),
         }
 
     @classmethod
@@ -136,6 +164,10 @@ class FileSummary:
             ),
             uses=tuple(_decode(Use, u, "use") for u in expect_list(data["uses"], "uses")),
             directives=tuple(_directive(d) for d in expect_list(data["directives"], "directives")),
+            conditional=tuple(
+                _decode(Conditional, c, "conditional finding")
+                for c in expect_list(data["conditional"], "conditional")
+            ),
         )
 
 
@@ -181,7 +213,8 @@ def _directive(data: Any) -> Suppressed:
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in fields(cls)) for cls in (Export, ReExport, Use, Suppressed)
+    cls: tuple(f.name for f in fields(cls))
+    for cls in (Export, ReExport, Use, Suppressed, Conditional)
 }
 
 PER_REQUEST_RATES = frozenset({"per request", "per connection", "per message"})

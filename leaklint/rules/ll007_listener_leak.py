@@ -82,6 +82,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from leaklint.analysis.callers import if_runs_once
 from leaklint.analysis.flow import ANY, destination, same_value, value_identity
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.nodes import (
@@ -368,6 +369,8 @@ class ListenerLeak(Rule):
         )
         fix = None if emitter.pooled else once_fix(ctx, call, method, event)
         ctx.report(self, call, message, fix=fix)
+        # Added once per process if every caller in the project runs once: no leak then.
+        if_runs_once(ctx, self.code, call, how_often(ctx, call), None)
 
 
 # Events an emitter fires at most once: a listener for one of them behaves the same whether it
