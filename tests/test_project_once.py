@@ -295,3 +295,23 @@ module.exports = attach;
 """,
     )
     assert found == [("call", "./sbc-pinger", "default", False), ("pass", "./helpers", "*", False)]
+
+
+def test_a_factory_call_in_an_export_that_runs_once_is_no_longer_per_call() -> None:
+    """The link's own findings follow the once-rate too: LL003's fresh-client factory called
+    by an exported function that app.js calls once at start-up — silent; in a loop over
+    channels at start-up — one connection per channel, flagged."""
+    assert _findings("redis-factory-startup") == []
+    assert _findings("redis-factory-startup-loop") == [
+        ("events.js", 5, "LL003", "warning", "factory-from-module")
+    ]
+
+
+def test_an_abort_listener_added_by_code_that_runs_once_is_no_leak() -> None:
+    assert _findings("abort-listener-once") == []
+    assert _findings("abort-listener-once", project=False) == [
+        ("poll.js", 3, "LL007", "warning", "abort-never-removed")
+    ]
+    assert _findings("abort-listener-per-request") == [
+        ("poll.js", 3, "LL007", "warning", "abort-never-removed")
+    ]

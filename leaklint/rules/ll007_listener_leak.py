@@ -314,6 +314,8 @@ class ListenerLeak(Rule):
             inline=self.msg("inline-handler").text if inline else "",
         )
         ctx.report(self, call, message)
+        # Added once per process if every caller in the project runs once: no leak then.
+        if_runs_once(ctx, self.code, call, how_often(ctx, call), None)
 
     def _check_add(
         self,
@@ -369,8 +371,6 @@ class ListenerLeak(Rule):
         )
         fix = None if emitter.pooled else once_fix(ctx, call, method, event)
         ctx.report(self, call, message, fix=fix)
-        # Added once per process if every caller in the project runs once: no leak then.
-        if_runs_once(ctx, self.code, call, how_often(ctx, call), None)
 
 
 # Events an emitter fires at most once: a listener for one of them behaves the same whether it
