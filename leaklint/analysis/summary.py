@@ -60,6 +60,7 @@ from leaklint.model.project import (
     PASS,
     POOL_INSTANCE,
     READ,
+    RELEASER,
     SHRINK,
     STORE,
     SUBSCRIBER,
@@ -289,6 +290,7 @@ class _Exports:
         self.classes: dict[str, Node] = {}  # module-level class name → its declaration
         self.default_class: Node | None = None  # the class the module exports as its default
         self._listen_calls: dict[int, list[tuple[Node, str]]] | None = None
+        self._releases: dict[int, list[Node]] | None = None
         self._removals: set[str] | None = None
         self._scan()
 
@@ -437,6 +439,7 @@ class _Exports:
                 self._factory(name, node)
                 or self._grower(name, node)
                 or self._subscriber(name, node)
+                or self._releaser(name, node)
             )
         if node.type in ("new_expression", "call_expression"):
             return self._instance(name, node)
@@ -504,6 +507,42 @@ class _Exports:
                 continue  # a handler itself: LL007 reports the listener in this file
             return Export(name, SUBSCRIBER, "EventEmitter", self.ctx.span(call), emitter)
         return None
+
+    def _releaser(self, name: str, function: Node) -> Export | None:
+        """A function that gives back the connection it is passed (`function release(client)
+        { client.release() }`): a checkout handed to it in another module is released."""
+        parameters = function.child_by_field_name("parameters")
+        listed = parameters.named_children if parameters is not None else []
+        for call in self._release_calls().get(function.id, ()):
+            receiver = call.child_by_field_name("function")
+            receiver = receiver.child_by_field_name("object") if receiver is not None else None
+            binding = self.ctx.scopes.resolve(receiver) if receiver is not None else None
+            if binding is None:
+                continue
+            for index, parameter in enumerate(listed):
+                declared = parameter.child_by_field_name("pattern") or parameter
+                if declared.id == binding.node.id:
+                    return Export(name, RELEASER, "release helper", self.ctx.span(call), str(index))
+        return None
+
+    def _release_calls(self) -> dict[int, list[Node]]:
+        """`x.release()` / `releaseConnection()` / `destroy()` on a plain name, by enclosing
+        function (grouped once per file)."""
+        if self._releases is None:
+            self._releases = {}
+            for call in self.captures.get("call", ()):
+                callee = call.child_by_field_name("function")
+                if callee is None or callee.type != "member_expression":
+                    continue
+                receiver = callee.child_by_field_name("object")
+                if receiver is None or receiver.type != "identifier":
+                    continue
+                if member_property(callee) not in RELEASE_METHODS:
+                    continue
+                holder = self.ctx.enclosing_function(call)
+                if holder is not None:
+                    self._releases.setdefault(holder.id, []).append(call)
+        return self._releases
 
     def _listens(self) -> dict[int, list[tuple[Node, str]]]:
         """`emitter.on(…)` calls on module-level emitters of this file, by enclosing function
@@ -1177,7 +1216,38 @@ class _Uses:
             snippet=self.ctx.text(site)[:400],
             caller=caller,
             looped=action in (CALL, NEW) and _in_loop(self.ctx, site, function),
+            helper=self._helper(site) if action == CHECKOUT else "",
         )
+
+    def _helper(self, checkout: Node) -> str:
+        """The imported function a checkout's connection is handed to (`release(client)`), as
+        ``Use.helper`` writes it; "" when there is none."""
+        up = self.ctx.ancestry
+        parent = up.parent(checkout)
+        while parent is not None and parent.type in (
+            "await_expression",
+            "parenthesized_expression",
+        ):
+            parent = up.parent(parent)
+        name = parent.child_by_field_name("name") if parent is not None else None
+        if parent is None or parent.type != "variable_declarator" or name is None:
+            return ""
+        binding = self.ctx.scopes.resolve(name) if name.type == "identifier" else None
+        for ref in references_of(self.ctx, binding) if binding is not None else ():
+            holder = up.parent(ref)
+            call = up.parent(holder) if holder is not None else None
+            if holder is None or holder.type != "arguments" or call is None:
+                continue
+            callee = call.child_by_field_name("function")
+            if _root_identifier(callee) not in self.imported:
+                continue
+            symbol = self.ctx.imports.resolve(callee)
+            if symbol is None or len(symbol.normalised) > 1 or symbol.module in (GLOBAL, ""):
+                continue
+            index = [argument.id for argument in call_arguments(call)].index(ref.id)
+            imported = symbol.normalised[0] if symbol.normalised else "default"
+            return f"{symbol.module}\x00{imported}\x00{index}"
+        return ""
 
     def _caller_keeps(self, call: Node, releases: frozenset[str]) -> bool:
         """The caller closes (``releases``) the result, returns it or stores it: its owner is

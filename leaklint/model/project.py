@@ -26,6 +26,7 @@ STORE = "store"  # a module-level container ({}, [], Map, Set)
 GROWER = "grower"  # a function that grows a module store from its arguments
 MODEL = "model"  # a database model or collection made at module level (LL012 reads it)
 SUBSCRIBER = "subscriber"  # a function that adds a listener to a module emitter, never removed
+RELEASER = "releaser"  # a function that releases the connection it is given (``Export.store``)
 
 # What a file does with an imported name.
 CALL = "call"  # calls it
@@ -50,7 +51,7 @@ class Export:
     kind: str
     label: str  # what it is, for messages: "ioredis client", "Map"
     span: Span  # where the thing is made (the `new Redis()` in a factory) or declared
-    store: str = ""  # GROWER: the store's local name; STORE: its own
+    store: str = ""  # GROWER: the store's local name; STORE: its own; RELEASER: the argument
     shrunk: bool = False  # STORE / GROWER: this file removes from the store or bounds it
 
 
@@ -87,6 +88,9 @@ class Use:
     # CALL / NEW: inside a loop of the code that makes it (`for (…) start()`): more than once
     # however often that code runs.
     looped: bool = False
+    # CHECKOUT not handled here: the imported function the connection is handed to, as
+    # "specifier NUL name NUL argument index" (a `release(client)` helper of another module).
+    helper: str = ""
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,8 @@ class Linked:
     rate: str
     reason: str
     shrunk_anywhere: bool = False  # STORE / GROWER targets: bounded somewhere in the project
+    # CHECKOUT: handed to a helper of another module that releases it (``RELEASER``).
+    released_by_helper: bool = False
 
     @property
     def repeats(self) -> bool:

@@ -34,6 +34,7 @@ from leaklint.model.project import (
     NEW,
     PASS,
     PER_REQUEST_RATES,
+    RELEASER,
     SHRINK,
     STORE,
     FileSummary,
@@ -125,6 +126,7 @@ class ProjectGraph:
                         rate=rate,
                         reason=reason,
                         shrunk_anywhere=store_key in bounded or (target, name) in bounded,
+                        released_by_helper=self._released_by_helper(file, use),
                     )
                 )
             if linked:
@@ -184,6 +186,15 @@ class ProjectGraph:
                 if inner.action == CALL:
                     work.append((target[0], inner, rate))
         return rates
+
+    def _released_by_helper(self, file: Path, use: Use) -> bool:
+        """A checkout handed to a function of another module that releases that argument."""
+        if not use.helper:
+            return False
+        specifier, name, index = use.helper.split("\x00")
+        found = self.definition(file, specifier, name)
+        export = self.summaries[found[0]].export(found[1]) if found is not None else None
+        return export is not None and export.kind == RELEASER and export.store == index
 
     def _once_rate(self, file: Path, use: Use) -> tuple[str, str]:
         """A use inside an exported function that runs once (or the constructor of a class
