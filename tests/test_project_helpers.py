@@ -73,3 +73,30 @@ def test_a_release_helper_of_another_module_releases_and_a_tracer_does_not() -> 
     assert findings("pg-release-helper") == []
     (flagged,) = findings("pg-release-helper-keeps")
     assert flagged[:3] == ("orders.js", 7, "LL006")
+
+
+def test_a_subclass_calls_its_base_class_factory_method_in_another_module() -> None:
+    """`class UserRepository extends Repository` (re-exported from the base's module):
+    `this.getClient()` is the base's per-call factory, unless the class has its own."""
+    (flagged,) = findings("base-repo-client")
+    assert flagged[:3] == ("user.repository.ts", 5, "LL003")
+    assert flagged[3].startswith("'this.getClient()' from '")
+    assert "base-repo-client/src/repositories/base.repository.ts' creates" in flagged[3]
+    assert findings("base-repo-client-closed") == []
+
+
+def test_an_exported_class_lists_its_per_call_factory_methods(tmp_path: Path) -> None:
+    summary = summary_of(
+        tmp_path,
+        "base.js",
+        """
+const Redis = require('ioredis');
+class Base {
+  getClient() { return new Redis(); }
+  shared() { return this.client ??= new Redis(); }
+  static make() { return new Redis(); }
+}
+module.exports = Base;
+""",
+    )
+    assert [e.name for e in summary.exports] == ["default.getClient"]

@@ -35,9 +35,11 @@ from leaklint.analysis.nodes import (
     FIELD_NODES,
     FUNCTION_NODES,
     call_arguments,
+    class_method,
     is_static_member,
     iteration_call,
     member_property,
+    superclass,
     text,
     word_occurrences,
     word_occurrences_within,
@@ -429,6 +431,21 @@ class _Exports:
     def classified(self) -> Iterator[Export]:
         for name, node in self.exported:
             fact = self._classify(name, node)
+            if fact is not None:
+                yield fact
+            if node.type in CLASS_NODES:
+                yield from self._method_factories(name, node)
+
+    def _method_factories(self, name: str, declaration: Node) -> Iterator[Export]:
+        """Instance methods of an exported class that make a fresh client on every call
+        (`getClient() { return new Redis() }`), exported as "Class.method": a subclass in
+        another module calls them as `this.getClient()`."""
+        body = declaration.child_by_field_name("body")
+        for member in body.named_children if body is not None else ():
+            if member.type != "method_definition" or is_static_member(member):
+                continue
+            method = member.child_by_field_name("name")
+            fact = self._factory(f"{name}.{text(method)}", member) if method is not None else None
             if fact is not None:
                 yield fact
 
@@ -1158,9 +1175,33 @@ class _Uses:
             if found is not None:
                 yield found
                 return
+        if method is not None:
+            inherited = self._inherited_call(call, callee, method)
+            if inherited is not None:
+                yield inherited
+                return
         use = self._use_of(callee, call, CALL)
         if use is not None:
             yield use
+
+    def _inherited_call(self, call: Node, callee: Node, method: str) -> Use | None:
+        """`this.getClient()` in a class that extends an imported class and has no
+        `getClient` of its own: a call of the base class's method ("Base.getClient")."""
+        receiver = callee.child_by_field_name("object")
+        if receiver is None or receiver.type != "this":
+            return None
+        holder = self.ctx.enclosing_function(call)
+        while holder is not None and holder.type == "arrow_function":
+            holder = self.ctx.enclosing_function(holder)  # arrows keep `this`
+        body = holder.parent if holder is not None else None
+        if holder is None or holder.type != "method_definition" or body is None:
+            return None
+        if class_method(body, method, instance_only=True) is not None:
+            return None  # its own method: the file's own check follows it
+        base = superclass(body.parent)
+        if base is None or _root_identifier(base) not in self.imported:
+            return None
+        return self._use_of(base, call, CALL, member=method)
 
     def _read(self, call: Node) -> Use | None:
         """`Order.find()` on an imported `Order`: a whole-collection read if the link finds that
@@ -1184,8 +1225,15 @@ class _Uses:
             yield use
 
     def _use_of(
-        self, target: Node | None, site: Node, action: str, dynamic: bool | None = None
+        self,
+        target: Node | None,
+        site: Node,
+        action: str,
+        dynamic: bool | None = None,
+        member: str = "",
     ) -> Use | None:
+        """The use ``site`` makes of the imported name ``target`` denotes (with ``member``:
+        of that method of the imported class, as "Class.method")."""
         if target is None or target.type not in ("identifier", "member_expression", *_REQUIRE):
             return None
         if _root_identifier(target) not in self.imported:
@@ -1203,7 +1251,7 @@ class _Uses:
             dynamic = _dynamic_arguments(site) if action != CALL else True
         return Use(
             specifier=symbol.module,
-            imported=path[0] if path else "default",
+            imported=".".join(filter(None, (path[0] if path else "default", member))),
             action=action,
             span=self.ctx.span(site),
             rate=frequency.rate.value,

@@ -138,9 +138,12 @@ class ProjectGraph:
         for file, summary in self.summaries.items():
             found = []
             for use in summary.uses:
-                target = self.definition(file, use.specifier, use.imported)
+                # "Base.getClient": the method of an imported class (`this.getClient()` in a
+                # subclass), found where the class is defined, whatever it is re-exported as.
+                name, _, member = use.imported.partition(".")
+                target = self.definition(file, use.specifier, name)
                 if target is not None and target[0] != file:
-                    found.append((use, target))
+                    found.append((use, (target[0], f"{target[1]}.{member}") if member else target))
             if found:
                 resolved[file] = found
         return resolved
