@@ -100,3 +100,12 @@ module.exports = Base;
 """,
     )
     assert [e.name for e in summary.exports] == ["default.getClient"]
+
+
+def test_an_async_factory_that_connects_is_followed_into_await_across_modules() -> None:
+    """`async function connectDb() { const c = new Client(); await c.connect(); return c }`
+    (same file: fixtures/LL003/async_factory.js) called per request in another module."""
+    (flagged,) = findings("async-factory")
+    assert flagged[:3] == ("orders.ts", 6, "LL003")
+    assert flagged[3].startswith("'connectDb()' from '")
+    assert findings("async-factory-closed") == []
