@@ -109,3 +109,12 @@ def test_an_async_factory_that_connects_is_followed_into_await_across_modules() 
     assert flagged[:3] == ("orders.ts", 6, "LL003")
     assert flagged[3].startswith("'connectDb()' from '")
     assert findings("async-factory-closed") == []
+
+
+def test_a_default_exported_store_is_named_as_the_importing_file_names_it() -> None:
+    """`const cache = require('../lib/cache')` of `module.exports = new PageCache()`: the
+    message says 'cache', not 'default'."""
+    (flagged,) = findings("class-singleton-cache")
+    assert flagged[:3] == ("pages.js", 7, "LL005")
+    assert flagged[3].startswith("'cache' is a module-level PageCache instance of '")
+    assert "'default'" not in flagged[3]

@@ -738,6 +738,13 @@ _REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
 _REQUIRE = ("call_expression",)  # `require('./pinger')(logger)`: a module loaded where it is used
 
 
+def _local_name(target: Node) -> str:
+    """The name a file gives a default import it uses (`cache` of `cache.set(…)`); "" for a
+    module loaded on the spot (`require('./cache').set(…)`)."""
+    root = _root_identifier(target)
+    return root.decode("utf-8", "replace") if root is not None and root != b"require" else ""
+
+
 def _in_loop(ctx: FileContext, site: Node, function: Node | None) -> bool:
     """Whether ``site`` can run more than once per run of ``function`` (None: module level):
     inside a loop, or inside a per-element callback (`items.forEach(x => start(x))`), which
@@ -1265,6 +1272,7 @@ class _Uses:
             caller=caller,
             looped=action in (CALL, NEW) and _in_loop(self.ctx, site, function),
             helper=self._helper(site) if action == CHECKOUT else "",
+            local=_local_name(target) if not path else "",
         )
 
     def _helper(self, checkout: Node) -> str:

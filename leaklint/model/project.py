@@ -91,6 +91,9 @@ class Use:
     # CHECKOUT not handled here: the imported function the connection is handed to, as
     # "specifier NUL name NUL argument index" (a `release(client)` helper of another module).
     helper: str = ""
+    # For a default import: the name this file gives it (`import cache from './cache'`), which
+    # messages show instead of "default".
+    local: str = ""
 
 
 @dataclass(frozen=True)
