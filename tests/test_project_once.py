@@ -315,3 +315,49 @@ def test_an_abort_listener_added_by_code_that_runs_once_is_no_leak() -> None:
     assert _findings("abort-listener-per-request") == [
         ("poll.js", 3, "LL007", "warning", "abort-never-removed")
     ]
+
+
+def test_code_once_per_instance_of_a_class_built_once_runs_once(tmp_path: Path) -> None:
+    """audiobookshelf: `new MemoryStore()` in `Server.start()` (a lifecycle method: once per
+    instance), and `new Server()` once at module level: the store's constructor runs once.
+    A per-call method of the same class (`handle()`) proves nothing."""
+    summaries = {
+        "index.js": FileSummary(uses=(use("./server.js", "default", action=NEW),)),
+        "server.js": FileSummary(
+            names=("default",),
+            uses=(use("./store.js", "default", "once per instance", "new:default", NEW),),
+        ),
+        "store.js": FileSummary(names=("default",)),
+    }
+    assert once_of(tmp_path, summaries) == {
+        ("server.js", "new:default"),
+        ("store.js", "new:default"),
+    }
+    summaries["server.js"] = FileSummary(
+        names=("default",),
+        uses=(use("./store.js", "default", "per call", "new:default", NEW),),
+    )
+    assert once_of(tmp_path, summaries) == {("server.js", "new:default")}
+
+
+def test_a_use_in_a_lifecycle_method_of_an_exported_class_names_the_class(tmp_path: Path) -> None:
+    path = tmp_path / "server.js"
+    path.write_text(
+        """
+const MemoryStore = require('./store');
+class Server {
+  start() { this.store = new MemoryStore(); }
+  handle() { return new MemoryStore(); }
+}
+module.exports = Server;
+""",
+        encoding="utf-8",
+    )
+    settings = Settings(root=tmp_path, project=True)
+    summary = FileSummary.from_dict(
+        check_path(path, settings, rules_for(settings), summarise=True).summary
+    )
+    assert sorted((u.rate, u.caller) for u in summary.uses if u.action == NEW) == [
+        ("once per instance", "new:default"),
+        ("per call", ""),
+    ]

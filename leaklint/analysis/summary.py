@@ -29,7 +29,7 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
-from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
+from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.nodes import (
     CLASS_NODES,
     FIELD_NODES,
@@ -154,7 +154,11 @@ def summarise(ctx: FileContext) -> FileSummary:
     linkable = imported - builtin_only_names(ctx.tree.root_node)
     if b"require(" in ctx.source.data:
         linkable |= {b"require"}  # a module loaded inside a function: `require('./x')(…)`
-    uses = _Uses(ctx, captures, exports.function_names, linkable).collect() if linkable else ()
+    uses = (
+        _Uses(ctx, captures, exports.function_names, linkable, exports.method_owners).collect()
+        if linkable
+        else ()
+    )
     statics = tuple(exports.static_members())
     return FileSummary(
         names=tuple(
@@ -289,6 +293,9 @@ class _Exports:
         self.locals: dict[str, Node] = {}  # module-level name → its value or function
         self.exported: list[tuple[str, Node]] = []
         self.function_names: dict[int, str] = {}  # exported function node id → export name
+        # Instance methods of exported classes → "new:<Class>": code in one that runs once per
+        # instance (`start()`) runs as often as the class is constructed.
+        self.method_owners: dict[int, str] = {}
         self.classes: dict[str, Node] = {}  # module-level class name → its declaration
         self.default_class: Node | None = None  # the class the module exports as its default
         self._listen_calls: dict[int, list[tuple[Node, str]]] | None = None
@@ -321,6 +328,8 @@ class _Exports:
             elif node.type in CLASS_NODES:
                 for member in _instance_code(node):
                     self.function_names[member.id] = CONSTRUCTOR_PREFIX + name
+                for member in _instance_methods(node):
+                    self.method_owners[member.id] = CONSTRUCTOR_PREFIX + name
         self.exported = resolved
 
     def _export_statement(self, statement: Node) -> None:
@@ -1002,6 +1011,13 @@ def _instance_code(declaration: Node) -> Iterator[Node]:
                 yield member
 
 
+def _instance_methods(declaration: Node) -> Iterator[Node]:
+    body = declaration.child_by_field_name("body")
+    for member in body.named_children if body is not None else ():
+        if member.type == "method_definition" and not is_static_member(member):
+            yield member
+
+
 def _nodes_of(root: Node, kind: str) -> Iterator[Node]:
     stack = [root]
     while stack:
@@ -1128,11 +1144,13 @@ class _Uses:
         captures: dict[str, list[Node]],
         exported: dict[int, str],
         imported: frozenset[bytes],
+        method_owners: dict[int, str] | None = None,
     ) -> None:
         self.ctx = ctx
         self.captures = captures
         self.exported = exported
         self.imported = imported
+        self.method_owners = method_owners or {}
         _, checkouts = configured_specs(ctx.settings.resources)
         self.checkout_methods = frozenset(s.method for s in checkouts if s.pools is not None)
 
@@ -1254,6 +1272,8 @@ class _Uses:
         frequency = how_often(self.ctx, site)
         function = frequency.function
         caller = self.exported.get(function.id, "") if function is not None else ""
+        if not caller and function is not None and frequency.rate is Rate.PER_INSTANCE:
+            caller = self.method_owners.get(function.id, "")  # `start()`: once per instance
         if dynamic is None:
             dynamic = _dynamic_arguments(site) if action != CALL else True
         return Use(

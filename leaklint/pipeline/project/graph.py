@@ -202,7 +202,7 @@ class ProjectGraph:
     def _once_rate(self, file: Path, use: Use) -> tuple[str, str]:
         """A use inside an exported function that runs once (or the constructor of a class
         built once) runs once; any other keeps the rate its file gave it."""
-        if use.rate not in (_PER_CALL, _PER_INSTANCE) or not use.caller or use.looped:
+        if not _runs_as_often_as_its_caller(use):
             return use.rate, use.reason
         witness = self.once.get((file, use.caller))
         if witness is None:
@@ -262,11 +262,7 @@ class ProjectGraph:
             return False
         if use.rate == _ONCE:
             return True
-        return (
-            use.rate in (_PER_CALL, _PER_INSTANCE)
-            and bool(use.caller)
-            and ((file, use.caller) in once)
-        )
+        return _runs_as_often_as_its_caller(use) and (file, use.caller) in once
 
     def _modules_handed_on(self) -> set[Path]:
         """Modules handed on whole (`import * as lib` passed as a value, a module required
@@ -305,6 +301,16 @@ class ProjectGraph:
                 if use.action == SHRINK:
                     bounded.add(target)
         return bounded
+
+
+def _runs_as_often_as_its_caller(use: Use) -> bool:
+    """A use that runs once per call of the exported function it is in ("per call"), or once
+    per instance of the exported class it is in (its constructor, a field, a method its file
+    says runs once per instance): how often that caller runs decides."""
+    if use.looped or not use.caller:
+        return False
+    constructed = use.caller.startswith(CONSTRUCTOR_PREFIX)
+    return use.rate == (_PER_INSTANCE if constructed else _PER_CALL)
 
 
 def callee_text(export: str, use: Use) -> str:
