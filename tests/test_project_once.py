@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from leaklint.config import Settings
 from leaklint.model.findings import Span
 from leaklint.model.project import CALL, NEW, PASS, FileSummary, Use
@@ -361,3 +363,43 @@ module.exports = Server;
         ("once per instance", "new:default"),
         ("per call", ""),
     ]
+
+
+def test_a_staged_pinger_gets_the_verdict_of_a_full_run(tmp_path: Path) -> None:
+    """pre-commit passes only the staged file: its callers come from the rest of the
+    repository, so the note is the same as in a full run."""
+    import shutil
+
+    folder = tmp_path / "pinger-once"
+    shutil.copytree(PROJECTS / "pinger-once", folder)
+    (folder / ".git").mkdir()
+    settings = Settings(root=folder, preview=True, project=True)
+    staged = [folder / "lib" / "utils" / "sbc-pinger.js"]
+    result = run(staged, settings, use_cache=False)
+    assert [(f.span.line, f.severity.value, f.message_id) for f in result.findings] == [
+        (5, "note", "startup-discarded"),
+        (7, "note", "module-stored"),
+    ]
+
+
+def test_a_warm_run_keeps_the_verdicts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summaries' conditional findings and the link's verdicts come back from the cache."""
+    import shutil
+
+    monkeypatch.setenv("LEAKLINT_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "pinger-once"
+    shutil.copytree(PROJECTS / "pinger-once", folder)
+    settings = Settings(root=folder, preview=True, project=True)
+    files = discover([folder], settings)
+    cold = run(files, settings, use_cache=True)
+    warm = run(files, settings, use_cache=True)
+    assert [f.to_dict() for f in warm.findings] == [f.to_dict() for f in cold.findings]
+    assert {f.severity.value for f in warm.findings} == {"note"}
+    # An edit of the caller's file (now per request) turns them back into warnings.
+    (folder / "app.js").write_text(
+        "const attachLocals = require('./lib/utils/attach-locals');\n"
+        "app.get('/', (req, res) => attachLocals({ locals: {} }, console));\n",
+        encoding="utf-8",
+    )
+    edited = run(files, settings, use_cache=True)
+    assert {f.severity.value for f in edited.findings} == {"warning"}
