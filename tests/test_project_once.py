@@ -403,3 +403,20 @@ def test_a_warm_run_keeps_the_verdicts(tmp_path: Path, monkeypatch: pytest.Monke
     )
     edited = run(files, settings, use_cache=True)
     assert {f.severity.value for f in edited.findings} == {"warning"}
+
+
+def test_a_module_reexported_by_value_or_as_a_namespace_is_handed_on_whole(
+    tmp_path: Path,
+) -> None:
+    """`module.exports = require('./pinger')` and `export * as pinger from './pinger'`: the
+    callers that reach the pinger through them are not followed, so it proves nothing."""
+    assert _uses(tmp_path, "index.js", "module.exports = require('./pinger');\n") == [
+        ("pass", "./pinger", "*", False)
+    ]
+    assert _uses(tmp_path, "index.ts", "export * as pinger from './pinger';\n") == [
+        ("pass", "./pinger", "*", False)
+    ]
+    # Bound at module level, a required name is followed where it is used.
+    assert _uses(tmp_path, "app.js", "const start = require('./pinger').start;\nstart();\n") == [
+        ("call", "./pinger", "start", False)
+    ]

@@ -153,7 +153,7 @@ def summarise(ctx: FileContext) -> FileSummary:
     # calls of npm code) are dropped after a scope resolution each: skip them before it.
     linkable = imported - builtin_only_names(ctx.tree.root_node)
     if b"require(" in ctx.source.data:
-        linkable |= {b"require"}  # a module loaded inside a function: `require('./x')(…)`
+        linkable |= {b"require"}  # a module loaded where it is used: `require('./x')(…)`
     uses = (
         _Uses(ctx, captures, exports.function_names, linkable, exports.method_owners).collect()
         if linkable
@@ -168,7 +168,7 @@ def summarise(ctx: FileContext) -> FileSummary:
         ),
         exports=(*exports.classified(), *statics),
         reexports=tuple(_reexports(ctx)),
-        uses=tuple(uses),
+        uses=(*uses, *_namespace_reexports(ctx)),
     )
 
 
@@ -820,30 +820,28 @@ class _Mentions:
         return symbol.module, path[0] if path else "*", target
 
     def _loaded_inside_functions(self) -> Iterator[tuple[str, str, Node]]:
-        """`const lib = require('./lib')` inside a function: its names are not followed, so
-        every export of that module counts as handed on ("*"); one called or read on the spot
-        (`require('./pinger')(logger)`) is a use like any other."""
+        """`const lib = require('./lib')` inside a function, or `module.exports =
+        require('./lib')`: its names are not followed, so every export of that module counts
+        as handed on ("*"); one called or read on the spot (`require('./pinger')(logger)`) is
+        a use like any other, and a module-level `const lib = require('./lib')` is followed."""
         up = self.ctx.ancestry
         for start, end in word_occurrences(self.ctx.source.data, "require"):
             name = self.ctx.tree.root_node.descendant_for_byte_range(start, end)
             call = up.parent(name) if name is not None else None
-            if (
-                call is None
-                or call.type != "call_expression"
-                or self.ctx.enclosing_function(call) is None
-            ):
+            if call is None or call.type != "call_expression":
                 continue
+            value, parent = call, up.parent(call)
+            if _is_member_object(parent, call) and member_property(parent) not in _INVOKING:
+                value, parent = parent, up.parent(parent)  # `require('./a').start`
+            if parent is None or not _hands_on(parent, value):
+                continue
+            if parent.type == "variable_declarator" and self.ctx.enclosing_function(call) is None:
+                continue  # bound at module level: the mentions of its name are followed
             module = self.ctx.imports.require_call_module(call)
             if module is None or _is_builtin(module):
                 continue
-            parent = up.parent(call)
-            if _is_member_object(parent, call) and member_property(parent) not in _INVOKING:
-                member = parent
-                if _hands_on(up.parent(member), member):
-                    yield module, member_property(member) or "*", member
-                continue
-            if parent is not None and _hands_on(parent, call):
-                yield module, "*", call
+            member = member_property(value) if value.id != call.id else None
+            yield module, member or "*", value
 
     def _use(self, specifier: str, imported: str, site: Node) -> Use:
         return Use(
@@ -1132,6 +1130,17 @@ def _reexports(ctx: FileContext) -> Iterator[ReExport]:
             alias = item.child_by_field_name("alias")
             if local is not None:
                 yield ReExport(_name(alias or local), specifier, _name(local))
+
+
+def _namespace_reexports(ctx: FileContext) -> Iterator[Use]:
+    """`export * as lib from './lib'`: the names of './lib' reached through `lib` are not
+    followed, so the whole module counts as handed on (``PASS`` "*")."""
+    for statement in ctx.tree.root_node.named_children:
+        if statement.type != "export_statement":
+            continue
+        specifier = string_value(statement.child_by_field_name("source"))
+        if specifier and any(c.type == "namespace_export" for c in statement.named_children):
+            yield Use(specifier, "*", PASS, ctx.span(statement), "", "", True)
 
 
 # -- uses of imported names ---------------------------------------------------------------------
