@@ -420,3 +420,32 @@ def test_a_module_reexported_by_value_or_as_a_namespace_is_handed_on_whole(
     assert _uses(tmp_path, "app.js", "const start = require('./pinger').start;\nstart();\n") == [
         ("call", "./pinger", "start", False)
     ]
+
+
+def test_a_workspace_package_imported_by_name_proves_nothing(tmp_path: Path) -> None:
+    """Mentions of names from bare specifiers are not scanned (npm packages, mostly): the
+    summary lists the specifier as unfollowed, and when it is a package of the project its
+    exports are never shown to run once."""
+    path = tmp_path / "app.js"
+    path.write_text("const { start } = require('@acme/pinger');\napp.use(start);\n", "utf-8")
+    settings = Settings(root=tmp_path, project=True)
+    result = check_path(path, settings, rules_for(settings), summarise=True)
+    assert result.summary is not None
+    assert FileSummary.from_dict(result.summary).unfollowed == ("@acme/pinger",)
+    (tmp_path / "package.json").write_text('{"workspaces": ["packages/*"]}', "utf-8")
+    pinger = tmp_path / "packages" / "pinger"
+    pinger.mkdir(parents=True)
+    (pinger / "package.json").write_text('{"name": "@acme/pinger", "main": "index.js"}', "utf-8")
+    summaries = {
+        tmp_path / "boot.js": FileSummary(uses=(use("./packages/pinger/index.js", "start"),)),
+        pinger / "index.js": FileSummary(names=("start",)),
+    }
+    for file in summaries:
+        file.write_text("", "utf-8")
+    alone = ProjectGraph(dict(summaries), lambda p: p.name, Resolver(tmp_path))
+    alone.link()
+    assert set(alone.once) == {(pinger / "index.js", "start")}
+    summaries[path] = FileSummary(unfollowed=("@acme/pinger",))
+    project = ProjectGraph(summaries, lambda p: p.name, Resolver(tmp_path))
+    project.link()
+    assert project.once == {}

@@ -24,6 +24,7 @@ caller takes care of the result (closes, returns or stores it). Names are resolv
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
@@ -154,8 +155,11 @@ def summarise(ctx: FileContext) -> FileSummary:
     linkable = imported - builtin_only_names(ctx.tree.root_node)
     if b"require(" in ctx.source.data:
         linkable |= {b"require"}  # a module loaded where it is used: `require('./x')(…)`
+    packages, unfollowed = package_imports(ctx.tree.root_node)
     uses = (
-        _Uses(ctx, captures, exports.function_names, linkable, exports.method_owners).collect()
+        _Uses(
+            ctx, captures, exports.function_names, linkable, exports.method_owners, packages
+        ).collect()
         if linkable
         else ()
     )
@@ -169,6 +173,7 @@ def summarise(ctx: FileContext) -> FileSummary:
         exports=(*exports.classified(), *statics),
         reexports=tuple(_reexports(ctx)),
         uses=(*uses, *_namespace_reexports(ctx)),
+        unfollowed=unfollowed,
     )
 
 
@@ -231,6 +236,35 @@ def builtin_only_names(root: Node) -> frozenset[bytes]:
                 names = set(_bound_identifiers(pattern, skip_source=False))
                 (builtin if _is_builtin(_required(value)) else other).update(names)
     return frozenset(builtin - other)
+
+
+def package_imports(root: Node) -> tuple[frozenset[bytes], tuple[str, ...]]:
+    """Names that module-level imports and requires bind to bare package specifiers only
+    (``import Redis from 'ioredis'``, ``const debug = require('debug')``), and those
+    specifiers. Built-ins are not packages here (``builtin_only_names``)."""
+    bound: dict[bytes, set[str | None]] = {}
+    for statement in root.named_children:
+        if statement.type == "export_statement":
+            statement = statement.child_by_field_name("declaration") or statement
+        if statement.type == "import_statement":
+            source = string_value(statement.child_by_field_name("source"))
+            for name in _bound_identifiers(statement, skip_source=True):
+                bound.setdefault(name, set()).add(source)
+        elif statement.type in ("lexical_declaration", "variable_declaration"):
+            for declarator in statement.named_children:
+                value = declarator.child_by_field_name("value")
+                pattern = declarator.child_by_field_name("name")
+                if value is None or pattern is None or b"require" not in (value.text or b""):
+                    continue
+                for name in _bound_identifiers(pattern, skip_source=False):
+                    bound.setdefault(name, set()).add(_required(value))
+    names = frozenset(
+        name
+        for name, sources in bound.items()
+        if all(s is not None and not _relative(s) and not _is_builtin(s) for s in sources)
+    )
+    specifiers = sorted({s for n in names for s in bound[n] if s is not None})
+    return names, tuple(specifiers)
 
 
 def _required(value: Node) -> str | None:
@@ -754,6 +788,12 @@ def _local_name(target: Node) -> str:
     return root.decode("utf-8", "replace") if root is not None and root != b"require" else ""
 
 
+def _relative(specifier: str) -> bool:
+    """`./db`, `../lib/redis`, `/abs/path`, `#internal`: a specifier that names a file of the
+    project (a bare one, `ioredis`, is a package: of node_modules, or a workspace's)."""
+    return specifier.startswith((".", "/", "#"))
+
+
 def _in_loop(ctx: FileContext, site: Node, function: Node | None) -> bool:
     """Whether ``site`` can run more than once per run of ``function`` (None: module level):
     inside a loop, or inside a per-element callback (`items.forEach(x => start(x))`), which
@@ -781,21 +821,35 @@ class _Mentions:
     def passes(self) -> Iterator[Use]:
         data, root = self.ctx.source.data, self.ctx.tree.root_node
         seen: set[tuple[str, str]] = set()
-        for name in sorted(self.imported - {b"require"}):
-            word = name.decode("utf-8", "replace")
-            for start, end in word_occurrences(data, word):
-                ref = root.descendant_for_byte_range(start, end)
-                if ref is None or ref.type not in _REFERENCE_TYPES or ref.text != name:
-                    continue
-                found = self._passed(ref)
-                if found is not None and found[:2] not in seen:
-                    seen.add(found[:2])
-                    yield self._use(*found)
+        for start, end in self._mentions(data):
+            ref = root.descendant_for_byte_range(start, end)
+            if ref is None or ref.type not in _REFERENCE_TYPES:
+                continue
+            found = self._passed(ref)
+            if found is not None and found[:2] not in seen:
+                seen.add(found[:2])
+                yield self.use(*found)
         if b"require" in self.imported:
             for found in self._loaded_inside_functions():
                 if found[:2] not in seen:
                     seen.add(found[:2])
-                    yield self._use(*found)
+                    yield self.use(*found)
+
+    def _mentions(self, data: bytes) -> Iterator[tuple[int, int]]:
+        """Where the imported names occur as words, in one scan of the file for all of them,
+        less the spellings that cannot hand a value on: `name(` (a call), `new name`, `.name`
+        (a property; `...name`, a spread, stays)."""
+        names = sorted(self.imported - {b"require"}, key=len, reverse=True)
+        if not names:
+            return
+        pattern = re.compile(rb"(?<![\w$#])(?:" + b"|".join(map(re.escape, names)) + rb")(?![\w$])")
+        for match in pattern.finditer(data):
+            start, end = match.span()
+            if data[end : end + 1] == b"(" or data[max(start - 4, 0) : start] == b"new ":
+                continue
+            if data[start - 1 : start] == b"." and data[max(start - 3, 0) : start] != b"...":
+                continue
+            yield start, end
 
     def _passed(self, ref: Node) -> tuple[str, str, Node] | None:
         """(specifier, imported name, site) when ``ref`` hands an imported value on."""
@@ -843,7 +897,7 @@ class _Mentions:
             member = member_property(value) if value.id != call.id else None
             yield module, member or "*", value
 
-    def _use(self, specifier: str, imported: str, site: Node) -> Use:
+    def use(self, specifier: str, imported: str, site: Node) -> Use:
         return Use(
             specifier=specifier,
             imported=imported,
@@ -1154,12 +1208,17 @@ class _Uses:
         exported: dict[int, str],
         imported: frozenset[bytes],
         method_owners: dict[int, str] | None = None,
+        packages: frozenset[bytes] = frozenset(),
     ) -> None:
         self.ctx = ctx
         self.captures = captures
         self.exported = exported
         self.imported = imported
         self.method_owners = method_owners or {}
+        # Names bound to bare package specifiers only: their mentions are not scanned (the
+        # summary lists the specifiers as ``unfollowed`` instead).
+        self.packages = packages
+        self.inherits = b"extends" in ctx.source.data  # `this.m()` may be a base class's
         _, checkouts = configured_specs(ctx.settings.resources)
         self.checkout_methods = frozenset(s.method for s in checkouts if s.pools is not None)
 
@@ -1170,7 +1229,7 @@ class _Uses:
             use = self._use_of(new.child_by_field_name("constructor"), new, NEW)
             if use is not None:
                 yield use
-        yield from _Mentions(self.ctx, self.imported).passes()
+        yield from _Mentions(self.ctx, self.imported - self.packages).passes()
         for target in self.captures.get("subscript_target", ()):
             yield from self._receiver_use(
                 target, GROW, not _is_literal(target.child_by_field_name("index"))
@@ -1222,7 +1281,7 @@ class _Uses:
         """`this.getClient()` in a class that extends an imported class and has no
         `getClient` of its own: a call of the base class's method ("Base.getClient")."""
         receiver = callee.child_by_field_name("object")
-        if receiver is None or receiver.type != "this":
+        if receiver is None or receiver.type != "this" or not self.inherits:
             return None
         holder = self.ctx.enclosing_function(call)
         while holder is not None and holder.type == "arrow_function":
@@ -1230,11 +1289,11 @@ class _Uses:
         body = holder.parent if holder is not None else None
         if holder is None or holder.type != "method_definition" or body is None:
             return None
-        if class_method(body, method, instance_only=True) is not None:
-            return None  # its own method: the file's own check follows it
         base = superclass(body.parent)
         if base is None or _root_identifier(base) not in self.imported:
-            return None
+            return None  # most classes: no imported base, and no walk of the body
+        if class_method(body, method, instance_only=True) is not None:
+            return None  # its own method: the file's own check follows it
         return self._use_of(base, call, CALL, member=method)
 
     def _read(self, call: Node) -> Use | None:
@@ -1278,6 +1337,16 @@ class _Uses:
         path = symbol.normalised
         if len(path) > 1:
             return None  # `db.pool.connect` — a member of an export, not the export itself
+        if not _relative(symbol.module) and (
+            action == NEW or _root_identifier(target) == b"require"
+        ):
+            # `new Redis()`, `require('debug')('app')`: almost always a package of node_modules,
+            # where the frequency would be wasted; a workspace package's class or a module
+            # loaded on the spot may still be one of the project's, so its exports are handed
+            # on (never proven to run once) rather than followed.
+            return _Mentions(self.ctx, self.imported).use(
+                symbol.module, path[0] if path else "*", site
+            )
         frequency = how_often(self.ctx, site)
         function = frequency.function
         caller = self.exported.get(function.id, "") if function is not None else ""

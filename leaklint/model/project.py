@@ -132,11 +132,22 @@ class FileSummary:
     uses: tuple[Use, ...] = ()
     directives: tuple[Suppressed, ...] = ()
     conditional: tuple[Conditional, ...] = ()
+    # Bare package specifiers whose imported names' mentions were not followed (to save the
+    # scan on npm packages): if one is a workspace package of the project, nothing it exports
+    # can be shown to run once.
+    unfollowed: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         """Tells the project nothing (directives only matter for findings in its uses)."""
-        return not (self.names or self.exports or self.reexports or self.uses or self.conditional)
+        return not (
+            self.names
+            or self.exports
+            or self.reexports
+            or self.uses
+            or self.conditional
+            or self.unfollowed
+        )
 
     def export(self, name: str) -> Export | None:
         return next((e for e in self.exports if e.name == name), None)
@@ -151,6 +162,7 @@ class FileSummary:
             "uses": tuple(_record_dict(u) for u in self.uses),
             "directives": tuple(_record_dict(d) for d in self.directives),
             "conditional": tuple(_record_dict(c) for c in self.conditional),
+            "unfollowed": self.unfollowed,
         }
 
     @classmethod
@@ -174,6 +186,10 @@ class FileSummary:
             conditional=tuple(
                 _decode(Conditional, c, "conditional finding")
                 for c in expect_list(data["conditional"], "conditional")
+            ),
+            unfollowed=tuple(
+                expect_str(u, "package specifier")
+                for u in expect_list(data["unfollowed"], "unfollowed")
             ),
         )
 

@@ -269,12 +269,21 @@ class ProjectGraph:
         inside a function), with every module they re-export from: none of their exports can
         be shown to run once."""
         found: set[Path] = set()
-        stack = [
-            target
+        whole = [
+            (file, use.specifier)
             for file, summary in self.summaries.items()
             for use in summary.uses
             if use.action == PASS and use.imported == "*"
-            for target in (self.resolver.resolve(file, use.specifier),)
+        ]
+        whole += [
+            (file, specifier)
+            for file, summary in self.summaries.items()
+            for specifier in summary.unfollowed
+        ]
+        stack = [
+            target
+            for file, specifier in whole
+            for target in (self.resolver.resolve(file, specifier),)
             if target is not None and target in self.summaries
         ]
         while stack:
