@@ -318,6 +318,18 @@ def is_static_member(member: Node) -> bool:
     return any(child.type == "static" for child in member.children)
 
 
+def superclass(declaration: Node | None) -> Node | None:
+    """The expression a class extends (`class Repo extends BaseRepo`), if any."""
+    for heritage in declaration.named_children if declaration is not None else ():
+        if heritage.type != "class_heritage":
+            continue
+        clause = next((c for c in heritage.named_children if c.type == "extends_clause"), None)
+        # TypeScript wraps the base in an extends clause; JavaScript puts it directly here.
+        base = (clause or heritage).named_children
+        return base[0] if base else None
+    return None
+
+
 def class_method(body: Node | None, name: str, *, instance_only: bool = False) -> Node | None:
     """The method ``name`` (the first of that name) of the class body ``body``; with
     ``instance_only``, static methods do not count (`this.name()` cannot reach them)."""

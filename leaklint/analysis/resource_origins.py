@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from leaklint.analysis.nodes import superclass
 from leaklint.semantic.context import FileContext, SharedQuery
 from leaklint.semantic.imports import Symbol, unwrap, unwrap_awaited
 from leaklint.semantic.scope import Binding, own_returns, references_to
@@ -134,14 +135,8 @@ def superclass_origin(ctx: FileContext, cls: Node | None) -> Symbol | None:
     'sequelize' is sequelize's `Model`; a class whose base this file cannot resolve has none."""
     if cls is None or cls.type not in ("class_declaration", "class", "abstract_class_declaration"):
         return None
-    for heritage in cls.named_children:
-        if heritage.type != "class_heritage":
-            continue
-        clause = next((c for c in heritage.named_children if c.type == "extends_clause"), None)
-        # TypeScript wraps the base in an extends clause; JavaScript puts it directly here.
-        base = (clause or heritage).named_children
-        return ctx.imports.resolve(base[0]) if base else None
-    return None
+    base = superclass(cls)
+    return ctx.imports.resolve(base) if base is not None else None
 
 
 def _binding_origin(ctx: FileContext, binding: Binding, depth: int) -> Symbol | None:

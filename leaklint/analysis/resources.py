@@ -355,7 +355,29 @@ class _Engine:
             if inner is None or function is None or not self._runs_per_call(call):
                 continue
             note = f"'{self.ctx.text(callee)}()' creates a new {inner.label} here on every call"
-            yield replace(inner, node=call, function=function, notes=((inner.node, note),))
+            # `const c = new Client(); await c.connect(); return c`: the caller's is open.
+            opened_by = None if self._opened_inside(inner) else inner.opened_by
+            yield replace(
+                inner,
+                node=call,
+                function=function,
+                notes=((inner.node, note),),
+                opened_by=opened_by,
+            )
+
+    def _opened_inside(self, acquisition: _Acquisition) -> bool:
+        """Whether a factory opens the client it returns (`opened_by`, pg's `connect()`)
+        before the caller gets it, in the creating chain or on the variable holding it."""
+        if acquisition.opened_by is None:
+            return False
+        value = self._outermost_value(acquisition.node, acquisition.self_returning)
+        declarator = self.parent(value)
+        name = declarator.child_by_field_name("name") if declarator is not None else None
+        holder: Binding | str = "discarded"
+        if declarator is not None and declarator.type == "variable_declarator" and name is not None:
+            binding = self.ctx.scopes.resolve(name) if name.type == "identifier" else None
+            holder = binding if binding is not None else holder
+        return self._is_opened(acquisition, holder)
 
     def _own_method(self, call: Node, callee: Node) -> Node | None:
         """The method of the caller's own class that `this.name(…)` calls: the instance

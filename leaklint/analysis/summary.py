@@ -24,18 +24,25 @@ caller takes care of the result (closes, returns or stores it). Names are resolv
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from tree_sitter import Node
 
-from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
+from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.nodes import (
+    CLASS_NODES,
+    FIELD_NODES,
     FUNCTION_NODES,
     call_arguments,
+    class_method,
     is_static_member,
+    iteration_call,
     member_property,
+    superclass,
     text,
+    word_occurrences,
     word_occurrences_within,
 )
 from leaklint.analysis.reads import LABELS, READ_METHODS, read_receiver, read_shapes, value_library
@@ -45,14 +52,18 @@ from leaklint.model.project import (
     CALL,
     CHECKOUT,
     CLIENT_INSTANCE,
+    CONSTRUCTOR_PREFIX,
     EMITTER,
     FACTORY,
     GROW,
     GROWER,
     LISTEN,
     MODEL,
+    NEW,
+    PASS,
     POOL_INSTANCE,
     READ,
+    RELEASER,
     SHRINK,
     STORE,
     SUBSCRIBER,
@@ -63,7 +74,7 @@ from leaklint.model.project import (
 )
 from leaklint.semantic.context import FileContext, SharedQuery
 from leaklint.semantic.imports import GLOBAL, Symbol, string_value, unwrap_awaited
-from leaklint.semantic.scope import Binding
+from leaklint.semantic.scope import LOOP_NODES, Binding
 
 SUMMARY_QUERY = SharedQuery(
     "summary",
@@ -142,7 +153,16 @@ def summarise(ctx: FileContext) -> FileSummary:
     # Uses of what a Node built-in binds (`fs.readFileSync`, `path.join`: the most common
     # calls of npm code) are dropped after a scope resolution each: skip them before it.
     linkable = imported - builtin_only_names(ctx.tree.root_node)
-    uses = _Uses(ctx, captures, exports.function_names, linkable).collect() if linkable else ()
+    if b"require(" in ctx.source.data:
+        linkable |= {b"require"}  # a module loaded where it is used: `require('./x')(…)`
+    packages, unfollowed = package_imports(ctx.tree.root_node)
+    uses = (
+        _Uses(
+            ctx, captures, exports.function_names, linkable, exports.method_owners, packages
+        ).collect()
+        if linkable
+        else ()
+    )
     statics = tuple(exports.static_members())
     return FileSummary(
         names=tuple(
@@ -152,8 +172,25 @@ def summarise(ctx: FileContext) -> FileSummary:
         ),
         exports=(*exports.classified(), *statics),
         reexports=tuple(_reexports(ctx)),
-        uses=tuple(uses),
+        uses=(*uses, *_namespace_reexports(ctx)),
+        unfollowed=unfollowed,
     )
+
+
+def exported_nodes(ctx: FileContext) -> dict[int, list[str]]:
+    """The module's exported functions and classes, by node id: the names it exports each
+    under (``analysis.callers`` asks which export a per-call finding rests on)."""
+
+    def build() -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        for name, node in _Exports(ctx, {}, frozenset()).exported:
+            if node.type in FUNCTION_NODES or node.type in CLASS_NODES:
+                names = found.setdefault(node.id, [])
+                if name not in names:
+                    names.append(name)
+        return found
+
+    return ctx.memo("summary.exported-nodes", build)
 
 
 def imported_names(root: Node) -> frozenset[bytes]:
@@ -199,6 +236,35 @@ def builtin_only_names(root: Node) -> frozenset[bytes]:
                 names = set(_bound_identifiers(pattern, skip_source=False))
                 (builtin if _is_builtin(_required(value)) else other).update(names)
     return frozenset(builtin - other)
+
+
+def package_imports(root: Node) -> tuple[frozenset[bytes], tuple[str, ...]]:
+    """Names that module-level imports and requires bind to bare package specifiers only
+    (``import Redis from 'ioredis'``, ``const debug = require('debug')``), and those
+    specifiers. Built-ins are not packages here (``builtin_only_names``)."""
+    bound: dict[bytes, set[str | None]] = {}
+    for statement in root.named_children:
+        if statement.type == "export_statement":
+            statement = statement.child_by_field_name("declaration") or statement
+        if statement.type == "import_statement":
+            source = string_value(statement.child_by_field_name("source"))
+            for name in _bound_identifiers(statement, skip_source=True):
+                bound.setdefault(name, set()).add(source)
+        elif statement.type in ("lexical_declaration", "variable_declaration"):
+            for declarator in statement.named_children:
+                value = declarator.child_by_field_name("value")
+                pattern = declarator.child_by_field_name("name")
+                if value is None or pattern is None or b"require" not in (value.text or b""):
+                    continue
+                for name in _bound_identifiers(pattern, skip_source=False):
+                    bound.setdefault(name, set()).add(_required(value))
+    names = frozenset(
+        name
+        for name, sources in bound.items()
+        if all(s is not None and not _relative(s) and not _is_builtin(s) for s in sources)
+    )
+    specifiers = sorted({s for n in names for s in bound[n] if s is not None})
+    return names, tuple(specifiers)
 
 
 def _required(value: Node) -> str | None:
@@ -261,9 +327,13 @@ class _Exports:
         self.locals: dict[str, Node] = {}  # module-level name → its value or function
         self.exported: list[tuple[str, Node]] = []
         self.function_names: dict[int, str] = {}  # exported function node id → export name
+        # Instance methods of exported classes → "new:<Class>": code in one that runs once per
+        # instance (`start()`) runs as often as the class is constructed.
+        self.method_owners: dict[int, str] = {}
         self.classes: dict[str, Node] = {}  # module-level class name → its declaration
         self.default_class: Node | None = None  # the class the module exports as its default
         self._listen_calls: dict[int, list[tuple[Node, str]]] | None = None
+        self._releases: dict[int, list[Node]] | None = None
         self._removals: set[str] | None = None
         self._scan()
 
@@ -275,7 +345,7 @@ class _Exports:
                 self._declarations(statement, export=False)
             elif statement.type in ("function_declaration", "generator_function_declaration"):
                 self._function(statement, export=False)
-            elif statement.type == "class_declaration":
+            elif statement.type in CLASS_NODES:
                 self._function(statement, export=False)  # named like a function: LL012's models
                 self._class(statement)
             elif statement.type == "expression_statement":
@@ -289,6 +359,11 @@ class _Exports:
             resolved.append((name, node))
             if node.type in FUNCTION_NODES:
                 self.function_names[node.id] = name
+            elif node.type in CLASS_NODES:
+                for member in _instance_code(node):
+                    self.function_names[member.id] = CONSTRUCTOR_PREFIX + name
+                for member in _instance_methods(node):
+                    self.method_owners[member.id] = CONSTRUCTOR_PREFIX + name
         self.exported = resolved
 
     def _export_statement(self, statement: Node) -> None:
@@ -301,13 +376,17 @@ class _Exports:
             elif declaration.type in (
                 "function_declaration",
                 "generator_function_declaration",
-                "class_declaration",
+                *CLASS_NODES,
             ):
-                self._function(declaration, export=True)
-            elif declaration.type == "class_declaration":
-                self._class(declaration)
-                if any(child.type == "default" for child in statement.children):
-                    self.default_class = declaration  # `export default class Database {}`
+                # `export default class Database {}` is imported as "default", not by its name.
+                default = any(child.type == "default" for child in statement.children)
+                self._function(declaration, export=not default)
+                if default:
+                    self.exported.append(("default", declaration))
+                if declaration.type in CLASS_NODES:
+                    self._class(declaration)
+                    if default:
+                        self.default_class = declaration
             return
         value = statement.child_by_field_name("value")
         if value is not None:
@@ -397,6 +476,21 @@ class _Exports:
             fact = self._classify(name, node)
             if fact is not None:
                 yield fact
+            if node.type in CLASS_NODES:
+                yield from self._method_factories(name, node)
+
+    def _method_factories(self, name: str, declaration: Node) -> Iterator[Export]:
+        """Instance methods of an exported class that make a fresh client on every call
+        (`getClient() { return new Redis() }`), exported as "Class.method": a subclass in
+        another module calls them as `this.getClient()`."""
+        body = declaration.child_by_field_name("body")
+        for member in body.named_children if body is not None else ():
+            if member.type != "method_definition" or is_static_member(member):
+                continue
+            method = member.child_by_field_name("name")
+            fact = self._factory(f"{name}.{text(method)}", member) if method is not None else None
+            if fact is not None:
+                yield fact
 
     def _classify(self, name: str, node: Node) -> Export | None:
         node = unwrap_awaited(node) or node
@@ -405,6 +499,7 @@ class _Exports:
                 self._factory(name, node)
                 or self._grower(name, node)
                 or self._subscriber(name, node)
+                or self._releaser(name, node)
             )
         if node.type in ("new_expression", "call_expression"):
             return self._instance(name, node)
@@ -472,6 +567,42 @@ class _Exports:
                 continue  # a handler itself: LL007 reports the listener in this file
             return Export(name, SUBSCRIBER, "EventEmitter", self.ctx.span(call), emitter)
         return None
+
+    def _releaser(self, name: str, function: Node) -> Export | None:
+        """A function that gives back the connection it is passed (`function release(client)
+        { client.release() }`): a checkout handed to it in another module is released."""
+        parameters = function.child_by_field_name("parameters")
+        listed = parameters.named_children if parameters is not None else []
+        for call in self._release_calls().get(function.id, ()):
+            receiver = call.child_by_field_name("function")
+            receiver = receiver.child_by_field_name("object") if receiver is not None else None
+            binding = self.ctx.scopes.resolve(receiver) if receiver is not None else None
+            if binding is None:
+                continue
+            for index, parameter in enumerate(listed):
+                declared = parameter.child_by_field_name("pattern") or parameter
+                if declared.id == binding.node.id:
+                    return Export(name, RELEASER, "release helper", self.ctx.span(call), str(index))
+        return None
+
+    def _release_calls(self) -> dict[int, list[Node]]:
+        """`x.release()` / `releaseConnection()` / `destroy()` on a plain name, by enclosing
+        function (grouped once per file)."""
+        if self._releases is None:
+            self._releases = {}
+            for call in self.captures.get("call", ()):
+                callee = call.child_by_field_name("function")
+                if callee is None or callee.type != "member_expression":
+                    continue
+                receiver = callee.child_by_field_name("object")
+                if receiver is None or receiver.type != "identifier":
+                    continue
+                if member_property(callee) not in RELEASE_METHODS:
+                    continue
+                holder = self.ctx.enclosing_function(call)
+                if holder is not None:
+                    self._releases.setdefault(holder.id, []).append(call)
+        return self._releases
 
     def _listens(self) -> dict[int, list[tuple[Node, str]]]:
         """`emitter.on(…)` calls on module-level emitters of this file, by enclosing function
@@ -647,6 +778,181 @@ class _Exports:
 
 
 _REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
+_REQUIRE = ("call_expression",)  # `require('./pinger')(logger)`: a module loaded where it is used
+
+
+def _local_name(target: Node) -> str:
+    """The name a file gives a default import it uses (`cache` of `cache.set(…)`); "" for a
+    module loaded on the spot (`require('./cache').set(…)`)."""
+    root = _root_identifier(target)
+    return root.decode("utf-8", "replace") if root is not None and root != b"require" else ""
+
+
+def _relative(specifier: str) -> bool:
+    """`./db`, `../lib/redis`, `/abs/path`, `#internal`: a specifier that names a file of the
+    project (a bare one, `ioredis`, is a package: of node_modules, or a workspace's)."""
+    return specifier.startswith((".", "/", "#"))
+
+
+def _in_loop(ctx: FileContext, site: Node, function: Node | None) -> bool:
+    """Whether ``site`` can run more than once per run of ``function`` (None: module level):
+    inside a loop, or inside a per-element callback (`items.forEach(x => start(x))`), which
+    ``frequency`` looks through as part of the code around it."""
+    up = ctx.ancestry
+    for ancestor in up.ancestors(site):
+        if function is not None and ancestor.id == function.id:
+            return False
+        if ancestor.type in LOOP_NODES:
+            return True
+        if ancestor.type in FUNCTION_NODES and iteration_call(up, ancestor) is not None:
+            return True
+    return False
+
+
+class _Mentions:
+    """Imported names (and modules loaded inside functions) mentioned other than by calling,
+    constructing or reading a member of them: handed to code that may run them any number of
+    times, so the link cannot tell that their callers run once (``PASS`` uses)."""
+
+    def __init__(self, ctx: FileContext, imported: frozenset[bytes]) -> None:
+        self.ctx = ctx
+        self.imported = imported
+
+    def passes(self) -> Iterator[Use]:
+        data, root = self.ctx.source.data, self.ctx.tree.root_node
+        seen: set[tuple[str, str]] = set()
+        for start, end in self._mentions(data):
+            ref = root.descendant_for_byte_range(start, end)
+            if ref is None or ref.type not in _REFERENCE_TYPES:
+                continue
+            found = self._passed(ref)
+            if found is not None and found[:2] not in seen:
+                seen.add(found[:2])
+                yield self.use(*found)
+        if b"require" in self.imported:
+            for found in self._loaded_inside_functions():
+                if found[:2] not in seen:
+                    seen.add(found[:2])
+                    yield self.use(*found)
+
+    def _mentions(self, data: bytes) -> Iterator[tuple[int, int]]:
+        """Where the imported names occur as words, in one scan of the file for all of them,
+        less the spellings that cannot hand a value on: `name(` (a call), `new name`, `.name`
+        (a property; `...name`, a spread, stays)."""
+        names = sorted(self.imported - {b"require"}, key=len, reverse=True)
+        if not names:
+            return
+        pattern = re.compile(rb"(?<![\w$#])(?:" + b"|".join(map(re.escape, names)) + rb")(?![\w$])")
+        for match in pattern.finditer(data):
+            start, end = match.span()
+            if data[end : end + 1] == b"(" or data[max(start - 4, 0) : start] == b"new ":
+                continue
+            if data[start - 1 : start] == b"." and data[max(start - 3, 0) : start] != b"...":
+                continue
+            yield start, end
+
+    def _passed(self, ref: Node) -> tuple[str, str, Node] | None:
+        """(specifier, imported name, site) when ``ref`` hands an imported value on."""
+        up = self.ctx.ancestry
+        parent = up.parent(ref)
+        if parent is None or _declares(parent, ref):
+            return None
+        target = ref
+        if _is_member_object(parent, ref) and member_property(parent) not in _INVOKING:
+            target = parent  # `lib.start`: the member of a namespace or CommonJS object
+            parent = up.parent(parent)
+        if not _hands_on(parent, target):
+            return None
+        symbol = self.ctx.imports.resolve(target)
+        if symbol is None or symbol.module in (GLOBAL, "") or symbol.module in _NODE_BUILTINS:
+            return None
+        path = symbol.normalised
+        if len(path) > 1:
+            return None
+        # A whole module handed on (`import * as lib`, a CommonJS `lib` whose members are
+        # called elsewhere, a default-exported function): every name of it may be run.
+        return symbol.module, path[0] if path else "*", target
+
+    def _loaded_inside_functions(self) -> Iterator[tuple[str, str, Node]]:
+        """`const lib = require('./lib')` inside a function, or `module.exports =
+        require('./lib')`: its names are not followed, so every export of that module counts
+        as handed on ("*"); one called or read on the spot (`require('./pinger')(logger)`) is
+        a use like any other, and a module-level `const lib = require('./lib')` is followed."""
+        up = self.ctx.ancestry
+        for start, end in word_occurrences(self.ctx.source.data, "require"):
+            name = self.ctx.tree.root_node.descendant_for_byte_range(start, end)
+            call = up.parent(name) if name is not None else None
+            if call is None or call.type != "call_expression":
+                continue
+            value, parent = call, up.parent(call)
+            if _is_member_object(parent, call) and member_property(parent) not in _INVOKING:
+                value, parent = parent, up.parent(parent)  # `require('./a').start`
+            if parent is None or not _hands_on(parent, value):
+                continue
+            if parent.type == "variable_declarator" and self.ctx.enclosing_function(call) is None:
+                continue  # bound at module level: the mentions of its name are followed
+            module = self.ctx.imports.require_call_module(call)
+            if module is None or _is_builtin(module):
+                continue
+            member = member_property(value) if value.id != call.id else None
+            yield module, member or "*", value
+
+    def use(self, specifier: str, imported: str, site: Node) -> Use:
+        return Use(
+            specifier=specifier,
+            imported=imported,
+            action=PASS,
+            span=self.ctx.span(site),
+            rate="",
+            reason="",
+            repeats=True,
+            context=self.ctx.context_name(site),
+        )
+
+
+# Members of a function that call it or hand it on: `start.call(this)`, `handler.bind(app)`.
+_INVOKING = frozenset({"call", "apply", "bind"})
+
+
+def _declares(parent: Node, ref: Node) -> bool:
+    """``ref`` is the name an import or a module-level require binds, not a mention of it."""
+    if parent.type in (
+        "import_specifier",
+        "import_clause",
+        "namespace_import",
+        "import_require_clause",
+    ):
+        return True
+    if parent.type == "variable_declarator":
+        return parent.child_by_field_name("name") == ref
+    return parent.type in ("pair_pattern", "object_pattern", "array_pattern")
+
+
+def _is_member_object(parent: Node | None, node: Node) -> bool:
+    return (
+        parent is not None
+        and parent.type == "member_expression"
+        and parent.child_by_field_name("object") == node
+    )
+
+
+def _hands_on(parent: Node | None, node: Node) -> bool:
+    """Whether the value of ``node`` goes to code that may run it: anything but being called,
+    constructed, or having a member read or written (calls and `new`s are uses of their own;
+    `pool.connect()`, `store.set()` and `Database.pool` are what the summary follows)."""
+    if parent is None:
+        return False
+    if parent.type == "call_expression" and parent.child_by_field_name("function") == node:
+        return False
+    if parent.type == "new_expression" and parent.child_by_field_name("constructor") == node:
+        return False
+    if _is_member_object(parent, node):
+        return member_property(parent) in _INVOKING
+    if parent.type == "subscript_expression" and parent.child_by_field_name("object") == node:
+        return False
+    if parent.type in ("parenthesized_expression", "await_expression", "non_null_expression"):
+        return True  # `(0, lib.start)()` and the like: not worth following
+    return parent.type != "expression_statement"
 
 
 def references_of(ctx: FileContext, binding: Binding) -> Iterator[Node]:
@@ -742,6 +1048,26 @@ class _ClassFields:
             function = self.ctx.enclosing_function(function)
         name = function.child_by_field_name("name") if function is not None else None
         return text(name) if name is not None else ""
+
+
+def _instance_code(declaration: Node) -> Iterator[Node]:
+    """The code of a class that runs once per `new`: its constructor and its instance field
+    initialisers (what ``frequency`` counts as once per instance)."""
+    body = declaration.child_by_field_name("body")
+    for member in body.named_children if body is not None else ():
+        if member.type in FIELD_NODES and not is_static_member(member):
+            yield member
+        elif member.type == "method_definition":
+            name = member.child_by_field_name("name")
+            if name is not None and name.text == b"constructor":
+                yield member
+
+
+def _instance_methods(declaration: Node) -> Iterator[Node]:
+    body = declaration.child_by_field_name("body")
+    for member in body.named_children if body is not None else ():
+        if member.type == "method_definition" and not is_static_member(member):
+            yield member
 
 
 def _nodes_of(root: Node, kind: str) -> Iterator[Node]:
@@ -860,6 +1186,17 @@ def _reexports(ctx: FileContext) -> Iterator[ReExport]:
                 yield ReExport(_name(alias or local), specifier, _name(local))
 
 
+def _namespace_reexports(ctx: FileContext) -> Iterator[Use]:
+    """`export * as lib from './lib'`: the names of './lib' reached through `lib` are not
+    followed, so the whole module counts as handed on (``PASS`` "*")."""
+    for statement in ctx.tree.root_node.named_children:
+        if statement.type != "export_statement":
+            continue
+        specifier = string_value(statement.child_by_field_name("source"))
+        if specifier and any(c.type == "namespace_export" for c in statement.named_children):
+            yield Use(specifier, "*", PASS, ctx.span(statement), "", "", True)
+
+
 # -- uses of imported names ---------------------------------------------------------------------
 
 
@@ -870,17 +1207,29 @@ class _Uses:
         captures: dict[str, list[Node]],
         exported: dict[int, str],
         imported: frozenset[bytes],
+        method_owners: dict[int, str] | None = None,
+        packages: frozenset[bytes] = frozenset(),
     ) -> None:
         self.ctx = ctx
         self.captures = captures
         self.exported = exported
         self.imported = imported
+        self.method_owners = method_owners or {}
+        # Names bound to bare package specifiers only: their mentions are not scanned (the
+        # summary lists the specifiers as ``unfollowed`` instead).
+        self.packages = packages
+        self.inherits = b"extends" in ctx.source.data  # `this.m()` may be a base class's
         _, checkouts = configured_specs(ctx.settings.resources)
         self.checkout_methods = frozenset(s.method for s in checkouts if s.pools is not None)
 
     def collect(self) -> Iterator[Use]:
         for call in self.captures.get("call", ()):
             yield from self._call(call)
+        for new in self.captures.get("new", ()):
+            use = self._use_of(new.child_by_field_name("constructor"), new, NEW)
+            if use is not None:
+                yield use
+        yield from _Mentions(self.ctx, self.imported - self.packages).passes()
         for target in self.captures.get("subscript_target", ()):
             yield from self._receiver_use(
                 target, GROW, not _is_literal(target.child_by_field_name("index"))
@@ -919,9 +1268,33 @@ class _Uses:
             if found is not None:
                 yield found
                 return
+        if method is not None:
+            inherited = self._inherited_call(call, callee, method)
+            if inherited is not None:
+                yield inherited
+                return
         use = self._use_of(callee, call, CALL)
         if use is not None:
             yield use
+
+    def _inherited_call(self, call: Node, callee: Node, method: str) -> Use | None:
+        """`this.getClient()` in a class that extends an imported class and has no
+        `getClient` of its own: a call of the base class's method ("Base.getClient")."""
+        receiver = callee.child_by_field_name("object")
+        if receiver is None or receiver.type != "this" or not self.inherits:
+            return None
+        holder = self.ctx.enclosing_function(call)
+        while holder is not None and holder.type == "arrow_function":
+            holder = self.ctx.enclosing_function(holder)  # arrows keep `this`
+        body = holder.parent if holder is not None else None
+        if holder is None or holder.type != "method_definition" or body is None:
+            return None
+        base = superclass(body.parent)
+        if base is None or _root_identifier(base) not in self.imported:
+            return None  # most classes: no imported base, and no walk of the body
+        if class_method(body, method, instance_only=True) is not None:
+            return None  # its own method: the file's own check follows it
+        return self._use_of(base, call, CALL, member=method)
 
     def _read(self, call: Node) -> Use | None:
         """`Order.find()` on an imported `Order`: a whole-collection read if the link finds that
@@ -945,26 +1318,45 @@ class _Uses:
             yield use
 
     def _use_of(
-        self, target: Node | None, site: Node, action: str, dynamic: bool | None = None
+        self,
+        target: Node | None,
+        site: Node,
+        action: str,
+        dynamic: bool | None = None,
+        member: str = "",
     ) -> Use | None:
-        if target is None or target.type not in ("identifier", "member_expression"):
+        """The use ``site`` makes of the imported name ``target`` denotes (with ``member``:
+        of that method of the imported class, as "Class.method")."""
+        if target is None or target.type not in ("identifier", "member_expression", *_REQUIRE):
             return None
         if _root_identifier(target) not in self.imported:
-            return None
+            return None  # `require` is one when the file loads a module inside a function
         symbol = self.ctx.imports.resolve(target)
         if symbol is None or symbol.module in (GLOBAL, "") or symbol.module in _NODE_BUILTINS:
             return None
         path = symbol.normalised
         if len(path) > 1:
             return None  # `db.pool.connect` — a member of an export, not the export itself
+        if not _relative(symbol.module) and (
+            action == NEW or _root_identifier(target) == b"require"
+        ):
+            # `new Redis()`, `require('debug')('app')`: almost always a package of node_modules,
+            # where the frequency would be wasted; a workspace package's class or a module
+            # loaded on the spot may still be one of the project's, so its exports are handed
+            # on (never proven to run once) rather than followed.
+            return _Mentions(self.ctx, self.imported).use(
+                symbol.module, path[0] if path else "*", site
+            )
         frequency = how_often(self.ctx, site)
         function = frequency.function
         caller = self.exported.get(function.id, "") if function is not None else ""
+        if not caller and function is not None and frequency.rate is Rate.PER_INSTANCE:
+            caller = self.method_owners.get(function.id, "")  # `start()`: once per instance
         if dynamic is None:
             dynamic = _dynamic_arguments(site) if action != CALL else True
         return Use(
             specifier=symbol.module,
-            imported=path[0] if path else "default",
+            imported=".".join(filter(None, (path[0] if path else "default", member))),
             action=action,
             span=self.ctx.span(site),
             rate=frequency.rate.value,
@@ -976,7 +1368,40 @@ class _Uses:
             context=self.ctx.context_name(site),
             snippet=self.ctx.text(site)[:400],
             caller=caller,
+            looped=action in (CALL, NEW) and _in_loop(self.ctx, site, function),
+            helper=self._helper(site) if action == CHECKOUT else "",
+            local=_local_name(target) if not path else "",
         )
+
+    def _helper(self, checkout: Node) -> str:
+        """The imported function a checkout's connection is handed to (`release(client)`), as
+        ``Use.helper`` writes it; "" when there is none."""
+        up = self.ctx.ancestry
+        parent = up.parent(checkout)
+        while parent is not None and parent.type in (
+            "await_expression",
+            "parenthesized_expression",
+        ):
+            parent = up.parent(parent)
+        name = parent.child_by_field_name("name") if parent is not None else None
+        if parent is None or parent.type != "variable_declarator" or name is None:
+            return ""
+        binding = self.ctx.scopes.resolve(name) if name.type == "identifier" else None
+        for ref in references_of(self.ctx, binding) if binding is not None else ():
+            holder = up.parent(ref)
+            call = up.parent(holder) if holder is not None else None
+            if holder is None or holder.type != "arguments" or call is None:
+                continue
+            callee = call.child_by_field_name("function")
+            if _root_identifier(callee) not in self.imported:
+                continue
+            symbol = self.ctx.imports.resolve(callee)
+            if symbol is None or len(symbol.normalised) > 1 or symbol.module in (GLOBAL, ""):
+                continue
+            index = [argument.id for argument in call_arguments(call)].index(ref.id)
+            imported = symbol.normalised[0] if symbol.normalised else "default"
+            return f"{symbol.module}\x00{imported}\x00{index}"
+        return ""
 
     def _caller_keeps(self, call: Node, releases: frozenset[str]) -> bool:
         """The caller closes (``releases``) the result, returns it or stores it: its owner is

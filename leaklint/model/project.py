@@ -26,6 +26,7 @@ STORE = "store"  # a module-level container ({}, [], Map, Set)
 GROWER = "grower"  # a function that grows a module store from its arguments
 MODEL = "model"  # a database model or collection made at module level (LL012 reads it)
 SUBSCRIBER = "subscriber"  # a function that adds a listener to a module emitter, never removed
+RELEASER = "releaser"  # a function that releases the connection it is given (``Export.store``)
 
 # What a file does with an imported name.
 CALL = "call"  # calls it
@@ -34,6 +35,14 @@ SHRINK = "shrink"  # removes from it or checks its size: it is bounded somewhere
 LISTEN = "listen"  # adds a listener to it (`bus.on('update', …)`)
 CHECKOUT = "checkout"  # takes a connection out of it (`pool.connect()`, `getConnection()`)
 READ = "read"  # reads a whole table through it (`Order.find()`; ``Use.reads`` says for what)
+NEW = "new"  # constructs it (`new Pinger()`): the class's constructor runs
+# Mentions it other than by calling or constructing it (`app.use(handler)`, `class B extends
+# A`, `module.exports = { f }`): code this file hands it to may run it any number of times.
+# ``imported`` "*": a module loaded inside a function, whose names are not followed.
+PASS = "pass"
+
+# The key under which a class's constructor is a callee (``Use.caller``, ``Conditional.export``).
+CONSTRUCTOR_PREFIX = "new:"
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,7 @@ class Export:
     kind: str
     label: str  # what it is, for messages: "ioredis client", "Map"
     span: Span  # where the thing is made (the `new Redis()` in a factory) or declared
-    store: str = ""  # GROWER: the store's local name; STORE: its own
+    store: str = ""  # GROWER: the store's local name; STORE: its own; RELEASER: the argument
     shrunk: bool = False  # STORE / GROWER: this file removes from the store or bounds it
 
 
@@ -76,6 +85,15 @@ class Use:
     # READ: the libraries (comma-separated) for which the call reads a whole collection if the
     # imported name is theirs: `find()` is one for a mongoose model, not for a TypeORM entity.
     reads: str = ""
+    # CALL / NEW: inside a loop of the code that makes it (`for (…) start()`): more than once
+    # however often that code runs.
+    looped: bool = False
+    # CHECKOUT not handled here: the imported function the connection is handed to, as
+    # "specifier NUL name NUL argument index" (a `release(client)` helper of another module).
+    helper: str = ""
+    # For a default import: the name this file gives it (`import cache from './cache'`), which
+    # messages show instead of "default".
+    local: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +108,21 @@ class Suppressed:
 
 
 @dataclass(frozen=True)
+class Conditional:
+    """One of the file's own findings whose verdict rests on "per call" (or "per instance") of
+    an exported function (or class) that only other modules call: what it becomes when the link
+    finds that every caller in the project runs once (``export`` runs once too). An empty
+    ``message_id``: the finding goes (a client made once per process is no leak); else it
+    becomes a note with this message (LL002's module-level wording)."""
+
+    rule: str
+    span: Span  # the finding's
+    export: str  # the exported name, or CONSTRUCTOR_PREFIX + the exported class's name
+    message_id: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
 class FileSummary:
     # Every name this file exports from its own code (what `exports` classifies is a subset):
     # the link follows re-export chains to the file that defines a name.
@@ -98,11 +131,23 @@ class FileSummary:
     reexports: tuple[ReExport, ...] = ()
     uses: tuple[Use, ...] = ()
     directives: tuple[Suppressed, ...] = ()
+    conditional: tuple[Conditional, ...] = ()
+    # Bare package specifiers whose imported names' mentions were not followed (to save the
+    # scan on npm packages): if one is a workspace package of the project, nothing it exports
+    # can be shown to run once.
+    unfollowed: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         """Tells the project nothing (directives only matter for findings in its uses)."""
-        return not (self.names or self.exports or self.reexports or self.uses)
+        return not (
+            self.names
+            or self.exports
+            or self.reexports
+            or self.uses
+            or self.conditional
+            or self.unfollowed
+        )
 
     def export(self, name: str) -> Export | None:
         return next((e for e in self.exports if e.name == name), None)
@@ -116,6 +161,8 @@ class FileSummary:
             "reexports": tuple(_record_dict(r) for r in self.reexports),
             "uses": tuple(_record_dict(u) for u in self.uses),
             "directives": tuple(_record_dict(d) for d in self.directives),
+            "conditional": tuple(_record_dict(c) for c in self.conditional),
+            "unfollowed": self.unfollowed,
         }
 
     @classmethod
@@ -136,6 +183,14 @@ class FileSummary:
             ),
             uses=tuple(_decode(Use, u, "use") for u in expect_list(data["uses"], "uses")),
             directives=tuple(_directive(d) for d in expect_list(data["directives"], "directives")),
+            conditional=tuple(
+                _decode(Conditional, c, "conditional finding")
+                for c in expect_list(data["conditional"], "conditional")
+            ),
+            unfollowed=tuple(
+                expect_str(u, "package specifier")
+                for u in expect_list(data["unfollowed"], "unfollowed")
+            ),
         )
 
 
@@ -181,7 +236,8 @@ def _directive(data: Any) -> Suppressed:
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in fields(cls)) for cls in (Export, ReExport, Use, Suppressed)
+    cls: tuple(f.name for f in fields(cls))
+    for cls in (Export, ReExport, Use, Suppressed, Conditional)
 }
 
 PER_REQUEST_RATES = frozenset({"per request", "per connection", "per message"})
@@ -198,6 +254,8 @@ class Linked:
     rate: str
     reason: str
     shrunk_anywhere: bool = False  # STORE / GROWER targets: bounded somewhere in the project
+    # CHECKOUT: handed to a helper of another module that releases it (``RELEASER``).
+    released_by_helper: bool = False
 
     @property
     def repeats(self) -> bool:

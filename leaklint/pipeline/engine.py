@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leaklint import budget
+from leaklint.analysis.callers import once_verdicts
 from leaklint.analysis.summary import SUMMARY_ANALYSES, may_link
 from leaklint.analysis.summary import summarise as project_summary
 from leaklint.fsutil import FileTooLargeError, NotRegularFileError, read_regular_file
@@ -28,6 +29,7 @@ from leaklint.model.settings import Settings, SettingsResolver, as_resolver
 from leaklint.pipeline.cache import ResultCache, cache_directory, content_hash
 from leaklint.pipeline.project.link import (
     ProjectRun,
+    apply_verdicts,
     attach_notes,
     drop_answered_unused_directives,
     inputs_unchanged,
@@ -173,7 +175,11 @@ def _summary(ctx: FileContext) -> FileSummary | None:
         )
         for d in find_directives(ctx)
     )
-    return replace(summary, directives=directives) if directives else summary
+    # What the rules' per-call findings become if the link finds their callers run once.
+    conditional = once_verdicts(ctx)
+    if directives or conditional:
+        return replace(summary, directives=directives, conditional=conditional)
+    return summary
 
 
 class _SummaryQueries:
@@ -440,6 +446,7 @@ def _project_step(
             cache.store_project(key, linked.to_cache())
     result.findings.extend(linked.findings)
     attach_notes(result.findings, linked.notes)
+    apply_verdicts(result.findings, linked.verdicts)
     drop_answered_unused_directives(result.findings, linked.answered)
 
 

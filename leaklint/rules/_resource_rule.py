@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from tree_sitter import Node
 
+from leaklint.analysis.callers import if_runs_once
 from leaklint.analysis.frequency import how_often
 from leaklint.analysis.resources import RESOURCE_ANALYSES, Leak, find_leaks, may_hold
 from leaklint.model.findings import Fix, Message
@@ -114,6 +115,8 @@ class ResourceRule(Rule):
                 snippet_node=leak.acquisition,
                 fix=self._fix(ctx, leak),
             )
+            # Made once per process if every caller in the project runs once: no leak then.
+            if_runs_once(ctx, self.code, leak.acquisition, how_often(ctx, leak.acquisition), None)
 
     def _fix(self, ctx: FileContext, leak: Leak) -> Fix | None:
         if leak.variable is None or len(leak.releases) != 1 or _in_finally(ctx, leak.releases[0]):

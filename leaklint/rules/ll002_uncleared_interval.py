@@ -66,6 +66,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from leaklint.analysis.callers import if_runs_once
 from leaklint.analysis.flow import destination, stored_reads
 from leaklint.analysis.frequency import (
     FREQUENCY_ANALYSES,
@@ -252,7 +253,9 @@ class UnclearedInterval(Rule):
             return
         if function is None and unref:
             return
-        self._report_stored(ctx, call, target, function, per_instance, frequency, instance_method)
+        self._report_stored(
+            ctx, call, target, function, per_instance, frequency, instance_method, unref
+        )
 
     def _report_discarded(
         self,
@@ -273,6 +276,9 @@ class UnclearedInterval(Rule):
         else:
             runs = _runs(ctx.ancestry, function, frequency)
             ctx.report(self, call, self.msg("per-call-discarded", runs=runs))
+            # Called only by start-up code in other modules (the link decides): a note.
+            once = None if unref else self.msg("startup-discarded")
+            if_runs_once(ctx, self.code, call, frequency, once)
 
     def _report_stored(
         self,
@@ -283,6 +289,7 @@ class UnclearedInterval(Rule):
         per_instance: bool,
         frequency: Frequency,
         instance_method: Node | None = None,
+        unref: bool = False,
     ) -> None:
         where = text(target)
         if instance_method is not None:
@@ -301,6 +308,8 @@ class UnclearedInterval(Rule):
             self.msg("per-call-stored", handle=where, runs=runs),
             related=((target, self.msg("note-stored-here").text),),
         )
+        once = None if unref else self.msg("module-stored", handle=where)
+        if_runs_once(ctx, self.code, call, frequency, once)
 
     def _report_effect(self, ctx: FileContext, call: Node, target: Node | None) -> None:
         if target is None:

@@ -148,7 +148,10 @@ class UnclosedClient(ResourceRule):
                 continue
             if use.handled or not linked.repeats:
                 continue
-            fields = {"callee": use.imported, "module": linked.path, "label": export.label}
+            # "Base.getClient": an inherited method, called as the code calls it.
+            _, inherited, method = use.imported.partition(".")
+            callee = f"this.{method}" if inherited else use.imported
+            fields = {"callee": callee, "module": linked.path, "label": export.label}
             message = self.msg(
                 "factory-from-module",
                 **fields,

@@ -203,8 +203,10 @@ class UnboundedModuleStore(Rule):
             export, use = linked.export, linked.use
             if export is None or not linked.per_request or linked.shrunk_anywhere:
                 continue
+            # A default export is named as this file names it, not "default".
+            shown = use.local or use.imported
             if export.kind == STORE and use.action == GROW and use.dynamic:
-                fields = {"name": use.imported, "module": linked.path}
+                fields = {"name": shown, "module": linked.path}
                 message = self.msg(
                     "store-grown-from-module",
                     **fields,
@@ -214,7 +216,7 @@ class UnboundedModuleStore(Rule):
                 )
                 note = self.msg("note-store-declared", **fields).text
             elif export.kind == GROWER and use.action == CALL:
-                fields = {"callee": use.imported, "module": linked.path, "store": export.store}
+                fields = {"callee": shown, "module": linked.path, "store": export.store}
                 message = self.msg("grower-from-module", **fields, reason=linked.reason)
                 note = self.msg("note-grows-on-call", **fields).text
             else:

@@ -118,7 +118,7 @@ class UnreleasedPoolClient(ResourceRule):
             export, use = linked.export, linked.use
             if export is None or export.kind != POOL_INSTANCE or use.action != CHECKOUT:
                 continue
-            if use.handled or not linked.repeats:
+            if use.handled or linked.released_by_helper or not linked.repeats:
                 continue
             fields = {"pool": use.imported, "label": export.label, "module": linked.path}
             message = self.msg(

@@ -82,6 +82,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from leaklint.analysis.callers import if_runs_once
 from leaklint.analysis.flow import ANY, destination, same_value, value_identity
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.nodes import (
@@ -313,6 +314,8 @@ class ListenerLeak(Rule):
             inline=self.msg("inline-handler").text if inline else "",
         )
         ctx.report(self, call, message)
+        # Added once per process if every caller in the project runs once: no leak then.
+        if_runs_once(ctx, self.code, call, how_often(ctx, call), None)
 
     def _check_add(
         self,

@@ -9,9 +9,15 @@ is ever needed, so the link is a reduce over small records and costs far less th
 2. **Frequency** is propagated to a fixpoint: a use inside an exported function whose callers
    this file cannot see ("per call") runs per request when per-request code in any module calls
    that function — directly or through other such functions (a worklist over (file, name)).
-3. **Stores**: a store counts as bounded when its own module or any module that imports it
+3. **Once**, the other way round, to a least fixpoint: an exported function (or an exported
+   class's constructor) runs once when it has callers in the project and every one runs once —
+   at module level or in start-up code, outside loops, or inside another exported function
+   that itself runs once. A caller that runs per call, one this file passes the function to
+   (``PASS``: `app.use(f)`, `class B extends A`, a re-export by value), and a cycle of calls
+   keep it unproven, so an exported API nobody in the project calls keeps its verdict.
+4. **Stores**: a store counts as bounded when its own module or any module that imports it
    removes from it or checks its size.
-4. Each file's linked uses (``ProjectFacts``) go to every selected rule's ``check_project``.
+5. Each file's linked uses (``ProjectFacts``) go to every selected rule's ``check_project``.
 """
 
 from __future__ import annotations
@@ -23,8 +29,12 @@ from pathlib import Path
 
 from leaklint.model.project import (
     CALL,
+    CONSTRUCTOR_PREFIX,
     GROWER,
+    NEW,
+    PASS,
     PER_REQUEST_RATES,
+    RELEASER,
     SHRINK,
     STORE,
     FileSummary,
@@ -35,6 +45,10 @@ from leaklint.model.project import (
 from leaklint.pipeline.project.resolve import Resolver
 
 _PER_CALL = "per call"
+_ONCE = "once per process"
+_PER_INSTANCE = "once per instance"
+# Who made a once-running export's first call: (calling file, the use), for messages.
+Witness = tuple[Path, Use]
 _MAX_CHAIN = 32  # re-export hops followed before giving up (a generated barrel gone wrong)
 
 
@@ -45,6 +59,8 @@ class ProjectGraph:
     resolver: Resolver
     _shown: dict[Path, str] = field(default_factory=dict)
     _definitions: dict[tuple[Path, str, str], tuple[Path, str] | None] = field(default_factory=dict)
+    # (file, exported name or "new:<Class>") → a caller, for every export that runs once.
+    once: dict[tuple[Path, str], Witness] = field(default_factory=dict)
 
     def shown(self, path: Path) -> str:
         if path not in self._shown:
@@ -91,13 +107,16 @@ class ProjectGraph:
     def link(self) -> dict[Path, ProjectFacts]:
         resolved = self._resolve_uses()
         rates = self._propagate(resolved)
+        self.once = self._runs_once(resolved)
         bounded = self._bounded_stores(resolved)
         facts: dict[Path, ProjectFacts] = {}
         for file, uses in resolved.items():
             linked = []
             for use, (target, name) in uses:
+                if use.action == PASS:
+                    continue  # only the link's once-analysis reads these
                 export = self.summaries[target].export(name)
-                rate, reason = rates.get((file, use), (use.rate, use.reason))
+                rate, reason = rates.get((file, use)) or self._once_rate(file, use)
                 store_key = (target, export.store) if export is not None else (target, name)
                 linked.append(
                     Linked(
@@ -107,6 +126,7 @@ class ProjectGraph:
                         rate=rate,
                         reason=reason,
                         shrunk_anywhere=store_key in bounded or (target, name) in bounded,
+                        released_by_helper=self._released_by_helper(file, use),
                     )
                 )
             if linked:
@@ -118,9 +138,12 @@ class ProjectGraph:
         for file, summary in self.summaries.items():
             found = []
             for use in summary.uses:
-                target = self.definition(file, use.specifier, use.imported)
+                # "Base.getClient": the method of an imported class (`this.getClient()` in a
+                # subclass), found where the class is defined, whatever it is re-exported as.
+                name, _, member = use.imported.partition(".")
+                target = self.definition(file, use.specifier, name)
                 if target is not None and target[0] != file:
-                    found.append((use, target))
+                    found.append((use, (target[0], f"{target[1]}.{member}") if member else target))
             if found:
                 resolved[file] = found
         return resolved
@@ -167,6 +190,113 @@ class ProjectGraph:
                     work.append((target[0], inner, rate))
         return rates
 
+    def _released_by_helper(self, file: Path, use: Use) -> bool:
+        """A checkout handed to a function of another module that releases that argument."""
+        if not use.helper:
+            return False
+        specifier, name, index = use.helper.split("\x00")
+        found = self.definition(file, specifier, name)
+        export = self.summaries[found[0]].export(found[1]) if found is not None else None
+        return export is not None and export.kind == RELEASER and export.store == index
+
+    def _once_rate(self, file: Path, use: Use) -> tuple[str, str]:
+        """A use inside an exported function that runs once (or the constructor of a class
+        built once) runs once; any other keeps the rate its file gave it."""
+        if not _runs_as_often_as_its_caller(use):
+            return use.rate, use.reason
+        witness = self.once.get((file, use.caller))
+        if witness is None:
+            return use.rate, use.reason
+        return _ONCE, f"runs once: {self.once_reason(use.caller, witness)}"
+
+    def once_reason(self, export: str, witness: Witness) -> str:
+        """'`createPinger()` is called only by code that runs once, e.g. app.js:12'."""
+        file, use = witness
+        where = f"{self.shown(file)}:{use.span.line}"
+        return f"{callee_text(export, use)} is called only by code that runs once, e.g. {where}"
+
+    def caller_reason(self, witness: Witness) -> str:
+        """Why the code that makes ``witness``'s call runs once ("runs once, at module level";
+        for a call inside another once-running export, why that one does)."""
+        file, use = witness
+        return use.reason if use.rate == _ONCE else self._once_rate(file, use)[1]
+
+    def _runs_once(
+        self, resolved: dict[Path, list[tuple[Use, tuple[Path, str]]]]
+    ) -> dict[tuple[Path, str], Witness]:
+        """Exports (functions, and classes' constructors as ``new:<Class>``) every caller of
+        which in the project runs once: a worklist to the least fixpoint, so a cycle of calls
+        proves nothing and each export is decided again only when one of its callers is."""
+        callers: dict[tuple[Path, str], list[Witness]] = defaultdict(list)
+        handed_on: set[tuple[Path, str]] = set()
+        for file, uses in resolved.items():
+            for use, target in uses:
+                if use.action == CALL:
+                    callers[target].append((file, use))
+                elif use.action == NEW:
+                    callers[(target[0], CONSTRUCTOR_PREFIX + target[1])].append((file, use))
+                elif use.action == PASS:
+                    handed_on.update((target, (target[0], CONSTRUCTOR_PREFIX + target[1])))
+        whole = self._modules_handed_on()
+        # An export waits on the exported functions its callers sit in.
+        waiting: dict[tuple[Path, str], list[tuple[Path, str]]] = defaultdict(list)
+        for key, found in callers.items():
+            for file, use in found:
+                if use.caller:
+                    waiting[(file, use.caller)].append(key)
+        once: dict[tuple[Path, str], Witness] = {}
+        work = list(callers)
+        while work:
+            key = work.pop()
+            if key in once or key in handed_on or key[0] in whole:
+                continue
+            found = callers[key]
+            if all(self._runs_once_there(file, use, once) for file, use in found):
+                once[key] = min(found, key=lambda w: (str(w[0]), w[1].span.line))
+                work.extend(waiting.get(key, ()))
+        return once
+
+    @staticmethod
+    def _runs_once_there(file: Path, use: Use, once: dict[tuple[Path, str], Witness]) -> bool:
+        if use.looped:
+            return False
+        if use.rate == _ONCE:
+            return True
+        return _runs_as_often_as_its_caller(use) and (file, use.caller) in once
+
+    def _modules_handed_on(self) -> set[Path]:
+        """Modules handed on whole (`import * as lib` passed as a value, a module required
+        inside a function), with every module they re-export from: none of their exports can
+        be shown to run once."""
+        found: set[Path] = set()
+        whole = [
+            (file, use.specifier)
+            for file, summary in self.summaries.items()
+            for use in summary.uses
+            if use.action == PASS and use.imported == "*"
+        ]
+        whole += [
+            (file, specifier)
+            for file, summary in self.summaries.items()
+            for specifier in summary.unfollowed
+        ]
+        stack = [
+            target
+            for file, specifier in whole
+            for target in (self.resolver.resolve(file, specifier),)
+            if target is not None and target in self.summaries
+        ]
+        while stack:
+            module = stack.pop()
+            if module in found:
+                continue
+            found.add(module)
+            for reexport in self.summaries[module].reexports:
+                target = self.resolver.resolve(module, reexport.specifier)
+                if target is not None and target in self.summaries:
+                    stack.append(target)
+        return found
+
     def _bounded_stores(
         self, resolved: dict[Path, list[tuple[Use, tuple[Path, str]]]]
     ) -> set[tuple[Path, str]]:
@@ -180,3 +310,24 @@ class ProjectGraph:
                 if use.action == SHRINK:
                     bounded.add(target)
         return bounded
+
+
+def _runs_as_often_as_its_caller(use: Use) -> bool:
+    """A use that runs once per call of the exported function it is in ("per call"), or once
+    per instance of the exported class it is in (its constructor, a field, a method its file
+    says runs once per instance): how often that caller runs decides."""
+    if use.looped or not use.caller:
+        return False
+    constructed = use.caller.startswith(CONSTRUCTOR_PREFIX)
+    return use.rate == (_PER_INSTANCE if constructed else _PER_CALL)
+
+
+def callee_text(export: str, use: Use) -> str:
+    """How messages show an export that ``use`` calls: `f()`, `new C()` for a constructor, and
+    a default export by the module the caller names (its own name is not the caller's)."""
+    constructed = export.startswith(CONSTRUCTOR_PREFIX)
+    name = export[len(CONSTRUCTOR_PREFIX) :] if constructed else export
+    if name == "default":
+        what = "class" if constructed else "function"
+        return f"the {what} '{use.specifier}' exports by default"
+    return f"`new {name}()`" if constructed else f"`{name}()`"

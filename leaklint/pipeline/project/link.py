@@ -15,18 +15,18 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from leaklint.model.decoding import DecodeError, expect_int, expect_list, expect_object, expect_str
-from leaklint.model.findings import Finding, Related, Suppression, related_from_dict
+from leaklint.model.findings import Finding, Related, Severity, Suppression, related_from_dict
 from leaklint.model.project import FileSummary, ProjectFacts, ProjectReport
 from leaklint.model.results import display_path
 from leaklint.model.settings import Settings
 from leaklint.pipeline.discovery import discover
-from leaklint.pipeline.project.graph import ProjectGraph
+from leaklint.pipeline.project.graph import ProjectGraph, callee_text
 from leaklint.pipeline.project.resolve import Resolver
 from leaklint.pipeline.suppressions import UNUSED_DIRECTIVE_CODE, ignored_selectors, is_ignored
 from leaklint.rules import Rule
@@ -62,6 +62,49 @@ def project_files(paths: list[Path], settings: Settings) -> list[Path]:
     return [path for path in discover([root], settings) if os.path.abspath(path) not in given]
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """One of a file's own findings (rule, path, line, column) made on "per call" of an export
+    that the link found runs once: it goes (empty ``message_id``) or becomes this note."""
+
+    rule: str
+    path: str
+    line: int
+    column: int
+    message_id: str
+    message: str
+    severity: str
+    related: Related
+
+    def to_cache(self) -> list[Any]:
+        return [
+            self.rule,
+            self.path,
+            self.line,
+            self.column,
+            self.message_id,
+            self.message,
+            self.severity,
+            asdict(self.related),
+        ]
+
+    @classmethod
+    def from_cache(cls, item: Any) -> Verdict:
+        rule, path, line, column, message_id, message, severity, related = _fields(
+            item, 8, "verdict"
+        )
+        return cls(
+            expect_str(rule, "rule"),
+            expect_str(path, "path"),
+            expect_int(line, "line", minimum=1),
+            expect_int(column, "column", minimum=1),
+            expect_str(message_id, "message id"),
+            expect_str(message, "message"),
+            Severity(expect_str(severity, "severity")).value,
+            related_from_dict(related),
+        )
+
+
 @dataclass
 class ProjectRun:
     """What the link found, and what it read besides the summaries (configuration files, as
@@ -73,6 +116,8 @@ class ProjectRun:
     inputs: list[tuple[str, int, int]] = field(default_factory=list)
     # Related locations for the rules' own findings: (rule, path, line, column) → notes.
     notes: list[tuple[str, str, int, int, Related]] = field(default_factory=list)
+    # The rules' own findings whose function runs once after all (``analysis.callers``).
+    verdicts: list[Verdict] = field(default_factory=list)
 
     def to_cache(self) -> dict[str, Any]:
         return {
@@ -83,6 +128,7 @@ class ProjectRun:
                 [rule, path, line, column, asdict(note)]
                 for rule, path, line, column, note in self.notes
             ],
+            "verdicts": [verdict.to_cache() for verdict in self.verdicts],
         }
 
     @classmethod
@@ -95,7 +141,9 @@ class ProjectRun:
 
     @classmethod
     def _decode(cls, data: Any) -> ProjectRun:
-        data = expect_object(data, ("findings", "answered", "inputs", "notes"), "link result")
+        data = expect_object(
+            data, ("findings", "answered", "inputs", "notes", "verdicts"), "link result"
+        )
         answered = set()
         for item in expect_list(data["answered"], "answered"):
             path, line, code = _fields(item, 3, "answered")
@@ -121,7 +169,8 @@ class ProjectRun:
                 )
             )
         findings = [Finding.from_dict(f) for f in expect_list(data["findings"], "findings")]
-        return cls(findings, answered, inputs, notes)
+        verdicts = [Verdict.from_cache(v) for v in expect_list(data["verdicts"], "verdicts")]
+        return cls(findings, answered, inputs, notes, verdicts)
 
 
 def _fields(item: Any, count: int, what: str) -> list[Any] | tuple[Any, ...]:
@@ -169,8 +218,9 @@ def project_findings(
     the settings and rules of each file asked for (hierarchical configuration)."""
     run = ProjectRun()
     profiles = {path: profile_for(path) for path in paths}
-    if not summaries or not any(
-        _has_project_check(rule) for _, rules in profiles.values() for rule in rules
+    if not summaries or not (
+        any(_has_project_check(rule) for _, rules in profiles.values() for rule in rules)
+        or any(data.get("conditional") for data in summaries.values())
     ):
         return run
     loaded: dict[Path, FileSummary] = {}
@@ -185,10 +235,12 @@ def project_findings(
     run.inputs = [(path, *_stat(path)) for path in resolver.configuration_read()]
     for path in paths:
         absolute = Path(os.path.abspath(path))
+        file_settings, rules = profiles[path]
+        if absolute in loaded:
+            run.verdicts.extend(_once_verdicts(graph, absolute, loaded[absolute], file_settings))
         file_facts = facts.get(absolute)
         if file_facts is None:
             continue
-        file_settings, rules = profiles[path]
         selectors = ignored_selectors(path, file_settings)
         for rule in rules:
             if not _has_project_check(rule) or is_ignored(rule, selectors):
@@ -203,6 +255,57 @@ def project_findings(
                 )
                 run.findings.append(finding)
     return run
+
+
+def _once_verdicts(
+    graph: ProjectGraph, file: Path, summary: FileSummary, settings: Settings
+) -> Iterator[Verdict]:
+    """The file's own findings made on "per call" of an export the link found runs once."""
+    for conditional in summary.conditional:
+        witness = graph.once.get((file, conditional.export))
+        if witness is None:
+            continue
+        caller_file, use = witness
+        note = Related(
+            use.span,
+            f"{callee_text(conditional.export, use)} is called here, by code that "
+            f"{graph.caller_reason(witness)}; no caller in the project runs it more often",
+            graph.shown(caller_file),
+        )
+        severity = settings.severity_overrides.get(conditional.rule) or Severity.NOTE
+        span = conditional.span
+        yield Verdict(
+            conditional.rule,
+            graph.shown(file),
+            span.line,
+            span.column,
+            conditional.message_id,
+            conditional.message,
+            Severity(severity).value,
+            note,
+        )
+
+
+def apply_verdicts(findings: list[Finding], verdicts: list[Verdict]) -> None:
+    """Turn the findings the link's verdicts are about into their once-per-process form, in
+    place: a note with the module-level wording and where the one caller is, or nothing."""
+    if not verdicts:
+        return
+    by_place = {(v.rule, v.path, v.line, v.column): v for v in verdicts}
+    kept = []
+    for finding in findings:
+        verdict = by_place.get((finding.rule, finding.path, finding.span.line, finding.span.column))
+        if verdict is None:
+            kept.append(finding)
+            continue
+        if not verdict.message_id:
+            continue  # made once per process: no leak
+        finding.message, finding.message_id = verdict.message, verdict.message_id
+        finding.severity = Severity(verdict.severity)
+        # The per-call wording's notes (where the handle is stored) still hold; add the caller.
+        finding.related = (*finding.related, verdict.related)
+        kept.append(finding)
+    findings[:] = kept
 
 
 def drop_answered_unused_directives(

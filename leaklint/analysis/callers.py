@@ -1,0 +1,140 @@
+"""Findings whose verdict rests on callers in other modules: what they become if every caller
+in the project runs once.
+
+Within one file, ``frequency`` says "per call" for an exported function whose callers it cannot
+see, and "once per instance" for the constructor of an exported class. A rule that reports on
+that basis (LL002's per-call timer, LL003's per-call client, LL007's per-call listener) also
+records here what its finding becomes when the project-wide link finds that every caller runs
+once — at module level, in start-up code, or in another function that itself runs once
+(``pipeline.project.graph``): a note in LL002's module-level wording, or nothing. The record
+travels in the file's summary (``model.project.Conditional``); without the link it is unused,
+so the file's own findings never change.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.analysis.frequency import Frequency, Why
+from leaklint.analysis.nodes import CLASS_NODES, FIELD_NODES, text
+from leaklint.analysis.summary import exported_nodes, references_of
+from leaklint.model.findings import Message
+from leaklint.model.project import CONSTRUCTOR_PREFIX, Conditional
+from leaklint.semantic.context import FileContext
+
+_VERDICTS = "callers.once-verdicts"
+
+
+def if_runs_once(
+    ctx: FileContext, rule: str, node: Node, frequency: Frequency, message: Message | None
+) -> None:
+    """Record that the finding ``rule`` just reported at ``node`` becomes ``message`` (a note;
+    None: no finding) if the exported function or class behind ``frequency`` runs once."""
+    export = exported_runner(ctx, frequency)
+    if export is None:
+        return
+    ctx.memo(_VERDICTS, list).append(
+        Conditional(
+            rule,
+            ctx.span(node),
+            export,
+            message.id if message is not None else "",
+            message.text if message is not None else "",
+        )
+    )
+
+
+def once_verdicts(ctx: FileContext) -> tuple[Conditional, ...]:
+    """What the rules recorded with ``if_runs_once`` in this file."""
+    return tuple(ctx.memo(_VERDICTS, list))
+
+
+def exported_runner(ctx: FileContext, frequency: Frequency) -> str | None:
+    """The exported name whose callers decide how often the code behind ``frequency`` runs: an
+    exported function whose callers this file cannot see, or ``new:<Class>`` for the
+    constructor (or an instance field initialiser) of an exported class. None for anything
+    else, and when this file mentions the function or class besides exporting it: its own
+    uses are judged here, and a mention hands it to code that may run it again."""
+    function = frequency.function
+    if function is None:
+        return None
+    if frequency.why is Why.CALLERS_UNKNOWN:
+        owner, prefix = function, ""
+    elif frequency.why is Why.INSTANCE:
+        owner = _class_of(function)
+        prefix = CONSTRUCTOR_PREFIX
+    else:
+        return None
+    if owner is None:
+        return None
+    names = exported_nodes(ctx).get(owner.id, [])
+    if len(names) != 1 or _mentioned_besides_export(ctx, owner):
+        return None
+    return prefix + names[0]
+
+
+def _class_of(member: Node) -> Node | None:
+    """The class whose constructor or instance field ``member`` is."""
+    body = member.parent
+    if body is None or body.type != "class_body":
+        return None
+    if member.type not in FIELD_NODES and member.type != "method_definition":
+        return None
+    owner = body.parent
+    return owner if owner is not None and owner.type in CLASS_NODES else None
+
+
+def _mentioned_besides_export(ctx: FileContext, owner: Node) -> bool:
+    """Whether the file names ``owner`` anywhere but where it exports it (a call, a `new`,
+    a callback registration, recursion)."""
+    name = _declared_name(owner)
+    if name is None:
+        return False  # `module.exports = (logger) => { … }`: nothing here can name it
+    binding = ctx.scopes.resolve(name)
+    if binding is None:
+        return True
+    return any(not _is_export_of(ctx, ref) for ref in references_of(ctx, binding))
+
+
+def _declared_name(owner: Node) -> Node | None:
+    """`function f() {}` / `class C {}` → its name; `const f = () => {}` → f."""
+    name = owner.child_by_field_name("name")
+    if name is not None and owner.type not in ("function_expression", "class"):
+        return name
+    parent = owner.parent
+    if parent is not None and parent.type == "variable_declarator":
+        declared = parent.child_by_field_name("name")
+        return declared if declared is not None and declared.type == "identifier" else None
+    return None
+
+
+def _is_export_of(ctx: FileContext, ref: Node) -> bool:
+    """`export { f }`, `export default f`, `module.exports = f`, `module.exports = { f }`,
+    `exports.f = f`: the reference that exports the name, not a use of it."""
+    up = ctx.ancestry
+    parent = up.parent(ref)
+    if parent is None:
+        return False
+    if parent.type == "export_specifier" or parent.type == "export_statement":
+        return True
+    if parent.type == "pair" and parent.child_by_field_name("value") == ref:
+        parent = up.parent(parent)
+    elif parent.type == "object" and ref.type == "shorthand_property_identifier":
+        pass
+    elif parent.type == "assignment_expression":
+        return parent.child_by_field_name("right") == ref and _exports_target(parent)
+    else:
+        return False
+    holder = up.parent(parent) if parent is not None and parent.type == "object" else None
+    return (
+        holder is not None
+        and holder.type == "assignment_expression"
+        and holder.child_by_field_name("right") == parent
+        and _exports_target(holder)
+    )
+
+
+def _exports_target(assignment: Node) -> bool:
+    left = assignment.child_by_field_name("left")
+    target = text(left) if left is not None else ""
+    return target == "module.exports" or target.startswith(("module.exports.", "exports."))
