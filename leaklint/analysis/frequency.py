@@ -793,8 +793,25 @@ def _this_guard_before(ctx: FileContext, node: Node, function: Node) -> Node | N
         if guarded and _assigns_this_property(statement, guarded):
             assigned = True
         if holds_node:
-            return guard if assigned else None
+            if not assigned or _reset_elsewhere(function, guarded):
+                return None
+            return guard
     return None
+
+
+def _reset_elsewhere(method: Node, names: set[bytes]) -> bool:
+    """Another method of the class assigns the guard (`this.timer = null` in `unregister()`):
+    the guard then lets the method run again, a lock rather than once per instance, as
+    ``_only_written_in`` says of a variable. The constructor's initial value is no reset."""
+    body = method.parent
+    if body is None or body.type != "class_body":
+        return False
+    return any(
+        member.id != method.id
+        and not _is_constructor(member)
+        and _assigns_this_property(member, names, into_functions=True)
+        for member in body.named_children
+    )
 
 
 def _this_properties_read(condition: Node) -> set[bytes]:
@@ -812,12 +829,15 @@ def _this_properties_read(condition: Node) -> set[bytes]:
     return found
 
 
-def _assigns_this_property(statement: Node, names: set[bytes]) -> bool:
-    """``statement`` assigns one of ``this.<names>`` (not inside a nested function)."""
+def _assigns_this_property(
+    statement: Node, names: set[bytes], *, into_functions: bool = False
+) -> bool:
+    """``statement`` assigns one of ``this.<names>`` (inside a nested function only with
+    ``into_functions``: a reset in a callback of another method counts)."""
     stack = [statement]
     while stack:
         current = stack.pop()
-        if current.type in FUNCTION_NODES:
+        if current.type in FUNCTION_NODES and not into_functions:
             continue
         if current.type == "assignment_expression":
             left = current.child_by_field_name("left")
