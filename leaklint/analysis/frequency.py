@@ -890,6 +890,57 @@ def is_written(up: Ancestry, ref: Node) -> bool:
     return parent.type == "update_expression"
 
 
+# -- code that ends the page ----------------------------------------------------------------
+
+# `location.reload()`, `window.location.assign(url)`: a browser page that navigates ends, and
+# every timer it started with it.
+_NAVIGATIONS = frozenset({"reload", "assign", "replace"})
+_LOCATION_OWNERS = frozenset({"window", "document", "globalThis", "self"})
+
+
+def navigates_away(ctx: FileContext, function: Node) -> Node | None:
+    """The call or assignment in ``function`` (its nested callbacks too: `fetch(…).then(() =>
+    location.reload())`) that navigates the page away — `location.reload()`,
+    `location.assign(u)`, `window.location.href = u`, `location = u` on the global
+    `location` — or None. A poll that reloads the page once the server is back runs until
+    then: the reload ends it."""
+    stack = [function]
+    while stack:
+        current = stack.pop()
+        if current.type == "call_expression":
+            callee = current.child_by_field_name("function")
+            receiver = callee.child_by_field_name("object") if callee is not None else None
+            if member_property(callee) in _NAVIGATIONS and _is_global_location(ctx, receiver):
+                return current
+        elif current.type == "assignment_expression":
+            left = current.child_by_field_name("left")
+            if _is_global_location(ctx, left) or (
+                left is not None
+                and left.type == "member_expression"
+                and member_property(left) == "href"
+                and _is_global_location(ctx, left.child_by_field_name("object"))
+            ):
+                return current
+        stack.extend(current.named_children)
+    return None
+
+
+def _is_global_location(ctx: FileContext, node: Node | None) -> bool:
+    """`location`, `window.location`, `document.location`, not declared in this file."""
+    if node is None:
+        return False
+    if node.type == "member_expression":
+        owner = node.child_by_field_name("object")
+        if member_property(node) != "location" or owner is None or owner.type != "identifier":
+            return False
+        node = owner
+        if text(node) not in _LOCATION_OWNERS:
+            return False
+    elif node.type != "identifier" or text(node) != "location":
+        return False
+    return ctx.scopes.resolve(node) is None
+
+
 __all__ = [
     "FREQUENCY_ANALYSES",
     "PER_REQUEST_RATES",
@@ -897,6 +948,7 @@ __all__ = [
     "Rate",
     "how_often",
     "lazy_init_owner",
+    "navigates_away",
     "runs_once",
     "start_up_reason",
     "unit_of",
