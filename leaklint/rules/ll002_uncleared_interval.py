@@ -23,7 +23,8 @@ true;` before it, when nothing resets `done`), or in a start-up function
 (`init`, `start`, `main`, `bootstrap`, `setup…`, or a function called once from module level).
 One started once per *instance* is a note too: in a method named like start-up code or a
 lifecycle hook (`start()`, `login()`, `modulesStarted()`, `ngOnInit()`), in a method guarded by
-`if (this.timer) return` (that no other method resets), or in `run()` of a listener class registered with `once: true`.
+`if (this.timer) return` (that no other method resets), or in `run()` of a listener class
+registered with `once: true`.
 How often code runs is decided for every rule alike (see `docs/architecture.md`).
 
 ## Why is this bad?
