@@ -90,3 +90,13 @@ def test_an_effect_callback_runs_per_effect_run() -> None:
 
 def test_every_kind_of_reason_has_a_text() -> None:
     assert {why for why, _ in REASON_TEXTS} == set(Why)
+
+
+def test_a_this_guard_another_method_resets_is_a_lock_not_once() -> None:
+    # nocobase's AppSupervisor: `unregister()` sets the timer field to null without clearing it,
+    # so the next `heartbeat()` starts another timer; the constructor's initial value is no reset.
+    guarded = "if (this.timer) return; this.timer = go();"
+    reset = f"class A {{ poll() {{ {guarded} }} stop() {{ this.timer = null; }} }}"
+    initialised = f"class A {{ constructor() {{ this.timer = null; }} poll() {{ {guarded} }} }}"
+    assert _frequency_at(reset, "go()").why is Why.CALLERS_UNKNOWN
+    assert _frequency_at(initialised, "go()").why is Why.ONCE_GUARD

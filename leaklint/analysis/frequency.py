@@ -793,8 +793,25 @@ def _this_guard_before(ctx: FileContext, node: Node, function: Node) -> Node | N
         if guarded and _assigns_this_property(statement, guarded):
             assigned = True
         if holds_node:
-            return guard if assigned else None
+            if not assigned or _reset_elsewhere(function, guarded):
+                return None
+            return guard
     return None
+
+
+def _reset_elsewhere(method: Node, names: set[bytes]) -> bool:
+    """Another method of the class assigns the guard (`this.timer = null` in `unregister()`):
+    the guard then lets the method run again, a lock rather than once per instance, as
+    ``_only_written_in`` says of a variable. The constructor's initial value is no reset."""
+    body = method.parent
+    if body is None or body.type != "class_body":
+        return False
+    return any(
+        member.id != method.id
+        and not _is_constructor(member)
+        and _assigns_this_property(member, names, into_functions=True)
+        for member in body.named_children
+    )
 
 
 def _this_properties_read(condition: Node) -> set[bytes]:
@@ -812,12 +829,15 @@ def _this_properties_read(condition: Node) -> set[bytes]:
     return found
 
 
-def _assigns_this_property(statement: Node, names: set[bytes]) -> bool:
-    """``statement`` assigns one of ``this.<names>`` (not inside a nested function)."""
+def _assigns_this_property(
+    statement: Node, names: set[bytes], *, into_functions: bool = False
+) -> bool:
+    """``statement`` assigns one of ``this.<names>`` (inside a nested function only with
+    ``into_functions``: a reset in a callback of another method counts)."""
     stack = [statement]
     while stack:
         current = stack.pop()
-        if current.type in FUNCTION_NODES:
+        if current.type in FUNCTION_NODES and not into_functions:
             continue
         if current.type == "assignment_expression":
             left = current.child_by_field_name("left")
@@ -870,6 +890,57 @@ def is_written(up: Ancestry, ref: Node) -> bool:
     return parent.type == "update_expression"
 
 
+# -- code that ends the page ----------------------------------------------------------------
+
+# `location.reload()`, `window.location.assign(url)`: a browser page that navigates ends, and
+# every timer it started with it.
+_NAVIGATIONS = frozenset({"reload", "assign", "replace"})
+_LOCATION_OWNERS = frozenset({"window", "document", "globalThis", "self"})
+
+
+def navigates_away(ctx: FileContext, function: Node) -> Node | None:
+    """The call or assignment in ``function`` (its nested callbacks too: `fetch(…).then(() =>
+    location.reload())`) that navigates the page away — `location.reload()`,
+    `location.assign(u)`, `window.location.href = u`, `location = u` on the global
+    `location` — or None. A poll that reloads the page once the server is back runs until
+    then: the reload ends it."""
+    stack = [function]
+    while stack:
+        current = stack.pop()
+        if current.type == "call_expression":
+            callee = current.child_by_field_name("function")
+            receiver = callee.child_by_field_name("object") if callee is not None else None
+            if member_property(callee) in _NAVIGATIONS and _is_global_location(ctx, receiver):
+                return current
+        elif current.type == "assignment_expression":
+            left = current.child_by_field_name("left")
+            if _is_global_location(ctx, left) or (
+                left is not None
+                and left.type == "member_expression"
+                and member_property(left) == "href"
+                and _is_global_location(ctx, left.child_by_field_name("object"))
+            ):
+                return current
+        stack.extend(current.named_children)
+    return None
+
+
+def _is_global_location(ctx: FileContext, node: Node | None) -> bool:
+    """`location`, `window.location`, `document.location`, not declared in this file."""
+    if node is None:
+        return False
+    if node.type == "member_expression":
+        owner = node.child_by_field_name("object")
+        if member_property(node) != "location" or owner is None or owner.type != "identifier":
+            return False
+        node = owner
+        if text(node) not in _LOCATION_OWNERS:
+            return False
+    elif node.type != "identifier" or text(node) != "location":
+        return False
+    return ctx.scopes.resolve(node) is None
+
+
 __all__ = [
     "FREQUENCY_ANALYSES",
     "PER_REQUEST_RATES",
@@ -877,6 +948,7 @@ __all__ = [
     "Rate",
     "how_often",
     "lazy_init_owner",
+    "navigates_away",
     "runs_once",
     "start_up_reason",
     "unit_of",

@@ -100,6 +100,7 @@ _TYPEORM_REPOSITORIES = (
     ("TreeRepository",),
 )
 _REPOSITORY_FACTORIES = frozenset({"getRepository", "getCustomRepository", "getTreeRepository"})
+_TYPEORM_MODULES = frozenset({"typeorm", "@nestjs/typeorm"})
 _PRISMA_CLIENTS = (("@prisma/client", ("PrismaClient",)), ("nestjs-prisma", ("PrismaService",)))
 _REDIS_CLIENTS = (
     ("ioredis", ((), ("Redis",), ("Cluster",))),
@@ -347,8 +348,21 @@ def _is_collection_call(ctx: FileContext, value: Node) -> bool:
 
 
 def _is_repository_call(ctx: FileContext, value: Node) -> bool:
-    """`dataSource.getRepository(User)` (or a manager's): TypeORM's repository factory."""
-    return _made_by_method(ctx, value, _REPOSITORY_FACTORIES) is not None
+    """`dataSource.getRepository(User)` (or a manager's): TypeORM's repository factory.
+
+    Other libraries name their factory the same (NocoBase's `db.getRepository('roles')`,
+    MikroORM's `em.getRepository(User)`), so the method name alone does not say TypeORM: the
+    receiver must be TypeORM's, or — when this file cannot place it (a data source exported by
+    another module) — be given an entity class, the way TypeORM code is written, not a name."""
+    made = _made_by_method(ctx, value, _REPOSITORY_FACTORIES)
+    if made is None:
+        return False
+    callee = made.child_by_field_name("function")
+    owner = value_origin(ctx, callee.child_by_field_name("object") if callee else None)
+    if owner is not None and not owner.module.startswith("."):
+        return owner.module in _TYPEORM_MODULES
+    arguments = call_arguments(made)
+    return bool(arguments) and arguments[0].type not in ("string", "template_string")
 
 
 def _is_sequelize_model(ctx: FileContext, value: Node) -> bool:

@@ -58,6 +58,9 @@ class ClientSpec:
     # that is never sent it holds nothing to close (`new pg.Client(cfg).cancel(other, q)`
     # only sends a CancelRequest on a socket the server closes).
     opened_by: str | None = None
+    # A pool that opens its first connection when it is first used (a query, a checkout, handed
+    # to code that uses it), not when it is made: a failure before that use leaks nothing.
+    opens_on_use: bool = False
     # An option of the first argument that says the value has no connection pool, and the
     # values that say so: a TypeORM DataSource of `type: 'sqlite'` has one connection, so a
     # query runner it hands out loses no pool connection.
@@ -160,10 +163,12 @@ BUILTIN_CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec(
         ("pg",), (("Client",), ("native", "Client")), ("end",), "pg client", opened_by="connect"
     ),
-    ClientSpec(("pg",), (("Pool",), ("native", "Pool")), ("end",), "pg pool"),
-    ClientSpec(("pg-pool",), ((),), ("end",), "pg pool"),
+    ClientSpec(("pg",), (("Pool",), ("native", "Pool")), ("end",), "pg pool", opens_on_use=True),
+    ClientSpec(("pg-pool",), ((),), ("end",), "pg pool", opens_on_use=True),
     ClientSpec(_MYSQL, (("createConnection",),), ("end", "destroy"), "MySQL connection"),
-    ClientSpec(_MYSQL, (("createPool",), ("createPoolCluster",)), ("end",), "MySQL pool"),
+    ClientSpec(
+        _MYSQL, (("createPool",), ("createPoolCluster",)), ("end",), "MySQL pool", opens_on_use=True
+    ),
     ClientSpec(
         ("mongodb",), (("MongoClient",), ("MongoClient", "connect")), ("close",), "MongoDB client"
     ),

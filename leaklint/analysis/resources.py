@@ -96,6 +96,10 @@ RESOURCE_ANALYSES = (THIS_ASSIGNMENTS,)
 # `const c = await createClient().on('error', f).connect()` still binds the client to `c`.
 _SELF_RETURNING = frozenset({"on", "once", "connect", "initialize", "asPromise"})
 _TRANSPARENT = TRANSPARENT | {"await_expression"}
+# Calls on a lazy pool that register listeners rather than use it: no connection yet.
+_LISTENER_SETUP = frozenset(
+    {"on", "once", "addListener", "prependListener", "off", "removeListener", "setMaxListeners"}
+)
 # Calls that keep their argument: `pools.set(name, pool)`, `clients.push(client)`.
 _STORING_METHODS = frozenset({"set", "push", "unshift", "add", "splice", "register", "resolve"})
 # -- results -------------------------------------------------------------------------------
@@ -176,6 +180,7 @@ class _Acquisition:
     consequence: str = ""
     notes: tuple[tuple[Node, str], ...] = ()
     opened_by: str | None = None  # see ClientSpec.opened_by
+    opens_on_use: bool = False  # see ClientSpec.opens_on_use
     # The rest of the entry's ClientSpec fields (see there); defaults for checkouts.
     listener_callback: bool = False
     release_functions: tuple[ReleaseFunction, ...] = ()
@@ -326,6 +331,7 @@ class _Engine:
             needs_evidence=spec.needs_evidence,
             evidence=frozenset(spec.release),
             opened_by=spec.opened_by,
+            opens_on_use=spec.opens_on_use,
             listener_callback=spec.listener_callback,
             release_functions=spec.release_functions,
             self_returning=frozenset(spec.self_returning),
@@ -713,7 +719,40 @@ class _Engine:
             throws=lambda op: can_throw(self.ctx, op),
         )
         leak.exits = paths.run()
+        if acquisition.opens_on_use:
+            leak.exits = self._exits_after_first_use(leak.exits, holder, acquisition)
         return leak if leak.exits else None
+
+    def _exits_after_first_use(
+        self, exits: list[Exit], holder: Binding, acquisition: _Acquisition
+    ) -> list[Exit]:
+        """The exits of a lazy pool (``ClientSpec.opens_on_use``) that leave it holding a
+        connection: a throw or return before anything uses the pool leaves none open (`new
+        Pool(cfg)`, `pool.on('error', f)`, then a config check that throws, then the `try`)."""
+        first = self._first_use(holder, acquisition)
+        if first is None:
+            return []
+        # An operation that contains the first use (`await run(pool)`) fails after it.
+        return [e for e in exits if e.kind == "end" or e.node.end_byte > first.start_byte]
+
+    def _first_use(self, holder: Binding, acquisition: _Acquisition) -> Node | None:
+        """The first reference to the pool, after it is made, that may open a connection: any
+        but a listener or setup call on it (`pool.on('error', f)`) and its release."""
+        for ref in sorted(
+            references_to(holder, self.ctx.scopes, self.ctx.references), key=lambda r: r.start_byte
+        ):
+            if ref.start_byte < acquisition.node.end_byte:
+                continue
+            member = self.parent(ref)
+            if (
+                member is not None
+                and member.type == "member_expression"
+                and member.child_by_field_name("object") == ref
+                and _last_name(member) in _LISTENER_SETUP | acquisition.release
+            ):
+                continue
+            return ref
+        return None
 
     def _analyse_keyed(self, acquisition: _Acquisition) -> Leak | None:
         """A resource released by a function given its key argument (`fs.watchFile(p, f)` …

@@ -26,8 +26,9 @@ Context decides the rest (calls that set the resource up or release something, b
 a ``catch``): ``release_paths`` asks this module only about the operation itself.
 
 A stream fails by emitting ``'error'``; ``stream_cannot_fail`` names the sources that do not:
-data held in memory (``Readable.from(buffer)``), or a compressor or pass-through made in this
-file that the code only ``write()``s values into (``gzip.write(json); gzip.end()``).
+data held in memory (``Readable.from(buffer)``, ``v8.getHeapSnapshot()``), or a compressor or
+pass-through made in this file that the code only ``write()``s values into
+(``gzip.write(json); gzip.end()``).
 """
 
 from __future__ import annotations
@@ -290,11 +291,15 @@ _TRANSFORMS_THAT_CANNOT_FAIL = (
     ("stream", ("PassThrough",)),
 )
 # A Readable made here (`Readable.from(values)`, or `Readable()` whose `_read` pushes this
-# code's buffer) fails only if this code makes it fail.
-_IN_MEMORY_SOURCES = tuple(
-    (module, path)
-    for module in ("stream", "readable-stream")
-    for path in (("Readable", "from"), ("Readable",))
+# code's buffer) fails only if this code makes it fail; a heap snapshot is serialised by V8
+# from this process's own heap, with no I/O behind it.
+_IN_MEMORY_SOURCES = (
+    *(
+        (module, path)
+        for module in ("stream", "readable-stream")
+        for path in (("Readable", "from"), ("Readable",))
+    ),
+    ("v8", ("getHeapSnapshot",)),
 )
 # A digest is a sink that only computes: it neither errors nor closes before its source ends.
 _IN_MEMORY_SINKS = (("crypto", ("createHash",)), ("crypto", ("createHmac",)))

@@ -11,7 +11,9 @@ subscription's, an event handler's) is judged like any other function's interval
 
 Not flagged: the handle is returned, passed to another function or otherwise handed to code
 the file does not show; it is stored as `this.timer` and cleared anywhere in the file (a
-`close`/`stop`/`dispose` method); or a module-level interval is `.unref()`'d.
+`close`/`stop`/`dispose` method); a module-level interval is `.unref()`'d; or the callback
+navigates the page away (`location.reload()`, `location.href = …`): a browser poll that reloads
+once the server answers ends with the page.
 
 Inside a function (a new interval per call) the finding is a warning. An interval started once
 per process is a note, and is not reported at all when it is `.unref()`'d: at module level, in
@@ -21,7 +23,8 @@ true;` before it, when nothing resets `done`), or in a start-up function
 (`init`, `start`, `main`, `bootstrap`, `setup…`, or a function called once from module level).
 One started once per *instance* is a note too: in a method named like start-up code or a
 lifecycle hook (`start()`, `login()`, `modulesStarted()`, `ngOnInit()`), in a method guarded by
-`if (this.timer) return`, or in `run()` of a listener class registered with `once: true`.
+`if (this.timer) return` (that no other method resets), or in `run()` of a listener class
+registered with `once: true`.
 How often code runs is decided for every rule alike (see `docs/architecture.md`).
 
 ## Why is this bad?
@@ -75,6 +78,7 @@ from leaklint.analysis.frequency import (
     Frequency,
     Why,
     how_often,
+    navigates_away,
 )
 from leaklint.analysis.nodes import (
     CLASS_NODES,
@@ -232,6 +236,8 @@ class UnclearedInterval(Rule):
         if per_instance:
             function = None
         if is_discarded(consumer, handle):
+            if _ends_the_page(ctx, call):
+                return  # a poll that reloads the page when it is done: the reload ends it
             self._report_discarded(ctx, call, function, effect, unref, startup, frequency)
             return
         target = assignment_target(handle, consumer)
@@ -316,6 +322,19 @@ class UnclearedInterval(Rule):
             ctx.report(self, call, self.msg("effect-discarded"))
         else:
             ctx.report(self, call, self.msg("effect-stored", handle=text(target)))
+
+
+def _ends_the_page(ctx: FileContext, call: Node) -> bool:
+    """The interval's callback — written in place, or a function of this file named by
+    it — navigates the page away (``frequency.navigates_away``)."""
+    listed = call.child_by_field_name("arguments")
+    callback = first_named(listed) if listed is not None else None
+    if callback is not None and callback.type == "identifier":
+        binding = ctx.scopes.resolve(callback)
+        callback = declared_function(binding) if binding is not None else None
+    if callback is None or callback.type not in FUNCTION_NODES:
+        return False
+    return navigates_away(ctx, callback) is not None
 
 
 def _renamed_timer_calls(ctx: FileContext, aliases: list[Node]) -> list[Node]:

@@ -18,8 +18,10 @@ on an `AbortSignal` that can outlive the call: one the caller passed in (a `sign
 unless the file removes that listener from that signal or the call passes `{ once: true }` or
 `{ signal }`. A signal made in the call (`new AbortController()` there), a request's own
 (`req.signal`) or that of a controller the caller made for this one call
-(`abortController.signal`) dies with it and is not reported; nor is test code. This case is in
-preview: it reports only with `--preview`.
+(`abortController.signal`) dies with it and is not reported; nor is a method's signal when
+every caller is in its class and passes a fresh one (`const { signal } = await
+this.prepare()`, a method that returns a `new AbortController()`'s), nor test code. This case
+is in preview: it reports only with `--preview`.
 
 Emitters are identified through scopes and imports, not names: listeners on per-call objects
 (`req`, `res`, `socket`, a local `new EventEmitter()`, `this`) are fine, and so is a user
@@ -89,6 +91,7 @@ from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     TRANSPARENT,
     call_arguments,
+    class_method,
     effective_function,
     first_named,
     function_name,
@@ -114,7 +117,7 @@ from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import GLOBAL, Symbol
-from leaklint.semantic.scope import Binding, references_to
+from leaklint.semantic.scope import Binding, own_returns, references_to
 
 LISTENER_CALLS = """
 (call_expression
@@ -460,7 +463,7 @@ def _owner_of(ctx: FileContext, node: Node | None, *, named_signal: bool) -> str
     if named_signal and "signal" not in binding.name.lower():
         return None  # `xhr.addEventListener('abort', …)`: a browser request, not a signal
     if binding.kind == "param":
-        return "signal-from-caller"
+        return None if _callers_pass_fresh_signals(ctx, binding, None) else "signal-from-caller"
     if binding.kind not in ("const", "let", "var") or binding.declaration.type != (
         "variable_declarator"
     ):
@@ -477,8 +480,157 @@ def _owner_of(ctx: FileContext, node: Node | None, *, named_signal: bool) -> str
     if value is not None and value.type == "identifier":
         source = ctx.scopes.resolve(value)
         if source is not None and source.kind == "param":
+            if _callers_pass_fresh_signals(ctx, source, binding.name):
+                return None
             return "signal-from-caller"
     return None
+
+
+# -- signals the callers make fresh ------------------------------------------------------------
+
+_FRESH_DEPTH = 4  # declarations and same-class methods followed this deep
+
+
+def _callers_pass_fresh_signals(ctx: FileContext, param: Binding, key: str | None) -> bool:
+    """A method whose every caller is in its class (`this.run(stream, { signal })`, never
+    handed on) and passes a signal made for that call — `new AbortController()`'s, directly or
+    returned by another method of the class (`const { signal } = await this.prepare()`) — so
+    the listener dies with its signal. ``key`` is the parameter's property that holds the
+    signal (`options.signal`), None for the parameter itself."""
+    method = ctx.ancestry.nearest(param.node, frozenset({"method_definition"}))
+    name = method.child_by_field_name("name") if method is not None else None
+    body = method.parent if method is not None else None
+    if method is None or name is None or body is None or body.type != "class_body":
+        return False
+    index = _parameter_index(method, param.node)
+    calls = _this_calls(ctx, body, text(name))
+    if index is None or not calls:
+        return False
+    for call in calls:
+        arguments = call_arguments(call)
+        value = arguments[index] if index < len(arguments) else None
+        if value is not None and key is not None:
+            value = _object_property(value, key)
+        if value is None or not _fresh_signal(ctx, value, body, 0):
+            return False
+    return True
+
+
+def _parameter_index(method: Node, node: Node) -> int | None:
+    parameters = method.child_by_field_name("parameters")
+    for index, parameter in enumerate(parameters.named_children if parameters else ()):
+        if parameter.start_byte <= node.start_byte and node.end_byte <= parameter.end_byte:
+            return index
+    return None
+
+
+def _this_calls(ctx: FileContext, body: Node, name: str) -> list[Node] | None:
+    """Every `this.<name>(…)` in the class body; None when `this.<name>` is also used another
+    way (handed on as a callback: its callers are then unknown)."""
+    calls: list[Node] = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "member_expression" and member_property(node) == name:
+            receiver = node.child_by_field_name("object")
+            parent = ctx.ancestry.parent(node)
+            if receiver is not None and receiver.type == "this":
+                if (
+                    parent is None
+                    or parent.type != "call_expression"
+                    or (parent.child_by_field_name("function") != node)
+                ):
+                    return None
+                calls.append(parent)
+        stack.extend(node.named_children)
+    return calls
+
+
+def _object_property(value: Node, key: str) -> Node | None:
+    """The value of ``key`` in an object literal (`{ signal }`, `{ signal: s }`)."""
+    value = _unwrapped(value)
+    if value.type != "object":
+        return None
+    for entry in value.named_children:
+        if entry.type == "shorthand_property_identifier" and text(entry) == key:
+            return entry
+        if entry.type == "pair" and literal_key(entry.child_by_field_name("key")) == key:
+            return entry.child_by_field_name("value")
+    return None
+
+
+def _fresh_signal(ctx: FileContext, value: Node, body: Node, depth: int) -> bool:
+    """`controller.signal` of a `new AbortController()` made in a function (not a module's
+    one, shared by every call), through `const` declarations, destructuring and the returned
+    objects of methods of the same class."""
+    value = _unwrapped(value)
+    if depth > _FRESH_DEPTH:
+        return False
+    if value.type == "member_expression" and member_property(value) == "signal":
+        owner = value.child_by_field_name("object")
+        return owner is not None and _fresh_controller(ctx, owner, depth + 1)
+    if value.type not in ("identifier", "shorthand_property_identifier"):
+        return False
+    binding = ctx.scopes.resolve(value)
+    declaration = binding.declaration if binding is not None else None
+    if binding is None or binding.kind != "const" or declaration is None:
+        return False
+    if (
+        declaration.type != "variable_declarator"
+        or effective_function(ctx.ancestry, declaration) is None
+    ):
+        return False
+    source = declaration.child_by_field_name("value")
+    if source is None:
+        return False
+    pattern = declaration.child_by_field_name("name")
+    if pattern is not None and pattern.type == "identifier":
+        return _fresh_signal(ctx, source, body, depth + 1)
+    # `const { signal } = controller` / `= await this.prepare(…)`.
+    source = _unwrapped(source)
+    if binding.name == "signal" and _fresh_controller(ctx, source, depth + 1):
+        return True
+    return _returns_fresh(ctx, source, binding.name, body, depth + 1)
+
+
+def _fresh_controller(ctx: FileContext, node: Node, depth: int) -> bool:
+    node = _unwrapped(node)
+    if node.type == "identifier" and depth <= _FRESH_DEPTH:
+        binding = ctx.scopes.resolve(node)
+        declaration = binding.declaration if binding is not None else None
+        if binding is None or binding.kind != "const" or declaration is None:
+            return False
+        if declaration.type != "variable_declarator":
+            return False
+        if effective_function(ctx.ancestry, declaration) is None:
+            return False  # a module's controller serves every call
+        source = declaration.child_by_field_name("value")
+        return source is not None and _fresh_controller(ctx, source, depth + 1)
+    if node.type != "new_expression":
+        return False
+    symbol = ctx.imports.resolve(node.child_by_field_name("constructor"))
+    return symbol is not None and symbol.module == GLOBAL and symbol.path == ("AbortController",)
+
+
+def _returns_fresh(ctx: FileContext, call: Node, key: str, body: Node, depth: int) -> bool:
+    """`this.prepare(…)` of the same class returns, on every `return`, an object literal
+    whose ``key`` is a fresh signal."""
+    if call.type != "call_expression":
+        return False
+    callee = call.child_by_field_name("function")
+    receiver = callee.child_by_field_name("object") if callee is not None else None
+    if receiver is None or receiver.type != "this":
+        return False
+    method = class_method(body, member_property(callee) or "")
+    returns = list(own_returns(method)) if method is not None else []
+    if not returns:
+        return False
+    for statement in returns:
+        returned = first_named(statement)
+        value = _object_property(returned, key) if returned is not None else None
+        if value is None or not _fresh_signal(ctx, value, body, depth):
+            return False
+    return True
 
 
 def _keeps_subscription(ctx: FileContext, call: Node) -> bool:

@@ -5,8 +5,9 @@ in this file (`fs.createReadStream(…)` or `new fs.ReadStream(…)` as the sour
 `node:fs`, `fs-extra` or `graceful-fs`, renamed or destructured) and nothing destroys that
 file stream when the other side fails: the file never calls its `destroy()`/`close()` (in a
 `res.on('close')` handler, an `'error'` handler, `finished(…)`), and never hands it to other
-code that could (`pipeline(…)`, `finished(…)`, a return). Chains (`src.pipe(gzip).pipe(res)`)
-are followed to their first source.
+code that could (`pipeline(…)`, `finished(…)`, a return). An `end()` in a listener of
+`'end'`/`'finish'` (`src.on('end', () => dest.end())`) runs only when the stream ended well, so
+it does not count. Chains (`src.pipe(gzip).pipe(res)`) are followed to their first source.
 
 `pipeline()` and `stream/promises`' `pipeline()` are the fix and are never reported. Test
 files and one-off programs (files under `scripts/`, `script/` or `bin/`) are not checked: they
@@ -48,6 +49,7 @@ from leaklint.analysis.flow import declared_value, destination
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
 from leaklint.analysis.nodes import (
     call_arguments,
+    literal_key,
     member_property,
 )
 from leaklint.analysis.throws import stream_cannot_fail
@@ -211,13 +213,35 @@ def _released_or_handed_on(ctx: FileContext, ref: Node) -> bool:
     """Whether this use of the stream may release it, decided on ``flow``'s destination."""
     where = destination(ctx, ref)
     if where.kind == "method-call":
-        return where.method in RELEASING or where.method not in _STREAM_METHODS
+        if where.method in RELEASING:
+            return not _only_on_success(ctx, ref)
+        return where.method not in _STREAM_METHODS
     if where.use.kind == "member":
         return True  # a property read or a method passed on: assume it may be released
     if where.kind in ("argument", "new-argument"):
         # `x.pipe(file)`: the destination of another pipe is no hand-off.
         return where.callee_method != "pipe"
     return where.escapes
+
+
+# Events a stream emits only when it finished well: a release in their listener does not run
+# when the other side errors.
+_SUCCESS_EVENTS = frozenset({"end", "finish"})
+
+
+def _only_on_success(ctx: FileContext, ref: Node) -> bool:
+    """`src.on('end', () => dest.end())`: the release at ``ref`` runs in a listener of an
+    event that fires only when a stream ended well, so an error leaves the stream open."""
+    function = ctx.enclosing_function(ref)
+    arguments = ctx.ancestry.parent(function) if function is not None else None
+    call = ctx.ancestry.parent(arguments) if arguments is not None else None
+    if call is None or call.type != "call_expression":
+        return False
+    listed = call_arguments(call)
+    if len(listed) < 2 or listed[1].id != function.id:
+        return False
+    registers = member_property(call.child_by_field_name("function")) in ("on", "once")
+    return registers and literal_key(listed[0]) in _SUCCESS_EVENTS
 
 
 __all__ = ["UnhandledPipe"]
