@@ -23,7 +23,9 @@ file does not show it is usually the process's own (a `--watch` mode, a `startWa
 and is not. A handle the code closes on some paths lives for one call by its own account, so
 a path that skips the close is reported wherever the code runs more than once.
 
-Not reported: a handle closed on every path (a `finally`, the `catch` and after the `try`); a
+Not reported: a handle closed on every path (a `finally`, the `catch` and after the `try`);
+anything in a one-off program under `scripts/`, `script/` or `bin/` (it exits when its job is
+done); a
 handle whose close is handed to other code (`ws.on('close', () => watcher.close())`, a
 `stop()` method closing `this.watcher`); one that changes owner — returned, yielded, stored
 on `this`, an object, an array or an outer variable, passed to another function; a worker
@@ -157,6 +159,11 @@ class UnclosedHandle(ResourceRule):
 
     def words(self, kind: str) -> Words:
         return WORDS.get(kind, WORDS[WATCHER])
+
+    def check(self, ctx: FileContext) -> None:
+        if ctx.is_script_file:
+            return  # every handle of a one-off program dies with it when its job is done
+        super().check(ctx)
 
     def message(self, ctx: FileContext, leak: Leak) -> Message:
         if leak.key is None or not leak.never_released:
