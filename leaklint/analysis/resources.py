@@ -859,6 +859,7 @@ class _Engine:
             and _last_name(member) == method
             and (call := self.parent(member)) is not None
             and call.type == "call_expression"
+            and call.start_byte > acquisition.node.start_byte  # not an earlier value's open
             and self._same_function(call, acquisition.function)
         ]
         if not opens:
