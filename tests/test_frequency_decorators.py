@@ -142,6 +142,28 @@ def test_a_singleton_providers_on_module_init_runs_once_a_request_scoped_one_doe
     assert [f.span.line for f in findings] == [9]
 
 
+def test_a_singleton_providers_constructor_runs_once_a_scoped_or_hand_built_one_does_not() -> None:
+    source = (
+        "import { Injectable, Scope } from '@nestjs/common';\n"
+        "import IORedis from 'ioredis';\n"
+        "@Injectable()\n"
+        "export class Warm {\n"
+        "  constructor() { const r = new IORedis(); r.ping(); }\n"
+        "}\n"
+        "@Injectable({ scope: Scope.REQUEST })\n"
+        "export class PerRequest {\n"
+        "  constructor() { const r = new IORedis(); r.ping(); }\n"
+        "}\n"
+        "@Injectable()\n"
+        "export class ByHand {\n"
+        "  constructor() { const r = new IORedis(); r.ping(); }\n"
+        "}\n"
+        "export const one = () => new ByHand();\n"
+    )
+    findings = run_rule("LL003", source, "warm.service.ts")
+    assert [f.span.line for f in findings] == [9, 13]
+
+
 def test_tegg_routes_events_and_schedules() -> None:
     source = (
         "import { Event, HTTPController, HTTPMethod, HTTPMethodEnum } from 'egg';\n"

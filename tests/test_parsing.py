@@ -115,6 +115,21 @@ def test_import_types_in_call_type_arguments_parse_in_typescript() -> None:
     assert_parses_in_place(sources, Language.TYPESCRIPT, Language.TSX)
 
 
+def test_import_types_with_type_arguments_parse_in_typescript() -> None:
+    # openstatus: `table: import("@tanstack/react-table").Table<TData>` in an interface.
+    sources = (
+        b'interface P<T> {\n  table: import("@tanstack/react-table").Table<T>;\n}\n',
+        b"type A = Map<string, import('./x').Row<number>>;\n",
+        b"class C implements import('./x').Store<string> {}\n",
+    )
+    assert_parses_in_place(sources, Language.TYPESCRIPT, Language.TSX)
+
+
+def test_a_dynamic_import_then_with_type_arguments_is_left_alone() -> None:
+    source = b"const m = import('./m').then<number>(() => 1);\n"
+    assert _text(parse(source, Language.TYPESCRIPT)) == source
+
+
 def test_dynamic_imports_are_left_alone() -> None:
     source = b"const m = await import('./y'); if (a < import('./z')) {}"
     assert _text(parse(source, Language.TYPESCRIPT)) == source

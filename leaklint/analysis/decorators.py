@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from leaklint.analysis.nodes import text
+from leaklint.analysis.nodes import FIELD_NODES, text
 from leaklint.semantic.context import FileContext
 
 # What one run of a decorated handler is: the keys `frequency` maps to its rates.
@@ -257,19 +257,44 @@ _NEST_MODULES = (
 def nest_lifecycle_hook(ctx: FileContext, method: Node) -> str | None:
     """'`onModuleInit()` of the NestJS provider `CacheWarmer`' when ``method`` is a one-shot
     lifecycle hook of a singleton provider, else None."""
-    if method.type != "method_definition" or not names_a_framework(ctx):
+    if method.type != "method_definition":
         return None
     name = text(method.child_by_field_name("name"))
-    body = method.parent
-    declaration = body.parent if body is not None else None
-    if name not in _ONCE_HOOKS or declaration is None or body is None:
+    if name not in _ONCE_HOOKS:
         return None
-    if body.type != "class_body":
+    class_name = _singleton_provider(ctx, method.parent)
+    return None if class_name is None else f"`{name}()` of the NestJS provider `{class_name}`"
+
+
+def nest_singleton_constructor(ctx: FileContext, function: Node) -> str | None:
+    """'the NestJS provider `LoginAttempts`' when ``function`` is the constructor (or a field
+    initialiser) of a singleton provider, else None: Nest's injector builds a default-scoped
+    provider once per application, so its construction runs once per process — unless this
+    file also builds the class itself with `new`."""
+    if function.type == "method_definition":
+        if text(function.child_by_field_name("name")) != "constructor":
+            return None
+    elif function.type not in FIELD_NODES:
+        return None
+    class_name = _singleton_provider(ctx, function.parent)
+    if class_name is None:
+        return None
+    if re.search(rb"\bnew\s+" + re.escape(class_name.encode()) + rb"\b", ctx.source.data):
+        return None
+    return f"the NestJS provider `{class_name}`"
+
+
+def _singleton_provider(ctx: FileContext, body: Node | None) -> str | None:
+    """The name of the class whose body is ``body`` when a NestJS provider decorator without
+    a scope (`@Injectable()`, `@Controller()` …) makes it a singleton, else None."""
+    if body is None or body.type != "class_body" or not names_a_framework(ctx):
+        return None
+    declaration = body.parent
+    if declaration is None:
         return None
     for decorator in _class_decorators(declaration):
         if _resolves_to(ctx, decorator, _NEST_MODULES, _NEST_PROVIDERS) and not _scoped(decorator):
-            class_name = text(declaration.child_by_field_name("name"))
-            return f"`{name}()` of the NestJS provider `{class_name}`"
+            return text(declaration.child_by_field_name("name")) or None
     return None
 
 
@@ -291,4 +316,5 @@ __all__ = [
     "mentions_a_framework",
     "names_a_framework",
     "nest_lifecycle_hook",
+    "nest_singleton_constructor",
 ]

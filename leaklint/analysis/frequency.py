@@ -25,7 +25,7 @@ what? Before this module the rules answered four different ways and disagreed on
 5. Start-up code: a module-level function whose only use is one call from module level or
    from other start-up code (``main()``), or a plain function named like start-up
    (``init``, ``bootstrap``, ``setupServer``; not methods, which run per instance), a
-   singleton NestJS provider's ``onModuleInit`` — once.
+   singleton NestJS provider's ``onModuleInit`` and its constructor (Nest builds it once) — once.
 6. A constructor or an instance field initialiser: once per instance; so is a method (also an
    ES5 `key: function`) that this file calls only from such code or from code that runs once
    (`this.connect()` in `init()`, `self.schedule()` in an Apostrophe module's `init(self)`).
@@ -43,7 +43,7 @@ from enum import Enum
 
 from tree_sitter import Node
 
-from leaklint.analysis.decorators import nest_lifecycle_hook
+from leaklint.analysis.decorators import nest_lifecycle_hook, nest_singleton_constructor
 from leaklint.analysis.nodes import (
     FIELD_NODES,
     FUNCTION_NODES,
@@ -121,6 +121,7 @@ REASON_TEXTS: dict[tuple[Why, str], str] = {
     (Why.START_UP, "named"): "runs once: `{subject}()` is start-up code",
     (Why.START_UP, "once-listener"): "runs once: its class registers it with `once: true`",
     (Why.START_UP, "lifecycle-hook"): "runs once: {subject} is a lifecycle hook",
+    (Why.START_UP, "provider"): "runs once: {subject} is a singleton its injector builds once",
     (Why.LAZY_INIT, "process"): "runs once: guarded by '{subject}'",
     (Why.LAZY_INIT, "owner"): "runs once per '{subject}'",
     (Why.ONCE_GUARD, ""): "runs once per instance: guarded by '{subject}'",
@@ -273,6 +274,10 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
     if nest_hook is not None:
         # A singleton provider: its hook runs once per process, like start-up code.
         return Frequency(Rate.ONCE, None, Why.START_UP, subject=nest_hook, variant="lifecycle-hook")
+    provider = nest_singleton_constructor(ctx, function)
+    if provider is not None:
+        # Built once by Nest's injector: its constructor runs once per process.
+        return Frequency(Rate.ONCE, None, Why.START_UP, subject=provider, variant="provider")
     hook = _lifecycle_method(ctx, function)
     if hook is not None:
         return Frequency(

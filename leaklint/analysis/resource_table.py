@@ -29,6 +29,7 @@ CLIENT, POOL = "client", "pool"
 # LL010's kinds: operating-system handles (threads, inotify descriptors, listening sockets,
 # processes) rather than connections to a server.
 WORKER, WATCHER, SERVER, CHILD = "worker", "watcher", "server", "child"
+BROWSER = "browser"  # a headless browser: a process tree of its own
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,24 @@ BUILTIN_HANDLES: tuple[ClientSpec, ...] = (
         "child process",
         kind=CHILD,
         needs_evidence=True,
+    ),
+    # A launched browser (Chromium, Firefox, WebKit) runs until close(): unlike a child
+    # process it never ends on its own. One made once (a shared browser) is the process's own.
+    ClientSpec(
+        ("playwright", "playwright-core", "@playwright/test"),
+        (("chromium", "launch"), ("firefox", "launch"), ("webkit", "launch")),
+        ("close",),
+        "Playwright browser",
+        kind=BROWSER,
+        lives_for_the_process=True,
+    ),
+    ClientSpec(
+        ("puppeteer", "puppeteer-core"),
+        (("launch",),),
+        ("close",),
+        "Puppeteer browser",
+        kind=BROWSER,
+        lives_for_the_process=True,
     ),
 )
 

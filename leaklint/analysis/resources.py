@@ -711,7 +711,7 @@ class _Engine:
         leak.releases = uses.releases
         paths = ReleasePaths(
             acquisition.function,
-            acquisition.node,
+            self._first_open(acquisition, holder),
             uses.releases,
             self._direct_operations(acquisition.function),
             holder.name,
@@ -900,6 +900,32 @@ class _Engine:
             ):
                 return True
         return False
+
+    def _first_open(self, acquisition: _Acquisition, holder: Binding) -> Node:
+        """Where the resource starts to hold something: the first `<client>.<opened_by>()`
+        made in the acquiring function itself (pg's `client.connect()`), else its creation.
+
+        Before that call there is no connection to lose, so what throws between
+        `new Client()` and a `connect()` made inside the `try` skips no close (dittofeed's
+        `createDatabase`: `config()` ran between the two)."""
+        method = acquisition.opened_by
+        if method is None:
+            return acquisition.node
+        opens = [
+            call
+            for ref in references_to(holder, self.ctx.scopes, self.ctx.references)
+            if (member := self.parent(ref)) is not None
+            and member.type == "member_expression"
+            and member.child_by_field_name("object") == ref
+            and _last_name(member) == method
+            and (call := self.parent(member)) is not None
+            and call.type == "call_expression"
+            and call.start_byte > acquisition.node.start_byte  # not an earlier value's open
+            and self._same_function(call, acquisition.function)
+        ]
+        if not opens:
+            return acquisition.node  # opened in the creating chain, or by other code
+        return min(opens, key=lambda call: call.start_byte)
 
     def _outermost_value(self, node: Node, self_returning: frozenset[str] = frozenset()) -> Node:
         """Climb through await, parentheses, TS casts and self-returning calls like `.on()`

@@ -14,7 +14,8 @@ bounded by design; stores filled only at module top level (registries, lookup ta
 keys (`store.total = …`, `store.set('config', …)`); and a store that leaves the file —
 exported, returned, or passed to another function — since code elsewhere may clear it. Test
 files (`*.test.*`, `*.spec.*`, `test/`, `__tests__/`, …) are not checked: a module-level array
-that a test run fills (recorded calls, fixtures) lives only as long as the run.
+that a test run fills (recorded calls, fixtures) lives only as long as the run; nor are one-off
+programs under `scripts/`, `script/` or `bin/`, which exit when their job is done.
 
 Across modules (a run over a project): a store exported by one module and grown per request
 in another (`sessions.set(req.id, …)` on an imported `sessions`), and a call, in per-request
@@ -224,8 +225,8 @@ class UnboundedModuleStore(Rule):
             yield ProjectReport(linked, message, (Related(export.span, note, linked.path),))
 
     def check(self, ctx: FileContext) -> None:
-        if ctx.is_test_file:
-            return
+        if ctx.is_test_file or ctx.is_script_file:
+            return  # the run, or the one-off program, ends and takes the store with it
         captures = ctx.captures(self.code)
         # Names used as `x[…]`, `x.set/add/push/unshift(…)` or `Object.assign(x, …)` anywhere:
         # a container never used so cannot grow, and needs no reference search at all.

@@ -10,6 +10,8 @@ every path:
 * a child process from `child_process.spawn`/`fork` that this code kills on the way it expects
   (`child.kill()`) but leaves running on another path — a `throw`, an early `return`, a failed
   `await`. A child that is never killed runs to completion on its own and is not reported.
+* a headless browser, Playwright's `chromium`/`firefox`/`webkit.launch()` or Puppeteer's
+  `launch()` (`close()`): a process tree that, unlike a child process, never ends on its own.
 
 Names are resolved through `require`/`import` (`node:` prefixed, destructured, renamed,
 `import chokidar from 'chokidar'`), never by text. How often the code runs is leaklint's one
@@ -21,7 +23,9 @@ file does not show it is usually the process's own (a `--watch` mode, a `startWa
 and is not. A handle the code closes on some paths lives for one call by its own account, so
 a path that skips the close is reported wherever the code runs more than once.
 
-Not reported: a handle closed on every path (a `finally`, the `catch` and after the `try`); a
+Not reported: a handle closed on every path (a `finally`, the `catch` and after the `try`);
+anything in a one-off program under `scripts/`, `script/` or `bin/` (it exits when its job is
+done); a
 handle whose close is handed to other code (`ws.on('close', () => watcher.close())`, a
 `stop()` method closing `this.watcher`); one that changes owner — returned, yielded, stored
 on `this`, an object, an array or an outer variable, passed to another function; a worker
@@ -78,7 +82,7 @@ file at module level with a close on shutdown.
 from __future__ import annotations
 
 from leaklint.analysis.frequency import how_often
-from leaklint.analysis.resource_table import CHILD, SERVER, WATCHER, WORKER
+from leaklint.analysis.resource_table import BROWSER, CHILD, SERVER, WATCHER, WORKER
 from leaklint.analysis.resources import ACQUISITION_QUERY, Leak
 from leaklint.model.findings import Message, Severity
 from leaklint.rules._resource_rule import ResourceRule, Words
@@ -115,6 +119,14 @@ WORDS = {
         "the child process is left running on that path, with its memory and pipes, and "
         "nothing waits for it",
     ),
+    BROWSER: Words(
+        "launched",
+        "closed",
+        "close",
+        "every {unit} leaves a browser running — a process tree with hundreds of MB of memory — "
+        "until the process exits",
+        ", or launch one browser for the process and open a page per call",
+    ),
 }
 
 
@@ -132,7 +144,7 @@ class UnclosedHandle(ResourceRule):
     tags = ("resource-leak", "file-descriptors", "threads")
 
     query = ACQUISITION_QUERY
-    kind = (WORKER, WATCHER, SERVER, CHILD)
+    kind = (WORKER, WATCHER, SERVER, CHILD, BROWSER)
     acquired, released, release_noun = "opened", "closed", "close"
     consequence = WORDS[WATCHER].consequence
 
@@ -147,6 +159,11 @@ class UnclosedHandle(ResourceRule):
 
     def words(self, kind: str) -> Words:
         return WORDS.get(kind, WORDS[WATCHER])
+
+    def check(self, ctx: FileContext) -> None:
+        if ctx.is_script_file:
+            return  # every handle of a one-off program dies with it when its job is done
+        super().check(ctx)
 
     def message(self, ctx: FileContext, leak: Leak) -> Message:
         if leak.key is None or not leak.never_released:

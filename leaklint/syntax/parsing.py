@@ -59,6 +59,18 @@ _IMPORT_TYPE_ARGUMENT = re.compile(
     rb"<(\s*(?:typeof\s+)?)(import\((['\"])[^'\"\n]*\3\))(?=(?:\.[\w$.]+)?\s*>\s*\()"
 )
 
+# `table: import('x').Table<T>`: nor can it parse an import type that takes type arguments,
+# anywhere (annotations, aliases, `implements`). The `import('x')` becomes an identifier of
+# the same length, so the rest is a plain generic type reference. A dynamic `import('x')` is a
+# promise, whose only members are then/catch/finally: those are left alone.
+_IMPORT_TYPE_WITH_ARGUMENTS = re.compile(
+    rb"import\((['\"])[^'\"\n]*\1\)(?=\.(?!(?:then|catch|finally)\b)[\w$]+(?:\.[\w$]+)*\s*<)"
+)
+
+
+def _blank_import_call(match: re.Match[bytes]) -> bytes:
+    return b"_" * len(match.group(0))
+
 
 # Variance annotations on type parameters (`interface Box<out T>`, `<in out T>`, TS 4.7) are
 # unknown to the TypeScript grammar; they become spaces. Only inside a type parameter list:
@@ -267,6 +279,7 @@ def prepare(data: bytes, language: Language) -> bytes:
             data = _blank_template_type_arguments(data)
         if b"import(" in data:
             data = _IMPORT_TYPE_ARGUMENT.sub(_blank_import_type, data)
+            data = _IMPORT_TYPE_WITH_ARGUMENTS.sub(_blank_import_call, data)
         if b"in " in data or b"out " in data:
             data = _VARIANCE.sub(_blank_variance, data)
         if b"export type" in data:
