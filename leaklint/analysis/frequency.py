@@ -258,6 +258,9 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
     if per_request is not None:
         rate, where = _handler_rate(ctx, per_request)
         return Frequency(rate, function, Why.HANDLER, per_request, subject=where)
+    call = _sole_call_where_declared(ctx, function)
+    if call is not None:
+        return how_often(ctx, call)
     effect = effect_callback(ctx, node)
     if effect is not None and effect.id == function.id:
         return Frequency(Rate.PER_EFFECT, function, Why.EFFECT)
@@ -290,6 +293,35 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
             variant="only-caller",
         )
     return Frequency(Rate.PER_CALL, function, Why.CALLERS_UNKNOWN)
+
+
+def _sole_call_where_declared(ctx: FileContext, function: Node) -> Node | None:
+    """The one call of a local function (`function handleWSS() {…}` or `const load = async ()
+    => {…}` declared inside another function), when that call is made, outside loops, by the
+    code that declares it: such a helper runs exactly as often as that code (one an effect
+    declares and calls runs per effect run, not per call of unknown callers)."""
+    up = ctx.ancestry
+    declaring = effective_function(up, function.parent) if function.parent else None
+    name = _declared_name(function, up.parent(function))
+    if declaring is None or name is None:
+        return None  # module level: `runs_once` decides
+    binding = ctx.scopes.resolve(name)
+    if binding is None or binding.node.id != name.id:
+        return None
+    uses = list(references_to(binding, ctx.scopes, ctx.references))
+    call = up.parent(uses[0]) if len(uses) == 1 else None
+    if call is None or call.type != "call_expression":
+        return None
+    if call.child_by_field_name("function") != uses[0]:
+        return None  # handed on (`emitter.on('x', load)`): its caller decides, unknown here
+    if effective_function(up, call) != declaring:
+        return None  # called from a nested callback, which may run any number of times
+    for ancestor in up.ancestors(call):
+        if ancestor.id == declaring.id:
+            return call
+        if ancestor.type in LOOP_NODES:
+            return None
+    return None
 
 
 def _only_called_from_instance_start_up(ctx: FileContext, method: Node) -> str | None:
