@@ -322,7 +322,7 @@ class ListenerLeak(Rule):
         method: str,
         removals: list[Removal],
     ) -> None:
-        if len(call_arguments(call)) < 2 or _event_name(call) is None:
+        if len(call_arguments(call)) < 2 or not _names_an_event(call):
             return  # `util.addListener(socket, 'error', f)` is a helper, not an emitter method
         if not how_often(ctx, call).repeats or _has_once_or_signal(call):
             return
@@ -514,6 +514,17 @@ def _event_name(call: Node) -> str | None:
     """The event of ``emitter.on('event', …)``; None when dynamic or absent."""
     first = call_arguments(call)[:1]
     return literal_key(first[0]) if first else None
+
+
+def _names_an_event(call: Node) -> bool:
+    """The first argument is the event: a literal, or a constant that holds one
+    (`window.addEventListener(ABORT_STREAM_EVENT, fn)`, `client.on(Events.Ready, fn)`; its
+    value is unknown here, so it matches removals of any event). A helper that takes the
+    emitter first takes the event second (`util.addListener(socket, 'error', f)`)."""
+    first, second = call_arguments(call)[:2]
+    if literal_key(first) is not None:
+        return True
+    return first.type in ("identifier", "member_expression") and literal_key(second) is None
 
 
 def _has_once_or_signal(call: Node) -> bool:
