@@ -106,5 +106,14 @@ def test_a_helper_its_declaring_code_calls_once_runs_as_often_as_that_code() -> 
         assert _frequency_at(code, "work()").why is Why.CALLERS_UNKNOWN, code
 
 
+def test_the_module_of_a_one_shot_event_runs_once() -> None:
+    code = "module.exports = async (client) => { work(); };"
+    ready = _frequency_at(code, "work()", name="src/events/client/ready.js")
+    assert (ready.why, ready.rate) == (Why.START_UP, Rate.ONCE)
+    assert ready.reason == "runs once: it handles the one-shot 'ready' event"
+    for name in ("src/events/messageCreate.js", "src/commands/ready.js"):
+        assert _frequency_at(code, "work()", name=name).why is Why.CALLERS_UNKNOWN, name
+
+
 def test_every_kind_of_reason_has_a_text() -> None:
     assert {why for why, _ in REASON_TEXTS} == set(Why)

@@ -121,6 +121,7 @@ REASON_TEXTS: dict[tuple[Why, str], str] = {
     (Why.START_UP, "named"): "runs once: `{subject}()` is start-up code",
     (Why.START_UP, "once-listener"): "runs once: its class registers it with `once: true`",
     (Why.START_UP, "lifecycle-hook"): "runs once: {subject} is a lifecycle hook",
+    (Why.START_UP, "event-module"): "runs once: it handles the one-shot '{subject}' event",
     (Why.LAZY_INIT, "process"): "runs once: guarded by '{subject}'",
     (Why.LAZY_INIT, "owner"): "runs once per '{subject}'",
     (Why.ONCE_GUARD, ""): "runs once per instance: guarded by '{subject}'",
@@ -272,6 +273,9 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
         return Frequency(Rate.ONCE, None, Why.START_UP, subject=name, variant=variant)
     if _registered_once_by_its_class(function):
         return Frequency(Rate.ONCE, None, Why.START_UP, variant="once-listener")
+    event = _one_shot_event_module(ctx, function)
+    if event is not None:
+        return Frequency(Rate.ONCE, None, Why.START_UP, subject=event, variant="event-module")
     nest_hook = nest_lifecycle_hook(ctx, function)
     if nest_hook is not None:
         # A singleton provider: its hook runs once per process, like start-up code.
@@ -607,6 +611,32 @@ def _lifecycle_method(ctx: FileContext, function: Node) -> str | None:
     if STARTUP_NAME.match(name) or LIFECYCLE_NAME.search(name):
         return name
     return None
+
+
+# Bots that register each module of an `events/` folder under its file name
+# (`client.on(file.split('.')[0], require(file).bind(null, client))`, a common discord.js
+# layout): the module named for a lifecycle event that fires once exports code that runs once.
+_EVENT_DIRECTORIES = frozenset({"events", "event", "listeners"})
+_ONE_SHOT_EVENT_MODULES = frozenset({"ready", "clientready"})
+
+
+def _one_shot_event_module(ctx: FileContext, function: Node) -> str | None:
+    """The event, when ``function`` is what a one-shot event's module exports
+    (`module.exports = async (client) => {…}` in `events/client/clientReady.js`)."""
+    path = ctx.project_path
+    if path.stem.lower() not in _ONE_SHOT_EVENT_MODULES:
+        return None
+    if not any(part.lower() in _EVENT_DIRECTORIES for part in path.parts[:-1]):
+        return None
+    parent = ctx.ancestry.parent(outermost(ctx.ancestry, function))
+    if parent is None:
+        return None
+    exported = parent.type == "export_statement" or (
+        parent.type == "assignment_expression"
+        and parent.child_by_field_name("right") == outermost(ctx.ancestry, function)
+        and text(parent.child_by_field_name("left")) in ("module.exports", "exports.default")
+    )
+    return path.stem if exported else None
 
 
 def _registered_once_by_its_class(function: Node) -> bool:
