@@ -76,6 +76,10 @@ class Use:
     # READ: the libraries (comma-separated) for which the call reads a whole collection if the
     # imported name is theirs: `find()` is one for a mongoose model, not for a TypeORM entity.
     reads: str = ""
+    # CALL whose result the caller keeps in a variable and closes: the operation that can throw
+    # while it is open and skip the close (`await client.raw(sql)` (line 48)); "" when every
+    # path closes it. The link decides whether the callee makes a fresh client (LL003).
+    unclosed_by: str = ""
 
 
 @dataclass(frozen=True)

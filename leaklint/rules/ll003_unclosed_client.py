@@ -135,25 +135,36 @@ class UnclosedClient(ResourceRule):
             "Create one {label} at module level in '{module}' and export it, or keep this one in "
             "a variable and close it in a `finally` block."
         ),
+        "factory-closed-not-in-finally": (
+            "'{callee}()' from '{module}' creates a new {label} on every call, and this code "
+            "closes it, but not in a `finally` block: if {trigger} throws, the close is "
+            "skipped and {consequence}. Close it in a `finally` block."
+        ),
         "note-factory-creates": "the {label} is created here, once per call of '{callee}()'",
     }
 
     def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
         """A fresh-client factory of another module called by code that repeats, whose result
-        this code neither closes, returns nor stores (lazy singletons and per-key caches are
-        not factories: ``analysis.summary``)."""
+        this code neither closes, returns nor stores, or closes on some paths only (lazy
+        singletons and per-key caches are not factories: ``analysis.summary``)."""
         for linked in facts.uses:
             export, use = linked.export, linked.use
             if export is None or export.kind != FACTORY or use.action != CALL:
                 continue
-            if use.handled or not linked.repeats:
+            if not linked.repeats or (use.handled and not use.unclosed_by):
                 continue
             fields = {"callee": use.imported, "module": linked.path, "label": export.label}
-            message = self.msg(
-                "factory-from-module",
-                **fields,
-                reason=linked.reason,
-                consequence=self.consequence.replace("{unit}", unit_of(linked.rate)),
-            )
+            consequence = self.consequence.replace("{unit}", unit_of(linked.rate))
+            if use.handled:  # closed, but a failing operation skips the close
+                message = self.msg(
+                    "factory-closed-not-in-finally",
+                    **fields,
+                    trigger=use.unclosed_by,
+                    consequence=consequence,
+                )
+            else:
+                message = self.msg(
+                    "factory-from-module", **fields, reason=linked.reason, consequence=consequence
+                )
             note = self.msg("note-factory-creates", **fields).text
             yield ProjectReport(linked, message, (Related(export.span, note, linked.path),))
