@@ -25,8 +25,11 @@ kept in a `Map`, `this.client ??= …`) is not a fresh one and its calls are not
 Across modules (a run over a project): a call of another module's factory — found through
 relative imports, `tsconfig` paths, `package.json` `imports` and workspace packages — in code
 that runs more than once, whose result this code neither closes, returns nor stores, is
-reported with the creation in the other module as a related location. A lazy singleton
-(`client ??= new Redis()`) or a per-key cache there is not a factory and stays silent.
+reported with the creation in the other module as a related location; so is one that this
+code closes, but not on every path (`const client = getClient($); await client.raw(sql);
+client.destroy();`: a failing query skips the close), judged by the same path analysis as a
+client made in the file. A lazy singleton (`client ??= new Redis()`) or a per-key cache there
+is not a factory and stays silent.
 
 Not reported: module-level clients, and clients made by start-up code that runs once per
 process (an IIFE at module level, or a function whose only use is one call, outside loops, at

@@ -21,6 +21,10 @@ unless the file removes that listener from that signal or the call passes `{ onc
 (`abortController.signal`) dies with it and is not reported; nor is test code. This case is in
 preview: it reports only with `--preview`.
 
+The event may be a literal or a constant that names it (`window.addEventListener(
+ABORT_STREAM_EVENT, fn)`); a constant's value is unknown, so a removal of the same listener
+from the same emitter counts whatever its event.
+
 Emitters are identified through scopes and imports, not names: listeners on per-call objects
 (`req`, `res`, `socket`, a local `new EventEmitter()`, `this`) are fine, and so is a user
 class's own `.on()` that is not an emitter.

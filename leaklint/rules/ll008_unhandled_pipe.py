@@ -5,7 +5,9 @@ in this file (`fs.createReadStream(…)` or `new fs.ReadStream(…)` as the sour
 `node:fs`, `fs-extra` or `graceful-fs`, renamed or destructured) and nothing destroys that
 file stream when the other side fails: the file never calls its `destroy()`/`close()` (in a
 `res.on('close')` handler, an `'error'` handler, `finished(…)`), and never hands it to other
-code that could (`pipeline(…)`, `finished(…)`, a return). Chains (`src.pipe(gzip).pipe(res)`)
+code that could (`pipeline(…)`, `finished(…)`, a return). A close in the file stream's own
+'end'/'finish'/'close' listener does not count (it runs only when the stream completes by
+itself), nor does reading a data property such as `stream.path`. Chains (`src.pipe(gzip).pipe(res)`)
 are followed to their first source.
 
 `pipeline()` and `stream/promises`' `pipeline()` are the fix and are never reported. Test
