@@ -21,11 +21,14 @@ what? Before this module the rules answered four different ways and disagreed on
    or code a handler calls in this file:
    per request, per connection or per message — the innermost handler wins, so a
    ``socket.on('message')`` callback inside a connection handler runs per message.
+   A local helper that the code declaring it calls once, outside loops, runs as often as that
+   code (``function listen() {…}; listen();`` inside an effect: per effect run).
 4. A React effect callback: per effect run. A ``setInterval`` callback: per tick.
 5. Start-up code: a module-level function whose only use is one call from module level or
    from other start-up code (``main()``), or a plain function named like start-up
    (``init``, ``bootstrap``, ``setupServer``; not methods, which run per instance), a
-   singleton NestJS provider's ``onModuleInit`` — once.
+   singleton NestJS provider's ``onModuleInit``, the module a file-name event loader
+   registers for a one-shot event (``events/ready.js``) — once.
 6. A constructor or an instance field initialiser: once per instance; so is a method (also an
    ES5 `key: function`) that this file calls only from such code or from code that runs once
    (`this.connect()` in `init()`, `self.schedule()` in an Apostrophe module's `init(self)`).
