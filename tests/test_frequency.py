@@ -88,6 +88,33 @@ def test_an_effect_callback_runs_per_effect_run() -> None:
     assert frequency.reason == "runs on every effect run"
 
 
+def test_a_helper_its_declaring_code_calls_once_runs_as_often_as_that_code() -> None:
+    effect = (
+        "import { useEffect } from 'react';\n"
+        "useEffect(() => { function listen() { work(); } listen(); }, [a]);"
+    )
+    frequency = _frequency_at(effect, "work()", name="app.jsx")
+    assert (frequency.why, frequency.rate) == (Why.EFFECT, Rate.PER_EFFECT)
+    constructor = "class A { constructor() { const start = () => { work(); }; start(); } }"
+    assert _frequency_at(constructor, "work()").why is Why.INSTANCE
+    # Called in a loop, twice, or handed on: the helper's own callers stay unknown.
+    for code in (
+        "class A { constructor() { function go() { work(); } for (;;) go(); } }",
+        "class A { constructor() { function go() { work(); } go(); go(); } }",
+        "class A { constructor(e) { function go() { work(); } e.on('x', go); } }",
+    ):
+        assert _frequency_at(code, "work()").why is Why.CALLERS_UNKNOWN, code
+
+
+def test_the_module_of_a_one_shot_event_runs_once() -> None:
+    code = "module.exports = async (client) => { work(); };"
+    ready = _frequency_at(code, "work()", name="src/events/client/ready.js")
+    assert (ready.why, ready.rate) == (Why.START_UP, Rate.ONCE)
+    assert ready.reason == "runs once: it handles the one-shot 'ready' event"
+    for name in ("src/events/messageCreate.js", "src/commands/ready.js"):
+        assert _frequency_at(code, "work()", name=name).why is Why.CALLERS_UNKNOWN, name
+
+
 def test_every_kind_of_reason_has_a_text() -> None:
     assert {why for why, _ in REASON_TEXTS} == set(Why)
 

@@ -61,6 +61,26 @@ def test_a_bare_ampersand_in_jsx_text_is_not_a_syntax_error() -> None:
     assert_parses_in_place(sources, Language.JAVASCRIPT, Language.TSX)
 
 
+def test_reserved_words_as_jsx_attribute_and_member_tag_names_parse() -> None:
+    sources = (
+        b"const a = <Collapse in={open} timeout={0} unmountOnExit>x</Collapse>;",
+        b'const a = <label for="q" class="label">Q</label>;',
+        b"const a = <Slide appear={false} in />;",
+        b'const a = <Skeleton.default height="80vh" width="100%" count={1} />;',
+        b"const a = <Skeleton.default>t</Skeleton.default>;",
+    )
+    assert_parses_in_place(sources, Language.JAVASCRIPT, Language.TSX)
+
+
+def test_reserved_words_outside_jsx_are_not_renamed() -> None:
+    # Only a broken tree is repaired; valid code keeps every keyword where it was.
+    code = b"for (const k in o) if (i < opts.default) x = this == 'a';\n"
+    assert _text(parse(code, Language.JAVASCRIPT)) == code
+    # A real syntax error stays one: the repair is kept only when it removes errors.
+    broken = b"const a = <X in={1} />;\nconst b = (;\n"
+    assert parse(broken, Language.JAVASCRIPT).root_node.has_error
+
+
 def test_an_ampersand_then_an_apostrophe_in_a_jsx_attribute_string_parses() -> None:
     # signalk-server's admin UI: the apostrophe after the `&` breaks the string itself, and the
     # grammar's error holds `="B&` (in an element) or `"B&` after an `=` (in parentheses).

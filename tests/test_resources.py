@@ -530,6 +530,12 @@ def test_a_close_in_finally_whose_try_starts_too_late_is_explained_so() -> None:
         ("src/scripting/run.js", False),
         ("lib/binary.js", False),
         ("scripts.js", False),
+        ("packages/docs/pages/.vitepress/config.js", True),
+        ("webpack.config.js", True),
+        ("web/vite.config.mts", True),
+        ("src/config.js", False),
+        ("lib/config/index.js", False),
+        ("src/app.configure.js", False),
     ],
 )
 def test_is_script_file(path: str, expected: bool) -> None:

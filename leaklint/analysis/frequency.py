@@ -21,11 +21,14 @@ what? Before this module the rules answered four different ways and disagreed on
    or code a handler calls in this file:
    per request, per connection or per message — the innermost handler wins, so a
    ``socket.on('message')`` callback inside a connection handler runs per message.
+   A local helper that the code declaring it calls once, outside loops, runs as often as that
+   code (``function listen() {…}; listen();`` inside an effect: per effect run).
 4. A React effect callback: per effect run. A ``setInterval`` callback: per tick.
 5. Start-up code: a module-level function whose only use is one call from module level or
    from other start-up code (``main()``), or a plain function named like start-up
    (``init``, ``bootstrap``, ``setupServer``; not methods, which run per instance), a
-   singleton NestJS provider's ``onModuleInit`` and its constructor (Nest builds it once) — once.
+   singleton NestJS provider's ``onModuleInit`` and its constructor (Nest builds it once), the
+   module a file-name event loader registers for a one-shot event (``events/ready.js``) — once.
 6. A constructor or an instance field initialiser: once per instance; so is a method (also an
    ES5 `key: function`) that this file calls only from such code or from code that runs once
    (`this.connect()` in `init()`, `self.schedule()` in an Apostrophe module's `init(self)`).
@@ -122,6 +125,7 @@ REASON_TEXTS: dict[tuple[Why, str], str] = {
     (Why.START_UP, "once-listener"): "runs once: its class registers it with `once: true`",
     (Why.START_UP, "lifecycle-hook"): "runs once: {subject} is a lifecycle hook",
     (Why.START_UP, "provider"): "runs once: {subject} is a singleton its injector builds once",
+    (Why.START_UP, "event-module"): "runs once: it handles the one-shot '{subject}' event",
     (Why.LAZY_INIT, "process"): "runs once: guarded by '{subject}'",
     (Why.LAZY_INIT, "owner"): "runs once per '{subject}'",
     (Why.ONCE_GUARD, ""): "runs once per instance: guarded by '{subject}'",
@@ -259,6 +263,9 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
     if per_request is not None:
         rate, where = _handler_rate(ctx, per_request)
         return Frequency(rate, function, Why.HANDLER, per_request, subject=where)
+    call = _sole_call_where_declared(ctx, function)
+    if call is not None:
+        return how_often(ctx, call)
     effect = effect_callback(ctx, node)
     if effect is not None and effect.id == function.id:
         return Frequency(Rate.PER_EFFECT, function, Why.EFFECT)
@@ -270,6 +277,9 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
         return Frequency(Rate.ONCE, None, Why.START_UP, subject=name, variant=variant)
     if _registered_once_by_its_class(function):
         return Frequency(Rate.ONCE, None, Why.START_UP, variant="once-listener")
+    event = _one_shot_event_module(ctx, function)
+    if event is not None:
+        return Frequency(Rate.ONCE, None, Why.START_UP, subject=event, variant="event-module")
     nest_hook = nest_lifecycle_hook(ctx, function)
     if nest_hook is not None:
         # A singleton provider: its hook runs once per process, like start-up code.
@@ -295,6 +305,35 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
             variant="only-caller",
         )
     return Frequency(Rate.PER_CALL, function, Why.CALLERS_UNKNOWN)
+
+
+def _sole_call_where_declared(ctx: FileContext, function: Node) -> Node | None:
+    """The one call of a local function (`function handleWSS() {…}` or `const load = async ()
+    => {…}` declared inside another function), when that call is made, outside loops, by the
+    code that declares it: such a helper runs exactly as often as that code (one an effect
+    declares and calls runs per effect run, not per call of unknown callers)."""
+    up = ctx.ancestry
+    declaring = effective_function(up, function.parent) if function.parent else None
+    name = _declared_name(function, up.parent(function))
+    if declaring is None or name is None:
+        return None  # module level: `runs_once` decides
+    binding = ctx.scopes.resolve(name)
+    if binding is None or binding.node.id != name.id:
+        return None
+    uses = list(references_to(binding, ctx.scopes, ctx.references))
+    call = up.parent(uses[0]) if len(uses) == 1 else None
+    if call is None or call.type != "call_expression":
+        return None
+    if call.child_by_field_name("function") != uses[0]:
+        return None  # handed on (`emitter.on('x', load)`): its caller decides, unknown here
+    if effective_function(up, call) != declaring:
+        return None  # called from a nested callback, which may run any number of times
+    for ancestor in up.ancestors(call):
+        if ancestor.id == declaring.id:
+            return call
+        if ancestor.type in LOOP_NODES:
+            return None
+    return None
 
 
 def _only_called_from_instance_start_up(ctx: FileContext, method: Node) -> str | None:
@@ -580,6 +619,32 @@ def _lifecycle_method(ctx: FileContext, function: Node) -> str | None:
     if STARTUP_NAME.match(name) or LIFECYCLE_NAME.search(name):
         return name
     return None
+
+
+# Bots that register each module of an `events/` folder under its file name
+# (`client.on(file.split('.')[0], require(file).bind(null, client))`, a common discord.js
+# layout): the module named for a lifecycle event that fires once exports code that runs once.
+_EVENT_DIRECTORIES = frozenset({"events", "event", "listeners"})
+_ONE_SHOT_EVENT_MODULES = frozenset({"ready", "clientready"})
+
+
+def _one_shot_event_module(ctx: FileContext, function: Node) -> str | None:
+    """The event, when ``function`` is what a one-shot event's module exports
+    (`module.exports = async (client) => {…}` in `events/client/clientReady.js`)."""
+    path = ctx.project_path
+    if path.stem.lower() not in _ONE_SHOT_EVENT_MODULES:
+        return None
+    if not any(part.lower() in _EVENT_DIRECTORIES for part in path.parts[:-1]):
+        return None
+    parent = ctx.ancestry.parent(outermost(ctx.ancestry, function))
+    if parent is None:
+        return None
+    exported = parent.type == "export_statement" or (
+        parent.type == "assignment_expression"
+        and parent.child_by_field_name("right") == outermost(ctx.ancestry, function)
+        and text(parent.child_by_field_name("left")) in ("module.exports", "exports.default")
+    )
+    return path.stem if exported else None
 
 
 def _registered_once_by_its_class(function: Node) -> bool:

@@ -46,8 +46,10 @@ from leaklint.analysis.nodes import (
     word_occurrences_within,
 )
 from leaklint.analysis.reads import LABELS, READ_METHODS, read_receiver, read_shapes, value_library
+from leaklint.analysis.release_paths import ReleasePaths
 from leaklint.analysis.resource_origins import returned_values
 from leaklint.analysis.resource_table import CLIENT, ClientSpec, configured_specs, release_name
+from leaklint.analysis.throws import can_throw
 from leaklint.model.project import (
     CALL,
     CHECKOUT,
@@ -953,6 +955,27 @@ def _hands_on(parent: Node | None, node: Node) -> bool:
     if parent.type in ("parenthesized_expression", "await_expression", "non_null_expression"):
         return True  # `(0, lib.start)()` and the like: not worth following
     return parent.type != "expression_statement"
+# Where a use of a local hands the value to code that may own it from then on. (Passing it as
+# an argument does not, when this code closes it itself: `setParams(client, p)` only uses it.)
+_HANDED_ON = frozenset(
+    {"return_statement", "pair", "array", "assignment_expression", "arrow_function"}
+)
+_OPERATIONS = frozenset({"call_expression", "new_expression", "await_expression"})
+_PASS_THROUGH = frozenset({"await_expression", "parenthesized_expression"})
+
+
+def _direct_operations(ctx: FileContext, function: Node) -> list[Node]:
+    """Calls, `new`s and awaits that run in ``function`` itself (not in nested functions), in
+    source order: what ``ReleasePaths`` asks can throw."""
+    found: list[Node] = []
+    body = function.child_by_field_name("body")
+    stack = [body] if body is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type in _OPERATIONS:
+            found.append(node)
+        stack.extend(c for c in reversed(node.named_children) if c.type not in FUNCTION_NODES)
+    return sorted(found, key=lambda n: n.start_byte)
 
 
 def references_of(ctx: FileContext, binding: Binding) -> Iterator[Node]:
@@ -1364,6 +1387,7 @@ class _Uses:
             repeats=frequency.repeats,
             handled=(action == CALL and self._caller_keeps(site, CLOSE_METHODS))
             or (action == CHECKOUT and self._caller_keeps(site, RELEASE_METHODS)),
+            unclosed_by=self._unclosed_by(site) if action == CALL else "",
             dynamic=dynamic,
             context=self.ctx.context_name(site),
             snippet=self.ctx.text(site)[:400],
@@ -1402,6 +1426,53 @@ class _Uses:
             imported = symbol.normalised[0] if symbol.normalised else "default"
             return f"{symbol.module}\x00{imported}\x00{index}"
         return ""
+    def _unclosed_by(self, call: Node) -> str:
+        """For `const client = getClient(); …; client.destroy()`: the first operation that can
+        throw while the result is open and so skip the close (`` `await client.raw(q)` (line
+        48)``), by the same path analysis as a client made in the file; "" when every path
+        closes it, or the result is not a local that this function closes and keeps to itself
+        (returned, stored, passed on: another owner)."""
+        up = self.ctx.ancestry
+        value, parent = call, up.parent(call)
+        while parent is not None and parent.type in _PASS_THROUGH:
+            value, parent = parent, up.parent(parent)
+        if parent is None or parent.type != "variable_declarator":
+            return ""
+        name = parent.child_by_field_name("name")
+        function = self.ctx.enclosing_function(call)
+        binding = self.ctx.scopes.resolve(name) if name is not None else None
+        if function is None or binding is None or binding.node.id != name.id:
+            return ""
+        releases = []
+        for ref in references_of(self.ctx, binding):
+            holder = up.parent(ref)
+            if holder is None or holder.type in _HANDED_ON:
+                return ""  # another owner may close it
+            closing = up.parent(holder) if holder.type == "member_expression" else None
+            if (
+                closing is not None
+                and closing.type == "call_expression"
+                and release_name(member_property(holder)) in CLOSE_METHODS
+                and self.ctx.enclosing_function(closing) == function
+            ):
+                releases.append(closing)
+        if not releases:
+            return ""
+        exits = ReleasePaths(
+            function,
+            value,
+            releases,
+            _direct_operations(self.ctx, function),
+            binding.name,
+            up,
+            throws=lambda op: can_throw(self.ctx, op),
+        ).run()
+        trigger = next((e.trigger for e in exits if e.trigger is not None), None)
+        if trigger is None:
+            return ""
+        shown = self.ctx.text(trigger)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        return f"`{shown}` (line {self.ctx.source.position(trigger.start_byte).line})"
 
     def _caller_keeps(self, call: Node, releases: frozenset[str]) -> bool:
         """The caller closes (``releases``) the result, returns it or stores it: its owner is

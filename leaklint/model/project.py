@@ -94,6 +94,10 @@ class Use:
     # For a default import: the name this file gives it (`import cache from './cache'`), which
     # messages show instead of "default".
     local: str = ""
+    # CALL whose result the caller keeps in a variable and closes: the operation that can throw
+    # while it is open and skip the close (`await client.raw(sql)` (line 48)); "" when every
+    # path closes it. The link decides whether the callee makes a fresh client (LL003).
+    unclosed_by: str = ""
 
 
 @dataclass(frozen=True)

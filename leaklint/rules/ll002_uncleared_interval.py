@@ -11,9 +11,11 @@ subscription's, an event handler's) is judged like any other function's interval
 
 Not flagged: the handle is returned, passed to another function or otherwise handed to code
 the file does not show; it is stored as `this.timer` and cleared anywhere in the file (a
-`close`/`stop`/`dispose` method); a module-level interval is `.unref()`'d; or the callback
+`close`/`stop`/`dispose` method); a module-level interval is `.unref()`'d; the callback
 navigates the page away (`location.reload()`, `location.href = …`): a browser poll that reloads
-once the server answers ends with the page.
+once the server answers ends with the page; or the file is a test that installs fake timers
+(`jest.useFakeTimers()`, `vi.useFakeTimers()`, `sinon.useFakeTimers()`), whose intervals are the
+fake clock's, dropped with it.
 
 Inside a function (a new interval per call) the finding is a warning. An interval started once
 per process is a note, and is not reported at all when it is `.unref()`'d: at module level, in
@@ -128,6 +130,11 @@ class HandleUses:
     unref: bool = False  # `handle.unref()` somewhere
 
 
+# jest/vitest's `useFakeTimers()` and sinon's `useFakeTimers({…})` replace the timer globals
+# with a fake clock for the test file (codimd's queue tests: audit 7).
+_FAKE_TIMERS = b"useFakeTimers("
+
+
 class UnclearedInterval(Rule):
     code = "LL002"
     name = "uncleared-interval"
@@ -199,6 +206,8 @@ class UnclearedInterval(Rule):
     }
 
     def check(self, ctx: FileContext) -> None:
+        if ctx.is_test_file and _FAKE_TIMERS in ctx.source.data:
+            return  # the intervals are a fake clock's, restored with it after each test
         intervals, clears = self._timer_calls(ctx)
         for call in intervals:
             self._check_interval(ctx, call, clears)

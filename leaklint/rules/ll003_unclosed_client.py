@@ -25,8 +25,11 @@ kept in a `Map`, `this.client ??= …`) is not a fresh one and its calls are not
 Across modules (a run over a project): a call of another module's factory — found through
 relative imports, `tsconfig` paths, `package.json` `imports` and workspace packages — in code
 that runs more than once, whose result this code neither closes, returns nor stores, is
-reported with the creation in the other module as a related location. A lazy singleton
-(`client ??= new Redis()`) or a per-key cache there is not a factory and stays silent.
+reported with the creation in the other module as a related location; so is one that this
+code closes, but not on every path (`const client = getClient($); await client.raw(sql);
+client.destroy();`: a failing query skips the close), judged by the same path analysis as a
+client made in the file. A lazy singleton (`client ??= new Redis()`) or a per-key cache there
+is not a factory and stays silent.
 
 Not reported: module-level clients, and clients made by start-up code that runs once per
 process (an IIFE at module level, or a function whose only use is one call, outside loops, at
@@ -135,28 +138,39 @@ class UnclosedClient(ResourceRule):
             "Create one {label} at module level in '{module}' and export it, or keep this one in "
             "a variable and close it in a `finally` block."
         ),
+        "factory-closed-not-in-finally": (
+            "'{callee}()' from '{module}' creates a new {label} on every call, and this code "
+            "closes it, but not in a `finally` block: if {trigger} throws, the close is "
+            "skipped and {consequence}. Close it in a `finally` block."
+        ),
         "note-factory-creates": "the {label} is created here, once per call of '{callee}()'",
     }
 
     def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
         """A fresh-client factory of another module called by code that repeats, whose result
-        this code neither closes, returns nor stores (lazy singletons and per-key caches are
-        not factories: ``analysis.summary``)."""
+        this code neither closes, returns nor stores, or closes on some paths only (lazy
+        singletons and per-key caches are not factories: ``analysis.summary``)."""
         for linked in facts.uses:
             export, use = linked.export, linked.use
             if export is None or export.kind != FACTORY or use.action != CALL:
                 continue
-            if use.handled or not linked.repeats:
+            if not linked.repeats or (use.handled and not use.unclosed_by):
                 continue
             # "Base.getClient": an inherited method, called as the code calls it.
             _, inherited, method = use.imported.partition(".")
             callee = f"this.{method}" if inherited else use.imported
             fields = {"callee": callee, "module": linked.path, "label": export.label}
-            message = self.msg(
-                "factory-from-module",
-                **fields,
-                reason=linked.reason,
-                consequence=self.consequence.replace("{unit}", unit_of(linked.rate)),
-            )
+            consequence = self.consequence.replace("{unit}", unit_of(linked.rate))
+            if use.handled:  # closed, but a failing operation skips the close
+                message = self.msg(
+                    "factory-closed-not-in-finally",
+                    **fields,
+                    trigger=use.unclosed_by,
+                    consequence=consequence,
+                )
+            else:
+                message = self.msg(
+                    "factory-from-module", **fields, reason=linked.reason, consequence=consequence
+                )
             note = self.msg("note-factory-creates", **fields).text
             yield ProjectReport(linked, message, (Related(export.span, note, linked.path),))

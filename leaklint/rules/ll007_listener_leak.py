@@ -23,6 +23,10 @@ every caller is in its class and passes a fresh one (`const { signal } = await
 this.prepare()`, a method that returns a `new AbortController()`'s), nor test code. This case
 is in preview: it reports only with `--preview`.
 
+The event may be a literal or a constant that names it (`window.addEventListener(
+ABORT_STREAM_EVENT, fn)`); a constant's value is unknown, so a removal of the same listener
+from the same emitter counts whatever its event.
+
 Emitters are identified through scopes and imports, not names: listeners on per-call objects
 (`req`, `res`, `socket`, a local `new EventEmitter()`, `this`) are fine, and so is a user
 class's own `.on()` that is not an emitter.
@@ -328,7 +332,7 @@ class ListenerLeak(Rule):
         method: str,
         removals: list[Removal],
     ) -> None:
-        if len(call_arguments(call)) < 2 or _event_name(call) is None:
+        if len(call_arguments(call)) < 2 or not _names_an_event(call):
             return  # `util.addListener(socket, 'error', f)` is a helper, not an emitter method
         if not how_often(ctx, call).repeats or _has_once_or_signal(call):
             return
@@ -669,6 +673,17 @@ def _event_name(call: Node) -> str | None:
     """The event of ``emitter.on('event', …)``; None when dynamic or absent."""
     first = call_arguments(call)[:1]
     return literal_key(first[0]) if first else None
+
+
+def _names_an_event(call: Node) -> bool:
+    """The first argument is the event: a literal, or a constant that holds one
+    (`window.addEventListener(ABORT_STREAM_EVENT, fn)`, `client.on(Events.Ready, fn)`; its
+    value is unknown here, so it matches removals of any event). A helper that takes the
+    emitter first takes the event second (`util.addListener(socket, 'error', f)`)."""
+    first, second = call_arguments(call)[:2]
+    if literal_key(first) is not None:
+        return True
+    return first.type in ("identifier", "member_expression") and literal_key(second) is None
 
 
 def _has_once_or_signal(call: Node) -> bool:

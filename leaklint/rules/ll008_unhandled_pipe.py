@@ -5,9 +5,11 @@ in this file (`fs.createReadStream(…)` or `new fs.ReadStream(…)` as the sour
 `node:fs`, `fs-extra` or `graceful-fs`, renamed or destructured) and nothing destroys that
 file stream when the other side fails: the file never calls its `destroy()`/`close()` (in a
 `res.on('close')` handler, an `'error'` handler, `finished(…)`), and never hands it to other
-code that could (`pipeline(…)`, `finished(…)`, a return). An `end()` in a listener of
-`'end'`/`'finish'` (`src.on('end', () => dest.end())`) runs only when the stream ended well, so
-it does not count. Chains (`src.pipe(gzip).pipe(res)`) are followed to their first source.
+code that could (`pipeline(…)`, `finished(…)`, a return). A release in a listener of
+`'end'`/`'finish'` (`src.on('end', () => dest.end())`), or in the file stream's own `'close'`
+listener, does not count: it runs only when a stream completed by itself. Nor does reading a
+data property such as `stream.path`. Chains (`src.pipe(gzip).pipe(res)`) are followed to their
+first source.
 
 `pipeline()` and `stream/promises`' `pipeline()` are the fix and are never reported. Test
 files and one-off programs (files under `scripts/`, `script/` or `bin/`) are not checked: they
@@ -49,15 +51,17 @@ from leaklint.analysis.flow import declared_value, destination
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
 from leaklint.analysis.nodes import (
     call_arguments,
+    enclosing_functions,
     literal_key,
     member_property,
+    outermost,
 )
 from leaklint.analysis.throws import stream_cannot_fail
 from leaklint.model.findings import Severity
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import unwrap
-from leaklint.semantic.scope import references_to
+from leaklint.semantic.scope import Binding, references_to
 
 PIPES = """
 (call_expression
@@ -71,6 +75,27 @@ RELEASING = frozenset({"destroy", "close", "end"})
 _STREAM_METHODS = frozenset(
     {"pipe", "on", "once", "addListener", "setEncoding", "pause", "resume", "write"}
 )
+# Properties of a file stream that are plain data: reading one cannot release the stream
+# (`fs.readFileSync(pdf.path)`, `{ path: file.path }`), unlike reading a method to pass on.
+_DATA_PROPERTIES = frozenset(
+    {
+        "path",
+        "bytesRead",
+        "bytesWritten",
+        "pending",
+        "destroyed",
+        "closed",
+        "errored",
+        "readable",
+        "writable",
+        "readableEnded",
+        "writableEnded",
+        "writableFinished",
+    }
+)
+# Events a file stream emits only when it completes by itself: a release in its own listener
+# for one (`stream.on('end', () => stream.close())`) never runs when the other side fails first.
+_COMPLETION_EVENTS = frozenset({"end", "finish", "close"})
 
 
 class UnhandledPipe(Rule):
@@ -204,9 +229,36 @@ def _left_open(ctx: FileContext, stream: Node | None) -> bool:
     for ref in references_to(binding, ctx.scopes, ctx.references):
         if ref.id == binding.node.id:
             continue
-        if _released_or_handed_on(ctx, ref):
+        if _released_or_handed_on(ctx, ref) and not _in_own_completion_listener(ctx, ref, binding):
             return False
     return True
+
+
+def _in_own_completion_listener(ctx: FileContext, ref: Node, binding: Binding) -> bool:
+    """``ref`` is inside a listener that the same stream's `on`/`once` registers for a
+    completion event: it runs when the file stream ends by itself, which is the path that
+    leaks nothing (codimd: `stream.on('end', () => stream.close())` before `.pipe(res)`)."""
+    up = ctx.ancestry
+    for function in enclosing_functions(up, ref):
+        outer = outermost(up, function)
+        arguments = up.parent(outer)
+        call = up.parent(arguments) if arguments is not None else None
+        if call is None or call.type != "call_expression":
+            continue
+        callee = call.child_by_field_name("function")
+        if member_property(callee) not in ("on", "once", "addListener"):
+            continue
+        event, *rest = call_arguments(call) or [None]
+        receiver = callee.child_by_field_name("object") if callee is not None else None
+        if (
+            rest[:1] == [outer]
+            and literal_key(event) in _COMPLETION_EVENTS
+            and receiver is not None
+            and receiver.type == "identifier"
+            and ctx.scopes.resolve(receiver) == binding
+        ):
+            return True
+    return False
 
 
 def _released_or_handed_on(ctx: FileContext, ref: Node) -> bool:
@@ -216,6 +268,8 @@ def _released_or_handed_on(ctx: FileContext, ref: Node) -> bool:
         if where.method in RELEASING:
             return not _only_on_success(ctx, ref)
         return where.method not in _STREAM_METHODS
+    if where.kind in ("member-read", "member-compared") and where.method in _DATA_PROPERTIES:
+        return False
     if where.use.kind == "member":
         return True  # a property read or a method passed on: assume it may be released
     if where.kind in ("argument", "new-argument"):

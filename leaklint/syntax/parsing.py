@@ -379,6 +379,8 @@ def _repaired(
         tree, data, errors = _reparse_type_named_parameters(tree, data, errors, reparser)
     if errors and reparser.language is not Language.JAVASCRIPT and b"typeof" in data:
         tree, data, errors = _reparse_less_than_typeof(tree, data, errors, reparser)
+    if errors and reparser.language is Language.JAVASCRIPT and b"<" in data:
+        tree, data, errors = _reparse_reserved_jsx_names(tree, data, errors, reparser)
     if (
         errors
         and reparser.language is not Language.TYPESCRIPT
@@ -466,6 +468,38 @@ def _reparsed_if_better(
     if len(candidate_errors) < len(errors):
         return candidate, repaired, candidate_errors
     return tree, data, errors
+
+
+# `<Collapse in={open}>`, `<label for="id" class="x">`, `<Skeleton.default />`: a JSX attribute
+# name and each part of a member tag name is a JSXIdentifier, which may be any IdentifierName,
+# reserved words included; the JavaScript grammar (not TSX's) stops at them, and error recovery
+# turned the attributes that follow into assignments to undeclared names (LL001) and the
+# component into an LL000. On a broken tree such a word — after a blank and before `=` and a
+# value or the tag's end, or after `<Name.`/`</Name.` — gets an underscore for its first letter
+# (`_n`, `_lass`, `_efault`: the same length) and the file is parsed again; kept if better.
+_JSX_RESERVED = (
+    rb"null|true|false|break|case|catch|class|const|continue|debugger|default|delete|do|else"
+    rb"|export|extends|finally|for|function|if|import|in|instanceof|new|return|super|switch"
+    rb"|this|throw|try|typeof|var|void|while|with"
+)
+_RESERVED_JSX_ATTRIBUTE = re.compile(
+    rb"([ \t\r\n])(" + _JSX_RESERVED + rb")(?=[ \t\r\n]*(?:=[ \t\r\n]*[\"'{]|/?>))"
+)
+_RESERVED_JSX_MEMBER = re.compile(
+    rb"(</?[A-Za-z_$][\w$]*(?:\.[\w$]+)*\.)(" + _JSX_RESERVED + rb")(?![\w$])"
+)
+
+
+def _underscored(match: re.Match[bytes]) -> bytes:
+    return match.group(1) + b"_" + match.group(2)[1:]
+
+
+def _reparse_reserved_jsx_names(
+    tree: tree_sitter.Tree, data: bytes, errors: ErrorNodes, reparser: _Reparser
+) -> _Parsed:
+    renamed = _RESERVED_JSX_MEMBER.sub(_underscored, data)
+    renamed = _RESERVED_JSX_ATTRIBUTE.sub(_underscored, renamed)
+    return _reparsed_if_better(tree, data, errors, renamed, reparser)
 
 
 def _reparse_using_identifiers(

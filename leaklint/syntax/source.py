@@ -259,14 +259,24 @@ _TEST_SETUP_NAMES = frozenset({"setuptests", "test-setup", "globalsetup", "globa
 
 # Where projects keep one-off programs: maintenance and migration scripts, build tools, CLIs.
 _SCRIPT_DIRECTORIES = frozenset({"scripts", "script", "bin"})
+# Build configuration, which a build tool loads for one build: `vite.config.ts`,
+# `webpack.config.js`, a VitePress or Storybook site's `.vitepress/config.js`.
+_BUILD_CONFIG_DIRECTORIES = frozenset({".vitepress", ".storybook"})
+_BUILD_CONFIG_EXTENSIONS = frozenset({".js", ".cjs", ".mjs", ".ts", ".cts", ".mts"})
 
 
 def is_script_file(path: Path) -> bool:
     """Whether ``path`` (relative to the project) is a one-off program by where projects keep
-    them (`scripts/`, `script/`, `bin/`): it runs, does its job and exits, so what it leaves
-    open per call dies with its process instead of piling up in a server. (`bin/www`, an
-    Express server's launcher, is start-up code, which runs once anyway.)"""
-    return any(part in _SCRIPT_DIRECTORIES for part in path.parts[:-1])
+    them (`scripts/`, `script/`, `bin/`) or a build tool's configuration (`*.config.js`,
+    `.vitepress/`): it runs, does its job and exits, so what it leaves open per call dies with
+    its process instead of piling up in a server. (`bin/www`, an Express server's launcher,
+    is start-up code, which runs once anyway.)"""
+    directories = path.parts[:-1]
+    if any(
+        part in _SCRIPT_DIRECTORIES or part in _BUILD_CONFIG_DIRECTORIES for part in directories
+    ):
+        return True
+    return path.suffix in _BUILD_CONFIG_EXTENSIONS and path.stem.endswith(".config")
 
 
 def is_test_file(path: Path) -> bool:
