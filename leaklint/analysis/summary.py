@@ -955,6 +955,8 @@ def _hands_on(parent: Node | None, node: Node) -> bool:
     if parent.type in ("parenthesized_expression", "await_expression", "non_null_expression"):
         return True  # `(0, lib.start)()` and the like: not worth following
     return parent.type != "expression_statement"
+
+
 # Where a use of a local hands the value to code that may own it from then on. (Passing it as
 # an argument does not, when this code closes it itself: `setParams(client, p)` only uses it.)
 _HANDED_ON = frozenset(
@@ -1426,6 +1428,7 @@ class _Uses:
             imported = symbol.normalised[0] if symbol.normalised else "default"
             return f"{symbol.module}\x00{imported}\x00{index}"
         return ""
+
     def _unclosed_by(self, call: Node) -> str:
         """For `const client = getClient(); …; client.destroy()`: the first operation that can
         throw while the result is open and so skip the close (`` `await client.raw(q)` (line
