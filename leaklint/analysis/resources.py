@@ -333,9 +333,12 @@ class _Engine:
             lives_for_the_process=spec.lives_for_the_process,
         )
 
-    def _factory_calls(self, made: list[_Acquisition]) -> Iterator[_Acquisition]:
+    def _factory_calls(
+        self, made: list[_Acquisition], wording: str = "creates a new {label} here on every call"
+    ) -> Iterator[_Acquisition]:
         """Calls, in code that runs per call, of a function of this file that makes a new
-        client every time: `function connect() { return new Redis() }` … `connect()`."""
+        client (or checks one out of a pool) every time: `function connect() { return new
+        Redis() }` … `connect()`."""
         factories = {a.function.id: a for a in made if self._is_fresh_factory(a)}
         if not factories:
             return
@@ -354,7 +357,7 @@ class _Engine:
             function = self._candidate_function(call) if inner is not None else None
             if inner is None or function is None or not self._runs_per_call(call):
                 continue
-            note = f"'{self.ctx.text(callee)}()' creates a new {inner.label} here on every call"
+            note = f"'{self.ctx.text(callee)}()' " + wording.format(label=inner.label)
             yield replace(inner, node=call, function=function, notes=((inner.node, note),))
 
     def _own_method(self, call: Node, callee: Node) -> Node | None:
@@ -396,6 +399,7 @@ class _Engine:
 
     def checkouts(self, specs: tuple[CheckoutSpec, ...]) -> Iterator[_Acquisition]:
         by_method = {spec.method: spec for spec in specs}
+        made: list[_Acquisition] = []
         for node in self.calls:
             callee = node.child_by_field_name("function")
             if callee is None or callee.type != "member_expression":
@@ -411,7 +415,11 @@ class _Engine:
             if function is not None:
                 acquisition = self._checkout(node, callee, function, spec)
                 if acquisition is not None and self._runs_per_call(node):
+                    made.append(acquisition)
                     yield acquisition
+        # `const getClient = () => pool.connect()` … `const client = await getClient()`: the
+        # caller holds the checkout, as for a client factory.
+        yield from self._factory_calls(made, "checks out a {label} here on every call")
 
     def callback_checkouts(self, specs: tuple[CheckoutSpec, ...]) -> Iterator[Leak]:
         """Checkouts handed to a callback that never gives the client back:
