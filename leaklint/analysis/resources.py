@@ -45,7 +45,7 @@ from functools import cache
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import ESCAPING, use_of, value_identity
+from leaklint.analysis.flow import ESCAPING, stored_for_the_call, use_of, value_identity
 from leaklint.analysis.frequency import Rate, how_often
 from leaklint.analysis.nodes import TRANSPARENT, call_arguments, class_method, text
 from leaklint.analysis.release_paths import Exit, ReleasePaths, contains
@@ -887,7 +887,9 @@ class _Engine:
             elif kind == "release-reference":
                 uses.deferred_release = True
             elif kind == "escape":
-                uses.escapes = True
+                # `ctx.client = client` undone in this function's `finally` keeps it its own.
+                if nested or not stored_for_the_call(self.ctx.ancestry, ref, function):
+                    uses.escapes = True
             elif kind == "argument" or (kind == "use" and nested):
                 uses.shared = True
         uses.releases.sort(key=lambda n: n.start_byte)
