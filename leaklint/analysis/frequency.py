@@ -26,7 +26,8 @@ what? Before this module the rules answered four different ways and disagreed on
 5. Start-up code: a module-level function whose only use is one call from module level or
    from other start-up code (``main()``), or a plain function named like start-up
    (``init``, ``bootstrap``, ``setupServer``; not methods, which run per instance), a
-   singleton NestJS provider's ``onModuleInit`` — once.
+   singleton NestJS provider's ``onModuleInit``, the export of an event module named after
+   a one-shot event (``events/ready.js``, which bot loaders register by file name) — once.
 6. A constructor or an instance field initialiser: once per instance; so is a method (also an
    ES5 `key: function`) that this file calls only from such code or from code that runs once
    (`this.connect()` in `init()`, `self.schedule()` in an Apostrophe module's `init(self)`).
@@ -121,6 +122,7 @@ REASON_TEXTS: dict[tuple[Why, str], str] = {
     (Why.START_UP, "called-once"): "runs once: start-up code called once from module level",
     (Why.START_UP, "named"): "runs once: `{subject}()` is start-up code",
     (Why.START_UP, "once-listener"): "runs once: its class registers it with `once: true`",
+    (Why.START_UP, "event-module"): "runs once: the handler of the one-shot '{subject}' event",
     (Why.START_UP, "lifecycle-hook"): "runs once: {subject} is a lifecycle hook",
     (Why.LAZY_INIT, "process"): "runs once: guarded by '{subject}'",
     (Why.LAZY_INIT, "owner"): "runs once per '{subject}'",
@@ -270,6 +272,9 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
         return Frequency(Rate.ONCE, None, Why.START_UP, subject=name, variant=variant)
     if _registered_once_by_its_class(function):
         return Frequency(Rate.ONCE, None, Why.START_UP, variant="once-listener")
+    event = _one_shot_event_module(ctx, function)
+    if event is not None:
+        return Frequency(Rate.ONCE, None, Why.START_UP, subject=event, variant="event-module")
     nest_hook = nest_lifecycle_hook(ctx, function)
     if nest_hook is not None:
         # A singleton provider: its hook runs once per process, like start-up code.
@@ -576,6 +581,37 @@ def _lifecycle_method(ctx: FileContext, function: Node) -> str | None:
     if STARTUP_NAME.match(name) or LIFECYCLE_NAME.search(name):
         return name
     return None
+
+
+# Event-handler modules that a loader registers by their file name, `events/ready.js` as
+# `client.on('ready', require(file))` (discord.js bot templates such as An Idiot's Guide's
+# guidebot and discord-js-bot): the module's export is the handler of that event.
+_EVENT_DIRECTORIES = frozenset({"events", "listeners"})
+_ONE_SHOT_EVENT_FILES = frozenset({"ready", "clientReady"})
+
+
+def _one_shot_event_module(ctx: FileContext, function: Node) -> str | None:
+    """The event, when ``function`` is the export of a module named after a one-shot event
+    under an `events/` or `listeners/` folder (`module.exports = async (client) => {…}` in
+    `src/events/ready.js`): a client emits 'ready' once, so its handler runs once."""
+    path = ctx.project_path
+    stem = path.name.rsplit(".", 1)[0]
+    if stem not in _ONE_SHOT_EVENT_FILES or not _EVENT_DIRECTORIES & set(path.parts[:-1]):
+        return None
+    return stem if _is_module_export(ctx.ancestry, function) else None
+
+
+def _is_module_export(up: Ancestry, function: Node) -> bool:
+    """`module.exports = function …`, `export default function …`."""
+    outer = outermost(up, function)
+    parent = up.parent(outer)
+    if parent is None:
+        return False
+    if parent.type == "export_statement":
+        return any(child.type == "default" for child in parent.children)
+    if parent.type != "assignment_expression" or parent.child_by_field_name("right") != outer:
+        return False
+    return text(parent.child_by_field_name("left")) == "module.exports"
 
 
 def _registered_once_by_its_class(function: Node) -> bool:
