@@ -48,7 +48,9 @@ from leaklint.analysis.flow import declared_value, destination
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
 from leaklint.analysis.nodes import (
     call_arguments,
+    literal_key,
     member_property,
+    outermost,
 )
 from leaklint.analysis.throws import stream_cannot_fail
 from leaklint.model.findings import Severity
@@ -210,14 +212,47 @@ def _left_open(ctx: FileContext, stream: Node | None) -> bool:
 def _released_or_handed_on(ctx: FileContext, ref: Node) -> bool:
     """Whether this use of the stream may release it, decided on ``flow``'s destination."""
     where = destination(ctx, ref)
+    if where.kind == "method-call" and where.method in RELEASING:
+        # A release that runs only when data flows (a size limit in `req.on('data')`) never
+        # runs when the other side fails: it does not cover the error path.
+        return not _only_while_data_flows(ctx, ref)
     if where.kind == "method-call":
-        return where.method in RELEASING or where.method not in _STREAM_METHODS
+        return where.method not in _STREAM_METHODS
     if where.use.kind == "member":
         return True  # a property read or a method passed on: assume it may be released
     if where.kind in ("argument", "new-argument"):
         # `x.pipe(file)`: the destination of another pipe is no hand-off.
         return where.callee_method != "pipe"
     return where.escapes
+
+
+# Events that fire only while data flows: a listener of one never runs on an error or a close.
+_DATA_EVENTS = frozenset({"data", "readable", "drain", "progress"})
+_LISTENING = frozenset({"on", "once", "addListener", "prependListener"})
+
+
+def _only_while_data_flows(ctx: FileContext, node: Node) -> bool:
+    """``node`` runs inside a listener of a data-flow event (`src.on('data', chunk => …)`)."""
+    function = ctx.enclosing_function(node)
+    while function is not None:
+        call = _listener_registration(ctx, function)
+        if call is not None:
+            listed = call_arguments(call)
+            return bool(listed) and literal_key(listed[0]) in _DATA_EVENTS
+        function = ctx.enclosing_function(function)
+    return False
+
+
+def _listener_registration(ctx: FileContext, function: Node) -> Node | None:
+    """The `x.on(event, function)` call that ``function`` is the listener of, if any."""
+    arguments = ctx.ancestry.parent(outermost(ctx.ancestry, function))
+    call = ctx.ancestry.parent(arguments) if arguments is not None else None
+    if arguments is None or arguments.type != "arguments" or call is None:
+        return None
+    callee = call.child_by_field_name("function")
+    if call.type != "call_expression" or member_property(callee) not in _LISTENING:
+        return None
+    return call
 
 
 __all__ = ["UnhandledPipe"]
