@@ -31,6 +31,8 @@ def test_extensions_and_default_excludes(tmp_path: Path) -> None:
         "build/out.js",
         "coverage/lcov.js",
         ".git/hooks/x.js",
+        "dashboard/public/bower_components/jquery/dist/jquery.js",
+        "jspm_packages/npm/lodash/index.js",
         "src/deep/z.ts",
     ]:
         write(tmp_path / name, "")

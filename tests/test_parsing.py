@@ -239,6 +239,17 @@ def test_a_lone_parameter_named_after_a_type_parses_in_a_function_type() -> None
     assert b"(any) => any" in tree.root_node.text  # a value-position arrow is left alone
 
 
+def test_an_assertion_on_a_parameter_named_after_a_type_parses() -> None:
+    # `asserts object` without `is`: the parameter named `object` is truthy (saltcorn's tests).
+    sources = (
+        b"export function assertIsSet(object: any): asserts object {\n  if (!object) throw 1;\n}\n",
+        b"function check(string: unknown): asserts string {}\n",
+    )
+    assert_parses_in_place(sources, Language.TYPESCRIPT, Language.TSX)
+    tree = parse(b"function f(object: any): asserts object is Row {}\n", Language.TYPESCRIPT)
+    assert b"asserts object is Row" in tree.root_node.text  # a type predicate is left alone
+
+
 def test_a_comment_ending_in_let_does_not_swallow_the_next_line() -> None:
     code = b"function f() {\n  // eslint-disable-next-line fp/no-let\n  let x = 0;\n  x += 1;\n}\n"
     tree = parse(code, Language.JAVASCRIPT)

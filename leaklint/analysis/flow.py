@@ -495,3 +495,52 @@ def _unwrap(node: Node | None) -> Node | None:
     while node is not None and node.type in TRANSPARENT:
         node = node.named_child(0)
     return node
+
+
+def stored_for_the_call(up: Ancestry, ref: Node, function: Node) -> bool:
+    """Whether the value at ``ref`` is stored into a property (`ctx.client = client`) that
+    ``function`` itself clears in a `finally` (`ctx.client = null`): the holder sees the value
+    only while the function runs, so the value stays the function's own — a request context
+    that code called meanwhile reads, not a hand-over (saltcorn's `reqCon.client = client`)."""
+    use = use_of(up, ref)
+    if use.kind != "assigned" or use.parent is None:
+        return False
+    target = use.parent.child_by_field_name("left")
+    if target is None or target.type != "member_expression":
+        return False
+    return any(_clears(clause, target.text or b"") for clause in _finally_clauses(function))
+
+
+def _finally_clauses(function: Node) -> list[Node]:
+    """The `finally` clauses of ``function``'s own body (not of nested functions)."""
+    found: list[Node] = []
+    body = function.child_by_field_name("body")
+    stack = [body] if body is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type in FUNCTION_NODES:
+            continue
+        if node.type == "finally_clause":
+            found.append(node)
+        stack.extend(node.named_children)
+    return found
+
+
+def _clears(clause: Node, target: bytes) -> bool:
+    """``clause`` assigns `null` or `undefined` to the property written as ``target``."""
+    stack = [clause]
+    while stack:
+        node = stack.pop()
+        if node.type in FUNCTION_NODES:
+            continue
+        if node.type == "assignment_expression":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if (
+                left is not None
+                and right is not None
+                and left.text == target
+                and (right.type in ("null", "undefined") or right.text == b"undefined")
+            ):
+                return True
+        stack.extend(node.named_children)
+    return False

@@ -14,7 +14,8 @@ what? Before this module the rules answered four different ways and disagreed on
    code is at module level and runs once per process.
 2. A run-once guard inside that function makes the rest run once per guarded state:
    ``if (!io) { io = …; … }``, ``if (done) return; done = true;`` (nothing resets ``done``),
-   ``if (this.timer) return;`` (once per instance). The state's owner decides from there.
+   ``if (this.timer) return;`` (once per instance), ``if (store.x) return store.x; store.x = …``
+   (once per outer ``store``). The state's owner decides from there.
 3. A handler by the server conventions of ``percall`` (``(req, res)``, routes, middleware,
    ``server.on('connection' | 'message' | 'request')``), a method routed by decorator (NestJS
    ``@Get()`` in a ``@Controller()``, ``@SubscribeMessage``, ``@Process``: ``decorators``),
@@ -28,7 +29,8 @@ what? Before this module the rules answered four different ways and disagreed on
    from other start-up code (``main()``), or a plain function named like start-up
    (``init``, ``bootstrap``, ``setupServer``; not methods, which run per instance), a
    singleton NestJS provider's ``onModuleInit`` and its constructor (Nest builds it once), the
-   module a file-name event loader registers for a one-shot event (``events/ready.js``) — once.
+   export of an event module named after a one-shot event (``events/ready.js``, which bot
+   loaders register by file name) — once.
 6. A constructor or an instance field initialiser: once per instance; so is a method (also an
    ES5 `key: function`) that this file calls only from such code or from code that runs once
    (`this.connect()` in `init()`, `self.schedule()` in an Apostrophe module's `init(self)`).
@@ -123,9 +125,9 @@ REASON_TEXTS: dict[tuple[Why, str], str] = {
     (Why.START_UP, "called-once"): "runs once: start-up code called once from module level",
     (Why.START_UP, "named"): "runs once: `{subject}()` is start-up code",
     (Why.START_UP, "once-listener"): "runs once: its class registers it with `once: true`",
+    (Why.START_UP, "event-module"): "runs once: the handler of the one-shot '{subject}' event",
     (Why.START_UP, "lifecycle-hook"): "runs once: {subject} is a lifecycle hook",
     (Why.START_UP, "provider"): "runs once: {subject} is a singleton its injector builds once",
-    (Why.START_UP, "event-module"): "runs once: it handles the one-shot '{subject}' event",
     (Why.LAZY_INIT, "process"): "runs once: guarded by '{subject}'",
     (Why.LAZY_INIT, "owner"): "runs once per '{subject}'",
     (Why.ONCE_GUARD, ""): "runs once per instance: guarded by '{subject}'",
@@ -621,30 +623,36 @@ def _lifecycle_method(ctx: FileContext, function: Node) -> str | None:
     return None
 
 
-# Bots that register each module of an `events/` folder under its file name
-# (`client.on(file.split('.')[0], require(file).bind(null, client))`, a common discord.js
-# layout): the module named for a lifecycle event that fires once exports code that runs once.
+# Event-handler modules that a loader registers by their file name, `events/ready.js` as
+# `client.on('ready', require(file))` (discord.js bot templates such as An Idiot's Guide's
+# guidebot and discord-js-bot): the module's export is the handler of that event.
 _EVENT_DIRECTORIES = frozenset({"events", "event", "listeners"})
-_ONE_SHOT_EVENT_MODULES = frozenset({"ready", "clientready"})
+_ONE_SHOT_EVENT_FILES = frozenset({"ready", "clientready"})
 
 
 def _one_shot_event_module(ctx: FileContext, function: Node) -> str | None:
-    """The event, when ``function`` is what a one-shot event's module exports
-    (`module.exports = async (client) => {…}` in `events/client/clientReady.js`)."""
+    """The event, when ``function`` is the export of a module named after a one-shot event
+    under an `events/` or `listeners/` folder (`module.exports = async (client) => {…}` in
+    `src/events/ready.js`): a client emits 'ready' once, so its handler runs once."""
     path = ctx.project_path
-    if path.stem.lower() not in _ONE_SHOT_EVENT_MODULES:
+    stem = path.name.rsplit(".", 1)[0]
+    folders = {part.lower() for part in path.parts[:-1]}
+    if stem.lower() not in _ONE_SHOT_EVENT_FILES or not _EVENT_DIRECTORIES & folders:
         return None
-    if not any(part.lower() in _EVENT_DIRECTORIES for part in path.parts[:-1]):
-        return None
-    parent = ctx.ancestry.parent(outermost(ctx.ancestry, function))
+    return stem if _is_module_export(ctx.ancestry, function) else None
+
+
+def _is_module_export(up: Ancestry, function: Node) -> bool:
+    """`module.exports = function …`, `export default function …`."""
+    outer = outermost(up, function)
+    parent = up.parent(outer)
     if parent is None:
-        return None
-    exported = parent.type == "export_statement" or (
-        parent.type == "assignment_expression"
-        and parent.child_by_field_name("right") == outermost(ctx.ancestry, function)
-        and text(parent.child_by_field_name("left")) in ("module.exports", "exports.default")
-    )
-    return path.stem if exported else None
+        return False
+    if parent.type == "export_statement":
+        return any(child.type == "default" for child in parent.children)
+    if parent.type != "assignment_expression" or parent.child_by_field_name("right") != outer:
+        return False
+    return text(parent.child_by_field_name("left")) == "module.exports"
 
 
 def _registered_once_by_its_class(function: Node) -> bool:
@@ -749,7 +757,8 @@ def lazy_init_owner(
 ) -> tuple[Node | None, Binding | Node] | None:
     """Inside ``if (!state) { state = …; … }``, or after ``if (state) return; state = …;``
     (nothing else resets ``state``), with ``state`` declared outside ``function``; or after
-    ``if (this.state) return;`` in a method. The code runs once per ``state`` however often the
+    ``if (this.state) return;`` in a method, or ``if (store.state) return;`` with ``store``
+    declared outside ``function``. The code runs once per ``state`` however often the
     function is called. Returns the function that owns the state (None: module level) and the
     state, or None when there is no such guard."""
     up = ctx.ancestry
@@ -759,6 +768,9 @@ def lazy_init_owner(
     this_guard = _this_guard_before(ctx, node, function)
     if this_guard is not None:
         return function, this_guard
+    holder = _field_guard_before(ctx, node, function)
+    if holder is not None:
+        return effective_function(up, holder.node), holder
     for ancestor in up.ancestors(node):
         if ancestor.id == function.id:
             break
@@ -882,6 +894,89 @@ def _reset_elsewhere(method: Node, names: set[bytes]) -> bool:
         and _assigns_this_property(member, names, into_functions=True)
         for member in body.named_children
     )
+
+
+def _field_guard_before(ctx: FileContext, node: Node, function: Node) -> Binding | None:
+    """``if (store.account) return store.account;`` at the top of ``function``, then
+    ``store.account = …`` before or in the statement holding ``node``, with ``store`` declared
+    outside ``function`` and nothing else in the file writing or deleting ``store.account``:
+    the rest runs once per ``store`` (a lazy singleton kept on an outer object, as
+    ``if (this.x) return`` keeps one per instance). Returns the holder's binding."""
+    body = function.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return None
+    guarded: dict[bytes, Binding] = {}  # `store.account` → the binding of `store`
+    for statement in body.named_children:
+        holds_node = contains(statement, node)
+        if not holds_node and early_return(statement) is not None:
+            condition = statement.child_by_field_name("condition")
+            if condition is not None:
+                guarded.update(_outer_fields_read(ctx, condition, function))
+            continue
+        for field, holder in guarded.items():
+            if _assigns_field(statement, field) and _only_set_in(ctx, field, statement):
+                return holder
+        if holds_node:
+            return None
+    return None
+
+
+def _outer_fields_read(ctx: FileContext, condition: Node, function: Node) -> dict[bytes, Binding]:
+    """The `holder.field` reads of ``condition`` whose holder is a variable declared outside
+    ``function`` (its parameters and locals are new on every call). A negated read
+    (`if (!store.ready) return`) returns until the field is set: no run-once guard."""
+    found: dict[bytes, Binding] = {}
+    stack = [condition]
+    while stack:
+        current = stack.pop()
+        if current.type == "unary_expression" and text(current).startswith("!"):
+            continue
+        if current.type == "member_expression":
+            receiver = current.child_by_field_name("object")
+            if receiver is not None and receiver.type == "identifier":
+                binding = ctx.scopes.resolve(receiver)
+                if binding is not None and not contains(function, binding.node):
+                    found[current.text or b""] = binding
+                continue
+        stack.extend(current.named_children)
+    return found
+
+
+def _assigns_field(statement: Node, field: bytes) -> bool:
+    """``statement`` assigns ``field`` (`store.account`), not inside a nested function."""
+    stack = [statement]
+    while stack:
+        current = stack.pop()
+        if current.type in FUNCTION_NODES:
+            continue
+        if current.type == "assignment_expression":
+            left = current.child_by_field_name("left")
+            if left is not None and left.type == "member_expression" and left.text == field:
+                return True
+        stack.extend(current.named_children)
+    return False
+
+
+def _only_set_in(ctx: FileContext, field: bytes, statement: Node) -> bool:
+    """No write or `delete` of ``field`` outside ``statement``: a reset (`store.account =
+    null` on logout) makes the guard a cache that is filled again, not a run-once guard.
+    Searched as bytes (a field write is rare text), so no reference index is built."""
+    holder, _, name = field.partition(b".")
+    target = rb"\b" + re.escape(holder) + rb"\s*\.\s*" + re.escape(name) + rb"\b"
+    assignment = rb"\s*(?:\*\*|<<|>>>?|&&|\|\||\?\?|[-+*/%&|^])?=(?!=)"
+    pattern = re.compile(target + assignment + rb"|\bdelete\s+" + target)
+    root = ctx.tree.root_node
+    for match in pattern.finditer(ctx.source.data):
+        if statement.start_byte <= match.start() < statement.end_byte:
+            continue
+        found = root.descendant_for_byte_range(match.start(), match.start() + 1)
+        if found is None or found.type not in _NOT_CODE:
+            return False
+    return True
+
+
+# Where text that looks like a write is not one.
+_NOT_CODE = frozenset({"comment", "string_fragment", "string", "template_string"})
 
 
 def _this_properties_read(condition: Node) -> set[bytes]:

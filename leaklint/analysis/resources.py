@@ -45,7 +45,7 @@ from functools import cache
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import ESCAPING, use_of, value_identity
+from leaklint.analysis.flow import ESCAPING, stored_for_the_call, use_of, value_identity
 from leaklint.analysis.frequency import Rate, how_often
 from leaklint.analysis.nodes import TRANSPARENT, call_arguments, class_method, text
 from leaklint.analysis.release_paths import Exit, ReleasePaths, contains
@@ -339,9 +339,12 @@ class _Engine:
             lives_for_the_process=spec.lives_for_the_process,
         )
 
-    def _factory_calls(self, made: list[_Acquisition]) -> Iterator[_Acquisition]:
+    def _factory_calls(
+        self, made: list[_Acquisition], wording: str = "creates a new {label} here on every call"
+    ) -> Iterator[_Acquisition]:
         """Calls, in code that runs per call, of a function of this file that makes a new
-        client every time: `function connect() { return new Redis() }` … `connect()`."""
+        client (or checks one out of a pool) every time: `function connect() { return new
+        Redis() }` … `connect()`."""
         factories = {a.function.id: a for a in made if self._is_fresh_factory(a)}
         if not factories:
             return
@@ -360,7 +363,7 @@ class _Engine:
             function = self._candidate_function(call) if inner is not None else None
             if inner is None or function is None or not self._runs_per_call(call):
                 continue
-            note = f"'{self.ctx.text(callee)}()' creates a new {inner.label} here on every call"
+            note = f"'{self.ctx.text(callee)}()' " + wording.format(label=inner.label)
             # `const c = new Client(); await c.connect(); return c`: the caller's is open.
             opened_by = None if self._opened_inside(inner) else inner.opened_by
             yield replace(
@@ -424,6 +427,7 @@ class _Engine:
 
     def checkouts(self, specs: tuple[CheckoutSpec, ...]) -> Iterator[_Acquisition]:
         by_method = {spec.method: spec for spec in specs}
+        made: list[_Acquisition] = []
         for node in self.calls:
             callee = node.child_by_field_name("function")
             if callee is None or callee.type != "member_expression":
@@ -439,7 +443,11 @@ class _Engine:
             if function is not None:
                 acquisition = self._checkout(node, callee, function, spec)
                 if acquisition is not None and self._runs_per_call(node):
+                    made.append(acquisition)
                     yield acquisition
+        # `const getClient = () => pool.connect()` … `const client = await getClient()`: the
+        # caller holds the checkout, as for a client factory.
+        yield from self._factory_calls(made, "checks out a {label} here on every call")
 
     def callback_checkouts(self, specs: tuple[CheckoutSpec, ...]) -> Iterator[Leak]:
         """Checkouts handed to a callback that never gives the client back:
@@ -966,7 +974,9 @@ class _Engine:
             elif kind == "release-reference":
                 uses.deferred_release = True
             elif kind == "escape":
-                uses.escapes = True
+                # `ctx.client = client` undone in this function's `finally` keeps it its own.
+                if nested or not stored_for_the_call(self.ctx.ancestry, ref, function):
+                    uses.escapes = True
             elif kind == "argument" or (kind == "use" and nested):
                 uses.shared = True
         uses.releases.sort(key=lambda n: n.start_byte)

@@ -27,6 +27,10 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".yarn/",  # Yarn's own release binary and plugins, committed by Yarn 2+ projects
     ".leaklint_cache/",
     "vendor/",  # third-party code copied into the repository (Rails, PHP and Go layouts)
+    # The install folders of Bower and jspm, node_modules' older siblings, often committed
+    # under a public/ folder (3,400 of discord-js-bot's 3,457 files were bower_components).
+    "bower_components/",
+    "jspm_packages/",
     "*.min.js",
     "*.min.mjs",
     "*.min.cjs",

@@ -266,7 +266,10 @@ def _released_or_handed_on(ctx: FileContext, ref: Node) -> bool:
     where = destination(ctx, ref)
     if where.kind == "method-call":
         if where.method in RELEASING:
-            return not _only_on_success(ctx, ref)
+            # A release that runs only when a stream ended well (`src.on('end', () =>
+            # dest.end())`) or while data flows (a size limit in `req.on('data')`) never runs
+            # when the other side fails: it does not cover the error path.
+            return not _runs_only_without_failure(ctx, ref)
         return where.method not in _STREAM_METHODS
     if where.kind in ("member-read", "member-compared") and where.method in _DATA_PROPERTIES:
         return False
@@ -278,24 +281,35 @@ def _released_or_handed_on(ctx: FileContext, ref: Node) -> bool:
     return where.escapes
 
 
-# Events a stream emits only when it finished well: a release in their listener does not run
-# when the other side errors.
-_SUCCESS_EVENTS = frozenset({"end", "finish"})
+# Events whose listeners never run when the other side fails: fired only when a stream ended
+# well ('end', 'finish') or while data flows ('data', 'readable', 'drain', 'progress').
+_NO_FAILURE_EVENTS = frozenset({"end", "finish", "data", "readable", "drain", "progress"})
+_LISTENING = frozenset({"on", "once", "addListener", "prependListener"})
 
 
-def _only_on_success(ctx: FileContext, ref: Node) -> bool:
-    """`src.on('end', () => dest.end())`: the release at ``ref`` runs in a listener of an
-    event that fires only when a stream ended well, so an error leaves the stream open."""
-    function = ctx.enclosing_function(ref)
-    arguments = ctx.ancestry.parent(function) if function is not None else None
+def _runs_only_without_failure(ctx: FileContext, node: Node) -> bool:
+    """``node`` runs inside a listener of one of ``_NO_FAILURE_EVENTS`` (the nearest listener
+    around it decides: `res.on('close', () => src.destroy())` is the fix, not this)."""
+    function = ctx.enclosing_function(node)
+    while function is not None:
+        call = _listener_registration(ctx, function)
+        if call is not None:
+            listed = call_arguments(call)
+            return bool(listed) and literal_key(listed[0]) in _NO_FAILURE_EVENTS
+        function = ctx.enclosing_function(function)
+    return False
+
+
+def _listener_registration(ctx: FileContext, function: Node) -> Node | None:
+    """The `x.on(event, function)` call that ``function`` is the listener of, if any."""
+    arguments = ctx.ancestry.parent(outermost(ctx.ancestry, function))
     call = ctx.ancestry.parent(arguments) if arguments is not None else None
-    if call is None or call.type != "call_expression":
-        return False
-    listed = call_arguments(call)
-    if len(listed) < 2 or listed[1].id != function.id:
-        return False
-    registers = member_property(call.child_by_field_name("function")) in ("on", "once")
-    return registers and literal_key(listed[0]) in _SUCCESS_EVENTS
+    if arguments is None or arguments.type != "arguments" or call is None:
+        return None
+    callee = call.child_by_field_name("function")
+    if call.type != "call_expression" or member_property(callee) not in _LISTENING:
+        return None
+    return call
 
 
 __all__ = ["UnhandledPipe"]

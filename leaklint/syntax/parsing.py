@@ -381,6 +381,8 @@ def _repaired(
         tree, data, errors = _reparse_less_than_typeof(tree, data, errors, reparser)
     if errors and reparser.language is Language.JAVASCRIPT and b"<" in data:
         tree, data, errors = _reparse_reserved_jsx_names(tree, data, errors, reparser)
+    if errors and reparser.language is not Language.JAVASCRIPT and b"asserts " in data:
+        tree, data, errors = _reparse_type_named_assertions(tree, data, errors, reparser)
     if (
         errors
         and reparser.language is not Language.TYPESCRIPT
@@ -582,6 +584,27 @@ def _reparse_type_named_parameters(
         return match.group(0)[:last] + b"$" + match.group(0)[last + 1 :]
 
     renamed = _TYPE_NAMED_PARAMETER.sub(rename, data)
+    return _reparsed_if_better(tree, data, errors, renamed, reparser)
+
+
+# `function assertIsSet(object: any): asserts object {…}` asserts that the parameter named
+# `object` is truthy, but the TypeScript grammars read a predefined type after `asserts` and
+# fail unless an `is` follows (saltcorn's test assertions: LL000 on valid code). When a tree
+# has errors, such a name gets a `$` for its last letter (the same length), as
+# _TYPE_NAMED_PARAMETER does, and the file is parsed again; kept if it has fewer errors.
+_TYPE_NAMED_ASSERTION = re.compile(
+    rb"\basserts\s+(any|string|number|boolean|object|unknown|never|symbol|bigint)\b(?!\s+is\b)"
+)
+
+
+def _reparse_type_named_assertions(
+    tree: tree_sitter.Tree, data: bytes, errors: ErrorNodes, reparser: _Reparser
+) -> _Parsed:
+    def rename(match: re.Match[bytes]) -> bytes:
+        last = match.end(1) - match.start() - 1  # the name's last letter, in the match
+        return match.group(0)[:last] + b"$" + match.group(0)[last + 1 :]
+
+    renamed = _TYPE_NAMED_ASSERTION.sub(rename, data)
     return _reparsed_if_better(tree, data, errors, renamed, reparser)
 
 
