@@ -15,6 +15,11 @@ the file does not show; it is stored as `this.timer` and cleared anywhere in the
 test that installs fake timers (`jest.useFakeTimers()`, `vi.useFakeTimers()`,
 `sinon.useFakeTimers()`), whose intervals are the fake clock's, dropped with it.
 
+A handle kept in a local variable and cleared by the same function is judged on every path,
+as a client is (`release_paths`): an `await` that can fail before the clear, outside a `try`
+whose `finally` clears it, or an early `return`, leaves that timer running with nothing left to
+clear it.
+
 Inside a function (a new interval per call) the finding is a warning. An interval started once
 per process is a note, and is not reported at all when it is `.unref()`'d: at module level, in
 a one-shot callback at module level (`promise.then(…)`, `server.listen(port, …)`), under a
