@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from leaklint.semantic.scope import LOOP_NODES, Ancestry
+from leaklint.semantic.scope import FUNCTION_NODES, LOOP_NODES, Ancestry
 
 # Methods of the resource itself that prepare it rather than use it.
 SETUP_METHODS = frozenset(
@@ -123,6 +123,23 @@ class Exit:
         if self.kind == "throw" and (self.node.type != "throw_statement" or self.cause is None):
             return self.node
         return self.cause
+
+
+_OPERATIONS = frozenset({"call_expression", "new_expression", "await_expression"})
+
+
+def direct_operations(function: Node) -> list[Node]:
+    """Calls, `new`s and awaits that run in ``function`` itself (not in nested functions), in
+    source order: the operations ``ReleasePaths`` asks can throw."""
+    found: list[Node] = []
+    body = function.child_by_field_name("body")
+    stack = [body] if body is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type in _OPERATIONS:
+            found.append(node)
+        stack.extend(c for c in node.named_children if c.type not in FUNCTION_NODES)
+    return sorted(found, key=lambda n: n.start_byte)
 
 
 def merge(*states: State) -> State:

@@ -46,7 +46,7 @@ from leaklint.analysis.nodes import (
     word_occurrences_within,
 )
 from leaklint.analysis.reads import LABELS, READ_METHODS, read_receiver, read_shapes, value_library
-from leaklint.analysis.release_paths import ReleasePaths
+from leaklint.analysis.release_paths import ReleasePaths, direct_operations
 from leaklint.analysis.resource_origins import returned_values
 from leaklint.analysis.resource_table import CLIENT, ClientSpec, configured_specs, release_name
 from leaklint.analysis.throws import can_throw
@@ -962,22 +962,7 @@ def _hands_on(parent: Node | None, node: Node) -> bool:
 _HANDED_ON = frozenset(
     {"return_statement", "pair", "array", "assignment_expression", "arrow_function"}
 )
-_OPERATIONS = frozenset({"call_expression", "new_expression", "await_expression"})
 _PASS_THROUGH = frozenset({"await_expression", "parenthesized_expression"})
-
-
-def _direct_operations(ctx: FileContext, function: Node) -> list[Node]:
-    """Calls, `new`s and awaits that run in ``function`` itself (not in nested functions), in
-    source order: what ``ReleasePaths`` asks can throw."""
-    found: list[Node] = []
-    body = function.child_by_field_name("body")
-    stack = [body] if body is not None else []
-    while stack:
-        node = stack.pop()
-        if node.type in _OPERATIONS:
-            found.append(node)
-        stack.extend(c for c in reversed(node.named_children) if c.type not in FUNCTION_NODES)
-    return sorted(found, key=lambda n: n.start_byte)
 
 
 def references_of(ctx: FileContext, binding: Binding) -> Iterator[Node]:
@@ -1465,7 +1450,7 @@ class _Uses:
             function,
             value,
             releases,
-            _direct_operations(self.ctx, function),
+            direct_operations(function),
             binding.name,
             up,
             throws=lambda op: can_throw(self.ctx, op),
@@ -1473,7 +1458,7 @@ class _Uses:
         trigger = next((e.trigger for e in exits if e.trigger is not None), None)
         if trigger is None:
             return ""
-        shown = self.ctx.text(trigger)
+        shown = " ".join(self.ctx.text(trigger).split())  # one line, as messages are
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
         return f"`{shown}` (line {self.ctx.source.position(trigger.start_byte).line})"
 

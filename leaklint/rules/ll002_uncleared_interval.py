@@ -17,6 +17,11 @@ once the server answers ends with the page; or the file is a test that installs 
 (`jest.useFakeTimers()`, `vi.useFakeTimers()`, `sinon.useFakeTimers()`), whose intervals are the
 fake clock's, dropped with it.
 
+A handle kept in a local variable and cleared by the same function is judged on every path,
+as a client is (`release_paths`): an `await` that can fail before the clear, outside a `try`
+whose `finally` clears it, or an early `return`, leaves that timer running with nothing left to
+clear it.
+
 Inside a function (a new interval per call) the finding is a warning. An interval started once
 per process is a note, and is not reported at all when it is `.unref()`'d: at module level, in
 a one-shot callback at module level (`promise.then(…)`, `server.listen(port, …)`), under a
@@ -97,7 +102,9 @@ from leaklint.analysis.nodes import (
     text,
     value_parent,
 )
+from leaklint.analysis.release_paths import ReleasePaths, direct_operations
 from leaklint.analysis.resource_origins import declared_function
+from leaklint.analysis.throws import can_throw
 from leaklint.model.findings import Severity
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
@@ -170,6 +177,18 @@ class UnclearedInterval(Rule):
             "runs for the whole life of the process and keeps it from exiting. Clear it on "
             "shutdown, or .unref() it if a process-lifetime timer is intended."
         ),
+        "per-call-cleared-not-in-finally": (
+            "The interval in '{handle}' is cleared by `{clear}`, but not in a `finally` "
+            "block: if {trigger} throws, the clear is skipped and the timer runs forever, with "
+            "its callback's closure; {runs} can leave one more. Clear it in `finally`."
+        ),
+        "per-call-cleared-not-on-return": (
+            "The interval in '{handle}' is cleared by `{clear}`, but the `return` on line "
+            "{line} leaves without clearing it, and the timer runs forever, with its "
+            "callback's closure; {runs} can leave one more. Clear it before returning, or in "
+            "`finally`."
+        ),
+        "note-clear-skipped": "this clear is skipped on that path",
         "per-call-stored": (
             "The interval stored in '{handle}' never reaches clearInterval() in this file: {runs} "
             "starts a timer that can never be stopped and keeps its "
@@ -265,12 +284,60 @@ class UnclearedInterval(Rule):
             self._report_effect(ctx, call, target)
             return
         if uses.clears:
+            if function is not None and frequency.repeats:
+                self._check_clear_paths(ctx, call, target, uses.clears, function, frequency)
             return
         if function is None and unref:
             return
         self._report_stored(
             ctx, call, target, function, per_instance, frequency, instance_method, unref
         )
+
+    def _check_clear_paths(
+        self,
+        ctx: FileContext,
+        call: Node,
+        target: Node,
+        clears: list[Node],
+        function: Node,
+        frequency: Frequency,
+    ) -> None:
+        """A local handle that this function clears itself, by the path analysis LL003 gives a
+        client: a failing `await` before the clear, outside a `try` whose `finally` clears
+        it, or an early `return`, leaves the timer running with nothing left to clear it
+        (anything-llm's Telegram typing indicator: five awaits before the `try`)."""
+        binding = ctx.scopes.resolve(target) if target.type == "identifier" else None
+        if binding is None or ctx.enclosing_function(binding.node) != function:
+            return  # a field or an outer variable: another function may clear it later
+        if any(ctx.enclosing_function(clear) != function for clear in clears):
+            return  # cleared by a callback (a 'close' handler, the tick itself): deferred
+        exits = ReleasePaths(
+            function,
+            call,
+            clears,
+            direct_operations(function),
+            binding.name,
+            ctx.ancestry,
+            throws=lambda op: can_throw(ctx, op),
+        ).run()
+        fields = {
+            "handle": binding.name,
+            "clear": _shown(ctx, clears[0]),
+            "runs": _runs(ctx.ancestry, function, frequency),
+        }
+        trigger = next((e.trigger for e in exits if e.trigger is not None), None)
+        early = next((e.node for e in exits if e.kind == "return"), None)
+        if trigger is not None:
+            line = ctx.source.position(trigger.start_byte).line
+            shown = f"`{_shown(ctx, trigger)}` (line {line})"
+            message = self.msg("per-call-cleared-not-in-finally", trigger=shown, **fields)
+        elif early is not None:
+            line = ctx.source.position(early.start_byte).line
+            message = self.msg("per-call-cleared-not-on-return", line=line, **fields)
+        else:
+            return
+        note = self.msg("note-clear-skipped").text
+        ctx.report(self, call, message, related=((clears[0], note),))
 
     def _report_discarded(
         self,
@@ -430,6 +497,11 @@ def _handle_uses(ctx: FileContext, target: Node, clears: list[Node]) -> HandleUs
         elif where.kind == "method-call" and where.method == "unref":
             uses.unref = True
     return uses
+
+
+def _shown(ctx: FileContext, node: Node) -> str:
+    shown = " ".join(ctx.text(node).split())  # one line, as messages are
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def _runs(up: Ancestry, function: Node, frequency: Frequency) -> str:
