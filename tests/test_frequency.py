@@ -110,7 +110,7 @@ def test_the_module_of_a_one_shot_event_runs_once() -> None:
     code = "module.exports = async (client) => { work(); };"
     ready = _frequency_at(code, "work()", name="src/events/client/ready.js")
     assert (ready.why, ready.rate) == (Why.START_UP, Rate.ONCE)
-    assert ready.reason == "runs once: it handles the one-shot 'ready' event"
+    assert ready.reason == "runs once: the handler of the one-shot 'ready' event"
     for name in ("src/events/messageCreate.js", "src/commands/ready.js"):
         assert _frequency_at(code, "work()", name=name).why is Why.CALLERS_UNKNOWN, name
 
