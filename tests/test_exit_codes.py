@@ -84,7 +84,8 @@ def test_a_closed_pipe_stops_quietly(tmp_path: Path, command: list[str], expecte
 
 
 NOTE_ONLY = "setInterval(tick, 1000);\n"  # LL002 at module level: a note
-WARNING = "function poll() { setInterval(tick, 1000); }\n"
+# Per request (a route handler): a warning. (A function whose callers are elsewhere is a note.)
+WARNING = "app.get('/poll', (req, res) => { setInterval(tick, 1000); });\n"
 
 
 @pytest.mark.parametrize(

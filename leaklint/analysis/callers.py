@@ -26,10 +26,16 @@ _VERDICTS = "callers.once-verdicts"
 
 
 def if_runs_once(
-    ctx: FileContext, rule: str, node: Node, frequency: Frequency, message: Message | None
+    ctx: FileContext,
+    rule: str,
+    node: Node,
+    frequency: Frequency,
+    message: Message | None,
+    per_request: Message | None = None,
 ) -> None:
     """Record that the finding ``rule`` just reported at ``node`` becomes ``message`` (a note;
-    None: no finding) if the exported function or class behind ``frequency`` runs once."""
+    None: no finding) if the exported function or class behind ``frequency`` runs once — and,
+    with ``per_request``, that it becomes that warning if a caller runs per request."""
     export = exported_runner(ctx, frequency)
     if export is None:
         return
@@ -40,6 +46,8 @@ def if_runs_once(
             export,
             message.id if message is not None else "",
             message.text if message is not None else "",
+            per_request.id if per_request is not None else "",
+            per_request.text if per_request is not None else "",
         )
     )
 

@@ -60,6 +60,7 @@ from leaklint.analysis.nodes import (
     function_name,
     identifiers_in,
     is_callee,
+    iteration_call,
     literal_key,
     member_property,
     outermost,
@@ -143,6 +144,7 @@ REASON_TEXTS: dict[tuple[Why, str], str] = {
     (Why.EFFECT, ""): "runs on every effect run",
     (Why.TICK, ""): "runs on every timer tick",
     (Why.CALLERS_UNKNOWN, ""): "runs on every call",
+    (Why.CALLERS_UNKNOWN, "looped"): "runs many times: this file calls it in a loop",
 }
 # Kinds whose code runs once per instance (or once per process, for start-up code).
 STARTED_ONCE = frozenset({Why.START_UP, Why.ONCE_GUARD, Why.INSTANCE_START_UP})
@@ -173,6 +175,18 @@ class Frequency:
     def repeats(self) -> bool:
         """Whether the code can run more than once per process (per instance counts)."""
         return self.rate is not Rate.ONCE
+
+    @property
+    def assumed(self) -> bool:
+        """Whether the rate is an assumption rather than something the file shows: "per call"
+        of a function whose callers are elsewhere (none here calls it in a loop), or "per
+        instance" of a class built elsewhere. Two fresh audits (docs/rules-corpus.md) found
+        such code to be start-up code called once from another module far more often than
+        per-request code, so a rule may word (and rank) a finding that rests on it as such;
+        the project link (``--project``) settles it where the callers are in the project."""
+        if self.why is Why.CALLERS_UNKNOWN:
+            return self.variant != "looped"
+        return self.why is Why.INSTANCE
 
     @property
     def is_per_request(self) -> bool:
@@ -306,7 +320,33 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
             subject=caller,
             variant="only-caller",
         )
-    return Frequency(Rate.PER_CALL, function, Why.CALLERS_UNKNOWN)
+    looped = "looped" if _called_in_a_loop_here(ctx, function) else ""
+    return Frequency(Rate.PER_CALL, function, Why.CALLERS_UNKNOWN, variant=looped)
+
+
+def _called_in_a_loop_here(ctx: FileContext, function: Node) -> bool:
+    """Whether this file calls the named ``function`` inside a loop, or in a per-element
+    callback (`jobs.forEach(job => watch(job))`): then it runs many times, whoever else calls
+    it, and its per-call rate is no assumption."""
+    up = ctx.ancestry
+    name = _declared_name(function, up.parent(function))
+    binding = ctx.scopes.resolve(name) if name is not None else None
+    if binding is None or binding.node.id != name.id:
+        return False
+    for ref in references_to(binding, ctx.scopes, ctx.references):
+        call = up.parent(ref)
+        if call is None or call.type != "call_expression":
+            continue
+        if call.child_by_field_name("function") != ref:
+            continue
+        for ancestor in up.ancestors(call):
+            if ancestor.id == function.id:
+                break  # recursion counts for nothing
+            if ancestor.type in LOOP_NODES:
+                return True
+            if ancestor.type in FUNCTION_NODES and iteration_call(up, ancestor) is not None:
+                return True
+    return False
 
 
 def _sole_call_where_declared(ctx: FileContext, function: Node) -> Node | None:

@@ -117,13 +117,17 @@ class Conditional:
     an exported function (or class) that only other modules call: what it becomes when the link
     finds that every caller in the project runs once (``export`` runs once too). An empty
     ``message_id``: the finding goes (a client made once per process is no leak); else it
-    becomes a note with this message (LL002's module-level wording)."""
+    becomes a note with this message (LL002's module-level wording). A finding reported as a
+    note because its rate was only assumed (LL002) also says what it becomes when the link
+    finds a caller that runs per request (``repeat_message_id``: a warning)."""
 
     rule: str
     span: Span  # the finding's
     export: str  # the exported name, or CONSTRUCTOR_PREFIX + the exported class's name
     message_id: str = ""
     message: str = ""
+    repeat_message_id: str = ""
+    repeat_message: str = ""
 
 
 @dataclass(frozen=True)

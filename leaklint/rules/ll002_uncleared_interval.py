@@ -22,17 +22,23 @@ as a client is (`release_paths`): an `await` that can fail before the clear, out
 whose `finally` clears it, or an early `return`, leaves that timer running with nothing left to
 clear it.
 
-Inside a function (a new interval per call) the finding is a warning. An interval started once
-per process is a note, and is not reported at all when it is `.unref()`'d: at module level, in
-a one-shot callback at module level (`promise.then(…)`, `server.listen(port, …)`), under a
-lazy-initialisation guard (`if (!io) { io = …; setInterval(…) }`, or `if (done) return; done =
-true;` before it, when nothing resets `done`), or in a start-up function
-(`init`, `start`, `main`, `bootstrap`, `setup…`, or a function called once from module level).
-One started once per *instance* is a note too: in a method named like start-up code or a
-lifecycle hook (`start()`, `login()`, `modulesStarted()`, `ngOnInit()`), in a method guarded by
-`if (this.timer) return` (that no other method resets), or in `run()` of a listener class
-registered with `once: true`.
-How often code runs is decided for every rule alike (see `docs/architecture.md`).
+Inside a function (a new interval per call) the finding is a warning when the file shows the
+function running many times: a request, connection or job handler, an effect, a call in a loop
+or a per-element callback. When its callers are elsewhere (an exported function, a method, a
+constructor of a class built in another module) how often it runs is only assumed, and the
+finding is a note that says both readings: two fresh audits found most such intervals (16 of 20
+in the latest) to be start-up code called once from another module. With `--project` the callers
+are followed into the other modules: a per-request caller makes it a warning again, and callers
+that all run once make it the module-level note. An interval started once per process is a note,
+and is not reported at all when it is `.unref()`'d: at module level, in a one-shot callback at
+module level (`promise.then(…)`, `server.listen(port, …)`), under a lazy-initialisation guard
+(`if (!io) { io = …; setInterval(…) }`, or `if (done) return; done = true;` before it, when
+nothing resets `done`), or in a start-up function (`init`, `start`, `main`, `bootstrap`,
+`setup…`, or a function called once from module level). One started once per *instance* is a
+note too: in a method named like start-up code or a lifecycle hook (`start()`, `login()`,
+`modulesStarted()`, `ngOnInit()`), in a method guarded by `if (this.timer) return` (that no
+other method resets), or in `run()` of a listener class registered with `once: true`. How often
+code runs is decided for every rule alike (see `docs/architecture.md`).
 
 ## Why is this bad?
 An interval runs until it is cleared. Its callback, and everything the callback's closure
@@ -147,7 +153,7 @@ class UnclearedInterval(Rule):
     name = "uncleared-interval"
     summary = "setInterval() whose handle never reaches clearInterval(): the timer runs forever."
     severity = Severity.WARNING
-    severity_detail = "note at module level"
+    severity_detail = "note at module level, or when its callers are not in the file"
     precision = "medium"  # a fresh audit (docs/rules-corpus.md, 2026-12-01): see there
     tags = ("memory-leak", "timer")
     triggers = (b"setInterval",)
@@ -171,6 +177,14 @@ class UnclearedInterval(Rule):
             "handle, so none of them can ever be cleared: each keeps running and keeps its "
             "callback's closure in memory. Keep the handle and clearInterval() it when the work "
             "ends, or return it to the caller."
+        ),
+        "per-call-discarded-assumed": (
+            "setInterval() starts a new timer for {runs} and discards its handle, so none of "
+            "them can ever be cleared. How often that happens is decided by code this file "
+            "does not show: once at start-up, it is one timer for the life of the process; "
+            "per request or per job, every run leaves one more running, with its callback's "
+            "closure. Keep the handle and clearInterval() it when the work ends (`--project` "
+            "follows the callers into other modules)."
         ),
         "module-stored": (
             "The interval stored in '{handle}' never reaches clearInterval() in this file, so it "
@@ -208,6 +222,14 @@ class UnclearedInterval(Rule):
             "that runs for the life of the process and keeps the instance in memory. Clear it "
             "in a close()/stop()/dispose() method, or .unref() it if the instance lives as long "
             "as the process."
+        ),
+        "per-call-stored-assumed": (
+            "The interval stored in '{handle}' never reaches clearInterval() in this file, and "
+            "{runs} starts one. How often that happens is decided by code this file does not "
+            "show: once at start-up, it is one timer for the life of the process; per request "
+            "or per job, every run leaves one more that can never be stopped. Clear it in a "
+            "close()/stop()/dispose() method, or return the handle (`--project` follows the "
+            "callers into other modules)."
         ),
         "note-stored-here": "the handle is stored here and never cleared",
         "effect-stored": (
@@ -357,10 +379,16 @@ class UnclearedInterval(Rule):
                 ctx.report(self, call, self.msg(where), severity=Severity.NOTE)
         else:
             runs = _runs(ctx.ancestry, function, frequency)
-            ctx.report(self, call, self.msg("per-call-discarded", runs=runs))
+            if frequency.assumed:
+                # Callers elsewhere: most often start-up code (two audits), so a note.
+                message = self.msg("per-call-discarded-assumed", runs=runs)
+                ctx.report(self, call, message, severity=Severity.NOTE)
+            else:
+                ctx.report(self, call, self.msg("per-call-discarded", runs=runs))
             # Called only by start-up code in other modules (the link decides): a note.
             once = None if unref else self.msg("startup-discarded")
-            if_runs_once(ctx, self.code, call, frequency, once)
+            hot = self.msg("per-call-discarded", runs=runs) if frequency.assumed else None
+            if_runs_once(ctx, self.code, call, frequency, once, hot)
 
     def _report_stored(
         self,
@@ -384,14 +412,17 @@ class UnclearedInterval(Rule):
             ctx.report(self, call, self.msg(kind, handle=where), severity=Severity.NOTE)
             return
         runs = _runs(ctx.ancestry, function, frequency)
+        kind = "per-call-stored-assumed" if frequency.assumed else "per-call-stored"
         ctx.report(
             self,
             call,
-            self.msg("per-call-stored", handle=where, runs=runs),
+            self.msg(kind, handle=where, runs=runs),
             related=((target, self.msg("note-stored-here").text),),
+            severity=Severity.NOTE if frequency.assumed else None,
         )
         once = None if unref else self.msg("module-stored", handle=where)
-        if_runs_once(ctx, self.code, call, frequency, once)
+        hot = self.msg("per-call-stored", handle=where, runs=runs) if frequency.assumed else None
+        if_runs_once(ctx, self.code, call, frequency, once, hot)
 
     def _report_effect(self, ctx: FileContext, call: Node, target: Node | None) -> None:
         if target is None:

@@ -61,6 +61,9 @@ class ProjectGraph:
     _definitions: dict[tuple[Path, str, str], tuple[Path, str] | None] = field(default_factory=dict)
     # (file, exported name or "new:<Class>") → a caller, for every export that runs once.
     once: dict[tuple[Path, str], Witness] = field(default_factory=dict)
+    # (file, exported name) → (rate, calling file, the use), for every export that per-request
+    # code of another module calls (the first found).
+    per_request: dict[tuple[Path, str], tuple[str, Path, Use]] = field(default_factory=dict)
 
     def shown(self, path: Path) -> str:
         if path not in self._shown:
@@ -174,21 +177,36 @@ class ProjectGraph:
             if use.action == CALL and use.rate in PER_REQUEST_RATES
         ]
         targets = {(file, use): target for file, uses in resolved.items() for use, target in uses}
+        for file, uses in resolved.items():
+            for use, target in uses:
+                if use.action == NEW and use.rate in PER_REQUEST_RATES:
+                    self._constructed_per_request(target, use.rate, file, use)
         while work:
             file, use, rate = work.pop()
             target = targets.get((file, use))
             if target is None or target in marked:
                 continue
             marked.add(target)
+            self.per_request.setdefault(target, (rate, file, use))
             where = f"{self.shown(file)}:{use.span.line}"
             reason = f"runs {rate}: `{target[1]}()` is called {rate} from {where}"
             for inner in uses_in.get(target, ()):
                 if inner.rate != _PER_CALL or (target[0], inner) in rates:
                     continue
                 rates[(target[0], inner)] = (rate, reason)
+                built = targets.get((target[0], inner)) if inner.action == NEW else None
+                if built is not None:
+                    self._constructed_per_request(built, rate, target[0], inner)
                 if inner.action == CALL:
                     work.append((target[0], inner, rate))
         return rates
+
+    def _constructed_per_request(
+        self, target: tuple[Path, str], rate: str, file: Path, use: Use
+    ) -> None:
+        """`new Cache()` made by per-request code: the class's constructor runs per request."""
+        key = (target[0], CONSTRUCTOR_PREFIX + target[1])
+        self.per_request.setdefault(key, (rate, file, use))
 
     def _released_by_helper(self, file: Path, use: Use) -> bool:
         """A checkout handed to a function of another module that releases that argument."""

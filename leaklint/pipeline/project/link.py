@@ -22,7 +22,7 @@ from typing import Any
 
 from leaklint.model.decoding import DecodeError, expect_int, expect_list, expect_object, expect_str
 from leaklint.model.findings import Finding, Related, Severity, Suppression, related_from_dict
-from leaklint.model.project import FileSummary, ProjectFacts, ProjectReport
+from leaklint.model.project import Conditional, FileSummary, ProjectFacts, ProjectReport, Use
 from leaklint.model.results import display_path
 from leaklint.model.settings import Settings
 from leaklint.pipeline.discovery import discover
@@ -65,7 +65,8 @@ def project_files(paths: list[Path], settings: Settings) -> list[Path]:
 @dataclass(frozen=True)
 class Verdict:
     """One of a file's own findings (rule, path, line, column) made on "per call" of an export
-    that the link found runs once: it goes (empty ``message_id``) or becomes this note."""
+    that the link found runs once: it goes (empty ``message_id``) or becomes this note; or one
+    made as a note on an assumed rate that the link found runs per request: this warning."""
 
     rule: str
     path: str
@@ -264,6 +265,9 @@ def _once_verdicts(
     for conditional in summary.conditional:
         witness = graph.once.get((file, conditional.export))
         if witness is None:
+            hot = graph.per_request.get((file, conditional.export))
+            if hot is not None and conditional.repeat_message_id:
+                yield _per_request_verdict(graph, file, conditional, hot, settings)
             continue
         caller_file, use = witness
         note = Related(
@@ -286,9 +290,39 @@ def _once_verdicts(
         )
 
 
+def _per_request_verdict(
+    graph: ProjectGraph,
+    file: Path,
+    conditional: Conditional,
+    caller: tuple[str, Path, Use],
+    settings: Settings,
+) -> Verdict:
+    """A finding the file reported as a note on an assumed rate, now shown to run per request:
+    its warning, with where the per-request call is."""
+    rate, caller_file, use = caller
+    note = Related(
+        use.span,
+        f"{callee_text(conditional.export, use)} is called here, {rate}",
+        graph.shown(caller_file),
+    )
+    severity = settings.severity_overrides.get(conditional.rule) or Severity.WARNING
+    span = conditional.span
+    return Verdict(
+        conditional.rule,
+        graph.shown(file),
+        span.line,
+        span.column,
+        conditional.repeat_message_id,
+        conditional.repeat_message,
+        Severity(severity).value,
+        note,
+    )
+
+
 def apply_verdicts(findings: list[Finding], verdicts: list[Verdict]) -> None:
     """Turn the findings the link's verdicts are about into their once-per-process form, in
-    place: a note with the module-level wording and where the one caller is, or nothing."""
+    place: a note with the module-level wording and where the one caller is, or nothing; or
+    into their per-request warning, with where the per-request caller is."""
     if not verdicts:
         return
     by_place = {(v.rule, v.path, v.line, v.column): v for v in verdicts}
