@@ -149,3 +149,28 @@ def test_a_tree_with_errors_is_never_scanned() -> None:
     references = References(tree, Language.JAVASCRIPT)
     assert references._text is None
     assert _ids(references.named("a")) == _ids(_indexed(tree, Language.JAVASCRIPT).named("a"))
+
+
+def test_word_spans_are_the_matches_of_the_look_behind_regex_they_replace() -> None:
+    import re
+
+    from leaklint.analysis.nodes import word_occurrences_within
+
+    texts = [
+        TRICKY.encode("utf-8"),
+        b"aa aaa a_a $a a$ #a a1 1a a",
+        "zaéaéa aéa xéxéx".encode(),  # a rejected match overlapping a real one
+        b"",
+    ]
+    words = ["a", "aa", "aéa", "xéx", "get", "async", "$a", "a$", "nope"]
+    for data in texts:
+        for word in words:
+            regex = re.compile(rb"(?<![\w$#])" + re.escape(word.encode()) + rb"(?![\w$])")
+            for start, end in ((0, len(data)), (1, len(data) - 1), (len(data) // 2, len(data))):
+                expected = [(m.start(), m.end()) for m in regex.finditer(data, start, end)]
+                assert list(word_occurrences_within(data, word, start, end)) == expected, (
+                    data,
+                    word,
+                    start,
+                    end,
+                )

@@ -8,12 +8,11 @@ and turns a walk up into depth² work on generated code.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from leaklint.semantic.scope import FUNCTION_NODES, LOOP_NODES, Ancestry
+from leaklint.semantic.scope import FUNCTION_NODES, LOOP_NODES, Ancestry, word_spans
 
 # Methods whose callback runs once per element: a body inside one is "in a loop". Besides the
 # array methods: lodash/async `each`, mongoose cursors' `eachAsync`.
@@ -398,9 +397,11 @@ def word_occurrences_within(
     data: bytes, word: str, start: int, end: int
 ) -> Iterator[tuple[int, int]]:
     """``word_occurrences`` in ``data[start:end]`` (offsets into ``data``, nothing copied)."""
-    pattern = re.compile(rb"(?<![\w$#])" + re.escape(word.encode()) + rb"(?![\w$])")
-    for match in pattern.finditer(data, start, end):
-        yield match.start(), match.end()
+    return word_spans(data, word.encode(), start, end, _IDENTIFIER_GLUE)
+
+
+# Bytes that, before a word, make it part of a longer identifier or a `#private` name.
+_IDENTIFIER_GLUE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$#")
 
 
 # -- where a value goes ----------------------------------------------------------------------

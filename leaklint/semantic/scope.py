@@ -656,21 +656,34 @@ _SCAN_LOOKUPS = 1024  # a lookup descends the tree: its depth, at worst (deeply 
 
 
 @lru_cache(maxsize=1024)
-def _word_pattern(name: bytes) -> re.Pattern[bytes]:
-    # Starts with the literal, so that `re` looks for it at C speed (a leading look-behind
-    # makes it test every byte); the byte before is checked by ``_starts_a_word``.
-    return re.compile(re.escape(name) + rb"(?![\w$])")
+def _word_then_boundary(word: bytes) -> re.Pattern[bytes]:
+    return re.compile(re.escape(word) + rb"(?![\w$])")
 
 
-# An ASCII letter, `_` or `$` before the name (or a letter, digit, `_` or `$` after it)
-# continues the same word, so in an error-free tree that occurrence is not the identifier.
-# Anything else (a digit before it, which can end a number; a non-ASCII byte, which may be a
-# letter of a longer name or a Unicode space) is let through and judged by the tree.
-_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
+def word_spans(
+    data: bytes, word: bytes, start: int, end: int, glue: frozenset[int]
+) -> Iterator[tuple[int, int]]:
+    r"""Where ``word`` occurs in ``data[start:end]`` not followed by a letter, digit, `_` or
+    `$` and not preceded by a byte of ``glue``: the matches of ``(?<![glue])word(?![\w$])``,
+    position for position. Searched for as a literal, at C speed: a pattern that starts with a
+    look-behind makes Python's `re` test every byte (20 ns a byte, so a whole-file search per
+    name asked about added up), and the byte before is checked here instead."""
+    pattern = _word_then_boundary(word)
+    position = start
+    while (match := pattern.search(data, position, end)) is not None:
+        at = match.start()
+        if at > 0 and data[at - 1] in glue:
+            position = at + 1  # as the look-behind would: try the next position
+            continue
+        yield at, match.end()
+        position = match.end()
 
 
-def _starts_a_word(text: bytes, at: int) -> bool:
-    return at == 0 or text[at - 1] not in _WORD_BYTES
+# An ASCII letter, `_` or `$` before the name continues the same word, so in an error-free
+# tree that occurrence is not the identifier (nor is one followed by a letter, digit, `_` or
+# `$`). Anything else (a digit before it, which can end a number; a non-ASCII byte, which may
+# be a letter of a longer name or a Unicode space) is let through and judged by the tree.
+_NAME_GLUE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 
 
 class References:
@@ -735,13 +748,11 @@ class References:
         found = []
         # An identifier that starts before ``end`` counts even if it ends after it.
         last = end - offset + len(key) - 1
-        for match in _word_pattern(key).finditer(self._text, max(0, start - offset), last):
-            if not _starts_a_word(self._text, match.start()):
-                continue
+        for at, _ in word_spans(self._text, key, max(0, start - offset), last, _NAME_GLUE):
             self._scan_lookups -= 1
             if self._scan_bytes < 0 or self._scan_lookups < 0:
                 break
-            first = match.start() + offset
+            first = at + offset
             node = root.named_descendant_for_byte_range(first, first + len(key))
             if (
                 node is not None
