@@ -22,7 +22,11 @@ true;` before it, when nothing resets `done`), or in a start-up function
 One started once per *instance* is a note too: in a method named like start-up code or a
 lifecycle hook (`start()`, `login()`, `modulesStarted()`, `ngOnInit()`), in a method guarded by
 `if (this.timer) return`, or in `run()` of a listener class registered with `once: true`.
-How often code runs is decided for every rule alike (see `docs/architecture.md`).
+How often code runs is decided for every rule alike (see `docs/architecture.md`). With
+project-wide analysis (`--project`), an exported function or class that only other modules call
+is judged by its callers: when every caller in the project runs once (module level, start-up
+code, or another function that itself runs once), its interval is the once-per-process note,
+with the caller as a related location.
 
 ## Why is this bad?
 An interval runs until it is cleared. Its callback, and everything the callback's closure
