@@ -490,7 +490,9 @@ class _Exports:
             if member.type != "method_definition" or is_static_member(member):
                 continue
             method = member.child_by_field_name("name")
-            fact = self._factory(f"{name}.{text(method)}", member) if method is not None else None
+            if method is None or not any(n.type == "new_expression" for n in self._own(member)):
+                continue  # `getClient() { return new Redis() }`: only a `new` is looked at
+            fact = self._factory(f"{name}.{text(method)}", member)
             if fact is not None:
                 yield fact
 
@@ -823,7 +825,10 @@ class _Mentions:
     def passes(self) -> Iterator[Use]:
         data, root = self.ctx.source.data, self.ctx.tree.root_node
         seen: set[tuple[str, str]] = set()
+        declared = _import_ranges(root)
         for start, end in self._mentions(data):
+            if any(first <= start < last for first, last in declared):
+                continue  # the import or require that binds the name
             ref = root.descendant_for_byte_range(start, end)
             if ref is None or ref.type not in _REFERENCE_TYPES:
                 continue
@@ -910,6 +915,21 @@ class _Mentions:
             repeats=True,
             context=self.ctx.context_name(site),
         )
+
+
+def _import_ranges(root: Node) -> list[tuple[int, int]]:
+    """The byte ranges of the module-level imports and `const x = require(…)` declarations."""
+    found = []
+    for statement in root.named_children:
+        if statement.type == "import_statement":
+            found.append((statement.start_byte, statement.end_byte))
+        elif statement.type in ("lexical_declaration", "variable_declaration"):
+            for declarator in statement.named_children:
+                value = declarator.child_by_field_name("value")
+                pattern = declarator.child_by_field_name("name")
+                if value is not None and pattern is not None and _required(value) is not None:
+                    found.append((pattern.start_byte, pattern.end_byte))
+    return found
 
 
 # Members of a function that call it or hand it on: `start.call(this)`, `handler.bind(app)`.
@@ -1228,7 +1248,7 @@ class _Uses:
         # Names bound to bare package specifiers only: their mentions are not scanned (the
         # summary lists the specifiers as ``unfollowed`` instead).
         self.packages = packages
-        self.inherits = b"extends" in ctx.source.data  # `this.m()` may be a base class's
+        self._extending: list[tuple[int, int]] | None = None
         _, checkouts = configured_specs(ctx.settings.resources)
         self.checkout_methods = frozenset(s.method for s in checkouts if s.pools is not None)
 
@@ -1278,7 +1298,7 @@ class _Uses:
             if found is not None:
                 yield found
                 return
-        if method is not None:
+        if method is not None and self._subclasses():
             inherited = self._inherited_call(call, callee, method)
             if inherited is not None:
                 yield inherited
@@ -1291,8 +1311,10 @@ class _Uses:
         """`this.getClient()` in a class that extends an imported class and has no
         `getClient` of its own: a call of the base class's method ("Base.getClient")."""
         receiver = callee.child_by_field_name("object")
-        if receiver is None or receiver.type != "this" or not self.inherits:
+        if receiver is None or receiver.type != "this":
             return None
+        if not any(start <= call.start_byte < end for start, end in self._subclasses()):
+            return None  # most files: no class of theirs extends an imported one
         holder = self.ctx.enclosing_function(call)
         while holder is not None and holder.type == "arrow_function":
             holder = self.ctx.enclosing_function(holder)  # arrows keep `this`
@@ -1305,6 +1327,24 @@ class _Uses:
         if class_method(body, method, instance_only=True) is not None:
             return None  # its own method: the file's own check follows it
         return self._use_of(base, call, CALL, member=method)
+
+    def _subclasses(self) -> list[tuple[int, int]]:
+        """The byte ranges of the classes of this file that extend an imported name (where a
+        `this.m()` may be the base's), found from the word `extends` (computed once)."""
+        if self._extending is None:
+            self._extending = []
+            root = self.ctx.tree.root_node
+            for start, end in word_occurrences(self.ctx.source.data, "extends"):
+                node = root.descendant_for_byte_range(start, end)
+                while node is not None and node.type not in CLASS_NODES:
+                    if node.type not in ("extends", "extends_clause", "class_heritage"):
+                        node = None
+                        break
+                    node = self.ctx.ancestry.parent(node)
+                base = superclass(node)
+                if node is not None and _root_identifier(base) in self.imported:
+                    self._extending.append((node.start_byte, node.end_byte))
+        return self._extending
 
     def _read(self, call: Node) -> Use | None:
         """`Order.find()` on an imported `Order`: a whole-collection read if the link finds that

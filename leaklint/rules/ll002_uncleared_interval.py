@@ -28,17 +28,19 @@ or a per-element callback. When its callers are elsewhere (an exported function,
 constructor of a class built in another module) how often it runs is only assumed, and the
 finding is a note that says both readings: two fresh audits found most such intervals (16 of 20
 in the latest) to be start-up code called once from another module. With `--project` the callers
-are followed into the other modules: a per-request caller makes it a warning again, and callers
-that all run once make it the module-level note. An interval started once per process is a note,
-and is not reported at all when it is `.unref()`'d: at module level, in a one-shot callback at
-module level (`promise.then(…)`, `server.listen(port, …)`), under a lazy-initialisation guard
-(`if (!io) { io = …; setInterval(…) }`, or `if (done) return; done = true;` before it, when
-nothing resets `done`), or in a start-up function (`init`, `start`, `main`, `bootstrap`,
-`setup…`, or a function called once from module level). One started once per *instance* is a
-note too: in a method named like start-up code or a lifecycle hook (`start()`, `login()`,
-`modulesStarted()`, `ngOnInit()`), in a method guarded by `if (this.timer) return` (that no
-other method resets), or in `run()` of a listener class registered with `once: true`. How often
-code runs is decided for every rule alike (see `docs/architecture.md`).
+are followed into the other modules: a per-request caller makes it a warning again, and when
+every caller in the project runs once (module level, start-up code, or another function that
+itself runs once) it is the module-level note, with the caller as a related location. An
+interval started once per process is a note, and is not reported at all when it is `.unref()`'d:
+at module level, in a one-shot callback at module level (`promise.then(…)`, `server.listen(port,
+…)`), under a lazy-initialisation guard (`if (!io) { io = …; setInterval(…) }`, or `if (done)
+return; done = true;` before it, when nothing resets `done`), or in a start-up function (`init`,
+`start`, `main`, `bootstrap`, `setup…`, or a function called once from module level). One
+started once per *instance* is a note too: in a method named like start-up code or a lifecycle
+hook (`start()`, `login()`, `modulesStarted()`, `ngOnInit()`), in a method guarded by `if
+(this.timer) return` (that no other method resets), or in `run()` of a listener class registered
+with `once: true`. How often code runs is decided for every rule alike (see
+`docs/architecture.md`).
 
 ## Why is this bad?
 An interval runs until it is cleared. Its callback, and everything the callback's closure

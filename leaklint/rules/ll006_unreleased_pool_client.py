@@ -31,8 +31,9 @@ not judged: the checkout callback's own error branch has no client to release.
 
 Across modules (a run over a project): `pool.connect()` / `getConnection()` on a pool that
 another module creates and exports (`module.exports = { pool }` with `new Pool()`), in code
-that runs more than once, when this code never releases, returns or stores the connection;
-the pool's creation is the related location.
+that runs more than once, when this code never releases, returns or stores the connection —
+or hands it to a function of another module that releases it (`release(client)` calling
+`client.release()`); the pool's creation is the related location.
 
 Not reported, as for LL003: checkouts returned or stored (ownership moves), handed to another
 function or a callback that this function does not release itself, released in `finally`, in
