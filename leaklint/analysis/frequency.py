@@ -144,7 +144,6 @@ REASON_TEXTS: dict[tuple[Why, str], str] = {
     (Why.EFFECT, ""): "runs on every effect run",
     (Why.TICK, ""): "runs on every timer tick",
     (Why.CALLERS_UNKNOWN, ""): "runs on every call",
-    (Why.CALLERS_UNKNOWN, "looped"): "runs many times: this file calls it in a loop",
 }
 # Kinds whose code runs once per instance (or once per process, for start-up code).
 STARTED_ONCE = frozenset({Why.START_UP, Why.ONCE_GUARD, Why.INSTANCE_START_UP})
@@ -175,18 +174,6 @@ class Frequency:
     def repeats(self) -> bool:
         """Whether the code can run more than once per process (per instance counts)."""
         return self.rate is not Rate.ONCE
-
-    @property
-    def assumed(self) -> bool:
-        """Whether the rate is an assumption rather than something the file shows: "per call"
-        of a function whose callers are elsewhere (none here calls it in a loop), or "per
-        instance" of a class built elsewhere. Two fresh audits (docs/rules-corpus.md) found
-        such code to be start-up code called once from another module far more often than
-        per-request code, so a rule may word (and rank) a finding that rests on it as such;
-        the project link (``--project``) settles it where the callers are in the project."""
-        if self.why is Why.CALLERS_UNKNOWN:
-            return self.variant != "looped"
-        return self.why is Why.INSTANCE
 
     @property
     def is_per_request(self) -> bool:
@@ -320,8 +307,23 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
             subject=caller,
             variant="only-caller",
         )
-    looped = "looped" if _called_in_a_loop_here(ctx, function) else ""
-    return Frequency(Rate.PER_CALL, function, Why.CALLERS_UNKNOWN, variant=looped)
+    return Frequency(Rate.PER_CALL, function, Why.CALLERS_UNKNOWN)
+
+
+def rate_is_assumed(ctx: FileContext, frequency: Frequency) -> bool:
+    """Whether ``frequency``'s rate is an assumption rather than something the file shows:
+    "per call" of a function whose callers are elsewhere (this file calls it in no loop and
+    no per-element callback), or "per instance" of a class built elsewhere. Two fresh audits
+    (docs/rules-corpus.md) found such code to be start-up code called once from another
+    module far more often than per-request code, so a rule may word (and rank) a finding that
+    rests on it as such; the project link (``--project``) settles it where the callers are in
+    the project. Asked only where a rule is about to report (the loop search reads the
+    function's references), so it costs nothing elsewhere."""
+    if frequency.why is Why.INSTANCE:
+        return True
+    if frequency.why is not Why.CALLERS_UNKNOWN or frequency.function is None:
+        return False
+    return not _called_in_a_loop_here(ctx, frequency.function)
 
 
 def _called_in_a_loop_here(ctx: FileContext, function: Node) -> bool:

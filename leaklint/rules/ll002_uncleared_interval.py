@@ -94,6 +94,7 @@ from leaklint.analysis.frequency import (
     Why,
     how_often,
     navigates_away,
+    rate_is_assumed,
 )
 from leaklint.analysis.nodes import (
     CLASS_NODES,
@@ -381,7 +382,8 @@ class UnclearedInterval(Rule):
                 ctx.report(self, call, self.msg(where), severity=Severity.NOTE)
         else:
             runs = _runs(ctx.ancestry, function, frequency)
-            if frequency.assumed:
+            assumed = rate_is_assumed(ctx, frequency)
+            if assumed:
                 # Callers elsewhere: most often start-up code (two audits), so a note.
                 message = self.msg("per-call-discarded-assumed", runs=runs)
                 ctx.report(self, call, message, severity=Severity.NOTE)
@@ -389,7 +391,7 @@ class UnclearedInterval(Rule):
                 ctx.report(self, call, self.msg("per-call-discarded", runs=runs))
             # Called only by start-up code in other modules (the link decides): a note.
             once = None if unref else self.msg("startup-discarded")
-            hot = self.msg("per-call-discarded", runs=runs) if frequency.assumed else None
+            hot = self.msg("per-call-discarded", runs=runs) if assumed else None
             if_runs_once(ctx, self.code, call, frequency, once, hot)
 
     def _report_stored(
@@ -414,16 +416,17 @@ class UnclearedInterval(Rule):
             ctx.report(self, call, self.msg(kind, handle=where), severity=Severity.NOTE)
             return
         runs = _runs(ctx.ancestry, function, frequency)
-        kind = "per-call-stored-assumed" if frequency.assumed else "per-call-stored"
+        assumed = rate_is_assumed(ctx, frequency)
+        kind = "per-call-stored-assumed" if assumed else "per-call-stored"
         ctx.report(
             self,
             call,
             self.msg(kind, handle=where, runs=runs),
             related=((target, self.msg("note-stored-here").text),),
-            severity=Severity.NOTE if frequency.assumed else None,
+            severity=Severity.NOTE if assumed else None,
         )
         once = None if unref else self.msg("module-stored", handle=where)
-        hot = self.msg("per-call-stored", handle=where, runs=runs) if frequency.assumed else None
+        hot = self.msg("per-call-stored", handle=where, runs=runs) if assumed else None
         if_runs_once(ctx, self.code, call, frequency, once, hot)
 
     def _report_effect(self, ctx: FileContext, call: Node, target: Node | None) -> None:
