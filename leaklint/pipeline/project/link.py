@@ -22,7 +22,7 @@ from typing import Any
 
 from leaklint.model.decoding import DecodeError, expect_int, expect_list, expect_object, expect_str
 from leaklint.model.findings import Finding, Related, Severity, Suppression, related_from_dict
-from leaklint.model.project import Conditional, FileSummary, ProjectFacts, ProjectReport, Use
+from leaklint.model.project import FileSummary, ProjectFacts, ProjectReport
 from leaklint.model.results import display_path
 from leaklint.model.settings import Settings
 from leaklint.pipeline.discovery import discover
@@ -261,62 +261,35 @@ def project_findings(
 def _once_verdicts(
     graph: ProjectGraph, file: Path, summary: FileSummary, settings: Settings
 ) -> Iterator[Verdict]:
-    """The file's own findings made on "per call" of an export the link found runs once."""
+    """The file's own findings made on "per call" of an export the link found runs once, and
+    those made as notes on an assumed rate of an export that per-request code calls."""
     for conditional in summary.conditional:
         witness = graph.once.get((file, conditional.export))
-        if witness is None:
-            hot = graph.per_request.get((file, conditional.export))
-            if hot is not None and conditional.repeat_message_id:
-                yield _per_request_verdict(graph, file, conditional, hot, settings)
+        if witness is not None:
+            caller_file, use = witness
+            text = (
+                f"{callee_text(conditional.export, use)} is called here, by code that "
+                f"{graph.caller_reason(witness)}; no caller in the project runs it more often"
+            )
+            found = (conditional.message_id, conditional.message, Severity.NOTE)
+        elif conditional.repeat_message_id and (file, conditional.export) in graph.per_request:
+            rate, caller_file, use = graph.per_request[(file, conditional.export)]
+            text = f"{callee_text(conditional.export, use)} is called here, {rate}"
+            found = (conditional.repeat_message_id, conditional.repeat_message, Severity.WARNING)
+        else:
             continue
-        caller_file, use = witness
-        note = Related(
-            use.span,
-            f"{callee_text(conditional.export, use)} is called here, by code that "
-            f"{graph.caller_reason(witness)}; no caller in the project runs it more often",
-            graph.shown(caller_file),
-        )
-        severity = settings.severity_overrides.get(conditional.rule) or Severity.NOTE
-        span = conditional.span
+        message_id, message, default = found
+        severity = settings.severity_overrides.get(conditional.rule) or default
         yield Verdict(
             conditional.rule,
             graph.shown(file),
-            span.line,
-            span.column,
-            conditional.message_id,
-            conditional.message,
+            conditional.span.line,
+            conditional.span.column,
+            message_id,
+            message,
             Severity(severity).value,
-            note,
+            Related(use.span, text, graph.shown(caller_file)),
         )
-
-
-def _per_request_verdict(
-    graph: ProjectGraph,
-    file: Path,
-    conditional: Conditional,
-    caller: tuple[str, Path, Use],
-    settings: Settings,
-) -> Verdict:
-    """A finding the file reported as a note on an assumed rate, now shown to run per request:
-    its warning, with where the per-request call is."""
-    rate, caller_file, use = caller
-    note = Related(
-        use.span,
-        f"{callee_text(conditional.export, use)} is called here, {rate}",
-        graph.shown(caller_file),
-    )
-    severity = settings.severity_overrides.get(conditional.rule) or Severity.WARNING
-    span = conditional.span
-    return Verdict(
-        conditional.rule,
-        graph.shown(file),
-        span.line,
-        span.column,
-        conditional.repeat_message_id,
-        conditional.repeat_message,
-        Severity(severity).value,
-        note,
-    )
 
 
 def apply_verdicts(findings: list[Finding], verdicts: list[Verdict]) -> None:
