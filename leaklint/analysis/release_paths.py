@@ -215,7 +215,8 @@ class ReleasePaths:
         if call is None:
             return False
         if call.type == "new_expression":
-            return awaited
+            # `await new Promise(r => setTimeout(r, ms))` cannot reject (``throws``).
+            return awaited and (self._throws(op) if self._throws is not None else True)
         if call.type != "call_expression":
             return True  # `await somePromise`
         if any(contains(call, r) for r in self.releases):

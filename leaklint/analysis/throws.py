@@ -36,7 +36,14 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.analysis.flow import declared_value
-from leaklint.analysis.nodes import FUNCTION_NODES, class_method, is_callee, member_property, text
+from leaklint.analysis.nodes import (
+    FUNCTION_NODES,
+    call_arguments,
+    class_method,
+    is_callee,
+    member_property,
+    text,
+)
 from leaklint.analysis.resource_origins import declared_function, value_origin
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import GLOBAL, unwrap
@@ -147,13 +154,65 @@ def can_throw(ctx: FileContext, op: Node, depth: int = 0) -> bool:
     node = _unwrap(op)
     if node is None:
         return False
-    if node.type in ("await_expression", "throw_statement"):
+    if node.type == "await_expression":
+        return not _awaits_a_plain_wait(ctx, node, depth)
+    if node.type == "throw_statement":
         return True
     if node.type == "new_expression":
         return False
     if node.type != "call_expression":
         return False
     return _call_can_throw(ctx, node, depth)
+
+
+def _awaits_a_plain_wait(ctx: FileContext, awaited: Node, depth: int) -> bool:
+    """`await new Promise((resolve) => setTimeout(resolve, ms))`: a promise whose executor
+    takes no `reject` and does nothing that can throw besides calling `resolve` cannot reject
+    (a test's pause, a back-off delay), so the `await` leaves nothing open on an error path."""
+    value = _unwrap(awaited.named_children[0]) if awaited.named_child_count else None
+    if value is None or value.type != "new_expression":
+        return False
+    constructor = value.child_by_field_name("constructor")
+    symbol = ctx.imports.resolve(constructor) if constructor is not None else None
+    if symbol is None or symbol.module != GLOBAL or tuple(symbol.path) != ("Promise",):
+        return False
+    arguments = call_arguments(value)
+    if len(arguments) != 1 or arguments[0].type not in ("arrow_function", "function_expression"):
+        return False
+    executor = arguments[0]
+    parameters = _parameter_names(executor)
+    if parameters is None or len(parameters) > 1:
+        return False  # a `reject` it may call, or a pattern this cannot read
+    body = executor.child_by_field_name("body")
+    if body is None:
+        return False
+    for op in _own_operations(body):
+        is_call = op.type == "call_expression"
+        callee = _unwrap(op.child_by_field_name("function")) if is_call else None
+        if callee is not None and callee.type == "identifier" and text(callee) in parameters:
+            continue  # `resolve()`
+        if can_throw(ctx, op, depth):
+            return False
+    return True
+
+
+def _parameter_names(function: Node) -> list[str] | None:
+    """The plain identifier parameters of ``function`` (`resolve` of `resolve => …`), or None
+    when one is a pattern, a default or a rest parameter."""
+    single = function.child_by_field_name("parameter")
+    if single is not None:
+        return [text(single)] if single.type == "identifier" else None
+    parameters = function.child_by_field_name("parameters")
+    if parameters is None:
+        return []
+    names = []
+    for parameter in parameters.named_children:
+        if parameter.type == "required_parameter":  # TypeScript: the name is its pattern
+            parameter = parameter.child_by_field_name("pattern") or parameter
+        if parameter.type != "identifier":
+            return None
+        names.append(text(parameter))
+    return names
 
 
 def _call_can_throw(ctx: FileContext, call: Node, depth: int) -> bool:
