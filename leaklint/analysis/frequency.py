@@ -323,19 +323,24 @@ def rate_is_assumed(ctx: FileContext, frequency: Frequency) -> bool:
         return True
     if frequency.why is not Why.CALLERS_UNKNOWN or frequency.function is None:
         return False
-    return not _called_in_a_loop_here(ctx, frequency.function)
+    return not _repeats_here(ctx, frequency.function)
 
 
-def _called_in_a_loop_here(ctx: FileContext, function: Node) -> bool:
-    """Whether this file calls the named ``function`` inside a loop, or in a per-element
-    callback (`jobs.forEach(job => watch(job))`): then it runs many times, whoever else calls
-    it, and its per-call rate is no assumption."""
+def _repeats_here(ctx: FileContext, function: Node) -> bool:
+    """Whether this file shows ``function`` running many times, whoever else calls it: it is
+    a JSX event handler (`onClick={() => …}`, or `onClick={handleClick}`), or the file calls
+    it inside a loop or a per-element callback (`jobs.forEach(job => watch(job))`). Then its
+    per-call rate is no assumption."""
     up = ctx.ancestry
+    if _is_jsx_event_handler(up, function):
+        return True
     name = _declared_name(function, up.parent(function))
     binding = ctx.scopes.resolve(name) if name is not None else None
     if binding is None or binding.node.id != name.id:
         return False
     for ref in references_to(binding, ctx.scopes, ctx.references):
+        if _is_jsx_event_handler(up, ref):
+            return True
         call = up.parent(ref)
         if call is None or call.type != "call_expression":
             continue
@@ -349,6 +354,19 @@ def _called_in_a_loop_here(ctx: FileContext, function: Node) -> bool:
             if ancestor.type in FUNCTION_NODES and iteration_call(up, ancestor) is not None:
                 return True
     return False
+
+
+def _is_jsx_event_handler(up: Ancestry, value: Node) -> bool:
+    """``value`` is the expression of a JSX event attribute (`onClick={…}`): it runs on every
+    click, key press or change."""
+    holder = up.parent(value)
+    attribute = up.parent(holder) if holder is not None else None
+    if holder is None or holder.type != "jsx_expression" or attribute is None:
+        return False
+    if attribute.type != "jsx_attribute" or not attribute.named_children:
+        return False
+    name = text(attribute.named_children[0])
+    return len(name) > 2 and name.startswith("on") and name[2].isupper()
 
 
 def _sole_call_where_declared(ctx: FileContext, function: Node) -> Node | None:
