@@ -60,8 +60,8 @@ from leaklint.analysis.nodes import (
     function_name,
     identifiers_in,
     is_callee,
-    iteration_call,
     literal_key,
+    loop_ancestors,
     member_property,
     outermost,
     text,
@@ -346,13 +346,9 @@ def _repeats_here(ctx: FileContext, function: Node) -> bool:
             continue
         if call.child_by_field_name("function") != ref:
             continue
-        for ancestor in up.ancestors(call):
-            if ancestor.id == function.id:
-                break  # recursion counts for nothing
-            if ancestor.type in LOOP_NODES:
-                return True
-            if ancestor.type in FUNCTION_NODES and iteration_call(up, ancestor) is not None:
-                return True
+        # Up to ``function`` itself: a recursive call counts for nothing.
+        if next(loop_ancestors(up, call, stop=function), None) is not None:
+            return True
     return False
 
 

@@ -38,7 +38,7 @@ from leaklint.analysis.nodes import (
     call_arguments,
     class_method,
     is_static_member,
-    iteration_call,
+    loop_ancestors,
     member_property,
     superclass,
     text,
@@ -76,7 +76,7 @@ from leaklint.model.project import (
 )
 from leaklint.semantic.context import FileContext, SharedQuery
 from leaklint.semantic.imports import GLOBAL, Symbol, string_value, unwrap_awaited
-from leaklint.semantic.scope import LOOP_NODES, Binding
+from leaklint.semantic.scope import Binding
 
 SUMMARY_QUERY = SharedQuery(
     "summary",
@@ -802,15 +802,7 @@ def _in_loop(ctx: FileContext, site: Node, function: Node | None) -> bool:
     """Whether ``site`` can run more than once per run of ``function`` (None: module level):
     inside a loop, or inside a per-element callback (`items.forEach(x => start(x))`), which
     ``frequency`` looks through as part of the code around it."""
-    up = ctx.ancestry
-    for ancestor in up.ancestors(site):
-        if function is not None and ancestor.id == function.id:
-            return False
-        if ancestor.type in LOOP_NODES:
-            return True
-        if ancestor.type in FUNCTION_NODES and iteration_call(up, ancestor) is not None:
-            return True
-    return False
+    return next(loop_ancestors(ctx.ancestry, site, stop=function), None) is not None
 
 
 class _Mentions:
