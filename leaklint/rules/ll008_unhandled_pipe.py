@@ -240,18 +240,13 @@ def _in_own_completion_listener(ctx: FileContext, ref: Node, binding: Binding) -
     leaks nothing (codimd: `stream.on('end', () => stream.close())` before `.pipe(res)`)."""
     up = ctx.ancestry
     for function in enclosing_functions(up, ref):
-        outer = outermost(up, function)
-        arguments = up.parent(outer)
-        call = up.parent(arguments) if arguments is not None else None
-        if call is None or call.type != "call_expression":
-            continue
-        callee = call.child_by_field_name("function")
-        if member_property(callee) not in ("on", "once", "addListener"):
+        call = _listener_registration(ctx, function, _OWN_LISTENING)
+        if call is None:
             continue
         event, *rest = call_arguments(call) or [None]
-        receiver = callee.child_by_field_name("object") if callee is not None else None
+        receiver = call.child_by_field_name("function").child_by_field_name("object")
         if (
-            rest[:1] == [outer]
+            rest[:1] == [outermost(up, function)]
             and literal_key(event) in _COMPLETION_EVENTS
             and receiver is not None
             and receiver.type == "identifier"
@@ -285,6 +280,8 @@ def _released_or_handed_on(ctx: FileContext, ref: Node) -> bool:
 # well ('end', 'finish') or while data flows ('data', 'readable', 'drain', 'progress').
 _NO_FAILURE_EVENTS = frozenset({"end", "finish", "data", "readable", "drain", "progress"})
 _LISTENING = frozenset({"on", "once", "addListener", "prependListener"})
+# How this file's code registers a listener of the file stream itself (``_COMPLETION_EVENTS``).
+_OWN_LISTENING = frozenset({"on", "once", "addListener"})
 
 
 def _runs_only_without_failure(ctx: FileContext, node: Node) -> bool:
@@ -300,14 +297,17 @@ def _runs_only_without_failure(ctx: FileContext, node: Node) -> bool:
     return False
 
 
-def _listener_registration(ctx: FileContext, function: Node) -> Node | None:
-    """The `x.on(event, function)` call that ``function`` is the listener of, if any."""
+def _listener_registration(
+    ctx: FileContext, function: Node, methods: frozenset[str] = _LISTENING
+) -> Node | None:
+    """The `x.on(event, function)` call (one of ``methods``) that ``function`` is the listener
+    of, if any."""
     arguments = ctx.ancestry.parent(outermost(ctx.ancestry, function))
     call = ctx.ancestry.parent(arguments) if arguments is not None else None
     if arguments is None or arguments.type != "arguments" or call is None:
         return None
     callee = call.child_by_field_name("function")
-    if call.type != "call_expression" or member_property(callee) not in _LISTENING:
+    if call.type != "call_expression" or member_property(callee) not in methods:
         return None
     return call
 
