@@ -277,6 +277,24 @@ def is_completion_callback(call: Node, outer: Node, function: Node, method: str 
     return method in ASYNC_FLOW_METHODS and len(listed) >= 2
 
 
+def plain_parameters(function: Node) -> list[Node] | None:
+    """The parameters' identifiers, or None when one is a pattern, a default or a rest."""
+    single = function.child_by_field_name("parameter")  # `client => …`
+    if single is not None:
+        return [single] if single.type == "identifier" else None
+    parameters = function.child_by_field_name("parameters")
+    if parameters is None:
+        return None
+    found: list[Node] = []
+    for parameter in parameters.named_children:
+        if parameter.type in ("required_parameter", "optional_parameter"):
+            parameter = parameter.child_by_field_name("pattern") or parameter
+        if parameter.type != "identifier":
+            return None
+        found.append(parameter)
+    return found
+
+
 def first_parameter_name(function: Node) -> str | None:
     """`err` for `(err, rows) => …`, `function (err) {}` and `err => …`."""
     single = function.child_by_field_name("parameter")

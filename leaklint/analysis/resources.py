@@ -47,7 +47,13 @@ from tree_sitter import Node
 
 from leaklint.analysis.flow import ESCAPING, stored_for_the_call, use_of, value_identity
 from leaklint.analysis.frequency import Rate, how_often
-from leaklint.analysis.nodes import TRANSPARENT, call_arguments, class_method, text
+from leaklint.analysis.nodes import (
+    TRANSPARENT,
+    call_arguments,
+    class_method,
+    plain_parameters,
+    text,
+)
 from leaklint.analysis.release_paths import Exit, ReleasePaths, contains
 from leaklint.analysis.resource_origins import (
     THIS_ASSIGNMENTS,
@@ -487,7 +493,7 @@ class _Engine:
             return None  # nearly every call: decided before looking at the arguments
         # The checkout's callback comes last; `.then(onFulfilled, onRejected)` has it first.
         callback = _callback_argument(call, first=method == "then")
-        parameters = _plain_parameters(callback) if callback is not None else None
+        parameters = plain_parameters(callback) if callback is not None else None
         if callback is None or not parameters:
             return None
         spec = by_method.get(method)
@@ -1137,7 +1143,7 @@ def _checkout_call_of(ctx: FileContext, binding: Binding) -> Node | None:
     if binding.kind != "param":
         return None
     function = ctx.ancestry.nearest(binding.node, _FUNCTION_LITERALS)
-    parameters = _plain_parameters(function) if function is not None else None
+    parameters = plain_parameters(function) if function is not None else None
     if not parameters or len(parameters) < 2 or parameters[1].id != binding.node.id:
         return None
     arguments = ctx.ancestry.parent(function)
@@ -1226,24 +1232,6 @@ def _callback_argument(call: Node, *, first: bool) -> Node | None:
     if argument.type in _FUNCTION_LITERALS:
         return argument
     return None
-
-
-def _plain_parameters(function: Node) -> list[Node] | None:
-    """The parameters' identifiers, or None when one is a pattern, a default or a rest."""
-    single = function.child_by_field_name("parameter")  # `client => …`
-    if single is not None:
-        return [single] if single.type == "identifier" else None
-    parameters = function.child_by_field_name("parameters")
-    if parameters is None:
-        return None
-    found: list[Node] = []
-    for parameter in parameters.named_children:
-        if parameter.type in ("required_parameter", "optional_parameter"):
-            parameter = parameter.child_by_field_name("pattern") or parameter
-        if parameter.type != "identifier":
-            return None
-        found.append(parameter)
-    return found
 
 
 def _last_name(node: Node) -> str:

@@ -42,6 +42,7 @@ from leaklint.analysis.nodes import (
     class_method,
     is_callee,
     member_property,
+    plain_parameters,
     text,
 )
 from leaklint.analysis.resource_origins import declared_function, value_origin
@@ -180,7 +181,8 @@ def _awaits_a_plain_wait(ctx: FileContext, awaited: Node, depth: int) -> bool:
     if len(arguments) != 1 or arguments[0].type not in ("arrow_function", "function_expression"):
         return False
     executor = arguments[0]
-    parameters = _parameter_names(executor)
+    found = plain_parameters(executor)
+    parameters = [text(parameter) for parameter in found] if found is not None else None
     if parameters is None or len(parameters) > 1:
         return False  # a `reject` it may call, or a pattern this cannot read
     body = executor.child_by_field_name("body")
@@ -194,25 +196,6 @@ def _awaits_a_plain_wait(ctx: FileContext, awaited: Node, depth: int) -> bool:
         if can_throw(ctx, op, depth):
             return False
     return True
-
-
-def _parameter_names(function: Node) -> list[str] | None:
-    """The plain identifier parameters of ``function`` (`resolve` of `resolve => …`), or None
-    when one is a pattern, a default or a rest parameter."""
-    single = function.child_by_field_name("parameter")
-    if single is not None:
-        return [text(single)] if single.type == "identifier" else None
-    parameters = function.child_by_field_name("parameters")
-    if parameters is None:
-        return []
-    names = []
-    for parameter in parameters.named_children:
-        if parameter.type == "required_parameter":  # TypeScript: the name is its pattern
-            parameter = parameter.child_by_field_name("pattern") or parameter
-        if parameter.type != "identifier":
-            return None
-        names.append(text(parameter))
-    return names
 
 
 def _call_can_throw(ctx: FileContext, call: Node, depth: int) -> bool:
