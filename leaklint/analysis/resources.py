@@ -385,14 +385,8 @@ class _Engine:
         before the caller gets it, in the creating chain or on the variable holding it."""
         if acquisition.opened_by is None:
             return False
-        value = self._outermost_value(acquisition.node, acquisition.self_returning)
-        declarator = self.parent(value)
-        name = declarator.child_by_field_name("name") if declarator is not None else None
-        holder: Binding | str = "discarded"
-        if declarator is not None and declarator.type == "variable_declarator" and name is not None:
-            binding = self.ctx.scopes.resolve(name) if name.type == "identifier" else None
-            holder = binding if binding is not None else holder
-        return self._is_opened(acquisition, holder)
+        holder = self._holder(acquisition.node, acquisition.function, acquisition.self_returning)
+        return self._is_opened(acquisition, holder if holder is not None else "discarded")
 
     def _own_method(self, call: Node, callee: Node) -> Node | None:
         """The method of the caller's own class that `this.name(…)` calls: the instance
