@@ -1416,21 +1416,32 @@ class _Uses:
             local=_local_name(target) if not path else "",
         )
 
+    def _result_binding(self, call: Node) -> tuple[Node, Binding] | None:
+        """`const client = await getClient()`: (the outermost value — the call through
+        `await` and parentheses —, the local's binding) when ``call``'s result is declared as
+        a plain local; else None."""
+        up = self.ctx.ancestry
+        value, parent = call, up.parent(call)
+        while parent is not None and parent.type in _PASS_THROUGH:
+            value, parent = parent, up.parent(parent)
+        if parent is None or parent.type != "variable_declarator":
+            return None
+        name = parent.child_by_field_name("name")
+        if name is None or name.type != "identifier":
+            return None
+        binding = self.ctx.scopes.resolve(name)
+        if binding is None or binding.node.id != name.id:
+            return None
+        return value, binding
+
     def _helper(self, checkout: Node) -> str:
         """The imported function a checkout's connection is handed to (`release(client)`), as
         ``Use.helper`` writes it; "" when there is none."""
         up = self.ctx.ancestry
-        parent = up.parent(checkout)
-        while parent is not None and parent.type in (
-            "await_expression",
-            "parenthesized_expression",
-        ):
-            parent = up.parent(parent)
-        name = parent.child_by_field_name("name") if parent is not None else None
-        if parent is None or parent.type != "variable_declarator" or name is None:
+        declared = self._result_binding(checkout)
+        if declared is None:
             return ""
-        binding = self.ctx.scopes.resolve(name) if name.type == "identifier" else None
-        for ref in references_of(self.ctx, binding) if binding is not None else ():
+        for ref in references_of(self.ctx, declared[1]):
             holder = up.parent(ref)
             call = up.parent(holder) if holder is not None else None
             if holder is None or holder.type != "arguments" or call is None:
@@ -1453,16 +1464,11 @@ class _Uses:
         closes it, or the result is not a local that this function closes and keeps to itself
         (returned, stored, passed on: another owner)."""
         up = self.ctx.ancestry
-        value, parent = call, up.parent(call)
-        while parent is not None and parent.type in _PASS_THROUGH:
-            value, parent = parent, up.parent(parent)
-        if parent is None or parent.type != "variable_declarator":
-            return ""
-        name = parent.child_by_field_name("name")
+        declared = self._result_binding(call)
         function = self.ctx.enclosing_function(call)
-        binding = self.ctx.scopes.resolve(name) if name is not None else None
-        if function is None or binding is None or binding.node.id != name.id:
+        if function is None or declared is None:
             return ""
+        value, binding = declared
         releases = []
         for ref in references_of(self.ctx, binding):
             holder = up.parent(ref)
