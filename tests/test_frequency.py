@@ -127,3 +127,20 @@ def test_a_this_guard_another_method_resets_is_a_lock_not_once() -> None:
     initialised = f"class A {{ constructor() {{ this.timer = null; }} poll() {{ {guarded} }} }}"
     assert _frequency_at(reset, "go()").why is Why.CALLERS_UNKNOWN
     assert _frequency_at(initialised, "go()").why is Why.ONCE_GUARD
+
+
+@pytest.mark.parametrize("method", ["on", "addListener", "prependListener"])
+def test_every_listening_method_registers_a_per_connection_handler(method: str) -> None:
+    # One vocabulary of listener calls (`analysis.listeners`): `prependListener` was missing
+    # from the per-call registrations while LL007 counted it as adding a listener.
+    frequency = _frequency_at(
+        f"server.{method}('connection', (socket) => {{ work(socket); }});", "work(socket)"
+    )
+    assert frequency.why is Why.HANDLER
+    assert frequency.rate is Rate.PER_CONNECTION
+
+
+@pytest.mark.parametrize("method", ["on", "addListener", "prependListener"])
+def test_a_one_shot_event_runs_once_whichever_method_adds_its_listener(method: str) -> None:
+    frequency = _frequency_at(f"client.{method}('ready', () => {{ work(); }});", "work()")
+    assert frequency.rate is Rate.ONCE

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
+from leaklint.analysis.listeners import PERSISTENT_LISTENING
 from leaklint.semantic.scope import FUNCTION_NODES, LOOP_NODES, Ancestry, word_spans
 
 # Methods whose callback runs once per element: a body inside one is "in a loop". Besides the
@@ -188,7 +189,7 @@ def is_one_shot_callback(up: Ancestry, function: Node) -> bool:
     name = member_property(callee) if callee is not None and callee.type != "identifier" else None
     if name is None and text(callee) in ("$", "jQuery") and len(call_arguments(call)) == 1:
         return True  # `$(function () { … })`: jQuery's DOM-ready, once per page
-    if name in ("on", "addListener", "addEventListener"):
+    if name in PERSISTENT_LISTENING:
         listed = call_arguments(call)
         if listed and literal_key(listed[0]) in ONE_SHOT_EVENTS:
             return True
@@ -206,10 +207,7 @@ def is_one_shot_callback(up: Ancestry, function: Node) -> bool:
 # a single call.
 SUBSCRIBING_CALLS = frozenset(
     {
-        "on",
-        "addListener",
-        "addEventListener",
-        "prependListener",
+        *PERSISTENT_LISTENING,
         "subscribe",
         "psubscribe",
         "watch",

@@ -36,6 +36,7 @@ from leaklint.analysis.decorators import (
     decorated_handler,
     names_a_framework,
 )
+from leaklint.analysis.listeners import LISTENING, query_alternatives
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     call_arguments,
@@ -64,7 +65,7 @@ PER_CALL_EVENTS = frozenset(
     # Node's http/net/ws servers; Discord.js clients' per-message and per-interaction events.
     {"request", "connection", "message", "upgrade", "messageCreate", "interactionCreate"}
 )
-SUBSCRIBING_METHODS = frozenset({"on", "addListener", "addEventListener", "once"})
+SUBSCRIBING_METHODS = LISTENING
 EFFECT_HOOKS = (("useEffect",), ("useLayoutEffect",), ("useInsertionEffect",))
 REACT_MODULES = ("react", "preact/hooks", "preact/compat")
 
@@ -101,8 +102,8 @@ PERCALL_QUERY = """
   arguments: (arguments [(function_expression) (arrow_function)])
   (#any-of? @percall_method
     "get" "post" "put" "patch" "delete" "del" "all" "head" "options" "use" "route"
-    "on" "addListener" "addEventListener" "once")) @percall_registration
-"""
+    {listening})) @percall_registration
+""".replace("{listening}", query_alternatives(LISTENING))
 PERCALL = SharedQuery("percall", PERCALL_QUERY)
 
 

@@ -37,25 +37,21 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from leaklint.analysis.listeners import LISTENER_SETUP
 from leaklint.semantic.scope import FUNCTION_NODES, LOOP_NODES, Ancestry
 
 # Methods of the resource itself that prepare it rather than use it.
-SETUP_METHODS = frozenset(
-    {
-        "connect",
-        "$connect",
-        "initialize",
-        "startTransaction",
-        "on",
-        "once",
-        "addListener",
-        "prependListener",
-        "off",
-        "removeListener",
-        "removeAllListeners",
-        "setMaxListeners",
-        "defineCommand",
-    }
+SETUP_METHODS = (
+    frozenset(
+        {
+            "connect",
+            "$connect",
+            "initialize",
+            "startTransaction",
+            "defineCommand",
+        }
+    )
+    | LISTENER_SETUP
 )
 # Closing or releasing something: cleanup code that runs in sequence is not a failure point.
 CLEANUP_METHODS = frozenset(

@@ -47,6 +47,7 @@ from tree_sitter import Node
 
 from leaklint.analysis.flow import ESCAPING, stored_for_the_call, use_of, value_identity
 from leaklint.analysis.frequency import Rate, how_often
+from leaklint.analysis.listeners import EMITTER_LISTENING, LISTENER_SETUP
 from leaklint.analysis.nodes import (
     TRANSPARENT,
     call_arguments,
@@ -102,10 +103,6 @@ RESOURCE_ANALYSES = (THIS_ASSIGNMENTS,)
 # `const c = await createClient().on('error', f).connect()` still binds the client to `c`.
 _SELF_RETURNING = frozenset({"on", "once", "connect", "initialize", "asPromise"})
 _TRANSPARENT = TRANSPARENT | {"await_expression"}
-# Calls on a lazy pool that register listeners rather than use it: no connection yet.
-_LISTENER_SETUP = frozenset(
-    {"on", "once", "addListener", "prependListener", "off", "removeListener", "setMaxListeners"}
-)
 # Calls that keep their argument: `pools.set(name, pool)`, `clients.push(client)`.
 _STORING_METHODS = frozenset({"set", "push", "unshift", "add", "splice", "register", "resolve"})
 # -- results -------------------------------------------------------------------------------
@@ -756,7 +753,7 @@ class _Engine:
                 member is not None
                 and member.type == "member_expression"
                 and member.child_by_field_name("object") == ref
-                and _last_name(member) in _LISTENER_SETUP | acquisition.release
+                and _last_name(member) in LISTENER_SETUP | acquisition.release
             ):
                 continue
             return ref
@@ -831,7 +828,7 @@ class _Engine:
             use = use_of(self.ctx.ancestry, ref)
             if use.kind == "member" and use.parent is not None:
                 call = self.parent(use.parent)
-                listens = _last_name(use.parent) in _LISTEN_METHODS and call is not None
+                listens = _last_name(use.parent) in EMITTER_LISTENING and call is not None
                 if listens and _string_argument(call, 0) in events:
                     return True
             elif use.kind == "argument" and use.parent is not None:
@@ -1166,8 +1163,6 @@ def _is_library(symbol: Symbol) -> bool:
 _PER_UNIT_OF_WORK = frozenset(
     {Rate.PER_REQUEST, Rate.PER_CONNECTION, Rate.PER_MESSAGE, Rate.PER_TICK, Rate.PER_EFFECT}
 )
-# Registering a listener: `worker.on('exit', …)`.
-_LISTEN_METHODS = frozenset({"on", "once", "addListener", "prependListener", "prependOnceListener"})
 
 
 def _argument(call: Node, index: int) -> Node | None:

@@ -31,6 +31,7 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
+from leaklint.analysis.listeners import EMITTER_REMOVING, PERSISTENT_EMITTER_METHODS
 from leaklint.analysis.nodes import (
     CLASS_NODES,
     FIELD_NODES,
@@ -93,9 +94,9 @@ SUMMARY_QUERY = SharedQuery(
 SUMMARY_ANALYSES = (SUMMARY_QUERY, *FREQUENCY_ANALYSES)
 
 GROWING_METHODS = frozenset({"set", "add", "push", "unshift"})
-LISTENING_METHODS = frozenset({"on", "addListener", "prependListener"})
+LISTENING_METHODS = PERSISTENT_EMITTER_METHODS
 SHRINKING_METHODS = frozenset({"delete", "clear", "shift", "pop", "splice"})
-_REMOVING_METHODS = frozenset({"off", "removeListener", "removeAllListeners"})
+_REMOVING_METHODS = EMITTER_REMOVING
 SIZE_PROPERTIES = frozenset({b"size", b"length"})
 CLOSE_METHODS = frozenset({"quit", "disconnect", "end", "close", "destroy", "$disconnect"})
 # Giving a pool checkout back (mysql2 may destroy it instead).

@@ -91,6 +91,13 @@ from tree_sitter import Node
 from leaklint.analysis.callers import if_runs_once
 from leaklint.analysis.flow import ANY, destination, same_value, value_identity
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
+from leaklint.analysis.listeners import (
+    LISTENING,
+    ONE_SHOT_EMITTER_METHODS,
+    PERSISTENT_LISTENING,
+    REMOVING,
+    query_alternatives,
+)
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     TRANSPARENT,
@@ -126,14 +133,12 @@ from leaklint.semantic.scope import Binding, own_returns, references_to
 LISTENER_CALLS = """
 (call_expression
   function: (member_expression object: (_) @emitter property: (property_identifier) @method)
-  (#any-of? @method "on" "addListener" "prependListener" "addEventListener"
-                    "once" "prependOnceListener"
-                    "off" "removeListener" "removeEventListener" "removeAllListeners")) @call
-"""
-ADDING = frozenset({"on", "addListener", "prependListener", "addEventListener"})
+  (#any-of? @method {methods})) @call
+""".replace("{methods}", query_alternatives(LISTENING | REMOVING))
+ADDING = PERSISTENT_LISTENING
 # A once() listener stays until its event fires: on a pooled connection, whose 'error' or 'end'
 # may never come while the pool lends it out again, it piles up like any other.
-ADDING_ONCE = frozenset({"once", "prependOnceListener"})
+ADDING_ONCE = ONE_SHOT_EMITTER_METHODS
 # Globals that live as long as the process (or the page).
 LONG_LIVED_GLOBALS = frozenset({"process", "window", "document"})
 

@@ -49,6 +49,7 @@ from tree_sitter import Node
 
 from leaklint.analysis.flow import declared_value, destination
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
+from leaklint.analysis.listeners import EMITTER_LISTENING
 from leaklint.analysis.nodes import (
     call_arguments,
     enclosing_functions,
@@ -72,9 +73,7 @@ FS_MODULES = ("fs", "fs-extra", "graceful-fs")
 # Calls on a stream that release its file descriptor.
 RELEASING = frozenset({"destroy", "close", "end"})
 # Uses of a stream binding that do not let other code release it.
-_STREAM_METHODS = frozenset(
-    {"pipe", "on", "once", "addListener", "setEncoding", "pause", "resume", "write"}
-)
+_STREAM_METHODS = EMITTER_LISTENING | frozenset({"pipe", "setEncoding", "pause", "resume", "write"})
 # Properties of a file stream that are plain data: reading one cannot release the stream
 # (`fs.readFileSync(pdf.path)`, `{ path: file.path }`), unlike reading a method to pass on.
 _DATA_PROPERTIES = frozenset(
@@ -240,7 +239,7 @@ def _in_own_completion_listener(ctx: FileContext, ref: Node, binding: Binding) -
     leaks nothing (codimd: `stream.on('end', () => stream.close())` before `.pipe(res)`)."""
     up = ctx.ancestry
     for function in enclosing_functions(up, ref):
-        call = _listener_registration(ctx, function, _OWN_LISTENING)
+        call = _listener_registration(ctx, function)
         if call is None:
             continue
         event, *rest = call_arguments(call) or [None]
@@ -279,9 +278,6 @@ def _released_or_handed_on(ctx: FileContext, ref: Node) -> bool:
 # Events whose listeners never run when the other side fails: fired only when a stream ended
 # well ('end', 'finish') or while data flows ('data', 'readable', 'drain', 'progress').
 _NO_FAILURE_EVENTS = frozenset({"end", "finish", "data", "readable", "drain", "progress"})
-_LISTENING = frozenset({"on", "once", "addListener", "prependListener"})
-# How this file's code registers a listener of the file stream itself (``_COMPLETION_EVENTS``).
-_OWN_LISTENING = frozenset({"on", "once", "addListener"})
 
 
 def _runs_only_without_failure(ctx: FileContext, node: Node) -> bool:
@@ -297,17 +293,15 @@ def _runs_only_without_failure(ctx: FileContext, node: Node) -> bool:
     return False
 
 
-def _listener_registration(
-    ctx: FileContext, function: Node, methods: frozenset[str] = _LISTENING
-) -> Node | None:
-    """The `x.on(event, function)` call (one of ``methods``) that ``function`` is the listener
-    of, if any."""
+def _listener_registration(ctx: FileContext, function: Node) -> Node | None:
+    """The `x.on(event, function)` or `x.once(event, function)` call that ``function`` is the
+    listener of, if any."""
     arguments = ctx.ancestry.parent(outermost(ctx.ancestry, function))
     call = ctx.ancestry.parent(arguments) if arguments is not None else None
     if arguments is None or arguments.type != "arguments" or call is None:
         return None
     callee = call.child_by_field_name("function")
-    if call.type != "call_expression" or member_property(callee) not in methods:
+    if call.type != "call_expression" or member_property(callee) not in EMITTER_LISTENING:
         return None
     return call
 
