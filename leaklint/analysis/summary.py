@@ -54,6 +54,7 @@ from leaklint.analysis.throws import can_throw
 from leaklint.model.project import (
     CALL,
     CHECKOUT,
+    CHECKOUT_FACTORY,
     CLIENT_INSTANCE,
     CONSTRUCTOR_PREFIX,
     EMITTER,
@@ -101,6 +102,9 @@ SIZE_PROPERTIES = frozenset({b"size", b"length"})
 CLOSE_METHODS = frozenset({"quit", "disconnect", "end", "close", "destroy", "$disconnect"})
 # Giving a pool checkout back (mysql2 may destroy it instead).
 RELEASE_METHODS = frozenset({"release", "releaseConnection", "destroy"})
+# What a caller may do to give back the result of a function of another module, a fresh client
+# (close it) or a pool checkout (release it): the link knows which the callee makes.
+_GIVING_BACK = CLOSE_METHODS | RELEASE_METHODS
 # Methods whose result settles to the object they were called on (`new DataSource(o).initialize()`).
 _SELF_RETURNING = frozenset({"connect", "initialize", "asPromise", "on", "once"})
 _STORE_CONSTRUCTORS = frozenset({"Map", "Set"})
@@ -502,6 +506,7 @@ class _Exports:
         if node.type in FUNCTION_NODES:
             return (
                 self._factory(name, node)
+                or self._checkout_factory(name, node)
                 or self._grower(name, node)
                 or self._subscriber(name, node)
                 or self._releaser(name, node)
@@ -664,6 +669,54 @@ class _Exports:
             label = spec.label if spec is not None else "client"
             return Export(name, FACTORY, label, self.ctx.span(made[0]))
         return None
+
+    def _checkout_factory(self, name: str, function: Node) -> Export | None:
+        """A function whose every `return` hands back a connection it has just taken out of a
+        pool that this module creates (`getClient = () => pool.connect()`, or `const client =
+        await pool.connect(); …; return client`): each call leaves the caller one checkout to
+        release."""
+        returned = returned_values(function)
+        body = function.child_by_field_name("body")
+        if body is not None and body.type != "statement_block":
+            returned = [body]
+        found = [self._module_pool_checkout(value, function) for value in returned]
+        checkouts = [checkout for checkout in found if checkout is not None]
+        if not found or len(checkouts) != len(found):
+            return None
+        pool, label, call = checkouts[0]
+        return Export(name, CHECKOUT_FACTORY, label, self.ctx.span(call), pool)
+
+    def _module_pool_checkout(self, value: Node, function: Node) -> tuple[str, str, Node] | None:
+        """(pool name, pool label, the checkout call) when ``value`` is `pool.connect()` — or a
+        local of ``function`` declared as one — on a pool this module makes at its top level."""
+        value = unwrap_awaited(value) or value
+        if value.type == "identifier":
+            binding = self.ctx.scopes.resolve(value)
+            if binding is None or binding.kind not in ("const", "let", "var"):
+                return None
+            if self.ctx.enclosing_function(binding.node) != function:
+                return None  # a connection the module keeps: not a fresh one per call
+            declared = binding.declaration.child_by_field_name("value")
+            value = (unwrap_awaited(declared) or declared) if declared is not None else value
+        if value.type != "call_expression" or call_arguments(value):
+            return None  # callback-style `pool.connect(cb)` returns no connection
+        callee = value.child_by_field_name("function")
+        receiver = callee.child_by_field_name("object") if callee is not None else None
+        if receiver is None or receiver.type != "identifier":
+            return None
+        if member_property(callee) not in self._checkout_methods():
+            return None
+        pool = self.locals.get(text(receiver))
+        if pool is None or not self._module_level(receiver):
+            return None
+        spec = self._client_spec(unwrap_awaited(pool) or pool)
+        if spec is None or "pool" not in spec.label.lower():
+            return None
+        return text(receiver), spec.label, value
+
+    def _checkout_methods(self) -> frozenset[str]:
+        _, checkouts = configured_specs(self.ctx.settings.resources)
+        return frozenset(s.method for s in checkouts if s.pools is not None)
 
     def _returns_fresh(self, value: Node, fresh: set[int], function: Node) -> bool:
         value = _settled(value)
@@ -1397,6 +1450,9 @@ class _Uses:
             caller = self.method_owners.get(function.id, "")  # `start()`: once per instance
         if dynamic is None:
             dynamic = _dynamic_arguments(site) if action != CALL else True
+        handled = action in (CALL, CHECKOUT) and self._caller_keeps(
+            site, _GIVING_BACK if action == CALL else RELEASE_METHODS
+        )
         return Use(
             specifier=symbol.module,
             imported=".".join(filter(None, (path[0] if path else "default", member))),
@@ -1405,15 +1461,18 @@ class _Uses:
             rate=frequency.rate.value,
             reason=frequency.reason,
             repeats=frequency.repeats,
-            handled=(action == CALL and self._caller_keeps(site, CLOSE_METHODS))
-            or (action == CHECKOUT and self._caller_keeps(site, RELEASE_METHODS)),
+            # A CALL may be of a client factory or a checkout factory: the link tells which,
+            # so either way of giving the result back counts.
+            handled=handled,
             unclosed_by=self._unclosed_by(site) if action == CALL else "",
             dynamic=dynamic,
             context=self.ctx.context_name(site),
             snippet=self.ctx.text(site)[:400],
             caller=caller,
             looped=action in (CALL, NEW) and _in_loop(self.ctx, site, function),
-            helper=self._helper(site) if action == CHECKOUT else "",
+            helper=self._helper(site)
+            if action == CHECKOUT or (action == CALL and not handled)
+            else "",
             local=_local_name(target) if not path else "",
         )
 
@@ -1479,7 +1538,7 @@ class _Uses:
             if (
                 closing is not None
                 and closing.type == "call_expression"
-                and release_name(member_property(holder)) in CLOSE_METHODS
+                and release_name(member_property(holder)) in _GIVING_BACK
                 and self.ctx.enclosing_function(closing) == function
             ):
                 releases.append(closing)

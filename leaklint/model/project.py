@@ -27,6 +27,10 @@ GROWER = "grower"  # a function that grows a module store from its arguments
 MODEL = "model"  # a database model or collection made at module level (LL012 reads it)
 SUBSCRIBER = "subscriber"  # a function that adds a listener to a module emitter, never removed
 RELEASER = "releaser"  # a function that releases the connection it is given (``Export.store``)
+# A function that returns a connection it has just taken out of a pool of its module, on every
+# call (node-postgres' documented `getClient()`): the caller holds a checkout (``Export.store``:
+# the pool's local name).
+CHECKOUT_FACTORY = "checkout-factory"
 
 # What a file does with an imported name.
 CALL = "call"  # calls it
@@ -76,7 +80,7 @@ class Use:
     rate: str  # ``frequency.Rate`` value
     reason: str  # why that rate, for messages
     repeats: bool
-    # CALL / CHECKOUT: the caller closes (releases) the result, returns it or stores it.
+    # CALL / CHECKOUT: the caller closes or releases the result, returns it or stores it.
     handled: bool = False
     dynamic: bool = True  # GROW / CALL of a grower: the key or value varies per call
     context: str = ""  # the enclosing function's dotted name (fingerprints)
@@ -88,15 +92,16 @@ class Use:
     # CALL / NEW: inside a loop of the code that makes it (`for (…) start()`): more than once
     # however often that code runs.
     looped: bool = False
-    # CHECKOUT not handled here: the imported function the connection is handed to, as
-    # "specifier NUL name NUL argument index" (a `release(client)` helper of another module).
+    # CHECKOUT, or CALL (of what may be a checkout factory), not handled here: the imported
+    # function the result is handed to, as "specifier NUL name NUL argument index" (a
+    # `release(client)` helper of another module).
     helper: str = ""
     # For a default import: the name this file gives it (`import cache from './cache'`), which
     # messages show instead of "default".
     local: str = ""
-    # CALL whose result the caller keeps in a variable and closes: the operation that can throw
-    # while it is open and skip the close (`await client.raw(sql)` (line 48)); "" when every
-    # path closes it. The link decides whether the callee makes a fresh client (LL003).
+    # CALL whose result the caller keeps in a variable and closes (or releases): the operation
+    # that can throw while it is open and skip the close (`await client.raw(sql)` (line 48));
+    # "" when every path closes it. The link decides what the callee makes (LL003, LL006).
     unclosed_by: str = ""
 
 

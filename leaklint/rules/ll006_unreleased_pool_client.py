@@ -33,7 +33,12 @@ Across modules (a run over a project): `pool.connect()` / `getConnection()` on a
 another module creates and exports (`module.exports = { pool }` with `new Pool()`), in code
 that runs more than once, when this code never releases, returns or stores the connection —
 or hands it to a function of another module that releases it (`release(client)` calling
-`client.release()`); the pool's creation is the related location.
+`client.release()`); the pool's creation is the related location. Likewise a connection from
+a checkout factory of another module — a function whose every `return` hands back a
+connection it has just taken out of its module's pool, node-postgres' documented
+`getClient()` — that this code never releases, or releases where a failing operation skips
+it; the checkout in the factory is the related location. A `withClient(fn)` helper that
+releases in `finally` hands out no connection, and is not one.
 
 Not reported, as for LL003: checkouts returned or stored (ownership moves), handed to another
 function or a callback that this function does not release itself, released in `finally`, in
@@ -82,7 +87,15 @@ from collections.abc import Iterator
 from leaklint.analysis.resource_table import POOL
 from leaklint.analysis.resources import ACQUISITION_QUERY
 from leaklint.model.findings import Related
-from leaklint.model.project import CHECKOUT, POOL_INSTANCE, ProjectFacts, ProjectReport
+from leaklint.model.project import (
+    CALL,
+    CHECKOUT,
+    CHECKOUT_FACTORY,
+    POOL_INSTANCE,
+    Linked,
+    ProjectFacts,
+    ProjectReport,
+)
 from leaklint.rules._resource_rule import ResourceRule
 
 
@@ -109,6 +122,19 @@ class UnreleasedPoolClient(ResourceRule):
             "which releases for you."
         ),
         "note-pool-created": "the {label} '{pool}' is created here, once per process",
+        "checkout-factory-from-module": (
+            "'{callee}()' of '{module}' hands out a connection it takes from the {label} "
+            "'{pool}'; this code never releases it and {reason}: {consequence}. Call "
+            "`release()` on it in a `finally` block."
+        ),
+        "checkout-factory-released-not-in-finally": (
+            "'{callee}()' of '{module}' hands out a connection it takes from the {label} "
+            "'{pool}'; this code releases it, but not if {trigger} throws: {consequence}. Call "
+            "`release()` in a `finally` block."
+        ),
+        "note-checkout-factory": (
+            "'{callee}()' takes a connection out of '{pool}' here, on every call"
+        ),
     }
 
     def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
@@ -117,6 +143,9 @@ class UnreleasedPoolClient(ResourceRule):
         such a checkout only when it releases it somewhere)."""
         for linked in facts.uses:
             export, use = linked.export, linked.use
+            if export is not None and export.kind == CHECKOUT_FACTORY and use.action == CALL:
+                yield from self._factory_checkout(linked)
+                continue
             if export is None or export.kind != POOL_INSTANCE or use.action != CHECKOUT:
                 continue
             if use.handled or linked.released_by_helper or not linked.repeats:
@@ -127,3 +156,34 @@ class UnreleasedPoolClient(ResourceRule):
             )
             note = self.msg("note-pool-created", **fields).text
             yield ProjectReport(linked, message, (Related(export.span, note, linked.path),))
+
+    def _factory_checkout(self, linked: Linked) -> Iterator[ProjectReport]:
+        """`const client = await getClient()`, a checkout factory of another module, in code
+        that repeats: reported when this code never releases the connection (nor returns,
+        stores or hands it to a releasing helper), or releases it where a failure skips it."""
+        export, use = linked.export, linked.use
+        assert export is not None
+        if not linked.repeats or linked.released_by_helper or (use.handled and not use.unclosed_by):
+            return
+        fields = {
+            "callee": use.local or use.imported,
+            "module": linked.path,
+            "label": export.label,
+            "pool": export.store,
+        }
+        if use.handled:
+            message = self.msg(
+                "checkout-factory-released-not-in-finally",
+                **fields,
+                trigger=use.unclosed_by,
+                consequence=self.consequence,
+            )
+        else:
+            message = self.msg(
+                "checkout-factory-from-module",
+                **fields,
+                reason=linked.reason,
+                consequence=self.consequence,
+            )
+        note = self.msg("note-checkout-factory", **fields).text
+        yield ProjectReport(linked, message, (Related(export.span, note, linked.path),))
