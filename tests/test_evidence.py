@@ -39,6 +39,7 @@ TYPICAL: dict[str, tuple[float, float, dict[str, object]]] = {
     "LL004": (508, 195, {"record_bytes": 100_000}),
     "LL005": (19.9, 1.8, {"page_kb": 100}),
     "LL006": (50, 1, {"failed": 50, "calls": 100}),
+    "LL006-pg-module": (100, 1, {"calls": 100}),
     "LL006-callback": (100, 1, {"calls": 100}),
     "LL006-callback-error": (50, 1, {"failed": 50, "calls": 100}),
     "LL007": (200, 0, {"heap_mb": 10.5}),
@@ -60,6 +61,7 @@ SIZES = {
     "LL003-redis-module": 100,
     "LL003-pg-module": 100,
     "LL006": 100,
+    "LL006-pg-module": 100,
     "LL006-callback": 100,
     "LL006-callback-error": 100,
     "LL008": 100,
@@ -173,7 +175,7 @@ def test_leaklint_reports_the_layered_cases_across_modules_and_not_their_twins()
     # Needs no server: the cross-check alone, over every case, as evidence/run makes it. The
     # layered cases' leaks are in the using module, their causes in another one (a factory,
     # a per-call `connect()`), so only project-wide analysis sees them.
-    layered = select_cases(["LL003-redis-module", "LL003-pg-module"])
+    layered = select_cases(["LL003-redis-module", "LL003-pg-module", "LL006-pg-module"])
     report = lint.cross_check(layered, EVIDENCE / "cases", EVIDENCE.parent)
     assert report.statuses == {case.case_id: lint.DETECTED for case in layered}, report.note
     assert "--project" in report.note

@@ -309,6 +309,15 @@ CASES: tuple[Case, ...] = (
         servers=("postgres",),
     ),
     Case(
+        "LL006-pg-module",
+        "LL006",
+        "PostgreSQL backends after N requests whose route takes a connection from the "
+        "database module's `getClient()` (a pool checkout) and never releases it, versus "
+        "released in `finally` (across modules)",
+        check_every_call,
+        servers=("postgres",),
+    ),
+    Case(
         "LL006-callback",
         "LL006",
         "PostgreSQL backends after N calls that each check a client out with "
