@@ -488,15 +488,16 @@ class _Exports:
 
     def _method_factories(self, name: str, declaration: Node) -> Iterator[Export]:
         """Instance methods of an exported class that make a fresh client on every call
-        (`getClient() { return new Redis() }`), exported as "Class.method": a subclass in
-        another module calls them as `this.getClient()`."""
+        (`getClient() { return new Redis() }`, `connection() { return
+        mysql.createConnection(url) }`), exported as "Class.method": a subclass in another
+        module calls them as `this.getClient()`."""
         body = declaration.child_by_field_name("body")
         for member in body.named_children if body is not None else ():
             if member.type != "method_definition" or is_static_member(member):
                 continue
             method = member.child_by_field_name("name")
-            if method is None or not any(n.type == "new_expression" for n in self._own(member)):
-                continue  # `getClient() { return new Redis() }`: only a `new` is looked at
+            if method is None or not self._own(member):
+                continue  # no call or `new` of an imported name: it makes no client
             fact = self._factory(f"{name}.{text(method)}", member)
             if fact is not None:
                 yield fact
