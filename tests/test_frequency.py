@@ -59,6 +59,12 @@ CASES = [
         "runs once per instance: `start()` is a start-up or lifecycle method",
     ),
     (
+        "class A { constructor() { work(); } }\nconst a = new A();",
+        "work()",
+        Why.START_UP,
+        "runs once: this file builds its one 'A' at start-up",
+    ),
+    (
         "class A { async stop() { await work(); } }",
         "work()",
         Why.INSTANCE_END,

@@ -34,6 +34,8 @@ what? Before this module the rules answered four different ways and disagreed on
 6. A constructor or an instance field initialiser: once per instance; so is a method (also an
    ES5 `key: function`) that this file calls only from such code or from code that runs once
    (`this.connect()` in `init()`, `self.schedule()` in an Apostrophe module's `init(self)`).
+   The constructor of a class the file keeps to itself and builds once, at module level or
+   in start-up code (`const tracker = new Tracker()`), runs once.
    A teardown method (`stop()`, `close()`, `dispose()`, `onModuleDestroy()`): once per
    instance, as it ends (its callers, like a method's, are usually elsewhere).
 7. Anything else: per call, callers unknown.
@@ -52,6 +54,7 @@ from tree_sitter import Node
 
 from leaklint.analysis.decorators import nest_lifecycle_hook, nest_singleton_constructor
 from leaklint.analysis.nodes import (
+    CLASS_NODES,
     FIELD_NODES,
     FUNCTION_NODES,
     call_arguments,
@@ -132,6 +135,10 @@ REASON_TEXTS: dict[tuple[Why, str], str] = {
     (Why.START_UP, "event-module"): "runs once: the handler of the one-shot '{subject}' event",
     (Why.START_UP, "lifecycle-hook"): "runs once: {subject} is a lifecycle hook",
     (Why.START_UP, "provider"): "runs once: {subject} is a singleton its injector builds once",
+    (
+        Why.START_UP,
+        "module-instance",
+    ): "runs once: this file builds its one '{subject}' at start-up",
     (Why.LAZY_INIT, "process"): "runs once: guarded by '{subject}'",
     (Why.LAZY_INIT, "owner"): "runs once per '{subject}'",
     (Why.ONCE_GUARD, ""): "runs once per instance: guarded by '{subject}'",
@@ -314,6 +321,11 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
     if teardown is not None:
         return Frequency(Rate.PER_INSTANCE, function, Why.INSTANCE_END, subject=teardown)
     if function.type in FIELD_NODES or _is_constructor(function):
+        built = _instance_built_once(ctx, function)
+        if built is not None:
+            return Frequency(
+                Rate.ONCE, None, Why.START_UP, subject=built, variant="module-instance"
+            )
         return Frequency(Rate.PER_INSTANCE, function, Why.INSTANCE)
     caller = _only_called_from_instance_start_up(ctx, function)
     if caller is not None:
@@ -610,6 +622,31 @@ def _decorated_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, st
         line = ctx.source.position(per_request.call.start_byte).line
         where += f", which calls it on line {line}"
     return rate, where
+
+
+def _instance_built_once(ctx: FileContext, function: Node) -> str | None:
+    """The class's name, when ``function`` is the constructor (or a field initialiser) of a
+    class this file declares without exporting and builds once: its one mention is a `new`
+    outside loops, at module level or in start-up code (workadventure's `class CpuTracker
+    {…}` and `const cpuTracker = new CpuTracker()` below it). A class mentioned anywhere else —
+    exported, extended, handed on, used as a type — may be built elsewhere too."""
+    up = ctx.ancestry
+    owner = up.nearest(function, CLASS_NODES)
+    name = owner.child_by_field_name("name") if owner is not None else None
+    if owner is None or name is None or owner.type == "class":
+        return None  # a class expression: its value goes where this cannot follow
+    if up.nearest(owner, frozenset({"export_statement"})) is not None:
+        return None
+    binding = ctx.scopes.resolve(name)
+    if binding is None or binding.node.id != name.id:
+        return None
+    uses = list(references_to(binding, ctx.scopes, ctx.references))
+    made = up.parent(uses[0]) if len(uses) == 1 else None
+    if made is None or made.type != "new_expression":
+        return None
+    if made.child_by_field_name("constructor") != uses[0]:
+        return None
+    return text(name) if _called_once_from_start_up(ctx, made, 0) else None
 
 
 def _is_constructor(function: Node) -> bool:
