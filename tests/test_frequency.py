@@ -59,6 +59,20 @@ CASES = [
         "runs once per instance: `start()` is a start-up or lifecycle method",
     ),
     (
+        "class A { constructor() { work(); } }\nconst a = new A();",
+        "work()",
+        Why.START_UP,
+        "runs once: this file builds its one 'A' at start-up",
+    ),
+    (
+        "class A { async stop() { await work(); } }",
+        "work()",
+        Why.INSTANCE_END,
+        "runs once per instance, as it ends: `stop()` is a teardown method",
+    ),
+    # Named like a teardown, but a per-item operation: callers unknown.
+    ("class A { stopShare(n) { work(n); } }", "work(n)", Why.CALLERS_UNKNOWN, "runs on every call"),
+    (
         "io.on('connection', (socket) => { work(socket); });",
         "work(socket)",
         Why.HANDLER,

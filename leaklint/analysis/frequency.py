@@ -34,6 +34,10 @@ what? Before this module the rules answered four different ways and disagreed on
 6. A constructor or an instance field initialiser: once per instance; so is a method (also an
    ES5 `key: function`) that this file calls only from such code or from code that runs once
    (`this.connect()` in `init()`, `self.schedule()` in an Apostrophe module's `init(self)`).
+   The constructor of a class the file keeps to itself and builds once, at module level or
+   in start-up code (`const tracker = new Tracker()`), runs once.
+   A teardown method (`stop()`, `close()`, `dispose()`, `onModuleDestroy()`): once per
+   instance, as it ends (its callers, like a method's, are usually elsewhere).
 7. Anything else: per call, callers unknown.
 
 The answer carries its reason, which rules put into messages ("runs per connection:
@@ -50,6 +54,7 @@ from tree_sitter import Node
 
 from leaklint.analysis.decorators import nest_lifecycle_hook, nest_singleton_constructor
 from leaklint.analysis.nodes import (
+    CLASS_NODES,
     FIELD_NODES,
     FUNCTION_NODES,
     call_arguments,
@@ -113,6 +118,7 @@ class Why(Enum):
     ONCE_GUARD = "once-guard"  # under a guard of a field: `if (this.timer) return`
     INSTANCE = "instance"  # a constructor or a field initialiser
     INSTANCE_START_UP = "instance-start-up"  # a start-up/lifecycle method, or only they call it
+    INSTANCE_END = "instance-end"  # a teardown method: `stop()`, `close()`, `dispose()`
     HANDLER = "handler"  # a request, connection or message handler (percall)
     EFFECT = "effect"  # a React effect callback
     TICK = "tick"  # a setInterval callback
@@ -129,6 +135,10 @@ REASON_TEXTS: dict[tuple[Why, str], str] = {
     (Why.START_UP, "event-module"): "runs once: the handler of the one-shot '{subject}' event",
     (Why.START_UP, "lifecycle-hook"): "runs once: {subject} is a lifecycle hook",
     (Why.START_UP, "provider"): "runs once: {subject} is a singleton its injector builds once",
+    (
+        Why.START_UP,
+        "module-instance",
+    ): "runs once: this file builds its one '{subject}' at start-up",
     (Why.LAZY_INIT, "process"): "runs once: guarded by '{subject}'",
     (Why.LAZY_INIT, "owner"): "runs once per '{subject}'",
     (Why.ONCE_GUARD, ""): "runs once per instance: guarded by '{subject}'",
@@ -140,6 +150,9 @@ REASON_TEXTS: dict[tuple[Why, str], str] = {
         Why.INSTANCE_START_UP,
         "only-caller",
     ): "runs once per instance: only `{subject}()` calls it, once",
+    (Why.INSTANCE_END, ""): (
+        "runs once per instance, as it ends: `{subject}()` is a teardown method"
+    ),
     (Why.HANDLER, ""): "runs {rate}: {subject}",
     (Why.EFFECT, ""): "runs on every effect run",
     (Why.TICK, ""): "runs on every timer tick",
@@ -207,6 +220,14 @@ STARTUP_NAME = re.compile(
 LIFECYCLE_NAME = re.compile(
     r"(?:Started|Ready|Loaded|Mounted|DidMount|OnInit|ModuleInit|ApplicationBootstrap)$"
     r"|^on(?:Start|Init|Ready|Load|Mount|Boot)(?:[A-Z_$]|$)"
+)
+# Teardown methods, which end an instance's life: `stop()`, `close()`, `dispose()`, Nest's
+# `onModuleDestroy`, Angular's `ngOnDestroy`. Exact names only: `stopStream(id)` may run many
+# times per instance.
+TEARDOWN_NAME = re.compile(
+    r"^(?:stop|shutdown|close|destroy|dispose|teardown|terminate|onModuleDestroy"
+    r"|beforeApplicationShutdown|onApplicationShutdown|ngOnDestroy|componentWillUnmount"
+    r"|disconnectedCallback)$"
 )
 # Methods a listener class runs when its event fires (discord.js-style `Listener` classes).
 _LISTENER_METHODS = frozenset({"run", "execute", "handle", "handler"})
@@ -296,7 +317,15 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
         return Frequency(
             Rate.PER_INSTANCE, function, Why.INSTANCE_START_UP, subject=hook, variant="lifecycle"
         )
+    teardown = _teardown_method(function)
+    if teardown is not None:
+        return Frequency(Rate.PER_INSTANCE, function, Why.INSTANCE_END, subject=teardown)
     if function.type in FIELD_NODES or _is_constructor(function):
+        built = _instance_built_once(ctx, function)
+        if built is not None:
+            return Frequency(
+                Rate.ONCE, None, Why.START_UP, subject=built, variant="module-instance"
+            )
         return Frequency(Rate.PER_INSTANCE, function, Why.INSTANCE)
     caller = _only_called_from_instance_start_up(ctx, function)
     if caller is not None:
@@ -321,9 +350,14 @@ def rate_is_assumed(ctx: FileContext, frequency: Frequency) -> bool:
     function's references), so it costs nothing elsewhere."""
     if frequency.why is Why.INSTANCE:
         return True
-    if frequency.why is not Why.CALLERS_UNKNOWN or frequency.function is None:
+    if frequency.why not in _CALLERS_ELSEWHERE or frequency.function is None:
         return False
     return not _repeats_here(ctx, frequency.function)
+
+
+# Kinds whose runs are counted by callers this file may not show (a teardown method is called
+# by whoever owns the instance).
+_CALLERS_ELSEWHERE = frozenset({Why.CALLERS_UNKNOWN, Why.INSTANCE_END})
 
 
 def _repeats_here(ctx: FileContext, function: Node) -> bool:
@@ -590,6 +624,31 @@ def _decorated_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, st
     return rate, where
 
 
+def _instance_built_once(ctx: FileContext, function: Node) -> str | None:
+    """The class's name, when ``function`` is the constructor (or a field initialiser) of a
+    class this file declares without exporting and builds once: its one mention is a `new`
+    outside loops, at module level or in start-up code (workadventure's `class CpuTracker
+    {…}` and `const cpuTracker = new CpuTracker()` below it). A class mentioned anywhere else —
+    exported, extended, handed on, used as a type — may be built elsewhere too."""
+    up = ctx.ancestry
+    owner = up.nearest(function, CLASS_NODES)
+    name = owner.child_by_field_name("name") if owner is not None else None
+    if owner is None or name is None or owner.type == "class":
+        return None  # a class expression: its value goes where this cannot follow
+    if up.nearest(owner, frozenset({"export_statement"})) is not None:
+        return None
+    binding = ctx.scopes.resolve(name)
+    if binding is None or binding.node.id != name.id:
+        return None
+    uses = list(references_to(binding, ctx.scopes, ctx.references))
+    made = up.parent(uses[0]) if len(uses) == 1 else None
+    if made is None or made.type != "new_expression":
+        return None
+    if made.child_by_field_name("constructor") != uses[0]:
+        return None
+    return text(name) if _called_once_from_start_up(ctx, made, 0) else None
+
+
 def _is_constructor(function: Node) -> bool:
     if function.type != "method_definition":
         return False
@@ -677,6 +736,16 @@ def _lifecycle_method(ctx: FileContext, function: Node) -> str | None:
     if STARTUP_NAME.match(name) or LIFECYCLE_NAME.search(name):
         return name
     return None
+
+
+def _teardown_method(function: Node) -> str | None:
+    """The name of a method (of a class or an object literal) that ends its instance's life:
+    `stop()`, `close()`, `onModuleDestroy()` (``TEARDOWN_NAME``). It runs once per instance,
+    as it ends — umbreld's modules' `stop()`, called from the daemon's shutdown."""
+    named = _method_key(function)
+    if named is None or TEARDOWN_NAME.match(named[0]) is None:
+        return None
+    return named[0]
 
 
 # Event-handler modules that a loader registers by their file name, `events/ready.js` as

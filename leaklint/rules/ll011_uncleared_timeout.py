@@ -14,7 +14,9 @@ runs more than once:
 `node:timers`, `timers/promises`, a shadowing local function is not them). A race at module
 level runs once and is not reported, nor one in test code; a timer cleared anywhere in the
 file (in `finally`, in a `.then`) is not either, nor `AbortSignal.timeout(ms)`, which Node
-cancels with its signal.
+cancels with its signal. A race in a teardown method (`stop()`, `close()`, `dispose()`,
+`onModuleDestroy()` …), a bounded wait for cleanup that runs once per instance as it ends, is
+a note: what the timer can cost there is a process exit held off for its delay.
 
 ## Why is this bad?
 `Promise.race` settles with the first racer but cancels none of the others. When the work
@@ -61,7 +63,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from leaklint.analysis.flow import declared_value, destination, same_value, value_identity
-from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
+from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Frequency, Why, how_often
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     assignment_target,
@@ -135,6 +137,12 @@ class UnclearedTimeout(Rule):
             "it when the race "
             "is over."
         ),
+        "teardown": (
+            "This timer races the other promises of `Promise.race` on line {line} in "
+            "`{method}()`, a teardown method, which runs once per instance as it ends: when they "
+            "settle first, it stays scheduled for its whole delay ({delay}) and can hold off "
+            "the process's exit that long. Clear it (or abort its signal) when the race is over."
+        ),
         "race": "the race this timer loses when the work settles first",
         "unknown-delay": "unknown",
     }
@@ -162,20 +170,27 @@ class UnclearedTimeout(Rule):
                         continue
                     if promised or not _is_cleared(ctx, timer.call, cleared):
                         reported.add(timer.call.id)
-                        self._report(ctx, timer, race, promised, frequency.rate.value)
+                        self._report(ctx, timer, race, promised, frequency)
 
     def _report(
-        self, ctx: FileContext, timer: Timer, race: Node, promised: bool, rate: str
+        self, ctx: FileContext, timer: Timer, race: Node, promised: bool, frequency: Frequency
     ) -> None:
         line = ctx.source.position(race.start_byte).line
         delay = text(timer.delay) if timer.delay is not None else self.msg("unknown-delay").text
+        related = ((race, self.msg("race").text),)
+        if frequency.why is Why.INSTANCE_END:
+            # A bounded wait in `stop()`: once per instance, at its end, not once per request
+            # (umbreld's modules, audit 8): what it can cost is a delayed exit, so a note.
+            message = self.msg("teardown", line=line, delay=delay[:40], method=frequency.subject)
+            ctx.report(self, timer.call, message, related=related, severity=Severity.NOTE)
+            return
         message = self.msg(
             "promise-timer" if promised else "never-cleared",
             line=line,
             delay=delay[:40],
-            rate=rate,
+            rate=frequency.rate.value,
         )
-        ctx.report(self, timer.call, message, related=((race, self.msg("race").text),))
+        ctx.report(self, timer.call, message, related=related)
 
 
 def _is_promise_race(ctx: FileContext, race: Node) -> bool:
