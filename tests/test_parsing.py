@@ -169,6 +169,22 @@ def test_let_at_the_end_of_a_line_still_declares() -> None:
     assert "lexical_declaration" not in str(parse(b"outlet\nx = 1;", Language.JAVASCRIPT).root_node)
 
 
+def test_for_await_with_let_destructuring_declares_its_names() -> None:
+    # Both grammars read `let [` after `for await (` as a subscript of a variable `let`.
+    sources = (
+        b"async function f(it) { for await (let [a, b] of it) { b = a; } }",
+        b"async function f(it) { for await\n  (let\t[a] of it) a = 1; }",
+    )
+    assert_parses_in_place(sources, Language.JAVASCRIPT, Language.TYPESCRIPT)
+    for source in sources:
+        for language in (Language.JAVASCRIPT, Language.TYPESCRIPT):
+            loop = str(parse(source, language).root_node)
+            assert "array_pattern" in loop and "subscript_expression" not in loop
+    # `for await (const [a] of it)` and a `let` subscript outside a for-await are left alone.
+    for source in (b"for await (const [a] of it) {}", b"x = let[0]; for (await [a] of it) {}"):
+        assert _text(parse(source, Language.JAVASCRIPT)) == source
+
+
 def test_variance_annotations_on_type_parameters_parse() -> None:
     sources = (
         b"interface Box<out T> { get(): T }",

@@ -119,6 +119,19 @@ def _sub_keyword(
     return pattern.sub(checked, data)
 
 
+# `for await (let [a, b] of it)`: both grammars read `let [a, b]` after `for await (` as a
+# subscript of a variable named `let` (sloppy-mode JavaScript allows one), not as a
+# destructuring declaration, so LL001 reported `b = …` in the loop as an implicit global
+# (Zeppelin's Automod triggers). Without `await` they parse it right; the keyword becomes
+# spaces for the parser. No analysis reads it: a for-await step is not an `await` expression
+# in the tree either way, and `let` keeps its block scope (a `var` would not).
+_FOR_AWAIT_LET_PATTERN = re.compile(rb"for(\s+)await(?=\s*\(\s*let\s*\[)")
+
+
+def _blank_for_await(match: re.Match[bytes]) -> bytes:
+    return b"for" + match.group(1) + b"     "
+
+
 # Import attributes on a re-export (`export { a } from './x.json' with { type: 'json' }`) and
 # the older `assert { … }` form in JavaScript stop the grammars; they say how to load a JSON
 # module, nothing that leak analysis reads, so the clause is blanked in place.
@@ -268,6 +281,8 @@ def prepare(data: bytes, language: Language) -> bytes:
         data = data.replace(b"\x00", b" ")
     if b"let" in data:
         data = _join_let_declarations(data)
+        if b"await" in data:
+            data = _sub_keyword(_FOR_AWAIT_LET_PATTERN, data, _blank_for_await)
     if b"from" in data and (b" with" in data or b" assert" in data):
         data = _IMPORT_ATTRIBUTES.sub(_blank_import_attributes, data)
     if language is Language.JAVASCRIPT and b"as " in data:
