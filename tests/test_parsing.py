@@ -26,6 +26,17 @@ def test_comparisons_and_plain_templates_are_left_alone() -> None:
         assert _blank_template_type_arguments(source) == source
 
 
+def test_template_text_that_looks_like_type_arguments_is_left_alone() -> None:
+    # The end of a template literal, `n<@!")}>` before its closing backtick: blanking it as
+    # type arguments cut the string open (one syntax error for the whole file, Zeppelin).
+    for source in (
+        b'send(`users:\\n\\n<@!${ids.join(">\\n<@!")}>`);',
+        b"const t = `a\\n<${user}>`;",
+    ):
+        assert _blank_template_type_arguments(source) == source
+        assert not parse(source, Language.TYPESCRIPT).root_node.has_error
+
+
 def test_using_declarations_parse_as_const_in_typescript() -> None:
     source = b"async function f() { await using h = open(); using g = h; }"
     tree = parse(source, Language.TYPESCRIPT)

@@ -757,12 +757,36 @@ def _blank_template_type_arguments(data: bytes) -> bytes:
     end = data.find(b">`")
     while end != -1:
         start = _matching_angle(data, end)
-        if start is not None and start > 0 and data[start - 1] in _IDENTIFIER_END:
+        if (
+            start is not None
+            and start > 0
+            and data[start - 1] in _IDENTIFIER_END
+            and _could_be_type_arguments(data[start : end + 1])
+        ):
             for index in range(start, end + 1):
                 if out[index] not in (0x0A, 0x0D):
                     out[index] = 0x20
         end = data.find(b">`", end + 2)
     return bytes(out)
+
+
+_OPENING = {0x29: 0x28, 0x5D: 0x5B, 0x7D: 0x7B}  # ) ] } -> ( [ {
+
+
+def _could_be_type_arguments(span: bytes) -> bool:
+    """Whether ``span`` (from `<` to `>`) can be a type argument list: no `${`, and its
+    brackets balanced. Text at the end of a template literal can look like one (Zeppelin's
+    `` `…\\n<@!${ids.join(">\\n<@!")}>` ``, where `n<@!")}>` precedes the closing backtick):
+    blanking it cut the string open and made the whole file one syntax error."""
+    if b"${" in span:
+        return False
+    stack: list[int] = []
+    for char in span:
+        if char in (0x28, 0x5B, 0x7B):
+            stack.append(char)
+        elif char in _OPENING and (not stack or stack.pop() != _OPENING[char]):
+            return False
+    return not stack
 
 
 def _matching_angle(data: bytes, close: int) -> int | None:
