@@ -26,6 +26,17 @@ def test_comparisons_and_plain_templates_are_left_alone() -> None:
         assert _blank_template_type_arguments(source) == source
 
 
+def test_template_text_that_looks_like_type_arguments_is_left_alone() -> None:
+    # The end of a template literal, `n<@!")}>` before its closing backtick: blanking it as
+    # type arguments cut the string open (one syntax error for the whole file, Zeppelin).
+    for source in (
+        b'send(`users:\\n\\n<@!${ids.join(">\\n<@!")}>`);',
+        b"const t = `a\\n<${user}>`;",
+    ):
+        assert _blank_template_type_arguments(source) == source
+        assert not parse(source, Language.TYPESCRIPT).root_node.has_error
+
+
 def test_using_declarations_parse_as_const_in_typescript() -> None:
     source = b"async function f() { await using h = open(); using g = h; }"
     tree = parse(source, Language.TYPESCRIPT)
@@ -167,6 +178,22 @@ def test_let_at_the_end_of_a_line_still_declares() -> None:
         assert "lexical_declaration" in str(parse(source, Language.JAVASCRIPT).root_node)
     # `outlet` and `obj.let` are not the keyword.
     assert "lexical_declaration" not in str(parse(b"outlet\nx = 1;", Language.JAVASCRIPT).root_node)
+
+
+def test_for_await_with_let_destructuring_declares_its_names() -> None:
+    # Both grammars read `let [` after `for await (` as a subscript of a variable `let`.
+    sources = (
+        b"async function f(it) { for await (let [a, b] of it) { b = a; } }",
+        b"async function f(it) { for await\n  (let\t[a] of it) a = 1; }",
+    )
+    assert_parses_in_place(sources, Language.JAVASCRIPT, Language.TYPESCRIPT)
+    for source in sources:
+        for language in (Language.JAVASCRIPT, Language.TYPESCRIPT):
+            loop = str(parse(source, language).root_node)
+            assert "array_pattern" in loop and "subscript_expression" not in loop
+    # `for await (const [a] of it)` and a `let` subscript outside a for-await are left alone.
+    for source in (b"for await (const [a] of it) {}", b"x = let[0]; for (await [a] of it) {}"):
+        assert _text(parse(source, Language.JAVASCRIPT)) == source
 
 
 def test_variance_annotations_on_type_parameters_parse() -> None:

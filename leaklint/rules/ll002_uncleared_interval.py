@@ -20,7 +20,8 @@ fake clock's, dropped with it.
 A handle kept in a local variable and cleared by the same function is judged on every path,
 as a client is (`release_paths`): an `await` that can fail before the clear, outside a `try`
 whose `finally` clears it, or an early `return`, leaves that timer running with nothing left to
-clear it.
+clear it. A tick that also stops itself, but only when its own work fails (`msg.edit(…).catch(()
+=> clearInterval(t))`), is judged the same way: that clear does not run when the function fails.
 
 Inside a function (a new interval per call) the finding is a warning when the file shows the
 function running many times: a request, connection or job handler, an effect, a call in a loop
@@ -101,6 +102,7 @@ from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     TRANSPARENT,
     assignment_target,
+    call_arguments,
     contains,
     first_named,
     function_name,
@@ -334,7 +336,11 @@ class UnclearedInterval(Rule):
         binding = ctx.scopes.resolve(target) if target.type == "identifier" else None
         if binding is None or ctx.enclosing_function(binding.node) != function:
             return  # a field or an outer variable: another function may clear it later
-        if any(ctx.enclosing_function(clear) != function for clear in clears):
+        # The tick stopping itself when its own work fails (`edit().catch(() =>
+        # clearInterval(t))`) does not end it when the function fails instead (Zeppelin's
+        # archive progress message, still there to edit): the function's own clear decides.
+        clears = [clear for clear in clears if not _only_when_the_tick_fails(ctx, call, clear)]
+        if not clears or any(ctx.enclosing_function(clear) != function for clear in clears):
             return  # cleared by a callback (a 'close' handler, the tick itself): deferred
         exits = ReleasePaths(
             function,
@@ -434,6 +440,37 @@ class UnclearedInterval(Rule):
             ctx.report(self, call, self.msg("effect-discarded"))
         else:
             ctx.report(self, call, self.msg("effect-stored", handle=text(target)))
+
+
+def _only_when_the_tick_fails(ctx: FileContext, call: Node, clear: Node) -> bool:
+    """Whether ``clear`` is in the interval's own callback and runs only when something the
+    tick does fails: in a `catch` clause, or a `.catch(fn)` / `.then(_, fn)` rejection handler,
+    inside that callback."""
+    listed = call_arguments(call)
+    callback = listed[0] if listed else None
+    if callback is None or callback.type not in FUNCTION_NODES or not contains(callback, clear):
+        return False
+    up = ctx.ancestry
+    node = up.parent(clear)
+    while node is not None and node.id != callback.id:
+        if node.type == "catch_clause" or (
+            node.type in FUNCTION_NODES and _is_rejection_handler(up, node)
+        ):
+            return True
+        node = up.parent(node)
+    return False
+
+
+def _is_rejection_handler(up: Ancestry, function: Node) -> bool:
+    """`p.catch(fn)`, `p.then(ok, fn)`: ``function`` runs only when the promise rejects."""
+    arguments = up.parent(outermost(up, function))
+    call = up.parent(arguments) if arguments is not None else None
+    if arguments is None or call is None or call.type != "call_expression":
+        return False
+    listed = call_arguments(call)
+    index = next((i for i, a in enumerate(listed) if a.id == outermost(up, function).id), None)
+    method = member_property(call.child_by_field_name("function"))
+    return (method == "catch" and index == 0) or (method == "then" and index == 1)
 
 
 def _ends_the_page(ctx: FileContext, call: Node) -> bool:

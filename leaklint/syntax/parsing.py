@@ -119,6 +119,19 @@ def _sub_keyword(
     return pattern.sub(checked, data)
 
 
+# `for await (let [a, b] of it)`: both grammars read `let [a, b]` after `for await (` as a
+# subscript of a variable named `let` (sloppy-mode JavaScript allows one), not as a
+# destructuring declaration, so LL001 reported `b = …` in the loop as an implicit global
+# (Zeppelin's Automod triggers). Without `await` they parse it right; the keyword becomes
+# spaces for the parser. No analysis reads it: a for-await step is not an `await` expression
+# in the tree either way, and `let` keeps its block scope (a `var` would not).
+_FOR_AWAIT_LET_PATTERN = re.compile(rb"for(\s+)await(?=\s*\(\s*let\s*\[)")
+
+
+def _blank_for_await(match: re.Match[bytes]) -> bytes:
+    return b"for" + match.group(1) + b"     "
+
+
 # Import attributes on a re-export (`export { a } from './x.json' with { type: 'json' }`) and
 # the older `assert { … }` form in JavaScript stop the grammars; they say how to load a JSON
 # module, nothing that leak analysis reads, so the clause is blanked in place.
@@ -268,6 +281,8 @@ def prepare(data: bytes, language: Language) -> bytes:
         data = data.replace(b"\x00", b" ")
     if b"let" in data:
         data = _join_let_declarations(data)
+        if b"await" in data:
+            data = _sub_keyword(_FOR_AWAIT_LET_PATTERN, data, _blank_for_await)
     if b"from" in data and (b" with" in data or b" assert" in data):
         data = _IMPORT_ATTRIBUTES.sub(_blank_import_attributes, data)
     if language is Language.JAVASCRIPT and b"as " in data:
@@ -742,12 +757,36 @@ def _blank_template_type_arguments(data: bytes) -> bytes:
     end = data.find(b">`")
     while end != -1:
         start = _matching_angle(data, end)
-        if start is not None and start > 0 and data[start - 1] in _IDENTIFIER_END:
+        if (
+            start is not None
+            and start > 0
+            and data[start - 1] in _IDENTIFIER_END
+            and _could_be_type_arguments(data[start : end + 1])
+        ):
             for index in range(start, end + 1):
                 if out[index] not in (0x0A, 0x0D):
                     out[index] = 0x20
         end = data.find(b">`", end + 2)
     return bytes(out)
+
+
+_OPENING = {0x29: 0x28, 0x5D: 0x5B, 0x7D: 0x7B}  # ) ] } -> ( [ {
+
+
+def _could_be_type_arguments(span: bytes) -> bool:
+    """Whether ``span`` (from `<` to `>`) can be a type argument list: no `${`, and its
+    brackets balanced. Text at the end of a template literal can look like one (Zeppelin's
+    `` `…\\n<@!${ids.join(">\\n<@!")}>` ``, where `n<@!")}>` precedes the closing backtick):
+    blanking it cut the string open and made the whole file one syntax error."""
+    if b"${" in span:
+        return False
+    stack: list[int] = []
+    for char in span:
+        if char in (0x28, 0x5B, 0x7B):
+            stack.append(char)
+        elif char in _OPENING and (not stack or stack.pop() != _OPENING[char]):
+            return False
+    return not stack
 
 
 def _matching_angle(data: bytes, close: int) -> int | None:
