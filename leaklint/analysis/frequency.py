@@ -73,6 +73,7 @@ from leaklint.analysis.nodes import (
     word_occurrences,
 )
 from leaklint.analysis.percall import (
+    DISCORD_COMMAND_EVENT,
     PERCALL,
     PerRequest,
     effect_callback,
@@ -595,6 +596,7 @@ def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]
         "message": Rate.PER_MESSAGE,
         "messageCreate": Rate.PER_MESSAGE,
         "interactionCreate": Rate.PER_MESSAGE,
+        DISCORD_COMMAND_EVENT: Rate.PER_MESSAGE,
     }.get(event or "", Rate.PER_REQUEST)
     if registration is not None:
         line = ctx.source.position(registration.start_byte).line
@@ -604,6 +606,9 @@ def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]
         label = event or first
         shown = f"{text(callee)}('{label}')" if label else text(callee)
         where = f"registered by `{shown}` on line {line}"
+    elif event == DISCORD_COMMAND_EVENT:
+        name = function_name(ctx.ancestry, per_request.handler)
+        where = f"the Discord command handler `{name}()`" if name else "a Discord command handler"
     else:
         where = "a request handler by its parameters"
     if per_request.call is not None:

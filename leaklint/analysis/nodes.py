@@ -495,3 +495,29 @@ def function_name(up: Ancestry, function: Node) -> str | None:
     if parent.type == "pair" and parent.child_by_field_name("value") == node:
         return text(parent.child_by_field_name("key"))
     return None
+
+
+# Keys that name one of a bounded set of tenants rather than a request, a user or a message:
+# a Discord bot keeps per-guild state (`queues.set(guild.id, …)`, `servers[guildId] = …`),
+# and it grows with the servers the bot has joined, not with the traffic.
+_TENANT_KEYS = frozenset({"guild", "guildId", "guild_id", "guildID"})
+
+
+def is_tenant_key(key: Node) -> bool:
+    """`guild`, `guildId`, `guild.id`, `interaction.guild.id`, `message.guildId`: a store
+    keyed by it holds one entry per Discord server (``_TENANT_KEYS``)."""
+    while key.type in ("parenthesized_expression", "non_null_expression", "as_expression"):
+        inner = key.named_child(0)
+        if inner is None:
+            return False
+        key = inner
+    if key.type == "identifier":
+        return text(key) in _TENANT_KEYS
+    if key.type != "member_expression":
+        return False
+    prop = member_property(key)
+    if prop in _TENANT_KEYS:
+        return True
+    owner = key.child_by_field_name("object")
+    return prop == "id" and owner is not None and is_tenant_key(owner)
+

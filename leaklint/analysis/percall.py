@@ -55,6 +55,22 @@ from leaklint.syntax.parsing import query
 
 REQUEST_NAMES = frozenset({"req", "request"})
 RESPONSE_NAMES = frozenset({"res", "response", "reply"})
+# A Discord bot's command handlers run once per interaction or command message: a function
+# with a parameter named `interaction`, or a method of the names Sapphire and most bot
+# templates route commands to. Either counts only in a file that uses discord.js's
+# interaction API or names Discord (``_DISCORD_SIGNS``): the names alone are not specific.
+INTERACTION_PARAMETERS = frozenset({"interaction"})
+COMMAND_METHODS = frozenset(
+    {"messageRun", "chatInputRun", "contextMenuRun", "autocompleteRun", "interactionRun"}
+)
+DISCORD_COMMAND_EVENT = "interaction"
+_DISCORD_SIGNS = (
+    re.compile(rb"[Dd]iscord"),
+    re.compile(
+        rb"interaction\.(?:reply|deferReply|editReply|followUp|options|showModal|deferUpdate"
+        rb"|isChatInputCommand|isButton|customId|guild|member|user|channel)\b"
+    ),
+)
 ROUTE_HANDLER_NAMES = frozenset(
     {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "getServerSideProps"}
 )
@@ -119,6 +135,7 @@ _OTHER_SIGNS = (
     re.compile(rb"\.get\s*\(\s*['\"`]/"),  # app.get('/path', …)
     re.compile(rb"(?:request|connection|message|upgrade|messageCreate|interactionCreate)['\"`]"),
     re.compile(rb"use(?:Layout|Insertion)?Effect\b"),  # React effects (LL007)
+    *_DISCORD_SIGNS,  # Discord command handlers
     *FRAMEWORK_PATTERNS,  # decorator-routed handlers (NestJS, routing-controllers, tsoa …)
 )
 
@@ -182,11 +199,13 @@ def _handlers(ctx: FileContext) -> list[Node]:
     memo = _memo(ctx)
     if memo.handlers is None:
         captures = ctx.captures(PERCALL)
-        found = {
-            f.id: f
-            for f in captures.get("percall_function", ())
-            if _has_handler_parameters(f) or _is_route_export(f)
-        }
+        functions = captures.get("percall_function", ())
+        found = {f.id: f for f in functions if _has_handler_parameters(f) or _is_route_export(f)}
+        if any(sign.search(ctx.source.data) for sign in _DISCORD_SIGNS):
+            for function in functions:
+                if function.id not in found and _is_discord_command(function):
+                    found[function.id] = function
+                    memo.registrations[function.id] = (None, DISCORD_COMMAND_EVENT)
         for call in captures.get("percall_registration", ()):
             for callback in _registered_callbacks(call):
                 found[callback.id] = callback
@@ -234,6 +253,14 @@ def _has_handler_parameters(function: Node) -> bool:
         if first in REQUEST_NAMES and second in RESPONSE_NAMES:
             return True
     return names[:2] == ["ctx", "next"]
+
+
+def _is_discord_command(function: Node) -> bool:
+    """`execute(interaction)`, `async run(client, interaction)`, `chatInputRun(interaction)`."""
+    if INTERACTION_PARAMETERS.intersection(_parameter_names(function)):
+        return True
+    name = function.child_by_field_name("name") if function.type == "method_definition" else None
+    return name is not None and text(name) in COMMAND_METHODS
 
 
 def _is_route_export(function: Node) -> bool:

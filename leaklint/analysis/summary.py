@@ -39,6 +39,7 @@ from leaklint.analysis.nodes import (
     call_arguments,
     class_method,
     is_static_member,
+    is_tenant_key,
     loop_ancestors,
     member_property,
     superclass,
@@ -762,7 +763,7 @@ class _Exports:
                 and self._module_level(receiver)
             ):
                 index = target.child_by_field_name("index")
-                yield text(receiver), target, not _is_literal(index)
+                yield text(receiver), target, _varying_key(index)
 
     def _module_level(self, identifier: Node) -> bool:
         binding = self.ctx.scopes.resolve(identifier)
@@ -1216,7 +1217,13 @@ def _is_literal(node: Node | None) -> bool:
 def _dynamic_arguments(call: Node) -> bool:
     """`.set(key, v)` with a key that varies; `.push(v)` / `.add(v)` with any non-literal."""
     arguments = call_arguments(call)
-    return bool(arguments) and not _is_literal(arguments[0])
+    return bool(arguments) and _varying_key(arguments[0])
+
+
+def _varying_key(key: Node | None) -> bool:
+    """A key (or pushed value) that takes new values as the code runs: not a literal, nor one
+    of a bounded set of tenants (``nodes.is_tenant_key``: a Discord guild)."""
+    return key is not None and not _is_literal(key) and not is_tenant_key(key)
 
 
 def _shrinks(parent: Node | None, ref: Node, parent_of: Callable[[Node], Node | None]) -> bool:
@@ -1309,7 +1316,7 @@ class _Uses:
         yield from _Mentions(self.ctx, self.imported - self.packages).passes()
         for target in self.captures.get("subscript_target", ()):
             yield from self._receiver_use(
-                target, GROW, not _is_literal(target.child_by_field_name("index"))
+                target, GROW, _varying_key(target.child_by_field_name("index"))
             )
         for target in self.captures.get("deleted", ()):
             yield from self._receiver_use(target, SHRINK, True)

@@ -77,6 +77,7 @@ from leaklint.analysis.nodes import (
     effective_function,
     function_name,
     identifiers_in,
+    is_tenant_key,
     literal_key,
     outermost,
     text,
@@ -359,6 +360,7 @@ def _growth_at(ctx: FileContext, ref: Node) -> Growth | None:
             or assignment.type not in ASSIGNMENTS
             or index is None
             or where.method is not None  # a fixed key: `store['total'] = …`
+            or is_tenant_key(index)  # one entry per Discord server: `servers[guildId] = …`
         ):
             return None
         return Growth(assignment, [index])
@@ -367,6 +369,8 @@ def _growth_at(ctx: FileContext, ref: Node) -> Growth | None:
         if where.method in KEYED_METHODS:
             if not arguments or literal_key(arguments[0]) is not None:
                 return None  # a fixed entry
+            if is_tenant_key(arguments[0]):
+                return None  # one entry per Discord server: `queues.set(guild.id, …)`
             return Growth(where.call, arguments[:1])
         return Growth(where.call, arguments)
     if where.kind == "argument" and where.index == 0 and where.call is not None:
