@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leaklint import budget
-from leaklint.analysis.callers import once_verdicts
+from leaklint.analysis.callers import once_verdicts, stored_handles
 from leaklint.analysis.summary import SUMMARY_ANALYSES, may_link
 from leaklint.analysis.summary import summarise as project_summary
 from leaklint.fsutil import FileTooLargeError, NotRegularFileError, read_regular_file
@@ -177,8 +177,10 @@ def _summary(ctx: FileContext) -> FileSummary | None:
     )
     # What the rules' per-call findings become if the link finds their callers run once.
     conditional = once_verdicts(ctx)
-    if directives or conditional:
-        return replace(summary, directives=directives, conditional=conditional)
+    # LL002's handles stored on an object whose other methods may live in other files.
+    handles = stored_handles(ctx)
+    if directives or conditional or handles:
+        return replace(summary, directives=directives, conditional=conditional, handles=handles)
     return summary
 
 
