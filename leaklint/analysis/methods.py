@@ -12,7 +12,7 @@ them (``pipeline.project.link``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from tree_sitter import Node
 
@@ -63,13 +63,16 @@ def prototype_methods(ctx: FileContext) -> Iterator[Method]:
             yield Method(text(owner), name, symbol.module, path[0] if path else "default")
 
 
-def cleared_properties(ctx: FileContext, exported: dict[int, list[str]]) -> Iterator[Clearing]:
-    """For each exported function (``exported``: node id → its exported names), the properties
-    it passes to clearInterval()/clearTimeout() (`clearInterval(this.timer)`,
-    `clearInterval(trigger.jsInterval)`), callbacks inside it included."""
+def cleared_properties(
+    ctx: FileContext, exported_nodes: Callable[[FileContext], dict[int, list[str]]]
+) -> Iterator[Clearing]:
+    """For each exported function (``exported_nodes``: node id → its exported names, asked only
+    of a file that clears a timer), the properties it passes to clearInterval()/clearTimeout()
+    (`clearInterval(this.timer)`, `clearInterval(trigger.jsInterval)`), callbacks included."""
     data = ctx.source.data
-    if not exported or (b"clearInterval" not in data and b"clearTimeout" not in data):
+    if b"clearInterval" not in data and b"clearTimeout" not in data:
         return
+    exported = exported_nodes(ctx)
     found: dict[str, dict[str, None]] = {}
     for prop, call in _property_clears(ctx):
         for ancestor in ctx.ancestry.ancestors(call):

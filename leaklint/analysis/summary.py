@@ -178,7 +178,7 @@ def summarise(ctx: FileContext) -> FileSummary:
         uses=(*uses, *_namespace_reexports(ctx)),
         unfollowed=unfollowed,
         methods=tuple(prototype_methods(ctx)),
-        clearings=tuple(cleared_properties(ctx, exported_nodes(ctx))),
+        clearings=tuple(cleared_properties(ctx, exported_nodes)),
     )
 
 
