@@ -43,7 +43,7 @@ from leaklint.rules import Rule
 from leaklint.semantic.context import FileContext
 from leaklint.syntax.generated import generated_reason
 from leaklint.syntax.parsing import parse
-from leaklint.syntax.source import SourceFile, package_type, real_directory
+from leaklint.syntax.source import SourceFile, meteor_package, package_type, real_directory
 
 if TYPE_CHECKING:
     from tree_sitter import Tree
@@ -313,6 +313,7 @@ def run(
     root), so the project step need not list the repository's other files."""
     # package.json files and symlinks may have changed since the last run in this process.
     package_type.cache_clear()
+    meteor_package.cache_clear()
     real_directory.cache_clear()
     resolver = as_resolver(settings)
     started = time.perf_counter()
