@@ -150,3 +150,56 @@ def test_summarising_starts_no_pass_over_every_identifier(tmp_path: Path, monkey
     (use,) = summary.uses
     assert (use.imported, use.handled) == ("makeClient", True)
     assert summary.export("store") is not None and summary.export("store").shrunk
+
+
+def test_methods_kept_in_files_of_their_own_are_summarised(tmp_path: Path) -> None:
+    """Gladys' layout (audit 8): `Handler.prototype.start = start` installs another file's
+    function as a method; what each method clears and where LL002 reported a stored handle
+    travel in the summaries, through the cache's JSON, for the link to join."""
+    from leaklint.model.project import Clearing, Method
+    from leaklint.model.settings import Settings
+    from leaklint.pipeline.engine import check_path, rules_for
+
+    (tmp_path / "index.js").write_text(
+        "const { poll } = require('./poll');\n"
+        "const stop = require('./stop');\n"
+        "function Handler() {}\n"
+        "Handler.prototype.poll = poll;\n"
+        "Handler.prototype.stop = stop;\n"
+        "Handler.prototype.log = console.log;\n"
+        "module.exports = Handler;\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "poll.js").write_text(
+        "function poll() {\n"
+        "  this.reset();\n"
+        "  this.timer = setInterval(() => this.tick(), 1000);\n"
+        "}\n"
+        "module.exports = { poll };\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "stop.js").write_text(
+        "module.exports = function stop() { clearInterval(this.timer); clearTimeout(this.t); };\n",
+        encoding="utf-8",
+    )
+    settings = Settings(root=tmp_path, project=True)
+
+    def summary_of(name: str) -> FileSummary:
+        data = check_path(tmp_path / name, settings, rules_for(settings)).summary
+        summary = FileSummary.from_dict(json.loads(json.dumps(data)))
+        assert summary.to_dict() == asdict(summary)
+        return summary
+
+    assert summary_of("index.js").methods == (
+        Method("Handler", "poll", "./poll", "poll"),
+        Method("Handler", "stop", "./stop", "default"),
+    )
+    assert summary_of("stop.js").clearings == (Clearing("default", "timer,t"),)
+    (handle,) = summary_of("poll.js").handles
+    assert (handle.rule, handle.export, handle.prop, handle.once) == (
+        "LL002",
+        "poll",
+        "timer",
+        False,
+    )
+    assert (handle.span.line, handle.calls) == (3, "reset,tick")

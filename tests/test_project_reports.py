@@ -268,3 +268,20 @@ def test_the_cross_module_message_says_what_one_run_is(tmp_path: Path) -> None:
     (finding,) = json.loads(result.stdout)["findings"]
     assert "{unit}" not in finding["message"]
     assert "so every request leaves a connection open on the server" in finding["message"]
+
+
+def test_a_read_through_a_knex_instance_of_another_module_names_the_instance(
+    tmp_path: Path,
+) -> None:
+    # Audit 8 (pagermon): the table was named as if it were the knex instance, in the message
+    # ("every row of 'users' (knex instance from …)") and in the note ("The knex instance
+    # 'users' is made here").
+    folder = _project(tmp_path, "knex-module-read")
+    result = invoke(folder, "--preview", "--no-cache", "--format", "json", ".")
+    (finding,) = json.loads(result.stdout)["findings"]
+    message = finding["message"]
+    assert (finding["rule"], finding["line"]) == ("LL012", 9)
+    assert "every row of 'users' (through the knex instance `db` from db/knex.js)" in message
+    (related,) = finding["related"]
+    assert (related["path"], related["line"]) == ("db/knex.js", 3)
+    assert related["message"] == "The knex instance `db` is made here."

@@ -16,13 +16,15 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.analysis.frequency import Frequency, Why
-from leaklint.analysis.nodes import CLASS_NODES, FIELD_NODES, text
+from leaklint.analysis.methods import this_method_calls
+from leaklint.analysis.nodes import CLASS_NODES, FIELD_NODES, member_property, text
 from leaklint.analysis.summary import exported_nodes, references_of
 from leaklint.model.findings import Message
-from leaklint.model.project import CONSTRUCTOR_PREFIX, Conditional
+from leaklint.model.project import CONSTRUCTOR_PREFIX, Conditional, StoredHandle
 from leaklint.semantic.context import FileContext
 
 _VERDICTS = "callers.once-verdicts"
+_HANDLES = "callers.stored-handles"
 
 
 def if_runs_once(
@@ -55,6 +57,35 @@ def if_runs_once(
 def once_verdicts(ctx: FileContext) -> tuple[Conditional, ...]:
     """What the rules recorded with ``if_runs_once`` in this file."""
     return tuple(ctx.memo(_VERDICTS, list))
+
+
+def if_cleared_by_a_sibling(
+    ctx: FileContext, rule: str, node: Node, target: Node, *, once: bool
+) -> None:
+    """Record that the finding ``rule`` just reported at ``node``, about a handle stored at the
+    property ``target`` (`this.timer = …`, `job.timer = …`), goes if a method that another
+    module installs on the same prototype as the exported function around it clears that
+    property (``model.project.StoredHandle``: with ``once`` any such method; else only one the
+    function calls itself)."""
+    prop = member_property(target)
+    if not prop:
+        return
+    exported = exported_nodes(ctx)
+    function = next(
+        (a for a in reversed(list(ctx.ancestry.ancestors(node))) if a.id in exported), None
+    )
+    names = exported.get(function.id, []) if function is not None else []
+    if function is None or len(names) != 1:
+        return
+    calls = "" if once else this_method_calls(function)
+    ctx.memo(_HANDLES, list).append(
+        StoredHandle(rule, ctx.span(node), names[0], prop, once=once, calls=calls)
+    )
+
+
+def stored_handles(ctx: FileContext) -> tuple[StoredHandle, ...]:
+    """What the rules recorded with ``if_cleared_by_a_sibling`` in this file."""
+    return tuple(ctx.memo(_HANDLES, list))
 
 
 def exported_runner(ctx: FileContext, frequency: Frequency) -> str | None:

@@ -520,4 +520,3 @@ def is_tenant_key(key: Node) -> bool:
         return True
     owner = key.child_by_field_name("object")
     return prop == "id" and owner is not None and is_tenant_key(owner)
-

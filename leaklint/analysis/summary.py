@@ -32,6 +32,7 @@ from tree_sitter import Node
 
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.listeners import EMITTER_REMOVING, PERSISTENT_EMITTER_METHODS
+from leaklint.analysis.methods import cleared_properties, prototype_methods
 from leaklint.analysis.nodes import (
     CLASS_NODES,
     FIELD_NODES,
@@ -182,6 +183,8 @@ def summarise(ctx: FileContext) -> FileSummary:
         reexports=tuple(_reexports(ctx)),
         uses=(*uses, *_namespace_reexports(ctx)),
         unfollowed=unfollowed,
+        methods=tuple(prototype_methods(ctx)),
+        clearings=tuple(cleared_properties(ctx, exported_nodes)),
     )
 
 

@@ -136,6 +136,47 @@ class Conditional:
 
 
 @dataclass(frozen=True)
+class StoredHandle:
+    """One of the file's own findings (LL002) about a timer handle that the exported function
+    ``export`` stores on the property ``prop`` of an object (`this.timer`, `trigger.timer`).
+    When another module installs ``export`` as a method of a prototype (`Handler.prototype.start
+    = start`), the object's other methods live in other files, and a clear there is one this
+    file cannot see: the finding goes when a method installed on the same prototype clears
+    ``prop`` — for a timer started once (``once``: the finding says it runs for the life of the
+    process), any such method; for one started per call, only one that ``export`` itself calls
+    (``calls``: its `this.m()` methods, comma-separated), since then each call stops the timer
+    it replaces."""
+
+    rule: str
+    span: Span  # the finding's
+    export: str
+    prop: str
+    once: bool = False
+    calls: str = ""
+
+
+@dataclass(frozen=True)
+class Method:
+    """``owner.prototype.name = imported`` at module level, ``imported`` from ``specifier``: an
+    exported function of another module installed as a method (Gladys keeps each method of a
+    class in a file of its own)."""
+
+    owner: str  # the constructor's name as written
+    name: str  # the method's name
+    specifier: str
+    imported: str
+
+
+@dataclass(frozen=True)
+class Clearing:
+    """The exported function ``export`` passes ``<object>.<prop>`` to clearInterval() or
+    clearTimeout(), for each of ``props`` (comma-separated)."""
+
+    export: str
+    props: str
+
+
+@dataclass(frozen=True)
 class FileSummary:
     # Every name this file exports from its own code (what `exports` classifies is a subset):
     # the link follows re-export chains to the file that defines a name.
@@ -149,6 +190,9 @@ class FileSummary:
     # scan on npm packages): if one is a workspace package of the project, nothing it exports
     # can be shown to run once.
     unfollowed: tuple[str, ...] = ()
+    handles: tuple[StoredHandle, ...] = ()
+    methods: tuple[Method, ...] = ()
+    clearings: tuple[Clearing, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -160,6 +204,9 @@ class FileSummary:
             or self.uses
             or self.conditional
             or self.unfollowed
+            or self.handles
+            or self.methods
+            or self.clearings
         )
 
     def export(self, name: str) -> Export | None:
@@ -176,6 +223,9 @@ class FileSummary:
             "directives": tuple(_record_dict(d) for d in self.directives),
             "conditional": tuple(_record_dict(c) for c in self.conditional),
             "unfollowed": self.unfollowed,
+            "handles": tuple(_record_dict(h) for h in self.handles),
+            "methods": tuple(_record_dict(m) for m in self.methods),
+            "clearings": tuple(_record_dict(c) for c in self.clearings),
         }
 
     @classmethod
@@ -203,6 +253,17 @@ class FileSummary:
             unfollowed=tuple(
                 expect_str(u, "package specifier")
                 for u in expect_list(data["unfollowed"], "unfollowed")
+            ),
+            handles=tuple(
+                _decode(StoredHandle, h, "stored handle")
+                for h in expect_list(data["handles"], "handles")
+            ),
+            methods=tuple(
+                _decode(Method, m, "method") for m in expect_list(data["methods"], "methods")
+            ),
+            clearings=tuple(
+                _decode(Clearing, c, "clearing")
+                for c in expect_list(data["clearings"], "clearings")
             ),
         )
 
@@ -250,7 +311,7 @@ def _directive(data: Any) -> Suppressed:
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {
     cls: tuple(f.name for f in fields(cls))
-    for cls in (Export, ReExport, Use, Suppressed, Conditional)
+    for cls in (Export, ReExport, Use, Suppressed, Conditional, StoredHandle, Method, Clearing)
 }
 
 PER_REQUEST_RATES = frozenset({"per request", "per connection", "per message"})

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leaklint import budget
-from leaklint.analysis.callers import once_verdicts
+from leaklint.analysis.callers import once_verdicts, stored_handles
 from leaklint.analysis.summary import SUMMARY_ANALYSES, may_link
 from leaklint.analysis.summary import summarise as project_summary
 from leaklint.fsutil import FileTooLargeError, NotRegularFileError, read_regular_file
@@ -43,7 +43,7 @@ from leaklint.rules import Rule
 from leaklint.semantic.context import FileContext
 from leaklint.syntax.generated import generated_reason
 from leaklint.syntax.parsing import parse
-from leaklint.syntax.source import SourceFile, package_type, real_directory
+from leaklint.syntax.source import SourceFile, meteor_package, package_type, real_directory
 
 if TYPE_CHECKING:
     from tree_sitter import Tree
@@ -177,8 +177,10 @@ def _summary(ctx: FileContext) -> FileSummary | None:
     )
     # What the rules' per-call findings become if the link finds their callers run once.
     conditional = once_verdicts(ctx)
-    if directives or conditional:
-        return replace(summary, directives=directives, conditional=conditional)
+    # LL002's handles stored on an object whose other methods may live in other files.
+    handles = stored_handles(ctx)
+    if directives or conditional or handles:
+        return replace(summary, directives=directives, conditional=conditional, handles=handles)
     return summary
 
 
@@ -311,6 +313,7 @@ def run(
     root), so the project step need not list the repository's other files."""
     # package.json files and symlinks may have changed since the last run in this process.
     package_type.cache_clear()
+    meteor_package.cache_clear()
     real_directory.cache_clear()
     resolver = as_resolver(settings)
     started = time.perf_counter()

@@ -8,7 +8,10 @@ destructuring assignment targets all count as writes. Each name is reported once
 enclosing function, at its first write.
 
 webpack's writable module variables (`__webpack_public_path__`, `__webpack_base_uri__`,
-`__webpack_nonce__`) are not reported: webpack rewrites those assignments at build time.
+`__webpack_nonce__`) are not reported: webpack rewrites those assignments at build time. Nor
+is an assignment outside any function in a file of a Meteor package (a `package.js` with
+`Package.describe` in its directory or above): Meteor's linker declares it as a variable of the
+package, the documented way to share one (`Oidc = {};` with `api.export('Oidc')`).
 
 ## Why is this bad?
 In sloppy-mode code (CommonJS or scripts without `'use strict'`) assigning an undeclared name
@@ -56,7 +59,7 @@ from leaklint.semantic.scope import (
     pattern_identifiers,
 )
 from leaklint.syntax.parsing import query, run_query
-from leaklint.syntax.source import BROWSER_ASSET_DIRECTORIES
+from leaklint.syntax.source import BROWSER_ASSET_DIRECTORIES, meteor_package, real_directory
 
 WRITES = """
 (assignment_expression left: (identifier) @assign)
@@ -143,6 +146,8 @@ class ImplicitGlobal(Rule):
             if _guarded_by_typeof(ctx, ident, name):
                 continue  # `if (typeof x !== 'undefined') x = …` writes an existing global
             function = ctx.enclosing_function(ident)
+            if function is None and kind == "assign" and _in_meteor_package(ctx):
+                continue  # a package variable: Meteor's linker declares it (`Oidc = {};`)
             key = (name, function.id if function is not None else -1)
             if key in reported:
                 continue
@@ -174,6 +179,14 @@ class ImplicitGlobal(Rule):
         if ctx.is_strict(ident):
             return cls.msg("strict-reference-error", name=name)
         return cls.msg("process-global", name=name)
+
+
+def _in_meteor_package(ctx: FileContext) -> bool:
+    """Whether the file belongs to a Meteor package (a ``package.js`` with
+    ``Package.describe``): outside functions, its undeclared writes declare package variables
+    (audit 8: wekan's `Oidc = {};`, exported with `api.export('Oidc')`)."""
+    directory = ctx.source.path.parent
+    return ctx.memo("LL001.meteor", lambda: meteor_package(real_directory(str(directory))))
 
 
 def let_declaration_fix(ctx: FileContext, ident: Node, name: str) -> Fix | None:

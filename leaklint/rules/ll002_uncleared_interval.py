@@ -31,7 +31,13 @@ finding is a note that says both readings: two fresh audits found most such inte
 in the latest) to be start-up code called once from another module. With `--project` the callers
 are followed into the other modules: a per-request caller makes it a warning again, and when
 every caller in the project runs once (module level, start-up code, or another function that
-itself runs once) it is the module-level note, with the caller as a related location. An
+itself runs once) it is the module-level note, with the caller as a related location. A class
+kept in one file per method (`Handler.prototype.start = start` in an `index.js`) has its other
+methods in other files: with `--project`, a handle that such a method stores on an object is
+cleared when a method installed on the same prototype clears that property — for a timer
+started once, any such method; for one started per call, one that the method itself calls
+first (`this.cancel(); this.timer = setInterval(…)`), since otherwise each call replaces a
+running timer. An
 interval started once per process is a note, and is not reported at all when it is `.unref()`'d:
 at module level, in a one-shot callback at module level (`promise.then(…)`, `server.listen(port,
 …)`), under a lazy-initialisation guard (`if (!io) { io = …; setInterval(…) }`, or `if (done)
@@ -85,7 +91,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.analysis.callers import if_runs_once
+from leaklint.analysis.callers import if_cleared_by_a_sibling, if_runs_once
 from leaklint.analysis.flow import destination, stored_reads
 from leaklint.analysis.frequency import (
     FREQUENCY_ANALYSES,
@@ -412,6 +418,11 @@ class UnclearedInterval(Rule):
         unref: bool = False,
     ) -> None:
         where = text(target)
+        # "In this file" is not the whole object when the function is a method another module
+        # installs on a prototype: the link looks for a clear in the sibling methods' files.
+        if_cleared_by_a_sibling(
+            ctx, self.code, call, target, once=instance_method is not None or function is None
+        )
         if instance_method is not None:
             described = _describe(ctx.ancestry, instance_method)
             message = self.msg("startup-instance-stored", handle=where, function=described)

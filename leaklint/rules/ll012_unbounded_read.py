@@ -189,6 +189,14 @@ class UnboundedRead(Rule):
                 continue
             call, target = _shown_use(linked.use.snippet, library)
             what = linked.export.label
+            made = target
+            if library == "knex":
+                # The target is the table; what is made in the other module is the instance
+                # (audit 8: "every row of 'users' (knex instance …)" named the table as it).
+                made = f"`{call.split('(', 1)[0].rsplit('.', 1)[0]}`"
+                source = f"{target} (through the {what} {made} from {linked.path})"
+            else:
+                source = f"{target} ({what} from {linked.path})"
             if library == "redis":
                 message = self.msg("keys", call=call, reason=reason)
             else:
@@ -196,11 +204,11 @@ class UnboundedRead(Rule):
                     "unbounded",
                     call=call,
                     unit=UNITS[library],
-                    target=f"{target} ({what} from {linked.path})",
+                    target=source,
                     reason=reason,
                     instead=self.msg(library).text,
                 )
-            note = self.msg("note-model", what=what, target=target).text
+            note = self.msg("note-model", what=what, target=made).text
             yield ProjectReport(linked, message, (Related(linked.export.span, note, linked.path),))
 
     def _judge(self, ctx: FileContext, call: Node, read: Read) -> None:

@@ -32,7 +32,7 @@ from leaklint.server.documents import (
     project_findings_of,
 )
 from leaklint.syntax.parsing import parse_incremental
-from leaklint.syntax.source import language_for, package_type, real_directory
+from leaklint.syntax.source import language_for, meteor_package, package_type, real_directory
 
 # Re-check this long after the last keystroke: long enough that typing a word costs one
 # check, short enough to feel immediate.
@@ -229,6 +229,7 @@ class LeaklintServer(LanguageServer):
         self.settings.clear()
         self._reported_config_errors.clear()
         package_type.cache_clear()
+        meteor_package.cache_clear()
         real_directory.cache_clear()
         self.recheck_open_documents()
 

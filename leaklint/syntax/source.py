@@ -227,6 +227,47 @@ def _manifest_type(manifest: Path) -> str | None:
     return value if isinstance(value, str) else "commonjs"
 
 
+class _NearestMeteorPackage:
+    """``meteor_package(directory)``: whether ``directory`` lies in a Meteor package — the
+    nearest directory at or above it with a ``package.js`` or a ``package.json`` has a
+    ``package.js`` that calls ``Package.describe``. Meteor's linker declares every name a
+    package file assigns without a declaration as a variable of the package (the documented
+    way to share and, with ``api.export``, export one), so such a write makes no global."""
+
+    def __init__(self) -> None:
+        self._known: dict[Path, bool] = {}
+
+    def __call__(self, directory: Path) -> bool:
+        passed: list[Path] = []
+        current: Path | None = directory
+        found = False
+        while current is not None and current not in self._known:
+            passed.append(current)
+            script, manifest = current / "package.js", current / "package.json"
+            if script.is_file() or manifest.is_file():
+                found = script.is_file() and _describes_a_package(script)
+                break
+            current = None if current.parent == current else current.parent
+        else:  # reached the root, or a directory answered before
+            found = current is not None and self._known[current]
+        for visited in passed:
+            self._known[visited] = found
+        return found
+
+    def cache_clear(self) -> None:
+        self._known.clear()
+
+
+meteor_package = _NearestMeteorPackage()
+
+
+def _describes_a_package(script: Path) -> bool:
+    try:
+        return b"Package.describe(" in read_regular_file(script, MAX_MANIFEST_BYTES).data
+    except OSError:
+        return False
+
+
 def declared_module_kind(path: Path) -> ModuleKind | None:
     """What the file's extension or package.json says, before looking at the code."""
     suffix = path.suffix.lower()

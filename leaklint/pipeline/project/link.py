@@ -221,7 +221,7 @@ def project_findings(
     profiles = {path: profile_for(path) for path in paths}
     if not summaries or not (
         any(_has_project_check(rule) for _, rules in profiles.values() for rule in rules)
-        or any(data.get("conditional") for data in summaries.values())
+        or any(data.get("conditional") or data.get("handles") for data in summaries.values())
     ):
         return run
     loaded: dict[Path, FileSummary] = {}
@@ -234,11 +234,14 @@ def project_findings(
     graph = ProjectGraph(loaded, display_path, resolver)
     facts = graph.link()
     run.inputs = [(path, *_stat(path)) for path in resolver.configuration_read()]
+    siblings = _Siblings(graph, loaded) if any(s.handles for s in loaded.values()) else None
     for path in paths:
         absolute = Path(os.path.abspath(path))
         file_settings, rules = profiles[path]
         if absolute in loaded:
             run.verdicts.extend(_once_verdicts(graph, absolute, loaded[absolute], file_settings))
+            if siblings is not None:  # after the once-verdicts: a drop wins over a rewording
+                run.verdicts.extend(siblings.verdicts(absolute, loaded[absolute]))
         file_facts = facts.get(absolute)
         if file_facts is None:
             continue
@@ -290,6 +293,55 @@ def _once_verdicts(
             Severity(severity).value,
             Related(use.span, text, graph.shown(caller_file)),
         )
+
+
+class _Siblings:
+    """Methods installed on one prototype by a module of the project (`Handler.prototype.start
+    = start; Handler.prototype.stop = stop`), each defined in a file of its own."""
+
+    def __init__(self, graph: ProjectGraph, loaded: dict[Path, FileSummary]) -> None:
+        self.graph = graph
+        self.loaded = loaded
+        # (file, export) → the prototypes it is installed on, as (installing file, owner).
+        self.owners: dict[tuple[Path, str], list[tuple[Path, str]]] = {}
+        # (installing file, owner) → (method name, defining file, export) of each method.
+        self.members: dict[tuple[Path, str], list[tuple[str, Path, str]]] = {}
+        for file, summary in loaded.items():
+            for method in summary.methods:
+                defined = graph.definition(file, method.specifier, method.imported)
+                if defined is None:
+                    continue
+                owner = (file, method.owner)
+                self.owners.setdefault(defined, []).append(owner)
+                self.members.setdefault(owner, []).append((method.name, *defined))
+
+    def verdicts(self, file: Path, summary: FileSummary) -> Iterator[Verdict]:
+        """The file's LL002 findings about a handle that a sibling method clears: they go."""
+        for handle in summary.handles:
+            if self._cleared(file, handle.export, handle.prop, handle.once, handle.calls):
+                shown = self.graph.shown(file)
+                yield Verdict(
+                    handle.rule,
+                    shown,
+                    handle.span.line,
+                    handle.span.column,
+                    "",
+                    "",
+                    Severity.NOTE.value,
+                    Related(handle.span, "", shown),
+                )
+
+    def _cleared(self, file: Path, export: str, prop: str, once: bool, calls: str) -> bool:
+        called = set(calls.split(",")) if calls else set()
+        for owner in self.owners.get((file, export), ()):
+            for name, sibling_file, sibling in self.members.get(owner, ()):
+                if (sibling_file, sibling) == (file, export) or not (once or name in called):
+                    continue
+                summary = self.loaded.get(sibling_file)
+                clearings = summary.clearings if summary is not None else ()
+                if any(c.export == sibling and prop in c.props.split(",") for c in clearings):
+                    return True
+        return False
 
 
 def apply_verdicts(findings: list[Finding], verdicts: list[Verdict]) -> None:
