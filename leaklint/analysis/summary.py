@@ -25,11 +25,12 @@ caller takes care of the result (closes, returns or stores it). Names are resolv
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 
 from tree_sitter import Node
 
+from leaklint.analysis.flow import is_size_check
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.nodes import (
     CLASS_NODES,
@@ -76,7 +77,7 @@ from leaklint.model.project import (
 )
 from leaklint.semantic.context import FileContext, SharedQuery
 from leaklint.semantic.imports import GLOBAL, Symbol, string_value, unwrap_awaited
-from leaklint.semantic.scope import Binding
+from leaklint.semantic.scope import Ancestry, Binding
 
 SUMMARY_QUERY = SharedQuery(
     "summary",
@@ -96,7 +97,6 @@ GROWING_METHODS = frozenset({"set", "add", "push", "unshift"})
 LISTENING_METHODS = frozenset({"on", "addListener", "prependListener"})
 SHRINKING_METHODS = frozenset({"delete", "clear", "shift", "pop", "splice"})
 _REMOVING_METHODS = frozenset({"off", "removeListener", "removeAllListeners"})
-SIZE_PROPERTIES = frozenset({b"size", b"length"})
 CLOSE_METHODS = frozenset({"quit", "disconnect", "end", "close", "destroy", "$disconnect"})
 # Giving a pool checkout back (mysql2 may destroy it instead).
 RELEASE_METHODS = frozenset({"release", "releaseConnection", "destroy"})
@@ -728,9 +728,7 @@ class _Exports:
         if binding is None:
             return False
         up = self.ctx.ancestry
-        return any(
-            _shrinks(up.parent(ref), ref, up.parent) for ref in references_of(self.ctx, binding)
-        )
+        return any(_shrinks(up.parent(ref), ref, up) for ref in references_of(self.ctx, binding))
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -1050,7 +1048,7 @@ class _ClassFields:
         if parent.type != "member_expression" or parent.child_by_field_name("object") != field:
             return
         prop = member_property(parent)
-        if prop in SHRINKING_METHODS or (prop or "").encode() in SIZE_PROPERTIES:
+        if prop in SHRINKING_METHODS or is_size_check(up, parent):
             self.shrunk.add(name)
             return
         call = up.parent(parent)
@@ -1164,16 +1162,14 @@ def _dynamic_arguments(call: Node) -> bool:
     return bool(arguments) and not _is_literal(arguments[0])
 
 
-def _shrinks(parent: Node | None, ref: Node, parent_of: Callable[[Node], Node | None]) -> bool:
-    """A reference that removes from the store, resets it or reads its size."""
+def _shrinks(parent: Node | None, ref: Node, up: Ancestry) -> bool:
+    """A reference that removes from the store, resets it or checks its size."""
     if parent is None:
         return False
     if parent.type == "member_expression" and parent.child_by_field_name("object") == ref:
-        prop = parent.child_by_field_name("property")
-        name = prop.text if prop is not None else b""
-        return name in SIZE_PROPERTIES or (name or b"").decode() in SHRINKING_METHODS
+        return member_property(parent) in SHRINKING_METHODS or is_size_check(up, parent)
     if parent.type == "subscript_expression":
-        grand = parent_of(parent)
+        grand = up.parent(parent)
         return (
             grand is not None
             and grand.type == "unary_expression"
@@ -1259,10 +1255,9 @@ class _Uses:
         for target in self.captures.get("deleted", ()):
             yield from self._receiver_use(target, SHRINK, True)
         for prop in self.captures.get("size_property", ()):
-            if prop.text in SIZE_PROPERTIES:
-                member = self.ctx.ancestry.parent(prop)
-                if member is not None:
-                    yield from self._receiver_use(member, SHRINK, True)
+            member = self.ctx.ancestry.parent(prop)
+            if member is not None and is_size_check(self.ctx.ancestry, member):
+                yield from self._receiver_use(member, SHRINK, True)
 
     def _call(self, call: Node) -> Iterator[Use]:
         callee = call.child_by_field_name("function")
