@@ -353,7 +353,7 @@ class _Exports:
             elif statement.type == "expression_statement":
                 self._commonjs(statement.named_child(0))
         resolved: list[tuple[str, Node]] = []
-        for name, node in self.exported:
+        for name, node in self._object_exports_spread():
             if name == "default" and node.type == "identifier" and text(node) in self.classes:
                 self.default_class = self.classes[text(node)]  # `module.exports = Database`
             if node.type in ("identifier", "shorthand_property_identifier"):
@@ -367,6 +367,21 @@ class _Exports:
                 for member in _instance_methods(node):
                     self.method_owners[member.id] = CONSTRUCTOR_PREFIX + name
         self.exported = resolved
+
+    def _object_exports_spread(self) -> Iterator[tuple[str, Node]]:
+        """The exports, with a default export that is a module-level object literal
+        (`const Context = { sessions: new Map() }; module.exports = Context`) read as its
+        entries: an importer's `Context.sessions` is export "sessions" (default interop), as
+        when the literal is written in `module.exports = { … }` itself. An empty literal
+        stays the default export: it is a store itself (`module.exports = cache`)."""
+        for name, node in self.exported:
+            value = self.locals.get(text(node)) if node.type == "identifier" else node
+            literal = name == "default" and value is not None and value.type == "object"
+            entries = list(_object_entries(value)) if literal and value is not None else []
+            if entries:
+                yield from entries
+            else:
+                yield name, node
 
     def _export_statement(self, statement: Node) -> None:
         if statement.child_by_field_name("source") is not None:
@@ -721,6 +736,8 @@ class _Exports:
         """Whether this file ever removes from, resets or size-checks the store ``value`` is
         the initial value of."""
         declarator = self.ctx.ancestry.parent(value)
+        if declarator is not None and declarator.type == "pair":
+            return self._entry_bounded(declarator)
         name = declarator.child_by_field_name("name") if declarator is not None else None
         if name is None or name.type != "identifier":
             return False
@@ -729,6 +746,33 @@ class _Exports:
             return False
         up = self.ctx.ancestry
         return any(_shrinks(up.parent(ref), ref, up) for ref in references_of(self.ctx, binding))
+
+    def _entry_bounded(self, pair: Node) -> bool:
+        """Whether this file removes from, resets or size-checks the store an entry of a
+        module-level object holds (`const Context = { sessions: new Map() }`: a
+        `Context.sessions.delete(id)` of this file bounds it)."""
+        up = self.ctx.ancestry
+        key = pair.child_by_field_name("key")
+        holder = up.parent(pair)
+        declarator = up.parent(holder) if holder is not None else None
+        if key is None or declarator is None or declarator.type != "variable_declarator":
+            return False
+        name = declarator.child_by_field_name("name")
+        binding = self.ctx.scopes.resolve(name) if name is not None else None
+        if binding is None:
+            return False
+        entry = string_value(key) or text(key)
+        for ref in references_of(self.ctx, binding):
+            member = up.parent(ref)
+            if (
+                member is not None
+                and member.type == "member_expression"
+                and member.child_by_field_name("object") == ref
+                and member_property(member) == entry
+                and _shrinks(up.parent(member), member, up)
+            ):
+                return True
+        return False
 
     # -- helpers ------------------------------------------------------------------------------
 
