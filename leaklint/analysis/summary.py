@@ -97,6 +97,7 @@ GROWING_METHODS = frozenset({"set", "add", "push", "unshift"})
 LISTENING_METHODS = frozenset({"on", "addListener", "prependListener"})
 SHRINKING_METHODS = frozenset({"delete", "clear", "shift", "pop", "splice"})
 _REMOVING_METHODS = frozenset({"off", "removeListener", "removeAllListeners"})
+SIZE_PROPERTIES = frozenset({b"size", b"length"})
 CLOSE_METHODS = frozenset({"quit", "disconnect", "end", "close", "destroy", "$disconnect"})
 # Giving a pool checkout back (mysql2 may destroy it instead).
 RELEASE_METHODS = frozenset({"release", "releaseConnection", "destroy"})
