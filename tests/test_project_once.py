@@ -203,6 +203,19 @@ def test_the_pinger_started_once_is_a_note_and_per_request_a_warning() -> None:
     ]
 
 
+def test_a_helper_called_once_by_an_export_runs_as_often_as_the_export() -> None:
+    """cobalt's env watcher: an unexported helper that the exported set-up calls once starts
+    the timer, so the export's callers decide — a note for start-up code, a warning when a
+    request handler calls the export; the file alone says both readings."""
+    assert _findings("helper-timer-once") == [("env.js", 5, "LL002", "note", "startup-discarded")]
+    assert _findings("helper-timer-per-request") == [
+        ("env.js", 5, "LL002", "warning", "per-call-discarded")
+    ]
+    assert _findings("helper-timer-once", project=False) == [
+        ("env.js", 5, "LL002", "note", "per-call-discarded-assumed")
+    ]
+
+
 def test_the_once_note_names_the_caller_in_the_other_module() -> None:
     folder = PROJECTS / "pinger-once"
     settings = Settings(root=folder, preview=True, project=True)

@@ -22,9 +22,12 @@ from leaklint.analysis.summary import exported_nodes, references_of
 from leaklint.model.findings import Message
 from leaklint.model.project import CONSTRUCTOR_PREFIX, Conditional, StoredHandle
 from leaklint.semantic.context import FileContext
+from leaklint.semantic.scope import LOOP_NODES
 
 _VERDICTS = "callers.once-verdicts"
 _HANDLES = "callers.stored-handles"
+# How many unexported helpers, each called once by the next, are followed up to an export.
+_SOLE_CALLER_DEPTH = 4
 
 
 def if_runs_once(
@@ -98,7 +101,7 @@ def exported_runner(ctx: FileContext, frequency: Frequency) -> str | None:
     if function is None:
         return None
     if frequency.why is Why.CALLERS_UNKNOWN:
-        owner, prefix = function, ""
+        owner, prefix = _through_sole_callers(ctx, function), ""
     elif frequency.why is Why.INSTANCE:
         owner = _class_of(function)
         prefix = CONSTRUCTOR_PREFIX
@@ -110,6 +113,47 @@ def exported_runner(ctx: FileContext, frequency: Frequency) -> str | None:
     if len(names) != 1 or _mentioned_besides_export(ctx, owner):
         return None
     return prefix + names[0]
+
+
+def _through_sole_callers(ctx: FileContext, function: Node) -> Node:
+    """``function``, or the function whose own code makes its one call, when ``function`` is
+    an unexported module-level helper (`setupEnvWatcher()` calling `setupWatcherFromFetch(url)`
+    once, outside loops): the helper runs exactly as often as that caller, so the caller's
+    export decides — as ``frequency.runs_once`` follows a sole caller within one file."""
+    current = function
+    for _ in range(_SOLE_CALLER_DEPTH):
+        if exported_nodes(ctx).get(current.id):
+            return current
+        caller = _sole_caller(ctx, current)
+        if caller is None:
+            return current
+        current = caller
+    return current
+
+
+def _sole_caller(ctx: FileContext, function: Node) -> Node | None:
+    """The function that calls the module-level ``function`` once, outside loops, in its own
+    code (not in a callback of its own, which may run any number of times); None when
+    ``function`` has any other use, or is called from module level."""
+    if ctx.enclosing_function(function) is not None:
+        return None
+    name = _declared_name(function)
+    binding = ctx.scopes.resolve(name) if name is not None else None
+    if name is None or binding is None or binding.node.id != name.id:
+        return None
+    uses = list(references_of(ctx, binding))
+    call = ctx.ancestry.parent(uses[0]) if len(uses) == 1 else None
+    if call is None or call.type != "call_expression":
+        return None
+    if call.child_by_field_name("function") != uses[0]:
+        return None  # handed on (`emitter.on('x', load)`): its caller decides, unknown here
+    caller = ctx.enclosing_function(call)
+    for ancestor in ctx.ancestry.ancestors(call) if caller is not None else ():
+        if ancestor.id == caller.id:
+            return caller
+        if ancestor.type in LOOP_NODES:
+            return None
+    return None
 
 
 def _class_of(member: Node) -> Node | None:

@@ -257,6 +257,13 @@ def _is_compared(up: Ancestry, node: Node) -> bool:
     )
 
 
+def is_size_check(up: Ancestry, member: Node) -> bool:
+    """The `.size`/`.length` read ``member`` compared (`store.size > MAX`,
+    `queue.length >= LIMIT`): a size check, which bounds a store. A size only read (`{ total:
+    store.size }` on a stats route) bounds nothing."""
+    return member_property(member) in ("size", "length") and _is_compared(up, member)
+
+
 def is_compared_length(up: Ancestry, node: Node) -> bool:
     """`node.length` compared: `Object.keys(store).length > MAX`."""
     member = up.parent(outermost(up, node))

@@ -25,11 +25,12 @@ caller takes care of the result (closes, returns or stores it). Names are resolv
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 
 from tree_sitter import Node
 
+from leaklint.analysis.flow import is_size_check
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.listeners import EMITTER_REMOVING, PERSISTENT_EMITTER_METHODS
 from leaklint.analysis.methods import cleared_properties, prototype_methods
@@ -80,7 +81,7 @@ from leaklint.model.project import (
 )
 from leaklint.semantic.context import FileContext, SharedQuery
 from leaklint.semantic.imports import GLOBAL, Symbol, string_value, unwrap_awaited
-from leaklint.semantic.scope import Binding
+from leaklint.semantic.scope import Ancestry, Binding
 
 SUMMARY_QUERY = SharedQuery(
     "summary",
@@ -362,7 +363,7 @@ class _Exports:
             elif statement.type == "expression_statement":
                 self._commonjs(statement.named_child(0))
         resolved: list[tuple[str, Node]] = []
-        for name, node in self.exported:
+        for name, node in self._object_exports_spread():
             if name == "default" and node.type == "identifier" and text(node) in self.classes:
                 self.default_class = self.classes[text(node)]  # `module.exports = Database`
             if node.type in ("identifier", "shorthand_property_identifier"):
@@ -376,6 +377,21 @@ class _Exports:
                 for member in _instance_methods(node):
                     self.method_owners[member.id] = CONSTRUCTOR_PREFIX + name
         self.exported = resolved
+
+    def _object_exports_spread(self) -> Iterator[tuple[str, Node]]:
+        """The exports, with a default export that is a module-level object literal
+        (`const Context = { sessions: new Map() }; module.exports = Context`) read as its
+        entries: an importer's `Context.sessions` is export "sessions" (default interop), as
+        when the literal is written in `module.exports = { … }` itself. An empty literal
+        stays the default export: it is a store itself (`module.exports = cache`)."""
+        for name, node in self.exported:
+            value = self.locals.get(text(node)) if node.type == "identifier" else node
+            literal = name == "default" and value is not None and value.type == "object"
+            entries = list(_object_entries(value)) if literal and value is not None else []
+            if entries:
+                yield from entries
+            else:
+                yield name, node
 
     def _export_statement(self, statement: Node) -> None:
         if statement.child_by_field_name("source") is not None:
@@ -780,6 +796,8 @@ class _Exports:
         """Whether this file ever removes from, resets or size-checks the store ``value`` is
         the initial value of."""
         declarator = self.ctx.ancestry.parent(value)
+        if declarator is not None and declarator.type == "pair":
+            return self._entry_bounded(declarator)
         name = declarator.child_by_field_name("name") if declarator is not None else None
         if name is None or name.type != "identifier":
             return False
@@ -787,9 +805,34 @@ class _Exports:
         if binding is None:
             return False
         up = self.ctx.ancestry
-        return any(
-            _shrinks(up.parent(ref), ref, up.parent) for ref in references_of(self.ctx, binding)
-        )
+        return any(_shrinks(up.parent(ref), ref, up) for ref in references_of(self.ctx, binding))
+
+    def _entry_bounded(self, pair: Node) -> bool:
+        """Whether this file removes from, resets or size-checks the store an entry of a
+        module-level object holds (`const Context = { sessions: new Map() }`: a
+        `Context.sessions.delete(id)` of this file bounds it)."""
+        up = self.ctx.ancestry
+        key = pair.child_by_field_name("key")
+        holder = up.parent(pair)
+        declarator = up.parent(holder) if holder is not None else None
+        if key is None or declarator is None or declarator.type != "variable_declarator":
+            return False
+        name = declarator.child_by_field_name("name")
+        binding = self.ctx.scopes.resolve(name) if name is not None else None
+        if binding is None:
+            return False
+        entry = string_value(key) or text(key)
+        for ref in references_of(self.ctx, binding):
+            member = up.parent(ref)
+            if (
+                member is not None
+                and member.type == "member_expression"
+                and member.child_by_field_name("object") == ref
+                and member_property(member) == entry
+                and _shrinks(up.parent(member), member, up)
+            ):
+                return True
+        return False
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -1109,7 +1152,7 @@ class _ClassFields:
         if parent.type != "member_expression" or parent.child_by_field_name("object") != field:
             return
         prop = member_property(parent)
-        if prop in SHRINKING_METHODS or (prop or "").encode() in SIZE_PROPERTIES:
+        if prop in SHRINKING_METHODS or is_size_check(up, parent):
             self.shrunk.add(name)
             return
         call = up.parent(parent)
@@ -1229,16 +1272,14 @@ def _varying_key(key: Node | None) -> bool:
     return key is not None and not _is_literal(key) and not is_tenant_key(key)
 
 
-def _shrinks(parent: Node | None, ref: Node, parent_of: Callable[[Node], Node | None]) -> bool:
-    """A reference that removes from the store, resets it or reads its size."""
+def _shrinks(parent: Node | None, ref: Node, up: Ancestry) -> bool:
+    """A reference that removes from the store, resets it or checks its size."""
     if parent is None:
         return False
     if parent.type == "member_expression" and parent.child_by_field_name("object") == ref:
-        prop = parent.child_by_field_name("property")
-        name = prop.text if prop is not None else b""
-        return name in SIZE_PROPERTIES or (name or b"").decode() in SHRINKING_METHODS
+        return member_property(parent) in SHRINKING_METHODS or is_size_check(up, parent)
     if parent.type == "subscript_expression":
-        grand = parent_of(parent)
+        grand = up.parent(parent)
         return (
             grand is not None
             and grand.type == "unary_expression"
@@ -1324,10 +1365,9 @@ class _Uses:
         for target in self.captures.get("deleted", ()):
             yield from self._receiver_use(target, SHRINK, True)
         for prop in self.captures.get("size_property", ()):
-            if prop.text in SIZE_PROPERTIES:
-                member = self.ctx.ancestry.parent(prop)
-                if member is not None:
-                    yield from self._receiver_use(member, SHRINK, True)
+            member = self.ctx.ancestry.parent(prop)
+            if member is not None and is_size_check(self.ctx.ancestry, member):
+                yield from self._receiver_use(member, SHRINK, True)
 
     def _call(self, call: Node) -> Iterator[Use]:
         callee = call.child_by_field_name("function")

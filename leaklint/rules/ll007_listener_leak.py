@@ -18,7 +18,8 @@ on an `AbortSignal` that can outlive the call: one the caller passed in (a `sign
 unless the file removes that listener from that signal or the call passes `{ once: true }` or
 `{ signal }`. A signal made in the call (`new AbortController()` there), a request's own
 (`req.signal`) or that of a controller the caller made for this one call
-(`abortController.signal`) dies with it and is not reported; nor is a method's signal when
+(`abortController.signal`, also when taken from an options parameter: `const { abortController }
+= opts`) dies with it and is not reported; nor is a method's signal when
 every caller is in its class and passes a fresh one (`const { signal } = await
 this.prepare()`, a method that returns a `new AbortController()`'s), nor test code. This case
 is in preview: it reports only with `--preview`.
@@ -460,7 +461,24 @@ def _is_per_call_owner(ctx: FileContext, owner: Node) -> bool:
     if owner.type != "identifier" or not _PER_CALL_SIGNAL_OWNERS.search(text(owner)):
         return False
     binding = ctx.scopes.resolve(owner)
-    return binding is not None and binding.kind == "param"
+    return binding is not None and (binding.kind == "param" or _from_parameter(ctx, binding))
+
+
+def _from_parameter(ctx: FileContext, binding: Binding) -> bool:
+    """`const { abortController = new AbortController() } = opts` or `const abortController =
+    opts.abortController`, `opts` a parameter: the same caller's controller for this call that
+    a parameter of that name is, reached through the options object (node-chatgpt-api's
+    `sendMessage(message, opts)`)."""
+    if binding.kind not in ("const", "let", "var") or binding.declaration.type != (
+        "variable_declarator"
+    ):
+        return False
+    value = binding.declaration.child_by_field_name("value")
+    value = _unwrapped(value) if value is not None else None
+    if value is not None and value.type == "member_expression":
+        value = value.child_by_field_name("object")
+    source = ctx.scopes.resolve(value) if value is not None and value.type == "identifier" else None
+    return source is not None and source.kind == "param"
 
 
 def _owner_of(ctx: FileContext, node: Node | None, *, named_signal: bool) -> str | None:
