@@ -44,6 +44,7 @@ from leaklint.analysis.nodes import (
     is_tenant_key,
     loop_ancestors,
     member_property,
+    plain_parameters,
     superclass,
     text,
     word_occurrences,
@@ -759,8 +760,24 @@ class _Exports:
             if value is None or not dynamic or not _is_container(self.ctx, value):
                 continue
             if not self._bounded(value):
-                return Export(name, GROWER, "module store", self.ctx.span(site), store)
+                key = self._parameter_path(function, _growth_key(site))
+                return Export(name, GROWER, "module store", self.ctx.span(site), store, key=key)
         return None
+
+    def _parameter_path(self, function: Node, key: Node | None) -> str:
+        """ "0" when ``key`` is ``function``'s first parameter, "1.id" for `config.id` of its
+        second; "" for anything else (a local, a computed value, a deeper path)."""
+        prop = ""
+        if key is not None and key.type == "member_expression":
+            prop = member_property(key) or ""
+            key = key.child_by_field_name("object")
+        if key is None or key.type != "identifier":
+            return ""
+        binding = self.ctx.scopes.resolve(key)
+        for index, name in enumerate(plain_parameters(function) or []):
+            if binding is not None and name.id == binding.node.id:
+                return f"{index}.{prop}" if prop else str(index)
+        return ""
 
     def _growth_in(self, function: Node) -> Iterator[tuple[str, Node, bool]]:
         """(store name, growth site, dynamic) for module-level names grown in ``function``."""
@@ -1266,6 +1283,27 @@ def _dynamic_arguments(call: Node) -> bool:
     return bool(arguments) and _varying_key(arguments[0])
 
 
+def _growth_key(site: Node) -> Node | None:
+    """The key of a growth: `k` of `store.set(k, v)` / `.add(k)`, or of `store[k] = v`."""
+    if site.type == "subscript_expression":
+        return site.child_by_field_name("index")
+    arguments = call_arguments(site) if site.type == "call_expression" else []
+    return arguments[0] if arguments else None
+
+
+def _literal_arguments(call: Node) -> str:
+    """``Use.constants``: "0,1.id" for `f('a', { id: 'b', url })`."""
+    found: list[str] = []
+    for index, argument in enumerate(call_arguments(call)):
+        if _is_literal(argument):
+            found.append(str(index))
+        elif argument.type == "object":
+            found.extend(
+                f"{index}.{key}" for key, value in _object_entries(argument) if _is_literal(value)
+            )
+    return ",".join(found)
+
+
 def _varying_key(key: Node | None) -> bool:
     """A key (or pushed value) that takes new values as the code runs: not a literal, nor one
     of a bounded set of tenants (``nodes.is_tenant_key``: a Discord guild)."""
@@ -1516,6 +1554,7 @@ class _Uses:
             # so either way of giving the result back counts.
             handled=handled,
             unclosed_by=self._unclosed_by(site) if action == CALL else "",
+            constants=_literal_arguments(site) if action == CALL else "",
             dynamic=dynamic,
             context=self.ctx.context_name(site),
             snippet=self.ctx.text(site)[:400],

@@ -57,6 +57,9 @@ class Export:
     span: Span  # where the thing is made (the `new Redis()` in a factory) or declared
     store: str = ""  # GROWER: the store's local name; STORE: its own; RELEASER: the argument
     shrunk: bool = False  # STORE / GROWER: this file removes from the store or bounds it
+    # GROWER: the parameter its key comes from, "0" (`set(name, …)`) or "1.id" (`set(config.id,
+    # …)`) for a property of one; "" when the key is not a parameter's.
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,10 @@ class Use:
     # that can throw while it is open and skip the close (`await client.raw(sql)` (line 48));
     # "" when every path closes it. The link decides what the callee makes (LL003, LL006).
     unclosed_by: str = ""
+    # CALL: the arguments that are literals, as "0" or "1.id" (a literal property of an object
+    # literal), comma-separated: a grower keyed by one of them adds the same entry every call
+    # (`incrementDebugCounter('cache:hit')`), as LL005 decides for a helper of the same file.
+    constants: str = ""
 
 
 @dataclass(frozen=True)
