@@ -497,26 +497,29 @@ def function_name(up: Ancestry, function: Node) -> str | None:
     return None
 
 
-# Keys that name one of a bounded set of tenants rather than a request, a user or a message:
-# a Discord bot keeps per-guild state (`queues.set(guild.id, …)`, `servers[guildId] = …`),
-# and it grows with the servers the bot has joined, not with the traffic.
-_TENANT_KEYS = frozenset({"guild", "guildId", "guild_id", "guildID"})
+# Keys drawn from a small, fixed domain rather than from requests, users or messages: a Discord
+# bot keeps per-guild state (`queues.set(guild.id, …)`, `servers[guildId] = …`), which grows
+# with the servers the bot has joined, not with the traffic; an i18n cache holds one entry per
+# language (`cache.set(lang, messages)`).
+_BOUNDED_KEYS = frozenset(
+    {"guild", "guildId", "guild_id", "guildID", "lang", "language", "locale", "languageCode"}
+)
 
 
-def is_tenant_key(key: Node) -> bool:
-    """`guild`, `guildId`, `guild.id`, `interaction.guild.id`, `message.guildId`: a store
-    keyed by it holds one entry per Discord server (``_TENANT_KEYS``)."""
+def is_bounded_key(key: Node) -> bool:
+    """`guild`, `guildId`, `guild.id`, `interaction.guild.id`, `lang`, `req.locale`: a store
+    keyed by it holds one entry per Discord server or per language (``_BOUNDED_KEYS``)."""
     while key.type in ("parenthesized_expression", "non_null_expression", "as_expression"):
         inner = key.named_child(0)
         if inner is None:
             return False
         key = inner
     if key.type == "identifier":
-        return text(key) in _TENANT_KEYS
+        return text(key) in _BOUNDED_KEYS
     if key.type != "member_expression":
         return False
     prop = member_property(key)
-    if prop in _TENANT_KEYS:
+    if prop in _BOUNDED_KEYS:
         return True
     owner = key.child_by_field_name("object")
-    return prop == "id" and owner is not None and is_tenant_key(owner)
+    return prop == "id" and owner is not None and is_bounded_key(owner)

@@ -40,8 +40,8 @@ from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     call_arguments,
     class_method,
+    is_bounded_key,
     is_static_member,
-    is_tenant_key,
     loop_ancestors,
     member_property,
     plain_parameters,
@@ -1306,8 +1306,8 @@ def _literal_arguments(call: Node) -> str:
 
 def _varying_key(key: Node | None) -> bool:
     """A key (or pushed value) that takes new values as the code runs: not a literal, nor one
-    of a bounded set of tenants (``nodes.is_tenant_key``: a Discord guild)."""
-    return key is not None and not _is_literal(key) and not is_tenant_key(key)
+    from a small fixed domain (``nodes.is_bounded_key``: a Discord guild, a language)."""
+    return key is not None and not _is_literal(key) and not is_bounded_key(key)
 
 
 def _shrinks(parent: Node | None, ref: Node, up: Ancestry) -> bool:

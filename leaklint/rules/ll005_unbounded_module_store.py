@@ -77,7 +77,7 @@ from leaklint.analysis.nodes import (
     effective_function,
     function_name,
     identifiers_in,
-    is_tenant_key,
+    is_bounded_key,
     literal_key,
     outermost,
     text,
@@ -362,7 +362,7 @@ def _growth_at(ctx: FileContext, ref: Node) -> Growth | None:
             or assignment.type not in ASSIGNMENTS
             or index is None
             or where.method is not None  # a fixed key: `store['total'] = …`
-            or is_tenant_key(index)  # one entry per Discord server: `servers[guildId] = …`
+            or is_bounded_key(index)  # one entry per guild or language: `servers[guildId] = …`
         ):
             return None
         return Growth(assignment, [index])
@@ -371,8 +371,8 @@ def _growth_at(ctx: FileContext, ref: Node) -> Growth | None:
         if where.method in KEYED_METHODS:
             if not arguments or literal_key(arguments[0]) is not None:
                 return None  # a fixed entry
-            if is_tenant_key(arguments[0]):
-                return None  # one entry per Discord server: `queues.set(guild.id, …)`
+            if is_bounded_key(arguments[0]):
+                return None  # one entry per guild or language: `cache.set(lang, …)`
             return Growth(where.call, arguments[:1])
         return Growth(where.call, arguments)
     if where.kind == "argument" and where.index == 0 and where.call is not None:
