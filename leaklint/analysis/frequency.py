@@ -400,6 +400,21 @@ def _is_jsx_event_handler(up: Ancestry, value: Node) -> bool:
     return len(name) > 2 and name.startswith("on") and name[2].isupper()
 
 
+def _sole_use_as_callee(ctx: FileContext, name: Node, kind: str) -> Node | None:
+    """The call (``kind`` "call_expression") or `new` ("new_expression") whose callee is the
+    one reference to what ``name`` declares; None when it has other uses, or ``name`` is not
+    the declaration that wins."""
+    binding = ctx.scopes.resolve(name)
+    if binding is None or binding.node.id != name.id:
+        return None
+    uses = list(references_to(binding, ctx.scopes, ctx.references))
+    site = ctx.ancestry.parent(uses[0]) if len(uses) == 1 else None
+    if site is None or site.type != kind:
+        return None
+    callee = site.child_by_field_name("constructor" if kind == "new_expression" else "function")
+    return site if callee == uses[0] else None
+
+
 def _sole_call_where_declared(ctx: FileContext, function: Node) -> Node | None:
     """The one call of a local function (`function handleWSS() {…}` or `const load = async ()
     => {…}` declared inside another function), when that call is made, outside loops, by the
@@ -410,15 +425,10 @@ def _sole_call_where_declared(ctx: FileContext, function: Node) -> Node | None:
     name = _declared_name(function, up.parent(function))
     if declaring is None or name is None:
         return None  # module level: `runs_once` decides
-    binding = ctx.scopes.resolve(name)
-    if binding is None or binding.node.id != name.id:
+    # Handed on instead (`emitter.on('x', load)`): its caller decides, unknown here.
+    call = _sole_use_as_callee(ctx, name, "call_expression")
+    if call is None:
         return None
-    uses = list(references_to(binding, ctx.scopes, ctx.references))
-    call = up.parent(uses[0]) if len(uses) == 1 else None
-    if call is None or call.type != "call_expression":
-        return None
-    if call.child_by_field_name("function") != uses[0]:
-        return None  # handed on (`emitter.on('x', load)`): its caller decides, unknown here
     if effective_function(up, call) != declaring:
         return None  # called from a nested callback, which may run any number of times
     for ancestor in up.ancestors(call):
@@ -642,14 +652,8 @@ def _instance_built_once(ctx: FileContext, function: Node) -> str | None:
         return None  # a class expression: its value goes where this cannot follow
     if up.nearest(owner, frozenset({"export_statement"})) is not None:
         return None
-    binding = ctx.scopes.resolve(name)
-    if binding is None or binding.node.id != name.id:
-        return None
-    uses = list(references_to(binding, ctx.scopes, ctx.references))
-    made = up.parent(uses[0]) if len(uses) == 1 else None
-    if made is None or made.type != "new_expression":
-        return None
-    if made.child_by_field_name("constructor") != uses[0]:
+    made = _sole_use_as_callee(ctx, name, "new_expression")
+    if made is None:
         return None
     return text(name) if _called_once_from_start_up(ctx, made, 0) else None
 
