@@ -127,3 +127,33 @@ def test_a_this_guard_another_method_resets_is_a_lock_not_once() -> None:
     initialised = f"class A {{ constructor() {{ this.timer = null; }} poll() {{ {guarded} }} }}"
     assert _frequency_at(reset, "go()").why is Why.CALLERS_UNKNOWN
     assert _frequency_at(initialised, "go()").why is Why.ONCE_GUARD
+
+
+def test_a_this_guard_reset_in_a_callback_of_another_method_counts() -> None:
+    guarded = "if (this.timer) return; this.timer = go();"
+    callback = "later(() => { this.timer = null; });"
+    reset = f"class A {{ poll() {{ {guarded} }} stop() {{ {callback} }} }}"
+    other = f"class A {{ poll() {{ {guarded} }} stop() {{ this.other = null; }} }}"
+    assert _frequency_at(reset, "go()").why is Why.CALLERS_UNKNOWN
+    assert _frequency_at(other, "go()").why is Why.ONCE_GUARD
+
+
+def test_a_class_is_searched_for_guard_resets_once_per_file(monkeypatch) -> None:
+    # Every node of a guarded method asks whether another method resets the guard; walking the
+    # whole class for each question made a large class quadratic (30 ms a question).
+    from leaklint.analysis import frequency
+
+    walks: list[int] = []
+    real = frequency._this_assigned_by
+    monkeypatch.setattr(frequency, "_this_assigned_by", lambda body: walks.append(1) or real(body))
+    calls = " ".join(f"go{i}();" for i in range(20))
+    code = f"class A {{ poll() {{ if (this.t) return; this.t = 1; {calls} }} stop() {{ x(); }} }}"
+    data = code.encode()
+    source = SourceFile.from_bytes(Path("app.js"), data)
+    ctx = FileContext(source, parse(source.data, source.language), Settings(root=Path.cwd()))
+    ctx.plan_queries([])
+    for i in range(20):
+        start = data.index(f"go{i}()".encode())
+        node = ctx.tree.root_node.named_descendant_for_byte_range(start, start + 3)
+        assert how_often(ctx, node).why is Why.ONCE_GUARD
+    assert len(walks) == 1
