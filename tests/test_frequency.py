@@ -157,3 +157,40 @@ def test_a_class_is_searched_for_guard_resets_once_per_file(monkeypatch) -> None
         node = ctx.tree.root_node.named_descendant_for_byte_range(start, start + 3)
         assert how_often(ctx, node).why is Why.ONCE_GUARD
     assert len(walks) == 1
+
+
+def test_the_per_call_filter_answers_as_its_alternations_did_and_scans_by_literal() -> None:
+    import re
+
+    from leaklint.analysis import percall
+    from leaklint.analysis.decorators import FRAMEWORK_PATTERNS
+
+    before = (
+        re.compile(rb"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|getServerSideProps)\b"),
+        re.compile(rb"\.(?:post|put|patch|delete|del|all|head|options|use|route)\s*\("),
+        re.compile(rb"\.get\s*\(\s*['\"`]/"),
+        re.compile(
+            rb"(?:request|connection|message|upgrade|messageCreate|interactionCreate)['\"`]"
+        ),
+        re.compile(rb"use(?:Layout|Insertion)?Effect\b"),
+        *FRAMEWORK_PATTERNS,
+    )
+    samples = [
+        b"export async function GET() {}",
+        b"export const POSTAL = 1",
+        b"export async function getServerSideProps() {}",
+        b"server.on('request', handle)",
+        b'io.on("connection", onConnect)',
+        b"client.on(`messageCreate`, m)",
+        b"client.on('interactionCreate', i)",
+        b"ws.on('messages', m)",
+        b"const upgraded = 'x'",
+        b"router.use (auth)",
+        b"useEffect(() => {})",
+        b"",
+    ]
+    for data in samples:
+        expected = any(p.search(data) for p in before)
+        assert any(p.search(data) for p in percall._OTHER_SIGNS) == expected, data
+    # Each starts with a literal: a leading alternation or class makes `re` test every byte.
+    assert not any(p.pattern.startswith((b"(", b"[")) for p in percall._OTHER_SIGNS)
