@@ -158,3 +158,64 @@ def test_every_listening_method_registers_a_per_connection_handler(method: str) 
 def test_a_one_shot_event_runs_once_whichever_method_adds_its_listener(method: str) -> None:
     frequency = _frequency_at(f"client.{method}('ready', () => {{ work(); }});", "work()")
     assert frequency.rate is Rate.ONCE
+
+
+def test_a_this_guard_reset_in_a_callback_of_another_method_counts() -> None:
+    guarded = "if (this.timer) return; this.timer = go();"
+    callback = "later(() => { this.timer = null; });"
+    reset = f"class A {{ poll() {{ {guarded} }} stop() {{ {callback} }} }}"
+    other = f"class A {{ poll() {{ {guarded} }} stop() {{ this.other = null; }} }}"
+    assert _frequency_at(reset, "go()").why is Why.CALLERS_UNKNOWN
+    assert _frequency_at(other, "go()").why is Why.ONCE_GUARD
+
+
+def test_a_class_is_searched_for_guard_resets_once_per_file(monkeypatch) -> None:
+    # Every node of a guarded method asks whether another method resets the guard; walking the
+    # whole class for each question made a large class quadratic (30 ms a question).
+    from leaklint.analysis import frequency
+
+    walks: list[int] = []
+    real = frequency._this_assigned_by
+    monkeypatch.setattr(frequency, "_this_assigned_by", lambda body: walks.append(1) or real(body))
+    calls = " ".join(f"go{i}();" for i in range(20))
+    code = f"class A {{ poll() {{ if (this.t) return; this.t = 1; {calls} }} stop() {{ x(); }} }}"
+    data = code.encode()
+    source = SourceFile.from_bytes(Path("app.js"), data)
+    ctx = FileContext(source, parse(source.data, source.language), Settings(root=Path.cwd()))
+    ctx.plan_queries([])
+    for i in range(20):
+        start = data.index(f"go{i}()".encode())
+        node = ctx.tree.root_node.named_descendant_for_byte_range(start, start + 3)
+        assert how_often(ctx, node).why is Why.ONCE_GUARD
+    assert len(walks) == 1
+
+
+def test_the_per_call_filter_answers_as_its_alternations_did_and_scans_by_literal() -> None:
+    import re
+
+    from leaklint.analysis import percall
+
+    exports = re.compile(rb"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|getServerSideProps)\b")
+    events = re.compile(
+        rb"(?:request|connection|message|upgrade|messageCreate|interactionCreate)['\"`]"
+    )
+    words = (*percall._EXPORTED_HANDLERS, *percall._EVENT_WORDS)
+    split = [p for p in percall._OTHER_SIGNS if p.pattern.startswith(words)]
+    assert len(split) == len(words)
+    samples = [
+        b"export async function GET() {}",
+        b"export const POSTAL = 1",
+        b"export async function getServerSideProps() {}",
+        b"server.on('request', handle)",
+        b'io.on("connection", onConnect)',
+        b"client.on(`messageCreate`, m)",
+        b"client.on('interactionCreate', i)",
+        b"ws.on('messages', m)",
+        b"const upgraded = 'x'",
+        b"",
+    ]
+    for data in samples:
+        expected = bool(exports.search(data) or events.search(data))
+        assert any(p.search(data) for p in split) == expected, data
+    # Each starts with its word, a literal: a leading alternation makes `re` test every byte.
+    assert all(p.pattern[:1].isalpha() for p in split)

@@ -1009,25 +1009,48 @@ def _this_guard_before(ctx: FileContext, node: Node, function: Node) -> Node | N
         if guarded and _assigns_this_property(statement, guarded):
             assigned = True
         if holds_node:
-            if not assigned or _reset_elsewhere(function, guarded):
+            if not assigned or _reset_elsewhere(ctx, function, guarded):
                 return None
             return guard
     return None
 
 
-def _reset_elsewhere(method: Node, names: set[bytes]) -> bool:
+def _reset_elsewhere(ctx: FileContext, method: Node, names: set[bytes]) -> bool:
     """Another method of the class assigns the guard (`this.timer = null` in `unregister()`):
     the guard then lets the method run again, a lock rather than once per instance, as
     ``_only_written_in`` says of a variable. The constructor's initial value is no reset."""
     body = method.parent
     if body is None or body.type != "class_body":
         return False
-    return any(
-        member.id != method.id
-        and not _is_constructor(member)
-        and _assigns_this_property(member, names, into_functions=True)
-        for member in body.named_children
-    )
+    # Asked for every node of a guarded method, so the class is walked once per file, not
+    # once per question (a 10,000-line class cost 30 ms a question).
+    assigned = ctx.memo(f"frequency:this-assigned:{body.id}", lambda: _this_assigned_by(body))
+    return any(member != method.id and names & found for member, found in assigned.items())
+
+
+def _this_assigned_by(class_body: Node) -> dict[int, frozenset[bytes]]:
+    """For each member of the class but its constructor, the ``this.<name>``s it assigns,
+    nested functions included (``_assigns_this_property`` with ``into_functions``)."""
+    return {
+        member.id: _this_properties_assigned(member)
+        for member in class_body.named_children
+        if not _is_constructor(member)
+    }
+
+
+def _this_properties_assigned(member: Node) -> frozenset[bytes]:
+    found: set[bytes] = set()
+    stack = [member]
+    while stack:
+        current = stack.pop()
+        if current.type == "assignment_expression":
+            left = current.child_by_field_name("left")
+            receiver = left.child_by_field_name("object") if left is not None else None
+            prop = member_property(left)
+            if receiver is not None and receiver.type == "this" and prop is not None:
+                found.add(prop.encode())
+        stack.extend(current.named_children)
+    return frozenset(found)
 
 
 def _field_guard_before(ctx: FileContext, node: Node, function: Node) -> Binding | None:
@@ -1128,15 +1151,12 @@ def _this_properties_read(condition: Node) -> set[bytes]:
     return found
 
 
-def _assigns_this_property(
-    statement: Node, names: set[bytes], *, into_functions: bool = False
-) -> bool:
-    """``statement`` assigns one of ``this.<names>`` (inside a nested function only with
-    ``into_functions``: a reset in a callback of another method counts)."""
+def _assigns_this_property(statement: Node, names: set[bytes]) -> bool:
+    """``statement`` assigns one of ``this.<names>``, not inside a nested function."""
     stack = [statement]
     while stack:
         current = stack.pop()
-        if current.type in FUNCTION_NODES and not into_functions:
+        if current.type in FUNCTION_NODES:
             continue
         if current.type == "assignment_expression":
             left = current.child_by_field_name("left")

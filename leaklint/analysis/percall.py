@@ -65,7 +65,10 @@ COMMAND_METHODS = frozenset(
 )
 DISCORD_COMMAND_EVENT = "interaction"
 _DISCORD_SIGNS = (
-    re.compile(rb"[Dd]iscord"),
+    # Two literal-led patterns: Python's re scans for a leading literal fast, and tries a
+    # leading character class at every `d`/`D` of the file.
+    re.compile(rb"Discord"),
+    re.compile(rb"discord"),
     re.compile(
         rb"interaction\.(?:reply|deferReply|editReply|followUp|options|showModal|deferUpdate"
         rb"|isChatInputCommand|isButton|customId|guild|member|user|channel)\b"
@@ -129,11 +132,22 @@ PERCALL = SharedQuery("percall", PERCALL_QUERY)
 _REQUEST_WORD = re.compile(rb"req(?:uest)?\b")
 _RESPONSE_WORDS = (re.compile(rb"res(?:ponse)?\b"), re.compile(rb"reply\b"))
 _KOA_WORDS = (re.compile(rb"ctx\b"), re.compile(rb"next\b"))
+# One pattern per word where an alternation would lead: `(?:GET|POST|…)\b` has no literal to
+# search for, so `re` tries a match at every G, P, D … of the file (0.34 against 0.25 s over the
+# benchmark corpus; the event names 0.55 against 0.24 s). `\.(?:post|…)` leads with `.`: kept.
+_EXPORTED_HANDLERS = (
+    *(b"GET", b"POST", b"PUT", b"PATCH", b"DELETE", b"HEAD", b"OPTIONS"),
+    b"getServerSideProps",
+)
+_EVENT_WORDS = (
+    *(b"request", b"connection", b"message", b"upgrade"),
+    *(b"messageCreate", b"interactionCreate"),
+)
 _OTHER_SIGNS = (
-    re.compile(rb"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|getServerSideProps)\b"),  # exports
+    *(re.compile(name + rb"\b") for name in _EXPORTED_HANDLERS),  # exports
     re.compile(rb"\.(?:post|put|patch|delete|del|all|head|options|use|route)\s*\("),  # routes
     re.compile(rb"\.get\s*\(\s*['\"`]/"),  # app.get('/path', …)
-    re.compile(rb"(?:request|connection|message|upgrade|messageCreate|interactionCreate)['\"`]"),
+    *(re.compile(event + rb"['\"`]") for event in _EVENT_WORDS),
     re.compile(rb"use(?:Layout|Insertion)?Effect\b"),  # React effects (LL007)
     *_DISCORD_SIGNS,  # Discord command handlers
     *FRAMEWORK_PATTERNS,  # decorator-routed handlers (NestJS, routing-controllers, tsoa …)
