@@ -268,3 +268,29 @@ def test_the_cross_module_message_says_what_one_run_is(tmp_path: Path) -> None:
     (finding,) = json.loads(result.stdout)["findings"]
     assert "{unit}" not in finding["message"]
     assert "so every request leaves a connection open on the server" in finding["message"]
+
+
+def test_after_an_edit_each_summary_is_decoded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link recomputed after one file changed takes the summaries the cache lookup
+    decoded, instead of decoding every file's summary a second time (issue 13: the re-run
+    after an edit must cost a fraction of the parse floor)."""
+    from leaklint.model.project import FileSummary
+
+    folder = _project(tmp_path)
+    first = invoke(folder, "--format", "json", ".")
+    service = folder / "services" / "users.js"
+    service.write_text(service.read_text(encoding="utf-8") + "\n// edited\n", encoding="utf-8")
+    decoded: list[object] = []
+    original = FileSummary.from_dict.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[FileSummary], data: object) -> FileSummary:
+        decoded.append(data)
+        return original(cls, data)
+
+    monkeypatch.setattr(FileSummary, "from_dict", classmethod(counting))
+    second = invoke(folder, "--format", "json", ".")
+    assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
+    summarised = len(list(folder.rglob("*.js")))
+    assert 0 < len(decoded) < summarised  # the edited file is summarised afresh, not decoded

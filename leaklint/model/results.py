@@ -37,6 +37,9 @@ class FileResult:
     # What the file tells the rest of the project (``model.project.FileSummary.to_dict``),
     # cached with its findings so that a warm or partial run links without parsing.
     summary: dict[str, Any] | None = None
+    # The same summary decoded (made in this run, or checked when read from the cache): the
+    # link takes it as it is rather than decoding every file's summary a second time.
+    decoded_summary: FileSummary | None = field(default=None, compare=False, repr=False)
 
     def to_cache(self) -> dict[str, Any]:
         return {
@@ -51,25 +54,26 @@ class FileResult:
         """The inverse of ``to_cache``: a DecodeError (a cache miss) for anything else."""
         data = expect_object(data, _CACHED_KEYS, "cached result")
         error = None if data["error"] is None else _file_error_from_dict(data["error"])
+        summary = data["summary"]
         return cls(
             path=error.path if error else "",
             findings=[Finding.from_dict(f) for f in expect_list(data["findings"], "findings")],
             error=error,
             checked=expect_bool(data["checked"], "checked"),
-            summary=_summary_from_cache(data["summary"]),
+            summary=summary,
+            decoded_summary=_summary_from_cache(summary),
         )
 
 
 _CACHED_KEYS = frozenset(FileResult("").to_cache())
 
 
-def _summary_from_cache(data: Any) -> dict[str, Any] | None:
-    """The cached project summary, checked to be one (``FileSummary.from_dict`` is strict); it
-    stays a dict, which is what the link and the next cache write take."""
+def _summary_from_cache(data: Any) -> FileSummary | None:
+    """The cached project summary, decoded (``FileSummary.from_dict`` is strict: a wrong
+    shape is a miss); the dict itself stays what the next cache write takes."""
     if data is None:
         return None
-    FileSummary.from_dict(data)
-    return data  # type: ignore[no-any-return]
+    return FileSummary.from_dict(data)
 
 
 def _file_error_from_dict(data: Any) -> FileError:

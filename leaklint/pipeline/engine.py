@@ -280,12 +280,14 @@ def _check_bytes(
             error=FileError(shown, f"internal error: {type(error).__name__}: {error}"),
             checked=False,
         )
-    kept = summary.to_dict() if summary is not None and not summary.is_empty else None
+    if summary is not None and summary.is_empty:
+        summary = None
+    kept = summary.to_dict() if summary is not None else None
+    error = None
     if failures:
         # The other rules' findings stand; the error says which rule could not check the file.
-        message = "internal error in rule " + "; ".join(failures)
-        return FileResult(shown, findings=findings, error=FileError(shown, message), summary=kept)
-    return FileResult(shown, findings=findings, summary=kept)
+        error = FileError(shown, "internal error in rule " + "; ".join(failures))
+    return FileResult(shown, findings=findings, error=error, summary=kept, decoded_summary=summary)
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -323,7 +325,7 @@ def run(
     result = RunResult(
         rules=_all_rules([profiles[i] for i in sorted(set(asked))] if asked else profiles)
     )
-    summaries: dict[Path, dict] = {}
+    summaries: dict[Path, FileSummary] = {}
     digests: dict[Path, str] = {}
     with _fewer_garbage_collections():
         for path, file_result in zip(
@@ -397,10 +399,19 @@ def _all_rules(profiles: list[Profile]) -> list[type[Rule]]:
 
 
 def _keep_summary(
-    path: Path, file_result: FileResult, summaries: dict[Path, dict], digests: dict[Path, str]
+    path: Path,
+    file_result: FileResult,
+    summaries: dict[Path, FileSummary],
+    digests: dict[Path, str],
 ) -> None:
-    if file_result.summary is not None:
-        summaries[path] = file_result.summary
+    summary = file_result.decoded_summary
+    if summary is None and file_result.summary is not None:
+        # A result made without its decoded form (a test's, a tool's): decode it here, as
+        # strictly as the cache does; a damaged one tells the project nothing.
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            summary = FileSummary.from_dict(file_result.summary)
+    if summary is not None:
+        summaries[path] = summary
     digests[path] = file_result.digest
 
 
@@ -411,7 +422,7 @@ def _project_step(
     profiles: list[Profile],
     profile_of: list[int],
     jobs: int | None,
-    summaries: dict[Path, dict],
+    summaries: dict[Path, FileSummary],
     digests: dict[Path, str],
     result: RunResult,
 ) -> None:
