@@ -24,7 +24,6 @@ caller takes care of the result (closes, returns or stores it). Names are resolv
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
@@ -838,12 +837,8 @@ class _Mentions:
         """Where the imported names occur as words, in one scan of the file for all of them,
         less the spellings that cannot hand a value on: `name(` (a call), `new name`, `.name`
         (a property; `...name`, a spread, stays)."""
-        names = sorted(self.imported - {b"require"}, key=len, reverse=True)
-        if not names:
-            return
-        pattern = re.compile(rb"(?<![\w$#])(?:" + b"|".join(map(re.escape, names)) + rb")(?![\w$])")
-        for match in pattern.finditer(data):
-            start, end = match.span()
+        names = self.imported - {b"require"}
+        for start, end in _leftmost_longest(data, names):
             if data[end : end + 1] == b"(" or data[max(start - 4, 0) : start] == b"new ":
                 continue
             if data[start - 1 : start] == b"." and data[max(start - 3, 0) : start] != b"...":
@@ -907,6 +902,41 @@ class _Mentions:
             repeats=True,
             context=self.ctx.context_name(site),
         )
+
+
+# Bytes that continue an identifier after a name (`(?![\w$])`), and before it (`#` too: a
+# `#private` name is another name).
+_WORD_AFTER = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+_WORD_BEFORE = _WORD_AFTER | {ord("#")}
+
+
+def _leftmost_longest(data: bytes, names: frozenset[bytes]) -> list[tuple[int, int]]:
+    r"""The matches of ``(?<![\w$#])(?:name|…)(?![\w$])`` (names longest first) that
+    ``re.finditer`` gives, position for position — from a literal search per name: the
+    alternation had to be compiled afresh for every file (its names are the file's imports),
+    which cost more than the scan."""
+    found: list[tuple[int, int]] = []
+    size = len(data)
+    for name in names:
+        length = len(name)
+        at = data.find(name)
+        while at != -1:
+            end = at + length
+            if (at == 0 or data[at - 1] not in _WORD_BEFORE) and (
+                end == size or data[end] not in _WORD_AFTER
+            ):
+                found.append((at, end))
+            at = data.find(name, at + 1)
+    # At one position the regex takes the first alternative that matches, the longest; it
+    # then goes on after that match, so a match starting inside it is never tried.
+    found.sort(key=lambda span: (span[0], span[0] - span[1]))
+    kept: list[tuple[int, int]] = []
+    reached = 0
+    for start, end in found:
+        if start >= reached:
+            kept.append((start, end))
+            reached = end
+    return kept
 
 
 def _import_ranges(root: Node) -> list[tuple[int, int]]:
