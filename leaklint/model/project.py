@@ -9,7 +9,7 @@ run can build the graph from the cache without parsing anything.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 from leaklint.model.decoding import expect_bool, expect_int, expect_list, expect_object, expect_str
@@ -208,8 +208,19 @@ def _record_dict(record: Any) -> dict[str, Any]:
     out = {}
     for name in _FIELD_NAMES[type(record)]:
         value = getattr(record, name)
-        out[name] = asdict(value) if isinstance(value, Span) else value
+        out[name] = _span_dict(value) if isinstance(value, Span) else value
     return out
+
+
+def _span_dict(span: Span) -> dict[str, int]:
+    """``asdict(span)``, written out: ``asdict`` recursed through every span of every record
+    (a tenth of a project run's summarising once the rest was cut)."""
+    return {
+        "line": span.line,
+        "column": span.column,
+        "end_line": span.end_line,
+        "end_column": span.end_column,
+    }
 
 
 def _keys(cls: type) -> frozenset[str]:
