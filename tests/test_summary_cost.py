@@ -104,3 +104,29 @@ def test_calls_in_one_function_share_its_frequency(monkeypatch: pytest.MonkeyPat
     alone, _ = _calls_and_frequencies(monkeypatch)  # nothing shared: each call on its own
     assert [(rate, why) for rate, why, _ in answers] == [(rate, why) for rate, why, _ in alone]
     assert [str(rate) for rate, _, _ in answers].count("Rate.PER_REQUEST") == 5
+
+
+def test_a_subclass_own_instance_methods_are_read_once_and_static_ones_do_not_count(
+    tmp_path: Path,
+) -> None:
+    """`this.getClient()` in a subclass of an imported class is a use of the base's method
+    unless the subclass has an instance method of that name (a static one cannot be reached
+    through `this`); the names are read once per class body, not once per call."""
+    from tests.test_project_helpers import summary_of
+
+    summary = summary_of(
+        tmp_path,
+        "repo.js",
+        """
+import { Base } from './base';
+export class Repo extends Base {
+  static getClient() { return null; }
+  ownClient() { return 1; }
+  a() { return this.getClient(); }
+  b() { return this.getClient(); }
+  c() { return this.ownClient(); }
+}
+""",
+    )
+    inherited = sorted(use.imported for use in summary.uses if use.imported.startswith("Base."))
+    assert inherited == ["Base.getClient", "Base.getClient"]

@@ -35,7 +35,6 @@ from leaklint.analysis.nodes import (
     FIELD_NODES,
     FUNCTION_NODES,
     call_arguments,
-    class_method,
     is_static_member,
     loop_ancestors,
     member_property,
@@ -1271,6 +1270,7 @@ class _Uses:
         # summary lists the specifiers as ``unfollowed`` instead).
         self.packages = packages
         self._extending: list[tuple[int, int]] | None = None
+        self._methods: dict[int, frozenset[str]] = {}
         _, checkouts = configured_specs(ctx.settings.resources)
         self.checkout_methods = frozenset(s.method for s in checkouts if s.pools is not None)
 
@@ -1346,9 +1346,22 @@ class _Uses:
         base = superclass(body.parent)
         if base is None or _root_identifier(base) not in self.imported:
             return None  # most classes: no imported base, and no walk of the body
-        if class_method(body, method, instance_only=True) is not None:
+        if method in self._own_methods(body):
             return None  # its own method: the file's own check follows it
         return self._use_of(base, call, CALL, member=method)
+
+    def _own_methods(self, body: Node) -> frozenset[str]:
+        """The names of a class body's instance methods (what ``class_method(…,
+        instance_only=True)`` finds), read once per class rather than once per `this.m()`."""
+        if body.id not in self._methods:
+            self._methods[body.id] = frozenset(
+                text(name)
+                for member in body.named_children
+                if member.type == "method_definition" and not is_static_member(member)
+                for name in (member.child_by_field_name("name"),)
+                if name is not None
+            )
+        return self._methods[body.id]
 
     def _subclasses(self) -> list[tuple[int, int]]:
         """The byte ranges of the classes of this file that extend an imported name (where a
