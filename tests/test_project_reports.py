@@ -294,3 +294,28 @@ def test_after_an_edit_each_summary_is_decoded_once(
     assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
     summarised = len(list(folder.rglob("*.js")))
     assert 0 < len(decoded) < summarised  # the edited file is summarised afresh, not decoded
+
+
+def test_an_edit_that_leaves_every_summary_as_it_was_reuses_the_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link reads summaries only, so its cached result is keyed by them: a comment added
+    to a file re-checks that file and reuses the link; an edit that changes what the file
+    tells the link (the factory now returns a shared client) recomputes it."""
+    from leaklint.pipeline import engine
+
+    folder = _project(tmp_path)
+    first = invoke(folder, "--format", "json", ".")
+    factory = folder / "lib" / "redis.js"
+    factory.write_text(factory.read_text(encoding="utf-8") + "\n// a comment\n", encoding="utf-8")
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "project_findings", lambda *a: pytest.fail("link recomputed"))
+        second = invoke(folder, "--format", "json", ".")
+    assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
+    factory.write_text(
+        "const Redis = require('ioredis');\nconst shared = new Redis();\n"
+        "function createRedis() { return shared; }\nmodule.exports = { createRedis };\n",
+        encoding="utf-8",
+    )
+    third = invoke(folder, "--format", "json", ".")
+    assert third.exit_code == 0, third.stdout

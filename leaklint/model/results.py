@@ -40,6 +40,10 @@ class FileResult:
     # The same summary decoded (made in this run, or checked when read from the cache): the
     # link takes it as it is rather than decoding every file's summary a second time.
     decoded_summary: FileSummary | None = field(default=None, compare=False, repr=False)
+    # A digest of ``summary`` ("" without one): what the link's cached result is keyed by, so
+    # that an edit which leaves the summary as it was (a comment, a body the link does not
+    # read) reuses the link instead of recomputing it from every file's summary.
+    summary_digest: str = ""
 
     def to_cache(self) -> dict[str, Any]:
         return {
@@ -47,6 +51,7 @@ class FileResult:
             "error": self.error.to_dict() if self.error else None,
             "checked": self.checked,
             "summary": self.summary,
+            "summary_digest": self.summary_digest,
         }
 
     @classmethod
@@ -62,6 +67,7 @@ class FileResult:
             checked=expect_bool(data["checked"], "checked"),
             summary=summary,
             decoded_summary=_summary_from_cache(summary),
+            summary_digest=expect_str(data["summary_digest"], "summary digest"),
         )
 
 

@@ -10,12 +10,13 @@ import contextlib
 import functools
 import gc
 import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leaklint import budget
 from leaklint.analysis.callers import once_verdicts
@@ -287,7 +288,21 @@ def _check_bytes(
     if failures:
         # The other rules' findings stand; the error says which rule could not check the file.
         error = FileError(shown, "internal error in rule " + "; ".join(failures))
-    return FileResult(shown, findings=findings, error=error, summary=kept, decoded_summary=summary)
+    return FileResult(
+        shown,
+        findings=findings,
+        error=error,
+        summary=kept,
+        decoded_summary=summary,
+        summary_digest=summary_digest(kept),
+    )
+
+
+def summary_digest(summary: dict[str, Any] | None) -> str:
+    """What the link reads of a file, as a digest ("" for a file that tells it nothing)."""
+    if summary is None:
+        return ""
+    return content_hash(json.dumps(summary, sort_keys=True).encode("ascii"))
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -412,7 +427,8 @@ def _keep_summary(
             summary = FileSummary.from_dict(file_result.summary)
     if summary is not None:
         summaries[path] = summary
-    digests[path] = file_result.digest
+    # The link is a function of the summaries (and of which files exist), not of the bytes.
+    digests[path] = file_result.summary_digest or summary_digest(file_result.summary)
 
 
 def _project_step(

@@ -182,8 +182,9 @@ def _fields(item: Any, count: int, what: str) -> list[Any] | tuple[Any, ...]:
 
 
 def link_key(paths: list[Path], digests: dict[Path, str]) -> str:
-    """What a link result depends on besides configuration: every linked file's content and
-    which files were asked for (findings are reported in those only)."""
+    """What a link result depends on besides configuration: which files there are, what each
+    tells the link (``digests``: of its summary, "" for none — the link reads nothing else of
+    a file) and which files were asked for (findings are reported in those only)."""
     hasher = hashlib.blake2b(digest_size=16)
     for path in sorted(digests, key=str):
         hasher.update(
