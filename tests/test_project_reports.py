@@ -280,8 +280,9 @@ def test_after_an_edit_each_summary_is_decoded_once(
 
     folder = _project(tmp_path)
     first = invoke(folder, "--format", "json", ".")
-    service = folder / "services" / "users.js"
-    service.write_text(service.read_text(encoding="utf-8") + "\n// edited\n", encoding="utf-8")
+    route = folder / "routes" / "users.js"
+    # A line above everything moves the spans its summary records: the link is recomputed.
+    route.write_text("// edited\n" + route.read_text(encoding="utf-8"), encoding="utf-8")
     decoded: list[object] = []
     original = FileSummary.from_dict.__func__  # type: ignore[attr-defined]
 
@@ -289,11 +290,41 @@ def test_after_an_edit_each_summary_is_decoded_once(
         decoded.append(data)
         return original(cls, data)
 
+    fresh = invoke(folder, "--no-cache", "--format", "json", ".")
     monkeypatch.setattr(FileSummary, "from_dict", classmethod(counting))
     second = invoke(folder, "--format", "json", ".")
-    assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
+    assert json.loads(second.stdout)["findings"] == json.loads(fresh.stdout)["findings"]
+    assert json.loads(first.stdout)["findings"]
     summarised = len(list(folder.rglob("*.js")))
     assert 0 < len(decoded) < summarised  # the edited file is summarised afresh, not decoded
+    decoded.clear()
+    third = invoke(folder, "--format", "json", ".")
+    assert json.loads(third.stdout)["findings"] == json.loads(fresh.stdout)["findings"]
+    assert decoded == []  # a warm run whose link is cached reads no summary at all
+
+
+def test_a_cached_summary_of_the_wrong_shape_is_a_miss_when_the_link_needs_it(
+    tmp_path: Path,
+) -> None:
+    """Cached summaries are decoded only when the link is recomputed, as strictly as
+    before: one of the wrong shape makes its file be checked again (and its entry rewritten),
+    so the cross-module finding it takes part in is still reported."""
+    folder = _project(tmp_path)
+    first = invoke(folder, "--format", "json", ".")
+    cache_file = next((folder / ".leaklint_cache").rglob("*.json"))
+    document = json.loads(cache_file.read_text(encoding="utf-8"))
+    entries = document["entries"]
+    (factory,) = [key for key in entries if key.endswith("redis.js")]
+    entries[factory][3]["summary"]["exports"] = "not a list"
+    cache_file.write_text(json.dumps(document), encoding="utf-8")
+    route = folder / "routes" / "users.js"
+    route.write_text("// edited\n" + route.read_text(encoding="utf-8"), encoding="utf-8")
+    fresh = invoke(folder, "--no-cache", "--format", "json", ".")
+    second = invoke(folder, "--format", "json", ".")
+    assert json.loads(second.stdout)["findings"] == json.loads(fresh.stdout)["findings"]
+    assert len(json.loads(first.stdout)["findings"]) == 1
+    rewritten = json.loads(cache_file.read_text(encoding="utf-8"))["entries"][factory]
+    assert isinstance(rewritten[3]["summary"]["exports"], list)
 
 
 def test_an_edit_that_leaves_every_summary_as_it_was_reuses_the_link(

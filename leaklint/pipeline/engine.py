@@ -340,7 +340,7 @@ def run(
     result = RunResult(
         rules=_all_rules([profiles[i] for i in sorted(set(asked))] if asked else profiles)
     )
-    summaries: dict[Path, FileSummary] = {}
+    summaries: dict[Path, FileSummary | dict[str, Any]] = {}
     digests: dict[Path, str] = {}
     with _fewer_garbage_collections():
         for path, file_result in zip(
@@ -416,15 +416,12 @@ def _all_rules(profiles: list[Profile]) -> list[type[Rule]]:
 def _keep_summary(
     path: Path,
     file_result: FileResult,
-    summaries: dict[Path, FileSummary],
+    summaries: dict[Path, FileSummary | dict[str, Any]],
     digests: dict[Path, str],
 ) -> None:
-    summary = file_result.decoded_summary
-    if summary is None and file_result.summary is not None:
-        # A result made without its decoded form (a test's, a tool's): decode it here, as
-        # strictly as the cache does; a damaged one tells the project nothing.
-        with contextlib.suppress(KeyError, TypeError, ValueError):
-            summary = FileSummary.from_dict(file_result.summary)
+    """The file's summary for the link: decoded when this run made it, else the cached dict
+    (``_decoded_summaries`` decodes those only if the link must be recomputed)."""
+    summary = file_result.decoded_summary or file_result.summary
     if summary is not None:
         summaries[path] = summary
     # The link is a function of the summaries (and of which files exist), not of the bytes.
@@ -438,7 +435,7 @@ def _project_step(
     profiles: list[Profile],
     profile_of: list[int],
     jobs: int | None,
-    summaries: dict[Path, FileSummary],
+    summaries: dict[Path, FileSummary | dict[str, Any]],
     digests: dict[Path, str],
     result: RunResult,
 ) -> None:
@@ -457,24 +454,54 @@ def _project_step(
         f"{profiles[i].settings.cache_key()}|{','.join(r.code for r in profiles[i].rules)}"
         for i in used
     )
-    key = link_key(paths, digests) + hashlib.sha256(configuration.encode()).hexdigest()[:16]
+    configured = hashlib.sha256(configuration.encode()).hexdigest()[:16]
     cache = profiles[asked[0]].cache
-    cached = cache.project(key) if cache is not None else None
+    cached = cache.project(link_key(paths, digests) + configured) if cache is not None else None
     linked = ProjectRun.from_cache(cached) if cached is not None else None
     if linked is None or not inputs_unchanged(linked):
-        profile_by_path = {path: profiles[index] for path, index in zip(paths, asked, strict=True)}
+        profile_by_path = {
+            path: profiles[index] for path, index in zip([*paths, *others], profile_of, strict=True)
+        }
 
         def profile_for(path: Path) -> tuple[Settings, list[type[Rule]]]:
             profile = profile_by_path[path]
             return profile.settings, profile.rules
 
-        linked = project_findings(paths, summaries, root_settings, profile_for)
+        decoded = _decoded_summaries(summaries, digests, profile_by_path)
+        linked = project_findings(paths, decoded, root_settings, profile_for)
         if cache is not None:
-            cache.store_project(key, linked.to_cache())
+            cache.store_project(link_key(paths, digests) + configured, linked.to_cache())
     result.findings.extend(linked.findings)
     attach_notes(result.findings, linked.notes)
     apply_verdicts(result.findings, linked.verdicts)
     drop_answered_unused_directives(result.findings, linked.answered)
+
+
+def _decoded_summaries(
+    summaries: dict[Path, FileSummary | dict[str, Any]],
+    digests: dict[Path, str],
+    profile_by_path: dict[Path, Profile],
+) -> dict[Path, FileSummary]:
+    """Every summary decoded, as strictly as the cache decodes results: a cached one of the
+    wrong shape is a miss — its file is checked again, and its cache entry replaced."""
+    decoded: dict[Path, FileSummary] = {}
+    for path, summary in summaries.items():
+        if isinstance(summary, FileSummary):
+            decoded[path] = summary
+            continue
+        try:
+            decoded[path] = FileSummary.from_dict(summary)
+        except (KeyError, TypeError, ValueError, RecursionError):
+            profile = profile_by_path[path]
+            fresh = check_path(path, profile.settings, profile.rules, summarise=True)
+            if profile.cache is not None and fresh.digest:
+                profile.cache.store(
+                    path, fresh.mtime_ns, fresh.size, fresh.digest, fresh.to_cache()
+                )
+            digests[path] = fresh.summary_digest
+            if fresh.decoded_summary is not None:
+                decoded[path] = fresh.decoded_summary
+    return decoded
 
 
 @contextlib.contextmanager
