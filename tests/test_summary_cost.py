@@ -130,3 +130,28 @@ export class Repo extends Base {
     )
     inherited = sorted(use.imported for use in summary.uses if use.imported.startswith("Base."))
     assert inherited == ["Base.getClient", "Base.getClient"]
+
+
+def test_the_read_test_skips_calls_of_local_names_only(tmp_path: Path) -> None:
+    """LL012's whole-collection read is looked for in every call; one whose callee starts from
+    a local name is skipped before the receiver is unwrapped — and one whose receiver only
+    `read_receiver` can see through (`(0, Order)`, `satisfies`) is still recorded."""
+    from leaklint.model.project import READ
+    from tests.test_project_helpers import summary_of
+
+    summary = summary_of(
+        tmp_path,
+        "orders.ts",
+        """
+import { Order } from './models';
+const local = { find: () => [] };
+export async function all() {
+  local.find();
+  await Order.find();
+  await (0, Order).find();
+  await (Order satisfies unknown).find();
+}
+""",
+    )
+    reads = sorted(use.span.line for use in summary.uses if use.action == READ)
+    assert reads == [6, 7, 8]

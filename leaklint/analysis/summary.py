@@ -1385,6 +1385,11 @@ class _Uses:
         """`Order.find()` on an imported `Order`: a whole-collection read if the link finds that
         `Order` is a model of a library whose read this call's shape is (LL012)."""
         callee = call.child_by_field_name("function")
+        root = _root_identifier(callee)
+        if root is not None and root not in self.imported:
+            # The receiver lies on the way from the callee to that name (`read_receiver`
+            # unwraps no more than `_root_identifier` walks through, on that way): a local.
+            return None
         method = member_property(callee) if callee is not None else None
         if method not in READ_METHODS and len(call_arguments(call)) != 1:
             return None  # neither a read method nor knex's `db('table')`: most calls end here
