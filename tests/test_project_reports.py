@@ -285,3 +285,85 @@ def test_a_read_through_a_knex_instance_of_another_module_names_the_instance(
     (related,) = finding["related"]
     assert (related["path"], related["line"]) == ("db/knex.js", 3)
     assert related["message"] == "The knex instance `db` is made here."
+
+
+def test_after_an_edit_each_summary_is_decoded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link recomputed after one file changed takes the summaries the cache lookup
+    decoded, instead of decoding every file's summary a second time (issue 13: the re-run
+    after an edit must cost a fraction of the parse floor)."""
+    from leaklint.model.project import FileSummary
+
+    folder = _project(tmp_path)
+    first = invoke(folder, "--format", "json", ".")
+    route = folder / "routes" / "users.js"
+    # A line above everything moves the spans its summary records: the link is recomputed.
+    route.write_text("// edited\n" + route.read_text(encoding="utf-8"), encoding="utf-8")
+    decoded: list[object] = []
+    original = FileSummary.from_dict.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[FileSummary], data: object) -> FileSummary:
+        decoded.append(data)
+        return original(cls, data)
+
+    fresh = invoke(folder, "--no-cache", "--format", "json", ".")
+    monkeypatch.setattr(FileSummary, "from_dict", classmethod(counting))
+    second = invoke(folder, "--format", "json", ".")
+    assert json.loads(second.stdout)["findings"] == json.loads(fresh.stdout)["findings"]
+    assert json.loads(first.stdout)["findings"]
+    summarised = len(list(folder.rglob("*.js")))
+    assert 0 < len(decoded) < summarised  # the edited file is summarised afresh, not decoded
+    decoded.clear()
+    third = invoke(folder, "--format", "json", ".")
+    assert json.loads(third.stdout)["findings"] == json.loads(fresh.stdout)["findings"]
+    assert decoded == []  # a warm run whose link is cached reads no summary at all
+
+
+def test_a_cached_summary_of_the_wrong_shape_is_a_miss_when_the_link_needs_it(
+    tmp_path: Path,
+) -> None:
+    """Cached summaries are decoded only when the link is recomputed, as strictly as
+    before: one of the wrong shape makes its file be checked again (and its entry rewritten),
+    so the cross-module finding it takes part in is still reported."""
+    folder = _project(tmp_path)
+    first = invoke(folder, "--format", "json", ".")
+    cache_file = next((folder / ".leaklint_cache").rglob("*.json"))
+    document = json.loads(cache_file.read_text(encoding="utf-8"))
+    entries = document["entries"]
+    (factory,) = [key for key in entries if key.endswith("redis.js")]
+    entries[factory][3]["summary"]["exports"] = "not a list"
+    cache_file.write_text(json.dumps(document), encoding="utf-8")
+    route = folder / "routes" / "users.js"
+    route.write_text("// edited\n" + route.read_text(encoding="utf-8"), encoding="utf-8")
+    fresh = invoke(folder, "--no-cache", "--format", "json", ".")
+    second = invoke(folder, "--format", "json", ".")
+    assert json.loads(second.stdout)["findings"] == json.loads(fresh.stdout)["findings"]
+    assert len(json.loads(first.stdout)["findings"]) == 1
+    rewritten = json.loads(cache_file.read_text(encoding="utf-8"))["entries"][factory]
+    assert isinstance(rewritten[3]["summary"]["exports"], list)
+
+
+def test_an_edit_that_leaves_every_summary_as_it_was_reuses_the_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link reads summaries only, so its cached result is keyed by them: a comment added
+    to a file re-checks that file and reuses the link; an edit that changes what the file
+    tells the link (the factory now returns a shared client) recomputes it."""
+    from leaklint.pipeline import engine
+
+    folder = _project(tmp_path)
+    first = invoke(folder, "--format", "json", ".")
+    factory = folder / "lib" / "redis.js"
+    factory.write_text(factory.read_text(encoding="utf-8") + "\n// a comment\n", encoding="utf-8")
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "project_findings", lambda *a: pytest.fail("link recomputed"))
+        second = invoke(folder, "--format", "json", ".")
+    assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
+    factory.write_text(
+        "const Redis = require('ioredis');\nconst shared = new Redis();\n"
+        "function createRedis() { return shared; }\nmodule.exports = { createRedis };\n",
+        encoding="utf-8",
+    )
+    third = invoke(folder, "--format", "json", ".")
+    assert third.exit_code == 0, third.stdout

@@ -251,7 +251,27 @@ def _how_often(ctx: FileContext, node: Node) -> Frequency:
     if guarded is not None:
         owner, guard = guarded
         return _guarded(ctx, owner, guard)
-    return _function_frequency(ctx, node, function)
+    return _holder_frequency(ctx, node, function)
+
+
+_HOLDERS = frozenset({*FUNCTION_NODES, *FIELD_NODES})
+
+
+def _holder_frequency(ctx: FileContext, node: Node, function: Node) -> Frequency:
+    """``_function_frequency`` for ``node``, remembered for the innermost function or field
+    around it: past the guard test, the answer depends on the node only through the functions
+    around it (its handler, its effect, the function that counts), so every call in one
+    function shares one answer. The project summary asks this of each use of an imported
+    name — thousands a corpus, half of them in a function already asked about."""
+    if node.type in _HOLDERS:
+        return _function_frequency(ctx, node, function)
+    holder = ctx.ancestry.nearest(node, _HOLDERS)
+    if holder is None:
+        return _function_frequency(ctx, node, function)
+    memo: dict[int, Frequency] = ctx.memo("frequency.by-holder", dict)
+    if holder.id not in memo:
+        memo[holder.id] = _function_frequency(ctx, node, function)
+    return memo[holder.id]
 
 
 def _guarded(ctx: FileContext, owner: Node | None, guard: Binding | Node) -> Frequency:

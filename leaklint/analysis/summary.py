@@ -24,7 +24,6 @@ caller takes care of the result (closes, returns or stores it). Names are resolv
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -39,7 +38,6 @@ from leaklint.analysis.nodes import (
     FIELD_NODES,
     FUNCTION_NODES,
     call_arguments,
-    class_method,
     is_bounded_key,
     is_static_member,
     loop_ancestors,
@@ -957,12 +955,8 @@ class _Mentions:
         """Where the imported names occur as words, in one scan of the file for all of them,
         less the spellings that cannot hand a value on: `name(` (a call), `new name`, `.name`
         (a property; `...name`, a spread, stays)."""
-        names = sorted(self.imported - {b"require"}, key=len, reverse=True)
-        if not names:
-            return
-        pattern = re.compile(rb"(?<![\w$#])(?:" + b"|".join(map(re.escape, names)) + rb")(?![\w$])")
-        for match in pattern.finditer(data):
-            start, end = match.span()
+        names = self.imported - {b"require"}
+        for start, end in _leftmost_longest(data, names):
             if data[end : end + 1] == b"(" or data[max(start - 4, 0) : start] == b"new ":
                 continue
             if data[start - 1 : start] == b"." and data[max(start - 3, 0) : start] != b"...":
@@ -1026,6 +1020,41 @@ class _Mentions:
             repeats=True,
             context=self.ctx.context_name(site),
         )
+
+
+# Bytes that continue an identifier after a name (`(?![\w$])`), and before it (`#` too: a
+# `#private` name is another name).
+_WORD_AFTER = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+_WORD_BEFORE = _WORD_AFTER | {ord("#")}
+
+
+def _leftmost_longest(data: bytes, names: frozenset[bytes]) -> list[tuple[int, int]]:
+    r"""The matches of ``(?<![\w$#])(?:name|…)(?![\w$])`` (names longest first) that
+    ``re.finditer`` gives, position for position — from a literal search per name: the
+    alternation had to be compiled afresh for every file (its names are the file's imports),
+    which cost more than the scan."""
+    found: list[tuple[int, int]] = []
+    size = len(data)
+    for name in names:
+        length = len(name)
+        at = data.find(name)
+        while at != -1:
+            end = at + length
+            if (at == 0 or data[at - 1] not in _WORD_BEFORE) and (
+                end == size or data[end] not in _WORD_AFTER
+            ):
+                found.append((at, end))
+            at = data.find(name, at + 1)
+    # At one position the regex takes the first alternative that matches, the longest; it
+    # then goes on after that match, so a match starting inside it is never tried.
+    found.sort(key=lambda span: (span[0], span[0] - span[1]))
+    kept: list[tuple[int, int]] = []
+    reached = 0
+    for start, end in found:
+        if start >= reached:
+            kept.append((start, end))
+            reached = end
+    return kept
 
 
 def _import_ranges(root: Node) -> list[tuple[int, int]]:
@@ -1385,6 +1414,7 @@ class _Uses:
         # summary lists the specifiers as ``unfollowed`` instead).
         self.packages = packages
         self._extending: list[tuple[int, int]] | None = None
+        self._methods: dict[int, frozenset[str]] = {}
         _, checkouts = configured_specs(ctx.settings.resources)
         self.checkout_methods = frozenset(s.method for s in checkouts if s.pools is not None)
 
@@ -1459,9 +1489,22 @@ class _Uses:
         base = superclass(body.parent)
         if base is None or _root_identifier(base) not in self.imported:
             return None  # most classes: no imported base, and no walk of the body
-        if class_method(body, method, instance_only=True) is not None:
+        if method in self._own_methods(body):
             return None  # its own method: the file's own check follows it
         return self._use_of(base, call, CALL, member=method)
+
+    def _own_methods(self, body: Node) -> frozenset[str]:
+        """The names of a class body's instance methods (what ``class_method(…,
+        instance_only=True)`` finds), read once per class rather than once per `this.m()`."""
+        if body.id not in self._methods:
+            self._methods[body.id] = frozenset(
+                text(name)
+                for member in body.named_children
+                if member.type == "method_definition" and not is_static_member(member)
+                for name in (member.child_by_field_name("name"),)
+                if name is not None
+            )
+        return self._methods[body.id]
 
     def _subclasses(self) -> list[tuple[int, int]]:
         """The byte ranges of the classes of this file that extend an imported name (where a
@@ -1485,6 +1528,11 @@ class _Uses:
         """`Order.find()` on an imported `Order`: a whole-collection read if the link finds that
         `Order` is a model of a library whose read this call's shape is (LL012)."""
         callee = call.child_by_field_name("function")
+        root = _root_identifier(callee)
+        if root is not None and root not in self.imported:
+            # The receiver lies on the way from the callee to that name (`read_receiver`
+            # unwraps no more than `_root_identifier` walks through, on that way): a local.
+            return None
         method = member_property(callee) if callee is not None else None
         if method not in READ_METHODS and len(call_arguments(call)) != 1:
             return None  # neither a read method nor knex's `db('table')`: most calls end here

@@ -8,7 +8,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from leaklint.model.decoding import expect_bool, expect_list, expect_object, expect_str
+from leaklint.model.decoding import (
+    DecodeError,
+    expect_bool,
+    expect_list,
+    expect_object,
+    expect_str,
+)
 from leaklint.model.findings import Finding
 from leaklint.model.project import FileSummary
 
@@ -37,6 +43,14 @@ class FileResult:
     # What the file tells the rest of the project (``model.project.FileSummary.to_dict``),
     # cached with its findings so that a warm or partial run links without parsing.
     summary: dict[str, Any] | None = None
+    # The same summary decoded, when this run made it: the link takes it as it is. A cached
+    # summary is decoded (strictly) only when the link has to be recomputed — a warm run
+    # whose link is cached never reads one.
+    decoded_summary: FileSummary | None = field(default=None, compare=False, repr=False)
+    # A digest of ``summary`` ("" without one): what the link's cached result is keyed by, so
+    # that an edit which leaves the summary as it was (a comment, a body the link does not
+    # read) reuses the link instead of recomputing it from every file's summary.
+    summary_digest: str = ""
 
     def to_cache(self) -> dict[str, Any]:
         return {
@@ -44,6 +58,7 @@ class FileResult:
             "error": self.error.to_dict() if self.error else None,
             "checked": self.checked,
             "summary": self.summary,
+            "summary_digest": self.summary_digest,
         }
 
     @classmethod
@@ -51,25 +66,20 @@ class FileResult:
         """The inverse of ``to_cache``: a DecodeError (a cache miss) for anything else."""
         data = expect_object(data, _CACHED_KEYS, "cached result")
         error = None if data["error"] is None else _file_error_from_dict(data["error"])
+        summary = data["summary"]
+        if summary is not None and not isinstance(summary, dict):
+            raise DecodeError(f"summary: expected an object, got {type(summary).__name__}")
         return cls(
             path=error.path if error else "",
             findings=[Finding.from_dict(f) for f in expect_list(data["findings"], "findings")],
             error=error,
             checked=expect_bool(data["checked"], "checked"),
-            summary=_summary_from_cache(data["summary"]),
+            summary=summary,
+            summary_digest=expect_str(data["summary_digest"], "summary digest"),
         )
 
 
 _CACHED_KEYS = frozenset(FileResult("").to_cache())
-
-
-def _summary_from_cache(data: Any) -> dict[str, Any] | None:
-    """The cached project summary, checked to be one (``FileSummary.from_dict`` is strict); it
-    stays a dict, which is what the link and the next cache write take."""
-    if data is None:
-        return None
-    FileSummary.from_dict(data)
-    return data  # type: ignore[no-any-return]
 
 
 def _file_error_from_dict(data: Any) -> FileError:

@@ -10,12 +10,13 @@ import contextlib
 import functools
 import gc
 import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leaklint import budget
 from leaklint.analysis.callers import once_verdicts, stored_handles
@@ -282,12 +283,28 @@ def _check_bytes(
             error=FileError(shown, f"internal error: {type(error).__name__}: {error}"),
             checked=False,
         )
-    kept = summary.to_dict() if summary is not None and not summary.is_empty else None
+    if summary is not None and summary.is_empty:
+        summary = None
+    kept = summary.to_dict() if summary is not None else None
+    error = None
     if failures:
         # The other rules' findings stand; the error says which rule could not check the file.
-        message = "internal error in rule " + "; ".join(failures)
-        return FileResult(shown, findings=findings, error=FileError(shown, message), summary=kept)
-    return FileResult(shown, findings=findings, summary=kept)
+        error = FileError(shown, "internal error in rule " + "; ".join(failures))
+    return FileResult(
+        shown,
+        findings=findings,
+        error=error,
+        summary=kept,
+        decoded_summary=summary,
+        summary_digest=summary_digest(kept),
+    )
+
+
+def summary_digest(summary: dict[str, Any] | None) -> str:
+    """What the link reads of a file, as a digest ("" for a file that tells it nothing)."""
+    if summary is None:
+        return ""
+    return content_hash(json.dumps(summary, sort_keys=True).encode("ascii"))
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -326,7 +343,7 @@ def run(
     result = RunResult(
         rules=_all_rules([profiles[i] for i in sorted(set(asked))] if asked else profiles)
     )
-    summaries: dict[Path, dict] = {}
+    summaries: dict[Path, FileSummary | dict[str, Any]] = {}
     digests: dict[Path, str] = {}
     with _fewer_garbage_collections():
         for path, file_result in zip(
@@ -400,11 +417,18 @@ def _all_rules(profiles: list[Profile]) -> list[type[Rule]]:
 
 
 def _keep_summary(
-    path: Path, file_result: FileResult, summaries: dict[Path, dict], digests: dict[Path, str]
+    path: Path,
+    file_result: FileResult,
+    summaries: dict[Path, FileSummary | dict[str, Any]],
+    digests: dict[Path, str],
 ) -> None:
-    if file_result.summary is not None:
-        summaries[path] = file_result.summary
-    digests[path] = file_result.digest
+    """The file's summary for the link: decoded when this run made it, else the cached dict
+    (``_decoded_summaries`` decodes those only if the link must be recomputed)."""
+    summary = file_result.decoded_summary or file_result.summary
+    if summary is not None:
+        summaries[path] = summary
+    # The link is a function of the summaries (and of which files exist), not of the bytes.
+    digests[path] = file_result.summary_digest or summary_digest(file_result.summary)
 
 
 def _project_step(
@@ -414,7 +438,7 @@ def _project_step(
     profiles: list[Profile],
     profile_of: list[int],
     jobs: int | None,
-    summaries: dict[Path, dict],
+    summaries: dict[Path, FileSummary | dict[str, Any]],
     digests: dict[Path, str],
     result: RunResult,
 ) -> None:
@@ -433,24 +457,54 @@ def _project_step(
         f"{profiles[i].settings.cache_key()}|{','.join(r.code for r in profiles[i].rules)}"
         for i in used
     )
-    key = link_key(paths, digests) + hashlib.sha256(configuration.encode()).hexdigest()[:16]
+    configured = hashlib.sha256(configuration.encode()).hexdigest()[:16]
     cache = profiles[asked[0]].cache
-    cached = cache.project(key) if cache is not None else None
+    cached = cache.project(link_key(paths, digests) + configured) if cache is not None else None
     linked = ProjectRun.from_cache(cached) if cached is not None else None
     if linked is None or not inputs_unchanged(linked):
-        profile_by_path = {path: profiles[index] for path, index in zip(paths, asked, strict=True)}
+        profile_by_path = {
+            path: profiles[index] for path, index in zip([*paths, *others], profile_of, strict=True)
+        }
 
         def profile_for(path: Path) -> tuple[Settings, list[type[Rule]]]:
             profile = profile_by_path[path]
             return profile.settings, profile.rules
 
-        linked = project_findings(paths, summaries, root_settings, profile_for)
+        decoded = _decoded_summaries(summaries, digests, profile_by_path)
+        linked = project_findings(paths, decoded, root_settings, profile_for)
         if cache is not None:
-            cache.store_project(key, linked.to_cache())
+            cache.store_project(link_key(paths, digests) + configured, linked.to_cache())
     result.findings.extend(linked.findings)
     attach_notes(result.findings, linked.notes)
     apply_verdicts(result.findings, linked.verdicts)
     drop_answered_unused_directives(result.findings, linked.answered)
+
+
+def _decoded_summaries(
+    summaries: dict[Path, FileSummary | dict[str, Any]],
+    digests: dict[Path, str],
+    profile_by_path: dict[Path, Profile],
+) -> dict[Path, FileSummary]:
+    """Every summary decoded, as strictly as the cache decodes results: a cached one of the
+    wrong shape is a miss — its file is checked again, and its cache entry replaced."""
+    decoded: dict[Path, FileSummary] = {}
+    for path, summary in summaries.items():
+        if isinstance(summary, FileSummary):
+            decoded[path] = summary
+            continue
+        try:
+            decoded[path] = FileSummary.from_dict(summary)
+        except (KeyError, TypeError, ValueError, RecursionError):
+            profile = profile_by_path[path]
+            fresh = check_path(path, profile.settings, profile.rules, summarise=True)
+            if profile.cache is not None and fresh.digest:
+                profile.cache.store(
+                    path, fresh.mtime_ns, fresh.size, fresh.digest, fresh.to_cache()
+                )
+            digests[path] = fresh.summary_digest
+            if fresh.decoded_summary is not None:
+                decoded[path] = fresh.decoded_summary
+    return decoded
 
 
 @contextlib.contextmanager

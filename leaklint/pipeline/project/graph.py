@@ -22,6 +22,7 @@ is ever needed, so the link is a reduce over small records and costs far less th
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,7 +59,8 @@ class ProjectGraph:
     display: Callable[[Path], str]  # file → display path (asked only of files in facts)
     resolver: Resolver
     _shown: dict[Path, str] = field(default_factory=dict)
-    _definitions: dict[tuple[Path, str, str], tuple[Path, str] | None] = field(default_factory=dict)
+    _definitions: dict[tuple[str, str, str], tuple[Path, str] | None] = field(default_factory=dict)
+    _directories: dict[Path, str] = field(default_factory=dict)
     # (file, exported name or "new:<Class>") → a caller, for every export that runs once.
     once: dict[tuple[Path, str], Witness] = field(default_factory=dict)
     # (file, exported name) → (rate, calling file, the use), for every export that per-request
@@ -75,7 +77,7 @@ class ProjectGraph:
     def definition(self, importer: Path, specifier: str, name: str) -> tuple[Path, str] | None:
         """The (file, name) that defines what ``importer`` imports as ``name`` from
         ``specifier``, or None when it is external or cannot be followed."""
-        key = (importer.parent, specifier, name)
+        key = (self._directory(importer), specifier, name)
         if key not in self._definitions:
             target = self.resolver.resolve(importer, specifier)
             found = None
@@ -83,6 +85,14 @@ class ProjectGraph:
                 found = self._defined_in(target, name, set())
             self._definitions[key] = found
         return self._definitions[key]
+
+    def _directory(self, importer: Path) -> str:
+        """``importer``'s directory, worked out once per file (a Path's ``parent`` is a new
+        Path per call, and the link asks for every use of every file)."""
+        directory = self._directories.get(importer)
+        if directory is None:
+            directory = self._directories[importer] = os.path.dirname(importer)
+        return directory
 
     def _defined_in(
         self, file: Path, name: str, seen: set[tuple[Path, str]]

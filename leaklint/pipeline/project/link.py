@@ -182,8 +182,9 @@ def _fields(item: Any, count: int, what: str) -> list[Any] | tuple[Any, ...]:
 
 
 def link_key(paths: list[Path], digests: dict[Path, str]) -> str:
-    """What a link result depends on besides configuration: every linked file's content and
-    which files were asked for (findings are reported in those only)."""
+    """What a link result depends on besides configuration: which files there are, what each
+    tells the link (``digests``: of its summary, "" for none — the link reads nothing else of
+    a file) and which files were asked for (findings are reported in those only)."""
     hasher = hashlib.blake2b(digest_size=16)
     for path in sorted(digests, key=str):
         hasher.update(
@@ -210,26 +211,28 @@ def _stat(path: str) -> tuple[int, int]:
 
 def project_findings(
     paths: list[Path],
-    summaries: dict[Path, dict[str, Any]],
+    summaries: dict[Path, FileSummary] | dict[Path, dict[str, Any]],
     settings: Settings,
     profile_for: Callable[[Path], tuple[Settings, list[type[Rule]]]],
 ) -> ProjectRun:
     """The findings the link makes in ``paths``: leaks whose parts live in different files.
     ``settings`` are the project root's (where modules resolve from); ``profile_for`` gives
-    the settings and rules of each file asked for (hierarchical configuration)."""
+    the settings and rules of each file asked for (hierarchical configuration). A summary
+    may be given decoded (what the engine holds) or as its dict (decoded here)."""
     run = ProjectRun()
     profiles = {path: profile_for(path) for path in paths}
-    if not summaries or not (
-        any(_has_project_check(rule) for _, rules in profiles.values() for rule in rules)
-        or any(data.get("conditional") or data.get("handles") for data in summaries.values())
-    ):
-        return run
     loaded: dict[Path, FileSummary] = {}
     for path, data in summaries.items():
         try:
-            loaded[Path(os.path.abspath(path))] = FileSummary.from_dict(data)
+            decoded = data if isinstance(data, FileSummary) else FileSummary.from_dict(data)
         except (KeyError, TypeError, ValueError):
             continue  # a damaged cache entry: that file tells the project nothing
+        loaded[Path(os.path.abspath(path))] = decoded
+    if not loaded or not (
+        any(_has_project_check(rule) for _, rules in profiles.values() for rule in rules)
+        or any(summary.conditional or summary.handles for summary in loaded.values())
+    ):
+        return run
     resolver = Resolver(project_root(paths, settings))
     graph = ProjectGraph(loaded, display_path, resolver)
     facts = graph.link()

@@ -65,6 +65,7 @@ class Resolver:
     _aliases: dict[Path, PathAliases | None] = field(default_factory=dict)
     _workspaces: dict[str, Path] | None = None
     _answers: dict[tuple[str, str], Path | None] = field(default_factory=dict)
+    _directories: dict[Path | str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root = Path(os.path.abspath(self.root))
@@ -72,7 +73,9 @@ class Resolver:
 
     def resolve(self, importer: Path, specifier: str) -> Path | None:
         """The repository file ``specifier`` names when imported from ``importer``."""
-        directory = os.path.dirname(os.path.abspath(importer))
+        directory = self._directories.get(importer)
+        if directory is None:  # abspath per use was a tenth of relinking after an edit
+            directory = self._directories[importer] = os.path.dirname(os.path.abspath(importer))
         key = (directory, specifier)
         if key not in self._answers:
             self._answers[key] = self._resolve(directory, specifier)
