@@ -219,3 +219,27 @@ def test_the_per_call_filter_answers_as_its_alternations_did_and_scans_by_litera
         assert any(p.search(data) for p in split) == expected, data
     # Each starts with its word, a literal: a leading alternation makes `re` test every byte.
     assert all(p.pattern[:1].isalpha() for p in split)
+
+
+def test_the_call_a_per_request_reason_names_is_the_first_in_the_file() -> None:
+    # A query cursor's captures come out of source order where matches nest, and the order
+    # moved with the process's memory layout: "which calls it on line N" named 218, 241 or
+    # 265 of one saltcorn route from run to run. The first call in the file is named.
+    code = """
+    function helper(n) { return work(n); }
+    app.get('/x', (req, res) => {
+      if (a) { helper(1); } else if (b) { helper(2); } else if (c) { helper(3); }
+      res.send({ a: helper(5), b: { c: helper(6), d: [helper(7), { e: helper(8) }] } });
+    });
+    """
+    frequency = _frequency_at(code, "work(n)")
+    assert frequency.reason.endswith("which calls it on line 4")
+    from leaklint.analysis import percall
+
+    data = textwrap.dedent(code).encode()
+    source = SourceFile.from_bytes(Path("app.js"), data)
+    ctx = FileContext(source, parse(source.data, source.language), Settings(root=Path.cwd()))
+    ctx.plan_queries([])
+    percall._handlers(ctx)
+    refs = percall._identifiers_in_handlers(ctx)[b"helper"]
+    assert [r.start_byte for r in refs] == sorted(r.start_byte for r in refs)

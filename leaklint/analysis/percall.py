@@ -387,6 +387,11 @@ def _identifiers_in_handlers(ctx: FileContext) -> dict[bytes, list[Node]]:
             cursor.set_byte_range(handler.start_byte, handler.end_byte)
             for node in cursor.captures(handler).get("id", ()):
                 found.setdefault(node.text, []).append(node)
+        # A cursor's captures are not in source order (their order moved with the process's
+        # memory layout): the first call from a handler, which messages name by its line,
+        # must be the first in the file.
+        for nodes in found.values():
+            nodes.sort(key=lambda node: node.start_byte)
         memo.in_handlers = found
     return memo.in_handlers
 
