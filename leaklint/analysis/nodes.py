@@ -490,6 +490,8 @@ def function_name(up: Ancestry, function: Node) -> str | None:
     if parent is None:
         return None
     target = assignment_target(node, parent)
+    if target is not None and text(target) == "module.exports":
+        return "module.exports"  # not "exports": the module's one export, as its code says
     if target is not None:
         return member_property(target) or text(target)
     if parent.type == "pair" and parent.child_by_field_name("value") == node:
