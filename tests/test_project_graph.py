@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+import pytest
+
 from leaklint.model.findings import Span
 from leaklint.model.project import (
     CALL,
@@ -121,6 +123,27 @@ def test_a_summary_dict_is_what_asdict_makes_of_it() -> None:
     )
     assert summary.to_dict() == asdict(summary)
     assert FileSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("kind", 3),
+        ("shrunk", "yes"),
+        ("span", {"line": 0, "column": 1, "end_line": 1, "end_column": 2}),
+    ],
+)
+def test_a_record_decoded_on_the_fast_path_is_still_checked(field: str, value: object) -> None:
+    # A record exactly as `to_dict` writes it is decoded inline; any other shape takes the
+    # checks that name what is wrong (the cache is a file anybody can edit).
+    from leaklint.model.decoding import DecodeError
+
+    summary = FileSummary(exports=(Export("store", "store", "Map", SPAN, "store", True),))
+    data = json.loads(json.dumps(summary.to_dict()))
+    assert FileSummary.from_dict(data) == summary
+    data["exports"][0][field] = value
+    with pytest.raises(DecodeError):
+        FileSummary.from_dict(data)
 
 
 def test_summarising_starts_no_pass_over_every_identifier(tmp_path: Path, monkeypatch) -> None:
