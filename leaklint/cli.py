@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -135,7 +136,7 @@ class _LeaklintGroup(click.Group):
             raise
         except KeyboardInterrupt:
             click.echo("leaklint: interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            _exit_interrupted()
         except BrokenPipeError:
             # `leaklint rules | head`: the reader has all it wanted; stop quietly.
             _silence_stdout()
@@ -143,6 +144,19 @@ class _LeaklintGroup(click.Group):
         except Exception as error:
             _report_internal_error(error)
             sys.exit(EXIT_ERROR)
+
+
+def _exit_interrupted() -> None:
+    """Exit 130; at once, past the interpreter's exit hooks, when worker processes were
+    stopped in flight (``parallel.must_exit_at_once``: those hooks could wait for ever)."""
+    parallel = sys.modules.get("leaklint.pipeline.parallel")  # imported only if a pool ran
+    if parallel is not None and parallel.must_exit_at_once():
+        for stream in (sys.stdout, sys.stderr):
+            # A closed or broken stream: nothing more can be said on it.
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(EXIT_INTERRUPTED)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _report_internal_error(error: Exception) -> None:

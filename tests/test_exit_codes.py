@@ -167,3 +167,28 @@ def test_a_file_a_limit_stopped_makes_the_run_not_clean(project: Path, run_cli) 
     assert "big.js: analysis stopped" in result.stdout
     assert "only partly analysed" in result.stderr
     assert run_cli("check", "--no-cache", "ok.js").exit_code == 0
+
+
+def test_ctrl_c_after_workers_were_stopped_skips_the_exit_hooks(monkeypatch) -> None:
+    # A worker terminated while it wrote a result leaves half a message in the result pipe,
+    # and concurrent.futures' exit hook then waits for the rest for ever: under load, a
+    # Ctrl-C hung `leaklint check -j2` after it had printed "interrupted" (or printed that
+    # hook's traceback). Once workers were stopped in flight, the exit skips the hooks.
+    from leaklint import cli
+    from leaklint.pipeline import parallel
+
+    exits: list[int] = []
+
+    def fake_exit(code: int) -> None:
+        exits.append(code)
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli.os, "_exit", fake_exit)
+    monkeypatch.setattr(parallel, "_stopped_in_flight", False)
+    with pytest.raises(SystemExit):
+        cli._exit_interrupted()
+    assert exits == []  # no pool stopped: the ordinary exit, hooks and all
+    monkeypatch.setattr(parallel, "_stopped_in_flight", True)
+    with pytest.raises(SystemExit):
+        cli._exit_interrupted()
+    assert exits == [130]

@@ -153,12 +153,29 @@ def check_in_pool(
         next_out += 1
 
 
+# Set once workers were terminated in flight: the process must then end without the
+# interpreter's exit hooks (``must_exit_at_once``).
+_stopped_in_flight = False
+
+
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """Ctrl-C, or a reader that stopped: leaving the pool's block would otherwise wait for
     every file in flight (seconds for a big bundle) before the run could end."""
+    global _stopped_in_flight
+    _stopped_in_flight = True
     for process in list((pool._processes or {}).values()):  # no public way to stop them
         process.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
+
+
+def must_exit_at_once() -> bool:
+    """Whether workers were terminated in flight. A worker stopped while it wrote a result
+    leaves half a message in the result pipe, and concurrent.futures' exit hook joins the
+    thread that waits for the rest of it: for ever (a Ctrl-C under load hung the process with
+    exit code 130 printed, or printed that hook's traceback). The caller flushes its output
+    and ends the process with ``os._exit`` instead; nothing leaklint writes is left half done
+    (files are written atomically, the cache only after a run completes)."""
+    return _stopped_in_flight
 
 
 def _submit(
