@@ -136,27 +136,27 @@ class _LeaklintGroup(click.Group):
             raise
         except KeyboardInterrupt:
             click.echo("leaklint: interrupted", err=True)
-            _exit_interrupted()
+            _exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # `leaklint rules | head`: the reader has all it wanted; stop quietly.
             _silence_stdout()
-            sys.exit(EXIT_CLEAN)
+            _exit(EXIT_CLEAN)
         except Exception as error:
             _report_internal_error(error)
             sys.exit(EXIT_ERROR)
 
 
-def _exit_interrupted() -> None:
-    """Exit 130; at once, past the interpreter's exit hooks, when worker processes were
-    stopped in flight (``parallel.must_exit_at_once``: those hooks could wait for ever)."""
+def _exit(code: int) -> None:
+    """``sys.exit(code)``; at once, past the interpreter's exit hooks, when worker processes
+    were stopped in flight (``parallel.must_exit_at_once``: those hooks could wait for ever)."""
     parallel = sys.modules.get("leaklint.pipeline.parallel")  # imported only if a pool ran
     if parallel is not None and parallel.must_exit_at_once():
         for stream in (sys.stdout, sys.stderr):
             # A closed or broken stream: nothing more can be said on it.
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
-        os._exit(EXIT_INTERRUPTED)
-    sys.exit(EXIT_INTERRUPTED)
+        os._exit(code)
+    sys.exit(code)
 
 
 def _report_internal_error(error: Exception) -> None:

@@ -186,9 +186,9 @@ def test_ctrl_c_after_workers_were_stopped_skips_the_exit_hooks(monkeypatch) -> 
     monkeypatch.setattr(cli.os, "_exit", fake_exit)
     monkeypatch.setattr(parallel, "_stopped_in_flight", False)
     with pytest.raises(SystemExit):
-        cli._exit_interrupted()
+        cli._exit(130)
     assert exits == []  # no pool stopped: the ordinary exit, hooks and all
     monkeypatch.setattr(parallel, "_stopped_in_flight", True)
     with pytest.raises(SystemExit):
-        cli._exit_interrupted()
+        cli._exit(130)
     assert exits == [130]
