@@ -1050,7 +1050,8 @@ def _reset_elsewhere(ctx: FileContext, method: Node, names: set[bytes]) -> bool:
 
 def _this_assigned_by(class_body: Node) -> dict[int, frozenset[bytes]]:
     """For each member of the class but its constructor, the ``this.<name>``s it assigns,
-    nested functions included (``_assigns_this_property`` with ``into_functions``)."""
+    nested functions included (unlike ``_assigns_this_property``: a reset in a callback of
+    another method still resets)."""
     return {
         member.id: _this_properties_assigned(member)
         for member in class_body.named_children
@@ -1063,14 +1064,23 @@ def _this_properties_assigned(member: Node) -> frozenset[bytes]:
     stack = [member]
     while stack:
         current = stack.pop()
-        if current.type == "assignment_expression":
-            left = current.child_by_field_name("left")
-            receiver = left.child_by_field_name("object") if left is not None else None
-            prop = member_property(left)
-            if receiver is not None and receiver.type == "this" and prop is not None:
-                found.add(prop.encode())
+        prop = _this_property_assigned(current)
+        if prop is not None:
+            found.add(prop)
         stack.extend(current.named_children)
     return frozenset(found)
+
+
+def _this_property_assigned(node: Node) -> bytes | None:
+    """`x` when ``node`` is the assignment `this.x = …`; else None."""
+    if node.type != "assignment_expression":
+        return None
+    left = node.child_by_field_name("left")
+    receiver = left.child_by_field_name("object") if left is not None else None
+    prop = member_property(left)
+    if receiver is None or receiver.type != "this" or prop is None:
+        return None
+    return prop.encode()
 
 
 def _field_guard_before(ctx: FileContext, node: Node, function: Node) -> Binding | None:
@@ -1178,17 +1188,8 @@ def _assigns_this_property(statement: Node, names: set[bytes]) -> bool:
         current = stack.pop()
         if current.type in FUNCTION_NODES:
             continue
-        if current.type == "assignment_expression":
-            left = current.child_by_field_name("left")
-            receiver = left.child_by_field_name("object") if left is not None else None
-            prop = member_property(left)
-            if (
-                receiver is not None
-                and receiver.type == "this"
-                and prop is not None
-                and prop.encode() in names
-            ):
-                return True
+        if _this_property_assigned(current) in names:
+            return True
         stack.extend(current.named_children)
     return False
 
