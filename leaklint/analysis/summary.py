@@ -157,14 +157,15 @@ def may_link(data: bytes) -> bool:
 def summarise(ctx: FileContext) -> FileSummary:
     """The summary of the file behind ``ctx`` (directives are added by the pipeline)."""
     captures = ctx.captures(SUMMARY_QUERY)
-    imported = imported_names(ctx.tree.root_node)
+    bindings = module_bindings(ctx.tree.root_node)
+    imported = imported_names(bindings)
     exports = _Exports(ctx, captures, imported)
     # Uses of what a Node built-in binds (`fs.readFileSync`, `path.join`: the most common
     # calls of npm code) are dropped after a scope resolution each: skip them before it.
-    linkable = imported - builtin_only_names(ctx.tree.root_node)
+    linkable = imported - builtin_only_names(bindings)
     if b"require(" in ctx.source.data:
         linkable |= {b"require"}  # a module loaded where it is used: `require('./x')(…)`
-    packages, unfollowed = package_imports(ctx.tree.root_node)
+    packages, unfollowed = package_imports(bindings)
     uses = (
         _Uses(
             ctx, captures, exports.function_names, linkable, exports.method_owners, packages
@@ -204,71 +205,57 @@ def exported_nodes(ctx: FileContext) -> dict[int, list[str]]:
     return ctx.memo("summary.exported-nodes", build)
 
 
-def imported_names(root: Node) -> frozenset[bytes]:
-    """Local names that module-level imports and requires bind. A use of an imported value
-    starts with one of them; testing the first identifier of an expression against this set
-    spares a scope resolution for every other call (most of them: locals, `console`, `this`)."""
-    names: set[bytes] = set()
+def module_bindings(root: Node) -> list[tuple[bytes, str | None]]:
+    """(local name, specifier) for each name that a module-level import or require binds: the
+    import's source, or ``x`` for a value that is exactly ``require('x')`` (None for any other
+    initialiser that mentions ``require``: it may be anything). One walk of the module's
+    statements serves the three questions below."""
+    found: list[tuple[bytes, str | None]] = []
     for statement in root.named_children:
         if statement.type == "export_statement":
             statement = statement.child_by_field_name("declaration") or statement
         if statement.type == "import_statement":
-            names.update(_bound_identifiers(statement, skip_source=True))
+            source = string_value(statement.child_by_field_name("source"))
+            found.extend((name, source) for name in _bound_identifiers(statement, skip_source=True))
         elif statement.type in ("lexical_declaration", "variable_declaration"):
             for declarator in statement.named_children:
                 value = declarator.child_by_field_name("value")
-                if value is not None and b"require" in (value.text or b""):
-                    pattern = declarator.child_by_field_name("name")
-                    if pattern is not None:
-                        names.update(_bound_identifiers(pattern, skip_source=False))
-    return frozenset(names)
+                pattern = declarator.child_by_field_name("name")
+                if value is None or pattern is None or b"require" not in (value.text or b""):
+                    continue
+                required = _required(value)
+                found.extend(
+                    (name, required) for name in _bound_identifiers(pattern, skip_source=False)
+                )
+    return found
 
 
-def builtin_only_names(root: Node) -> frozenset[bytes]:
+def imported_names(bindings: list[tuple[bytes, str | None]]) -> frozenset[bytes]:
+    """Local names that module-level imports and requires bind. A use of an imported value
+    starts with one of them; testing the first identifier of an expression against this set
+    spares a scope resolution for every other call (most of them: locals, `console`, `this`)."""
+    return frozenset(name for name, _ in bindings)
+
+
+def builtin_only_names(bindings: list[tuple[bytes, str | None]]) -> frozenset[bytes]:
     """Names that module-level imports and requires bind to Node built-ins only
     (``const fs = require('fs')``, ``import { join } from 'node:path'``); a name also bound to
     anything else is not one. Only ``require('x')`` written as such counts: any other
     initialiser may be anything."""
-    builtin: set[bytes] = set()
-    other: set[bytes] = set()
-    for statement in root.named_children:
-        if statement.type == "export_statement":
-            statement = statement.child_by_field_name("declaration") or statement
-        if statement.type == "import_statement":
-            names = set(_bound_identifiers(statement, skip_source=True))
-            source = string_value(statement.child_by_field_name("source"))
-            (builtin if _is_builtin(source) else other).update(names)
-        elif statement.type in ("lexical_declaration", "variable_declaration"):
-            for declarator in statement.named_children:
-                value = declarator.child_by_field_name("value")
-                pattern = declarator.child_by_field_name("name")
-                if value is None or pattern is None or b"require" not in (value.text or b""):
-                    continue
-                names = set(_bound_identifiers(pattern, skip_source=False))
-                (builtin if _is_builtin(_required(value)) else other).update(names)
+    builtin = {name for name, specifier in bindings if _is_builtin(specifier)}
+    other = {name for name, specifier in bindings if not _is_builtin(specifier)}
     return frozenset(builtin - other)
 
 
-def package_imports(root: Node) -> tuple[frozenset[bytes], tuple[str, ...]]:
+def package_imports(
+    bindings: list[tuple[bytes, str | None]],
+) -> tuple[frozenset[bytes], tuple[str, ...]]:
     """Names that module-level imports and requires bind to bare package specifiers only
     (``import Redis from 'ioredis'``, ``const debug = require('debug')``), and those
     specifiers. Built-ins are not packages here (``builtin_only_names``)."""
     bound: dict[bytes, set[str | None]] = {}
-    for statement in root.named_children:
-        if statement.type == "export_statement":
-            statement = statement.child_by_field_name("declaration") or statement
-        if statement.type == "import_statement":
-            source = string_value(statement.child_by_field_name("source"))
-            for name in _bound_identifiers(statement, skip_source=True):
-                bound.setdefault(name, set()).add(source)
-        elif statement.type in ("lexical_declaration", "variable_declaration"):
-            for declarator in statement.named_children:
-                value = declarator.child_by_field_name("value")
-                pattern = declarator.child_by_field_name("name")
-                if value is None or pattern is None or b"require" not in (value.text or b""):
-                    continue
-                for name in _bound_identifiers(pattern, skip_source=False):
-                    bound.setdefault(name, set()).add(_required(value))
+    for name, specifier in bindings:
+        bound.setdefault(name, set()).add(specifier)
     names = frozenset(
         name
         for name, sources in bound.items()
