@@ -365,6 +365,14 @@ def configured_specs(
     return tuple(clients), tuple(checkouts)
 
 
+def pool_checkout_methods(resources: tuple[ResourceSpec, ...]) -> frozenset[str]:
+    """The methods that take a connection out of a pool (`connect`, `getConnection` …, and
+    configured ones), by name. Read from the table at each call, as ``configured_specs`` is:
+    callers ask once per file."""
+    _, checkouts = configured_specs(resources)
+    return frozenset(spec.method for spec in checkouts if spec.pools is not None)
+
+
 def of_kinds(specs: tuple[SpecT, ...], kinds: frozenset[str]) -> tuple[SpecT, ...]:
     """The entries of ``specs`` that make a resource of one of ``kinds``."""
     return tuple(spec for spec in specs if spec.kind in kinds)

@@ -51,7 +51,13 @@ from leaklint.analysis.nodes import (
 from leaklint.analysis.reads import LABELS, READ_METHODS, read_receiver, read_shapes, value_library
 from leaklint.analysis.release_paths import ReleasePaths, direct_operations
 from leaklint.analysis.resource_origins import returned_values
-from leaklint.analysis.resource_table import CLIENT, ClientSpec, configured_specs, release_name
+from leaklint.analysis.resource_table import (
+    CLIENT,
+    ClientSpec,
+    configured_specs,
+    pool_checkout_methods,
+    release_name,
+)
 from leaklint.analysis.throws import can_throw
 from leaklint.model.project import (
     CALL,
@@ -333,6 +339,7 @@ class _Exports:
         self._listen_calls: dict[int, list[tuple[Node, str]]] | None = None
         self._releases: dict[int, list[Node]] | None = None
         self._removals: set[str] | None = None
+        self.checkout_methods = pool_checkout_methods(ctx.settings.resources)
         self._scan()
 
     def _scan(self) -> None:
@@ -711,7 +718,7 @@ class _Exports:
         receiver = callee.child_by_field_name("object") if callee is not None else None
         if receiver is None or receiver.type != "identifier":
             return None
-        if member_property(callee) not in self._checkout_methods():
+        if member_property(callee) not in self.checkout_methods:
             return None
         pool = self.locals.get(text(receiver))
         if pool is None or not self._module_level(receiver):
@@ -720,10 +727,6 @@ class _Exports:
         if spec is None or "pool" not in spec.label.lower():
             return None
         return text(receiver), spec.label, value
-
-    def _checkout_methods(self) -> frozenset[str]:
-        _, checkouts = configured_specs(self.ctx.settings.resources)
-        return frozenset(s.method for s in checkouts if s.pools is not None)
 
     def _returns_fresh(self, value: Node, fresh: set[int], function: Node) -> bool:
         value = _settled(value)
@@ -1402,8 +1405,7 @@ class _Uses:
         self.packages = packages
         self._extending: list[tuple[int, int]] | None = None
         self._methods: dict[int, frozenset[str]] = {}
-        _, checkouts = configured_specs(ctx.settings.resources)
-        self.checkout_methods = frozenset(s.method for s in checkouts if s.pools is not None)
+        self.checkout_methods = pool_checkout_methods(ctx.settings.resources)
 
     def collect(self) -> Iterator[Use]:
         for call in self.captures.get("call", ()):
