@@ -11,10 +11,12 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from leaklint.fsutil import read_regular_file
 
@@ -175,29 +177,35 @@ _CONTROL_BYTE = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
 # --- module mode -------------------------------------------------------------------------
 
 
-class _NearestPackageType:
-    """``package_type(directory)``: the ``type`` field of the nearest package.json at or above
-    ``directory`` (None when there is none).
+_T = TypeVar("_T")
+
+
+class _NearestAnswer(Generic[_T]):
+    """``self(directory)``: what ``decide`` says of the nearest directory at or above
+    ``directory`` that it answers for (``decide`` returns None to look further up), or
+    ``default`` when none does.
 
     Walks up iteratively, remembering the answer for every directory it passes: the recursive
     version ran out of Python's recursion limit ~500 directories deep, and every file below
     was then skipped as "nesting too deep".
     """
 
-    def __init__(self) -> None:
-        self._known: dict[Path, str | None] = {}
+    def __init__(self, decide: Callable[[Path], _T | None], default: _T) -> None:
+        self._decide = decide
+        self._default = default
+        self._known: dict[Path, _T] = {}
 
-    def __call__(self, directory: Path) -> str | None:
+    def __call__(self, directory: Path) -> _T:
         passed: list[Path] = []
         current: Path | None = directory
         while current is not None and current not in self._known:
             passed.append(current)
-            found = _manifest_type(current / "package.json")
+            found = self._decide(current)
             if found is not None:
                 break
             current = None if current.parent == current else current.parent
         else:  # reached the root, or a directory answered before
-            found = None if current is None else self._known[current]
+            found = self._default if current is None else self._known[current]
         for visited in passed:
             self._known[visited] = found
         return found
@@ -206,7 +214,11 @@ class _NearestPackageType:
         self._known.clear()
 
 
-package_type = _NearestPackageType()
+# ``package_type(directory)``: the ``type`` field of the nearest package.json at or above
+# ``directory`` (None when there is none).
+package_type: _NearestAnswer[str | None] = _NearestAnswer(
+    lambda directory: _manifest_type(directory / "package.json"), None
+)
 
 
 def _manifest_type(manifest: Path) -> str | None:
@@ -227,38 +239,21 @@ def _manifest_type(manifest: Path) -> str | None:
     return value if isinstance(value, str) else "commonjs"
 
 
-class _NearestMeteorPackage:
-    """``meteor_package(directory)``: whether ``directory`` lies in a Meteor package — the
-    nearest directory at or above it with a ``package.js`` or a ``package.json`` has a
-    ``package.js`` that calls ``Package.describe``. Meteor's linker declares every name a
-    package file assigns without a declaration as a variable of the package (the documented
-    way to share and, with ``api.export``, export one), so such a write makes no global."""
-
-    def __init__(self) -> None:
-        self._known: dict[Path, bool] = {}
-
-    def __call__(self, directory: Path) -> bool:
-        passed: list[Path] = []
-        current: Path | None = directory
-        found = False
-        while current is not None and current not in self._known:
-            passed.append(current)
-            script, manifest = current / "package.js", current / "package.json"
-            if script.is_file() or manifest.is_file():
-                found = script.is_file() and _describes_a_package(script)
-                break
-            current = None if current.parent == current else current.parent
-        else:  # reached the root, or a directory answered before
-            found = current is not None and self._known[current]
-        for visited in passed:
-            self._known[visited] = found
-        return found
-
-    def cache_clear(self) -> None:
-        self._known.clear()
+def _meteor_package_here(directory: Path) -> bool | None:
+    """Whether ``directory`` holds a Meteor package's ``package.js``; None when it holds no
+    ``package.js`` and no ``package.json`` (the answer is further up)."""
+    script = directory / "package.js"
+    if script.is_file():
+        return _describes_a_package(script)
+    return False if (directory / "package.json").is_file() else None
 
 
-meteor_package = _NearestMeteorPackage()
+# ``meteor_package(directory)``: whether ``directory`` lies in a Meteor package — the nearest
+# directory at or above it with a ``package.js`` or a ``package.json`` has a ``package.js``
+# that calls ``Package.describe``. Meteor's linker declares every name a package file assigns
+# without a declaration as a variable of the package (the documented way to share and, with
+# ``api.export``, export one), so such a write makes no global.
+meteor_package: _NearestAnswer[bool] = _NearestAnswer(_meteor_package_here, False)
 
 
 def _describes_a_package(script: Path) -> bool:
