@@ -38,6 +38,7 @@ from leaklint.analysis.nodes import (
     FIELD_NODES,
     FUNCTION_NODES,
     call_arguments,
+    identifiers_in,
     is_bounded_key,
     is_static_member,
     loop_ancestors,
@@ -1154,7 +1155,7 @@ class _ClassFields:
                 value = member.child_by_field_name("value")
                 if key is not None and value is not None and _is_container(ctx, value):
                     self.containers.add(text(key))
-        for node in _nodes_of(body, "member_expression"):
+        for node in identifiers_in(body, frozenset({"member_expression"})):
             receiver = node.child_by_field_name("object")
             if receiver is not None and receiver.type == "this":
                 self._field_use(node, member_property(node) or "")
@@ -1228,15 +1229,6 @@ def _instance_methods(declaration: Node) -> Iterator[Node]:
     for member in body.named_children if body is not None else ():
         if member.type == "method_definition" and not is_static_member(member):
             yield member
-
-
-def _nodes_of(root: Node, kind: str) -> Iterator[Node]:
-    stack = [root]
-    while stack:
-        current = stack.pop()
-        if current.type == kind:
-            yield current
-        stack.extend(current.named_children)
 
 
 def _name(node: Node) -> str:
