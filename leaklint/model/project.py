@@ -301,38 +301,21 @@ def _keys(cls: type) -> frozenset[str]:
 
 
 def _decode(cls: type[_T], data: Any, what: str) -> _T:
-    """A flat summary record: every field a string, a bool or a span (by its annotation)."""
-    fast = _decoded_as_written(cls, data)
-    if fast is not None:
-        return fast
-    data = expect_object(data, _RECORD_KEYS[cls], what)
+    """A flat summary record: every field a string, a bool or a span (by its annotation).
+    After an edit the link decodes every summary of the project (tens of thousands of
+    records), so a value of the exact type is taken as it is, and only anything else goes
+    through the checks that name what is wrong."""
+    if type(data) is not dict or data.keys() != _RECORD_KEYS[cls]:
+        data = expect_object(data, _RECORD_KEYS[cls], what)
     values: dict[str, Any] = {}
     for name, kind in _RECORD_FIELDS[cls]:
         value = data[name]
         if kind == "span":
             values[name] = span_from_dict(value)
         elif kind == "bool":
-            values[name] = expect_bool(value, f"{what} {name}")
+            values[name] = value if type(value) is bool else expect_bool(value, f"{what} {name}")
         else:
-            values[name] = expect_str(value, f"{what} {name}")
-    return cls(**values)
-
-
-def _decoded_as_written(cls: type[_T], data: Any) -> _T | None:
-    """``_decode``'s result when ``data`` is exactly what ``to_dict`` writes, checked inline
-    (after an edit the link decodes every summary of the project: tens of thousands of
-    records); None for anything else, which ``_decode``'s checks then name."""
-    if type(data) is not dict or data.keys() != _RECORD_KEYS[cls]:
-        return None
-    values: dict[str, Any] = {}
-    for name, kind in _RECORD_FIELDS[cls]:
-        value = data[name]
-        if kind == "span":
-            values[name] = span_from_dict(value)
-        elif type(value) is not (bool if kind == "bool" else str):
-            return None
-        else:
-            values[name] = value
+            values[name] = value if type(value) is str else expect_str(value, f"{what} {name}")
     return cls(**values)
 
 
