@@ -22,6 +22,7 @@ from leaklint.analysis.nodes import (
     first_named,
     member_property,
     text,
+    this_method,
     word_occurrences,
 )
 from leaklint.model.project import Clearing, Method
@@ -89,10 +90,8 @@ def this_method_calls(function: Node) -> str:
     while stack:
         node = stack.pop()
         if node.type == "call_expression":
-            callee = node.child_by_field_name("function")
-            receiver = callee.child_by_field_name("object") if callee is not None else None
-            name = member_property(callee) if callee is not None else None
-            if receiver is not None and receiver.type == "this" and name:
+            name = this_method(node)
+            if name:
                 names[name] = None
         stack.extend(node.named_children)
     return ",".join(sorted(names))

@@ -481,6 +481,17 @@ def is_discarded(parent: Node | None, node: Node) -> bool:
     )
 
 
+def this_method(call: Node) -> str | None:
+    """`name` of a call `this.name(…)`; None for any other call."""
+    callee = call.child_by_field_name("function")
+    if callee is None or callee.type != "member_expression":
+        return None
+    receiver = callee.child_by_field_name("object")
+    if receiver is None or receiver.type != "this":
+        return None
+    return member_property(callee)
+
+
 def function_name(up: Ancestry, function: Node) -> str | None:
     """The name a function is known by: declared, method, or the variable/key it is bound to."""
     name = function.child_by_field_name("name")

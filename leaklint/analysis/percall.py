@@ -47,6 +47,7 @@ from leaklint.analysis.nodes import (
     member_property,
     outermost,
     text,
+    this_method,
     value_parent,
 )
 from leaklint.semantic.context import FileContext, SharedQuery
@@ -363,10 +364,8 @@ def _this_calls_from_handlers(memo: _Memo, body: Node) -> dict[str, tuple[Node, 
         if handler.method.parent is None or handler.method.parent.id != body.id:
             continue
         for call in identifiers_in(handler.method, frozenset({"call_expression"})):
-            callee = call.child_by_field_name("function")
-            receiver = callee.child_by_field_name("object") if callee is not None else None
-            name = member_property(callee) if receiver is not None else None
-            if receiver is not None and receiver.type == "this" and name is not None:
+            name = this_method(call)
+            if name is not None:
                 calls.setdefault(name, (handler.method, call))
     return calls
 
