@@ -95,6 +95,38 @@ def test_cache_depends_on_configuration(project: Path, cache_dir: Path) -> None:
     assert run(files, declared, jobs=1).findings == []
 
 
+def test_a_changed_package_type_is_not_answered_from_the_cache(
+    project: Path, cache_dir: Path
+) -> None:
+    # The file's bytes are the same, but package.json's "type" makes it an ES module: strict
+    # code, where the undeclared write throws instead of making a global. The cached wording
+    # of the CommonJS run must not survive the edit, nor the ESM one its revert.
+    write(project / "package.json", '{"name": "app"}')
+    write(project / "a.js", "function f() { leaked = 1; }\nf();\n")
+    settings = Settings(root=project)
+    files = discover([project], settings)
+    assert "becomes a global" in run(files, settings, jobs=1).findings[0].message
+    write(project / "package.json", '{"name": "app", "type": "module"}')
+    assert "ReferenceError" in run(files, settings, jobs=1).findings[0].message
+    write(project / "package.json", '{"name": "app"}')
+    assert "becomes a global" in run(files, settings, jobs=1).findings[0].message
+
+
+def test_a_new_meteor_package_js_is_not_answered_from_the_cache(
+    project: Path, cache_dir: Path
+) -> None:
+    # Meteor's linker makes a package file's undeclared top-level writes package variables.
+    write(project / "pkg" / "package.json", '{"name": "pkg"}')
+    write(project / "pkg" / "lib.js", "Helpers = {};\n")
+    settings = Settings(root=project)
+    files = discover([project], settings)
+    assert len(run(files, settings, jobs=1).findings) == 1
+    (project / "pkg" / "package.json").unlink()
+    write(project / "pkg" / "package.js", "Package.describe({ name: 'pkg' });\n")
+    files = discover([project], settings)
+    assert [f.rule for f in run(files, settings, jobs=1).findings] == []
+
+
 def test_cache_written_by_another_build_is_not_used(
     project: Path, cache_dir: Path, monkeypatch
 ) -> None:

@@ -36,7 +36,9 @@ from leaklint import __version__
 from leaklint.fsutil import atomic_write_text, read_regular_file
 
 CACHE_DIR_ENV = "LEAKLINT_CACHE_DIR"
-_FORMAT = 2  # 2: entries carry the file's project summary, and the cache a link result
+# 2: entries carry the file's project summary, and the cache a link result; 3: entries carry
+# the file's environment (what its package.json and Meteor package.js decide about it)
+_FORMAT = 3
 # A cache file larger than this is not read, but rebuilt from this run's files: parsed JSON
 # takes several times its size in memory, and a run should stay within ~400 MB. A project of
 # 100,000 files with findings in many of them needs ~20 MB.
@@ -125,8 +127,12 @@ class ResultCache(Generic[T]):
             if isinstance(project, dict):
                 self._project = project
 
-    def lookup(self, path: Path) -> T | None:
-        """The cached result for ``path`` if its content is unchanged, else None."""
+    def lookup(self, path: Path, environment: str = "") -> T | None:
+        """The cached result for ``path`` if its content and its ``environment`` are unchanged,
+        else None. The environment is what lies outside the file but decides its result — the
+        ``type`` of the nearest package.json makes a ``.js`` file an ES module (strict, so an
+        implicit global throws instead of leaking): editing package.json must not leave the
+        old answer in place."""
         # abspath, not resolve(): discovery hands out canonical paths already, and a
         # realpath per file cost more than the rest of a warm run.
         key = os.path.abspath(path)
@@ -141,7 +147,9 @@ class ResultCache(Generic[T]):
             info = path.stat()
         except OSError:
             return None
-        mtime, size, digest, result = entry
+        mtime, size, digest, result, recorded_environment = entry
+        if recorded_environment != environment:
+            return None
         if not stat.S_ISREG(info.st_mode) or info.st_size != size:
             return None  # a FIFO or device swapped in is the checker's business, never read here
         if info.st_mtime_ns != mtime:
@@ -186,10 +194,18 @@ class ResultCache(Generic[T]):
         self._project = {"key": key, "result": result}
         self._dirty = True
 
-    def store(self, path: Path, mtime_ns: int, size: int, digest: str, result: dict) -> None:
+    def store(
+        self,
+        path: Path,
+        mtime_ns: int,
+        size: int,
+        digest: str,
+        result: dict,
+        environment: str = "",
+    ) -> None:
         key = os.path.abspath(path)
         self._used.add(key)
-        self._entries[key] = [mtime_ns, size, digest, result]
+        self._entries[key] = [mtime_ns, size, digest, result, environment]
         self._dirty = True
 
     def save(self) -> None:
@@ -228,11 +244,16 @@ class ResultCache(Generic[T]):
 
 
 def _valid_entry(entry: Any) -> bool:
-    """``[mtime_ns, size, digest, result]``, as ``store`` writes it."""
-    if not isinstance(entry, list) or len(entry) != 4:
+    """``[mtime_ns, size, digest, result, environment]``, as ``store`` writes it."""
+    if not isinstance(entry, list) or len(entry) != 5:
         return False
-    mtime, size, digest, _ = entry
-    return _is_int(mtime) and _is_int(size) and isinstance(digest, str)
+    mtime, size, digest, _, environment = entry
+    return (
+        _is_int(mtime)
+        and _is_int(size)
+        and isinstance(digest, str)
+        and isinstance(environment, str)
+    )
 
 
 def _is_int(value: Any) -> bool:

@@ -44,7 +44,13 @@ from leaklint.rules import Rule
 from leaklint.semantic.context import FileContext
 from leaklint.syntax.generated import generated_reason
 from leaklint.syntax.parsing import parse
-from leaklint.syntax.source import SourceFile, meteor_package, package_type, real_directory
+from leaklint.syntax.source import (
+    SourceFile,
+    file_environment,
+    meteor_package,
+    package_type,
+    real_directory,
+)
 
 if TYPE_CHECKING:
     from tree_sitter import Tree
@@ -499,7 +505,12 @@ def _decoded_summaries(
             fresh = check_path(path, profile.settings, profile.rules, summarise=True)
             if profile.cache is not None and fresh.digest:
                 profile.cache.store(
-                    path, fresh.mtime_ns, fresh.size, fresh.digest, fresh.to_cache()
+                    path,
+                    fresh.mtime_ns,
+                    fresh.size,
+                    fresh.digest,
+                    fresh.to_cache(),
+                    file_environment(path),
                 )
             digests[path] = fresh.summary_digest
             if fresh.decoded_summary is not None:
@@ -550,13 +561,19 @@ def _results(
     progress: ProgressCallback | None,
 ) -> Iterator[FileResult]:
     caches = [profiles[index].cache for index in profile_of]
-    hits = [
-        cache.lookup(path) if cache is not None else None
+    environments = [
+        file_environment(path) if cache is not None else ""
         for path, cache in zip(paths, caches, strict=True)
+    ]
+    hits = [
+        cache.lookup(path, environment) if cache is not None else None
+        for path, cache, environment in zip(paths, caches, environments, strict=True)
     ]
     misses = [i for i, hit in enumerate(hits) if hit is None]
     fresh = _check_many([paths[i] for i in misses], profiles, [profile_of[i] for i in misses], jobs)
-    for done, (path, hit, cache) in enumerate(zip(paths, hits, caches, strict=True), start=1):
+    for done, (path, hit, cache, environment) in enumerate(
+        zip(paths, hits, caches, environments, strict=True), start=1
+    ):
         if hit is not None:
             file_result = hit
             file_result.digest = cache.digest(path) if cache is not None else ""
@@ -569,6 +586,7 @@ def _results(
                     file_result.size,
                     file_result.digest,
                     file_result.to_cache(),
+                    environment,
                 )
         if progress is not None:
             progress(done, len(paths))

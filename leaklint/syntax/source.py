@@ -275,6 +275,16 @@ def declared_module_kind(path: Path) -> ModuleKind | None:
     return None
 
 
+def file_environment(path: Path) -> str:
+    """What lies outside ``path`` but decides how it is analysed, as a short string a result
+    cache compares: the module kind its package.json declares (a ``.js`` file under
+    ``"type": "module"`` is strict) and whether it lies in a Meteor package (whose undeclared
+    writes are package variables, not globals)."""
+    kind = declared_module_kind(path)
+    meteor = meteor_package(real_directory(str(path.parent)))
+    return f"{kind.value if kind is not None else ''}{'+meteor' if meteor else ''}"
+
+
 @lru_cache(maxsize=4096)
 def real_directory(directory: str) -> Path:
     # Node looks for package.json from the file's real path (symlinks resolved). Resolving
