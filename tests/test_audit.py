@@ -111,8 +111,8 @@ def test_audit_terminal_summary(legacy: Path, run_cli) -> None:
     assert re.search(r"^ +\d+  fixtures/LL001  \[LL001 \d+, LL000 2\]$", out, re.M)
     assert "Top files (top 10 of" in out
     assert "Files that could not be parsed (3)" in out
-    assert "  fixtures/LL000/flagged_syntax.js:4: Syntax error" in out
-    assert "  fixtures/LL001/clean_flow_syntax.js:3: Syntax error" in out
+    assert "  fixtures/LL000/flagged_syntax.js:4: Cannot parse this" in out
+    assert "  fixtures/LL001/clean_flow_syntax.js:3: Cannot parse this" in out
 
 
 def test_audit_lists_skipped_files_as_unparsed(project: Path, run_cli) -> None:

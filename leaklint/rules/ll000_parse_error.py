@@ -42,9 +42,13 @@ class ParseError(Rule):
         "not-utf8": (
             "The file is not valid UTF-8; undecodable bytes were replaced before checking."
         ),
+        # Worded for both causes: tree-sitter's grammars reject a few valid constructs too
+        # (audits met a `String.raw` template with an invalid escape, an interface member named
+        # `in`), and telling such code it has a syntax error is a claim leaklint cannot back.
         "syntax-error": (
-            "Syntax error ({what}); leaklint checked the rest of the file, but leaks inside the "
-            "unparseable region can be missed."
+            "Cannot parse this ({what}): a syntax error, or syntax leaklint's grammar does not "
+            "know; leaklint checked the rest of the file, but leaks inside the unparseable "
+            "region can be missed."
         ),
         # The {what} of syntax-error.
         "what-missing": "missing '{token}'",
