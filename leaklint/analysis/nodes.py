@@ -358,6 +358,36 @@ def class_method(body: Node | None, name: str, *, instance_only: bool = False) -
     return None
 
 
+# Every `this.<x>` of a subtree (a query): what ``this_members`` picks from.
+THIS_MEMBERS = "(member_expression object: (this)) @member"
+
+
+def instance_class_body(up: Ancestry, node: Node) -> Node | None:
+    """The class body whose instance `this` is at ``node``: arrow functions keep the `this` of
+    the method around them; any other function has its own."""
+    for ancestor in up.ancestors(node):
+        if ancestor.type == "arrow_function":
+            continue
+        if ancestor.type in ("method_definition", *FIELD_NODES):
+            body = up.parent(ancestor)
+            return body if body is not None and body.type == "class_body" else None
+        if ancestor.type in FUNCTION_NODES or ancestor.type in ("class_body", "program"):
+            return None
+    return None
+
+
+def this_members(
+    up: Ancestry, members: Iterator[Node] | list[Node], body: Node, name: str
+) -> list[Node]:
+    """Of ``members`` (`this.<x>` expressions, from a query over ``body``), every `this.<name>`
+    whose `this` is the instance of the class ``body`` belongs to."""
+    return [
+        member
+        for member in members
+        if member_property(member) == name and instance_class_body(up, member) == body
+    ]
+
+
 def loop_ancestors(up: Ancestry, node: Node, stop: Node | None = None) -> Iterator[Node]:
     """Loops and per-element callbacks around ``node``, innermost first, up to ``stop``.
 

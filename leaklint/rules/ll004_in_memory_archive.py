@@ -70,20 +70,22 @@ from tree_sitter import Node
 from leaklint.analysis.flow import destination
 from leaklint.analysis.nodes import (
     FIELD_NODES,
-    FUNCTION_NODES,
+    THIS_MEMBERS,
     assignment_target,
     call_arguments,
     contains,
+    instance_class_body,
     literal_key,
     loop_ancestors,
     member_property,
     text,
+    this_members,
     value_parent,
 )
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import unwrap, unwrap_awaited
-from leaklint.semantic.scope import Ancestry, Binding, references_to
+from leaklint.semantic.scope import Binding, references_to
 from leaklint.syntax.parsing import query, run_query
 
 CONSTRUCTIONS = "(new_expression constructor: (_) @class) @new"
@@ -202,17 +204,9 @@ class InstanceArchive:
 
     def uses(self, ctx: FileContext) -> list[Node]:
         """Every `this.<name>` in the class whose `this` is the instance."""
-        compiled = query(ctx.source.language, _THIS_MEMBERS)
+        compiled = query(ctx.source.language, THIS_MEMBERS)
         members = run_query(compiled, self.class_body).get("member", [])  # the class's subtree only
-        return [
-            member
-            for member in members
-            if member_property(member) == self.name
-            and _instance_class_body(ctx.ancestry, member) == self.class_body
-        ]
-
-
-_THIS_MEMBERS = "(member_expression object: (this)) @member"
+        return this_members(ctx.ancestry, members, self.class_body, self.name)
 
 
 def _archive_holder(ctx: FileContext, creation: Node) -> Binding | InstanceArchive | None:
@@ -230,7 +224,7 @@ def _archive_holder(ctx: FileContext, creation: Node) -> Binding | InstanceArchi
         return None
     if target.type == "member_expression" and _is_this(target.child_by_field_name("object")):
         name = member_property(target)
-        body = _instance_class_body(ctx.ancestry, target)
+        body = instance_class_body(ctx.ancestry, target)
         if name and body is not None:
             return InstanceArchive(name, body)
     return None
@@ -238,20 +232,6 @@ def _archive_holder(ctx: FileContext, creation: Node) -> Binding | InstanceArchi
 
 def _is_this(node: Node | None) -> bool:
     return node is not None and node.type == "this"
-
-
-def _instance_class_body(up: Ancestry, node: Node) -> Node | None:
-    """The class body whose instance `this` is at ``node``: arrow functions keep the `this` of
-    the method around them; any other function has its own."""
-    for ancestor in up.ancestors(node):
-        if ancestor.type == "arrow_function":
-            continue
-        if ancestor.type in ("method_definition", *FIELD_NODES):
-            body = up.parent(ancestor)
-            return body if body is not None and body.type == "class_body" else None
-        if ancestor.type in FUNCTION_NODES or ancestor.type in ("class_body", "program"):
-            return None
-    return None
 
 
 def _archive_calls(
