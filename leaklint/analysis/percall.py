@@ -12,7 +12,8 @@ conventions server code is written in:
 * a callback registered as a route or middleware (`app.get('/path', fn)`, `router.use(fn)`) or
   for a per-connection/per-message event (`server.on('request' | 'connection' | 'message')`);
 * code nested inside such a function, or a named function of the same file that one of them
-  calls (one level deep).
+  calls (one level deep), or a method one of them calls on the module's one instance of its
+  class (`const presence = new Presence()`, then `presence.join(…)` in a route).
 
 A lone `res` or `socket` parameter is not enough: `new Promise((res, rej) => …)` and
 connection helpers in client libraries use those names in code that runs once. On ~490 npm
@@ -43,6 +44,8 @@ from leaklint.analysis.nodes import (
     enclosing_functions,
     first_named,
     identifiers_in,
+    is_callee,
+    is_static_member,
     literal_key,
     member_property,
     outermost,
@@ -51,7 +54,13 @@ from leaklint.analysis.nodes import (
     value_parent,
 )
 from leaklint.semantic.context import FileContext, SharedQuery
-from leaklint.semantic.scope import Ancestry, IntervalIndex, pattern_identifiers
+from leaklint.semantic.scope import (
+    Ancestry,
+    Binding,
+    IntervalIndex,
+    pattern_identifiers,
+    references_to,
+)
 from leaklint.syntax.parsing import query
 
 REQUEST_NAMES = frozenset({"req", "request"})
@@ -194,6 +203,7 @@ class _Memo:
     calling: dict[int, PerRequest | None] = field(default_factory=dict)
     decorated: dict[int, DecoratedHandler] = field(default_factory=dict)
     this_calls: dict[int, dict[str, tuple[Node, Node]]] = field(default_factory=dict)
+    singletons: dict[int, Binding | None] = field(default_factory=dict)
 
 
 def _memo(ctx: FileContext) -> _Memo:
@@ -315,11 +325,14 @@ def _unwrap(node: Node) -> Node:
 
 
 def _handler_calling(ctx: FileContext, handlers: list[Node], function: Node) -> PerRequest | None:
-    """A handler in this file that calls ``function`` by name (one level of the call graph)."""
+    """A handler in this file that calls ``function`` by name (one level of the call graph),
+    or, for a method, on the module's one instance of its class."""
     decorated = _decorated_method_calling(ctx, function)
     if decorated is not None:
         return decorated
     up = ctx.ancestry
+    if function.type == "method_definition":
+        return _handler_calling_singleton_method(ctx, function)
     name_node = _name_node(up, function)
     if name_node is None:
         return None
@@ -340,6 +353,83 @@ def _handler_calling(ctx: FileContext, handlers: list[Node], function: Node) -> 
         call = parent if parent is not None and parent.type == "call_expression" else None
         return _per_request(ctx, handler, call)
     return None
+
+
+def _handler_calling_singleton_method(ctx: FileContext, method: Node) -> PerRequest | None:
+    """A handler in this file that calls ``method`` on the one instance the module builds of
+    its class (`const registry = new Registry()`, then `registry.add(req.params.id, …)` in a
+    route): that method runs per request, as a function called by name from one would."""
+    name = method.child_by_field_name("name")
+    body = method.parent
+    owner = body.parent if body is not None and body.type == "class_body" else None
+    if name is None or owner is None or is_static_member(method):
+        return None
+    instance = module_singleton(ctx, owner)
+    if instance is None:
+        return None
+    up = ctx.ancestry
+    for ref in _identifiers_in_handlers(ctx).get(instance.node.text or b"", ()):
+        member = up.parent(ref)
+        if (
+            member is None
+            or member.type != "member_expression"
+            or member.child_by_field_name("object") != ref
+            or member_property(member) != text(name)
+            or not is_callee(up, member)
+        ):
+            continue
+        handler = _innermost_containing(ctx, ref)
+        resolved = ctx.scopes.resolve(ref, instance.name)
+        if handler is None or resolved is None or resolved.node.id != instance.node.id:
+            continue
+        return _per_request(ctx, handler, up.parent(member))
+    return None
+
+
+def module_singleton(ctx: FileContext, declaration: Node) -> Binding | None:
+    """The variable holding the one instance this module builds of the class ``declaration``
+    declares: `const registry = new Registry()` at module level, outside loops, the class's only
+    mention, and the class not exported — so the instance, and every field it holds, lives as
+    long as the process. None for any other class (built elsewhere too, or per call)."""
+    memo = _memo(ctx).singletons
+    if declaration.id not in memo:
+        memo[declaration.id] = _module_singleton(ctx, declaration)
+    return memo[declaration.id]
+
+
+def _module_singleton(ctx: FileContext, declaration: Node) -> Binding | None:
+    up = ctx.ancestry
+    name = declaration.child_by_field_name("name")
+    if declaration.type != "class_declaration" or name is None:
+        return None
+    if up.nearest(declaration, frozenset({"export_statement"})) is not None:
+        return None
+    binding = ctx.scopes.resolve(name)
+    if binding is None or binding.node.id != name.id:
+        return None
+    uses = list(references_to(binding, ctx.scopes, ctx.references))
+    made = up.parent(uses[0]) if len(uses) == 1 else None
+    if (
+        made is None
+        or made.type != "new_expression"
+        or made.child_by_field_name("constructor") != uses[0]
+    ):
+        return None
+    declarator = up.parent(made)
+    if declarator is None or declarator.type != "variable_declarator":
+        return None
+    variable = declarator.child_by_field_name("name")
+    statement = up.parent(declarator)
+    if (
+        variable is None
+        or variable.type != "identifier"
+        or statement is None
+        or statement.type != "lexical_declaration"
+        or not text(statement).startswith("const")
+        or up.parent(statement) != ctx.tree.root_node
+    ):
+        return None
+    return ctx.scopes.resolve(variable)
 
 
 def _decorated_method_calling(ctx: FileContext, method: Node) -> PerRequest | None:

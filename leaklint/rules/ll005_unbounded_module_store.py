@@ -17,6 +17,14 @@ files (`*.test.*`, `*.spec.*`, `test/`, `__tests__/`, …) are not checked: a mo
 that a test run fills (recorded calls, fixtures) lives only as long as the run; nor are one-off
 programs under `scripts/`, `script/` or `bin/`, which exit when their job is done.
 
+Also flagged: a container in a field of the one instance a module builds of its class
+(`const presence = new Presence()` at module level, the class not exported and built nowhere
+else), when per-request code grows it through a method (`presence.join(req.params.user, …)`
+calling `this.sockets[userId] = socket`) or directly (`presence.sockets[id] = …`) and no
+method or use in the file removes from it, resets it, checks its size or hands it out. Such an
+instance lives as long as the process, and so do its fields. The field is made either as a
+class field (`sockets = new Map()`) or by `this.sockets = {}` in the constructor.
+
 Across modules (a run over a project): a store exported by one module and grown per request
 in another (`sessions.set(req.id, …)` on an imported `sessions`), and a call, in per-request
 code, of another module's function that grows a store of its own from its arguments — unless
@@ -64,7 +72,7 @@ whose lifetime it should share.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -72,28 +80,37 @@ from tree_sitter import Node
 from leaklint.analysis.flow import Destination, destination, is_compared_length
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often, repeating_functions
 from leaklint.analysis.nodes import (
+    FIELD_NODES,
+    THIS_MEMBERS,
     call_arguments,
+    class_method,
     contains,
     effective_function,
+    first_named,
     function_name,
     identifiers_in,
     is_bounded_key,
+    is_static_member,
     literal_key,
+    member_property,
     outermost,
     text,
+    this_members,
 )
-from leaklint.analysis.percall import PerRequest, may_run_per_call
+from leaklint.analysis.percall import PerRequest, may_run_per_call, module_singleton
 from leaklint.model.findings import Related
 from leaklint.model.project import CALL, GROW, GROWER, STORE, ProjectFacts, ProjectReport
 from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.scope import Binding, references_to
+from leaklint.syntax.parsing import query, run_query
 
 DECLARATIONS = """
 (variable_declarator
   name: (identifier)
   value: [(object) (array) (new_expression) (call_expression)]) @declarator
+(class_declaration) @class
 (subscript_expression object: (identifier) @grown)
 (call_expression
   function: (member_expression
@@ -162,6 +179,14 @@ class UnboundedModuleStore(Rule):
             "(`{site}`) while nothing ever removes an entry, so it grows with every {unit}. "
             "Bound it (an LRU cache such as lru-cache with `max`/`ttl`), delete entries when "
             "they are done, or keep per-{unit} data on the {unit}."
+        ),
+        "instance-grows-per-request": (
+            "The {kind} in 'this.{name}' belongs to '{instance}', the one '{class_name}' this "
+            "module builds, so it lives as long as the process, and {grower} adds to it "
+            "(`{site}`) while nothing ever removes an entry, so it grows with every {unit}. "
+            "Bound it (an LRU "
+            "cache such as lru-cache with `max`/`ttl`), delete entries when they are done, or "
+            "keep per-{unit} data on the {unit}."
         ),
         "note-grows-here": "grows here, once per {unit}",
         "note-registered-here": "{reason}",
@@ -254,6 +279,23 @@ class UnboundedModuleStore(Rule):
             uses = _store_uses(ctx, binding)
             if not uses.shrinks and not uses.escapes:
                 self._report(ctx, binding, kind, growth)
+        for singleton in _singleton_classes(ctx, captures.get("class", ())):
+            self._check_instance_stores(ctx, *singleton)
+
+    def _check_instance_stores(self, ctx: FileContext, body: Node, instance: Binding) -> None:
+        """Containers in fields of the one instance the module builds of a class, grown per
+        request through its methods (`registry.add(req.params.id, …)` in a route)."""
+        members = run_query(query(ctx.source.language, THIS_MEMBERS), body).get("member", [])
+        for field_name, declared, kind in _container_fields(ctx, body):
+            uses = [
+                use
+                for use in this_members(ctx.ancestry, members, body, field_name)
+                + _instance_field_uses(ctx, instance, field_name)
+                if use.id != declared.id
+            ]
+            growth = _per_request_growth_of(ctx, uses)
+            if growth and not _shrinks_or_escapes(ctx, uses):
+                self._report_instance(ctx, declared, field_name, kind, instance, growth)
 
     def _report(
         self,
@@ -262,15 +304,46 @@ class UnboundedModuleStore(Rule):
         kind: str,
         growth: list[tuple[Growth, PerRequest]],
     ) -> None:
+        self._report_growth(
+            ctx, binding.node, "grows-per-request", growth, kind=kind, name=binding.name
+        )
+
+    def _report_instance(
+        self,
+        ctx: FileContext,
+        declared: Node,
+        name: str,
+        kind: str,
+        instance: Binding,
+        growth: list[tuple[Growth, PerRequest]],
+    ) -> None:
+        owner = ctx.ancestry.nearest(instance.node, frozenset({"variable_declarator"}))
+        made = owner.child_by_field_name("value") if owner is not None else None
+        constructor = made.child_by_field_name("constructor") if made is not None else None
+        fields = {
+            "kind": kind,
+            "name": name,
+            "instance": instance.name,
+            "class_name": text(constructor),
+        }
+        self._report_growth(ctx, declared, "instance-grows-per-request", growth, **fields)
+
+    def _report_growth(
+        self,
+        ctx: FileContext,
+        at: Node,
+        message_id: str,
+        growth: list[tuple[Growth, PerRequest]],
+        **fields: str,
+    ) -> None:
         first, per_request = growth[0]
         scope = _varying_scope(ctx, first, per_request)
         body = scope.child_by_field_name("body") if scope is not None else None
         frequency = how_often(ctx, body if body is not None else first.site)
         unit = frequency.unit if frequency.is_per_request else "request"
         message = self.msg(
-            "grows-per-request",
-            kind=kind,
-            name=binding.name,
+            message_id,
+            **fields,
             grower=_describe_grower(ctx, first.site, per_request, unit),
             site=_snippet(first.site),
             unit=unit,
@@ -281,7 +354,7 @@ class UnboundedModuleStore(Rule):
         if frequency.is_per_request and registered.registration is not None:
             reason = self.msg("note-registered-here", reason=frequency.reason).text
             related.append((registered.registration, reason))
-        ctx.report(self, binding.node, message, related=tuple(related))
+        ctx.report(self, at, message, related=tuple(related))
 
 
 def _describe_grower(ctx: FileContext, site: Node, per_request: PerRequest, unit: str) -> str:
@@ -316,6 +389,75 @@ def _container_kind(ctx: FileContext, value: Node | None) -> str | None:
     return "object" if symbol is not None and symbol.is_global("Object", "create") else None
 
 
+# -- stores in fields of a module's one instance --------------------------------------------
+
+
+def _singleton_classes(ctx: FileContext, classes: Iterable[Node]) -> Iterator[tuple[Node, Binding]]:
+    """(class body, the variable holding the module's one instance) for each class the module
+    builds exactly once (``percall.module_singleton``)."""
+    for declaration in classes:
+        body = declaration.child_by_field_name("body")
+        instance = module_singleton(ctx, declaration)
+        if body is not None and instance is not None:
+            yield body, instance
+
+
+def _container_fields(ctx: FileContext, body: Node) -> Iterator[tuple[str, Node, str]]:
+    """(field name, where it is made, container kind) for each instance field that starts as
+    an empty container: a class field `sockets = new Map()`, or `this.sockets = {}` among the
+    constructor's own statements."""
+    seen: set[str] = set()
+    for member in body.named_children:
+        if member.type not in FIELD_NODES or is_static_member(member):
+            continue
+        name = member.child_by_field_name("property") or member.child_by_field_name("name")
+        kind = _container_kind(ctx, member.child_by_field_name("value"))
+        if name is not None and kind is not None and text(name) not in seen:
+            seen.add(text(name))
+            yield text(name), name, kind
+    constructor = class_method(body, "constructor")
+    block = constructor.child_by_field_name("body") if constructor is not None else None
+    for statement in block.named_children if block is not None else ():
+        assignment = first_named(statement) if statement.type == "expression_statement" else None
+        if assignment is None or assignment.type != "assignment_expression":
+            continue
+        target = assignment.child_by_field_name("left")
+        kind = _container_kind(ctx, assignment.child_by_field_name("right"))
+        if target is None or target.type != "member_expression" or kind is None:
+            continue
+        name = member_property(target)
+        owner = target.child_by_field_name("object")
+        if name and owner is not None and owner.type == "this" and name not in seen:
+            seen.add(name)
+            yield name, target, kind
+
+
+def _instance_field_uses(ctx: FileContext, instance: Binding, name: str) -> list[Node]:
+    """`registry.<name>` through the module's variable for the instance, in this file."""
+    up = ctx.ancestry
+    found = []
+    for ref in references_to(instance, ctx.scopes, ctx.references):
+        member = up.parent(ref)
+        if (
+            member is not None
+            and member.type == "member_expression"
+            and member.child_by_field_name("object") == ref
+            and member_property(member) == name
+        ):
+            found.append(member)
+    return found
+
+
+def _shrinks_or_escapes(ctx: FileContext, uses: list[Node]) -> bool:
+    """Whether any use removes from, resets, size-checks or hands on the field's container."""
+    found = StoreUses()
+    for use in uses:
+        _classify(ctx, destination(ctx, use), found)
+        if found.shrinks or found.escapes:
+            return True
+    return False
+
+
 # -- growth --------------------------------------------------------------------------------
 
 
@@ -332,19 +474,32 @@ def _per_request_growth(
     for ref in candidates:
         if ref.id == binding.node.id or not (start <= ref.start_byte < end):
             continue
-        growth = _growth_at(ctx, ref)
-        if growth is None:
-            continue
-        frequency = how_often(ctx, growth.site)
-        per_request = frequency.per_request
-        if not frequency.is_per_request or per_request is None:
-            continue
-        if not _varies_per_call(ctx, growth, per_request):
+        grown = _grown_per_request_at(ctx, ref)
+        if grown is None:
             continue
         resolved = ctx.scopes.resolve(ref, binding.name)
         if resolved is not None and resolved.node.id == binding.node.id:
-            found.append((growth, per_request))
+            found.append(grown)
     return found
+
+
+def _per_request_growth_of(ctx: FileContext, uses: list[Node]) -> list[tuple[Growth, PerRequest]]:
+    """Of the uses of one store (`this.<field>` expressions), those that add a call-dependent
+    entry in code that runs per request."""
+    return [grown for use in uses if (grown := _grown_per_request_at(ctx, use)) is not None]
+
+
+def _grown_per_request_at(ctx: FileContext, use: Node) -> tuple[Growth, PerRequest] | None:
+    growth = _growth_at(ctx, use)
+    if growth is None:
+        return None
+    frequency = how_often(ctx, growth.site)
+    per_request = frequency.per_request
+    if not frequency.is_per_request or per_request is None:
+        return None
+    if not _varies_per_call(ctx, growth, per_request):
+        return None
+    return growth, per_request
 
 
 def _growth_at(ctx: FileContext, ref: Node) -> Growth | None:
