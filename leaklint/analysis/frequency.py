@@ -371,6 +371,12 @@ def rate_is_assumed(ctx: FileContext, frequency: Frequency) -> bool:
     function's references), so it costs nothing elsewhere."""
     if frequency.why is Why.INSTANCE:
         return True
+    if frequency.why is Why.LAZY_INIT and frequency.variant == "owner" and frequency.function:
+        # Guarded by a variable of its owner function (`if (!ws) { … }` in a factory): once per
+        # run of the owner, and how often the owner runs is as much an assumption as it was
+        # without the guard (zenbot's exchange factories, called once from another module).
+        owner = frequency.function
+        return rate_is_assumed(ctx, _function_frequency(ctx, owner, owner))
     if frequency.why not in _CALLERS_ELSEWHERE or frequency.function is None:
         return False
     return not _repeats_here(ctx, frequency.function)

@@ -70,6 +70,9 @@ RESPONSE_NAMES = frozenset({"res", "response", "reply"})
 # templates route commands to. Either counts only in a file that uses discord.js's
 # interaction API or names Discord (``_DISCORD_SIGNS``): the names alone are not specific.
 INTERACTION_PARAMETERS = frozenset({"interaction"})
+# A prefix ("message") command of the discord.js guide's handler, `execute(message, args)` or
+# `run(client, message, args, …)`: the message, then the words parsed from it.
+MESSAGE_COMMAND_PARAMETERS = ("message", "args")
 COMMAND_METHODS = frozenset(
     {"messageRun", "chatInputRun", "contextMenuRun", "autocompleteRun", "interactionRun"}
 )
@@ -281,8 +284,13 @@ def _has_handler_parameters(function: Node) -> bool:
 
 
 def _is_discord_command(function: Node) -> bool:
-    """`execute(interaction)`, `async run(client, interaction)`, `chatInputRun(interaction)`."""
-    if INTERACTION_PARAMETERS.intersection(_parameter_names(function)):
+    """`execute(interaction)`, `async run(client, interaction)`, `chatInputRun(interaction)`,
+    and a prefix command's `run(client, message, args)`."""
+    names = _parameter_names(function)
+    if INTERACTION_PARAMETERS.intersection(names):
+        return True
+    message, args = MESSAGE_COMMAND_PARAMETERS
+    if message in names and args in names[names.index(message) + 1 :]:
         return True
     name = function.child_by_field_name("name") if function.type == "method_definition" else None
     return name is not None and text(name) in COMMAND_METHODS

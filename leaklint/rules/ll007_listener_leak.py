@@ -6,7 +6,9 @@ singleton, or a connection checked out of a pool (`const client = await pool.con
 `pool.getConnection((err, connection) => …)` on a pg or mysql pool of the file), which the pool
 hands out again and again (there `once()` counts too: a pooled connection's `'error'` or `'end'`
 may never come, and a connection destroyed instead of given back — pg's `release(true)`,
-`destroy()`, `end()` — takes its listeners with it) — when the file never removes that
+`destroy()`, `end()` — takes its listeners with it), or a parameter listened to for an event
+only a Discord bot's client emits (`client.on('interactionCreate', …)` in a command's
+`run(client, message, args)`: the bot's one client) — when the file never removes that
 listener (`off`, `removeListener`, `removeEventListener`, `removeAllListeners` on the same
 emitter for the same event) and the call passes neither `{ once: true }` nor `{ signal }`. A
 call whose result is kept in a variable (`const sub = AppState.addEventListener(…)`, removed
@@ -142,6 +144,22 @@ ADDING = PERSISTENT_LISTENING
 ADDING_ONCE = ONE_SHOT_EMITTER_METHODS
 # Globals that live as long as the process (or the page).
 LONG_LIVED_GLOBALS = frozenset({"process", "window", "document"})
+# Events only a Discord bot's client emits (discord.js, Eris): the emitter a command handler is
+# handed under any name is the bot's one client (one per shard), which lives for the process.
+DISCORD_CLIENT_EVENTS = frozenset(
+    {
+        "interactionCreate",
+        "messageCreate",
+        "messageUpdate",
+        "messageDelete",
+        "messageReactionAdd",
+        "messageReactionRemove",
+        "voiceStateUpdate",
+        "guildMemberAdd",
+        "guildMemberRemove",
+        "guildMemberUpdate",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -218,6 +236,7 @@ class ListenerLeak(Rule):
         "emitter-imported": "'{emitter}' (imported from '{module}')",
         "emitter-module-level": "the module-level '{emitter}'",
         "emitter-pooled": "the pooled connection '{emitter}'",
+        "emitter-discord-client": "'{emitter}', the bot's Discord client",
         "abort-never-removed": (
             "This adds an 'abort' listener to '{signal}', {owner}, and never removes it: a "
             "signal that is passed to many calls and does not abort keeps every call's "
@@ -344,10 +363,10 @@ class ListenerLeak(Rule):
             return
         if _keeps_subscription(ctx, call):
             return
-        emitter = _long_lived_emitter(ctx, emitter_node)
+        event = _event_name(call)
+        emitter = _long_lived_emitter(ctx, emitter_node, event)
         if emitter is None or (method in ADDING_ONCE and not emitter.pooled):
             return
-        event = _event_name(call)
         listener = _listener(ctx, call)
         if any(removal.removes(emitter.key, event, listener) for removal in removals):
             return
@@ -744,9 +763,10 @@ def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
     return None
 
 
-def _long_lived_emitter(ctx: FileContext, node: Node) -> Emitter | None:
+def _long_lived_emitter(ctx: FileContext, node: Node, event: str | None = None) -> Emitter | None:
     """The emitter ``node`` denotes when it outlives the code that listens on it, keyed by its
-    flow identity (what removals are matched against)."""
+    flow identity (what removals are matched against). A parameter listened to for an event
+    only a Discord client emits is the bot's client (a command's `run(client, message)`)."""
     key = value_identity(ctx, node)
     symbol = ctx.imports.resolve(node)
     if key is None:
@@ -765,6 +785,9 @@ def _long_lived_emitter(ctx: FileContext, node: Node) -> Emitter | None:
         # The pool hands the same few connections out again and again.
         label = ListenerLeak.msg("emitter-pooled", emitter=binding.name).text
         return Emitter(key, label, pooled=True)
+    if binding.kind == "param" and event in DISCORD_CLIENT_EVENTS:
+        label = ListenerLeak.msg("emitter-discord-client", emitter=binding.name).text
+        return Emitter(key, label)
     return None
 
 
