@@ -70,6 +70,7 @@ from leaklint.model.project import (
     FACTORY,
     GROW,
     GROWER,
+    HELPER_SEPARATOR,
     LISTEN,
     MODEL,
     NEW,
@@ -1614,12 +1615,14 @@ class _Uses:
         return value, binding
 
     def _helper(self, checkout: Node) -> str:
-        """The imported function a checkout's connection is handed to (`release(client)`), as
-        ``Use.helper`` writes it; "" when there is none."""
+        """The imported functions a checkout's connection is handed to (`release(client)`), as
+        ``Use.helper`` writes them; "" when there is none. Every one, not the first: the
+        release helper is often the last (joplin: `dropTables(db); disconnectDb(db)`)."""
         up = self.ctx.ancestry
         declared = self._result_binding(checkout)
         if declared is None:
             return ""
+        helpers: list[str] = []
         for ref in references_of(self.ctx, declared[1]):
             holder = up.parent(ref)
             call = up.parent(holder) if holder is not None else None
@@ -1633,8 +1636,8 @@ class _Uses:
                 continue
             index = [argument.id for argument in call_arguments(call)].index(ref.id)
             imported = symbol.normalised[0] if symbol.normalised else "default"
-            return f"{symbol.module}\x00{imported}\x00{index}"
-        return ""
+            helpers.append(f"{symbol.module}\x00{imported}\x00{index}")
+        return HELPER_SEPARATOR.join(helpers)
 
     def _unclosed_by(self, call: Node) -> str:
         """For `const client = getClient(); …; client.destroy()`: the first operation that can

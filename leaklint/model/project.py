@@ -27,6 +27,8 @@ GROWER = "grower"  # a function that grows a module store from its arguments
 MODEL = "model"  # a database model or collection made at module level (LL012 reads it)
 SUBSCRIBER = "subscriber"  # a function that adds a listener to a module emitter, never removed
 RELEASER = "releaser"  # a function that releases the connection it is given (``Export.store``)
+# Between the helpers of one ``Use.helper`` (a character no specifier or name holds).
+HELPER_SEPARATOR = "\x01"
 # A function that returns a connection it has just taken out of a pool of its module, on every
 # call (node-postgres' documented `getClient()`): the caller holds a checkout (``Export.store``:
 # the pool's local name).
@@ -96,8 +98,8 @@ class Use:
     # however often that code runs.
     looped: bool = False
     # CHECKOUT, or CALL (of what may be a checkout factory), not handled here: the imported
-    # function the result is handed to, as "specifier NUL name NUL argument index" (a
-    # `release(client)` helper of another module).
+    # functions the result is handed to, each as "specifier NUL name NUL argument index",
+    # joined by HELPER_SEPARATOR (a `release(client)` helper of another module among them).
     helper: str = ""
     # For a default import: the name this file gives it (`import cache from './cache'`), which
     # messages show instead of "default".

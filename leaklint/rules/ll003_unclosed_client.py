@@ -156,6 +156,8 @@ class UnclosedClient(ResourceRule):
                 continue
             if not linked.repeats or (use.handled and not use.unclosed_by):
                 continue
+            if linked.released_by_helper:
+                continue  # `disconnectDb(db)`: a helper of another module destroys it (joplin)
             # "Base.getClient": an inherited method, called as the code calls it.
             _, inherited, method = use.imported.partition(".")
             callee = f"this.{method}" if inherited else use.imported

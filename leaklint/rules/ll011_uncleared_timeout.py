@@ -13,7 +13,8 @@ runs more than once:
 `setTimeout`, `clearTimeout` and `Promise` are resolved through scopes and imports (`timers`,
 `node:timers`, `timers/promises`, a shadowing local function is not them). A race at module
 level runs once and is not reported, nor one in test code; a timer cleared anywhere in the
-file (in `finally`, in a `.then`) is not either, nor `AbortSignal.timeout(ms)`, which Node
+file (in `finally`, in a `.then`; not in its own callback, which runs only once it has
+fired) is not either, nor `AbortSignal.timeout(ms)`, which Node
 cancels with its signal. A race in a teardown method (`stop()`, `close()`, `dispose()`,
 `onModuleDestroy()` …), a bounded wait for cleanup that runs once per instance as it ends, is
 a note: what the timer can cost there is a process exit held off for its delay.
@@ -155,7 +156,7 @@ class UnclearedTimeout(Rule):
         if not races:
             return
         cleared = [
-            value_identity(ctx, call_arguments(clear)[0])
+            (clear, value_identity(ctx, call_arguments(clear)[0]))
             for clear in captures.get("clear", ())
             if call_arguments(clear) and _is_clear_timeout(ctx, clear)
         ]
@@ -298,8 +299,13 @@ def _has_signal(call: Node) -> bool:
     )
 
 
-def _is_cleared(ctx: FileContext, timer: Node, cleared: list[tuple[object, ...] | None]) -> bool:
-    """The timer's handle is kept and some `clearTimeout` of the file may receive it."""
+def _is_cleared(
+    ctx: FileContext, timer: Node, cleared: list[tuple[Node, tuple[object, ...] | None]]
+) -> bool:
+    """The timer's handle is kept and some `clearTimeout` of the file may receive it — one
+    outside the timer's own callback: a clear there runs only once the timer has fired, and
+    cancels nothing (rudder-transformer's `const wait = setTimeout(() => { clearTimeout(wait);
+    resolve('Timedout') }, 4000)`, raced against every user transformation)."""
     where = destination(ctx, timer)
     target = assignment_target(where.use.node, where.use.parent)
     if target is None:
@@ -307,10 +313,14 @@ def _is_cleared(ctx: FileContext, timer: Node, cleared: list[tuple[object, ...] 
         # Dropped (a statement, `void`, an executor arrow's value), nothing can.
         return where.use.parent is not None and where.kind not in ("discarded", "arrow-body")
     identity = value_identity(ctx, target)
-    return (
-        any(same_value(identity, other) for other in cleared if identity is not None)
-        or identity is None
+    callback = next(iter(call_arguments(timer)), None)
+    return identity is None or any(
+        same_value(identity, other) for clear, other in cleared if not _within(clear, callback)
     )
+
+
+def _within(node: Node, outer: Node | None) -> bool:
+    return outer is not None and outer.start_byte <= node.start_byte < outer.end_byte
 
 
 __all__ = ["UnclearedTimeout"]

@@ -32,6 +32,7 @@ from leaklint.model.project import (
     CALL,
     CONSTRUCTOR_PREFIX,
     GROWER,
+    HELPER_SEPARATOR,
     NEW,
     PASS,
     PER_REQUEST_RATES,
@@ -220,9 +221,12 @@ class ProjectGraph:
 
     def _released_by_helper(self, file: Path, use: Use) -> bool:
         """A checkout handed to a function of another module that releases that argument."""
-        if not use.helper:
-            return False
-        specifier, name, index = use.helper.split("\x00")
+        return any(
+            self._releases(file, helper) for helper in use.helper.split(HELPER_SEPARATOR) if helper
+        )
+
+    def _releases(self, file: Path, helper: str) -> bool:
+        specifier, name, index = helper.split("\x00")
         found = self.definition(file, specifier, name)
         export = self.summaries[found[0]].export(found[1]) if found is not None else None
         return export is not None and export.kind == RELEASER and export.store == index
