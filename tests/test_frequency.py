@@ -243,3 +243,28 @@ def test_the_call_a_per_request_reason_names_is_the_first_in_the_file() -> None:
     percall._handlers(ctx)
     refs = percall._identifiers_in_handlers(ctx)[b"helper"]
     assert [r.start_byte for r in refs] == sorted(r.start_byte for r in refs)
+
+
+def test_a_start_method_its_class_runs_again_from_a_callback_is_not_once_per_instance() -> None:
+    # crypto-trading-bot's BitMEX adapter (audit 9): `start()` is re-run ten seconds after the
+    # socket ends, so what it starts, it starts once per reconnect.
+    rerun = """\
+        class Bitmex {
+          start(url) {
+            const me = this;
+            connect(url).on('end', () => setTimeout(() => me.start(url), 10000));
+            work();
+          }
+        }
+        """
+    frequency = _frequency_at(rerun, "work()")
+    assert (frequency.why, frequency.rate) == (Why.CALLERS_UNKNOWN, Rate.PER_CALL)
+    # Re-run with `this` from another method whose callers are unknown (`restart()`): the same.
+    restart = "class A { start() { work(); } restart() { this.start(); } }"
+    assert _frequency_at(restart, "work()").why is Why.CALLERS_UNKNOWN
+    # Called again only from once-running code, or another object's start(): once per instance.
+    for once in (
+        "class A { constructor() { this.start(); } start() { work(); } }",
+        "class A { start() { work(); bus.on('end', () => other.start()); } }",
+    ):
+        assert _frequency_at(once, "work()").why is Why.INSTANCE_START_UP, once

@@ -52,6 +52,8 @@ async function f(work, ms) {
             "function f(w, signal) { return Promise.race([w, d(10, 0, { signal })]); }",
             "const { setTimeout: d } = require('timers/promises');\n"
             "function f(w, opts) { return Promise.race([w, d(10, 0, opts)]); }",
+            "const { promisify } = require('util');\nconst sleep = promisify(setTimeout);\n"
+            "function f(w, signal) { return Promise.race([w, sleep(10, 0, { signal })]); }",
             # Test code runs its races a bounded number of times.
             Valid(RACE, filename="timeout.test.js"),
             # The handle is handed to the caller, who may clear it.
@@ -82,6 +84,19 @@ async function f(work, ms) {
                 "export const f = (w) => Promise.race([w, sleep(1000)]);\n",
                 [Expect(message_id="promise-timer", line=2, column=42)],
                 filename="snippet.mjs",
+            ),
+            # util.promisify(setTimeout) is timers/promises' timer (require, node: prefix,
+            # written in place or kept in a const); a signal would cancel it.
+            Invalid(
+                "const util = require('node:util');\n"
+                "const sleep = util.promisify(global.setTimeout);\n"
+                "function f(w) { return Promise.race([w, sleep(10)]); }\n"
+                "function g(w) {\n"
+                "  return Promise.race([w, require('util').promisify(setTimeout)(9)]);\n}\n",
+                [
+                    Expect(message_id="promisified-timer", line=3, column=41),
+                    Expect(message_id="promisified-timer", line=5, column=27),
+                ],
             ),
         ],
     ),

@@ -367,3 +367,24 @@ def test_an_edit_that_leaves_every_summary_as_it_was_reuses_the_link(
     )
     third = invoke(folder, "--format", "json", ".")
     assert third.exit_code == 0, third.stdout
+
+
+def test_a_subscriber_called_from_an_effect_says_the_effect_cleanup_cannot_remove_it(
+    tmp_path: Path,
+) -> None:
+    # Audit 9 (amplication's client): a hook's effect calls another module's listen(), which
+    # adds to that module's emitter and returns nothing; the per-request wording ("when the
+    # request ends") does not fit an effect.
+    folder = _project(tmp_path, "emitter-subscribe-effect")
+    result = invoke(folder, "--no-cache", "--format", "json", ".")
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["rule"], finding["path"], finding["line"]) == (
+        "LL007",
+        "src/auth/use-authenticated.ts",
+        9,
+    )
+    assert finding["message_id"] == "subscriber-from-module-effect"
+    assert finding["severity"] == "warning"
+    assert "return that from the effect as its cleanup" in finding["message"]
+    (related,) = finding["related"]
+    assert (related["path"], related["line"]) == ("src/auth/authentication.ts", 12)

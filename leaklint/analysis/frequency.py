@@ -37,7 +37,9 @@ what? Before this module the rules answered four different ways and disagreed on
    The constructor of a class the file keeps to itself and builds once, at module level or
    in start-up code (`const tracker = new Tracker()`), runs once.
    A teardown method (`stop()`, `close()`, `dispose()`, `onModuleDestroy()`): once per
-   instance, as it ends (its callers, like a method's, are usually elsewhere).
+   instance, as it ends (its callers, like a method's, are usually elsewhere). A start-up
+   named method its own class calls again from code that does not run once (a reconnect
+   listener's `me.start()`) runs per call: the file's calls beat the name.
 7. Anything else: per call, callers unknown.
 
 The answer carries its reason, which rules put into messages ("runs per connection:
@@ -53,6 +55,7 @@ from enum import Enum
 from tree_sitter import Node
 
 from leaklint.analysis.decorators import nest_lifecycle_hook, nest_singleton_constructor
+from leaklint.analysis.listeners import PERSISTENT_LISTENING
 from leaklint.analysis.nodes import (
     CLASS_NODES,
     FIELD_NODES,
@@ -334,7 +337,7 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
         # Built once by Nest's injector: its constructor runs once per process.
         return Frequency(Rate.ONCE, None, Why.START_UP, subject=provider, variant="provider")
     hook = _lifecycle_method(ctx, function)
-    if hook is not None:
+    if hook is not None and not _rerun_by_its_class(ctx, function):
         return Frequency(
             Rate.PER_INSTANCE, function, Why.INSTANCE_START_UP, subject=hook, variant="lifecycle"
         )
@@ -394,6 +397,8 @@ def _repeats_here(ctx: FileContext, function: Node) -> bool:
     per-call rate is no assumption."""
     up = ctx.ancestry
     if _is_jsx_event_handler(up, function):
+        return True
+    if _rerun_by_its_class(ctx, function, from_listeners=True):
         return True
     name = _declared_name(function, up.parent(function))
     binding = ctx.scopes.resolve(name) if name is not None else None
@@ -771,6 +776,81 @@ def _lifecycle_method(ctx: FileContext, function: Node) -> str | None:
     if STARTUP_NAME.match(name) or LIFECYCLE_NAME.search(name):
         return name
     return None
+
+
+def _rerun_by_its_class(ctx: FileContext, method: Node, *, from_listeners: bool = False) -> bool:
+    """Whether the class of ``method`` calls it again from code that does not run once — a
+    listener or timer callback of its own (`client.on('end', () => setTimeout(() =>
+    me.start(config), 10000))`), another method whose callers are unknown (`restart()`): a
+    `start()` its class re-runs on every reconnect is not once per instance, whatever its name
+    says (crypto-trading-bot's exchange adapters, audit 9). Calls are `this.name()` or
+    `alias.name()` with `const alias = this`, inside the class; calls from once-running code
+    (the constructor, another start-up method) leave it once. ``from_listeners``: count only
+    calls made in an event listener (`x.on('end', cb)`, `ws.onclose = cb`), which this file
+    shows running again and again."""
+    named = _method_key(method)
+    if named is None or method.type != "method_definition":
+        return False
+    name, holder = named
+    memo: dict[tuple[int, bool], bool] = ctx.memo("frequency.rerun-by-class", dict)
+    key = (method.id, from_listeners)
+    if key in memo:
+        return memo[key]
+    memo[key] = False  # asked again while deciding: the calls below decide, not this
+    rerun = False
+    for mention in _member_mentions(ctx, name):
+        if mention.type != "member_expression" or not contains(holder, mention):
+            continue
+        call = _member_call(ctx.ancestry, mention)
+        if call is None or not _is_this_or_alias(ctx, mention.child_by_field_name("object")):
+            continue
+        caller = effective_function(ctx.ancestry, call)
+        if caller is None or caller.id == method.id:
+            continue  # a direct call in its own body: no new run of a callback
+        if from_listeners and not _is_event_listener(ctx, caller):
+            continue
+        if _once_caller(ctx, call) is None:
+            rerun = True
+            break
+    memo[key] = rerun
+    return rerun
+
+
+def _is_event_listener(ctx: FileContext, function: Node) -> bool:
+    """A function registered to run on every event: an argument of `x.on(…)` /
+    `addEventListener(…)`, or the value of an `x.onclose = …` handler property."""
+    up = ctx.ancestry
+    outer = outermost(up, function)
+    parent = up.parent(outer)
+    if parent is not None and parent.type == "arguments":
+        call = up.parent(parent)
+        callee = call.child_by_field_name("function") if call is not None else None
+        return member_property(callee) in PERSISTENT_LISTENING
+    if parent is None or parent.type != "assignment_expression":
+        return False
+    target = parent.child_by_field_name("left")
+    handler = member_property(target) if target is not None else None
+    return parent.child_by_field_name("right") == outer and bool(
+        handler and re.fullmatch(r"on[a-z]+", handler)
+    )
+
+
+def _is_this_or_alias(ctx: FileContext, receiver: Node | None) -> bool:
+    """`this`, or a name declared as `const me = this` (`self`, `that`)."""
+    if receiver is None:
+        return False
+    if receiver.type == "this":
+        return True
+    if receiver.type != "identifier":
+        return False
+    binding = ctx.scopes.resolve(receiver)
+    declaration = binding.declaration if binding is not None else None
+    if declaration is None or declaration.type != "variable_declarator":
+        return False
+    value = declaration.child_by_field_name("value")
+    return declaration.child_by_field_name("name") == binding.node and (
+        value is not None and value.type == "this"
+    )
 
 
 def _teardown_method(function: Node) -> str | None:

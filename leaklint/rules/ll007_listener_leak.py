@@ -43,9 +43,10 @@ callback. A function that runs once at startup (`main()`, `init()`, a plugin's s
 
 In a run over a project, a finding on an emitter that another module creates and exports
 (`module.exports = { bus }` with `new EventEmitter()`) also points at that creation. And a
-call, in code that runs per request, of another module's function that adds a listener to
-that module's own emitter and never removes it (`subscribe(fn)` doing `bus.on('price', fn)`,
-no unsubscribe returned, no `off`/`removeListener` in that module) is reported at the call.
+call, in code that runs per request or in a React effect, of another module's function that
+adds a listener to that module's own emitter and never removes it (`subscribe(fn)` doing
+`bus.on('price', fn)`, no unsubscribe returned, no `off`/`removeListener` in that module) is
+reported at the call: the effect's cleanup has nothing to call.
 
 ## Why is this bad?
 An emitter keeps a strong reference to every listener, and each listener keeps its closure —
@@ -255,6 +256,14 @@ class ListenerLeak(Rule):
             "or have '{callee}()' return an unsubscribe function and call it when the request "
             "ends."
         ),
+        "subscriber-from-module-effect": (
+            "'{callee}()' from '{module}' adds a listener to the module-level emitter "
+            "'{emitter}' there, which nothing in that module ever removes, and this code "
+            "{reason} (each mount, and each change of its dependencies): one more listener, "
+            "and everything its closure holds, every time. Subscribe once at start-up, or have "
+            "'{callee}()' return an unsubscribe function and return that from the effect as "
+            "its cleanup."
+        ),
         "note-subscriber-adds": (
             "the listener is added to '{emitter}' here, on every call of '{callee}()'"
         ),
@@ -271,15 +280,19 @@ class ListenerLeak(Rule):
 
     def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
         """A function of another module that adds a listener to that module's emitter and
-        never removes it, called here by code that runs per request."""
+        never removes it, called here by code that runs per request or per React effect run
+        (the two kinds of code ``check`` judges a listener of this file in)."""
         for linked in facts.uses:
             export, use = linked.export, linked.use
             if export is None or export.kind != SUBSCRIBER or use.action != CALL:
                 continue
-            if not linked.per_request:
+            # An effect's cleanup cannot help: the export returns nothing that removes it.
+            effect = linked.rate == Rate.PER_EFFECT.value
+            if not linked.per_request and not effect:
                 continue
             fields = {"callee": use.imported, "module": linked.path, "emitter": export.store}
-            message = self.msg("subscriber-from-module", **fields, reason=linked.reason)
+            message_id = "subscriber-from-module-effect" if effect else "subscriber-from-module"
+            message = self.msg(message_id, **fields, reason=linked.reason)
             note = self.msg("note-subscriber-adds", **fields).text
             yield ProjectReport(linked, message, (Related(export.span, note, linked.path),))
 

@@ -8,7 +8,8 @@ runs more than once:
   `setTimeout` handle is dropped, or kept in a variable that no `clearTimeout` of the file
   receives;
 * `setTimeout(ms)` from `timers/promises` (imported under any name) as a racer, without a
-  `{ signal }` to cancel it.
+  `{ signal }` to cancel it — also as `util.promisify(setTimeout)`, which is that timer
+  (Node's `setTimeout` carries it as its `util.promisify.custom`).
 
 `setTimeout`, `clearTimeout` and `Promise` are resolved through scopes and imports (`timers`,
 `node:timers`, `timers/promises`, a shadowing local function is not them). A race at module
@@ -100,6 +101,7 @@ class Timer:
 
     call: Node
     delay: Node | None
+    promisified: bool = False  # timers/promises' timer reached as `util.promisify(setTimeout)`
 
 
 def _is_set_timeout(symbol: Symbol | None) -> bool:
@@ -110,6 +112,21 @@ def _is_set_timeout(symbol: Symbol | None) -> bool:
 
 def _is_promise_set_timeout(symbol: Symbol | None) -> bool:
     return symbol is not None and symbol.matches("timers/promises", ("setTimeout",))
+
+
+def _is_promisified_set_timeout(ctx: FileContext, callee: Node | None) -> bool:
+    """`util.promisify(setTimeout)`, written in place or kept in a `const` (`const sleep =
+    promisify(setTimeout)`): Node's `setTimeout[util.promisify.custom]` is the timers/promises
+    timer, with its `(delay, value, { signal })` arguments."""
+    if callee is not None and callee.type == "identifier":
+        callee = declared_value(ctx, callee, const_only=True)
+    if callee is None or callee.type != "call_expression":
+        return False
+    promisify = ctx.imports.resolve(callee.child_by_field_name("function"))
+    if promisify is None or not promisify.matches("util", ("promisify",)):
+        return False
+    arguments = call_arguments(callee)
+    return len(arguments) == 1 and _is_set_timeout(ctx.imports.resolve(arguments[0]))
 
 
 class UnclearedTimeout(Rule):
@@ -137,6 +154,13 @@ class UnclearedTimeout(Rule):
             "its whole delay ({delay}): one more such timer {rate}. Pass {{ signal }} and abort "
             "it when the race "
             "is over."
+        ),
+        "promisified-timer": (
+            "This `setTimeout` promisified with `util.promisify` (the timer of timers/promises) "
+            "races the other promises of `Promise.race` on line {line} without a signal: when "
+            "they settle first, it stays scheduled for its whole delay ({delay}): one more such "
+            "timer {rate}. Pass {{ signal }} as its third argument and abort it when the race is "
+            "over."
         ),
         "teardown": (
             "This timer races the other promises of `Promise.race` on line {line} in "
@@ -185,8 +209,12 @@ class UnclearedTimeout(Rule):
             message = self.msg("teardown", line=line, delay=delay[:40], method=frequency.subject)
             ctx.report(self, timer.call, message, related=related, severity=Severity.NOTE)
             return
+        if timer.promisified:
+            message_id = "promisified-timer"
+        else:
+            message_id = "promise-timer" if promised else "never-cleared"
         message = self.msg(
-            "promise-timer" if promised else "never-cleared",
+            message_id,
             line=line,
             delay=delay[:40],
             rate=frequency.rate.value,
@@ -235,10 +263,11 @@ def _timers_of(ctx: FileContext, racer: Node, depth: int) -> Iterator[tuple[Time
     if node.type != "call_expression":
         return
     callee = node.child_by_field_name("function")
-    if _is_promise_set_timeout(ctx.imports.resolve(callee)):
+    promisified = _is_promisified_set_timeout(ctx, callee)
+    if promisified or _is_promise_set_timeout(ctx.imports.resolve(callee)):
         if not _has_signal(node):
             arguments = call_arguments(node)
-            yield Timer(node, arguments[0] if arguments else None), True
+            yield Timer(node, arguments[0] if arguments else None, promisified), True
         return
     if depth > 0:
         for returned in _returned_by_local_function(ctx, callee):
