@@ -90,7 +90,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from leaklint.analysis.callers import if_runs_once
-from leaklint.analysis.flow import ANY, destination, same_value, value_identity
+from leaklint.analysis.flow import ANY, destination, listener_this, same_value, value_identity
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.listeners import (
     LISTENING,
@@ -171,6 +171,9 @@ class Emitter:
     key: tuple[object, ...]  # what removals are matched against
     label: str  # how the message names it
     pooled: bool = False  # a connection a pool lends out again and again
+    # The event of the emitter's own that runs the listening code (`server.on('connection')`
+    # around `server.on('close', …)`): the emitter outlives every one of those events.
+    registrar_event: str | None = None
 
 
 class ListenerLeak(Rule):
@@ -194,6 +197,13 @@ class ListenerLeak(Rule):
             "file never removes it: the listeners and everything their closures hold pile "
             "up{warning}. Remove it when the work ends (off/removeListener), or use once() or a "
             "{{ signal }} option.{inline}"
+        ),
+        "registrar-never-removed": (
+            "{per_call} adds {what} to {emitter}, the emitter whose '{event}' events run this "
+            "code, so it outlives every one of them, and this file never removes it: one more "
+            "with every {unit}, and everything their closures hold, piles up{warning}. Add it "
+            "once, outside the handler, or remove it when the {unit} ends "
+            "(off/removeListener).{inline}"
         ),
         "pooled-never-removed": (
             "{per_call} adds {what} to {emitter}, which the pool lends out again after every "
@@ -287,7 +297,7 @@ class ListenerLeak(Rule):
             if name in ADDING or name in ADDING_ONCE:
                 adds.append((call, emitter, name))
                 continue
-            identity = value_identity(ctx, emitter)
+            identity = _emitter_key(ctx, emitter)
             if identity is not None:
                 removals.append(Removal(identity, _event_name(call), _listener(ctx, call)))
         for call, emitter_node, method in adds:
@@ -344,7 +354,9 @@ class ListenerLeak(Rule):
             return
         if _keeps_subscription(ctx, call):
             return
-        emitter = _long_lived_emitter(ctx, emitter_node)
+        emitter = _long_lived_emitter(ctx, emitter_node) or _registering_emitter(
+            ctx, call, emitter_node
+        )
         if emitter is None or (method in ADDING_ONCE and not emitter.pooled):
             return
         event = _event_name(call)
@@ -374,14 +386,22 @@ class ListenerLeak(Rule):
         warning = "" if method == "addEventListener" else self.msg("max-listeners-warning").text
         handler = call_arguments(call)[1:2]
         inline = handler and _unwrapped(handler[0]).type in FUNCTION_NODES
-        message = self.msg(
-            "pooled-never-removed" if emitter.pooled else "never-removed",
-            per_call=per_call,
-            what=what.text,
-            emitter=emitter.label,
-            warning=warning,
-            inline=self.msg("inline-handler").text if inline else "",
-        )
+        fields = {
+            "per_call": per_call,
+            "what": what.text,
+            "emitter": emitter.label,
+            "warning": warning,
+            "inline": self.msg("inline-handler").text if inline else "",
+        }
+        if emitter.registrar_event is not None:
+            unit = how_often(ctx, call).unit
+            message = self.msg(
+                "registrar-never-removed", **fields, event=emitter.registrar_event, unit=unit
+            )
+        else:
+            message = self.msg(
+                "pooled-never-removed" if emitter.pooled else "never-removed", **fields
+            )
         fix = None if emitter.pooled else once_fix(ctx, call, method, event)
         ctx.report(self, call, message, fix=fix)
 
@@ -742,6 +762,43 @@ def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
     # Other functions — constructors, init(), a loop over ['SIGINT', 'SIGTERM'] — are most often
     # start-up code: on ~490 npm packages every such finding was (docs/rules-corpus.md).
     return None
+
+
+def _emitter_key(ctx: FileContext, node: Node) -> tuple[object, ...] | None:
+    """``flow.value_identity`` of an emitter expression, and for `this` inside a `function`
+    listener the emitter that listener was added to (``flow.listener_this``): by its own
+    identity, or by that registration when the file cannot name it (`this.on(…)` in a
+    constructor)."""
+    bare = _unwrapped(node)
+    if bare.type != "this":
+        return value_identity(ctx, node)
+    registration = listener_this(ctx.ancestry, bare)
+    if registration is None:
+        return None
+    return _registration_key(ctx, registration)
+
+
+def _registration_key(ctx: FileContext, registration: Node) -> tuple[object, ...]:
+    function = registration.child_by_field_name("function")
+    receiver = function.child_by_field_name("object") if function is not None else None
+    key = _emitter_key(ctx, receiver) if receiver is not None else None
+    return key if key is not None else ("listener-target", registration.id)
+
+
+def _registering_emitter(ctx: FileContext, call: Node, node: Node) -> Emitter | None:
+    """The emitter whose own per-connection (per-message, per-request) event runs the handler
+    around ``call``, when ``node`` denotes it: `server.on('connection', s => server.on('close',
+    …))`, or `this.on('message', …)` in a `function` listener of `this.on('connection')`. An
+    emitter outlives every event it emits, whatever else the file knows of it."""
+    per_request = how_often(ctx, call).per_request
+    if per_request is None or per_request.call is not None or per_request.event is None:
+        return None  # a helper the handler calls, or a handler known by its parameters
+    registration = per_request.registration
+    key = _emitter_key(ctx, node)
+    if registration is None or key is None or key != _registration_key(ctx, registration):
+        return None
+    label = ListenerLeak.msg("emitter-global", emitter=text(node)).text
+    return Emitter(key, label, registrar_event=per_request.event)
 
 
 def _long_lived_emitter(ctx: FileContext, node: Node) -> Emitter | None:
