@@ -12,6 +12,13 @@ emitter for the same event) and the call passes neither `{ once: true }` nor `{ 
 call whose result is kept in a variable (`const sub = AppState.addEventListener(…)`, removed
 with `sub.remove()`, as React Native and many SDKs do) is not reported.
 
+Whatever else the file knows of an emitter, it outlives every event it emits: a handler of
+`server.on('connection', …)` that adds a listener to `server` itself (or, in a `function`
+listener, to `this`, which Node sets to the emitter) adds one more per connection; and a
+function that listens on an emitter with itself, or with a listener that calls it (a
+reconnect handler doing `conn.on('disconnected', connect)` inside `connect()`), runs again on
+every such event and adds all its listeners to that emitter once more each time.
+
 Also flags `signal.addEventListener('abort', fn)` in any function that runs more than once,
 on an `AbortSignal` that can outlive the call: one the caller passed in (a `signal` parameter,
 `options.signal`, or a `const` taken from one) or a module-level controller's `signal` — again
@@ -104,12 +111,14 @@ from leaklint.analysis.nodes import (
     TRANSPARENT,
     call_arguments,
     class_method,
+    contains,
     effective_function,
     first_named,
     function_name,
     literal_key,
     member_property,
     text,
+    this_method,
 )
 from leaklint.analysis.percall import (
     may_run_per_call,
@@ -174,6 +183,9 @@ class Emitter:
     # The event of the emitter's own that runs the listening code (`server.on('connection')`
     # around `server.on('close', …)`): the emitter outlives every one of those events.
     registrar_event: str | None = None
+    # The `emitter.on(event, …)` by which the listening function runs again on the emitter's
+    # every such event (`connect()` doing `conn.on('disconnected', connect)`).
+    reentered_by: Node | None = None
 
 
 class ListenerLeak(Rule):
@@ -205,6 +217,15 @@ class ListenerLeak(Rule):
             "once, outside the handler, or remove it when the {unit} ends "
             "(off/removeListener).{inline}"
         ),
+        "reentered-never-removed": (
+            "'{function}' listens for '{event}' on {emitter} with {listener} (line {line}), so "
+            "it can run again on every '{event}' event, and every run adds {what} to {emitter} "
+            "once more, which this file never removes: the listeners, and everything their "
+            "closures hold, pile up{warning}, and each event runs them all. Add the listeners "
+            "once, outside '{function}', or remove them before it listens again.{inline}"
+        ),
+        "reentering-itself": "itself",
+        "reentering-caller": "a listener that calls it",
         "pooled-never-removed": (
             "{per_call} adds {what} to {emitter}, which the pool lends out again after every "
             "release, and this file never removes it: the listeners and everything their "
@@ -257,8 +278,11 @@ class ListenerLeak(Rule):
         # handler of any kind cannot have a finding: skip it before the query pass.
         if not super().applies_to(data, settings):
             return False
-        # 'abort' listeners on a caller's signal leak in any function, handler or not.
-        return may_run_per_call(data) or b"'abort'" in data or b'"abort"' in data
+        # 'abort' listeners on a caller's signal leak in any function, handler or not; so do
+        # the listeners of a function that listens with itself (``_reentering_emitter``).
+        if may_run_per_call(data) or b"'abort'" in data or b'"abort"' in data:
+            return True
+        return _may_reenter(data)
 
     def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
         """A function of another module that adds a listener to that module's emitter and
@@ -304,7 +328,7 @@ class ListenerLeak(Rule):
             if method == "addEventListener" and _event_name(call) == "abort":
                 self._check_abort(ctx, call, emitter_node, removals)
                 continue
-            self._check_add(ctx, call, emitter_node, method, removals)
+            self._check_add(ctx, call, emitter_node, method, removals, adds)
 
     def _check_abort(
         self, ctx: FileContext, call: Node, signal: Node, removals: list[Removal]
@@ -347,6 +371,7 @@ class ListenerLeak(Rule):
         emitter_node: Node,
         method: str,
         removals: list[Removal],
+        adds: list[tuple[Node, Node, str]],
     ) -> None:
         if len(call_arguments(call)) < 2 or not _names_an_event(call):
             return  # `util.addListener(socket, 'error', f)` is a helper, not an emitter method
@@ -357,16 +382,28 @@ class ListenerLeak(Rule):
         emitter = _long_lived_emitter(ctx, emitter_node) or _registering_emitter(
             ctx, call, emitter_node
         )
-        if emitter is None or (method in ADDING_ONCE and not emitter.pooled):
+        per_call = _per_call_reason(ctx, call) if emitter is not None else None
+        if per_call is None:
+            # Not per request: still a leak when the function runs again on every event of the
+            # emitter it listens on (a reconnect handler that registers itself).
+            emitter = _reentering_emitter(ctx, call, emitter_node, adds)
+            if emitter is not None and emitter.reentered_by is not None:
+                per_call = self._reentered_reason(ctx, call, emitter.reentered_by)
+        if emitter is None or per_call is None:
+            return
+        if method in ADDING_ONCE and not emitter.pooled:
             return
         event = _event_name(call)
         listener = _listener(ctx, call)
         if any(removal.removes(emitter.key, event, listener) for removal in removals):
             return
-        per_call = _per_call_reason(ctx, call)
-        if per_call is None:
-            return
         self._report(ctx, call, emitter, method, event, per_call)
+
+    def _reentered_reason(self, ctx: FileContext, call: Node, registration: Node) -> str | None:
+        """The name of the function that listens with itself, for the message."""
+        del registration  # the message reads it from the emitter
+        function = effective_function(ctx.ancestry, call)
+        return function_name(ctx.ancestry, function) if function is not None else None
 
     def _report(
         self,
@@ -393,7 +430,19 @@ class ListenerLeak(Rule):
             "warning": warning,
             "inline": self.msg("inline-handler").text if inline else "",
         }
-        if emitter.registrar_event is not None:
+        if emitter.reentered_by is not None:
+            registration = emitter.reentered_by
+            listener = call_arguments(registration)[1]
+            itself = _unwrapped(listener).type == "identifier"
+            message = self.msg(
+                "reentered-never-removed",
+                **{key: value for key, value in fields.items() if key != "per_call"},
+                function=per_call,
+                event=emitter.registrar_event or "its",
+                line=registration.start_point[0] + 1,
+                listener=self.msg("reentering-itself" if itself else "reentering-caller").text,
+            )
+        elif emitter.registrar_event is not None:
             unit = how_often(ctx, call).unit
             message = self.msg(
                 "registrar-never-removed", **fields, event=emitter.registrar_event, unit=unit
@@ -770,8 +819,16 @@ def _emitter_key(ctx: FileContext, node: Node) -> tuple[object, ...] | None:
     identity, or by that registration when the file cannot name it (`this.on(…)` in a
     constructor)."""
     bare = _unwrapped(node)
+    while bare.type == "call_expression" and member_property(
+        bare.child_by_field_name("function")
+    ) in (LISTENING | REMOVING):
+        # `emitter.on(…)` returns the emitter: `conn.on('error', f).on('close', g)`.
+        receiver = bare.child_by_field_name("function").child_by_field_name("object")
+        if receiver is None:
+            return None
+        bare = _unwrapped(receiver)
     if bare.type != "this":
-        return value_identity(ctx, node)
+        return value_identity(ctx, bare)
     registration = listener_this(ctx.ancestry, bare)
     if registration is None:
         return None
@@ -799,6 +856,114 @@ def _registering_emitter(ctx: FileContext, call: Node, node: Node) -> Emitter | 
         return None
     label = ListenerLeak.msg("emitter-global", emitter=text(node)).text
     return Emitter(key, label, registrar_event=per_request.event)
+
+
+# A byte-level superset of ``_reentering_emitter``'s cases, for files with no handler: a
+# listener named like a function of the file (`conn.on('disconnected', connect)` and `function
+# connect`), or one that calls a method of the file through `this` (`this.client.on('error',
+# (err) => { … this.handleDisconnect(); })` and `handleDisconnect() {`).
+_NAMED_LISTENER = re.compile(
+    rb"\.(?:on|addListener|prependListener)\(\s*['\"`][^'\"`]{1,64}['\"`]\s*,\s*([A-Za-z_$][\w$]*)\s*\)"
+)
+_THIS_CALLING_LISTENER = re.compile(
+    rb"\.(?:on|addListener|prependListener)\(\s*['\"`][^'\"`]{1,64}['\"`]\s*,[^}]{0,400}?this\.([A-Za-z_$][\w$]*)\("
+)
+
+
+def _may_reenter(data: bytes) -> bool:
+    if b".on(" not in data and b"Listener(" not in data:
+        return False
+    for match in _NAMED_LISTENER.finditer(data):
+        name = re.escape(match.group(1))
+        if re.search(rb"function\s*\*?\s*" + name + rb"\b|\b" + name + rb"\s*=", data):
+            return True
+    for match in _THIS_CALLING_LISTENER.finditer(data):
+        name = re.escape(match.group(1))
+        if re.search(rb"\b" + name + rb"\s*\([^)]*\)\s*(?::[^{;]*)?\{", data):
+            return True
+    return False
+
+
+def _reentering_emitter(
+    ctx: FileContext, call: Node, node: Node, adds: list[tuple[Node, Node, str]]
+) -> Emitter | None:
+    """The emitter ``node`` denotes when the function around ``call`` listens on it for an
+    event with itself, or with a listener that calls it: `function connect() { conn.on('error',
+    log); conn.on('disconnected', connect); }` runs again on every 'disconnected' event and
+    adds both listeners once more each time (a reconnect handler). That emitter outlives every
+    run it causes."""
+    function = effective_function(ctx.ancestry, call)
+    key = _emitter_key(ctx, node)
+    if function is None or key is None or _made_in(ctx, node, function):
+        return None  # a connection made by each run is a new emitter every time
+    for other, emitter, method in adds:
+        if method not in ADDING or not contains(function, other):
+            continue
+        if effective_function(ctx.ancestry, other) != function:
+            continue
+        if _emitter_key(ctx, emitter) != key:
+            continue
+        listener = call_arguments(other)[1:2]
+        if listener and _runs_function(ctx, _unwrapped(listener[0]), function):
+            label = ListenerLeak.msg("emitter-global", emitter=text(node)).text
+            return Emitter(key, label, registrar_event=_event_name(other), reentered_by=other)
+    return None
+
+
+def _made_in(ctx: FileContext, node: Node, function: Node) -> bool:
+    """The emitter expression starts from a variable declared inside ``function``."""
+    root = _unwrapped(node)
+    while root.type in ("member_expression", "call_expression"):
+        field = "object" if root.type == "member_expression" else "function"
+        inner = root.child_by_field_name(field)
+        if inner is None:
+            return False
+        root = _unwrapped(inner)
+    if root.type != "identifier":
+        return False
+    binding = ctx.scopes.resolve(root)
+    return binding is not None and contains(function, binding.node)
+
+
+def _runs_function(ctx: FileContext, listener: Node, function: Node) -> bool:
+    """``listener`` is ``function`` by name, or a function written in place that calls it
+    (`() => connect()`, `(err) => { …; this.handleDisconnect(); }`)."""
+    declared = _declared_name_node(ctx, function)
+    if listener.type == "identifier":
+        binding = ctx.scopes.resolve(listener)
+        return binding is not None and declared is not None and binding.node.id == declared.id
+    if listener.type not in FUNCTION_NODES:
+        return False
+    method = function_name(ctx.ancestry, function) if function.type == "method_definition" else None
+    for inner in _calls_in(listener):
+        callee = inner.child_by_field_name("function")
+        if method is not None and this_method(inner) == method:
+            return True
+        if declared is not None and callee is not None and callee.type == "identifier":
+            binding = ctx.scopes.resolve(callee)
+            if binding is not None and binding.node.id == declared.id:
+                return True
+    return False
+
+
+def _declared_name_node(ctx: FileContext, function: Node) -> Node | None:
+    """The identifier that declares ``function``: `function connect() {}`, `const connect = …`."""
+    if function.type in ("function_declaration", "generator_function_declaration"):
+        return function.child_by_field_name("name")
+    parent = ctx.ancestry.parent(function)
+    if parent is not None and parent.type == "variable_declarator":
+        name = parent.child_by_field_name("name")
+        return name if name is not None and name.type == "identifier" else None
+    return None
+
+
+def _calls_in(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "call_expression":
+            yield current
+        stack.extend(current.named_children)
 
 
 def _long_lived_emitter(ctx: FileContext, node: Node) -> Emitter | None:
