@@ -817,22 +817,41 @@ def _emitter_key(ctx: FileContext, node: Node) -> tuple[object, ...] | None:
     """``flow.value_identity`` of an emitter expression, and for `this` inside a `function`
     listener the emitter that listener was added to (``flow.listener_this``): by its own
     identity, or by that registration when the file cannot name it (`this.on(…)` in a
-    constructor)."""
+    constructor). A property of such a `this` is that emitter's, not the enclosing class's."""
+    bare = _chain_root(node)
+    if bare is None:
+        return None
+    this = _leftmost(bare)
+    registration = listener_this(ctx.ancestry, this) if this.type == "this" else None
+    if registration is None:
+        return None if bare.type == "this" else value_identity(ctx, bare)
+    if bare.type == "this":
+        return _registration_key(ctx, registration)
+    return ("listener-this", _registration_key(ctx, registration), text(bare))
+
+
+def _chain_root(node: Node) -> Node | None:
+    """`emitter.on(…)` returns the emitter: `conn.on('error', f).on('close', g)` listens on
+    `conn`."""
     bare = _unwrapped(node)
     while bare.type == "call_expression" and member_property(
         bare.child_by_field_name("function")
     ) in (LISTENING | REMOVING):
-        # `emitter.on(…)` returns the emitter: `conn.on('error', f).on('close', g)`.
         receiver = bare.child_by_field_name("function").child_by_field_name("object")
         if receiver is None:
             return None
         bare = _unwrapped(receiver)
-    if bare.type != "this":
-        return value_identity(ctx, bare)
-    registration = listener_this(ctx.ancestry, bare)
-    if registration is None:
-        return None
-    return _registration_key(ctx, registration)
+    return bare
+
+
+def _leftmost(node: Node) -> Node:
+    """The object a member chain starts from: `this` of `this.client.pool`."""
+    while node.type == "member_expression":
+        inner = node.child_by_field_name("object")
+        if inner is None:
+            break
+        node = _unwrapped(inner)
+    return node
 
 
 def _registration_key(ctx: FileContext, registration: Node) -> tuple[object, ...]:
@@ -854,7 +873,7 @@ def _registering_emitter(ctx: FileContext, call: Node, node: Node) -> Emitter | 
     key = _emitter_key(ctx, node)
     if registration is None or key is None or key != _registration_key(ctx, registration):
         return None
-    label = ListenerLeak.msg("emitter-global", emitter=text(node)).text
+    label = ListenerLeak.msg("emitter-global", emitter=text(_chain_root(node) or node)).text
     return Emitter(key, label, registrar_event=per_request.event)
 
 
@@ -905,8 +924,8 @@ def _reentering_emitter(
             continue
         listener = call_arguments(other)[1:2]
         if listener and _runs_function(ctx, _unwrapped(listener[0]), function):
-            label = ListenerLeak.msg("emitter-global", emitter=text(node)).text
-            return Emitter(key, label, registrar_event=_event_name(other), reentered_by=other)
+            label = ListenerLeak.msg("emitter-global", emitter=text(_chain_root(node) or node))
+            return Emitter(key, label.text, registrar_event=_event_name(other), reentered_by=other)
     return None
 
 
