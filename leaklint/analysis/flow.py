@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from leaklint.analysis.frequency import is_written
+from leaklint.analysis.listeners import LISTENING
 from leaklint.analysis.nodes import (
     CLASS_NODES,
     FIELD_NODES,
@@ -450,6 +451,30 @@ def value_identity(ctx: FileContext, node: Node | None) -> tuple[object, ...] | 
             return ("this", owner.id if owner is not None else None, name)
         base = value_identity(ctx, receiver)
         return ("member", base, name) if base is not None else None
+    return None
+
+
+def listener_this(up: Ancestry, this: Node) -> Node | None:
+    """The `emitter.on(event, fn)` call whose emitter `this` denotes at ``this``: Node's
+    EventEmitter (and the DOM's `addEventListener`) call a listener with `this` set to the
+    emitter, so inside a `function` listener passed straight to `on` — and the arrows within
+    it — `this` is that emitter. None when `this` is anything else (a method's, an arrow's at
+    module level, a function's that is not such a listener)."""
+    for ancestor in up.ancestors(this):
+        if ancestor.type in CLASS_NODES:
+            return None
+        if ancestor.type not in FUNCTION_NODES or ancestor.type == "arrow_function":
+            continue
+        arguments = up.parent(ancestor)
+        call = up.parent(arguments) if arguments is not None else None
+        if arguments is None or arguments.type != "arguments" or call is None:
+            return None
+        if call.type != "call_expression":
+            return None
+        if member_property(call.child_by_field_name("function")) not in LISTENING:
+            return None
+        listener = call_arguments(call)[1:2]
+        return call if listener and listener[0].id == ancestor.id else None
     return None
 
 

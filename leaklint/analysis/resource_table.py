@@ -73,6 +73,10 @@ class ClientSpec:
     release_functions: tuple[ReleaseFunction, ...] = ()
     # Methods that return the resource itself: `const server = http.createServer(h).listen(p)`.
     self_returning: tuple[str, ...] = ()
+    # Methods whose result is bound to the resource and keeps it (a Sequelize model from
+    # `define()`, a MongoDB `Db` from `client.db()`): kept beyond the function, that result
+    # hands the resource over as surely as the resource itself (`this.model = s.define(…)`).
+    bound_handles: tuple[str, ...] = ()
     # Counts only where the code shows it owns the resource by releasing it somewhere (a child
     # process that runs to completion on its own is no leak; one the code kills on success but
     # not on failure is): never-released values are not reported.
@@ -171,9 +175,19 @@ BUILTIN_CLIENTS: tuple[ClientSpec, ...] = (
         _MYSQL, (("createPool",), ("createPoolCluster",)), ("end",), "MySQL pool", opens_on_use=True
     ),
     ClientSpec(
-        ("mongodb",), (("MongoClient",), ("MongoClient", "connect")), ("close",), "MongoDB client"
+        ("mongodb",),
+        (("MongoClient",), ("MongoClient", "connect")),
+        ("close",),
+        "MongoDB client",
+        bound_handles=("db",),
     ),
-    ClientSpec(("mongoose",), (("createConnection",),), ("close",), "mongoose connection"),
+    ClientSpec(
+        ("mongoose",),
+        (("createConnection",),),
+        ("close",),
+        "mongoose connection",
+        bound_handles=("model",),
+    ),
     # Not TypeORM's legacy createConnection(): it registers the connection in TypeORM's global
     # connection manager, which owns it from then on.
     ClientSpec(
@@ -182,6 +196,7 @@ BUILTIN_CLIENTS: tuple[ClientSpec, ...] = (
         ("destroy",),
         "TypeORM DataSource",
         poolless=("type", _POOLLESS_TYPEORM_DRIVERS),
+        bound_handles=("getRepository", "getTreeRepository", "getMongoRepository"),
     ),
     ClientSpec(("knex",), ((), ("knex",)), ("destroy",), "knex instance"),
     ClientSpec(
@@ -189,6 +204,7 @@ BUILTIN_CLIENTS: tuple[ClientSpec, ...] = (
         ((), ("Sequelize",)),
         ("close",),
         "Sequelize instance",
+        bound_handles=("define", "model"),
     ),
     ClientSpec(("@prisma/client",), (("PrismaClient",),), ("$disconnect",), "Prisma client"),
     # Each BullMQ queue, worker and event listener opens Redis connections of its own.

@@ -188,6 +188,7 @@ class _Acquisition:
     listener_callback: bool = False
     release_functions: tuple[ReleaseFunction, ...] = ()
     self_returning: frozenset[str] = frozenset()
+    bound_handles: frozenset[str] = frozenset()
     ends_on_its_own: tuple[str, ...] = ()
     lives_for_the_process: bool = False
 
@@ -338,6 +339,7 @@ class _Engine:
             listener_callback=spec.listener_callback,
             release_functions=spec.release_functions,
             self_returning=frozenset(spec.self_returning),
+            bound_handles=frozenset(spec.bound_handles),
             ends_on_its_own=spec.ends_on_its_own,
             lives_for_the_process=spec.lives_for_the_process,
         )
@@ -697,7 +699,11 @@ class _Engine:
         if acquisition.needs_evidence and self._typed_as(holder, acquisition.result_types):
             acquisition.needs_evidence = False
         uses = self._uses(
-            holder, acquisition.function, acquisition.release, acquisition.self_returning
+            holder,
+            acquisition.function,
+            acquisition.release,
+            acquisition.self_returning,
+            acquisition.bound_handles,
         )
         if uses.deferred_release or uses.escapes:
             return None
@@ -958,11 +964,12 @@ class _Engine:
         function: Node,
         releases: frozenset[str],
         self_returning: frozenset[str] = frozenset(),
+        bound_handles: frozenset[str] = frozenset(),
     ) -> _Uses:
         uses = _Uses()
         for ref in references_to(binding, self.ctx.scopes, self.ctx.references):
             nested = not self._same_function(ref, function)
-            kind, node = self._classify_reference(ref, releases, self_returning)
+            kind, node = self._classify_reference(ref, releases, self_returning, bound_handles)
             if kind == "release":
                 if nested:
                     uses.deferred_release = True
@@ -980,7 +987,11 @@ class _Engine:
         return uses
 
     def _classify_reference(
-        self, ref: Node, releases: frozenset[str], self_returning: frozenset[str] = frozenset()
+        self,
+        ref: Node,
+        releases: frozenset[str],
+        self_returning: frozenset[str] = frozenset(),
+        bound_handles: frozenset[str] = frozenset(),
     ) -> tuple[str, Node]:
         """What one mention of the variable does with the resource, in the engine's terms on
         flow's vocabulary (``flow.use_of``).
@@ -992,7 +1003,9 @@ class _Engine:
         use = use_of(self.ctx.ancestry, ref)
         kind = use.kind
         if kind == "member" and use.parent is not None:
-            return self._classify_member_use(use.parent, releases, ref, self_returning)
+            return self._classify_member_use(
+                use.parent, releases, ref, self_returning, bound_handles
+            )
         if use.parent is None or kind in ("subscript", "callee", "tested", "statement"):
             return "use", ref  # `client[key]`, knex's `db('users')`, `if (!client)`
         if kind == "argument" and use.parent is not None:
@@ -1014,10 +1027,17 @@ class _Engine:
         releases: frozenset[str],
         ref: Node,
         self_returning: frozenset[str] = frozenset(),
+        bound_handles: frozenset[str] = frozenset(),
     ) -> tuple[str, Node]:
         name = release_name(_last_name(member))
         if name in ("then", "catch"):
             return "escape", ref  # a promise: the resource goes to a callback
+        if name in bound_handles:
+            call = self.parent(member)
+            if call is not None and call.type == "call_expression":
+                kept = self._bound_handle_kept(call)
+                if kept is not None:
+                    return kept, ref
         if name in self_returning:
             # `return server.listen(port)`: the call's result is the resource itself, so
             # wherever that result goes, the resource goes.
@@ -1031,6 +1051,28 @@ class _Engine:
         if call is not None and call.type == "call_expression":
             return "release", call
         return "release-reference", member
+
+    def _bound_handle_kept(self, value: Node, followed: bool = False) -> str | None:
+        """Where a handle bound to the resource goes (`sequelize.define(…)`'s model,
+        `client.db()`'s `Db`): kept beyond the function ("escape": the resource goes with it),
+        handed to a call ("argument": shared), or used here only (None: `User.count()` leaves
+        the resource this function's to close). A local that receives it is followed once."""
+        use = use_of(self.ctx.ancestry, value)
+        if use.kind == "argument":
+            return "argument"
+        if use.kind == "declared" and not followed and use.parent is not None:
+            name = use.parent.child_by_field_name("name")
+            binding = self.ctx.scopes.resolve(name) if name is not None else None
+            if binding is None or name is None or name.type != "identifier":
+                return "escape"
+            kept = None
+            for ref in references_to(binding, self.ctx.scopes, self.ctx.references):
+                where = self._bound_handle_kept(ref, followed=True)
+                if where == "escape":
+                    return where
+                kept = where or kept
+            return kept
+        return "escape" if use.kind in ESCAPING else None
 
     def _classify_argument(
         self, arguments: Node, releases: frozenset[str], ref: Node

@@ -14,6 +14,13 @@ emitter for the same event) and the call passes neither `{ once: true }` nor `{ 
 call whose result is kept in a variable (`const sub = AppState.addEventListener(…)`, removed
 with `sub.remove()`, as React Native and many SDKs do) is not reported.
 
+Whatever else the file knows of an emitter, it outlives every event it emits: a handler of
+`server.on('connection', …)` that adds a listener to `server` itself (or, in a `function`
+listener, to `this`, which Node sets to the emitter) adds one more per connection; and a
+function that listens on an emitter with itself, or with a listener that calls it (a
+reconnect handler doing `conn.on('disconnected', connect)` inside `connect()`), runs again on
+every such event and adds all its listeners to that emitter once more each time.
+
 Also flags `signal.addEventListener('abort', fn)` in any function that runs more than once,
 on an `AbortSignal` that can outlive the call: one the caller passed in (a `signal` parameter,
 `options.signal`, or a `const` taken from one) or a module-level controller's `signal` — again
@@ -93,7 +100,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from leaklint.analysis.callers import if_runs_once
-from leaklint.analysis.flow import ANY, destination, same_value, value_identity
+from leaklint.analysis.flow import ANY, destination, listener_this, same_value, value_identity
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.listeners import (
     LISTENING,
@@ -107,12 +114,14 @@ from leaklint.analysis.nodes import (
     TRANSPARENT,
     call_arguments,
     class_method,
+    contains,
     effective_function,
     first_named,
     function_name,
     literal_key,
     member_property,
     text,
+    this_method,
 )
 from leaklint.analysis.percall import (
     may_run_per_call,
@@ -190,6 +199,12 @@ class Emitter:
     key: tuple[object, ...]  # what removals are matched against
     label: str  # how the message names it
     pooled: bool = False  # a connection a pool lends out again and again
+    # The event of the emitter's own that runs the listening code (`server.on('connection')`
+    # around `server.on('close', …)`): the emitter outlives every one of those events.
+    registrar_event: str | None = None
+    # The `emitter.on(event, …)` by which the listening function runs again on the emitter's
+    # every such event (`connect()` doing `conn.on('disconnected', connect)`).
+    reentered_by: Node | None = None
 
 
 class ListenerLeak(Rule):
@@ -214,6 +229,22 @@ class ListenerLeak(Rule):
             "up{warning}. Remove it when the work ends (off/removeListener), or use once() or a "
             "{{ signal }} option.{inline}"
         ),
+        "registrar-never-removed": (
+            "{per_call} adds {what} to {emitter}, the emitter whose '{event}' events run this "
+            "code, so it outlives every one of them, and this file never removes it: one more "
+            "with every {unit}, and everything their closures hold, piles up{warning}. Add it "
+            "once, outside the handler, or remove it when the {unit} ends "
+            "(off/removeListener).{inline}"
+        ),
+        "reentered-never-removed": (
+            "'{function}' listens for '{event}' on {emitter} with {listener} (line {line}), so "
+            "it can run again on every '{event}' event, and every run adds {what} to {emitter} "
+            "once more, which this file never removes: the listeners, and everything their "
+            "closures hold, pile up{warning}, and each event runs them all. Add the listeners "
+            "once, outside '{function}', or remove them before it listens again.{inline}"
+        ),
+        "reentering-itself": "itself",
+        "reentering-caller": "a listener that calls it",
         "pooled-never-removed": (
             "{per_call} adds {what} to {emitter}, which the pool lends out again after every "
             "release, and this file never removes it: the listeners and everything their "
@@ -275,8 +306,11 @@ class ListenerLeak(Rule):
         # handler of any kind cannot have a finding: skip it before the query pass.
         if not super().applies_to(data, settings):
             return False
-        # 'abort' listeners on a caller's signal leak in any function, handler or not.
-        return may_run_per_call(data) or b"'abort'" in data or b'"abort"' in data
+        # 'abort' listeners on a caller's signal leak in any function, handler or not; so do
+        # the listeners of a function that listens with itself (``_reentering_emitter``).
+        if may_run_per_call(data) or b"'abort'" in data or b'"abort"' in data:
+            return True
+        return _may_reenter(data)
 
     def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
         """A function of another module that adds a listener to that module's emitter and
@@ -319,14 +353,14 @@ class ListenerLeak(Rule):
             if name in ADDING or name in ADDING_ONCE:
                 adds.append((call, emitter, name))
                 continue
-            identity = value_identity(ctx, emitter)
+            identity = _emitter_key(ctx, emitter)
             if identity is not None:
                 removals.append(Removal(identity, _event_name(call), _listener(ctx, call)))
         for call, emitter_node, method in adds:
             if method == "addEventListener" and _event_name(call) == "abort":
                 self._check_abort(ctx, call, emitter_node, removals)
                 continue
-            self._check_add(ctx, call, emitter_node, method, removals)
+            self._check_add(ctx, call, emitter_node, method, removals, adds)
 
     def _check_abort(
         self, ctx: FileContext, call: Node, signal: Node, removals: list[Removal]
@@ -369,6 +403,7 @@ class ListenerLeak(Rule):
         emitter_node: Node,
         method: str,
         removals: list[Removal],
+        adds: list[tuple[Node, Node, str]],
     ) -> None:
         if len(call_arguments(call)) < 2 or not _names_an_event(call):
             return  # `util.addListener(socket, 'error', f)` is a helper, not an emitter method
@@ -377,16 +412,30 @@ class ListenerLeak(Rule):
         if _keeps_subscription(ctx, call):
             return
         event = _event_name(call)
-        emitter = _long_lived_emitter(ctx, emitter_node, event)
-        if emitter is None or (method in ADDING_ONCE and not emitter.pooled):
+        emitter = _long_lived_emitter(ctx, emitter_node, event) or _registering_emitter(
+            ctx, call, emitter_node
+        )
+        per_call = _per_call_reason(ctx, call) if emitter is not None else None
+        if per_call is None:
+            # Not per request: still a leak when the function runs again on every event of the
+            # emitter it listens on (a reconnect handler that registers itself).
+            emitter = _reentering_emitter(ctx, call, emitter_node, adds)
+            if emitter is not None and emitter.reentered_by is not None:
+                per_call = self._reentered_reason(ctx, call, emitter.reentered_by)
+        if emitter is None or per_call is None:
+            return
+        if method in ADDING_ONCE and not emitter.pooled:
             return
         listener = _listener(ctx, call)
         if any(removal.removes(emitter.key, event, listener) for removal in removals):
             return
-        per_call = _per_call_reason(ctx, call)
-        if per_call is None:
-            return
         self._report(ctx, call, emitter, method, event, per_call)
+
+    def _reentered_reason(self, ctx: FileContext, call: Node, registration: Node) -> str | None:
+        """The name of the function that listens with itself, for the message."""
+        del registration  # the message reads it from the emitter
+        function = effective_function(ctx.ancestry, call)
+        return function_name(ctx.ancestry, function) if function is not None else None
 
     def _report(
         self,
@@ -406,14 +455,34 @@ class ListenerLeak(Rule):
         warning = "" if method == "addEventListener" else self.msg("max-listeners-warning").text
         handler = call_arguments(call)[1:2]
         inline = handler and _unwrapped(handler[0]).type in FUNCTION_NODES
-        message = self.msg(
-            "pooled-never-removed" if emitter.pooled else "never-removed",
-            per_call=per_call,
-            what=what.text,
-            emitter=emitter.label,
-            warning=warning,
-            inline=self.msg("inline-handler").text if inline else "",
-        )
+        fields = {
+            "per_call": per_call,
+            "what": what.text,
+            "emitter": emitter.label,
+            "warning": warning,
+            "inline": self.msg("inline-handler").text if inline else "",
+        }
+        if emitter.reentered_by is not None:
+            registration = emitter.reentered_by
+            listener = call_arguments(registration)[1]
+            itself = _unwrapped(listener).type == "identifier"
+            message = self.msg(
+                "reentered-never-removed",
+                **{key: value for key, value in fields.items() if key != "per_call"},
+                function=per_call,
+                event=emitter.registrar_event or "its",
+                line=registration.start_point[0] + 1,
+                listener=self.msg("reentering-itself" if itself else "reentering-caller").text,
+            )
+        elif emitter.registrar_event is not None:
+            unit = how_often(ctx, call).unit
+            message = self.msg(
+                "registrar-never-removed", **fields, event=emitter.registrar_event, unit=unit
+            )
+        else:
+            message = self.msg(
+                "pooled-never-removed" if emitter.pooled else "never-removed", **fields
+            )
         fix = None if emitter.pooled else once_fix(ctx, call, method, event)
         ctx.report(self, call, message, fix=fix)
 
@@ -774,6 +843,178 @@ def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
     # Other functions — constructors, init(), a loop over ['SIGINT', 'SIGTERM'] — are most often
     # start-up code: on ~490 npm packages every such finding was (docs/rules-corpus.md).
     return None
+
+
+def _emitter_key(ctx: FileContext, node: Node) -> tuple[object, ...] | None:
+    """``flow.value_identity`` of an emitter expression, and for `this` inside a `function`
+    listener the emitter that listener was added to (``flow.listener_this``): by its own
+    identity, or by that registration when the file cannot name it (`this.on(…)` in a
+    constructor). A property of such a `this` is that emitter's, not the enclosing class's."""
+    bare = _chain_root(node)
+    if bare is None:
+        return None
+    this = _leftmost(bare)
+    registration = listener_this(ctx.ancestry, this) if this.type == "this" else None
+    if registration is None:
+        return None if bare.type == "this" else value_identity(ctx, bare)
+    if bare.type == "this":
+        return _registration_key(ctx, registration)
+    return ("listener-this", _registration_key(ctx, registration), text(bare))
+
+
+def _chain_root(node: Node) -> Node | None:
+    """`emitter.on(…)` returns the emitter: `conn.on('error', f).on('close', g)` listens on
+    `conn`."""
+    bare = _unwrapped(node)
+    while bare.type == "call_expression" and member_property(
+        bare.child_by_field_name("function")
+    ) in (LISTENING | REMOVING):
+        receiver = bare.child_by_field_name("function").child_by_field_name("object")
+        if receiver is None:
+            return None
+        bare = _unwrapped(receiver)
+    return bare
+
+
+def _leftmost(node: Node) -> Node:
+    """The object a member chain starts from: `this` of `this.client.pool`."""
+    while node.type == "member_expression":
+        inner = node.child_by_field_name("object")
+        if inner is None:
+            break
+        node = _unwrapped(inner)
+    return node
+
+
+def _registration_key(ctx: FileContext, registration: Node) -> tuple[object, ...]:
+    function = registration.child_by_field_name("function")
+    receiver = function.child_by_field_name("object") if function is not None else None
+    key = _emitter_key(ctx, receiver) if receiver is not None else None
+    return key if key is not None else ("listener-target", registration.id)
+
+
+def _registering_emitter(ctx: FileContext, call: Node, node: Node) -> Emitter | None:
+    """The emitter whose own per-connection (per-message, per-request) event runs the handler
+    around ``call``, when ``node`` denotes it: `server.on('connection', s => server.on('close',
+    …))`, or `this.on('message', …)` in a `function` listener of `this.on('connection')`. An
+    emitter outlives every event it emits, whatever else the file knows of it."""
+    per_request = how_often(ctx, call).per_request
+    if per_request is None or per_request.call is not None or per_request.event is None:
+        return None  # a helper the handler calls, or a handler known by its parameters
+    registration = per_request.registration
+    key = _emitter_key(ctx, node)
+    if registration is None or key is None or key != _registration_key(ctx, registration):
+        return None
+    label = ListenerLeak.msg("emitter-global", emitter=text(_chain_root(node) or node)).text
+    return Emitter(key, label, registrar_event=per_request.event)
+
+
+# A byte-level superset of ``_reentering_emitter``'s cases, for files with no handler: a
+# listener named like a function of the file (`conn.on('disconnected', connect)` and `function
+# connect`), or one that calls a method of the file through `this` (`this.client.on('error',
+# (err) => { … this.handleDisconnect(); })` and `handleDisconnect() {`).
+_NAMED_LISTENER = re.compile(
+    rb"\.(?:on|addListener|prependListener)\(\s*['\"`][^'\"`]{1,64}['\"`]\s*,\s*([A-Za-z_$][\w$]*)\s*\)"
+)
+_THIS_CALLING_LISTENER = re.compile(
+    rb"\.(?:on|addListener|prependListener)\(\s*['\"`][^'\"`]{1,64}['\"`]\s*,[^}]{0,400}?this\.([A-Za-z_$][\w$]*)\("
+)
+
+
+def _may_reenter(data: bytes) -> bool:
+    if b".on(" not in data and b"Listener(" not in data:
+        return False
+    for match in _NAMED_LISTENER.finditer(data):
+        name = re.escape(match.group(1))
+        if re.search(rb"function\s*\*?\s*" + name + rb"\b|\b" + name + rb"\s*=", data):
+            return True
+    for match in _THIS_CALLING_LISTENER.finditer(data):
+        name = re.escape(match.group(1))
+        if re.search(rb"\b" + name + rb"\s*\([^)]*\)\s*(?::[^{;]*)?\{", data):
+            return True
+    return False
+
+
+def _reentering_emitter(
+    ctx: FileContext, call: Node, node: Node, adds: list[tuple[Node, Node, str]]
+) -> Emitter | None:
+    """The emitter ``node`` denotes when the function around ``call`` listens on it for an
+    event with itself, or with a listener that calls it: `function connect() { conn.on('error',
+    log); conn.on('disconnected', connect); }` runs again on every 'disconnected' event and
+    adds both listeners once more each time (a reconnect handler). That emitter outlives every
+    run it causes."""
+    function = effective_function(ctx.ancestry, call)
+    key = _emitter_key(ctx, node)
+    if function is None or key is None or _made_in(ctx, node, function):
+        return None  # a connection made by each run is a new emitter every time
+    for other, emitter, method in adds:
+        if method not in ADDING or not contains(function, other):
+            continue
+        if effective_function(ctx.ancestry, other) != function:
+            continue
+        if _emitter_key(ctx, emitter) != key:
+            continue
+        listener = call_arguments(other)[1:2]
+        if listener and _runs_function(ctx, _unwrapped(listener[0]), function):
+            label = ListenerLeak.msg("emitter-global", emitter=text(_chain_root(node) or node))
+            return Emitter(key, label.text, registrar_event=_event_name(other), reentered_by=other)
+    return None
+
+
+def _made_in(ctx: FileContext, node: Node, function: Node) -> bool:
+    """The emitter expression starts from a variable declared inside ``function``."""
+    root = _unwrapped(node)
+    while root.type in ("member_expression", "call_expression"):
+        field = "object" if root.type == "member_expression" else "function"
+        inner = root.child_by_field_name(field)
+        if inner is None:
+            return False
+        root = _unwrapped(inner)
+    if root.type != "identifier":
+        return False
+    binding = ctx.scopes.resolve(root)
+    return binding is not None and contains(function, binding.node)
+
+
+def _runs_function(ctx: FileContext, listener: Node, function: Node) -> bool:
+    """``listener`` is ``function`` by name, or a function written in place that calls it
+    (`() => connect()`, `(err) => { …; this.handleDisconnect(); }`)."""
+    declared = _declared_name_node(ctx, function)
+    if listener.type == "identifier":
+        binding = ctx.scopes.resolve(listener)
+        return binding is not None and declared is not None and binding.node.id == declared.id
+    if listener.type not in FUNCTION_NODES:
+        return False
+    method = function_name(ctx.ancestry, function) if function.type == "method_definition" else None
+    for inner in _calls_in(listener):
+        callee = inner.child_by_field_name("function")
+        if method is not None and this_method(inner) == method:
+            return True
+        if declared is not None and callee is not None and callee.type == "identifier":
+            binding = ctx.scopes.resolve(callee)
+            if binding is not None and binding.node.id == declared.id:
+                return True
+    return False
+
+
+def _declared_name_node(ctx: FileContext, function: Node) -> Node | None:
+    """The identifier that declares ``function``: `function connect() {}`, `const connect = …`."""
+    if function.type in ("function_declaration", "generator_function_declaration"):
+        return function.child_by_field_name("name")
+    parent = ctx.ancestry.parent(function)
+    if parent is not None and parent.type == "variable_declarator":
+        name = parent.child_by_field_name("name")
+        return name if name is not None and name.type == "identifier" else None
+    return None
+
+
+def _calls_in(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "call_expression":
+            yield current
+        stack.extend(current.named_children)
 
 
 def _long_lived_emitter(ctx: FileContext, node: Node, event: str | None = None) -> Emitter | None:
