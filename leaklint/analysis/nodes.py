@@ -168,8 +168,11 @@ ONE_SHOT_CALLS = frozenset(
 )
 
 
-# Lifecycle events an emitter fires once: `client.on('ready', cb)`, `server.on('listening', cb)`.
-ONE_SHOT_EVENTS = frozenset({"ready", "listening"})
+# Lifecycle events an emitter fires once: `client.on('ready', cb)`, `server.on('listening', cb)`,
+# a page's `document.addEventListener('DOMContentLoaded', cb)` (only documents fire it).
+ONE_SHOT_EVENTS = frozenset({"ready", "listening", "DOMContentLoaded"})
+# Fired once per page by these receivers only (an image or a script fires 'load' per load).
+_PAGE_ONCE_EVENTS = {"window": frozenset({"load"})}
 
 
 def is_one_shot_callback(up: Ancestry, function: Node) -> bool:
@@ -193,6 +196,9 @@ def is_one_shot_callback(up: Ancestry, function: Node) -> bool:
         listed = call_arguments(call)
         if listed and literal_key(listed[0]) in ONE_SHOT_EVENTS:
             return True
+        receiver = text(callee.child_by_field_name("object")) if callee is not None else ""
+        if listed and literal_key(listed[0]) in _PAGE_ONCE_EVENTS.get(receiver, ()):
+            return True  # `window.addEventListener('load', cb)`: once per page
         if name == "addEventListener" and len(listed) > 2 and _says_once(listed[2]):
             return True  # `target.addEventListener(type, cb, { once: true })`
     if (name or text(callee)) in ONE_SHOT_CALLS:

@@ -183,6 +183,18 @@ class UnclearedInterval(Rule):
             "Keep the handle and clearInterval() it on shutdown, or .unref() it if a "
             "process-lifetime timer is intended."
         ),
+        # Browser code: its module level lives as long as the page, and a page's timers do
+        # not keep anything from exiting (three repositories of the ninth audit).
+        "module-discarded-page": (
+            "This module-level setInterval() in browser code runs for the whole life of the "
+            "page and its handle is discarded, so it can never be stopped. Keep the handle and "
+            "clearInterval() it when the view that needs it goes away."
+        ),
+        "startup-discarded-page": (
+            "This setInterval() in the page's start-up code runs for the whole life of the page "
+            "and its handle is discarded, so it can never be stopped. Keep the handle and "
+            "clearInterval() it when the view that needs it goes away."
+        ),
         "per-call-discarded": (
             "setInterval() starts a new timer for {runs} and discards its "
             "handle, so none of them can ever be cleared: each keeps running and keeps its "
@@ -391,6 +403,8 @@ class UnclearedInterval(Rule):
         elif function is None:
             if not unref:
                 where = "startup-discarded" if startup else "module-discarded"
+                if ctx.is_browser_code:
+                    where += "-page"
                 ctx.report(self, call, self.msg(where), severity=Severity.NOTE)
         else:
             runs = _runs(ctx.ancestry, function, frequency)
@@ -402,7 +416,8 @@ class UnclearedInterval(Rule):
             else:
                 ctx.report(self, call, self.msg("per-call-discarded", runs=runs))
             # Called only by start-up code in other modules (the link decides): a note.
-            once = None if unref else self.msg("startup-discarded")
+            once_id = "startup-discarded-page" if ctx.is_browser_code else "startup-discarded"
+            once = None if unref else self.msg(once_id)
             hot = self.msg("per-call-discarded", runs=runs) if assumed else None
             if_runs_once(ctx, self.code, call, frequency, once, hot)
 

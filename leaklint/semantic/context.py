@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tree_sitter import Node, Tree
@@ -20,6 +20,7 @@ from leaklint.semantic.scope import (
     ScopeAnalysis,
     enclosing_function,
 )
+from leaklint.syntax.classify import HEAD_BYTES, browser_reasons
 from leaklint.syntax.parsing import combined_query, run_query
 from leaklint.syntax.source import (
     ModuleKind,
@@ -132,6 +133,14 @@ class FileContext:
     def is_script_file(self) -> bool:
         """A one-off program by where it lives (see ``source.is_script_file``)."""
         return is_script_file(self.project_path)
+
+    @cached_property
+    def is_browser_code(self) -> bool:
+        """Code a page runs, by where it is served from or by what it uses (see
+        ``classify.browser_reasons``): its module level lives as long as the page, not a
+        process — what a message about a timer that never stops should say."""
+        path = PurePosixPath(self.project_path.as_posix())
+        return bool(browser_reasons(path, self.source.data[:HEAD_BYTES]))
 
     # -- analyses ------------------------------------------------------------------------
 
