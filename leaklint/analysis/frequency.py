@@ -78,9 +78,12 @@ from leaklint.analysis.nodes import (
 from leaklint.analysis.percall import (
     DISCORD_COMMAND_EVENT,
     PERCALL,
+    TRPC_PROCEDURE_EVENT,
     PerRequest,
+    discord_handler_type,
     effect_callback,
     request_context,
+    trpc_procedure_label,
 )
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.scope import LOOP_NODES, Ancestry, Binding, early_return, references_to
@@ -639,7 +642,10 @@ def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]
         "interactionCreate": Rate.PER_MESSAGE,
         DISCORD_COMMAND_EVENT: Rate.PER_MESSAGE,
     }.get(event or "", Rate.PER_REQUEST)
-    if registration is not None:
+    if registration is not None and event == TRPC_PROCEDURE_EVENT:
+        line = ctx.source.position(registration.start_byte).line
+        where = f"the tRPC procedure `{trpc_procedure_label(registration)}` on line {line}"
+    elif registration is not None:
         line = ctx.source.position(registration.start_byte).line
         callee = registration.child_by_field_name("function")
         listed = call_arguments(registration)
@@ -648,14 +654,24 @@ def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]
         shown = f"{text(callee)}('{label}')" if label else text(callee)
         where = f"registered by `{shown}` on line {line}"
     elif event == DISCORD_COMMAND_EVENT:
-        name = function_name(ctx.ancestry, per_request.handler)
-        where = f"the Discord command handler `{name}()`" if name else "a Discord command handler"
+        where = _discord_handler_reason(ctx, per_request.handler)
     else:
         where = "a request handler by its parameters"
     if per_request.call is not None:
         line = ctx.source.position(per_request.call.start_byte).line
         where += f", which calls it on line {line}"
     return rate, where
+
+
+def _discord_handler_reason(ctx: FileContext, handler: Node) -> str:
+    """'the Discord command handler `execute()`', or, when its parameter's discord.js type
+    made it one, 'the Discord handler `process()`, which takes a discord.js `Message`'."""
+    name = function_name(ctx.ancestry, handler)
+    typed = discord_handler_type(ctx, handler)
+    if typed is None:
+        return f"the Discord command handler `{name}()`" if name else "a Discord command handler"
+    where = f"the Discord handler `{name}()`" if name else "a Discord handler"
+    return f"{where}, which takes a discord.js `{typed}`"
 
 
 def _decorated_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]:
