@@ -17,7 +17,8 @@ what? Before this module the rules answered four different ways and disagreed on
    ``if (this.timer) return;`` (once per instance), ``if (store.x) return store.x; store.x = …``
    (once per outer ``store``). The state's owner decides from there.
 3. A handler by the server conventions of ``percall`` (``(req, res)``, routes, middleware,
-   ``server.on('connection' | 'message' | 'request')``), a method routed by decorator (NestJS
+   ``server.on('connection' | 'message' | 'request')``, tRPC procedures' resolvers, Discord
+   commands by name or by discord.js parameter type), a method routed by decorator (NestJS
    ``@Get()`` in a ``@Controller()``, ``@SubscribeMessage``, ``@Process``: ``decorators``),
    or code a handler calls in this file:
    per request, per connection or per message — the innermost handler wins, so a

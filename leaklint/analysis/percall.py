@@ -362,7 +362,7 @@ def _annotated_types(annotation: Node | None) -> list[Node]:
     pending = list(annotation.named_children) if annotation.type == "type_annotation" else []
     found: list[Node] = []
     while pending:
-        current = pending.pop()
+        current = pending.pop(0)  # in source order: a message names the first such type
         if current.type in ("union_type", "parenthesized_type"):
             pending.extend(current.named_children)
         elif current.type == "generic_type":
