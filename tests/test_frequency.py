@@ -268,3 +268,88 @@ def test_a_start_method_its_class_runs_again_from_a_callback_is_not_once_per_ins
         "class A { start() { work(); bus.on('end', () => other.start()); } }",
     ):
         assert _frequency_at(once, "work()").why is Why.INSTANCE_START_UP, once
+
+
+def test_a_trpc_resolver_runs_per_request_by_its_builder_chain() -> None:
+    # unkey's dashboard: `workspaceProcedure.input(schema).query(async ({ ctx, input }) => …)`.
+    chained = (
+        "import { workspaceProcedure } from '../trpc';\n"
+        "export const fetch = workspaceProcedure\n"
+        "  .input(schema)\n"
+        "  .query(async ({ ctx, input }) => { work(input); });"
+    )
+    frequency = _frequency_at(chained, "work(input)", name="fetch.ts")
+    assert (frequency.why, frequency.rate) == (Why.HANDLER, Rate.PER_REQUEST)
+    assert frequency.reason == (
+        "runs per request: the tRPC procedure `workspaceProcedure.….query()` on line 2"
+    )
+    direct = "export const ping = t.procedure.mutation(() => { work(); });"
+    assert _frequency_at(direct, "work()", name="ping.ts").reason == (
+        "runs per request: the tRPC procedure `t.procedure.mutation()` on line 1"
+    )
+    generator = "const watch = publicProcedure.subscription(async function* () { work(); });"
+    assert _frequency_at(generator, "work()", name="log.ts").rate is Rate.PER_REQUEST
+    # The same method on a builder of another name, or with more than the one resolver
+    # argument, is a query builder of some other library: its callers stay unknown.
+    for code in (
+        "export function load(knex) { return knex.query((qb) => { work(); }); }",
+        "export function load(db) { return db.query(sql, (err, rows) => { work(); }); }",
+        "export function load(m) { return m.find().query(() => { work(); }); }",
+        "export function load() { return $('#a').query(function () { work(); }); }",
+    ):
+        assert _frequency_at(code, "work()", name="db.ts").why is Why.CALLERS_UNKNOWN, code
+
+
+def test_a_discord_handler_is_known_by_its_parameters_discord_js_type() -> None:
+    # KevinNovak's template: `execute(intr: ChatInputCommandInteraction, data)`.
+    typed = (
+        "import { ChatInputCommandInteraction } from 'discord.js';\n"
+        "export class Help { async execute(intr: ChatInputCommandInteraction, data) {"
+        " work(intr); } }"
+    )
+    frequency = _frequency_at(typed, "work(intr)", name="help.ts")
+    assert (frequency.why, frequency.rate) == (Why.HANDLER, Rate.PER_MESSAGE)
+    assert frequency.reason == (
+        "runs per message: the Discord handler `execute()`, which takes a discord.js"
+        " `ChatInputCommandInteraction`"
+    )
+    for code in (
+        "import type { Message } from 'discord.js';\n"
+        "class H { process(msg: Message<true> | PartialMessage) { work(msg); } }",
+        "import * as Discord from 'discord.js';\n"
+        "class H { process(b: Discord.ButtonInteraction) { work(b); } }",
+    ):
+        assert _frequency_at(code, "work(", name="h.ts").rate is Rate.PER_MESSAGE, code
+    # A `Message` of another library, a local `…Interaction` type, and discord.js's type as a
+    # type argument only (a collection of messages) are no sign of a handler.
+    for code in (
+        "import { Message } from 'telegraf/types'; // no discord here\n"
+        "export function process(msg: Message) { work(msg); }",
+        "import { Client } from 'discord.js';\ninterface ModalInteraction { id: string }\n"
+        "export function process(m: ModalInteraction) { work(m); }",
+        "import { Collection, Message } from 'discord.js';\n"
+        "export function process(all: Collection<string, Message>) { work(all); }",
+    ):
+        assert _frequency_at(code, "work(", name="h.ts").why is Why.CALLERS_UNKNOWN, code
+
+
+def test_a_command_destructuring_its_interaction_runs_per_message() -> None:
+    # Music-bot: `async execute({ inter, client })`, called by its loader per interaction.
+    code = (
+        "const { EmbedBuilder } = require('discord.js');\n"
+        "module.exports = { name: 'resume', async execute({ inter, client }) { work(inter); } };"
+    )
+    frequency = _frequency_at(code, "work(inter)", name="resume.js")
+    assert (frequency.why, frequency.rate) == (Why.HANDLER, Rate.PER_MESSAGE)
+    assert frequency.reason == "runs per message: the Discord command handler `execute()`"
+    arrow = (
+        "require('discord.js');\n"
+        "module.exports = { run: async ({ inter, client }) => { work(); } };"
+    )
+    assert _frequency_at(arrow, "work()", name="ping.js").rate is Rate.PER_MESSAGE
+    # Not a command's entry point, or a file that does not name Discord: callers unknown.
+    for code, name in (
+        ("require('discord.js');\nmodule.exports = { render({ inter }) { work(); } };", "a.js"),
+        ("module.exports = { execute({ inter }) { work(); } };", "b.js"),
+    ):
+        assert _frequency_at(code, "work()", name=name).why is Why.CALLERS_UNKNOWN, code

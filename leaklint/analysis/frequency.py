@@ -17,7 +17,8 @@ what? Before this module the rules answered four different ways and disagreed on
    ``if (this.timer) return;`` (once per instance), ``if (store.x) return store.x; store.x = …``
    (once per outer ``store``). The state's owner decides from there.
 3. A handler by the server conventions of ``percall`` (``(req, res)``, routes, middleware,
-   ``server.on('connection' | 'message' | 'request')``), a method routed by decorator (NestJS
+   ``server.on('connection' | 'message' | 'request')``, tRPC procedures' resolvers, Discord
+   commands by name or by discord.js parameter type), a method routed by decorator (NestJS
    ``@Get()`` in a ``@Controller()``, ``@SubscribeMessage``, ``@Process``: ``decorators``),
    or code a handler calls in this file:
    per request, per connection or per message — the innermost handler wins, so a
@@ -78,9 +79,12 @@ from leaklint.analysis.nodes import (
 from leaklint.analysis.percall import (
     DISCORD_COMMAND_EVENT,
     PERCALL,
+    TRPC_PROCEDURE_EVENT,
     PerRequest,
+    discord_handler_type,
     effect_callback,
     request_context,
+    trpc_procedure_label,
 )
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.scope import LOOP_NODES, Ancestry, Binding, early_return, references_to
@@ -639,7 +643,10 @@ def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]
         "interactionCreate": Rate.PER_MESSAGE,
         DISCORD_COMMAND_EVENT: Rate.PER_MESSAGE,
     }.get(event or "", Rate.PER_REQUEST)
-    if registration is not None:
+    if registration is not None and event == TRPC_PROCEDURE_EVENT:
+        line = ctx.source.position(registration.start_byte).line
+        where = f"the tRPC procedure `{trpc_procedure_label(registration)}` on line {line}"
+    elif registration is not None:
         line = ctx.source.position(registration.start_byte).line
         callee = registration.child_by_field_name("function")
         listed = call_arguments(registration)
@@ -648,14 +655,24 @@ def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]
         shown = f"{text(callee)}('{label}')" if label else text(callee)
         where = f"registered by `{shown}` on line {line}"
     elif event == DISCORD_COMMAND_EVENT:
-        name = function_name(ctx.ancestry, per_request.handler)
-        where = f"the Discord command handler `{name}()`" if name else "a Discord command handler"
+        where = _discord_handler_reason(ctx, per_request.handler)
     else:
         where = "a request handler by its parameters"
     if per_request.call is not None:
         line = ctx.source.position(per_request.call.start_byte).line
         where += f", which calls it on line {line}"
     return rate, where
+
+
+def _discord_handler_reason(ctx: FileContext, handler: Node) -> str:
+    """'the Discord command handler `execute()`', or, when its parameter's discord.js type
+    made it one, 'the Discord handler `process()`, which takes a discord.js `Message`'."""
+    name = function_name(ctx.ancestry, handler)
+    typed = discord_handler_type(ctx, handler)
+    if typed is None:
+        return f"the Discord command handler `{name}()`" if name else "a Discord command handler"
+    where = f"the Discord handler `{name}()`" if name else "a Discord handler"
+    return f"{where}, which takes a discord.js `{typed}`"
 
 
 def _decorated_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]:

@@ -11,6 +11,14 @@ conventions server code is written in:
 * a Next.js route handler (`export async function GET(request)`) or `getServerSideProps`;
 * a callback registered as a route or middleware (`app.get('/path', fn)`, `router.use(fn)`) or
   for a per-connection/per-message event (`server.on('request' | 'connection' | 'message')`);
+* a tRPC procedure's resolver (`publicProcedure.input(schema).query(async ({ ctx, input }) =>
+  …)`, `.mutation(fn)`, `.subscription(fn)`), known by the builder chain it ends: its root is
+  named `procedure` or `…Procedure` (`t.procedure`, an exported `protectedProcedure`), which
+  tRPC's own documentation and every router built on it name so;
+* a Discord bot's command or event handler: a parameter named `interaction`, a prefix
+  command's `(message, args)`, a Sapphire-style method, a parameter typed with discord.js's
+  `…Interaction` or `Message` (resolved through the imports), or a command's
+  `execute({ interaction })` / `run({ inter })` destructuring its interaction;
 * code nested inside such a function, or a named function of the same file that one of them
   calls (one level deep), or a method one of them calls on the module's one instance of its
   class (`const presence = new Presence()`, then `presence.join(…)` in a route).
@@ -43,6 +51,7 @@ from leaklint.analysis.nodes import (
     call_arguments,
     enclosing_functions,
     first_named,
+    function_name,
     identifiers_in,
     is_callee,
     is_static_member,
@@ -77,6 +86,19 @@ COMMAND_METHODS = frozenset(
     {"messageRun", "chatInputRun", "contextMenuRun", "autocompleteRun", "interactionRun"}
 )
 DISCORD_COMMAND_EVENT = "interaction"
+# A parameter typed with one of these discord.js classes is a command's or event's argument:
+# `execute(intr: ChatInputCommandInteraction)`, `process(msg: Message)` (KevinNovak's template
+# names it `intr`). Only through the imports: a `Message` of another library is not one.
+DISCORD_MODULES = ("discord.js",)
+DISCORD_MESSAGE_TYPES = frozenset({"Message"})
+DISCORD_INTERACTION_SUFFIX = "Interaction"
+# A command object's entry points, which bot loaders call per command (`command.execute({
+# inter, client })` in Music-bot): a destructured `inter`/`interaction` there is the command's.
+COMMAND_ENTRY_POINTS = frozenset({"execute", "run"})
+DESTRUCTURED_INTERACTIONS = frozenset({"inter", "interaction"})
+# tRPC: the methods that give a procedure its resolver, and how its builders are named.
+TRPC_RESOLVER_METHODS = frozenset({"query", "mutation", "subscription"})
+TRPC_PROCEDURE_EVENT = "trpc-procedure"
 _DISCORD_SIGNS = (
     # Two literal-led patterns: Python's re scans for a leading literal fast, and tries a
     # leading character class at every `d`/`D` of the file.
@@ -131,9 +153,10 @@ PERCALL_QUERY = """
 (generator_function) @percall_function
 (call_expression
   function: (member_expression property: (property_identifier) @percall_method)
-  arguments: (arguments [(function_expression) (arrow_function)])
+  arguments: (arguments [(function_expression) (arrow_function) (generator_function)])
   (#any-of? @percall_method
     "get" "post" "put" "patch" "delete" "del" "all" "head" "options" "use" "route"
+    "query" "mutation" "subscription"
     {listening})) @percall_registration
 """.replace("{listening}", query_alternatives(LISTENING))
 PERCALL = SharedQuery("percall", PERCALL_QUERY)
@@ -164,6 +187,7 @@ _OTHER_SIGNS = (
     re.compile(rb"use(?:Layout|Insertion)?Effect\b"),  # React effects (LL007)
     *_DISCORD_SIGNS,  # Discord command handlers
     *FRAMEWORK_PATTERNS,  # decorator-routed handlers (NestJS, routing-controllers, tsoa …)
+    re.compile(rb"rocedure\b"),  # tRPC procedures: `publicProcedure.query(…)`, `t.procedure`
 )
 
 
@@ -207,6 +231,7 @@ class _Memo:
     decorated: dict[int, DecoratedHandler] = field(default_factory=dict)
     this_calls: dict[int, dict[str, tuple[Node, Node]]] = field(default_factory=dict)
     singletons: dict[int, Binding | None] = field(default_factory=dict)
+    discord_types: dict[int, str] = field(default_factory=dict)
 
 
 def _memo(ctx: FileContext) -> _Memo:
@@ -231,9 +256,14 @@ def _handlers(ctx: FileContext) -> list[Node]:
         found = {f.id: f for f in functions if _has_handler_parameters(f) or _is_route_export(f)}
         if any(sign.search(ctx.source.data) for sign in _DISCORD_SIGNS):
             for function in functions:
-                if function.id not in found and _is_discord_command(function):
+                if function.id in found:
+                    continue
+                because = _discord_command(ctx, function)
+                if because is not None:
                     found[function.id] = function
                     memo.registrations[function.id] = (None, DISCORD_COMMAND_EVENT)
+                    if because:
+                        memo.discord_types[function.id] = because
         for call in captures.get("percall_registration", ()):
             for callback in _registered_callbacks(call):
                 found[callback.id] = callback
@@ -283,17 +313,97 @@ def _has_handler_parameters(function: Node) -> bool:
     return names[:2] == ["ctx", "next"]
 
 
-def _is_discord_command(function: Node) -> bool:
-    """`execute(interaction)`, `async run(client, interaction)`, `chatInputRun(interaction)`,
-    and a prefix command's `run(client, message, args)`."""
+def _discord_command(ctx: FileContext, function: Node) -> str | None:
+    """Why ``function`` is a Discord command or event handler, or None: "" for its names
+    (`execute(interaction)`, `async run(client, interaction)`, `chatInputRun(interaction)`, a
+    prefix command's `run(client, message, args)`, a command's `execute({ inter, client })`),
+    or the discord.js class a parameter is typed with (`execute(intr:
+    ChatInputCommandInteraction)`, `process(msg: Message)`)."""
     names = _parameter_names(function)
     if INTERACTION_PARAMETERS.intersection(names):
-        return True
+        return ""
     message, args = MESSAGE_COMMAND_PARAMETERS
     if message in names and args in names[names.index(message) + 1 :]:
-        return True
+        return ""
     name = function.child_by_field_name("name") if function.type == "method_definition" else None
-    return name is not None and text(name) in COMMAND_METHODS
+    if name is not None and text(name) in COMMAND_METHODS:
+        return ""
+    if _destructures_an_interaction(ctx, function):
+        return ""
+    return discord_parameter_type(ctx, function)
+
+
+def discord_handler_type(ctx: FileContext, handler: Node) -> str | None:
+    """The discord.js class whose parameter made ``handler`` a Discord handler (the reason a
+    message gives), when no name did."""
+    return _memo(ctx).discord_types.get(handler.id)
+
+
+def discord_parameter_type(ctx: FileContext, function: Node) -> str | None:
+    """The discord.js class a parameter of ``function`` is annotated with (`intr:
+    ChatInputCommandInteraction`, `msg: Message<true> | PartialMessage`, `Discord.Message`):
+    its name, or None. A type that the imports do not tie to discord.js does not count."""
+    parameters = function.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters is not None else ():
+        annotation = parameter.child_by_field_name("type")
+        for named in _annotated_types(annotation):
+            found = _discord_class(ctx, named)
+            if found is not None:
+                return found
+    return None
+
+
+def _annotated_types(annotation: Node | None) -> list[Node]:
+    """The types an annotation names at its top: each member of a union, the generic's own
+    name (`Message` of `Message<true>`), not type arguments (`Collection<string, Message>` is
+    a collection)."""
+    if annotation is None:
+        return []
+    pending = list(annotation.named_children) if annotation.type == "type_annotation" else []
+    found: list[Node] = []
+    while pending:
+        current = pending.pop(0)  # in source order: a message names the first such type
+        if current.type in ("union_type", "parenthesized_type"):
+            pending.extend(current.named_children)
+        elif current.type == "generic_type":
+            pending.extend(current.named_children[:1])
+        elif current.type in ("type_identifier", "nested_type_identifier"):
+            found.append(current)
+    return found
+
+
+def _discord_class(ctx: FileContext, named: Node) -> str | None:
+    """`Message` or `…Interaction` when ``named`` (a type name, maybe `Discord.Message`)
+    resolves through the imports to discord.js's class of that name."""
+    if named.type == "nested_type_identifier":
+        module, name = named.named_children[0], named.named_children[-1]
+    else:
+        module, name = None, named
+    wanted = text(name)
+    if wanted not in DISCORD_MESSAGE_TYPES and not wanted.endswith(DISCORD_INTERACTION_SUFFIX):
+        return None
+    binding = ctx.scopes.resolve(module if module is not None else name)
+    symbol = ctx.imports.binding_symbol(binding) if binding is not None else None
+    if symbol is None or symbol.module not in DISCORD_MODULES:
+        return None
+    path = (*symbol.normalised, wanted) if module is not None else symbol.normalised
+    return wanted if path == (wanted,) else None
+
+
+def _destructures_an_interaction(ctx: FileContext, function: Node) -> bool:
+    """A command's `execute({ inter, client })` / `run({ interaction })`: a destructured
+    parameter holding `inter` or `interaction`, of a function named as a command's entry point
+    (a method, a `key: function` or `key: () =>` of the command object)."""
+    if function_name(ctx.ancestry, function) not in COMMAND_ENTRY_POINTS:
+        return False
+    parameters = function.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters is not None else ():
+        pattern = parameter.child_by_field_name("pattern") or parameter
+        if pattern.type != "object_pattern":
+            continue
+        if any(text(i) in DESTRUCTURED_INTERACTIONS for i in pattern_identifiers(pattern)):
+            return True
+    return False
 
 
 def _is_route_export(function: Node) -> bool:
@@ -311,6 +421,8 @@ def _registered_callbacks(call: Node) -> list[Node]:
         registers = first is not None and first.startswith("/")  # not `cache.get(key, load)`
     elif method in SUBSCRIBING_METHODS:
         registers = first in PER_CALL_EVENTS
+    elif method in TRPC_RESOLVER_METHODS:
+        registers = _is_trpc_resolver(call)
     else:
         registers = method in ROUTE_METHODS or method in MIDDLEWARE_METHODS
     if not registers:
@@ -320,10 +432,53 @@ def _registered_callbacks(call: Node) -> list[Node]:
 
 def _event_name(call: Node) -> str | None:
     """`'connection'` for `io.on('connection', fn)`; None for routes and middleware."""
-    if member_property(call.child_by_field_name("function")) not in SUBSCRIBING_METHODS:
+    method = member_property(call.child_by_field_name("function"))
+    if method in TRPC_RESOLVER_METHODS:
+        return TRPC_PROCEDURE_EVENT if _is_trpc_resolver(call) else None
+    if method not in SUBSCRIBING_METHODS:
         return None
     arguments = call_arguments(call)
     return literal_key(arguments[0]) if arguments else None
+
+
+def _is_trpc_resolver(call: Node) -> bool:
+    """`publicProcedure.input(schema).query(async ({ ctx, input }) => …)`: a resolver, the one
+    argument of `.query`/`.mutation`/`.subscription`, at the end of a builder chain whose root
+    is named like a tRPC procedure builder (`t.procedure`, `protectedProcedure`,
+    `permissionRequiredProcedure.requiresPermission('admin')`). A knex or mongoose `.query(fn)`
+    and a jQuery-like builder have roots of other names, and two arguments or none."""
+    callee = call.child_by_field_name("function")
+    if member_property(callee) not in TRPC_RESOLVER_METHODS or len(call_arguments(call)) != 1:
+        return False
+    root = _procedure_builder_root(callee)
+    if root.type == "member_expression":
+        name = member_property(root)
+    else:
+        name = text(root) if root.type == "identifier" else None
+    return name is not None and (name == "procedure" or name.endswith("Procedure"))
+
+
+def trpc_procedure_label(call: Node) -> str:
+    """`protectedProcedure.….query()` for a resolver's registration, `t.procedure.query()`
+    when nothing sits between: a message names the procedure without its input schema."""
+    callee = call.child_by_field_name("function")
+    root = _procedure_builder_root(callee) if callee is not None else call
+    method = member_property(callee) or "query"
+    receiver = callee.child_by_field_name("object") if callee is not None else None
+    between = "" if receiver is not None and receiver.id == root.id else ".…"
+    return f"{text(root)}{between}.{method}()"
+
+
+def _procedure_builder_root(callee: Node) -> Node:
+    """The start of a builder chain: `t.procedure` for `t.procedure.input(a).use(b).query`;
+    the receiver of the callee when the chain has no call in it."""
+    receiver = callee.child_by_field_name("object")
+    while receiver is not None and receiver.type == "call_expression":
+        function = receiver.child_by_field_name("function")
+        if function is None or function.type != "member_expression":
+            return receiver
+        receiver = function.child_by_field_name("object")
+    return receiver if receiver is not None else callee
 
 
 def _unwrap(node: Node) -> Node:
