@@ -388,3 +388,12 @@ def test_a_subscriber_called_from_an_effect_says_the_effect_cleanup_cannot_remov
     assert "return that from the effect as its cleanup" in finding["message"]
     (related,) = finding["related"]
     assert (related["path"], related["line"]) == ("src/auth/authentication.ts", 12)
+
+
+def test_a_store_grown_per_message_in_another_module_says_message(tmp_path: Path) -> None:
+    """The unit the link found (per message here, from `ws.on('message')`) is the one the
+    message names, not always "request"."""
+    result = invoke(_project(tmp_path, "exported-map-per-message"), "--no-cache", ".")
+    assert result.exit_code == 1
+    assert "so it grows with every message." in result.stdout
+    assert "every request" not in result.stdout

@@ -198,14 +198,14 @@ class UnboundedModuleStore(Rule):
         "store-grown-from-module": (
             "'{name}' is a module-level {kind} of '{module}' and lives as long as the process; "
             "this code {reason} and adds to it (`{site}`), while nothing in the project removes "
-            "an entry or checks its size, so it grows with every request. Bound it (an LRU "
+            "an entry or checks its size, so it grows with every {unit}. Bound it (an LRU "
             "cache such as lru-cache with `max`/`ttl`), delete entries when they are done, or "
-            "keep per-request data on the request."
+            "keep per-{unit} data on the {unit}."
         ),
         "grower-from-module": (
             "'{callee}()' from '{module}' adds to the module store '{store}' there, which "
             "nothing in the project removes from or checks the size of, and this code {reason}: "
-            "the store grows with every request. Bound '{store}' (an LRU cache such as lru-cache "
+            "the store grows with every {unit}. Bound '{store}' (an LRU cache such as lru-cache "
             "with `max`/`ttl`) or delete entries when they are done."
         ),
         "note-store-declared": "'{name}' is declared here and lives as long as the process",
@@ -232,6 +232,7 @@ class UnboundedModuleStore(Rule):
                 continue
             # A default export is named as this file names it, not "default".
             shown = use.local or use.imported
+            unit = linked.rate.removeprefix("per ")  # request, connection or message
             if export.kind == STORE and use.action == GROW and use.dynamic:
                 fields = {"name": shown, "module": linked.path}
                 message = self.msg(
@@ -240,13 +241,14 @@ class UnboundedModuleStore(Rule):
                     kind=export.label if export.label != "module store" else "object",
                     reason=linked.reason,
                     site=use.snippet.split("\n")[0][:80],
+                    unit=unit,
                 )
                 note = self.msg("note-store-declared", **fields).text
             elif export.kind == GROWER and use.action == CALL:
                 if export.key and export.key in use.constants.split(","):
                     continue  # `count('cache:hit')`: the same entry on every call
                 fields = {"callee": shown, "module": linked.path, "store": export.store}
-                message = self.msg("grower-from-module", **fields, reason=linked.reason)
+                message = self.msg("grower-from-module", **fields, reason=linked.reason, unit=unit)
                 note = self.msg("note-grows-on-call", **fields).text
             else:
                 continue
