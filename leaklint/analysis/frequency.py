@@ -377,7 +377,7 @@ def rate_is_assumed(ctx: FileContext, frequency: Frequency) -> bool:
     the project. Asked only where a rule is about to report (the loop search reads the
     function's references), so it costs nothing elsewhere."""
     if frequency.why is Why.INSTANCE:
-        return True
+        return not _built_repeatedly_here(ctx, frequency.function)
     if frequency.why is Why.LAZY_INIT and frequency.variant == "owner" and frequency.function:
         # Guarded by a variable of its owner function (`if (!ws) { … }` in a factory): once per
         # run of the owner, and how often the owner runs is as much an assumption as it was
@@ -392,6 +392,28 @@ def rate_is_assumed(ctx: FileContext, frequency: Frequency) -> bool:
 # Kinds whose runs are counted by callers this file may not show (a teardown method is called
 # by whoever owns the instance).
 _CALLERS_ELSEWHERE = frozenset({Why.CALLERS_UNKNOWN, Why.INSTANCE_END})
+
+
+def _built_repeatedly_here(ctx: FileContext, member: Node | None) -> bool:
+    """Whether this file builds the class of ``member`` (its constructor or a field) in code
+    that runs again and again — `new Probe()` in a route handler or a loop: then "per
+    instance" is the file's own word, no assumption about callers elsewhere."""
+    owner = ctx.ancestry.nearest(member, CLASS_NODES) if member is not None else None
+    name = owner.child_by_field_name("name") if owner is not None else None
+    binding = ctx.scopes.resolve(name) if name is not None else None
+    if owner is None or binding is None or binding.node.id != name.id:
+        return False
+    for ref in references_to(binding, ctx.scopes, ctx.references):
+        made = ctx.ancestry.parent(ref)
+        if made is None or made.type != "new_expression" or contains(owner, made):
+            continue
+        if made.child_by_field_name("constructor") != ref:
+            continue
+        built = how_often(ctx, made)
+        # Shown repeating by this file (a handler, a loop), not per call of unseen callers.
+        if built.repeats and built.why is not Why.INSTANCE and not rate_is_assumed(ctx, built):
+            return True
+    return False
 
 
 def _repeats_here(ctx: FileContext, function: Node) -> bool:

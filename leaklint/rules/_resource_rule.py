@@ -9,9 +9,9 @@ from typing import ClassVar
 from tree_sitter import Node
 
 from leaklint.analysis.callers import if_runs_once
-from leaklint.analysis.frequency import how_often
+from leaklint.analysis.frequency import Frequency, Why, how_often, rate_is_assumed
 from leaklint.analysis.resources import RESOURCE_ANALYSES, Leak, find_leaks, may_hold
-from leaklint.model.findings import Fix, Message
+from leaklint.model.findings import Fix, Message, Severity
 from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
 from leaklint.rules._finally_fix import finally_fix
@@ -44,6 +44,13 @@ class ResourceRule(Rule):
     # (analysis/frequency: a call, a request, a message, a tick).
     consequence: ClassVar[str]
     alternative: ClassVar[str] = ""  # another fix for a never-released resource
+    # What every run costs when how often the code runs is an assumption (a class built in
+    # other modules): a rule that sets it words a resource its instances make and never
+    # release as a note with both readings, as LL002 does for timers — a client made by a
+    # service built once is one connection for the life of the process, not a leak per call.
+    # "" keeps the warning (LL006: a checkout never given back costs the pool a connection
+    # however often it runs).
+    per_run_consequence: ClassVar[str] = ""
     analyses = RESOURCE_ANALYSES
 
     # No static triggers: the resource table is extended in configuration, which a class-level
@@ -62,6 +69,20 @@ class ResourceRule(Rule):
         ),
         "never-released": (
             "The {label} '{name}' is {acquired} here and never {released}: {consequence}. {fix}"
+        ),
+        # Callers in other modules: the rate is not in this file (``per_run_consequence``).
+        "never-released-assumed": (
+            "The {label} '{name}' is {acquired} here and never {released}. How often that "
+            "happens is decided by code this file does not show: once at start-up, it is one "
+            "{label} for the life of the process; per request or per job, {per_run}. {fix} "
+            "(`--project` follows the callers into other modules.)"
+        ),
+        "discarded-assumed": (
+            "This {label} is {acquired} here and discarded: nothing can {release_noun} it. How "
+            "often that happens is decided by code this file does not show: once at start-up, "
+            "it is one {label} for the life of the process; per request or per job, {per_run}. "
+            "Keep it in a variable and {release_noun} it when the work ends (`--project` "
+            "follows the callers into other modules)."
         ),
         "throw-before-try": (
             "The {label} '{name}' is {released} by `{release}` in a `finally` block, but "
@@ -107,16 +128,51 @@ class ResourceRule(Rule):
     def check(self, ctx: FileContext) -> None:
         for leak in find_leaks(ctx, self.kind, ctx.captures(self.code)):
             related = self._related(ctx, leak)
+            frequency = how_often(ctx, leak.acquisition)
+            message = self.message(ctx, leak)
+            assumed = self._assumed_message(ctx, leak, frequency)
             ctx.report(
                 self,
                 leak.acquisition,
-                self.message(ctx, leak),
+                assumed or message,
                 related=related,
                 snippet_node=leak.acquisition,
                 fix=self._fix(ctx, leak),
+                severity=Severity.NOTE if assumed is not None else None,
             )
-            # Made once per process if every caller in the project runs once: no leak then.
-            if_runs_once(ctx, self.code, leak.acquisition, how_often(ctx, leak.acquisition), None)
+            # Made once per process if every caller in the project runs once: no leak then;
+            # an assumed rate that a per-request caller settles is the warning after all.
+            per_request = message if assumed is not None else None
+            if_runs_once(ctx, self.code, leak.acquisition, frequency, None, per_request)
+
+    def _assumed_message(
+        self, ctx: FileContext, leak: Leak, frequency: Frequency
+    ) -> Message | None:
+        """The note for a resource that is never released (or kept nowhere) in code whose
+        rate rests on callers this file does not show; None when the rule words no such note,
+        the resource is released on some path (then it is made per run by design), or the
+        file shows how often the code runs."""
+        if not self.per_run_consequence or not (leak.variable is None or leak.never_released):
+            return None
+        # Only "once per instance of a class built elsewhere": a client its constructor keeps
+        # is most often a service's one connection (the seventh audit's debatable reports). A
+        # function that makes a client, uses it and drops it is per-call by design, however
+        # often its unseen callers run it: that stays the warning.
+        if frequency.why is not Why.INSTANCE or not rate_is_assumed(ctx, frequency):
+            return None
+        per_run = self.per_run_consequence
+        if leak.variable is None:
+            return self.worded(leak.kind, "discarded-assumed", label=leak.label, per_run=per_run)
+        call = f"{leak.variable}.{leak.suggested_release}()"
+        fix = leak.fix or self.worded(leak.kind, "fix-call-in-finally", call=call).text
+        return self.worded(
+            leak.kind,
+            "never-released-assumed",
+            label=leak.label,
+            name=leak.variable,
+            per_run=per_run,
+            fix=fix,
+        )
 
     def _fix(self, ctx: FileContext, leak: Leak) -> Fix | None:
         if leak.variable is None or len(leak.releases) != 1 or _in_finally(ctx, leak.releases[0]):

@@ -49,6 +49,12 @@ in a `catch` block before its close. Every `await` counts. `new Redis()`
 is recognised only when `Redis` is imported from `ioredis`: a class of your own with the same
 name is not a client.
 
+A client that a constructor makes and never closes, in a class other modules build, is
+reported as a note that says both readings: a service built once holds one connection for the
+life of the process, one built per request leaks one each time. If the file itself builds the
+class in a handler or a loop, it is the warning; with `--project`, a caller that builds it per
+request makes it the warning, and callers that all run once remove it.
+
 ## Why is this bad?
 Every client holds at least one socket to the server, and the server counts it: Redis until
 `maxclients`, PostgreSQL until `too many connections for role …`. A client created per call
@@ -128,6 +134,7 @@ class UnclosedClient(ResourceRule):
     released = "closed"
     release_noun = "close"
     consequence = "every {unit} leaves a connection open on the server"
+    per_run_consequence = "every run leaves one more connection open on the server"
     alternative = ", or create one client at module level and reuse it"
 
     messages = {
