@@ -461,16 +461,25 @@ def _project_step(
     )
     configured = hashlib.sha256(configuration.encode()).hexdigest()[:16]
     cache = profiles[asked[0]].cache
-    order = file_order(digests)
-    now = _in_order(order, digests)
-    key = link_key(paths, order) + configured
+    absolute = {path: os.path.abspath(path) for path in digests}
+    order = file_order(absolute)
+    now = _in_order(order, digests, absolute)
+    key = link_key(paths, order, absolute) + configured
     linked, state = _cached_link(cache, key, len(order))
     if linked is None or state is None or state.digests != now:
         profile_by_path = {
             path: profiles[index] for path, index in zip([*paths, *others], profile_of, strict=True)
         }
         linked, state = _linked_again(
-            paths, summaries, digests, order, root_settings, profile_by_path, linked, state
+            paths,
+            summaries,
+            digests,
+            absolute,
+            order,
+            root_settings,
+            profile_by_path,
+            linked,
+            state,
         )
         if cache is not None:
             cache.store_project(key, linked.to_cache(), state.to_cache())
@@ -484,6 +493,7 @@ def _linked_again(
     paths: list[Path],
     summaries: dict[Path, FileSummary | dict[str, Any]],
     digests: dict[Path, str],
+    absolute: dict[Path, str],
     order: list[str],
     root_settings: Settings,
     profile_by_path: dict[Path, Profile],
@@ -505,19 +515,29 @@ def _linked_again(
         return decoded if all(digests[p] == d for p, d in before.items()) else None
 
     if previous is not None and state is not None:
-        now = _in_order(order, digests)
+        now = _in_order(order, digests, absolute)
         outcome = relink(
-            previous, state, paths, summaries, order, now, decode, root_settings, profile_for
+            previous,
+            state,
+            paths,
+            summaries,
+            absolute,
+            order,
+            now,
+            decode,
+            root_settings,
+            profile_for,
         )
         if outcome is not None:
             return outcome
     decoded = _decoded_summaries(summaries, digests, profile_by_path)
-    now = _in_order(order, digests)  # after decoding: a summary checked again has a new digest
-    return link_all(paths, decoded, order, now, root_settings, profile_for)
+    # After decoding: a summary checked again has a new digest.
+    now = _in_order(order, digests, absolute)
+    return link_all(paths, decoded, absolute, order, now, root_settings, profile_for)
 
 
-def _in_order(order: list[str], digests: dict[Path, str]) -> list[str]:
-    by_name = {os.path.abspath(path): digest for path, digest in digests.items()}
+def _in_order(order: list[str], digests: dict[Path, str], absolute: dict[Path, str]) -> list[str]:
+    by_name = {absolute[path]: digest for path, digest in digests.items()}
     return [by_name[name] for name in order]
 
 

@@ -26,12 +26,12 @@ find what changed.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leaklint.model.decoding import DecodeError, expect_int, expect_list, expect_object, expect_str
+from leaklint.model.decoding import DecodeError, expect_list, expect_object, expect_str
 from leaklint.model.project import FileSummary
 from leaklint.model.results import display_path
 from leaklint.model.settings import Settings
@@ -49,14 +49,17 @@ Decode = Callable[[dict[Path, Any]], dict[Path, FileSummary] | None]
 
 @dataclass
 class LinkState:
-    """What the last link was computed from: each file's summary digest ("" for none) and
-    each summarised file's edges, by index into the sorted absolute paths of the project."""
+    """What the last link was computed from: where modules resolved from, each file's
+    summary digest ("" for none) and each summarised file's edges, by index into the sorted
+    absolute paths of the project."""
 
+    root: str
     digests: list[str]
     edges: dict[int, Edges]
 
     def to_cache(self) -> dict[str, Any]:
         return {
+            "root": self.root,
             "digests": self.digests,
             "edges": [
                 [importer, specifier, target]
@@ -76,26 +79,33 @@ class LinkState:
 
     @classmethod
     def _decode(cls, data: Any, files: int) -> LinkState:
-        data = expect_object(data, ("digests", "edges"), "link state")
-        digests = [expect_str(d, "summary digest") for d in expect_list(data["digests"], "digests")]
-        if len(digests) != files:
-            raise DecodeError(f"link state: {len(digests)} digests for {files} files")
+        data = expect_object(data, ("root", "digests", "edges"), "link state")
+        digests = expect_list(data["digests"], "digests")
+        if len(digests) != files or not all(type(d) is str for d in digests):
+            raise DecodeError(f"link state: expected {files} digests")
         edges: dict[int, Edges] = {}
         for item in expect_list(data["edges"], "edges"):
-            item = expect_list(item, "edge")
-            if len(item) != 3:
-                raise DecodeError(f"edge: expected 3 items, got {len(item)}")
-            importer = expect_int(item[0], "importer", minimum=0)
-            target = expect_int(item[2], "target", minimum=-1)
-            if importer >= files or target >= files:
-                raise DecodeError("edge: a file index outside the project")
-            edges.setdefault(importer, []).append((expect_str(item[1], "specifier"), target))
-        return cls(digests, edges)
+            # Checked inline: a large project has tens of thousands of edges, read by every
+            # run after an edit.
+            if type(item) is not list or len(item) != 3:
+                raise DecodeError("edge: expected [importer, specifier, target]")
+            importer, specifier, target = item
+            if not (
+                type(importer) is int
+                and type(target) is int
+                and type(specifier) is str
+                and 0 <= importer < files
+                and -1 <= target < files
+            ):
+                raise DecodeError("edge: expected two file indexes and a specifier")
+            edges.setdefault(importer, []).append((specifier, target))
+        return cls(expect_str(data["root"], "root"), list(digests), edges)
 
 
-def file_order(paths: Iterable[Path]) -> list[str]:
-    """The project's files as the link state indexes them: sorted absolute paths."""
-    return sorted(os.path.abspath(path) for path in paths)
+def file_order(absolute: dict[Path, str]) -> list[str]:
+    """The project's files as the link state indexes them: sorted absolute paths
+    (``absolute``: each file's, worked out once per run)."""
+    return sorted(absolute.values())
 
 
 def specifiers_of(summary: FileSummary) -> list[str]:
@@ -121,6 +131,7 @@ def edges_of(resolver: Resolver, file: Path, summary: FileSummary, index: dict[s
 def link_all(
     paths: list[Path],
     summaries: dict[Path, FileSummary],
+    absolute: dict[Path, str],
     order: list[str],
     digests: list[str],
     settings: Settings,
@@ -131,11 +142,11 @@ def link_all(
     run = project_findings(paths, summaries, settings, profile_for, resolver)
     index = {path: i for i, path in enumerate(order)}
     edges = {
-        index[os.path.abspath(file)]: edges_of(resolver, file, summary, index)
+        index[absolute[file]]: edges_of(resolver, file, summary, index)
         for file, summary in summaries.items()
     }
     _record_inputs(run, resolver)
-    return run, LinkState(list(digests), edges)
+    return run, LinkState(str(resolver.root), list(digests), edges)
 
 
 def relink(
@@ -143,6 +154,7 @@ def relink(
     state: LinkState,
     paths: list[Path],
     summaries: dict[Path, Any],
+    absolute: dict[Path, str],
     order: list[str],
     digests: list[str],
     decode: Decode,
@@ -156,9 +168,9 @@ def relink(
     depends on it). None when a summary to decode turned out not to be what its digest said:
     the caller links everything."""
     index = {path: i for i, path in enumerate(order)}
-    resolver = Resolver(project_root(paths, settings))
+    resolver = Resolver(Path(state.root))
     resolver.remember(_answers(state, order))
-    by_index = {index[os.path.abspath(file)]: file for file in summaries}
+    by_index = {index[absolute[file]]: file for file in summaries}
     changed = [i for i, digest in enumerate(digests) if digest != state.digests[i]]
     fresh = decode({by_index[i]: summaries[by_index[i]] for i in changed if i in by_index})
     if fresh is None:
@@ -166,13 +178,8 @@ def relink(
     components = _Components(len(order))
     for importer, found in state.edges.items():
         components.join(importer, found)  # a changed file's old edges count too
-    new_edges = {
-        i: edges_of(resolver, file, fresh[file], index)
-        for file in fresh
-        for i in (index[os.path.abspath(file)],)
-    }
-    for importer, found in new_edges.items():
-        components.join(importer, found)
+    for file, summary in fresh.items():
+        components.join(index[absolute[file]], edges_of(resolver, file, summary, index))
     touched = {components.find(i) for i in changed}
     region = [i for i in range(len(order)) if components.find(i) in touched]
     inside = set(region)
@@ -181,14 +188,14 @@ def relink(
         return None
     decoded = {**fresh, **rest}
     ordered = {file: decoded[file] for file in summaries if file in decoded}
-    asked = [path for path in paths if index[os.path.abspath(path)] in inside]
+    asked = [path for path in paths if index[absolute[path]] in inside]
     run = project_findings(asked, ordered, settings, profile_for, resolver)
     edges = {i: found for i, found in state.edges.items() if i not in inside}
     for file, summary in ordered.items():
-        edges[index[os.path.abspath(file)]] = edges_of(resolver, file, summary, index)
+        edges[index[absolute[file]]] = edges_of(resolver, file, summary, index)
     _record_inputs(run, resolver)
     shown = {display_path(Path(order[i])) for i in region}
-    return _merged(previous, run, shown), LinkState(list(digests), edges)
+    return _merged(previous, run, shown), LinkState(state.root, list(digests), edges)
 
 
 def _record_inputs(run: ProjectRun, resolver: Resolver) -> None:

@@ -181,18 +181,18 @@ def _fields(item: Any, count: int, what: str) -> list[Any] | tuple[Any, ...]:
     return item
 
 
-def link_key(paths: list[Path], order: list[str]) -> str:
+def link_key(paths: list[Path], order: list[str], absolute: dict[Path, str]) -> str:
     """What a cached link is for besides configuration: which files there are (``order``:
-    their sorted absolute paths) and which were asked for (findings are reported in those
-    only). What each file tells the link (its summary's digest) is kept with the cached link
-    and compared file by file, so that a changed summary relinks only its part of the
-    project (``incremental``)."""
+    their sorted absolute paths; ``absolute``: each file's) and which were asked for
+    (findings are reported in those only). What each file tells the link (its summary's
+    digest) is kept with the cached link and compared file by file, so that a changed
+    summary relinks only its part of the project (``incremental``)."""
     hasher = hashlib.blake2b(digest_size=16)
     for path in order:
         hasher.update(path.encode("utf-8", "surrogateescape") + b"\n")
     hasher.update(b"\x00")
-    for path in sorted(map(str, paths)):
-        hasher.update(os.path.abspath(path).encode("utf-8", "surrogateescape") + b"\n")
+    for path in sorted(absolute[path] for path in paths):
+        hasher.update(path.encode("utf-8", "surrogateescape") + b"\n")
     return hasher.hexdigest()
 
 
