@@ -131,12 +131,18 @@ def test_a_directive_unused_by_the_link_too_is_still_reported(tmp_path: Path) ->
     assert "LL003" in result.stdout
 
 
-def test_a_warm_run_reuses_the_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _forbid_relinking(patcher: pytest.MonkeyPatch) -> None:
+    """Any recomputation of the link, whole or in part, fails the test."""
     from leaklint.pipeline import engine
 
+    patcher.setattr(engine, "link_all", lambda *a: pytest.fail("link recomputed"))
+    patcher.setattr(engine, "relink", lambda *a: pytest.fail("link recomputed in part"))
+
+
+def test_a_warm_run_reuses_the_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _project(tmp_path)
     first = invoke(folder, "--format", "json", ".")
-    monkeypatch.setattr(engine, "project_findings", lambda *a: pytest.fail("link recomputed"))
+    _forbid_relinking(monkeypatch)
     second = invoke(folder, "--format", "json", ".")
     assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
 
@@ -350,14 +356,12 @@ def test_an_edit_that_leaves_every_summary_as_it_was_reuses_the_link(
     """The link reads summaries only, so its cached result is keyed by them: a comment added
     to a file re-checks that file and reuses the link; an edit that changes what the file
     tells the link (the factory now returns a shared client) recomputes it."""
-    from leaklint.pipeline import engine
-
     folder = _project(tmp_path)
     first = invoke(folder, "--format", "json", ".")
     factory = folder / "lib" / "redis.js"
     factory.write_text(factory.read_text(encoding="utf-8") + "\n// a comment\n", encoding="utf-8")
     with monkeypatch.context() as patched:
-        patched.setattr(engine, "project_findings", lambda *a: pytest.fail("link recomputed"))
+        _forbid_relinking(patched)
         second = invoke(folder, "--format", "json", ".")
     assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
     factory.write_text(

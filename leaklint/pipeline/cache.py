@@ -190,8 +190,16 @@ class ResultCache(Generic[T]):
         result = project.get("result")
         return result if isinstance(result, dict) else None
 
-    def store_project(self, key: str, result: dict[str, Any]) -> None:
-        self._project = {"key": key, "result": result}
+    def project_state(self, key: str) -> Any:
+        """What the cached link for ``key`` was computed from (``incremental.LinkState``, as
+        stored: the caller decodes it), or None."""
+        project = self._project
+        if project is None or project.get("key") != key:
+            return None
+        return project.get("state")
+
+    def store_project(self, key: str, result: dict[str, Any], state: Any = None) -> None:
+        self._project = {"key": key, "result": result, "state": state}
         self._dirty = True
 
     def store(

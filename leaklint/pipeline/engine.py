@@ -28,6 +28,7 @@ from leaklint.model.project import FileSummary, Suppressed
 from leaklint.model.results import FileError, FileResult, display_path
 from leaklint.model.settings import Settings, SettingsResolver, as_resolver
 from leaklint.pipeline.cache import ResultCache, cache_directory, content_hash
+from leaklint.pipeline.project.incremental import LinkState, file_order, link_all, relink
 from leaklint.pipeline.project.link import (
     ProjectRun,
     apply_verdicts,
@@ -36,7 +37,6 @@ from leaklint.pipeline.project.link import (
     inputs_unchanged,
     link_key,
     project_files,
-    project_findings,
 )
 from leaklint.pipeline.selection import selected_rules
 from leaklint.pipeline.suppressions import finalize_findings, find_directives
@@ -450,7 +450,9 @@ def _project_step(
 ) -> None:
     """The rest of the repository's summaries when only some of its files were asked for (a
     pre-commit run passes the staged ones), mostly from the cache; then the link's findings —
-    from the cache too when no file and no configuration file it read has changed. Each file
+    from the cache too when no summary and no configuration file it read has changed, and
+    recomputed over only the changed files' part of the project when just summaries did
+    (``incremental``). Each file
     the link reports in is judged with its own profile's settings and rules; the link's result
     is cached with the profile of the first file asked for, keyed by every profile in play."""
     asked = profile_of[: len(paths)]
@@ -465,25 +467,96 @@ def _project_step(
     )
     configured = hashlib.sha256(configuration.encode()).hexdigest()[:16]
     cache = profiles[asked[0]].cache
-    cached = cache.project(link_key(paths, digests) + configured) if cache is not None else None
-    linked = ProjectRun.from_cache(cached) if cached is not None else None
-    if linked is None or not inputs_unchanged(linked):
+    absolute = {path: os.path.abspath(path) for path in digests}
+    order = file_order(absolute)
+    now = _in_order(order, digests, absolute)
+    key = link_key(paths, order, absolute) + configured
+    linked, state = _cached_link(cache, key, len(order))
+    if linked is None or state is None or state.digests != now:
         profile_by_path = {
             path: profiles[index] for path, index in zip([*paths, *others], profile_of, strict=True)
         }
-
-        def profile_for(path: Path) -> tuple[Settings, list[type[Rule]]]:
-            profile = profile_by_path[path]
-            return profile.settings, profile.rules
-
-        decoded = _decoded_summaries(summaries, digests, profile_by_path)
-        linked = project_findings(paths, decoded, root_settings, profile_for)
+        linked, state = _linked_again(
+            paths,
+            summaries,
+            digests,
+            absolute,
+            order,
+            root_settings,
+            profile_by_path,
+            linked,
+            state,
+        )
         if cache is not None:
-            cache.store_project(link_key(paths, digests) + configured, linked.to_cache())
+            cache.store_project(key, linked.to_cache(), state.to_cache())
     result.findings.extend(linked.findings)
     attach_notes(result.findings, linked.notes)
     apply_verdicts(result.findings, linked.verdicts)
     drop_answered_unused_directives(result.findings, linked.answered)
+
+
+def _linked_again(
+    paths: list[Path],
+    summaries: dict[Path, FileSummary | dict[str, Any]],
+    digests: dict[Path, str],
+    absolute: dict[Path, str],
+    order: list[str],
+    root_settings: Settings,
+    profile_by_path: dict[Path, Profile],
+    previous: ProjectRun | None,
+    state: LinkState | None,
+) -> tuple[ProjectRun, LinkState]:
+    """The link recomputed: over the part of the project the changed summaries touch when
+    the previous link and its state are at hand (``incremental.relink``), else all of it."""
+
+    def profile_for(path: Path) -> tuple[Settings, list[type[Rule]]]:
+        profile = profile_by_path[path]
+        return profile.settings, profile.rules
+
+    def decode(some: dict[Path, Any]) -> dict[Path, FileSummary] | None:
+        before = {path: digests[path] for path in some}
+        decoded = _decoded_summaries(some, digests, profile_by_path)
+        # A summary checked again (its cached form was damaged) must say what its digest
+        # said, or the state that chose which files to relink no longer holds.
+        return decoded if all(digests[p] == d for p, d in before.items()) else None
+
+    if previous is not None and state is not None:
+        now = _in_order(order, digests, absolute)
+        outcome = relink(
+            previous,
+            state,
+            paths,
+            summaries,
+            absolute,
+            order,
+            now,
+            decode,
+            root_settings,
+            profile_for,
+        )
+        if outcome is not None:
+            return outcome
+    decoded = _decoded_summaries(summaries, digests, profile_by_path)
+    # After decoding: a summary checked again has a new digest.
+    now = _in_order(order, digests, absolute)
+    return link_all(paths, decoded, absolute, order, now, root_settings, profile_for)
+
+
+def _in_order(order: list[str], digests: dict[Path, str], absolute: dict[Path, str]) -> list[str]:
+    by_name = {absolute[path]: digest for path, digest in digests.items()}
+    return [by_name[name] for name in order]
+
+
+def _cached_link(
+    cache: ResultCache | None, key: str, files: int
+) -> tuple[ProjectRun | None, LinkState | None]:
+    """The cached link for ``key`` and the state it was computed from, when the
+    configuration files it read are as they were; (None, None) otherwise."""
+    cached = cache.project(key) if cache is not None else None
+    linked = ProjectRun.from_cache(cached) if cached is not None else None
+    if linked is None or cache is None or not inputs_unchanged(linked):
+        return None, None
+    return linked, LinkState.from_cache(cache.project_state(key), files)
 
 
 def _decoded_summaries(

@@ -181,27 +181,27 @@ def _fields(item: Any, count: int, what: str) -> list[Any] | tuple[Any, ...]:
     return item
 
 
-def link_key(paths: list[Path], digests: dict[Path, str]) -> str:
-    """What a link result depends on besides configuration: which files there are, what each
-    tells the link (``digests``: of its summary, "" for none — the link reads nothing else of
-    a file) and which files were asked for (findings are reported in those only)."""
+def link_key(paths: list[Path], order: list[str], absolute: dict[Path, str]) -> str:
+    """What a cached link is for besides configuration: which files there are (``order``:
+    their sorted absolute paths; ``absolute``: each file's) and which were asked for
+    (findings are reported in those only). What each file tells the link (its summary's
+    digest) is kept with the cached link and compared file by file, so that a changed
+    summary relinks only its part of the project (``incremental``)."""
     hasher = hashlib.blake2b(digest_size=16)
-    for path in sorted(digests, key=str):
-        hasher.update(
-            f"{os.path.abspath(path)}\x1f{digests[path]}\n".encode("utf-8", "surrogateescape")
-        )
+    for path in order:
+        hasher.update(path.encode("utf-8", "surrogateescape") + b"\n")
     hasher.update(b"\x00")
-    for path in sorted(map(str, paths)):
-        hasher.update(os.path.abspath(path).encode("utf-8", "surrogateescape") + b"\n")
+    for path in sorted(absolute[path] for path in paths):
+        hasher.update(path.encode("utf-8", "surrogateescape") + b"\n")
     return hasher.hexdigest()
 
 
 def inputs_unchanged(cached: ProjectRun) -> bool:
     """Whether every configuration file the cached link read (or found missing) is as it was."""
-    return all(_stat(path) == (mtime, size) for path, mtime, size in cached.inputs)
+    return all(stat_of(path) == (mtime, size) for path, mtime, size in cached.inputs)
 
 
-def _stat(path: str) -> tuple[int, int]:
+def stat_of(path: str) -> tuple[int, int]:
     try:
         stat = os.stat(path)
     except OSError:
@@ -214,11 +214,14 @@ def project_findings(
     summaries: dict[Path, FileSummary] | dict[Path, dict[str, Any]],
     settings: Settings,
     profile_for: Callable[[Path], tuple[Settings, list[type[Rule]]]],
+    resolver: Resolver | None = None,
 ) -> ProjectRun:
     """The findings the link makes in ``paths``: leaks whose parts live in different files.
     ``settings`` are the project root's (where modules resolve from); ``profile_for`` gives
     the settings and rules of each file asked for (hierarchical configuration). A summary
-    may be given decoded (what the engine holds) or as its dict (decoded here)."""
+    may be given decoded (what the engine holds) or as its dict (decoded here). ``resolver``:
+    one the caller keeps (to read the files' edges from it afterwards, or primed with an
+    earlier run's answers); by default a fresh one for the root of ``paths``."""
     run = ProjectRun()
     profiles = {path: profile_for(path) for path in paths}
     loaded: dict[Path, FileSummary] = {}
@@ -233,10 +236,11 @@ def project_findings(
         or any(summary.conditional or summary.handles for summary in loaded.values())
     ):
         return run
-    resolver = Resolver(project_root(paths, settings))
+    if resolver is None:
+        resolver = Resolver(project_root(paths, settings))
     graph = ProjectGraph(loaded, display_path, resolver)
     facts = graph.link()
-    run.inputs = [(path, *_stat(path)) for path in resolver.configuration_read()]
+    run.inputs = [(path, *stat_of(path)) for path in resolver.configuration_read()]
     siblings = _Siblings(graph, loaded) if any(s.handles for s in loaded.values()) else None
     for path in paths:
         absolute = Path(os.path.abspath(path))

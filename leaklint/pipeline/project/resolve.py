@@ -66,6 +66,8 @@ class Resolver:
     _workspaces: dict[str, Path] | None = None
     _answers: dict[tuple[str, str], Path | None] = field(default_factory=dict)
     _directories: dict[Path | str, str] = field(default_factory=dict)
+    # An earlier run's answers, by (directory, specifier): a target's path, or None.
+    _remembered: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root = Path(os.path.abspath(self.root))
@@ -78,8 +80,19 @@ class Resolver:
             directory = self._directories[importer] = os.path.dirname(os.path.abspath(importer))
         key = (directory, specifier)
         if key not in self._answers:
-            self._answers[key] = self._resolve(directory, specifier)
+            if key in self._remembered:
+                remembered = self._remembered[key]
+                self._answers[key] = None if remembered is None else Path(remembered)
+            else:
+                self._answers[key] = self._resolve(directory, specifier)
         return self._answers[key]
+
+    def remember(self, answers: dict[tuple[str, str], str | None]) -> None:
+        """Take an earlier run's answers (by importer directory and specifier) instead of
+        resolving again: valid while the project's files and every configuration file that
+        run read are as they were (the caller checks). A Path is made only for what is
+        asked: relinking after an edit asks about one corner of the project."""
+        self._remembered = answers
 
     # -- the steps -------------------------------------------------------------------------
 
