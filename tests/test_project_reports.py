@@ -210,7 +210,7 @@ def test_a_cached_summary_or_link_of_the_wrong_shape_is_a_miss(
     folder = _project(tmp_path, "emitter-sse")
     fresh = invoke(folder, "--format", "json", ".")
     cache_file, document = _cache_document(cache)
-    assert document["format"] == 3
+    assert document["format"] == 4
     summaries = [entry[3]["summary"] for entry in document["entries"].values()]
     summary = next(s for s in summaries if s is not None)
     link = document["project"]["result"]

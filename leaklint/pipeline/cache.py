@@ -37,8 +37,9 @@ from leaklint.fsutil import atomic_write_text, read_regular_file
 
 CACHE_DIR_ENV = "LEAKLINT_CACHE_DIR"
 # 2: entries carry the file's project summary, and the cache a link result; 3: entries carry
-# the file's environment (what its package.json and Meteor package.js decide about it)
-_FORMAT = 3
+# the file's environment (what its package.json and Meteor package.js decide about it); 4:
+# summaries as rows of values, and the link state of the incremental relink
+_FORMAT = 4
 # A cache file larger than this is not read, but rebuilt from this run's files: parsed JSON
 # takes several times its size in memory, and a run should stay within ~400 MB. A project of
 # 100,000 files with findings in many of them needs ~20 MB.
