@@ -340,12 +340,14 @@ class ListenerLeak(Rule):
     ) -> None:
         if len(call_arguments(call)) < 2 or not _names_an_event(call):
             return  # `util.addListener(socket, 'error', f)` is a helper, not an emitter method
-        if not how_often(ctx, call).repeats or _has_once_or_signal(call):
-            return
-        if _keeps_subscription(ctx, call):
+        if _has_once_or_signal(call) or _keeps_subscription(ctx, call):
             return
         emitter = _long_lived_emitter(ctx, emitter_node)
         if emitter is None or (method in ADDING_ONCE and not emitter.pooled):
+            return
+        # How often the add runs is the costliest question (callers, handlers, start-up), so
+        # it is asked last, of adds on an emitter that outlives them: most are not.
+        if not how_often(ctx, call).repeats:
             return
         event = _event_name(call)
         listener = _listener(ctx, call)
