@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli_helpers import check_json, invoke, write
 
 LEAKY = "function f() { leaked = 1; }\n"
@@ -61,6 +63,25 @@ def test_explicit_config_applies_to_every_file(tmp_path: Path) -> None:
     assert document["findings"] == []
     # ...and its excludes replace every package's.
     assert document["files_checked"] == 6
+
+
+def test_explicit_config_is_given_to_each_file_without_path_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``--config`` every file gets the one settings object; nothing about the file's
+    own path (its absolute form, its directory) is worked out for it."""
+    from leaklint import config
+
+    write(tmp_path, {"custom.toml": "ignore = ['LL001']\n"})
+    resolver = config.HierarchicalSettings(tmp_path / "custom.toml", cwd=tmp_path)
+
+    def no_path_work(_path: object) -> str:
+        raise AssertionError("for_file worked out a path")
+
+    monkeypatch.setattr(config.os.path, "abspath", no_path_work)
+    fixed = resolver.for_file(tmp_path / "a" / "b.js")
+    assert fixed is resolver.for_file(tmp_path / "c.js")
+    assert fixed.ignore == ("LL001",)
 
 
 def test_options_apply_on_top_of_every_configuration(tmp_path: Path) -> None:

@@ -177,3 +177,30 @@ function get(url, signal) {
 )
 def test_ll007_abort_listeners(case: Valid | Invalid) -> None:
     LL007.verify(case)
+
+
+def test_frequency_is_asked_only_of_adds_on_a_long_lived_emitter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """How often code runs is the costliest question LL007 asks: an add on an emitter made by
+    the same call (a local `new EventEmitter()`, a `req`) is dismissed without it."""
+    import leaklint.rules.ll007_listener_leak as ll007
+
+    asked: list[int] = []
+    real = ll007.how_often
+
+    def counting(ctx: object, node: object) -> object:
+        asked.append(1)
+        return real(ctx, node)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ll007, "how_often", counting)
+    source = (
+        "const { EventEmitter } = require('events');\n"
+        "app.get('/', (req, res) => {\n"
+        "  const local = new EventEmitter();\n"
+        "  local.on('x', () => res.end());\n"
+        "  req.on('close', () => res.end());\n"
+        "});\n"
+    )
+    assert run_rule("LL007", source) == []
+    assert asked == []

@@ -407,14 +407,20 @@ class ListenerLeak(Rule):
     ) -> None:
         if len(call_arguments(call)) < 2 or not _names_an_event(call):
             return  # `util.addListener(socket, 'error', f)` is a helper, not an emitter method
-        if not how_often(ctx, call).repeats or _has_once_or_signal(call):
-            return
-        if _keeps_subscription(ctx, call):
+        if _has_once_or_signal(call) or _keeps_subscription(ctx, call):
             return
         event = _event_name(call)
-        emitter = _long_lived_emitter(ctx, emitter_node, event) or _registering_emitter(
-            ctx, call, emitter_node
-        )
+        emitter = _long_lived_emitter(ctx, emitter_node, event)
+        function = effective_function(ctx.ancestry, call)
+        if emitter is None and (function is None or _made_in(ctx, emitter_node, function)):
+            # Made by this run (a local emitter, the handler's `req` or `socket`), or at module
+            # level: it is neither the emitter whose event runs this code nor one it re-enters.
+            return
+        # How often the add runs is the costliest question (callers, handlers, start-up), so
+        # it is asked after the cheap tests, of adds that can still leak.
+        if not how_often(ctx, call).repeats:
+            return
+        emitter = emitter or _registering_emitter(ctx, call, emitter_node)
         per_call = _per_call_reason(ctx, call) if emitter is not None else None
         if per_call is None:
             # Not per request: still a leak when the function runs again on every event of the
