@@ -17,6 +17,7 @@ An identity is a hashable key, or None when this file cannot tell what the expre
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -29,6 +30,7 @@ from leaklint.analysis.nodes import (
     TRANSPARENT,
     call_arguments,
     contains,
+    identifiers_in,
     is_callee,
     is_discarded,
     literal_key,
@@ -37,6 +39,7 @@ from leaklint.analysis.nodes import (
     text,
     value_parent,
     word_occurrences,
+    word_occurrences_within,
 )
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import Symbol
@@ -551,3 +554,161 @@ def _clears(clause: Node, target: bytes) -> bool:
                 return True
         stack.extend(node.named_children)
     return False
+
+
+# -- a removal that the same code undoes ----------------------------------------------------
+
+# Methods that add an entry under the key given first (`m.set(k, v)`, `s.add(k)`).
+_KEYED_GROWTH = frozenset({"set", "add"})
+# Statements after which the rest of their block does not run.
+_JUMPS = frozenset({"return_statement", "throw_statement", "break_statement", "continue_statement"})
+# Nodes whose children are alternatives: one runs, not the other.
+_BRANCHING = frozenset({"if_statement", "ternary_expression", "switch_body", "switch_statement"})
+
+
+def removed_key(up: Ancestry, ref: Node) -> Node | None:
+    """The key the removal at the store mention ``ref`` removes: `k` of `ref.delete(k)` and of
+    `delete ref[k]`; None when ``ref`` is not removed from by key (`.clear()` included)."""
+    parent = up.parent(outermost(up, ref))
+    if parent is None:
+        return None
+    if parent.type == "subscript_expression" and parent.child_by_field_name("object") is not None:
+        deleting = up.parent(outermost(up, parent))
+        if deleting is not None and text(deleting.child_by_field_name("operator")) == "delete":
+            return parent.child_by_field_name("index")
+        return None
+    if parent.type == "member_expression" and member_property(parent) == "delete":
+        method = outermost(up, parent)
+        call = up.parent(method)
+        if call is not None and call.type == "call_expression" and is_callee(up, method):
+            arguments = call_arguments(call)
+            return arguments[0] if len(arguments) == 1 else None
+    return None
+
+
+def readds_removed_key(ctx: FileContext, ref: Node) -> bool:
+    """Whether the removal at the store mention ``ref`` (`store.delete(k)`, `delete store[k]`)
+    only makes room for the same key, which its own function then adds again: `get → if
+    expired, delete → set` (a lazy expiry, a cooldown, a memoize). Such a delete runs only
+    when the same key is asked for again, so each key never asked again stays for ever: it does
+    not bound the store.
+
+    The same key is the same binding or the same expression text; "then adds" is a growth of
+    the same store (`store.set(k, …)`, `.add(k)`, `store[k] = …`) in the delete's function or
+    a closure of it, after the delete and on a path that can follow it (not in the other
+    branch of an `if`/`switch`, nor after a `return` of the delete's block). A delete in
+    another function (a `close(id)` handler, a timer callback, a sweep) or of another key (the
+    oldest one) is a removal; so is one whose store or key this file cannot name."""
+    ref = _unwrap(ref) or ref
+    key = removed_key(ctx.ancestry, ref)
+    function = ctx.enclosing_function(ref)
+    store = value_identity(ctx, ref)
+    if key is None or function is None or store is None:
+        return False
+    return any(
+        _may_follow(ctx.ancestry, ref, site) and _same_key(ctx, key, added)
+        for site, added in _keyed_growths(ctx, function, ref, store)
+    )
+
+
+def _keyed_growths(
+    ctx: FileContext, function: Node, ref: Node, store: tuple[object, ...]
+) -> Iterator[tuple[Node, Node]]:
+    """(growth, its key) for each `s.set(k, …)`, `s.add(k)` and `s[k] = …` in ``function``
+    (closures included) whose `s` denotes ``store``, the store mentioned at ``ref``. Found
+    from the mentions of the store's name in the function's text, not by walking its tree: a
+    bundle's module wrapper is one function as large as the file."""
+    up = ctx.ancestry
+    name = text(ref) if ref.type == "identifier" else member_property(ref)
+    root = ctx.tree.root_node
+    for start, end in word_occurrences_within(ctx.source.data, name or "", *_span(function)):
+        mention = root.descendant_for_byte_range(start, end)
+        parent = up.parent(mention) if mention is not None else None
+        if mention is None or parent is None:
+            continue
+        if mention.type != "identifier":
+            if parent.type != "member_expression" or member_property(parent) != name:
+                continue
+            mention = parent  # `this.cache`: the property names the store
+        growth = _keyed_growth(up, mention)
+        if growth is not None and value_identity(ctx, mention) == store:
+            yield growth
+
+
+def _keyed_growth(up: Ancestry, mention: Node) -> tuple[Node, Node] | None:
+    """(growth, its key) when the store at ``mention`` is grown there by key."""
+    outer = outermost(up, mention)
+    parent = up.parent(outer)
+    if parent is None or parent.child_by_field_name("object") != outer:
+        return None
+    if parent.type == "member_expression" and member_property(parent) in _KEYED_GROWTH:
+        call = up.parent(outermost(up, parent))
+        arguments = call_arguments(call) if call is not None else []
+        if call is not None and is_callee(up, outermost(up, parent)) and arguments:
+            return call, arguments[0]
+        return None
+    index = parent.child_by_field_name("index")
+    if parent.type != "subscript_expression" or index is None:
+        return None
+    target = outermost(up, parent)
+    assignment = up.parent(target)
+    if (
+        assignment is not None
+        and assignment.type in ("assignment_expression", "augmented_assignment_expression")
+        and assignment.child_by_field_name("left") == target
+    ):
+        return assignment, index
+    return None
+
+
+def _span(node: Node) -> tuple[int, int]:
+    return node.start_byte, node.end_byte
+
+
+def _same_key(ctx: FileContext, a: Node, b: Node) -> bool:
+    """The same text, each name in it bound to the same declaration (a callback's own `key`
+    parameter is not the outer `key`)."""
+    a_node, b_node = _unwrap(a), _unwrap(b)
+    if a_node is None or b_node is None or a_node.text != b_node.text:
+        return False
+    a_names, b_names = identifiers_in(a_node), identifiers_in(b_node)
+    for x, y in zip(sorted(a_names, key=_start), sorted(b_names, key=_start), strict=True):
+        bx, by = ctx.scopes.resolve(x), ctx.scopes.resolve(y)
+        if (bx.node.id if bx is not None else None) != (by.node.id if by is not None else None):
+            return False
+    return True
+
+
+def _start(node: Node) -> int:
+    return node.start_byte
+
+
+def _may_follow(up: Ancestry, first: Node, later: Node) -> bool:
+    """Whether ``later`` can run after ``first`` in the same run of their function: it comes
+    later in the source, is not an alternative of it (the other branch of an `if`, a ternary
+    or a `switch`), and no `return`/`throw`/`break`/`continue` ends ``first``'s block before."""
+    if later.start_byte < first.end_byte:
+        return False
+    node = first
+    for parent in up.ancestors(first):
+        if contains(parent, later):
+            # The two meet here: a branching node runs one of its children, except that its
+            # condition runs before either branch.
+            return parent.type not in _BRANCHING or node == parent.child_by_field_name("condition")
+        if parent.type in ("return_statement", "throw_statement"):
+            return False
+        if any(s.type in _JUMPS for s in _following_statements(parent, node)):
+            return False
+        node = parent
+    return False
+
+
+def _following_statements(block: Node, child: Node) -> Iterator[Node]:
+    """The statements of ``block`` after ``child`` (none unless ``block`` is a block)."""
+    if block.type not in ("statement_block", "switch_case", "switch_default", "program"):
+        return
+    after = False
+    for statement in block.named_children:
+        if after:
+            yield statement
+        after = after or statement == child
