@@ -620,8 +620,10 @@ def _keyed_growths(
     bundle's module wrapper is one function as large as the file."""
     up = ctx.ancestry
     name = text(ref) if ref.type == "identifier" else member_property(ref)
+    if not name:
+        return  # `stores[kind].delete(k)`: no name to find the growths by
     root = ctx.tree.root_node
-    for start, end in word_occurrences_within(ctx.source.data, name or "", *_span(function)):
+    for start, end in word_occurrences_within(ctx.source.data, name, *_span(function)):
         mention = root.descendant_for_byte_range(start, end)
         parent = up.parent(mention) if mention is not None else None
         if mention is None or parent is None:
@@ -672,6 +674,8 @@ def _same_key(ctx: FileContext, a: Node, b: Node) -> bool:
     if a_node is None or b_node is None or a_node.text != b_node.text:
         return False
     a_names, b_names = identifiers_in(a_node), identifiers_in(b_node)
+    if len(a_names) != len(b_names):
+        return False
     for x, y in zip(sorted(a_names, key=_start), sorted(b_names, key=_start), strict=True):
         bx, by = ctx.scopes.resolve(x), ctx.scopes.resolve(y)
         if (bx.node.id if bx is not None else None) != (by.node.id if by is not None else None):
