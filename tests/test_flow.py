@@ -301,3 +301,104 @@ def test_a_delete_of_the_key_then_added_again_does_not_shrink(code: str, marker:
 def test_a_delete_that_can_remove_a_key_for_good_shrinks(code: str, marker: str) -> None:
     ctx = _context(code)
     assert not readds_removed_key(ctx, _removal(ctx, marker))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # discord-js-bot's translation cooldown: a check helper deletes, the caller re-adds.
+        """
+        const cooldownCache = new Map();
+        const getCooldown = (user) => {
+          if (cooldownCache.has(user.id)) {
+            if (Date.now() - cooldownCache.get(user.id) > 120000) {
+              cooldownCache.delete(user.id);
+              return 0;
+            }
+            return 1;
+          }
+          return 0;
+        };
+        async function handleFlagReaction(emoji, message, user) {
+          if (getCooldown(user) > 0) return;
+          await message.channel.send('…').then(() => cooldownCache.set(user.id, Date.now()));
+        }
+        """,
+        # discord-js-bot's command cooldown: two helpers, the same key built from the same
+        # arguments.
+        """
+        const cooldownCache = new Map();
+        function applyCooldown(memberId, cmd) {
+          const key = cmd.name + '|' + memberId;
+          cooldownCache.set(key, Date.now());
+        }
+        function getRemainingCooldown(memberId, cmd) {
+          const key = cmd.name + '|' + memberId;
+          if (cooldownCache.has(key)) {
+            cooldownCache.delete(key);
+            return 0;
+          }
+          return 0;
+        }
+        async function handleSlashCommand(interaction, cmd) {
+          if (getRemainingCooldown(interaction.user.id, cmd) > 0) return;
+          try { await cmd.run(interaction); } finally { applyCooldown(interaction.user.id, cmd); }
+        }
+        """,
+        # unkey's countCache: the helper takes the key, the caller adds under the same one.
+        """
+        const countCache = new Map();
+        function getCachedCount(key) {
+          const cached = countCache.get(key);
+          if (cached && Date.now() - cached.timestamp < 300000) return cached.count;
+          if (cached) countCache.delete(key);
+          return null;
+        }
+        async function count(workspaceId, params) {
+          const cacheKey = JSON.stringify({ workspaceId, start: params.start });
+          const cached = getCachedCount(cacheKey);
+          if (cached !== null) return cached;
+          const total = await query(params);
+          countCache.set(cacheKey, { count: total, timestamp: Date.now() });
+          return total;
+        }
+        """,
+    ],
+)
+def test_a_delete_in_a_helper_whose_every_caller_adds_the_key_back_does_not_shrink(
+    code: str,
+) -> None:
+    ctx = _context(code)
+    data = ctx.source.data.decode()
+    store = data[data.index(".delete(") - 20 : data.index(".delete(")].split()[-1]
+    assert readds_removed_key(ctx, _removal(ctx, f"{store}.delete("))
+
+
+_CHECK_HELPER = """
+const cache = new Map();
+function forget(user) {
+  if (cache.has(user.id)) cache.delete(user.id);
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "callers",
+    [
+        # Exported: other modules may call it as a removal.
+        "function handle(user) { forget(user); cache.set(user.id, 1); }\n"
+        "module.exports = { forget };",
+        # Passed as a callback.
+        "function handle(user) { forget(user); cache.set(user.id, 1); }\nbus.on('leave', forget);",
+        # One caller adds the key back, another (a leave handler) does not.
+        "function handle(user) { forget(user); cache.set(user.id, 1); }\n"
+        "function leave(user) { forget(user); }",
+        # The caller adds another key than the one it has deleted.
+        "function handle(user, other) { forget(other); cache.set(user.id, 1); }",
+        # The caller adds first, then the helper removes it.
+        "function handle(user) { cache.set(user.id, 1); forget(user); }",
+    ],
+)
+def test_a_delete_in_a_helper_that_may_remove_a_key_for_good_shrinks(callers: str) -> None:
+    ctx = _context(_CHECK_HELPER + callers)
+    assert not readds_removed_key(ctx, _removal(ctx, "cache.delete("))

@@ -36,6 +36,7 @@ from leaklint.analysis.nodes import (
     literal_key,
     member_property,
     outermost,
+    plain_parameters,
     text,
     value_parent,
     word_occurrences,
@@ -588,27 +589,167 @@ def removed_key(up: Ancestry, ref: Node) -> Node | None:
 
 def readds_removed_key(ctx: FileContext, ref: Node) -> bool:
     """Whether the removal at the store mention ``ref`` (`store.delete(k)`, `delete store[k]`)
-    only makes room for the same key, which its own function then adds again: `get → if
-    expired, delete → set` (a lazy expiry, a cooldown, a memoize). Such a delete runs only
-    when the same key is asked for again, so each key never asked again stays for ever: it does
-    not bound the store.
+    only makes room for the same key, which the same code then adds again: `get → if expired,
+    delete → set` (a lazy expiry, a cooldown, a memoize). Such a delete runs only when the
+    same key is asked for again, so each key never asked again stays for ever: it does not
+    bound the store.
 
-    The same key is the same binding or the same expression text; "then adds" is a growth of
-    the same store (`store.set(k, …)`, `.add(k)`, `store[k] = …`) in the delete's function or
-    a closure of it, after the delete and on a path that can follow it (not in the other
-    branch of an `if`/`switch`, nor after a `return` of the delete's block). A delete in
-    another function (a `close(id)` handler, a timer callback, a sweep) or of another key (the
-    oldest one) is a removal; so is one whose store or key this file cannot name."""
+    "Then adds" is a growth of the same store (`store.set(k, …)`, `.add(k)`, `store[k] = …`)
+    with the same key (``_key_form``), after the delete and on a path that can follow it (not
+    the other branch of an `if`/`switch`, nor after a `return` of the delete's block): in the
+    delete's function or a closure of it, or — when the delete is in a helper of this file
+    that is only ever called (`getRemainingCooldown(user.id)`) — after every call of it, in the
+    caller or in another such helper it calls with the same key (`applyCooldown(user.id)`).
+    A delete in another function (a `close(id)` handler, a timer callback, a sweep) or of
+    another key (the oldest one) is a removal; so is one whose store or key this file cannot
+    name."""
     ref = _unwrap(ref) or ref
     key = removed_key(ctx.ancestry, ref)
     function = ctx.enclosing_function(ref)
     store = value_identity(ctx, ref)
     if key is None or function is None or store is None:
         return False
-    return any(
-        _may_follow(ctx.ancestry, ref, site) and _same_key(ctx, key, added)
-        for site, added in _keyed_growths(ctx, function, ref, store)
-    )
+    growths = [
+        (site, added, ctx.enclosing_function(site))
+        for site, added in _keyed_growths(ctx, ctx.tree.root_node, ref, store)
+    ]
+    if not growths:
+        return False
+    form = _key_form(ctx, key, {})
+    if any(
+        _may_follow(ctx.ancestry, ref, site) and form == added
+        for site, added in _forms_within(ctx, function, growths)
+    ):
+        return True
+    return _readded_after_every_call(ctx, function, key, growths)
+
+
+_Growths = list[tuple[Node, Node, Node | None]]  # (growth, its key, its function)
+
+
+def _forms_within(ctx: FileContext, caller: Node, growths: _Growths) -> Iterator[tuple[Node, str]]:
+    """(where, key form) of each growth that ``caller`` runs: its own and its closures'
+    (`cache.set(k, v)`), and those of this file's helpers it calls (`remember(k, v)`: the
+    helper's key with the call's arguments for its parameters), at the call."""
+    for site, added, grower in growths:
+        if contains(caller, site):
+            yield site, _key_form(ctx, added, {})
+        elif grower is not None and not contains(grower, caller):
+            for call in _calls_of(ctx, grower) or ():
+                arguments = _arguments_by_parameter(ctx, grower, call)
+                if contains(caller, call) and arguments is not None:
+                    yield call, _key_form(ctx, added, arguments)
+
+
+def _readded_after_every_call(ctx: FileContext, helper: Node, key: Node, growths: _Growths) -> bool:
+    """The delete is in ``helper``, a function of this file that is only ever called: each
+    call is followed in its caller by a growth of the key the helper deletes (the helper's
+    key, with the call's arguments for its parameters)."""
+    calls = _calls_of(ctx, helper)
+    if not calls:
+        return False
+    for call in calls:
+        caller = ctx.enclosing_function(call)
+        arguments = _arguments_by_parameter(ctx, helper, call)
+        if caller is None or arguments is None:
+            return False
+        form = _key_form(ctx, key, arguments)
+        if not any(
+            _may_follow(ctx.ancestry, call, site) and added == form
+            for site, added in _forms_within(ctx, caller, growths)
+        ):
+            return False
+    return True
+
+
+def _calls_of(ctx: FileContext, function: Node) -> list[Node] | None:
+    """The calls of a function declared by name in this file (`function f() {}`, `const f =
+    () => …`); None when its name is used otherwise too (exported, passed as a callback, put
+    in an object), since code elsewhere may then call it, or when it has no name."""
+    up = ctx.ancestry
+    name = function.child_by_field_name("name")
+    if name is None:
+        node, parent = value_parent(up, function)
+        if parent is None or parent.type != "variable_declarator":
+            return None
+        if parent.child_by_field_name("value") != node:
+            return None
+        name = parent.child_by_field_name("name")
+    if name is None or name.type != "identifier" or function.type == "method_definition":
+        return None
+    binding = ctx.scopes.resolve(name)
+    if binding is None or binding.node.id != name.id:
+        return None
+    root = ctx.tree.root_node
+    calls: list[Node] = []
+    for start, end in word_occurrences(ctx.source.data, text(name)):
+        mention = root.descendant_for_byte_range(start, end)
+        if mention is None or mention.id == name.id or mention.type not in _NAME_MENTIONS:
+            continue
+        found = ctx.scopes.resolve(mention) if mention.type == "identifier" else binding
+        if found is None or found.node.id != binding.node.id:
+            continue
+        callee = outermost(up, mention)
+        if mention.type != "identifier" or not is_callee(up, callee):
+            return None  # handed on: other code may call it
+        calls.append(up.parent(callee) or callee)
+    return calls
+
+
+# Mentions of a function's name that may be the function: a reference, or `{ f }` in an object.
+_NAME_MENTIONS = frozenset({"identifier", "shorthand_property_identifier"})
+
+
+def _arguments_by_parameter(ctx: FileContext, function: Node, call: Node) -> dict[int, str] | None:
+    """The key form of the argument ``call`` passes for each of ``function``'s parameters, by
+    the parameter's declaration; None when a parameter is a pattern, a default or a rest."""
+    parameters = plain_parameters(function)
+    if parameters is None:
+        return None
+    arguments = call_arguments(call)
+    passed: dict[int, str] = {}
+    for index, parameter in enumerate(parameters):
+        binding = ctx.scopes.resolve(parameter)
+        if binding is not None:
+            argument = arguments[index] if index < len(arguments) else None
+            passed[binding.node.id] = (
+                _key_form(ctx, argument, {}) if argument is not None else "undefined"
+            )
+    return passed
+
+
+def _key_form(ctx: FileContext, key: Node, passed: dict[int, str], depth: int = 0) -> str:
+    """What a key expression denotes, written so that two forms are equal exactly when the
+    keys are the same (`user.id` and `user.id` with the same `user`): its text, with each
+    name replaced by the argument passed for it (a parameter in ``passed``), the value of the
+    `const` it names, or the name tagged with its declaration (a callback's own `key`
+    parameter is not the outer `key`)."""
+    node = _unwrap(key) or key
+    data = ctx.source.data
+    pieces: list[str] = []
+    last = node.start_byte
+    for name in sorted(identifiers_in(node, _KEY_NAMES), key=_start):
+        pieces.append(data[last : name.start_byte].decode(errors="replace"))
+        pieces.append(_name_form(ctx, name, passed, depth))
+        last = name.end_byte
+    pieces.append(data[last : node.end_byte].decode(errors="replace"))
+    return "".join(pieces)
+
+
+# Names in a key: references, and `{ id }` in an object literal (`JSON.stringify({ id })`).
+_KEY_NAMES = frozenset({"identifier", "shorthand_property_identifier"})
+
+
+def _name_form(ctx: FileContext, name: Node, passed: dict[int, str], depth: int) -> str:
+    binding = ctx.scopes.resolve(name)
+    if binding is None:
+        return text(name)  # a global: the same everywhere
+    if binding.node.id in passed:
+        return passed[binding.node.id]
+    value = declared_value(ctx, name, const_only=True) if depth < 3 else None
+    if value is not None:
+        return "(" + _key_form(ctx, value, passed, depth + 1) + ")"
+    return f"{text(name)}#{binding.node.id}"
 
 
 def _keyed_growths(
@@ -665,22 +806,6 @@ def _keyed_growth(up: Ancestry, mention: Node) -> tuple[Node, Node] | None:
 
 def _span(node: Node) -> tuple[int, int]:
     return node.start_byte, node.end_byte
-
-
-def _same_key(ctx: FileContext, a: Node, b: Node) -> bool:
-    """The same text, each name in it bound to the same declaration (a callback's own `key`
-    parameter is not the outer `key`)."""
-    a_node, b_node = _unwrap(a), _unwrap(b)
-    if a_node is None or b_node is None or a_node.text != b_node.text:
-        return False
-    a_names, b_names = identifiers_in(a_node), identifiers_in(b_node)
-    if len(a_names) != len(b_names):
-        return False
-    for x, y in zip(sorted(a_names, key=_start), sorted(b_names, key=_start), strict=True):
-        bx, by = ctx.scopes.resolve(x), ctx.scopes.resolve(y)
-        if (bx.node.id if bx is not None else None) != (by.node.id if by is not None else None):
-            return False
-    return True
 
 
 def _start(node: Node) -> int:
