@@ -570,10 +570,11 @@ _BRANCHING = frozenset({"if_statement", "ternary_expression", "switch_body", "sw
 def removed_key(up: Ancestry, ref: Node) -> Node | None:
     """The key the removal at the store mention ``ref`` removes: `k` of `ref.delete(k)` and of
     `delete ref[k]`; None when ``ref`` is not removed from by key (`.clear()` included)."""
-    parent = up.parent(outermost(up, ref))
-    if parent is None:
+    store = outermost(up, ref)
+    parent = up.parent(store)
+    if parent is None or parent.child_by_field_name("object") != store:
         return None
-    if parent.type == "subscript_expression" and parent.child_by_field_name("object") is not None:
+    if parent.type == "subscript_expression":
         deleting = up.parent(outermost(up, parent))
         if deleting is not None and text(deleting.child_by_field_name("operator")) == "delete":
             return parent.child_by_field_name("index")
