@@ -6,8 +6,9 @@ Flags a module-level container — `{}`, `[]`, `new Map()`, `new Set()` or
 `.delete()`, `.clear()`, `.shift()`, `.pop()`, `.splice()`, `length = 0`, reassignment, nor a
 size check (`store.size > MAX`, `Object.keys(store).length >= MAX`). A delete of the key the
 same function then adds again — a lazy expiry, `if (expired) cache.delete(key)` before
-`cache.set(key, …)`, in a memoize helper or a cooldown map — does not count: it runs only when
-the same key is asked for again, so every key that is not stays for ever. A delete elsewhere (a
+`cache.set(key, …)`, in a memoize helper or a cooldown map, also when a check helper deletes
+and every one of its callers adds the key back — does not count: it runs only when the same
+key is asked for again, so every key that is not stays for ever. A delete elsewhere (a
 `close(id)` handler, a timer callback, a sweep) or of another key (the oldest) does.
 
 The finding is reported at the declaration, with the places that grow it as related
