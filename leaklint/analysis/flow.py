@@ -17,6 +17,7 @@ An identity is a hashable key, or None when this file cannot tell what the expre
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -30,14 +31,17 @@ from leaklint.analysis.nodes import (
     TRANSPARENT,
     call_arguments,
     contains,
+    identifiers_in,
     is_callee,
     is_discarded,
     literal_key,
     member_property,
     outermost,
+    plain_parameters,
     text,
     value_parent,
     word_occurrences,
+    word_occurrences_within,
 )
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import Symbol
@@ -576,3 +580,290 @@ def _clears(clause: Node, target: bytes) -> bool:
                 return True
         stack.extend(node.named_children)
     return False
+
+
+# -- a removal that the same code undoes ----------------------------------------------------
+
+# Methods that add an entry under the key given first (`m.set(k, v)`, `s.add(k)`).
+_KEYED_GROWTH = frozenset({"set", "add"})
+# Statements after which the rest of their block does not run.
+_JUMPS = frozenset({"return_statement", "throw_statement", "break_statement", "continue_statement"})
+# Nodes whose children are alternatives: one runs, not the other.
+_BRANCHING = frozenset({"if_statement", "ternary_expression", "switch_body", "switch_statement"})
+
+
+def removed_key(up: Ancestry, ref: Node) -> Node | None:
+    """The key the removal at the store mention ``ref`` removes: `k` of `ref.delete(k)` and of
+    `delete ref[k]`; None when ``ref`` is not removed from by key (`.clear()` included)."""
+    store = outermost(up, ref)
+    parent = up.parent(store)
+    if parent is None or parent.child_by_field_name("object") != store:
+        return None
+    if parent.type == "subscript_expression":
+        deleting = up.parent(outermost(up, parent))
+        if deleting is not None and text(deleting.child_by_field_name("operator")) == "delete":
+            return parent.child_by_field_name("index")
+        return None
+    if parent.type == "member_expression" and member_property(parent) == "delete":
+        method = outermost(up, parent)
+        call = up.parent(method)
+        if call is not None and call.type == "call_expression" and is_callee(up, method):
+            arguments = call_arguments(call)
+            return arguments[0] if len(arguments) == 1 else None
+    return None
+
+
+def readds_removed_key(ctx: FileContext, ref: Node) -> bool:
+    """Whether the removal at the store mention ``ref`` (`store.delete(k)`, `delete store[k]`)
+    only makes room for the same key, which the same code then adds again: `get → if expired,
+    delete → set` (a lazy expiry, a cooldown, a memoize). Such a delete runs only when the
+    same key is asked for again, so each key never asked again stays for ever: it does not
+    bound the store.
+
+    "Then adds" is a growth of the same store (`store.set(k, …)`, `.add(k)`, `store[k] = …`)
+    with the same key (``_key_form``), after the delete and on a path that can follow it (not
+    the other branch of an `if`/`switch`, nor after a `return` of the delete's block): in the
+    delete's function or a closure of it, or — when the delete is in a helper of this file
+    that is only ever called (`getRemainingCooldown(user.id)`) — after every call of it, in the
+    caller or in another such helper it calls with the same key (`applyCooldown(user.id)`).
+    A delete in another function (a `close(id)` handler, a timer callback, a sweep) or of
+    another key (the oldest one) is a removal; so is one whose store or key this file cannot
+    name."""
+    ref = _unwrap(ref) or ref
+    key = removed_key(ctx.ancestry, ref)
+    function = ctx.enclosing_function(ref)
+    store = value_identity(ctx, ref)
+    if key is None or function is None or store is None:
+        return False
+    growths = [
+        (site, added, ctx.enclosing_function(site))
+        for site, added in _keyed_growths(ctx, ctx.tree.root_node, ref, store)
+    ]
+    if not growths:
+        return False
+    form = _key_form(ctx, key, {})
+    if any(
+        _may_follow(ctx.ancestry, ref, site) and form == added
+        for site, added in _forms_within(ctx, function, growths)
+    ):
+        return True
+    return _readded_after_every_call(ctx, function, key, growths)
+
+
+_Growths = list[tuple[Node, Node, Node | None]]  # (growth, its key, its function)
+
+
+def _forms_within(ctx: FileContext, caller: Node, growths: _Growths) -> Iterator[tuple[Node, str]]:
+    """(where, key form) of each growth that ``caller`` runs: its own and its closures'
+    (`cache.set(k, v)`), and those of this file's helpers it calls (`remember(k, v)`: the
+    helper's key with the call's arguments for its parameters), at the call."""
+    for site, added, grower in growths:
+        if contains(caller, site):
+            yield site, _key_form(ctx, added, {})
+        elif grower is not None and not contains(grower, caller):
+            for call in _calls_of(ctx, grower) or ():
+                arguments = _arguments_by_parameter(ctx, grower, call)
+                if contains(caller, call) and arguments is not None:
+                    yield call, _key_form(ctx, added, arguments)
+
+
+def _readded_after_every_call(ctx: FileContext, helper: Node, key: Node, growths: _Growths) -> bool:
+    """The delete is in ``helper``, a function of this file that is only ever called: each
+    call is followed in its caller by a growth of the key the helper deletes (the helper's
+    key, with the call's arguments for its parameters)."""
+    calls = _calls_of(ctx, helper)
+    if not calls:
+        return False
+    for call in calls:
+        caller = ctx.enclosing_function(call)
+        arguments = _arguments_by_parameter(ctx, helper, call)
+        if caller is None or arguments is None:
+            return False
+        form = _key_form(ctx, key, arguments)
+        if not any(
+            _may_follow(ctx.ancestry, call, site) and added == form
+            for site, added in _forms_within(ctx, caller, growths)
+        ):
+            return False
+    return True
+
+
+def _calls_of(ctx: FileContext, function: Node) -> list[Node] | None:
+    """The calls of a function declared by name in this file (`function f() {}`, `const f =
+    () => …`); None when its name is used otherwise too (exported, passed as a callback, put
+    in an object), since code elsewhere may then call it, or when it has no name."""
+    up = ctx.ancestry
+    name = function.child_by_field_name("name")
+    if name is None:
+        node, parent = value_parent(up, function)
+        if parent is None or parent.type != "variable_declarator":
+            return None
+        if parent.child_by_field_name("value") != node:
+            return None
+        name = parent.child_by_field_name("name")
+    if name is None or name.type != "identifier" or function.type == "method_definition":
+        return None
+    binding = ctx.scopes.resolve(name)
+    if binding is None or binding.node.id != name.id:
+        return None
+    root = ctx.tree.root_node
+    calls: list[Node] = []
+    for start, end in word_occurrences(ctx.source.data, text(name)):
+        mention = root.descendant_for_byte_range(start, end)
+        if mention is None or mention.id == name.id or mention.type not in _NAME_MENTIONS:
+            continue
+        found = ctx.scopes.resolve(mention) if mention.type == "identifier" else binding
+        if found is None or found.node.id != binding.node.id:
+            continue
+        callee = outermost(up, mention)
+        if mention.type != "identifier" or not is_callee(up, callee):
+            return None  # handed on: other code may call it
+        calls.append(up.parent(callee) or callee)
+    return calls
+
+
+# Mentions of a function's name that may be the function: a reference, or `{ f }` in an object.
+_NAME_MENTIONS = frozenset({"identifier", "shorthand_property_identifier"})
+
+
+def _arguments_by_parameter(ctx: FileContext, function: Node, call: Node) -> dict[int, str] | None:
+    """The key form of the argument ``call`` passes for each of ``function``'s parameters, by
+    the parameter's declaration; None when a parameter is a pattern, a default or a rest."""
+    parameters = plain_parameters(function)
+    if parameters is None:
+        return None
+    arguments = call_arguments(call)
+    passed: dict[int, str] = {}
+    for index, parameter in enumerate(parameters):
+        binding = ctx.scopes.resolve(parameter)
+        if binding is not None:
+            argument = arguments[index] if index < len(arguments) else None
+            passed[binding.node.id] = (
+                _key_form(ctx, argument, {}) if argument is not None else "undefined"
+            )
+    return passed
+
+
+def _key_form(ctx: FileContext, key: Node, passed: dict[int, str], depth: int = 0) -> str:
+    """What a key expression denotes, written so that two forms are equal exactly when the
+    keys are the same (`user.id` and `user.id` with the same `user`): its text, with each
+    name replaced by the argument passed for it (a parameter in ``passed``), the value of the
+    `const` it names, or the name tagged with its declaration (a callback's own `key`
+    parameter is not the outer `key`)."""
+    node = _unwrap(key) or key
+    data = ctx.source.data
+    pieces: list[str] = []
+    last = node.start_byte
+    for name in sorted(identifiers_in(node, _KEY_NAMES), key=_start):
+        pieces.append(data[last : name.start_byte].decode(errors="replace"))
+        pieces.append(_name_form(ctx, name, passed, depth))
+        last = name.end_byte
+    pieces.append(data[last : node.end_byte].decode(errors="replace"))
+    return "".join(pieces)
+
+
+# Names in a key: references, and `{ id }` in an object literal (`JSON.stringify({ id })`).
+_KEY_NAMES = frozenset({"identifier", "shorthand_property_identifier"})
+
+
+def _name_form(ctx: FileContext, name: Node, passed: dict[int, str], depth: int) -> str:
+    binding = ctx.scopes.resolve(name)
+    if binding is None:
+        return text(name)  # a global: the same everywhere
+    if binding.node.id in passed:
+        return passed[binding.node.id]
+    value = declared_value(ctx, name, const_only=True) if depth < 3 else None
+    if value is not None:
+        return "(" + _key_form(ctx, value, passed, depth + 1) + ")"
+    return f"{text(name)}#{binding.node.id}"
+
+
+def _keyed_growths(
+    ctx: FileContext, function: Node, ref: Node, store: tuple[object, ...]
+) -> Iterator[tuple[Node, Node]]:
+    """(growth, its key) for each `s.set(k, …)`, `s.add(k)` and `s[k] = …` in ``function``
+    (closures included) whose `s` denotes ``store``, the store mentioned at ``ref``. Found
+    from the mentions of the store's name in the function's text, not by walking its tree: a
+    bundle's module wrapper is one function as large as the file."""
+    up = ctx.ancestry
+    name = text(ref) if ref.type == "identifier" else member_property(ref)
+    if not name:
+        return  # `stores[kind].delete(k)`: no name to find the growths by
+    root = ctx.tree.root_node
+    for start, end in word_occurrences_within(ctx.source.data, name, *_span(function)):
+        mention = root.descendant_for_byte_range(start, end)
+        parent = up.parent(mention) if mention is not None else None
+        if mention is None or parent is None:
+            continue
+        if mention.type != "identifier":
+            if parent.type != "member_expression" or member_property(parent) != name:
+                continue
+            mention = parent  # `this.cache`: the property names the store
+        growth = _keyed_growth(up, mention)
+        if growth is not None and value_identity(ctx, mention) == store:
+            yield growth
+
+
+def _keyed_growth(up: Ancestry, mention: Node) -> tuple[Node, Node] | None:
+    """(growth, its key) when the store at ``mention`` is grown there by key."""
+    outer = outermost(up, mention)
+    parent = up.parent(outer)
+    if parent is None or parent.child_by_field_name("object") != outer:
+        return None
+    if parent.type == "member_expression" and member_property(parent) in _KEYED_GROWTH:
+        call = up.parent(outermost(up, parent))
+        arguments = call_arguments(call) if call is not None else []
+        if call is not None and is_callee(up, outermost(up, parent)) and arguments:
+            return call, arguments[0]
+        return None
+    index = parent.child_by_field_name("index")
+    if parent.type != "subscript_expression" or index is None:
+        return None
+    target = outermost(up, parent)
+    assignment = up.parent(target)
+    if (
+        assignment is not None
+        and assignment.type in ("assignment_expression", "augmented_assignment_expression")
+        and assignment.child_by_field_name("left") == target
+    ):
+        return assignment, index
+    return None
+
+
+def _span(node: Node) -> tuple[int, int]:
+    return node.start_byte, node.end_byte
+
+
+def _start(node: Node) -> int:
+    return node.start_byte
+
+
+def _may_follow(up: Ancestry, first: Node, later: Node) -> bool:
+    """Whether ``later`` can run after ``first`` in the same run of their function: it comes
+    later in the source, is not an alternative of it (the other branch of an `if`, a ternary
+    or a `switch`), and no `return`/`throw`/`break`/`continue` ends ``first``'s block before."""
+    if later.start_byte < first.end_byte:
+        return False
+    node = first
+    for parent in up.ancestors(first):
+        if contains(parent, later):
+            # The two meet here: a branching node runs one of its children, except that its
+            # condition runs before either branch.
+            return parent.type not in _BRANCHING or node == parent.child_by_field_name("condition")
+        if parent.type in ("return_statement", "throw_statement"):
+            return False
+        if any(s.type in _JUMPS for s in _following_statements(parent, node)):
+            return False
+        node = parent
+    return False
+
+
+def _following_statements(block: Node, child: Node) -> Iterator[Node]:
+    """The statements of ``block`` after ``child`` (none unless ``block`` is a block)."""
+    if block.type not in ("statement_block", "switch_case", "switch_default", "program"):
+        return
+    after = False
+    for statement in block.named_children:
+        if after:
+            yield statement
+        after = after or statement == child

@@ -29,7 +29,7 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import is_size_check
+from leaklint.analysis.flow import is_size_check, readds_removed_key
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.listeners import EMITTER_REMOVING, PERSISTENT_EMITTER_METHODS
 from leaklint.analysis.methods import cleared_properties, prototype_methods
@@ -88,7 +88,7 @@ from leaklint.model.project import (
 )
 from leaklint.semantic.context import FileContext, SharedQuery
 from leaklint.semantic.imports import GLOBAL, Symbol, string_value, unwrap_awaited
-from leaklint.semantic.scope import Ancestry, Binding
+from leaklint.semantic.scope import Binding
 
 SUMMARY_QUERY = SharedQuery(
     "summary",
@@ -811,8 +811,7 @@ class _Exports:
         binding = self.ctx.scopes.resolve(name)
         if binding is None:
             return False
-        up = self.ctx.ancestry
-        return any(_shrinks(up.parent(ref), ref, up) for ref in references_of(self.ctx, binding))
+        return any(_shrinks(self.ctx, ref) for ref in references_of(self.ctx, binding))
 
     def _entry_bounded(self, pair: Node) -> bool:
         """Whether this file removes from, resets or size-checks the store an entry of a
@@ -836,7 +835,7 @@ class _Exports:
                 and member.type == "member_expression"
                 and member.child_by_field_name("object") == ref
                 and member_property(member) == entry
-                and _shrinks(up.parent(member), member, up)
+                and _shrinks(self.ctx, member)
             ):
                 return True
         return False
@@ -1177,7 +1176,8 @@ class _ClassFields:
         if parent.type == "subscript_expression" and parent.child_by_field_name("object") == field:
             grand = up.parent(parent)
             if grand is not None and grand.type == "unary_expression":
-                self.shrunk.add(name)  # `delete this.pages[key]`
+                if not readds_removed_key(self.ctx, field):
+                    self.shrunk.add(name)  # `delete this.pages[key]`, not to renew it
             elif (
                 grand is not None
                 and grand.type == "assignment_expression"
@@ -1191,7 +1191,8 @@ class _ClassFields:
             return
         prop = member_property(parent)
         if prop in SHRINKING_METHODS or is_size_check(up, parent):
-            self.shrunk.add(name)
+            if not readds_removed_key(self.ctx, field):
+                self.shrunk.add(name)
             return
         call = up.parent(parent)
         if (
@@ -1322,18 +1323,24 @@ def _varying_key(key: Node | None) -> bool:
     return key is not None and not _is_literal(key) and not is_bounded_key(key)
 
 
-def _shrinks(parent: Node | None, ref: Node, up: Ancestry) -> bool:
-    """A reference that removes from the store, resets it or checks its size."""
+def _shrinks(ctx: FileContext, ref: Node) -> bool:
+    """A reference that removes from the store, resets it or checks its size (a delete of the
+    key its function then adds again only renews an entry: ``flow.readds_removed_key``)."""
+    up = ctx.ancestry
+    parent = up.parent(ref)
     if parent is None:
         return False
     if parent.type == "member_expression" and parent.child_by_field_name("object") == ref:
-        return member_property(parent) in SHRINKING_METHODS or is_size_check(up, parent)
+        if is_size_check(up, parent):
+            return True
+        return member_property(parent) in SHRINKING_METHODS and not readds_removed_key(ctx, ref)
     if parent.type == "subscript_expression":
         grand = up.parent(parent)
         return (
             grand is not None
             and grand.type == "unary_expression"
             and text(grand).startswith("delete")
+            and not readds_removed_key(ctx, ref)
         )
     if parent.type == "assignment_expression":
         return parent.child_by_field_name("left") == ref  # reset: `store = {}`
@@ -1413,7 +1420,10 @@ class _Uses:
                 target, GROW, _varying_key(target.child_by_field_name("index"))
             )
         for target in self.captures.get("deleted", ()):
-            yield from self._receiver_use(target, SHRINK, True)
+            store = target.child_by_field_name("object")
+            for use in self._receiver_use(target, SHRINK, True):
+                if store is None or not readds_removed_key(self.ctx, store):
+                    yield use  # not a renewal: `delete cache[k]` before `cache[k] = …`
         for prop in self.captures.get("size_property", ()):
             member = self.ctx.ancestry.parent(prop)
             if member is not None and is_size_check(self.ctx.ancestry, member):
@@ -1441,9 +1451,13 @@ class _Uses:
                 return
         if method in GROWING_METHODS or method in SHRINKING_METHODS:
             action = GROW if method in GROWING_METHODS else SHRINK
-            found = self._use_of(callee.child_by_field_name("object"), call, action)
+            receiver = callee.child_by_field_name("object")
+            found = self._use_of(receiver, call, action)
             if found is not None:
-                yield found
+                # `if (expired) sessions.delete(id)` before `sessions.set(id, …)` renews an
+                # entry: not a removal
+                if not (method == "delete" and receiver and readds_removed_key(self.ctx, receiver)):
+                    yield found
                 return
         if method is not None and self._subclasses():
             inherited = self._inherited_call(call, callee, method)

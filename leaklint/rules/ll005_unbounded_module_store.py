@@ -4,7 +4,12 @@ Flags a module-level container — `{}`, `[]`, `new Map()`, `new Set()` or
 (`store[key] = v`, `.set(key, v)`, `.add(v)`, `.push(v)`, `.unshift(v)`,
 `Object.assign(store, v)`) while nothing in the file ever shrinks it: no `delete store[k]`,
 `.delete()`, `.clear()`, `.shift()`, `.pop()`, `.splice()`, `length = 0`, reassignment, nor a
-size check (`store.size > MAX`, `Object.keys(store).length >= MAX`).
+size check (`store.size > MAX`, `Object.keys(store).length >= MAX`). A delete of the key the
+same function then adds again — a lazy expiry, `if (expired) cache.delete(key)` before
+`cache.set(key, …)`, in a memoize helper or a cooldown map, also when a check helper deletes
+and every one of its callers adds the key back — does not count: it runs only when the same
+key is asked for again, so every key that is not stays for ever. A delete elsewhere (a
+`close(id)` handler, a timer callback, a sweep) or of another key (the oldest) does.
 
 The finding is reported at the declaration, with the places that grow it as related
 locations.
@@ -77,7 +82,12 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import Destination, destination, is_compared_length
+from leaklint.analysis.flow import (
+    Destination,
+    destination,
+    is_compared_length,
+    readds_removed_key,
+)
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often, repeating_functions
 from leaklint.analysis.nodes import (
     FIELD_NODES,
@@ -160,6 +170,9 @@ class StoreUses:
 
     shrinks: bool = False
     escapes: bool = False
+    # Deletes of a key the same code then adds again (`flow.readds_removed_key`): they renew
+    # an entry and bound nothing, and the message names the first.
+    renewals: list[Node] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -188,7 +201,24 @@ class UnboundedModuleStore(Rule):
             "cache such as lru-cache with `max`/`ttl`), delete entries when they are done, or "
             "keep per-{unit} data on the {unit}."
         ),
+        # The only removals delete a key just before it is added again (a lazy expiry).
+        "grows-per-request-renewed": (
+            "Module-level {kind} '{name}' lives as long as the process, and {grower} adds to "
+            "it (`{site}`); its only removal (`{removal}`) deletes a key just before the same "
+            "code adds it again, so every key that is not asked for again stays, and it grows "
+            "with every {unit}. Bound it (an LRU cache such as lru-cache with `max`/`ttl`), "
+            "sweep expired entries on a timer, or keep per-{unit} data on the {unit}."
+        ),
+        "instance-grows-per-request-renewed": (
+            "The {kind} in 'this.{name}' belongs to '{instance}', the one '{class_name}' this "
+            "module builds, so it lives as long as the process, and {grower} adds to it "
+            "(`{site}`); its only removal (`{removal}`) deletes a key just before the same "
+            "code adds it again, so every key that is not asked for again stays, and it grows "
+            "with every {unit}. Bound it (an LRU cache such as lru-cache with `max`/`ttl`), "
+            "sweep expired entries on a timer, or keep per-{unit} data on the {unit}."
+        ),
         "note-grows-here": "grows here, once per {unit}",
+        "note-renews-here": "removes a key only when it is asked for again, to add it back",
         "note-registered-here": "{reason}",
         # The {grower} of grows-per-request.
         "grower-handler": "a {unit} handler",
@@ -280,7 +310,7 @@ class UnboundedModuleStore(Rule):
                 continue
             uses = _store_uses(ctx, binding)
             if not uses.shrinks and not uses.escapes:
-                self._report(ctx, binding, kind, growth)
+                self._report(ctx, binding, kind, growth, uses.renewals)
         for singleton in _singleton_classes(ctx, captures.get("class", ())):
             self._check_instance_stores(ctx, *singleton)
 
@@ -296,8 +326,11 @@ class UnboundedModuleStore(Rule):
                 if use.id != declared.id
             ]
             growth = _per_request_growth_of(ctx, uses)
-            if growth and not _shrinks_or_escapes(ctx, uses):
-                self._report_instance(ctx, declared, field_name, kind, instance, growth)
+            found = _field_uses(ctx, uses) if growth else None
+            if growth and found is not None and not found.shrinks and not found.escapes:
+                self._report_instance(
+                    ctx, declared, field_name, kind, instance, growth, found.renewals
+                )
 
     def _report(
         self,
@@ -305,9 +338,10 @@ class UnboundedModuleStore(Rule):
         binding: Binding,
         kind: str,
         growth: list[tuple[Growth, PerRequest]],
+        renewals: list[Node],
     ) -> None:
         self._report_growth(
-            ctx, binding.node, "grows-per-request", growth, kind=kind, name=binding.name
+            ctx, binding.node, "grows-per-request", growth, renewals, kind=kind, name=binding.name
         )
 
     def _report_instance(
@@ -318,6 +352,7 @@ class UnboundedModuleStore(Rule):
         kind: str,
         instance: Binding,
         growth: list[tuple[Growth, PerRequest]],
+        renewals: list[Node],
     ) -> None:
         owner = ctx.ancestry.nearest(instance.node, frozenset({"variable_declarator"}))
         made = owner.child_by_field_name("value") if owner is not None else None
@@ -328,7 +363,7 @@ class UnboundedModuleStore(Rule):
             "instance": instance.name,
             "class_name": text(constructor),
         }
-        self._report_growth(ctx, declared, "instance-grows-per-request", growth, **fields)
+        self._report_growth(ctx, declared, "instance-grows-per-request", growth, renewals, **fields)
 
     def _report_growth(
         self,
@@ -336,6 +371,7 @@ class UnboundedModuleStore(Rule):
         at: Node,
         message_id: str,
         growth: list[tuple[Growth, PerRequest]],
+        renewals: list[Node],
         **fields: str,
     ) -> None:
         first, per_request = growth[0]
@@ -343,6 +379,9 @@ class UnboundedModuleStore(Rule):
         body = scope.child_by_field_name("body") if scope is not None else None
         frequency = how_often(ctx, body if body is not None else first.site)
         unit = frequency.unit if frequency.is_per_request else "request"
+        if renewals:
+            message_id += "-renewed"
+            fields["removal"] = _snippet(renewals[0])
         message = self.msg(
             message_id,
             **fields,
@@ -352,6 +391,8 @@ class UnboundedModuleStore(Rule):
         )
         grows = self.msg("note-grows-here", unit=unit).text
         related = [(g.site, grows) for g, _ in growth[:3]]
+        if renewals:
+            related.append((renewals[0], self.msg("note-renews-here").text))
         registered = frequency.per_request or per_request
         if frequency.is_per_request and registered.registration is not None:
             reason = self.msg("note-registered-here", reason=frequency.reason).text
@@ -450,14 +491,14 @@ def _instance_field_uses(ctx: FileContext, instance: Binding, name: str) -> list
     return found
 
 
-def _shrinks_or_escapes(ctx: FileContext, uses: list[Node]) -> bool:
+def _field_uses(ctx: FileContext, uses: list[Node]) -> StoreUses:
     """Whether any use removes from, resets, size-checks or hands on the field's container."""
     found = StoreUses()
     for use in uses:
         _classify(ctx, destination(ctx, use), found)
         if found.shrinks or found.escapes:
-            return True
-    return False
+            break
+    return found
 
 
 # -- growth --------------------------------------------------------------------------------
@@ -609,8 +650,15 @@ def _store_uses(ctx: FileContext, binding: Binding) -> StoreUses:
 
 def _classify(ctx: FileContext, where: Destination, uses: StoreUses) -> None:
     kind = where.kind
-    if kind in ("written", "member-deleted"):
-        uses.shrinks = True  # reassigned (`store = {}`) or `delete store[k]`
+    if kind == "written":
+        uses.shrinks = True  # reassigned: `store = {}`
+    elif kind == "member-deleted" or (kind == "method-call" and where.method == "delete"):
+        # `delete store[k]`, `store.delete(k)` — unless, before `store.set(k, …)`, it only
+        # renews the entry (`if (expired) store.delete(k)`)
+        if readds_removed_key(ctx, where.use.node):
+            uses.renewals.append(_removal_site(ctx, where))
+        else:
+            uses.shrinks = True
     elif kind == "method-call":
         uses.shrinks = where.method in SHRINKING_METHODS
     elif kind == "member-written":
@@ -621,6 +669,14 @@ def _classify(ctx: FileContext, where: Destination, uses: StoreUses) -> None:
         _classify_argument(ctx, where, uses)
     elif where.escapes and not _is_spread(where):
         uses.escapes = True  # returned, exported, aliased: other code may clear it
+
+
+def _removal_site(ctx: FileContext, where: Destination) -> Node:
+    """The `store.delete(k)` call or the `delete store[k]` expression."""
+    if where.call is not None:
+        return where.call
+    member = where.use.parent or where.use.node
+    return ctx.ancestry.parent(outermost(ctx.ancestry, member)) or member
 
 
 def _is_spread(where: Destination) -> bool:
