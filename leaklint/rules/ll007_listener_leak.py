@@ -118,6 +118,7 @@ from leaklint.analysis.nodes import (
     effective_function,
     first_named,
     function_name,
+    identifiers_in,
     literal_key,
     member_property,
     text,
@@ -953,6 +954,8 @@ def _reentering_emitter(
     key = _emitter_key(ctx, node)
     if function is None or key is None or _made_in(ctx, node, function):
         return None  # a connection made by each run is a new emitter every time
+    if _assigned_before(ctx, node, function, call):
+        return None  # `this.server = dgram.createSocket(…)` first: each run listens on a new one
     for other, emitter, method in adds:
         if method not in ADDING or not contains(function, other):
             continue
@@ -965,6 +968,27 @@ def _reentering_emitter(
             label = ListenerLeak.msg("emitter-global", emitter=text(_chain_root(node) or node))
             return Emitter(key, label.text, registrar_event=_event_name(other), reentered_by=other)
     return None
+
+
+def _assigned_before(ctx: FileContext, node: Node, function: Node, call: Node) -> bool:
+    """The emitter expression (`this.server`, `cacheClient`) is assigned anew by ``function``'s
+    own code before ``call`` listens on it: each run that re-enters it listens on the emitter it
+    has just made (a restart that makes a new socket, stream or child process), and the old
+    one's listeners go with the old one (the ninth audit's rudder-transformer worker thread, and
+    ioBroker's, signalk's and SponsorBlock's restarts in the regression corpora)."""
+    root = _chain_root(node)
+    if root is None:
+        return False
+    shown = text(root)
+    for assignment in identifiers_in(function, frozenset({"assignment_expression"})):
+        if assignment.start_byte >= call.start_byte:
+            continue
+        left = assignment.child_by_field_name("left")
+        if left is None or text(_unwrapped(left)) != shown:
+            continue
+        if effective_function(ctx.ancestry, assignment) == function:
+            return True
+    return False
 
 
 def _made_in(ctx: FileContext, node: Node, function: Node) -> bool:
