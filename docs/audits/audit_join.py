@@ -1,11 +1,13 @@
-"""The eighth audit's join: re-run leaklint on the 23 repositories and join every finding to the
+"""An audit's join: re-run leaklint on the audit's repositories and join every finding to the
 auditors' verdicts by (repository, path, line, rule), matching the message id and severity each
 verdict records. Run it from an audit workspace that holds `repos/<name>` (the checkouts at the
-commits of docs/rules-corpus.md) and `verdicts-*.json` (here: 2026-12-01-eighth-verdicts-*.json):
-`python3 eighth_join.py --run`. As written it runs the start commit 8ea3f4e, checked out at
-/tmp/base8ea and put first on PYTHONPATH, with the leaklint of /work/main's virtualenv; `OUT`
-and the PYTHONPATH below choose the code. Prints per-rule tables for the default rule set, the
-preview rules, and the findings --project adds."""
+commits of docs/rules-corpus.md) and `verdicts-*.json` (the audit's
+`2026-12-01-<audit>-verdicts-*.json`). `python3 audit_join.py --run --code=DIR --out=start`
+runs the code checked out at DIR (put first on PYTHONPATH, with the leaklint of /work/main's
+virtualenv): the ninth audit's start was 02cc1db, the eighth's 8ea3f4e. Without `--code` it
+runs that virtualenv's own code into `final/`; without `--run` it only joins what is there.
+Prints per-rule tables for the default rule set, the preview rules, and the findings
+`--project` adds."""
 from __future__ import annotations
 
 import collections
@@ -17,7 +19,8 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 REPOS = HERE / "repos"
-OUT = HERE / "start"
+CODE = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--code=")), None)
+OUT = HERE / next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--out=")), "final")
 LEAKLINT = "/work/main/.venv/bin/leaklint"
 RUN = "--run" in sys.argv
 MODES = {"default": [], "preview": ["--preview"], "project": ["--preview", "--project"]}
@@ -36,7 +39,7 @@ def run_all() -> None:
             subprocess.run(
                 [LEAKLINT, "check", "--no-cache", "--exit-zero", "--format", "json", "-o",
                  str(target), *flags, "."], cwd=repo, check=False,
-                env={**os.environ, "PYTHONPATH": "/tmp/base8ea"},
+                env={**os.environ, "PYTHONPATH": CODE} if CODE else None,
                 stdout=subprocess.DEVNULL)
 
 
