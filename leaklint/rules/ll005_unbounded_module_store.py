@@ -440,8 +440,11 @@ def _singleton_classes(ctx: FileContext, classes: Iterable[Node]) -> Iterator[tu
     builds exactly once (``percall.module_singleton``)."""
     for declaration in classes:
         body = declaration.child_by_field_name("body")
+        # A class with no container field holds no store: skip the singleton question.
+        if body is None or next(_container_fields(ctx, body), None) is None:
+            continue
         instance = module_singleton(ctx, declaration)
-        if body is not None and instance is not None:
+        if instance is not None:
             yield body, instance
 
 
