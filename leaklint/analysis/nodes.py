@@ -90,6 +90,14 @@ def outermost(up: Ancestry, node: Node) -> Node:
     return node
 
 
+def accessed_member(up: Ancestry, ref: Node) -> Node | None:
+    """The member expression `ref.<name>` whose object ``ref`` is, if ``ref`` is read that way."""
+    member = up.parent(ref)
+    if member is None or member.type != "member_expression":
+        return None
+    return member if member.child_by_field_name("object") == ref else None
+
+
 def is_callee(up: Ancestry, node: Node) -> bool:
     parent = up.parent(node)
     return (

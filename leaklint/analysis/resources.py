@@ -50,6 +50,7 @@ from leaklint.analysis.frequency import Rate, how_often
 from leaklint.analysis.listeners import EMITTER_LISTENING, LISTENER_SETUP
 from leaklint.analysis.nodes import (
     TRANSPARENT,
+    accessed_member,
     call_arguments,
     class_method,
     plain_parameters,
@@ -902,13 +903,8 @@ class _Engine:
         if not isinstance(holder, Binding):
             return False
         for ref in references_to(holder, self.ctx.scopes, self.ctx.references):
-            member = self.parent(ref)
-            if (
-                member is not None
-                and member.type == "member_expression"
-                and member.child_by_field_name("object") == ref
-                and _last_name(member) == method
-            ):
+            member = accessed_member(self.ctx.ancestry, ref)
+            if member is not None and _last_name(member) == method:
                 return True
         return False
 

@@ -37,6 +37,7 @@ from leaklint.analysis.nodes import (
     CLASS_NODES,
     FIELD_NODES,
     FUNCTION_NODES,
+    accessed_member,
     call_arguments,
     identifiers_in,
     is_bounded_key,
@@ -829,11 +830,9 @@ class _Exports:
             return False
         entry = string_value(key) or text(key)
         for ref in references_of(self.ctx, binding):
-            member = up.parent(ref)
+            member = accessed_member(up, ref)
             if (
                 member is not None
-                and member.type == "member_expression"
-                and member.child_by_field_name("object") == ref
                 and member_property(member) == entry
                 and _shrinks(self.ctx, member)
             ):

@@ -92,6 +92,7 @@ from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often, repeating
 from leaklint.analysis.nodes import (
     FIELD_NODES,
     THIS_MEMBERS,
+    accessed_member,
     call_arguments,
     class_method,
     contains,
@@ -480,16 +481,10 @@ def _container_fields(ctx: FileContext, body: Node) -> Iterator[tuple[str, Node,
 
 def _instance_field_uses(ctx: FileContext, instance: Binding, name: str) -> list[Node]:
     """`registry.<name>` through the module's variable for the instance, in this file."""
-    up = ctx.ancestry
     found = []
     for ref in references_to(instance, ctx.scopes, ctx.references):
-        member = up.parent(ref)
-        if (
-            member is not None
-            and member.type == "member_expression"
-            and member.child_by_field_name("object") == ref
-            and member_property(member) == name
-        ):
+        member = accessed_member(ctx.ancestry, ref)
+        if member is not None and member_property(member) == name:
             found.append(member)
     return found
 
