@@ -201,6 +201,13 @@ def may_run_per_call(data: bytes) -> bool:
     return any(p.search(data) for p in _OTHER_SIGNS)
 
 
+def has_handlers(ctx: FileContext) -> bool:
+    """Whether the file has any handler: without one no code of it runs per request, message
+    or connection (``request_context`` is None for every node), so a rule that reports only
+    such code can stop before asking anything else."""
+    return bool(_handlers(ctx))
+
+
 def request_context(ctx: FileContext, node: Node) -> PerRequest | None:
     """The handler that makes ``node`` run per request/message/connection, if any."""
     handlers = _handlers(ctx)

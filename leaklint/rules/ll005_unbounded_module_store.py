@@ -108,7 +108,12 @@ from leaklint.analysis.nodes import (
     text,
     this_members,
 )
-from leaklint.analysis.percall import PerRequest, may_run_per_call, module_singleton
+from leaklint.analysis.percall import (
+    PerRequest,
+    has_handlers,
+    may_run_per_call,
+    module_singleton,
+)
 from leaklint.model.findings import Related
 from leaklint.model.project import CALL, GROW, GROWER, STORE, ProjectFacts, ProjectReport
 from leaklint.model.settings import Settings
@@ -301,6 +306,8 @@ class UnboundedModuleStore(Rule):
             kind = _container_kind(ctx, declarator.child_by_field_name("value"))
             if kind is None or effective_function(ctx.ancestry, declarator) is not None:
                 continue
+            if not has_handlers(ctx):
+                return  # only per-request growth is reported, and nothing here runs per request
             binding = ctx.scopes.resolve(name) if name is not None else None
             if binding is None or name is None or binding.node.id != name.id:
                 continue
@@ -312,7 +319,8 @@ class UnboundedModuleStore(Rule):
             uses = _store_uses(ctx, binding)
             if not uses.shrinks and not uses.escapes:
                 self._report(ctx, binding, kind, growth, uses.renewals)
-        for singleton in _singleton_classes(ctx, captures.get("class", ())):
+        classes = captures.get("class", ())
+        for singleton in _singleton_classes(ctx, classes) if classes and has_handlers(ctx) else ():
             self._check_instance_stores(ctx, *singleton)
 
     def _check_instance_stores(self, ctx: FileContext, body: Node, instance: Binding) -> None:
