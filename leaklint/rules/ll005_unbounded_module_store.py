@@ -323,15 +323,28 @@ class UnboundedModuleStore(Rule):
         for singleton in _singleton_classes(ctx, classes) if classes and has_handlers(ctx) else ():
             self._check_instance_stores(ctx, *singleton)
 
-    def _check_instance_stores(self, ctx: FileContext, body: Node, instance: Binding) -> None:
+    def _check_instance_stores(
+        self,
+        ctx: FileContext,
+        body: Node,
+        instance: Binding,
+        fields: list[tuple[str, Node, str]],
+    ) -> None:
         """Containers in fields of the one instance the module builds of a class, grown per
         request through its methods (`registry.add(req.params.id, …)` in a route)."""
         members = run_query(query(ctx.source.language, THIS_MEMBERS), body).get("member", [])
-        for field_name, declared, kind in _container_fields(ctx, body):
+        # `registry.<field>` through the module's variable: its references are the same for
+        # every field, so they are looked up once.
+        accessed = [
+            member
+            for ref in references_to(instance, ctx.scopes, ctx.references)
+            if (member := accessed_member(ctx.ancestry, ref)) is not None
+        ]
+        for field_name, declared, kind in fields:
             uses = [
                 use
                 for use in this_members(ctx.ancestry, members, body, field_name)
-                + _instance_field_uses(ctx, instance, field_name)
+                + [m for m in accessed if member_property(m) == field_name]
                 if use.id != declared.id
             ]
             growth = _per_request_growth_of(ctx, uses)
@@ -444,17 +457,20 @@ def _container_kind(ctx: FileContext, value: Node | None) -> str | None:
 # -- stores in fields of a module's one instance --------------------------------------------
 
 
-def _singleton_classes(ctx: FileContext, classes: Iterable[Node]) -> Iterator[tuple[Node, Binding]]:
-    """(class body, the variable holding the module's one instance) for each class the module
-    builds exactly once (``percall.module_singleton``)."""
+def _singleton_classes(
+    ctx: FileContext, classes: Iterable[Node]
+) -> Iterator[tuple[Node, Binding, list[tuple[str, Node, str]]]]:
+    """(class body, the variable holding the module's one instance, its container fields) for
+    each class the module builds exactly once (``percall.module_singleton``)."""
     for declaration in classes:
         body = declaration.child_by_field_name("body")
+        fields = list(_container_fields(ctx, body)) if body is not None else []
         # A class with no container field holds no store: skip the singleton question.
-        if body is None or next(_container_fields(ctx, body), None) is None:
+        if body is None or not fields:
             continue
         instance = module_singleton(ctx, declaration)
         if instance is not None:
-            yield body, instance
+            yield body, instance, fields
 
 
 def _container_fields(ctx: FileContext, body: Node) -> Iterator[tuple[str, Node, str]]:
@@ -485,16 +501,6 @@ def _container_fields(ctx: FileContext, body: Node) -> Iterator[tuple[str, Node,
         if name and owner is not None and owner.type == "this" and name not in seen:
             seen.add(name)
             yield name, target, kind
-
-
-def _instance_field_uses(ctx: FileContext, instance: Binding, name: str) -> list[Node]:
-    """`registry.<name>` through the module's variable for the instance, in this file."""
-    found = []
-    for ref in references_to(instance, ctx.scopes, ctx.references):
-        member = accessed_member(ctx.ancestry, ref)
-        if member is not None and member_property(member) == name:
-            found.append(member)
-    return found
 
 
 def _field_uses(ctx: FileContext, uses: list[Node]) -> StoreUses:
