@@ -112,6 +112,14 @@ async function stableCount(read, { settleMs = 300, limitMs = 5_000 } = {}) {
   return last;
 }
 
+// How many PostgreSQL backends ``work`` leaves open: the stable count after it minus the
+// stable count before it, which every pg case measures.
+async function backendsAdded(pg, config, work) {
+  const before = await stableCount(() => pgBackends(pg, config));
+  await work();
+  return (await stableCount(() => pgBackends(pg, config))) - before;
+}
+
 // Open backends on the PostgreSQL server: the query the seed talk used for diagnosis.
 async function pgBackends(pg, config) {
   const probe = new pg.Client(config);
@@ -304,6 +312,7 @@ function liveHandles() {
 const settle = () => sleep(200);
 
 module.exports = {
+  backendsAdded,
   liveHandles,
   settle,
   abortedDownloads,

@@ -4,12 +4,11 @@
 const pg = require('pg');
 const { connect } = require('./db/connect-once');
 const {
+  backendsAdded,
   intFromEnv,
-  pgBackends,
   pgConfigFromEnv,
   requestAll,
   runCase,
-  stableCount,
   startHandler,
 } = require('../../lib/harness');
 
@@ -26,8 +25,8 @@ runCase(async () => {
   const n = intFromEnv('EVIDENCE_N', 100);
   const config = pgConfigFromEnv();
   const app = await startHandler(findUpload);
-  const before = await stableCount(() => pgBackends(pg, config));
-  await requestAll(app, n, (i) => `/uploads/${i}`);
-  const after = await stableCount(() => pgBackends(pg, config));
-  return { value: after - before, unit: 'backends', n, details: stats };
+  const added = await backendsAdded(pg, config, async () => {
+    await requestAll(app, n, (i) => `/uploads/${i}`);
+  });
+  return { value: added, unit: 'backends', n, details: stats };
 });

@@ -1,6 +1,6 @@
 // LL003 unclosed-client (pg variant), fixed: end() in finally, so a failed query closes too.
 const pg = require('pg');
-const { intFromEnv, pgBackends, pgConfigFromEnv, runCase, stableCount } = require('../../lib/harness');
+const { backendsAdded, intFromEnv, pgConfigFromEnv, runCase } = require('../../lib/harness');
 
 const { Client } = pg;
 const config = pgConfigFromEnv();
@@ -21,8 +21,8 @@ async function recordShare(uploadId, parts) {
 
 runCase(async () => {
   const n = intFromEnv('EVIDENCE_N', 100);
-  const before = await stableCount(() => pgBackends(pg, config));
-  for (let i = 1; i <= n; i += 1) await recordShare(i, i % 2);
-  const after = await stableCount(() => pgBackends(pg, config));
-  return { value: after - before, unit: 'backends', n, details: stats };
+  const added = await backendsAdded(pg, config, async () => {
+    for (let i = 1; i <= n; i += 1) await recordShare(i, i % 2);
+  });
+  return { value: added, unit: 'backends', n, details: stats };
 });

@@ -1,7 +1,7 @@
 // LL003 unclosed-client (pg variant), flagged: a PostgreSQL client per call, ended only on the
 // happy path; when the query throws, end() is skipped and the server keeps the backend.
 const pg = require('pg');
-const { intFromEnv, pgBackends, pgConfigFromEnv, runCase, stableCount } = require('../../lib/harness');
+const { backendsAdded, intFromEnv, pgConfigFromEnv, runCase } = require('../../lib/harness');
 
 const { Client } = pg;
 const config = pgConfigFromEnv();
@@ -21,9 +21,9 @@ async function recordShare(uploadId, parts) {
 
 runCase(async () => {
   const n = intFromEnv('EVIDENCE_N', 100);
-  const before = await stableCount(() => pgBackends(pg, config));
-  // parts = 0 on every other call: "division by zero" raised by the server.
-  for (let i = 1; i <= n; i += 1) await recordShare(i, i % 2);
-  const after = await stableCount(() => pgBackends(pg, config));
-  return { value: after - before, unit: 'backends', n, details: stats };
+  const added = await backendsAdded(pg, config, async () => {
+    // parts = 0 on every other call: "division by zero" raised by the server.
+    for (let i = 1; i <= n; i += 1) await recordShare(i, i % 2);
+  });
+  return { value: added, unit: 'backends', n, details: stats };
 });

@@ -4,12 +4,11 @@
 const pg = require('pg');
 const { getClient, pool } = require('./db/pool');
 const {
+  backendsAdded,
   intFromEnv,
-  pgBackends,
   pgConfigFromEnv,
   requestAll,
   runCase,
-  stableCount,
   startHandler,
 } = require('../../lib/harness');
 
@@ -26,9 +25,9 @@ runCase(async () => {
   const n = intFromEnv('EVIDENCE_N', 100);
   const config = pgConfigFromEnv();
   const app = await startHandler(findUpload);
-  const before = await stableCount(() => pgBackends(pg, config));
-  await requestAll(app, n, (i) => `/uploads/${i}`);
-  const after = await stableCount(() => pgBackends(pg, config));
+  const added = await backendsAdded(pg, config, async () => {
+    await requestAll(app, n, (i) => `/uploads/${i}`);
+  });
   const checkedOut = pool.totalCount - pool.idleCount;
-  return { value: after - before, unit: 'backends', n, details: { ...stats, checkedOut } };
+  return { value: added, unit: 'backends', n, details: { ...stats, checkedOut } };
 });

@@ -1,7 +1,7 @@
 // LL006 unreleased-pool-client, fixed: release() in finally, so the client goes back to the
 // pool whether or not the query throws; the pool reuses it for the next call.
 const pg = require('pg');
-const { intFromEnv, pgBackends, pgConfigFromEnv, runCase, stableCount } = require('../../lib/harness');
+const { backendsAdded, intFromEnv, pgConfigFromEnv, runCase } = require('../../lib/harness');
 
 const config = pgConfigFromEnv();
 const n = intFromEnv('EVIDENCE_N', 100);
@@ -21,9 +21,9 @@ async function recordShare(uploadId, parts) {
 }
 
 runCase(async () => {
-  const before = await stableCount(() => pgBackends(pg, config));
-  for (let i = 1; i <= n; i += 1) await recordShare(i, i % 2);
-  const after = await stableCount(() => pgBackends(pg, config));
+  const added = await backendsAdded(pg, config, async () => {
+    for (let i = 1; i <= n; i += 1) await recordShare(i, i % 2);
+  });
   const checkedOut = pool.totalCount - pool.idleCount;
-  return { value: after - before, unit: 'backends', n, details: { ...stats, checkedOut } };
+  return { value: added, unit: 'backends', n, details: { ...stats, checkedOut } };
 });

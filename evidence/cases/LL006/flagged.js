@@ -2,7 +2,7 @@
 // only on the happy path; when the query throws, release() is skipped, the client stays checked
 // out and its backend stays open on the server.
 const pg = require('pg');
-const { intFromEnv, pgBackends, pgConfigFromEnv, runCase, stableCount } = require('../../lib/harness');
+const { backendsAdded, intFromEnv, pgConfigFromEnv, runCase } = require('../../lib/harness');
 
 const config = pgConfigFromEnv();
 const n = intFromEnv('EVIDENCE_N', 100);
@@ -24,10 +24,10 @@ async function recordShare(uploadId, parts) {
 }
 
 runCase(async () => {
-  const before = await stableCount(() => pgBackends(pg, config));
-  // parts = 0 on every other call: "division by zero" raised by the server.
-  for (let i = 1; i <= n; i += 1) await recordShare(i, i % 2);
-  const after = await stableCount(() => pgBackends(pg, config));
+  const added = await backendsAdded(pg, config, async () => {
+    // parts = 0 on every other call: "division by zero" raised by the server.
+    for (let i = 1; i <= n; i += 1) await recordShare(i, i % 2);
+  });
   const checkedOut = pool.totalCount - pool.idleCount;
-  return { value: after - before, unit: 'backends', n, details: { ...stats, checkedOut } };
+  return { value: added, unit: 'backends', n, details: { ...stats, checkedOut } };
 });
