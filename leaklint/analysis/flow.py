@@ -398,21 +398,6 @@ def stored_on(ctx: FileContext, target: Node, function: Node | None) -> str | No
     return "local"
 
 
-def declared_value(ctx: FileContext, ident: Node, *, const_only: bool = False) -> Node | None:
-    """The value a name was declared with (`const src = fs.createReadStream(f)`: the call),
-    when ``ident`` names a plain variable declarator (not a destructuring pattern); None
-    otherwise. ``const_only``: only a `const`, whose value no later assignment replaces."""
-    binding = ctx.scopes.resolve(ident)
-    if binding is None or (const_only and binding.kind != "const"):
-        return None
-    declaration = binding.declaration
-    if declaration.type != "variable_declarator":
-        return None
-    if declaration.child_by_field_name("name") != binding.node:
-        return None
-    return declaration.child_by_field_name("value")
-
-
 # The identity of a removal that removes every listener (`removeAllListeners(event)`).
 ANY = ("any",)
 
@@ -772,7 +757,7 @@ def _name_form(ctx: FileContext, name: Node, passed: dict[int, str], depth: int)
         return text(name)  # a global: the same everywhere
     if binding.node.id in passed:
         return passed[binding.node.id]
-    value = declared_value(ctx, name, const_only=True) if depth < 3 else None
+    value = ctx.scopes.declared_value(name, const_only=True) if depth < 3 else None
     if value is not None:
         return "(" + _key_form(ctx, value, passed, depth + 1) + ")"
     return f"{text(name)}#{binding.node.id}"

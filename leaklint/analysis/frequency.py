@@ -882,14 +882,8 @@ def _is_this_or_alias(ctx: FileContext, receiver: Node | None) -> bool:
         return True
     if receiver.type != "identifier":
         return False
-    binding = ctx.scopes.resolve(receiver)
-    declaration = binding.declaration if binding is not None else None
-    if declaration is None or declaration.type != "variable_declarator":
-        return False
-    value = declaration.child_by_field_name("value")
-    return declaration.child_by_field_name("name") == binding.node and (
-        value is not None and value.type == "this"
-    )
+    value = ctx.scopes.declared_value(receiver)
+    return value is not None and value.type == "this"
 
 
 def _teardown_method(function: Node) -> str | None:

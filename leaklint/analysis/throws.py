@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import declared_value
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     call_arguments,
@@ -312,7 +311,7 @@ def _declared_literal(ctx: FileContext, node: Node) -> bool:
     if node.type in LOCAL_LITERALS:
         return True
     if node.type == "identifier":
-        value = _unwrap(declared_value(ctx, node))
+        value = _unwrap(ctx.scopes.declared_value(node))
         return value is not None and value.type in LOCAL_LITERALS
     return False
 
@@ -363,11 +362,8 @@ def stream_cannot_fail(ctx: FileContext, source: Node | None) -> bool:
     if node.type != "identifier":
         return False
     binding = ctx.scopes.resolve(node)
-    declaration = binding.declaration if binding is not None else None
-    if declaration is None or declaration.type != "variable_declarator":
-        return False
-    value = unwrap(declaration.child_by_field_name("value"))
-    if value is None or value.type not in ("call_expression", "new_expression"):
+    value = unwrap(ctx.scopes.declared_value(node))
+    if binding is None or value is None or value.type not in ("call_expression", "new_expression"):
         return False
     if _made_by(ctx, value, _IN_MEMORY_SOURCES + _IN_MEMORY_SINKS):
         return True

@@ -322,11 +322,7 @@ def _is_read_stream(ctx: FileContext, value: Node | None) -> bool:
     if value is None:
         return False
     if value.type == "identifier":
-        binding = ctx.scopes.resolve(value)
-        declaration = binding.declaration if binding is not None else None
-        if declaration is None or declaration.type != "variable_declarator":
-            return False
-        return _is_read_stream(ctx, declaration.child_by_field_name("value"))
+        return _is_read_stream(ctx, ctx.scopes.declared_value(value))
     if value.type != "call_expression":
         return False
     name = _method_name(value) or ""
@@ -357,11 +353,7 @@ def _over_literal_list(ctx: FileContext, loop: Node) -> bool:
         return False
     iterated = unwrap(iterated)
     if iterated is not None and iterated.type == "identifier":
-        binding = ctx.scopes.resolve(iterated)
-        declaration = binding.declaration if binding is not None else None
-        if binding is None or binding.kind != "const" or declaration is None:
-            return False
-        iterated = unwrap(declaration.child_by_field_name("value"))
+        iterated = unwrap(ctx.scopes.declared_value(iterated, const_only=True))
     return (
         iterated is not None
         and iterated.type == "array"

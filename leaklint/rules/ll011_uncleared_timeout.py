@@ -64,7 +64,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import declared_value, destination, same_value, value_identity
+from leaklint.analysis.flow import destination, same_value, value_identity
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Frequency, Why, how_often
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
@@ -119,7 +119,7 @@ def _is_promisified_set_timeout(ctx: FileContext, callee: Node | None) -> bool:
     promisify(setTimeout)`): Node's `setTimeout[util.promisify.custom]` is the timers/promises
     timer, with its `(delay, value, { signal })` arguments."""
     if callee is not None and callee.type == "identifier":
-        callee = declared_value(ctx, callee, const_only=True)
+        callee = ctx.scopes.declared_value(callee, const_only=True)
     if callee is None or callee.type != "call_expression":
         return False
     promisify = ctx.imports.resolve(callee.child_by_field_name("function"))
@@ -253,7 +253,7 @@ def _timers_of(ctx: FileContext, racer: Node, depth: int) -> Iterator[tuple[Time
     if node is None:
         return
     if node.type == "identifier":
-        value = declared_value(ctx, node, const_only=True)
+        value = ctx.scopes.declared_value(node, const_only=True)
         if value is not None and depth > 0:
             yield from _timers_of(ctx, value, depth - 1)
         return

@@ -488,6 +488,21 @@ class ScopeAnalysis:
     def resolve_name(self, name: str, start: int, end: int) -> Binding | None:
         return self._scoped(name).innermost_containing(start, end)
 
+    def declared_value(self, ident: Node, *, const_only: bool = False) -> Node | None:
+        """The value a name was declared with (`const src = fs.createReadStream(f)`: the call),
+        when ``ident`` resolves to a plain variable declarator (not a destructuring pattern);
+        None otherwise. ``const_only``: only a `const`, whose value no later assignment
+        replaces. The one answer to "what was this local declared as" for every analysis."""
+        binding = self.resolve(ident)
+        if binding is None or (const_only and binding.kind != "const"):
+            return None
+        declaration = binding.declaration
+        if declaration.type != "variable_declarator":
+            return None
+        if declaration.child_by_field_name("name") != binding.node:
+            return None
+        return declaration.child_by_field_name("value")
+
     def declares(self, name: str, ident: Node) -> bool:
         """Whether some declaration of ``name`` is visible at ``ident``: ``resolve() is not
         None`` without working out which one is innermost. The declaration that covers a
