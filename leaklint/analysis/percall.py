@@ -136,8 +136,9 @@ class PerRequest:
 
     handler: Node
     call: Node | None = None  # `helper(…)` inside the handler, when the code is in `helper`
-    # The call that registered the handler (`io.on('connection', fn)`, `app.post('/x', fn)`),
-    # and its event name for `on`-style registrations; None for handlers known by parameters.
+    # The call that registered the handler (`io.on('connection', fn)`, `app.post('/x', fn)`;
+    # for ws's option, its `verifyClient` key), and its event name for `on`-style
+    # registrations; None for handlers known by parameters.
     registration: Node | None = None
     event: str | None = None
     # For a method a framework routes to by decorator (`@Get()` in a `@Controller()`): which.
@@ -451,10 +452,10 @@ def _registered_callbacks(call: Node) -> list[Node]:
 
 
 def _verify_client_option(up: Ancestry, function: Node) -> Node | None:
-    """The `verifyClient: fn` pair (or `verifyClient(info, cb) {…}` method) that gives
-    ``function`` to a `new` expression's options object: ws's server calls it per upgrade
-    request. Only a function written in place: a name given there is a binding the rules would
-    have to follow, and no audited repository wrote one."""
+    """The `verifyClient` key of the pair (or method) that gives ``function`` to a `new`
+    expression's options object (`verifyClient: fn`, `verifyClient(info, cb) {…}`): ws's server
+    calls it per upgrade request. Only a function written in place: a name given there is a
+    binding the rules would have to follow, and no audited repository wrote one."""
     holder = function if function.type == "method_definition" else up.parent(function)
     if holder is None:
         return None
@@ -471,7 +472,7 @@ def _verify_client_option(up: Ancestry, function: Node) -> Node | None:
     options = up.parent(holder)
     arguments = up.parent(options) if options is not None and options.type == "object" else None
     new = up.parent(arguments) if arguments is not None and arguments.type == "arguments" else None
-    return holder if new is not None and new.type == "new_expression" else None
+    return key if new is not None and new.type == "new_expression" else None
 
 
 def _event_name(call: Node) -> str | None:
