@@ -353,3 +353,28 @@ def test_a_command_destructuring_its_interaction_runs_per_message() -> None:
         ("module.exports = { execute({ inter }) { work(); } };", "b.js"),
     ):
         assert _frequency_at(code, "work()", name=name).why is Why.CALLERS_UNKNOWN, code
+
+
+def test_ws_verify_client_runs_per_connection() -> None:
+    # tiledesk-server: ws calls the `verifyClient` option for every upgrade request.
+    code = (
+        "const wss = new WebSocket.Server({\n"
+        "  server,\n"
+        "  verifyClient: function (info, cb) { work(info); cb(true); },\n"
+        "});"
+    )
+    frequency = _frequency_at(code, "work(info)")
+    assert (frequency.why, frequency.rate) == (Why.HANDLER, Rate.PER_CONNECTION)
+    assert frequency.reason == (
+        "runs per connection: ws's `verifyClient` option on line 3 "
+        "(called for every upgrade request)"
+    )
+    method = "new WebSocketServer({ noServer: true, verifyClient(info) { work(info); } });"
+    assert _frequency_at(method, "work(info)").rate is Rate.PER_CONNECTION
+    # Not given to a constructor, or nested deeper than its options: callers unknown.
+    for code in (
+        "module.exports = { verifyClient(info) { work(info); } };",
+        "configure({ verifyClient: (info) => { work(info); } });",
+        "new Server({ hooks: { verifyClient(info) { work(info); } } });",
+    ):
+        assert _frequency_at(code, "work(info)").why is Why.CALLERS_UNKNOWN, code

@@ -80,6 +80,7 @@ from leaklint.analysis.percall import (
     DISCORD_COMMAND_EVENT,
     PERCALL,
     TRPC_PROCEDURE_EVENT,
+    VERIFY_CLIENT_EVENT,
     PerRequest,
     discord_handler_type,
     effect_callback,
@@ -664,10 +665,14 @@ def _handler_rate(ctx: FileContext, per_request: PerRequest) -> tuple[Rate, str]
         "messageCreate": Rate.PER_MESSAGE,
         "interactionCreate": Rate.PER_MESSAGE,
         DISCORD_COMMAND_EVENT: Rate.PER_MESSAGE,
+        VERIFY_CLIENT_EVENT: Rate.PER_CONNECTION,
     }.get(event or "", Rate.PER_REQUEST)
     if registration is not None and event == TRPC_PROCEDURE_EVENT:
         line = ctx.source.position(registration.start_byte).line
         where = f"the tRPC procedure `{trpc_procedure_label(registration)}` on line {line}"
+    elif registration is not None and event == VERIFY_CLIENT_EVENT:
+        line = ctx.source.position(registration.start_byte).line
+        where = f"ws's `verifyClient` option on line {line} (called for every upgrade request)"
     elif registration is not None:
         line = ctx.source.position(registration.start_byte).line
         callee = registration.child_by_field_name("function")

@@ -11,6 +11,8 @@ conventions server code is written in:
 * a Next.js route handler (`export async function GET(request)`) or `getServerSideProps`;
 * a callback registered as a route or middleware (`app.get('/path', fn)`, `router.use(fn)`) or
   for a per-connection/per-message event (`server.on('request' | 'connection' | 'message')`);
+* ws's `verifyClient` option (`new WebSocket.Server({ verifyClient(info, cb) { … } })`),
+  which ws calls for every upgrade request, before the connection exists;
 * a tRPC procedure's resolver (`publicProcedure.input(schema).query(async ({ ctx, input }) =>
   …)`, `.mutation(fn)`, `.subscription(fn)`), known by the builder chain it ends: its root is
   named `procedure` or `…Procedure` (`t.procedure`, an exported `protectedProcedure`), which
@@ -99,6 +101,10 @@ DESTRUCTURED_INTERACTIONS = frozenset({"inter", "interaction"})
 # tRPC: the methods that give a procedure its resolver, and how its builders are named.
 TRPC_RESOLVER_METHODS = frozenset({"query", "mutation", "subscription"})
 TRPC_PROCEDURE_EVENT = "trpc-procedure"
+# ws's server option, called per upgrade request: a function given as `verifyClient` in the
+# options object of a `new` expression (`new WebSocket.Server({ server, verifyClient })`).
+VERIFY_CLIENT_OPTION = "verifyClient"
+VERIFY_CLIENT_EVENT = "verify-client"
 _DISCORD_SIGNS = (
     # Two literal-led patterns: Python's re scans for a leading literal fast, and tries a
     # leading character class at every `d`/`D` of the file.
@@ -130,8 +136,9 @@ class PerRequest:
 
     handler: Node
     call: Node | None = None  # `helper(…)` inside the handler, when the code is in `helper`
-    # The call that registered the handler (`io.on('connection', fn)`, `app.post('/x', fn)`),
-    # and its event name for `on`-style registrations; None for handlers known by parameters.
+    # The call that registered the handler (`io.on('connection', fn)`, `app.post('/x', fn)`;
+    # for ws's option, its `verifyClient` key), and its event name for `on`-style
+    # registrations; None for handlers known by parameters.
     registration: Node | None = None
     event: str | None = None
     # For a method a framework routes to by decorator (`@Get()` in a `@Controller()`): which.
@@ -188,6 +195,7 @@ _OTHER_SIGNS = (
     *_DISCORD_SIGNS,  # Discord command handlers
     *FRAMEWORK_PATTERNS,  # decorator-routed handlers (NestJS, routing-controllers, tsoa …)
     re.compile(rb"rocedure\b"),  # tRPC procedures: `publicProcedure.query(…)`, `t.procedure`
+    re.compile(rb"verifyClient\b"),  # ws's per-upgrade `verifyClient` option
 )
 
 
@@ -275,6 +283,12 @@ def _handlers(ctx: FileContext) -> list[Node]:
             for callback in _registered_callbacks(call):
                 found[callback.id] = callback
                 memo.registrations[callback.id] = (call, _event_name(call))
+        if VERIFY_CLIENT_OPTION.encode() in ctx.source.data:
+            for function in functions:
+                option = _verify_client_option(ctx.ancestry, function)
+                if option is not None:
+                    found[function.id] = function
+                    memo.registrations[function.id] = (option, VERIFY_CLIENT_EVENT)
         for method in _decorated_methods(ctx, captures.get("percall_function", ())):
             found[method.method.id] = method.method
             memo.decorated[method.method.id] = method
@@ -435,6 +449,30 @@ def _registered_callbacks(call: Node) -> list[Node]:
     if not registers:
         return []
     return [a for a in arguments if _unwrap(a).type in FUNCTION_NODES]
+
+
+def _verify_client_option(up: Ancestry, function: Node) -> Node | None:
+    """The `verifyClient` key of the pair (or method) that gives ``function`` to a `new`
+    expression's options object (`verifyClient: fn`, `verifyClient(info, cb) {…}`): ws's server
+    calls it per upgrade request. Only a function written in place: a name given there is a
+    binding the rules would have to follow, and no audited repository wrote one."""
+    holder = function if function.type == "method_definition" else up.parent(function)
+    if holder is None:
+        return None
+    if holder.type == "pair":
+        value = holder.child_by_field_name("value")
+        if value is None or value.id != function.id:
+            return None
+    elif holder.id != function.id:
+        return None
+    key = holder.child_by_field_name("key" if holder.type == "pair" else "name")
+    name = text(key) if key is not None and key.type == "property_identifier" else literal_key(key)
+    if name != VERIFY_CLIENT_OPTION:
+        return None
+    options = up.parent(holder)
+    arguments = up.parent(options) if options is not None and options.type == "object" else None
+    new = up.parent(arguments) if arguments is not None and arguments.type == "arguments" else None
+    return key if new is not None and new.type == "new_expression" else None
 
 
 def _event_name(call: Node) -> str | None:

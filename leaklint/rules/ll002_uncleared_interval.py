@@ -47,7 +47,9 @@ started once per *instance* is a note too: in a method named like start-up code 
 hook (`start()`, `login()`, `modulesStarted()`, `ngOnInit()`), in a method guarded by `if
 (this.timer) return` (that no other method resets), or in `run()` of a listener class registered
 with `once: true`. How often code runs is decided for every rule alike (see
-`docs/architecture.md`).
+`docs/architecture.md`). In browser code (served from `public/`, `static/` …, or using
+`document`/`window` and never `require`, `exports` or `process`) the notes speak of the page,
+which such a timer lives as long as, not of a process it would keep from exiting.
 
 ## Why is this bad?
 An interval runs until it is cleared. Its callback, and everything the callback's closure
@@ -209,10 +211,24 @@ class UnclearedInterval(Rule):
             "closure. Keep the handle and clearInterval() it when the work ends (`--project` "
             "follows the callers into other modules)."
         ),
+        # Browser code whose callers are elsewhere: once is one timer for the page, not the
+        # process (send's choo controller, CyTube's classic scripts: the tenth audit).
+        "per-call-discarded-assumed-page": (
+            "setInterval() starts a new timer for {runs} and discards its handle, so none of "
+            "them can ever be cleared. How often that happens is decided by code this file "
+            "does not show: once as the page starts, it is one timer for the life of the page; "
+            "per view, event or message, every run leaves one more running, with its "
+            "callback's closure. Keep the handle and clearInterval() it when the work ends "
+            "(`--project` follows the callers into other modules)."
+        ),
         "module-stored": (
             "The interval stored in '{handle}' never reaches clearInterval() in this file, so it "
             "runs for the whole life of the process and keeps it from exiting. Clear it on "
             "shutdown, or .unref() it if a process-lifetime timer is intended."
+        ),
+        "module-stored-page": (
+            "The interval stored in '{handle}' never reaches clearInterval() in this file, so it "
+            "runs for the whole life of the page. Clear it when the view that needs it goes away."
         ),
         "per-call-cleared-not-in-finally": (
             "The interval in '{handle}' is cleared by `{clear}`, but not in a `finally` "
@@ -253,6 +269,14 @@ class UnclearedInterval(Rule):
             "or per job, every run leaves one more that can never be stopped. Clear it in a "
             "close()/stop()/dispose() method, or return the handle (`--project` follows the "
             "callers into other modules)."
+        ),
+        "per-call-stored-assumed-page": (
+            "The interval stored in '{handle}' never reaches clearInterval() in this file, and "
+            "{runs} starts one. How often that happens is decided by code this file does not "
+            "show: once as the page starts, it is one timer for the life of the page; per view, "
+            "event or message, every run leaves one more that can never be stopped. Clear it "
+            "when the view that needs it goes away, or return the handle (`--project` follows "
+            "the callers into other modules)."
         ),
         "note-stored-here": "the handle is stored here and never cleared",
         "effect-stored": (
@@ -411,7 +435,7 @@ class UnclearedInterval(Rule):
             assumed = rate_is_assumed(ctx, frequency)
             if assumed:
                 # Callers elsewhere: most often start-up code (two audits), so a note.
-                message = self.msg("per-call-discarded-assumed", runs=runs)
+                message = self.msg(_in_page(ctx, "per-call-discarded-assumed"), runs=runs)
                 ctx.report(self, call, message, severity=Severity.NOTE)
             else:
                 ctx.report(self, call, self.msg("per-call-discarded", runs=runs))
@@ -444,12 +468,12 @@ class UnclearedInterval(Rule):
             ctx.report(self, call, message, severity=Severity.NOTE)
             return
         if function is None:
-            kind = "instance-stored" if per_instance else "module-stored"
+            kind = "instance-stored" if per_instance else _in_page(ctx, "module-stored")
             ctx.report(self, call, self.msg(kind, handle=where), severity=Severity.NOTE)
             return
         runs = _runs(ctx.ancestry, function, frequency)
         assumed = rate_is_assumed(ctx, frequency)
-        kind = "per-call-stored-assumed" if assumed else "per-call-stored"
+        kind = _in_page(ctx, "per-call-stored-assumed") if assumed else "per-call-stored"
         ctx.report(
             self,
             call,
@@ -457,7 +481,7 @@ class UnclearedInterval(Rule):
             related=((target, self.msg("note-stored-here").text),),
             severity=Severity.NOTE if assumed else None,
         )
-        once = None if unref else self.msg("module-stored", handle=where)
+        once = None if unref else self.msg(_in_page(ctx, "module-stored"), handle=where)
         hot = self.msg("per-call-stored", handle=where, runs=runs) if assumed else None
         if_runs_once(ctx, self.code, call, frequency, once, hot)
 
@@ -497,6 +521,12 @@ def _is_rejection_handler(up: Ancestry, function: Node) -> bool:
     index = next((i for i, a in enumerate(listed) if a.id == outermost(up, function).id), None)
     method = member_property(call.child_by_field_name("function"))
     return (method == "catch" and index == 0) or (method == "then" and index == 1)
+
+
+def _in_page(ctx: FileContext, message_id: str) -> str:
+    """The wording of ``message_id`` for browser code, whose timers live as long as the page
+    and keep no process from exiting."""
+    return f"{message_id}-page" if ctx.is_browser_code else message_id
 
 
 def _ends_the_page(ctx: FileContext, call: Node) -> bool:

@@ -2,14 +2,14 @@
 Flags `src.pipe(dest)`, in code that runs more than once, where one side is a file stream made
 in this file (`fs.createReadStream(…)` or `new fs.ReadStream(…)` as the source,
 `fs.createWriteStream(…)` or `fs.WriteStream(…)` as the destination, through `require('fs')`,
-`node:fs`, `fs-extra` or `graceful-fs`, renamed or destructured) and nothing destroys that
-file stream when the other side fails: the file never calls its `destroy()`/`close()` (in a
-`res.on('close')` handler, an `'error'` handler, `finished(…)`), and never hands it to other
-code that could (`pipeline(…)`, `finished(…)`, a return). A release in a listener of
-`'end'`/`'finish'` (`src.on('end', () => dest.end())`), or in the file stream's own `'close'`
-listener, does not count: it runs only when a stream completed by itself. Nor does reading a
-data property such as `stream.path`. Chains (`src.pipe(gzip).pipe(res)`) are followed to their
-first source.
+`node:fs`, `fs-extra`, `graceful-fs`, `fs-promise` or `mz/fs`, renamed or destructured) and
+nothing destroys that file stream when the other side fails: the file never calls its
+`destroy()`/`close()` (in a `res.on('close')` handler, an `'error'` handler, `finished(…)`), and
+never hands it to other code that could (`pipeline(…)`, `finished(…)`, a return). A release in a
+listener of `'end'`/`'finish'` (`src.on('end', () => dest.end())`), or in the file stream's own
+`'close'` listener, does not count: it runs only when a stream completed by itself. Nor does
+reading a data property such as `stream.path`. Chains (`src.pipe(gzip).pipe(res)`) are followed
+to their first source.
 
 `pipeline()` and `stream/promises`' `pipeline()` are the fix and are never reported. Test
 files and one-off programs (files under `scripts/`, `script/` or `bin/`) are not checked: they
@@ -69,7 +69,9 @@ PIPES = """
   function: (member_expression property: (property_identifier) @method)
   (#eq? @method "pipe")) @pipe
 """
-FS_MODULES = ("fs", "fs-extra", "graceful-fs")
+# fs-promise and mz/fs wrap the callback API in promises and hand the stream factories
+# through unchanged: `fsp.createWriteStream(…)` is fs's (psitransfer's tus uploads).
+FS_MODULES = ("fs", "fs-extra", "graceful-fs", "fs-promise", "mz/fs")
 # Calls on a stream that release its file descriptor.
 RELEASING = frozenset({"destroy", "close", "end"})
 # Uses of a stream binding that do not let other code release it.
