@@ -742,7 +742,8 @@ class _Engine:
             holder.name,
             self.ctx.ancestry,
             throws=lambda op: can_throw(self.ctx, op),
-            owner=self._owner_code(acquisition),
+            # A test of the pool whose release releases the checkout tests the checkout too.
+            owner=text(acquisition.owner) if owner_releases and acquisition.owner else None,
         )
         leak.exits = paths.run()
         if acquisition.opens_on_use:
@@ -768,13 +769,6 @@ class _Engine:
             ):
                 found.append(op)
         return sorted(found, key=lambda n: n.start_byte)
-
-    def _owner_code(self, acquisition: _Acquisition) -> str | None:
-        """The code of a pool that releases its checkouts with it (`this.browser`), when the
-        function releases it: a test of it then tests the checkout too."""
-        if acquisition.owner is None or not self._owner_releases(acquisition):
-            return None
-        return text(acquisition.owner)
 
     def _exits_after_first_use(
         self, exits: list[Exit], holder: Binding, acquisition: _Acquisition
