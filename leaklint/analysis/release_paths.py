@@ -158,7 +158,8 @@ class ReleasePaths:
     ``releases`` are the release calls made directly in the function; ``operations`` every
     call, ``new`` and ``await`` directly in it (not in nested functions), in source order;
     ``variable`` the name that holds the resource, for recognising tests of it and setup calls
-    on it.
+    on it; ``owner`` the code of the pool whose release releases the resource too
+    (`this.browser` of a page), whose absence (`if (this.browser)`) is the resource's.
     """
 
     def __init__(
@@ -170,6 +171,7 @@ class ReleasePaths:
         variable: str,
         ancestry: Ancestry,
         throws: Callable[[Node], bool] | None = None,
+        owner: str | None = None,
     ) -> None:
         # Whether a plain call can throw at all (``throws.can_throw``); this class adds only
         # what the resource's context decides. None: every plain call can.
@@ -179,6 +181,7 @@ class ReleasePaths:
         self.acquisition = acquisition
         self.releases = list(releases)
         self.variable = variable
+        self._names = {variable.encode()} | ({owner.encode()} if owner else set())
         self.operations = [op for op in operations if self._can_throw(op)]
         self.exits: list[Exit] = []
         self._jump_targets: list[list[State]] = []
@@ -272,8 +275,8 @@ class ReleasePaths:
         if node is None:
             return None
         operator = node.child_by_field_name("operator")
-        if node.type == "identifier":
-            return "present" if node.text == self.variable.encode() else None
+        if node.type in ("identifier", "member_expression"):
+            return "present" if node.text in self._names else None
         if node.type == "unary_expression" and operator is not None and operator.type == "!":
             flipped = {"present": "absent", "absent": "present"}
             return flipped.get(self._tests_variable(node.child_by_field_name("argument")) or "")
@@ -283,7 +286,7 @@ class ReleasePaths:
         right = node.child_by_field_name("right")
         if operator.type == "&&":
             return "present" if self._tests_variable(left) == "present" else None
-        if left is None or right is None or left.text != self.variable.encode():
+        if left is None or right is None or left.text not in self._names:
             return None
         if right.type not in ("null", "undefined"):
             return None

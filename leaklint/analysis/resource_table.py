@@ -132,6 +132,13 @@ class CheckoutSpec:
     # What one leak costs, when it is not a pool connection (the rule's default wording).
     consequence: str = ""
     kind: str = POOL
+    # A page of a test's or a one-off script's browser goes when the run closes (or kills) the
+    # browser: a checkout that is not a connection of a long-lived pool is judged only in the
+    # code that keeps running.
+    ends_with_the_run: bool = False
+    # Methods of the pool that release every checkout with it: a browser's `close()` closes its
+    # pages (a pg pool's `end()` does not: it waits for checked-out clients to come back).
+    owner_releases: tuple[str, ...] = ()
 
 
 SpecT = TypeVar("SpecT", "ClientSpec", "CheckoutSpec")
@@ -156,6 +163,25 @@ _PG_POOLS = (PoolSource(("pg",), (("Pool",), ("native", "Pool"))), PoolSource(("
 _MYSQL_POOLS = (
     PoolSource(_MYSQL, (("createPool",), ("createPoolCluster",), ("Pool",), ("PoolCluster",))),
 )
+_PUPPETEER = ("puppeteer", "puppeteer-core")
+_PLAYWRIGHT = ("playwright", "playwright-core", "@playwright/test")
+# What hands out pages that live as long as it does: a launched (or connected) browser. Not a
+# browser context: one is made per task and closed with its pages (`context.close()`).
+_BROWSERS = (
+    PoolSource(_PUPPETEER, (("launch",), ("connect",), ("Browser",))),
+    PoolSource(
+        _PLAYWRIGHT,
+        (
+            *(
+                (engine, method)
+                for engine in ("chromium", "firefox", "webkit")
+                for method in ("launch", "connect", "connectOverCDP")
+            ),
+            ("Browser",),
+        ),
+    ),
+)
+_BROWSER_PAGES = (PoolSource(_PUPPETEER, (("Page",),)), PoolSource(_PLAYWRIGHT, (("Page",),)))
 
 BUILTIN_CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec(
@@ -340,6 +366,23 @@ BUILTIN_CHECKOUTS: tuple[CheckoutSpec, ...] = (
         (PoolSource(_MONGO, (("ClientSession",), ("mongo", "ClientSession"))),),
         generic_label="MongoDB session",
         consequence="the session stays open in the driver and on the server until it expires",
+    ),
+    # A page of a browser the process keeps is a tab (a renderer process and its memory) that
+    # stays open until `page.close()` or the browser's own close: a shared browser is the pool,
+    # and a page a failing step leaves open is never given back. A browser the same function
+    # launches takes its pages with it (`_owned_or_poolless`).
+    CheckoutSpec(
+        "newPage",
+        ("close",),
+        "browser page",
+        _BROWSERS,
+        _BROWSER_PAGES,
+        awaited=True,
+        generic_label="browser page",
+        consequence="the page stays open in the browser, with its renderer's memory, until the "
+        "browser itself closes",
+        ends_with_the_run=True,
+        owner_releases=("close",),
     ),
 )
 

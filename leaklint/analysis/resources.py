@@ -53,6 +53,7 @@ from leaklint.analysis.nodes import (
     accessed_member,
     call_arguments,
     class_method,
+    member_property,
     plain_parameters,
     text,
 )
@@ -192,6 +193,9 @@ class _Acquisition:
     bound_handles: frozenset[str] = frozenset()
     ends_on_its_own: tuple[str, ...] = ()
     lives_for_the_process: bool = False
+    # A checkout's pool, and its methods that release every checkout (see CheckoutSpec).
+    owner: Node | None = None
+    owner_releases: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -609,6 +613,8 @@ class _Engine:
     ) -> _Acquisition | None:
         if spec.awaited and not self._is_awaited(node):
             return None
+        if spec.ends_with_the_run and (self.ctx.is_test_file or self.ctx.is_script_file):
+            return None
         arguments = node.child_by_field_name("arguments")
         if (
             spec.arguments_mean_callback
@@ -629,6 +635,8 @@ class _Engine:
             result_types=spec.result_types,
             evidence=frozenset(spec.release),
             consequence=spec.consequence,
+            owner=callee.child_by_field_name("object"),
+            owner_releases=frozenset(spec.owner_releases),
         )
         if self._owned_or_poolless(callee.child_by_field_name("object"), function):
             return None
@@ -708,6 +716,11 @@ class _Engine:
         )
         if uses.deferred_release or uses.escapes:
             return None
+        owner_releases = self._owner_releases(acquisition)
+        if owner_releases:
+            uses = replace(
+                uses, releases=sorted([*uses.releases, *owner_releases], key=lambda n: n.start_byte)
+            )
         if acquisition.needs_evidence and not _released_by(uses.releases, acquisition.evidence):
             return None
         if not uses.releases:
@@ -729,11 +742,33 @@ class _Engine:
             holder.name,
             self.ctx.ancestry,
             throws=lambda op: can_throw(self.ctx, op),
+            # A test of the pool whose release releases the checkout tests the checkout too.
+            owner=text(acquisition.owner) if owner_releases and acquisition.owner else None,
         )
         leak.exits = paths.run()
         if acquisition.opens_on_use:
             leak.exits = self._exits_after_first_use(leak.exits, holder, acquisition)
         return leak if leak.exits else None
+
+    def _owner_releases(self, acquisition: _Acquisition) -> list[Node]:
+        """The calls in the acquiring function that release the checkout's pool, and every
+        checkout with it (`this.browser.close()` after `this.browser.newPage()`)."""
+        if not acquisition.owner_releases:
+            return []
+        owner = value_identity(self.ctx, acquisition.owner)
+        if owner is None:
+            return []
+        found = []
+        for op in self._direct_operations(acquisition.function):
+            callee = op.child_by_field_name("function") if op.type == "call_expression" else None
+            if (
+                callee is not None
+                and callee.type == "member_expression"
+                and member_property(callee) in acquisition.owner_releases
+                and value_identity(self.ctx, callee.child_by_field_name("object")) == owner
+            ):
+                found.append(op)
+        return sorted(found, key=lambda n: n.start_byte)
 
     def _exits_after_first_use(
         self, exits: list[Exit], holder: Binding, acquisition: _Acquisition

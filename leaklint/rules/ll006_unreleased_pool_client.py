@@ -1,9 +1,12 @@
 """## What it does
 Flags a connection checked out of a pool and not released on every path: pg
 `await pool.connect()` → `client.release()`, mysql2 `await pool.getConnection()` →
-`connection.release()`, TypeORM `createQueryRunner()` → `queryRunner.release()`, and MongoDB /
-mongoose `startSession()` → `session.endSession()`, plus pairs added with
-`[[tool.leaklint.resources]]` and `kind = "pool"`.
+`connection.release()`, TypeORM `createQueryRunner()` → `queryRunner.release()`, MongoDB /
+mongoose `startSession()` → `session.endSession()`, and a page of a browser the process keeps,
+Puppeteer's or Playwright's `await browser.newPage()` → `page.close()` (a tab that stays open
+in the shared browser; a page of a browser the same function launches, or whose browser it
+closes on that path, goes with it; pages in tests and one-off scripts go with their run), plus
+pairs added with `[[tool.leaklint.resources]]` and `kind = "pool"`.
 
 It reports a checkout that is never released, and one whose release can be skipped: the
 release is not in a `finally` block and an operation that can throw (any `await`, or a call)
