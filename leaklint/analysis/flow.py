@@ -45,7 +45,7 @@ from leaklint.analysis.nodes import (
 )
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import Symbol
-from leaklint.semantic.scope import Ancestry, references_to
+from leaklint.semantic.scope import Ancestry, Binding, references_to
 
 # -- where one mention of a value sends it ------------------------------------------------
 
@@ -410,7 +410,40 @@ def declared_value(ctx: FileContext, ident: Node, *, const_only: bool = False) -
         return None
     if declaration.child_by_field_name("name") != binding.node:
         return None
-    return declaration.child_by_field_name("value")
+    value = declaration.child_by_field_name("value")
+    if value is None and not const_only:
+        # `let reader, stream; reader = fs.createReadStream(f)`: a name declared bare and
+        # assigned once holds that one value (easy-mock's upload, audit 10), as LL003's
+        # client origins already read it.
+        return _sole_assignment(ctx, binding)
+    return value
+
+
+# Where a mention of a name is written by destructuring or a loop (`[a, b] = pair`,
+# `for (x of xs)`): a second value, not one this file can name.
+_PATTERN_WRITES = frozenset(
+    {"array_pattern", "object_pattern", "pair_pattern", "assignment_pattern", "rest_pattern"}
+)
+
+
+def _sole_assignment(ctx: FileContext, binding: Binding) -> Node | None:
+    """The value of the one plain assignment (`x = value`) to ``binding``, when nothing else
+    writes it; None otherwise."""
+    up = ctx.ancestry
+    assigned: Node | None = None
+    for ref in references_to(binding, ctx.scopes, ctx.references):
+        parent = up.parent(ref)
+        if parent is None:
+            continue
+        if is_written(up, ref):
+            if assigned is not None or parent.type != "assignment_expression":
+                return None
+            assigned = parent.child_by_field_name("right")
+        elif parent.type in _PATTERN_WRITES or (
+            parent.type == "for_in_statement" and parent.child_by_field_name("left") == ref
+        ):
+            return None
+    return assigned
 
 
 # The identity of a removal that removes every listener (`removeAllListeners(event)`).
