@@ -378,3 +378,22 @@ def test_ws_verify_client_runs_per_connection() -> None:
         "new Server({ hooks: { verifyClient(info) { work(info); } } });",
     ):
         assert _frequency_at(code, "work(info)").why is Why.CALLERS_UNKNOWN, code
+
+
+def test_an_angular_init_hook_runs_once_per_view_not_once_per_instance_start() -> None:
+    """Angular builds a component each time its view is shown: `ngOnInit` is no start-up code
+    (YoutubeDL-Material's update dialog, audit 10); a class without the decorator keeps the
+    lifecycle reading."""
+    component = """
+        import { Component } from '@angular/core';
+        @Component({ selector: 'app-dialog' })
+        export class Dialog { ngOnInit() { work(); } }
+    """
+    frequency = _frequency_at(component, "work()", "dialog.component.ts")
+    assert (frequency.why, frequency.rate) == (Why.VIEW, Rate.PER_INSTANCE)
+    assert frequency.reason == (
+        "runs once per view: `ngOnInit()` of the Angular component `Dialog` runs each time "
+        "Angular creates it"
+    )
+    plain = "export class Dialog { ngOnInit() { work(); } }"
+    assert _frequency_at(plain, "work()", "dialog.ts").why is Why.INSTANCE_START_UP

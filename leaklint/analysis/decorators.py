@@ -266,6 +266,33 @@ def nest_lifecycle_hook(ctx: FileContext, method: Node) -> str | None:
     return None if class_name is None else f"`{name}()` of the NestJS provider `{class_name}`"
 
 
+# Angular builds a component (or directive) each time its view is shown and destroys it with
+# the view: its init hooks run once per view, and whatever they start outlives the instance
+# unless `ngOnDestroy` ends it (YoutubeDL-Material's update dialog, audit 10).
+_ANGULAR_VIEW_CLASSES = ("Component", "Directive")
+_ANGULAR_INIT_HOOKS = frozenset({"ngOnInit", "ngAfterViewInit", "ngAfterContentInit"})
+
+
+def angular_view_hook(ctx: FileContext, method: Node) -> str | None:
+    """'`ngOnInit()` of the Angular component `UpdateDialog`' when ``method`` is an init hook
+    of a class decorated `@Component()` or `@Directive()` from @angular/core, else None."""
+    if method.type != "method_definition" or b"@angular/core" not in ctx.source.data:
+        return None
+    name = text(method.child_by_field_name("name"))
+    body = method.parent
+    if name not in _ANGULAR_INIT_HOOKS or body is None or body.type != "class_body":
+        return None
+    declaration = body.parent
+    if declaration is None:
+        return None
+    for decorator in _class_decorators(declaration):
+        for kind in _ANGULAR_VIEW_CLASSES:
+            if _resolves_to(ctx, decorator, ("@angular/core",), (kind,)):
+                class_name = text(declaration.child_by_field_name("name"))
+                return f"`{name}()` of the Angular {kind.lower()} `{class_name}`"
+    return None
+
+
 def nest_singleton_constructor(ctx: FileContext, function: Node) -> str | None:
     """'the NestJS provider `LoginAttempts`' when ``function`` is the constructor (or a field
     initialiser) of a singleton provider, else None: Nest's injector builds a default-scoped
@@ -312,6 +339,7 @@ def _scoped(decorator: Node) -> bool:
 __all__ = [
     "FRAMEWORK_PATTERNS",
     "DecoratedHandler",
+    "angular_view_hook",
     "decorated_handler",
     "mentions_a_framework",
     "names_a_framework",

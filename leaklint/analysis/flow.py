@@ -45,7 +45,7 @@ from leaklint.analysis.nodes import (
 )
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import Symbol
-from leaklint.semantic.scope import Ancestry, references_to
+from leaklint.semantic.scope import Ancestry, Binding, references_to
 
 # -- where one mention of a value sends it ------------------------------------------------
 
@@ -396,6 +396,53 @@ def stored_on(ctx: FileContext, target: Node, function: Node | None) -> str | No
     if binding is None or function is None or not contains(function, binding.node):
         return "outer"
     return "local"
+
+
+def declared_value(ctx: FileContext, ident: Node, *, const_only: bool = False) -> Node | None:
+    """The value a name holds from its declaration: what ``ScopeAnalysis.declared_value``
+    answers, and for a name declared bare and assigned once, that one value (`let reader;
+    reader = fs.createReadStream(f)`: easy-mock's upload, audit 10), as LL003's client
+    origins already read it. ``const_only``: only a `const`'s initial value."""
+    value = ctx.scopes.declared_value(ident, const_only=const_only)
+    if value is not None or const_only:
+        return value
+    binding = ctx.scopes.resolve(ident)
+    declaration = binding.declaration if binding is not None else None
+    if (
+        binding is None
+        or declaration is None
+        or declaration.type != "variable_declarator"
+        or declaration.child_by_field_name("name") != binding.node
+    ):
+        return None
+    return _sole_assignment(ctx, binding)
+
+
+# Where a mention of a name is written by destructuring or a loop (`[a, b] = pair`,
+# `for (x of xs)`): a second value, not one this file can name.
+_PATTERN_WRITES = frozenset(
+    {"array_pattern", "object_pattern", "pair_pattern", "assignment_pattern", "rest_pattern"}
+)
+
+
+def _sole_assignment(ctx: FileContext, binding: Binding) -> Node | None:
+    """The value of the one plain assignment (`x = value`) to ``binding``, when nothing else
+    writes it; None otherwise."""
+    up = ctx.ancestry
+    assigned: Node | None = None
+    for ref in references_to(binding, ctx.scopes, ctx.references):
+        parent = up.parent(ref)
+        if parent is None:
+            continue
+        if is_written(up, ref):
+            if assigned is not None or parent.type != "assignment_expression":
+                return None
+            assigned = parent.child_by_field_name("right")
+        elif parent.type in _PATTERN_WRITES or (
+            parent.type == "for_in_statement" and parent.child_by_field_name("left") == ref
+        ):
+            return None
+    return assigned
 
 
 # The identity of a removal that removes every listener (`removeAllListeners(event)`).

@@ -40,7 +40,9 @@ what? Before this module the rules answered four different ways and disagreed on
    A teardown method (`stop()`, `close()`, `dispose()`, `onModuleDestroy()`): once per
    instance, as it ends (its callers, like a method's, are usually elsewhere). A start-up
    named method its own class calls again from code that does not run once (a reconnect
-   listener's `me.start()`) runs per call: the file's calls beat the name.
+   listener's `me.start()`) runs per call: the file's calls beat the name. An init hook
+   (`ngOnInit`, `ngAfterViewInit`) of an Angular `@Component`/`@Directive` runs once per
+   view: Angular builds the class each time its view is shown, so it is not started once.
 7. Anything else: per call, callers unknown.
 
 The answer carries its reason, which rules put into messages ("runs per connection:
@@ -55,7 +57,11 @@ from enum import Enum
 
 from tree_sitter import Node
 
-from leaklint.analysis.decorators import nest_lifecycle_hook, nest_singleton_constructor
+from leaklint.analysis.decorators import (
+    angular_view_hook,
+    nest_lifecycle_hook,
+    nest_singleton_constructor,
+)
 from leaklint.analysis.listeners import PERSISTENT_LISTENING
 from leaklint.analysis.nodes import (
     CLASS_NODES,
@@ -128,6 +134,7 @@ class Why(Enum):
     INSTANCE = "instance"  # a constructor or a field initialiser
     INSTANCE_START_UP = "instance-start-up"  # a start-up/lifecycle method, or only they call it
     INSTANCE_END = "instance-end"  # a teardown method: `stop()`, `close()`, `dispose()`
+    VIEW = "view"  # an init hook of an Angular component: once per view shown
     HANDLER = "handler"  # a request, connection or message handler (percall)
     EFFECT = "effect"  # a React effect callback
     TICK = "tick"  # a setInterval callback
@@ -162,6 +169,7 @@ REASON_TEXTS: dict[tuple[Why, str], str] = {
     (Why.INSTANCE_END, ""): (
         "runs once per instance, as it ends: `{subject}()` is a teardown method"
     ),
+    (Why.VIEW, ""): "runs once per view: {subject} runs each time Angular creates it",
     (Why.HANDLER, ""): "runs {rate}: {subject}",
     (Why.EFFECT, ""): "runs on every effect run",
     (Why.TICK, ""): "runs on every timer tick",
@@ -341,6 +349,10 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
     if provider is not None:
         # Built once by Nest's injector: its constructor runs once per process.
         return Frequency(Rate.ONCE, None, Why.START_UP, subject=provider, variant="provider")
+    view_hook = angular_view_hook(ctx, function)
+    if view_hook is not None:
+        # Once per instance, but the framework makes an instance per view: not started once.
+        return Frequency(Rate.PER_INSTANCE, function, Why.VIEW, subject=view_hook)
     hook = _lifecycle_method(ctx, function)
     if hook is not None and not _rerun_by_its_class(ctx, function):
         return Frequency(

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from leaklint.analysis.flow import declared_value
 from leaklint.analysis.nodes import (
     FUNCTION_NODES,
     call_arguments,
@@ -311,7 +312,7 @@ def _declared_literal(ctx: FileContext, node: Node) -> bool:
     if node.type in LOCAL_LITERALS:
         return True
     if node.type == "identifier":
-        value = _unwrap(ctx.scopes.declared_value(node))
+        value = _unwrap(declared_value(ctx, node))
         return value is not None and value.type in LOCAL_LITERALS
     return False
 

@@ -638,7 +638,7 @@ def _runs(up: Ancestry, function: Node, frequency: Frequency) -> str:
     for a constructor or field initialiser (a class an application builds once keeps one
     timer; one it builds per request, one per request), 'every request handled by 'f'' for a
     handler, else 'every call of 'f''."""
-    if frequency.why is Why.INSTANCE:
+    if frequency.why in (Why.INSTANCE, Why.VIEW):
         owner = _class_name(up, function)
         return f"every new instance of '{owner}'" if owner else "every new instance of this class"
     if frequency.is_per_request:

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.analysis.flow import destination
+from leaklint.analysis.flow import declared_value, destination
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, how_often
 from leaklint.analysis.listeners import EMITTER_LISTENING
 from leaklint.analysis.nodes import (
@@ -199,7 +199,7 @@ _STREAM_CLASSES = {"createReadStream": "ReadStream", "createWriteStream": "Write
 def _is_fs_stream(ctx: FileContext, node: Node | None, factory: str) -> bool:
     node = unwrap(node)
     if node is not None and node.type == "identifier":
-        node = unwrap(ctx.scopes.declared_value(node))
+        node = unwrap(declared_value(ctx, node))
     if node is None or node.type not in ("call_expression", "new_expression"):
         return False
     field = "function" if node.type == "call_expression" else "constructor"
