@@ -437,13 +437,12 @@ class ListenerLeak(Rule):
         # it is asked after the cheap tests, of adds that can still leak. A function that
         # calls itself again after listening runs more than once whoever calls it (frequency
         # counts callers, and a recursive call is none of them).
-        recalled: Emitter | None = None
-        if not how_often(ctx, call).repeats:
-            recalled = _recalling_emitter(ctx, call, emitter_node, method)
-            if recalled is None:
-                return
+        repeats = how_often(ctx, call).repeats
+        recalled = None if repeats else _recalling_emitter(ctx, call, emitter_node, method)
+        if not repeats and recalled is None:
+            return
         emitter = emitter or _registering_emitter(ctx, call, emitter_node)
-        per_call = _per_call_reason(ctx, call) if emitter is not None else None
+        per_call = _per_call_reason(ctx, call) if emitter is not None and repeats else None
         if per_call is None:
             # Not per request: still a leak when the function runs again on every event of the
             # emitter it listens on (a reconnect handler that registers itself), or when it
