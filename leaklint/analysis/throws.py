@@ -248,6 +248,15 @@ def function_can_throw(ctx: FileContext, function: Node, depth: int = 0) -> bool
     return result
 
 
+def can_throw_after(ctx: FileContext, block: Node, node: Node) -> bool:
+    """Whether an operation of ``block`` (not of the functions written in it) that starts
+    after ``node`` ends can throw or reject: whether a `catch` of that block can run after
+    ``node`` did."""
+    return any(
+        op.start_byte >= node.end_byte and can_throw(ctx, op) for op in _own_operations(block)
+    )
+
+
 def _own_operations(body: Node) -> list[Node]:
     found: list[Node] = []
     stack = [body]

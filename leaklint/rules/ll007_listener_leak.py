@@ -19,7 +19,11 @@ Whatever else the file knows of an emitter, it outlives every event it emits: a 
 listener, to `this`, which Node sets to the emitter) adds one more per connection; and a
 function that listens on an emitter with itself, or with a listener that calls it (a
 reconnect handler doing `conn.on('disconnected', connect)` inside `connect()`), runs again on
-every such event and adds all its listeners to that emitter once more each time.
+every such event and adds all its listeners to that emitter once more each time; so does a
+function that calls itself again after listening (a start-up that retries itself: `catch {
+await sleep(10000); return startPoll(); }` after `config.on('change', …)`), unless the emitter
+is one each run makes or is given, or the retry can only follow a failure that came before
+the listener was added.
 
 Also flags `signal.addEventListener('abort', fn)` in any function that runs more than once,
 on an `AbortSignal` that can outlive the call: one the caller passed in (a `signal` parameter,
@@ -93,6 +97,7 @@ listener.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -128,6 +133,7 @@ from leaklint.analysis.percall import (
     may_run_per_call,
 )
 from leaklint.analysis.resources import RESOURCE_ANALYSES, holds_pool_checkout
+from leaklint.analysis.throws import can_throw_after
 from leaklint.model.findings import Fix, Related
 from leaklint.model.project import (
     CALL,
@@ -206,6 +212,9 @@ class Emitter:
     # The `emitter.on(event, …)` by which the listening function runs again on the emitter's
     # every such event (`connect()` doing `conn.on('disconnected', connect)`).
     reentered_by: Node | None = None
+    # The call by which the listening function runs itself again after listening (a start-up
+    # that retries itself: `catch { await sleep(10000); return startPoll(); }`).
+    recalled_by: Node | None = None
 
 
 class ListenerLeak(Rule):
@@ -243,6 +252,13 @@ class ListenerLeak(Rule):
             "once more, which this file never removes: the listeners, and everything their "
             "closures hold, pile up{warning}, and each event runs them all. Add the listeners "
             "once, outside '{function}', or remove them before it listens again.{inline}"
+        ),
+        "recalled-never-removed": (
+            "'{function}' calls itself again (line {line}) after it adds {what} to {emitter}, "
+            "and this file never removes it: every run adds one more, and the listeners, and "
+            "everything their closures hold, pile up{warning}, and each event runs them all. "
+            "Add the listener once, outside '{function}', or remove it before '{function}' "
+            "runs again.{inline}"
         ),
         "reentering-itself": "itself",
         "reentering-caller": "a listener that calls it",
@@ -418,16 +434,25 @@ class ListenerLeak(Rule):
             # level: it is neither the emitter whose event runs this code nor one it re-enters.
             return
         # How often the add runs is the costliest question (callers, handlers, start-up), so
-        # it is asked after the cheap tests, of adds that can still leak.
-        if not how_often(ctx, call).repeats:
+        # it is asked after the cheap tests, of adds that can still leak. A function that
+        # calls itself again after listening runs more than once whoever calls it (frequency
+        # counts callers, and a recursive call is none of them).
+        repeats = how_often(ctx, call).repeats
+        recalled = None if repeats else _recalling_emitter(ctx, call, emitter_node, method)
+        if not repeats and recalled is None:
             return
         emitter = emitter or _registering_emitter(ctx, call, emitter_node)
-        per_call = _per_call_reason(ctx, call) if emitter is not None else None
+        per_call = _per_call_reason(ctx, call) if emitter is not None and repeats else None
         if per_call is None:
             # Not per request: still a leak when the function runs again on every event of the
-            # emitter it listens on (a reconnect handler that registers itself).
-            emitter = _reentering_emitter(ctx, call, emitter_node, adds)
-            if emitter is not None and emitter.reentered_by is not None:
+            # emitter it listens on (a reconnect handler that registers itself), or when it
+            # calls itself again (a start-up that retries itself).
+            emitter = (
+                _reentering_emitter(ctx, call, emitter_node, adds)
+                or recalled
+                or _recalling_emitter(ctx, call, emitter_node, method)
+            )
+            if emitter is not None and (emitter.reentered_by or emitter.recalled_by):
                 per_call = self._reentered_reason(ctx, call, emitter.reentered_by)
         if emitter is None or per_call is None:
             return
@@ -480,6 +505,13 @@ class ListenerLeak(Rule):
                 event=emitter.registrar_event or "its",
                 line=registration.start_point[0] + 1,
                 listener=self.msg("reentering-itself" if itself else "reentering-caller").text,
+            )
+        elif emitter.recalled_by is not None:
+            message = self.msg(
+                "recalled-never-removed",
+                **{key: value for key, value in fields.items() if key != "per_call"},
+                function=per_call,
+                line=emitter.recalled_by.start_point[0] + 1,
             )
         elif emitter.registrar_event is not None:
             unit = how_often(ctx, call).unit
@@ -928,9 +960,42 @@ _THIS_CALLING_LISTENER = re.compile(
 )
 
 
+# And one that calls a function of the file again after an await, a return, a void or in an
+# arrow (`return startPoll();`, `void this.start();`, `() => connect()`): the byte-level
+# superset of ``_recalling_emitter``'s cases.
+_AGAIN_CALL = re.compile(rb"(?:\breturn|\bawait|\bvoid|=>)\s*(?:this\.)?([A-Za-z_$][\w$]*)\s*\(")
+_ADDING_BYTES = re.compile(rb"\.(?:on|addListener|prependListener|addEventListener)\(")
+_DECLARED_FUNCTION = re.compile(
+    rb"\bfunction\s*\*?\s*([A-Za-z_$][\w$]*)|\b([A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)"
+    rb"|^\s*(?:(?:public|private|protected|static|async)\s+)*([A-Za-z_$][\w$]*)\s*\([^)]*\)\s*(?::[^{;]*)?\{",
+    re.MULTILINE,
+)
+
+
+def _may_call_itself_after_listening(data: bytes) -> bool:
+    """A call of a function of the file (`return startPoll()`) after a listener is added
+    (`.on(`) that comes after the function's declaration."""
+    declared: dict[bytes, int] = {}
+    for match in _DECLARED_FUNCTION.finditer(data):
+        for name in match.groups():
+            if name:
+                declared.setdefault(name, match.start())
+    adds = [match.start() for match in _ADDING_BYTES.finditer(data)]
+    for match in _AGAIN_CALL.finditer(data):
+        start = declared.get(match.group(1))
+        if start is None:
+            continue
+        first_add = bisect.bisect_right(adds, start)
+        if first_add < len(adds) and adds[first_add] < match.start():
+            return True
+    return False
+
+
 def _may_reenter(data: bytes) -> bool:
     if b".on(" not in data and b"Listener(" not in data:
         return False
+    if _may_call_itself_after_listening(data):
+        return True
     for match in _NAMED_LISTENER.finditer(data):
         name = re.escape(match.group(1))
         if re.search(rb"function\s*\*?\s*" + name + rb"\b|\b" + name + rb"\s*=", data):
@@ -984,11 +1049,87 @@ def _assigned_before(ctx: FileContext, node: Node, function: Node, call: Node) -
         if assignment.start_byte >= call.start_byte:
             continue
         left = assignment.child_by_field_name("left")
-        if left is None or text(_unwrapped(left)) != shown:
+        if left is None or not _is_or_under(shown, text(_unwrapped(left))):
             continue
         if effective_function(ctx.ancestry, assignment) == function:
             return True
     return False
+
+
+def _is_or_under(shown: str, assigned: str) -> bool:
+    """`this.child.stderr` is a part of `this.child`: a new child process brings new streams
+    (signalk's `startProcess()`, which spawns and then listens on its stdout and stderr)."""
+    return shown == assigned or shown.startswith((assigned + ".", assigned + "?."))
+
+
+def _recalling_emitter(ctx: FileContext, call: Node, node: Node, method: str) -> Emitter | None:
+    """The emitter ``node`` denotes when the function around ``call`` calls itself again after
+    listening on it: `startPoll()` doing `config.on('change', …)`, then on a failure
+    `await sleep(10000); return startPoll();` adds one more listener per attempt
+    (balena-supervisor, tenth audit). An emitter the function makes, assigns anew or takes as
+    a parameter is a new one each run (a recursive walk over a tree listens on each node once);
+    a named listener of a DOM target is added once however often (addEventListener drops
+    duplicates)."""
+    function = effective_function(ctx.ancestry, call)
+    key = _emitter_key(ctx, node)
+    if function is None or key is None or _made_in(ctx, node, function):
+        return None
+    if _assigned_before(ctx, node, function, call):
+        return None
+    listener = call_arguments(call)[1:2]
+    if (
+        method == "addEventListener"
+        and listener
+        and _unwrapped(listener[0]).type not in (FUNCTION_NODES)
+    ):
+        return None
+    again = _call_of_itself_after(ctx, function, call)
+    if again is None or not _recall_follows_add(ctx, call, again):
+        return None
+    label = ListenerLeak.msg("emitter-global", emitter=text(_chain_root(node) or node))
+    return Emitter(key, label.text, recalled_by=again)
+
+
+def _recall_follows_add(ctx: FileContext, call: Node, again: Node) -> bool:
+    """A call of itself in the `catch` of the `try` that listens runs after the listener was
+    added only when something after the add in that `try` can fail (`config.on(…)` then
+    `await config.getMany(…)`); when the add is the last thing that can happen there (a lock
+    file written, then `process.on('exit', …)`), the retry path never listened (bitcore's
+    `lockLoadedWallet()`)."""
+    node: Node | None = again
+    while node is not None:
+        parent = ctx.ancestry.parent(node)
+        if parent is not None and node.type == "catch_clause" and parent.type == "try_statement":
+            body = parent.child_by_field_name("body")
+            if body is not None and contains(body, call):
+                return can_throw_after(ctx, body, call)
+        if node.type in FUNCTION_NODES and contains(node, call):
+            return True
+        node = parent
+    return True
+
+
+def _call_of_itself_after(ctx: FileContext, function: Node, call: Node) -> Node | None:
+    """A call of ``function`` by itself that starts after ``call``: by its declared name
+    (`return startPoll()`, `setTimeout(() => connect(), 1000)`) or, in a method, through
+    `this` (`void this.start()`)."""
+    declared = _declared_name_node(ctx, function)
+    method = function_name(ctx.ancestry, function) if function.type == "method_definition" else None
+    if declared is None and method is None:
+        return None
+    found: list[Node] = []
+    for inner in _calls_in(function):
+        if inner.start_byte < call.end_byte:
+            continue
+        if method is not None and this_method(inner) == method:
+            found.append(inner)
+            continue
+        callee = inner.child_by_field_name("function")
+        if declared is not None and callee is not None and callee.type == "identifier":
+            binding = ctx.scopes.resolve(callee)
+            if binding is not None and binding.node.id == declared.id:
+                found.append(inner)
+    return min(found, key=lambda inner: inner.start_byte) if found else None
 
 
 def _made_in(ctx: FileContext, node: Node, function: Node) -> bool:
