@@ -47,6 +47,11 @@ SLOW_CASES: dict[str, tuple[str, Callable[[], str]]] = {
     "nested arrows 100k (75 s)": (".js", lambda: "x => " * 100000 + "1;"),
     "arrow parameters 100k (44 s)": (".js", lambda: "(a) => " * 100000 + "1;"),
     "unclosed parens 100k (41 s)": (".js", lambda: "(" * 100000),
+    # LL007's byte test for a function calling itself after listening, unbounded (76 s).
+    "a listener then 200k lines opening a call (76 s)": (
+        ".js",
+        lambda: "x.on(1)\n" + "a(\n" * 200000,
+    ),
 }
 
 

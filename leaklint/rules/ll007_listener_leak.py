@@ -965,9 +965,12 @@ _THIS_CALLING_LISTENER = re.compile(
 # superset of ``_recalling_emitter``'s cases.
 _AGAIN_CALL = re.compile(rb"(?:\breturn|\bawait|\bvoid|=>)\s*(?:this\.)?([A-Za-z_$][\w$]*)\s*\(")
 _ADDING_BYTES = re.compile(rb"\.(?:on|addListener|prependListener|addEventListener)\(")
+# Parameter lists and return types are bounded: an unbounded `[^)]*` from every line start is
+# quadratic on hostile input (150 KB of `a(` lines took 5 s; docs/fuzzing.md).
 _DECLARED_FUNCTION = re.compile(
     rb"\bfunction\s*\*?\s*([A-Za-z_$][\w$]*)|\b([A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)"
-    rb"|^\s*(?:(?:public|private|protected|static|async)\s+)*([A-Za-z_$][\w$]*)\s*\([^)]*\)\s*(?::[^{;]*)?\{",
+    rb"|^[ \t]*(?:(?:public|private|protected|static|async)\s+)*([A-Za-z_$][\w$]*)\s*"
+    rb"\([^)]{0,400}\)\s*(?::[^{;]{0,200})?\{",
     re.MULTILINE,
 )
 
@@ -1002,7 +1005,7 @@ def _may_reenter(data: bytes) -> bool:
             return True
     for match in _THIS_CALLING_LISTENER.finditer(data):
         name = re.escape(match.group(1))
-        if re.search(rb"\b" + name + rb"\s*\([^)]*\)\s*(?::[^{;]*)?\{", data):
+        if re.search(rb"\b" + name + rb"\s*\([^)]{0,400}\)\s*(?::[^{;]{0,200})?\{", data):
             return True
     return False
 
