@@ -176,7 +176,11 @@ def test_a_class_is_searched_for_guard_resets_once_per_file(monkeypatch) -> None
 
     walks: list[int] = []
     real = frequency._this_assigned_by
-    monkeypatch.setattr(frequency, "_this_assigned_by", lambda body: walks.append(1) or real(body))
+    monkeypatch.setattr(
+        frequency,
+        "_this_assigned_by",
+        lambda body, language: walks.append(1) or real(body, language),
+    )
     calls = " ".join(f"go{i}();" for i in range(20))
     code = f"class A {{ poll() {{ if (this.t) return; this.t = 1; {calls} }} stop() {{ x(); }} }}"
     data = code.encode()

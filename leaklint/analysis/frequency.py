@@ -51,6 +51,7 @@ registered by `io.on('connection')` on line 12").
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -96,6 +97,7 @@ from leaklint.analysis.percall import (
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.scope import LOOP_NODES, Ancestry, Binding, early_return, references_to
 from leaklint.syntax.parsing import captures
+from leaklint.syntax.source import Language
 
 
 class Rate(Enum):
@@ -1180,31 +1182,36 @@ def _reset_elsewhere(ctx: FileContext, method: Node, names: set[bytes]) -> bool:
         return False
     # Asked for every node of a guarded method, so the class is walked once per file, not
     # once per question (a 10,000-line class cost 30 ms a question).
-    assigned = ctx.memo(f"frequency:this-assigned:{body.id}", lambda: _this_assigned_by(body))
+    language = ctx.source.language
+    assigned = ctx.memo(
+        f"frequency:this-assigned:{body.id}", lambda: _this_assigned_by(body, language)
+    )
     return any(member != method.id and names & found for member, found in assigned.items())
 
 
-def _this_assigned_by(class_body: Node) -> dict[int, frozenset[bytes]]:
+# The candidates for `this.x = …` anywhere below a node, found by the query (in C) rather
+# than by visiting every node in Python: a large class cost ~10 ms a walk.
+_THIS_ASSIGNMENTS = "(assignment_expression left: (_ object: (this))) @assignment"
+
+
+def _this_assigned_by(class_body: Node, language: Language) -> dict[int, frozenset[bytes]]:
     """For each member of the class but its constructor, the ``this.<name>``s it assigns,
     nested functions included (unlike ``_assigns_this_property``: a reset in a callback of
     another method still resets)."""
+    members = class_body.named_children
+    starts = [member.start_byte for member in members]
+    found: list[set[bytes]] = [set() for _ in members]
+    for assignment in captures(language, _THIS_ASSIGNMENTS, class_body).get("assignment", ()):
+        prop = _this_property_assigned(assignment)
+        index = bisect.bisect_right(starts, assignment.start_byte) - 1
+        # Members are disjoint and hold every assignment below the body.
+        if prop is not None and index >= 0 and assignment.end_byte <= members[index].end_byte:
+            found[index].add(prop)
     return {
-        member.id: _this_properties_assigned(member)
-        for member in class_body.named_children
+        member.id: frozenset(props)
+        for member, props in zip(members, found, strict=True)
         if not _is_constructor(member)
     }
-
-
-def _this_properties_assigned(member: Node) -> frozenset[bytes]:
-    found: set[bytes] = set()
-    stack = [member]
-    while stack:
-        current = stack.pop()
-        prop = _this_property_assigned(current)
-        if prop is not None:
-            found.add(prop)
-        stack.extend(current.named_children)
-    return frozenset(found)
 
 
 def _this_property_assigned(node: Node) -> bytes | None:

@@ -28,6 +28,8 @@ from leaklint.syntax.source import (
     declared_module_kind,
     is_script_file,
     is_test_file,
+    real_directory,
+    real_path,
 )
 
 T = TypeVar("T")
@@ -120,7 +122,7 @@ class FileContext:
     def project_path(self) -> Path:
         """The file's path inside the project, so that directories above it do not count."""
         try:
-            return self.source.path.resolve().relative_to(self.settings.root.resolve())
+            return real_path(self.source.path).relative_to(real_directory(str(self.settings.root)))
         except ValueError:
             return Path(self.source.display_path)
 
