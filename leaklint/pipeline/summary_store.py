@@ -70,9 +70,11 @@ class SummaryStore:
         self._index: dict[str, str] = _valid_index(index, stem)
         self._shard_of: dict[str, str] | None = None  # digest -> shard, built when first asked
         self._loaded: dict[str, dict[str, Any]] = {}  # shard -> its summaries, as read
-        # Made this run; written at ``save`` if no shard holds them by then (one that held
-        # them may turn out to be damaged when a relink reads it).
-        self._pending: dict[str, dict[str, Any]] = {}
+        # Made this run, as JSON text; written at ``save`` if no shard holds them by then (one
+        # that held them may turn out to be damaged when a relink reads it). Text, not the
+        # dicts: a cold run keeps every file's summary until the save, and as dicts they
+        # were ~10 % of its peak memory.
+        self._pending: dict[str, str] = {}
         self._groups: Groups | None = None
         self._named_at_start = set(self._index)
         self.changed = False
@@ -86,7 +88,8 @@ class SummaryStore:
         missing or damaged: the caller checks its file again)."""
         pending = self._pending.get(digest)
         if pending is not None:
-            return pending
+            found = json.loads(pending)
+            return found if isinstance(found, dict) else None
         shard = self._shards_by_digest().get(digest)
         if shard is None:
             return None
@@ -99,7 +102,7 @@ class SummaryStore:
     def add(self, digest: str, summary: dict[str, Any] | None) -> None:
         """Remember a summary made this run (written at ``save`` unless a shard holds it)."""
         if digest and summary is not None:
-            self._pending[digest] = summary
+            self._pending[digest] = _text(summary)
 
     def discard(self, digest: str) -> None:
         """Forget a stored summary that did not decode: the one made again is written anew."""
@@ -201,10 +204,10 @@ class SummaryStore:
             self.changed = True
         return index
 
-    def _batches(self, pending: dict[str, dict[str, Any]]) -> list[dict[str, dict[str, Any]]]:
+    def _batches(self, pending: dict[str, str]) -> list[dict[str, str]]:
         """The summaries to write, whole components together, packed to ~``_SHARD_SIZE``."""
-        batches: list[dict[str, dict[str, Any]]] = []
-        batch: dict[str, dict[str, Any]] = {}
+        batches: list[dict[str, str]] = []
+        batch: dict[str, str] = {}
         placed: set[str] = set()
         for group in self._groups() if self._groups is not None else ():
             chosen = self._to_write(group, pending)
@@ -220,9 +223,7 @@ class SummaryStore:
             batches.append(batch)
         return batches
 
-    def _to_write(
-        self, group: list[str], pending: dict[str, dict[str, Any]]
-    ) -> dict[str, dict[str, Any]]:
+    def _to_write(self, group: list[str], pending: dict[str, str]) -> dict[str, str]:
         """A component's new summaries; all of its summaries when they are spread over too
         many shards and this run read every one of them (it relinked the component)."""
         new = {d: pending[d] for d in group if d in pending}
@@ -233,21 +234,20 @@ class SummaryStore:
         if len(shards) + 1 <= _MAX_SHARDS_PER_COMPONENT or not shards <= self._loaded.keys():
             return new
         for digest in group:
-            summary = new.get(digest) or self._loaded[shard_of[digest]].get(digest)
+            if digest in new or digest not in shard_of:
+                continue
+            summary = self._loaded[shard_of[digest]].get(digest)
             if isinstance(summary, dict):
-                new[digest] = summary
+                new[digest] = _text(summary)
         return new
 
-    def _write_shard(self, summaries: dict[str, dict[str, Any]]) -> None:
+    def _write_shard(self, summaries: dict[str, str]) -> None:
         digests = sorted(summaries)
-        text = json.dumps(
-            {
-                "format": self._format,
-                "of": self.stem,
-                "summaries": {d: summaries[d] for d in digests},
-            },
-            separators=(",", ":"),
-        )
+        # Put together from each summary's text (digests are hex: no escaping needed).
+        head = json.dumps({"format": self._format, "of": self.stem}, separators=(",", ":"))
+        body = ",".join(f'"{d}":{summaries[d]}' for d in digests)
+        text = f'{head[:-1]},"summaries":{{{body}}}}}'
+
         name = f"{self.stem}.{hashlib.blake2b(text.encode(), digest_size=10).hexdigest()}{_SUFFIX}"
         path = self.directory / name
         if not _regular_or_missing(path):
@@ -304,6 +304,10 @@ def _valid_index(index: Any, stem: str) -> dict[str, str]:
         ):
             valid[shard] = digests
     return valid
+
+
+def _text(summary: dict[str, Any]) -> str:
+    return json.dumps(summary, separators=(",", ":"))
 
 
 def _split(digests: str) -> list[str]:
