@@ -243,3 +243,29 @@ def test_a_read_only_cache_still_gives_a_cold_runs_findings(
     finally:
         for path, mode in modes.items():
             path.chmod(mode)
+
+
+def _digest(n: int) -> str:
+    return f"{n:032x}"
+
+
+def test_a_component_spread_over_too_many_shards_is_gathered_once_read(tmp_path: Path) -> None:
+    """Runs that each change one summary of a component add a shard each; once the component
+    is spread over more shards than allowed and a run has read them all (it relinked the
+    component), its summaries are written together and the old shards removed. A run that
+    did not read them writes only the new summary."""
+    index: Any = None
+    counts = []
+    for step in range(6):
+        store = SummaryStore(tmp_path, "stem", index, 5)
+        made = [_digest(n) for n in range(step + 1)]
+        if step != 4:  # the fifth run does not relink: it reads nothing
+            assert all(store.get(d) == {"n": int(d, 16)} for d in made[:-1])
+        store.add(made[-1], {"n": step})
+        store.place_by(lambda made=made: [made])
+        store.save(set(made))()
+        index = store.index()
+        counts.append(len(list(tmp_path.glob("stem.*.summaries"))))
+    assert counts == [1, 2, 3, 4, 5, 1]
+    fresh = SummaryStore(tmp_path, "stem", index, 5)
+    assert [fresh.get(_digest(n)) for n in range(6)] == [{"n": n} for n in range(6)]
