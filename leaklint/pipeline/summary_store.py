@@ -72,8 +72,8 @@ class SummaryStore:
         self._loaded: dict[str, dict[str, Any]] = {}  # shard -> its summaries, as read
         # Made this run, as JSON text; written at ``save`` if no shard holds them by then (one
         # that held them may turn out to be damaged when a relink reads it). Text, not the
-        # dicts: a cold run keeps every file's summary until the save, and as dicts they
-        # were ~10 % of its peak memory.
+        # dicts: a cold run keeps every file's summary until the save, and its peak while
+        # writing the cache was over 400 MB with the dicts (the text is what a shard is).
         self._pending: dict[str, str] = {}
         self._groups: Groups | None = None
         self._named_at_start = set(self._index)
