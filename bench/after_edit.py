@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -36,6 +37,11 @@ def main() -> None:
     parser.add_argument("--file", default=DEFAULT_FILE, help="the file edited, in the corpus")
     parser.add_argument("--leaklint", default=shutil.which("leaklint") or "leaklint")
     args = parser.parse_args()
+    # Installed packages have their bytecode compiled (pip does it at install time); with
+    # PYTHONDONTWRITEBYTECODE set (this project's sandboxes) every leaklint process would
+    # compile the package from source, ~0.25 s of CPU that no user pays (bench/startup.py
+    # drops it too). The cold run writes the bytecode of an editable install.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory(prefix="after-edit-") as tmp:
         corpus = Path(tmp, "corpus")
         shutil.copytree(args.corpus, corpus, symlinks=True)

@@ -112,6 +112,26 @@ def test_a_changed_package_type_is_not_answered_from_the_cache(
     assert "becomes a global" in run(files, settings, jobs=1).findings[0].message
 
 
+def test_environments_worked_out_per_directory_are_each_files_own(project: Path) -> None:
+    """The warm run asks once per directory and kind of extension: ``.mjs``, ``.cjs`` and
+    ``.js`` files side by side, under ``"type": "module"`` and without, still each get the
+    environment asked for on their own."""
+    from leaklint.pipeline.engine import _environments
+    from leaklint.syntax.source import file_environment
+
+    write(project / "esm" / "package.json", '{"name": "esm", "type": "module"}')
+    write(project / "cjs" / "package.json", '{"name": "cjs"}')
+    names = ["a.mjs", "b.js", "c.cjs", "d.JS", "e.ts", "f.js", ".g", "h."]
+    paths = [project / folder / name for folder in ("esm", "cjs") for name in names]
+    for path in paths:
+        write(path, "x;\n")
+    cache = object()
+    expected = [file_environment(path) for path in paths]
+    assert len(set(expected)) >= 3
+    assert _environments(paths, [cache] * len(paths)) == expected  # type: ignore[list-item]
+    assert _environments(paths[:2], [None, cache]) == ["", expected[1]]  # type: ignore[list-item]
+
+
 def test_a_new_meteor_package_js_is_not_answered_from_the_cache(
     project: Path, cache_dir: Path
 ) -> None:

@@ -138,3 +138,29 @@ def test_a_link_state_of_the_wrong_shape_links_everything_again(tmp_path: Path) 
     shutil.copy(PROJECTS / "pinger-per-request" / "app.js", root / "c" / "app.js")
     after = _cached_run_is_a_cold_one(root)
     assert _rules_in(after, "c/") == [("LL002", "warning"), ("LL002", "warning")]
+
+
+def test_a_warm_run_decodes_no_summary_and_no_link_state(
+    tmp_path: Path, decoded: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cached link is reused when the summaries' digests are those it was computed
+    from, which the stored state's digest list alone tells: its edges are decoded only to
+    relink."""
+    from leaklint.pipeline.project.incremental import LinkState
+
+    root = _repository(tmp_path)
+    cold = _cached_run_is_a_cold_one(root)
+    states: list[object] = []
+    original = LinkState.from_cache.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[LinkState], data: object, files: int) -> LinkState | None:
+        states.append(data)
+        return original(cls, data, files)
+
+    monkeypatch.setattr(LinkState, "from_cache", classmethod(counting))
+    decoded.clear()
+    assert _findings(root) == cold
+    assert decoded == [] and states == []
+    shutil.copy(PROJECTS / "pinger-per-request" / "app.js", root / "c" / "app.js")
+    assert _findings(root) == _findings(root, "--no-cache")
+    assert len(states) == 1  # the relink reads the edges

@@ -191,6 +191,16 @@ def _cache_document(cache: Path) -> tuple[Path, dict]:
     return cache_file, json.loads(cache_file.read_text(encoding="utf-8"))
 
 
+def _stored_summary(cache_file: Path, digest: str) -> tuple[Path, dict, dict]:
+    """The summary store's shard that holds ``digest`` (named by the results document's
+    index), the shard's document and the summary in it."""
+    index = json.loads(cache_file.read_text(encoding="utf-8"))["summaries"]
+    [name] = [name for name, digests in index.items() if digest in digests]
+    shard_file = cache_file.parent / name
+    shard = json.loads(shard_file.read_text(encoding="utf-8"))
+    return shard_file, shard, shard["summaries"][digest]
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -210,9 +220,9 @@ def test_a_cached_summary_or_link_of_the_wrong_shape_is_a_miss(
     folder = _project(tmp_path, "emitter-sse")
     fresh = invoke(folder, "--format", "json", ".")
     cache_file, document = _cache_document(cache)
-    assert document["format"] == 4
-    summaries = [entry[3]["summary"] for entry in document["entries"].values()]
-    summary = next(s for s in summaries if s is not None)
+    assert document["format"] == 5
+    digests = [entry[3]["summary_digest"] for entry in document["entries"].values()]
+    shard_file, shard, summary = _stored_summary(cache_file, next(d for d in digests if d))
     link = document["project"]["result"]
     if damage == "summary-extra-key":
         summary["surprise"] = 1
@@ -223,6 +233,7 @@ def test_a_cached_summary_or_link_of_the_wrong_shape_is_a_miss(
     else:
         link["findings"] = [{"rule": 5}]
     cache_file.write_text(json.dumps(document), encoding="utf-8")
+    shard_file.write_text(json.dumps(shard), encoding="utf-8")
     again = invoke(folder, "--format", "json", ".")
     assert again.exit_code == fresh.exit_code == 1
     assert json.loads(again.stdout)["findings"] == json.loads(fresh.stdout)["findings"]
@@ -242,9 +253,11 @@ def test_a_cached_summary_round_trips_exactly(tmp_path: Path) -> None:
     assert result.summary is not None
     cached = json.loads(json.dumps(result.to_cache()))
     decoded = FileResult.from_cache(cached)
-    assert decoded.summary == cached["summary"]
-    again = FileSummary.from_dict(cached["summary"]).to_dict()
-    assert json.loads(json.dumps(again)) == cached["summary"]
+    assert decoded.summary is None  # kept apart, in the summary store, by its digest
+    assert decoded.summary_digest == result.summary_digest
+    stored = json.loads(json.dumps(result.summary))
+    again = FileSummary.from_dict(stored).to_dict()
+    assert json.loads(json.dumps(again)) == stored
 
 
 def test_a_package_configuration_applies_to_the_findings_the_link_makes(tmp_path: Path) -> None:
@@ -338,8 +351,10 @@ def test_a_cached_summary_of_the_wrong_shape_is_a_miss_when_the_link_needs_it(
     document = json.loads(cache_file.read_text(encoding="utf-8"))
     entries = document["entries"]
     (factory,) = [key for key in entries if key.endswith("redis.js")]
-    entries[factory][3]["summary"]["exports"] = "not a list"
-    cache_file.write_text(json.dumps(document), encoding="utf-8")
+    digest = entries[factory][3]["summary_digest"]
+    shard_file, shard, summary = _stored_summary(cache_file, digest)
+    summary["exports"] = "not a list"
+    shard_file.write_text(json.dumps(shard), encoding="utf-8")
     route = folder / "routes" / "users.js"
     route.write_text("// edited\n" + route.read_text(encoding="utf-8"), encoding="utf-8")
     fresh = invoke(folder, "--no-cache", "--format", "json", ".")
@@ -347,7 +362,8 @@ def test_a_cached_summary_of_the_wrong_shape_is_a_miss_when_the_link_needs_it(
     assert json.loads(second.stdout)["findings"] == json.loads(fresh.stdout)["findings"]
     assert len(json.loads(first.stdout)["findings"]) == 1
     rewritten = json.loads(cache_file.read_text(encoding="utf-8"))["entries"][factory]
-    assert isinstance(rewritten[3]["summary"]["exports"], list)
+    assert rewritten[3]["summary_digest"] == digest
+    assert isinstance(_stored_summary(cache_file, digest)[2]["exports"], list)
 
 
 def test_an_edit_that_leaves_every_summary_as_it_was_reuses_the_link(

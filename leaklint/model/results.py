@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from leaklint.model.decoding import (
-    DecodeError,
     expect_bool,
     expect_list,
     expect_object,
@@ -41,7 +40,8 @@ class FileResult:
     size: int = 0
     digest: str = ""
     # What the file tells the rest of the project (``model.project.FileSummary.to_dict``),
-    # cached with its findings so that a warm or partial run links without parsing.
+    # when this run made it. The cache keeps it apart from the findings, by its digest
+    # (``pipeline.summary_store``): a cached result carries only ``summary_digest``.
     summary: dict[str, Any] | None = None
     # The same summary decoded, when this run made it: the link takes it as it is. A cached
     # summary is decoded (strictly) only when the link has to be recomputed — a warm run
@@ -57,7 +57,6 @@ class FileResult:
             "findings": [f.to_dict() for f in self.findings],
             "error": self.error.to_dict() if self.error else None,
             "checked": self.checked,
-            "summary": self.summary,
             "summary_digest": self.summary_digest,
         }
 
@@ -66,15 +65,11 @@ class FileResult:
         """The inverse of ``to_cache``: a DecodeError (a cache miss) for anything else."""
         data = expect_object(data, _CACHED_KEYS, "cached result")
         error = None if data["error"] is None else _file_error_from_dict(data["error"])
-        summary = data["summary"]
-        if summary is not None and not isinstance(summary, dict):
-            raise DecodeError(f"summary: expected an object, got {type(summary).__name__}")
         return cls(
             path=error.path if error else "",
             findings=[Finding.from_dict(f) for f in expect_list(data["findings"], "findings")],
             error=error,
             checked=expect_bool(data["checked"], "checked"),
-            summary=summary,
             summary_digest=expect_str(data["summary_digest"], "summary digest"),
         )
 

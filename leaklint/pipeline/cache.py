@@ -1,7 +1,9 @@
 """A per-project result cache, so an unchanged file is never parsed twice.
 
 One JSON file per (leaklint version and build, effective configuration, working directory)
-holds, for each checked file, its size, modification time, content hash and findings. A file whose
+holds, for each checked file, its size, modification time, content hash and findings (and the
+digest of its project summary: the summaries themselves are in shards beside the file, read
+only when a link needs them, ``summary_store``). A file whose
 size and mtime are unchanged is a hit without being read; otherwise its content hash decides
 (a `git checkout` that rewrites identical bytes still hits). JSON rather than pickle: a cache
 directory inside a repository is untrusted input, and loading it must never run code.
@@ -34,12 +36,14 @@ from typing import Any, Generic, TypeVar
 
 from leaklint import __version__
 from leaklint.fsutil import atomic_write_text, read_regular_file
+from leaklint.pipeline.summary_store import Groups, SummaryStore
 
 CACHE_DIR_ENV = "LEAKLINT_CACHE_DIR"
 # 2: entries carry the file's project summary, and the cache a link result; 3: entries carry
 # the file's environment (what its package.json and Meteor package.js decide about it); 4:
-# summaries as rows of values, and the link state of the incremental relink
-_FORMAT = 4
+# summaries as rows of values, and the link state of the incremental relink; 5: summaries
+# out of the results document, in shards beside it (``summary_store``)
+_FORMAT = 5
 # A cache file larger than this is not read, but rebuilt from this run's files: parsed JSON
 # takes several times its size in memory, and a run should stay within ~400 MB. A project of
 # 100,000 files with findings in many of them needs ~20 MB.
@@ -101,8 +105,10 @@ class ResultCache(Generic[T]):
         self._project: dict[str, Any] | None = None
         self._dirty = False
         self._refused = False
+        index: Any = None
         if self._usable():
-            self._load()
+            index = self._load()
+        self.summaries = SummaryStore(self.path.parent, self.path.stem, index, _FORMAT)
 
     def _usable(self) -> bool:
         """Whether the cache may be read and written here; says why not, once, if not."""
@@ -115,11 +121,12 @@ class ResultCache(Generic[T]):
         print(f"leaklint: not using the result cache: {problem}", file=sys.stderr)
         return False
 
-    def _load(self) -> None:
+    def _load(self) -> Any:
+        """Read the results document; returns its index of the summary store (as stored)."""
         try:
             document = json.loads(_read_regular_file(self.path, _MAX_CACHE_BYTES))
         except (OSError, ValueError, RecursionError):
-            return  # no cache yet, or an unreadable one: start afresh
+            return None  # no cache yet, or an unreadable one: start afresh
         if isinstance(document, dict) and document.get("format") == _FORMAT:
             entries = document.get("entries")
             if isinstance(entries, dict):
@@ -127,6 +134,8 @@ class ResultCache(Generic[T]):
             project = document.get("project")
             if isinstance(project, dict):
                 self._project = project
+            return document.get("summaries")
+        return None
 
     def lookup(self, path: Path, environment: str = "") -> T | None:
         """The cached result for ``path`` if its content and its ``environment`` are unchanged,
@@ -217,22 +226,55 @@ class ResultCache(Generic[T]):
         self._entries[key] = [mtime_ns, size, digest, result, environment]
         self._dirty = True
 
+    def summary(self, digest: str) -> dict[str, Any] | None:
+        """The project summary whose digest is ``digest`` (``FileResult.summary_digest``),
+        as stored, or None: the caller checks its file again."""
+        return self.summaries.get(digest) if not self._refused else None
+
+    def discard_summary(self, digest: str) -> None:
+        """A stored summary of the wrong shape: forgotten, so that the remade one is stored."""
+        self.summaries.discard(digest)
+
+    def store_summary(self, digest: str, summary: dict[str, Any] | None) -> None:
+        self.summaries.add(digest, summary)
+
+    def place_summaries(self, groups: Groups) -> None:
+        """The link's components, by summary digest: summaries written together."""
+        self.summaries.place_by(groups)
+
     def save(self) -> None:
         self._drop_deleted_files()
-        if not self._dirty or not _may_write_into(self.directory) or not self._usable():
+        if not _may_write_into(self.directory) or not self._usable():
             return
-        document = {
-            "format": _FORMAT,
-            "version": __version__,
-            "entries": self._entries,
-            "project": self._project,
-        }
+        if not self._dirty and not self.summaries.has_pending():
+            return
         try:
             self._write_marker_files()
-            atomic_write_text(self.path, json.dumps(document, separators=(",", ":")))
+            # Shards first: the results document never names one that is not written yet.
+            remove_unnamed = self.summaries.save(self._live_summaries())
+            document = {
+                "format": _FORMAT,
+                "version": __version__,
+                "entries": self._entries,
+                "project": self._project,
+                "summaries": self.summaries.index(),
+            }
+            if self._dirty or self.summaries.changed:
+                atomic_write_text(self.path, json.dumps(document, separators=(",", ":")))
+                remove_unnamed()
         except OSError:
             pass  # a read-only checkout still gets its results, just not cached
         self._dirty = False
+
+    def _live_summaries(self) -> set[str]:
+        """The summary digests some entry's result names: what the store must keep."""
+        live: set[str] = set()
+        for entry in self._entries.values():
+            result = entry[3] if isinstance(entry, list) and len(entry) == 5 else None
+            digest = result.get("summary_digest") if isinstance(result, dict) else None
+            if isinstance(digest, str) and digest:
+                live.add(digest)
+        return live
 
     def _drop_deleted_files(self) -> None:
         """Forget files that are gone (renamed, deleted): otherwise every rename adds an

@@ -28,7 +28,13 @@ from leaklint.model.project import FileSummary, Suppressed
 from leaklint.model.results import FileError, FileResult, display_path
 from leaklint.model.settings import Settings, SettingsResolver, as_resolver
 from leaklint.pipeline.cache import ResultCache, cache_directory, content_hash
-from leaklint.pipeline.project.incremental import LinkState, file_order, link_all, relink
+from leaklint.pipeline.project.incremental import (
+    LinkState,
+    components,
+    file_order,
+    link_all,
+    relink,
+)
 from leaklint.pipeline.project.link import (
     ProjectRun,
     apply_verdicts,
@@ -349,7 +355,7 @@ def run(
     result = RunResult(
         rules=_all_rules([profiles[i] for i in sorted(set(asked))] if asked else profiles)
     )
-    summaries: dict[Path, FileSummary | dict[str, Any]] = {}
+    summaries: dict[Path, FileSummary | StoredSummary] = {}
     digests: dict[Path, str] = {}
     with _fewer_garbage_collections():
         for path, file_result in zip(
@@ -422,17 +428,28 @@ def _all_rules(profiles: list[Profile]) -> list[type[Rule]]:
     return [by_code[code] for code in sorted(by_code)]
 
 
+@dataclass(frozen=True)
+class StoredSummary:
+    """A cached file's summary, known by its digest only: read from the cache's summary
+    store (and decoded) only if the link must be recomputed for its part of the project."""
+
+    digest: str
+
+
 def _keep_summary(
     path: Path,
     file_result: FileResult,
-    summaries: dict[Path, FileSummary | dict[str, Any]],
+    summaries: dict[Path, FileSummary | StoredSummary],
     digests: dict[Path, str],
 ) -> None:
-    """The file's summary for the link: decoded when this run made it, else the cached dict
-    (``_decoded_summaries`` decodes those only if the link must be recomputed)."""
-    summary = file_result.decoded_summary or file_result.summary
-    if summary is not None:
-        summaries[path] = summary
+    """The file's summary for the link: decoded when this run made it, else its digest
+    (``_decoded_summaries`` reads those only if the link must be recomputed)."""
+    if file_result.decoded_summary is not None:
+        summaries[path] = file_result.decoded_summary
+    elif file_result.summary is not None:
+        summaries[path] = FileSummary.from_dict(file_result.summary)
+    elif file_result.summary_digest:
+        summaries[path] = StoredSummary(file_result.summary_digest)
     # The link is a function of the summaries (and of which files exist), not of the bytes.
     digests[path] = file_result.summary_digest or summary_digest(file_result.summary)
 
@@ -444,7 +461,7 @@ def _project_step(
     profiles: list[Profile],
     profile_of: list[int],
     jobs: int | None,
-    summaries: dict[Path, FileSummary | dict[str, Any]],
+    summaries: dict[Path, FileSummary | StoredSummary],
     digests: dict[Path, str],
     result: RunResult,
 ) -> None:
@@ -471,8 +488,11 @@ def _project_step(
     order = file_order(absolute)
     now = _in_order(order, digests, absolute)
     key = link_key(paths, order, absolute) + configured
-    linked, state = _cached_link(cache, key, len(order))
-    if linked is None or state is None or state.digests != now:
+    linked, stored_state = _cached_link(cache, key)
+    state: LinkState | None = None
+    if linked is None or not _same_digests(stored_state, now):
+        if linked is not None:
+            state = LinkState.from_cache(stored_state, len(order))
         profile_by_path = {
             path: profiles[index] for path, index in zip([*paths, *others], profile_of, strict=True)
         }
@@ -489,15 +509,45 @@ def _project_step(
         )
         if cache is not None:
             cache.store_project(key, linked.to_cache(), state.to_cache())
+    relinked = state
+
+    def link_state() -> LinkState | None:
+        return relinked or LinkState.from_cache(stored_state, len(order))
+
+    _place_summaries(profiles, link_state)
     result.findings.extend(linked.findings)
     attach_notes(result.findings, linked.notes)
     apply_verdicts(result.findings, linked.verdicts)
     drop_answered_unused_directives(result.findings, linked.answered)
 
 
+def _same_digests(stored_state: Any, now: list[str]) -> bool:
+    """Whether the cached link was computed from these summaries: read from the stored
+    state's digests alone, since its edges are needed only to relink (decoding them was a
+    third of the warm run's link step)."""
+    return isinstance(stored_state, dict) and stored_state.get("digests") == now
+
+
+def _place_summaries(profiles: list[Profile], state_of: Callable[[], LinkState | None]) -> None:
+    """Tell each cache the link's components, so that the summaries it writes are stored
+    by component and a later relink reads only its components' shards. ``state_of``: the
+    link's state, decoded only if some cache has summaries to write."""
+
+    def groups() -> Iterator[list[str]]:
+        state = state_of()
+        if state is None:
+            return
+        for members in components(state):
+            yield [state.digests[i] for i in members if state.digests[i]]
+
+    for profile in profiles:
+        if profile.cache is not None:
+            profile.cache.place_summaries(groups)
+
+
 def _linked_again(
     paths: list[Path],
-    summaries: dict[Path, FileSummary | dict[str, Any]],
+    summaries: dict[Path, FileSummary | StoredSummary],
     digests: dict[Path, str],
     absolute: dict[Path, str],
     order: list[str],
@@ -547,48 +597,59 @@ def _in_order(order: list[str], digests: dict[Path, str], absolute: dict[Path, s
     return [by_name[name] for name in order]
 
 
-def _cached_link(
-    cache: ResultCache | None, key: str, files: int
-) -> tuple[ProjectRun | None, LinkState | None]:
-    """The cached link for ``key`` and the state it was computed from, when the
-    configuration files it read are as they were; (None, None) otherwise."""
+def _cached_link(cache: ResultCache | None, key: str) -> tuple[ProjectRun | None, Any]:
+    """The cached link for ``key`` and the state it was computed from (as stored: decoded
+    by ``LinkState.from_cache`` when needed), when the configuration files it read are as
+    they were; (None, None) otherwise."""
     cached = cache.project(key) if cache is not None else None
     linked = ProjectRun.from_cache(cached) if cached is not None else None
     if linked is None or cache is None or not inputs_unchanged(linked):
         return None, None
-    return linked, LinkState.from_cache(cache.project_state(key), files)
+    return linked, cache.project_state(key)
 
 
 def _decoded_summaries(
-    summaries: dict[Path, FileSummary | dict[str, Any]],
+    summaries: dict[Path, FileSummary | StoredSummary],
     digests: dict[Path, str],
     profile_by_path: dict[Path, Profile],
 ) -> dict[Path, FileSummary]:
-    """Every summary decoded, as strictly as the cache decodes results: a cached one of the
-    wrong shape is a miss — its file is checked again, and its cache entry replaced."""
+    """Every summary decoded, as strictly as the cache decodes results: a stored one that
+    is missing or of the wrong shape is a miss — its file is checked again, and its cache
+    entry and stored summary replaced."""
     decoded: dict[Path, FileSummary] = {}
     for path, summary in summaries.items():
         if isinstance(summary, FileSummary):
             decoded[path] = summary
             continue
+        profile = profile_by_path[path]
+        stored = profile.cache.summary(summary.digest) if profile.cache is not None else None
         try:
-            decoded[path] = FileSummary.from_dict(summary)
+            if stored is None:
+                raise KeyError(summary.digest)
+            decoded[path] = FileSummary.from_dict(stored)
         except (KeyError, TypeError, ValueError, RecursionError):
-            profile = profile_by_path[path]
+            if stored is not None and profile.cache is not None:
+                profile.cache.discard_summary(summary.digest)
             fresh = check_path(path, profile.settings, profile.rules, summarise=True)
             if profile.cache is not None and fresh.digest:
-                profile.cache.store(
-                    path,
-                    fresh.mtime_ns,
-                    fresh.size,
-                    fresh.digest,
-                    fresh.to_cache(),
-                    file_environment(path),
-                )
+                _remember(profile.cache, path, fresh, file_environment(path))
             digests[path] = fresh.summary_digest
             if fresh.decoded_summary is not None:
                 decoded[path] = fresh.decoded_summary
     return decoded
+
+
+def _remember(cache: ResultCache, path: Path, file_result: FileResult, environment: str) -> None:
+    """A result checked this run into the cache: its entry, and its summary by digest."""
+    cache.store(
+        path,
+        file_result.mtime_ns,
+        file_result.size,
+        file_result.digest,
+        file_result.to_cache(),
+        environment,
+    )
+    cache.store_summary(file_result.summary_digest, file_result.summary)
 
 
 @contextlib.contextmanager
@@ -634,10 +695,7 @@ def _results(
     progress: ProgressCallback | None,
 ) -> Iterator[FileResult]:
     caches = [profiles[index].cache for index in profile_of]
-    environments = [
-        file_environment(path) if cache is not None else ""
-        for path, cache in zip(paths, caches, strict=True)
-    ]
+    environments = _environments(paths, caches)
     hits = [
         cache.lookup(path, environment) if cache is not None else None
         for path, cache, environment in zip(paths, caches, environments, strict=True)
@@ -653,17 +711,30 @@ def _results(
         else:
             file_result = next(fresh)
             if cache is not None and file_result.digest:
-                cache.store(
-                    path,
-                    file_result.mtime_ns,
-                    file_result.size,
-                    file_result.digest,
-                    file_result.to_cache(),
-                    environment,
-                )
+                _remember(cache, path, file_result, environment)
         if progress is not None:
             progress(done, len(paths))
         yield file_result
+
+
+def _environments(paths: list[Path], caches: list[ResultCache | None]) -> list[str]:
+    """Each cached file's ``file_environment``, worked out once per directory and kind of
+    extension: it depends on nothing else (the nearest package.json and package.js above
+    the directory, and whether the extension is ``.mjs``, ``.cjs``, ``.js`` …), and asking
+    for each of a warm run's 8,000 files cost more than its cache lookups."""
+    known: dict[tuple[str, str], str] = {}
+    environments = []
+    for path, cache in zip(paths, caches, strict=True):
+        if cache is None:
+            environments.append("")
+            continue
+        directory, name = os.path.split(path)
+        key = (directory, os.path.splitext(name)[1].lower())
+        environment = known.get(key)
+        if environment is None:
+            environment = known[key] = file_environment(path)
+        environments.append(environment)
+    return environments
 
 
 def _check_many(

@@ -198,6 +198,19 @@ def relink(
     return _merged(previous, run, shown), LinkState(state.root, list(digests), edges)
 
 
+def components(state: LinkState) -> list[list[int]]:
+    """The connected components of the state's edge graph, as file indexes in order, each
+    component listed once, by its first file: what the cache stores summaries by, so that a
+    relink reads only the summaries of its own components."""
+    found = _Components(len(state.digests))
+    for importer, edges in state.edges.items():
+        found.join(importer, edges)
+    members: dict[int, list[int]] = {}
+    for i in range(len(state.digests)):
+        members.setdefault(found.find(i), []).append(i)
+    return list(members.values())
+
+
 def _record_inputs(run: ProjectRun, resolver: Resolver) -> None:
     """Every configuration file the resolver read, the edges' resolutions included (a later
     run answers from those edges only while these files are as they were)."""
