@@ -64,3 +64,15 @@ def test_cross_module_messages_fill_every_placeholder() -> None:
             texts = [finding.message, *(r.message for r in finding.related)]
             left = [t for t in texts if _PLACEHOLDER.search(t)]
             assert not left, f"{folder.name}: unfilled placeholder in {left}"
+
+
+def test_a_store_grown_from_several_modules_is_one_finding_in_a_partial_run_too(
+    tmp_path: Path,
+) -> None:
+    """One store grown per request from two route modules is one LL005 finding, in the first
+    of them by path: staging only the other module shows nothing, as the full run does there;
+    staging the first shows the same one finding."""
+    folder = _copy("helper-store-two-routes", tmp_path)
+    (folder / ".git").mkdir()
+    assert project_actual(folder, [folder / "routes" / "orders.js"]) == {}
+    assert project_actual(folder, [folder / "routes" / "items.js"]) == project_expected(folder)

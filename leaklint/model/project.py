@@ -417,8 +417,14 @@ class ProjectFacts:
 
 @dataclass(frozen=True)
 class ProjectReport:
-    """A finding a rule makes from linked facts: at ``linked.use.span`` in the using file."""
+    """A finding a rule makes from linked facts: at ``linked.use.span`` in the using file.
+
+    ``group``: reports of one rule that name the same problem (one store grown from several
+    callers) share it, and the link makes them one finding — the first by path and line —
+    that lists the other places as related locations, each with its ``also`` text."""
 
     linked: Linked
     message: Message
     related: tuple[Related, ...] = ()
+    group: str = ""
+    also: str = ""

@@ -246,6 +246,7 @@ class UnboundedModuleStore(Rule):
         ),
         "note-store-declared": "'{name}' is declared here and lives as long as the process",
         "note-grows-on-call": "'{store}' grows here on every call of '{callee}()'",
+        "note-also-grown": "'{store}' of {module} is also grown here, {rate}",
     }
     tags = ("memory-leak", "global", "cache")
     triggers = (b"{}", b"[]", b"Map(", b"Set(", b"Object.create(null)", b"Map<", b"Set<")
@@ -271,6 +272,7 @@ class UnboundedModuleStore(Rule):
             unit = linked.rate.removeprefix("per ")  # request, connection or message
             if export.kind == STORE and use.action == GROW and use.dynamic:
                 fields = {"name": shown, "module": linked.path}
+                store = export.store or export.name
                 message = self.msg(
                     "store-grown-from-module",
                     **fields,
@@ -284,11 +286,21 @@ class UnboundedModuleStore(Rule):
                 if export.key and export.key in use.constants.split(","):
                     continue  # `count('cache:hit')`: the same entry on every call
                 fields = {"callee": shown, "module": linked.path, "store": export.store}
+                store = export.store or export.name
                 message = self.msg("grower-from-module", **fields, reason=linked.reason, unit=unit)
                 note = self.msg("note-grows-on-call", **fields).text
             else:
                 continue
-            yield ProjectReport(linked, message, (Related(export.span, note, linked.path),))
+            # One store is one leak, however many per-request callers grow it (as the
+            # same-file check reports a store once): the link keeps the first of them.
+            also = self.msg("note-also-grown", store=store, module=linked.path, rate=linked.rate)
+            yield ProjectReport(
+                linked,
+                message,
+                (Related(export.span, note, linked.path),),
+                group=f"{linked.path}\0{store}",
+                also=also.text,
+            )
 
     def check(self, ctx: FileContext) -> None:
         if ctx.is_test_file or ctx.is_script_file:

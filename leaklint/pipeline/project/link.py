@@ -16,7 +16,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -223,6 +223,7 @@ def project_findings(
     one the caller keeps (to read the files' edges from it afterwards, or primed with an
     earlier run's answers); by default a fresh one for the root of ``paths``."""
     run = ProjectRun()
+    grouped: dict[tuple[str, str], list[tuple[Finding, ProjectReport]]] = {}
     profiles = {path: profile_for(path) for path in paths}
     loaded: dict[Path, FileSummary] = {}
     for path, data in summaries.items():
@@ -264,8 +265,63 @@ def project_findings(
                 finding = _finding(
                     rule, report, file_facts, file_settings, loaded[absolute], run.answered
                 )
-                run.findings.append(finding)
+                if report.group and finding.suppression is None:
+                    grouped.setdefault((rule.code, report.group), []).append((finding, report))
+                else:
+                    run.findings.append(finding)
+    if grouped:
+        asked = {Path(os.path.abspath(path)) for path in paths}
+        outside = _grouped_elsewhere(grouped, facts, loaded, asked, profile_for)
+        run.findings.extend(_one_finding_per_group(grouped, outside))
     return run
+
+
+_Members = dict[tuple[str, str], list[tuple[Finding, ProjectReport]]]
+
+
+def _grouped_elsewhere(
+    grouped: _Members,
+    facts: dict[Path, ProjectFacts],
+    loaded: dict[Path, FileSummary],
+    asked: set[Path],
+    profile_for: Callable[[Path], tuple[Settings, list[type[Rule]]]],
+) -> _Members:
+    """The members of ``grouped``'s groups in files this run was not asked about (pre-commit
+    passes the staged files only): the group's first place may be one of them, and then the
+    finding belongs to that file, not to this run's."""
+    codes = {code for code, _ in grouped}
+    outside: _Members = {}
+    for file, file_facts in facts.items():
+        if file in asked or file not in loaded:
+            continue
+        file_settings, rules = profile_for(file)
+        selectors = ignored_selectors(file, file_settings)
+        for rule in rules:
+            if rule.code not in codes or is_ignored(rule, selectors):
+                continue
+            for report in rule().check_project(file_facts):
+                key = (rule.code, report.group)
+                if key not in grouped:
+                    continue
+                finding = _finding(rule, report, file_facts, file_settings, loaded[file], set())
+                if finding.suppression is None:
+                    outside.setdefault(key, []).append((finding, report))
+    return outside
+
+
+def _one_finding_per_group(grouped: _Members, outside: _Members) -> Iterator[Finding]:
+    """Each group's first finding (by path and line), listing the others' places, when that
+    first place is in a file this run reports on. All the uses of one export are in its
+    import-graph component, so a relink of that component regroups them all."""
+    for key, members in grouped.items():
+        everyone = sorted([*members, *outside.get(key, ())], key=lambda m: m[0].sort_key)
+        first, _ = everyone[0]
+        if not any(first is finding for finding, _ in members):
+            continue  # a full run reports it in that other file
+        also = tuple(
+            Related(finding.span, report.also, finding.path) for finding, report in everyone[1:]
+        )
+        yield replace(first, related=first.related + also) if also else first
 
 
 def _once_verdicts(
