@@ -913,12 +913,14 @@ def _one_shot_event_module(ctx: FileContext, function: Node) -> str | None:
     """The event, when ``function`` is the export of a module named after a one-shot event
     under an `events/` or `listeners/` folder (`module.exports = async (client) => {…}` in
     `src/events/ready.js`): a client emits 'ready' once, so its handler runs once."""
+    if not _is_module_export(ctx.ancestry, function):
+        return None  # tested first: the file's project path costs a `realpath` to work out
     path = ctx.project_path
     stem = path.name.rsplit(".", 1)[0]
     folders = {part.lower() for part in path.parts[:-1]}
     if stem.lower() not in _ONE_SHOT_EVENT_FILES or not _EVENT_DIRECTORIES & folders:
         return None
-    return stem if _is_module_export(ctx.ancestry, function) else None
+    return stem
 
 
 def _is_module_export(up: Ancestry, function: Node) -> bool:

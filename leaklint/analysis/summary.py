@@ -1658,14 +1658,15 @@ class _Uses:
         48)``), by the same path analysis as a client made in the file; "" when every path
         closes it, or the result is not a local that this function closes and keeps to itself
         (returned, stored, passed on: another owner)."""
-        if self.ctx.is_test_file:
-            # As in one file (resources, source.is_test_file): a failed test's process is torn
-            # down, so test code is told only about a client it never closes.
-            return ""
         up = self.ctx.ancestry
         declared = self._result_binding(call)
         function = self.ctx.enclosing_function(call)
         if function is None or declared is None:
+            return ""
+        if self.ctx.is_test_file:
+            # As in one file (resources, source.is_test_file): a failed test's process is torn
+            # down, so test code is told only about a client it never closes. (Asked after the
+            # tests above: the file's project path costs a `realpath` to work out.)
             return ""
         value, binding = declared
         releases = []
