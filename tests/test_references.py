@@ -166,7 +166,9 @@ def test_word_spans_are_the_matches_of_the_look_behind_regex_they_replace() -> N
     for data in texts:
         for word in words:
             regex = re.compile(rb"(?<![\w$#])" + re.escape(word.encode()) + rb"(?![\w$])")
-            for start, end in ((0, len(data)), (1, len(data) - 1), (len(data) // 2, len(data))):
+            ranges = ((0, len(data)), (1, len(data) - 1), (len(data) // 2, len(data)))
+            # Past either end too: `re` clamps ``pos`` and ``endpos`` to the data.
+            for start, end in (*ranges, (0, len(data) + 5), (-3, len(data)), (2, 3)):
                 expected = [(m.start(), m.end()) for m in regex.finditer(data, start, end)]
                 assert list(word_occurrences_within(data, word, start, end)) == expected, (
                     data,

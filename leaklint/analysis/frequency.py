@@ -926,12 +926,14 @@ def _one_shot_event_module(ctx: FileContext, function: Node) -> str | None:
     """The event, when ``function`` is the export of a module named after a one-shot event
     under an `events/` or `listeners/` folder (`module.exports = async (client) => {…}` in
     `src/events/ready.js`): a client emits 'ready' once, so its handler runs once."""
+    if not _is_module_export(ctx.ancestry, function):
+        return None  # tested first: the file's project path costs a `realpath` to work out
     path = ctx.project_path
     stem = path.name.rsplit(".", 1)[0]
     folders = {part.lower() for part in path.parts[:-1]}
     if stem.lower() not in _ONE_SHOT_EVENT_FILES or not _EVENT_DIRECTORIES & folders:
         return None
-    return stem if _is_module_export(ctx.ancestry, function) else None
+    return stem
 
 
 def _is_module_export(up: Ancestry, function: Node) -> bool:
@@ -1054,15 +1056,16 @@ def lazy_init_owner(
     function is called. Returns the function that owns the state (None: module level) and the
     state, or None when there is no such guard."""
     up = ctx.ancestry
-    guard = _once_guard_before(ctx, node, function)
-    if guard is not None:
-        return effective_function(up, guard.node), guard
-    this_guard = _this_guard_before(ctx, node, function)
-    if this_guard is not None:
-        return function, this_guard
-    holder = _field_guard_before(ctx, node, function)
-    if holder is not None:
-        return effective_function(up, holder.node), holder
+    if _may_follow_an_early_return(ctx, node, function):
+        guard = _once_guard_before(ctx, node, function)
+        if guard is not None:
+            return effective_function(up, guard.node), guard
+        this_guard = _this_guard_before(ctx, node, function)
+        if this_guard is not None:
+            return function, this_guard
+        holder = _field_guard_before(ctx, node, function)
+        if holder is not None:
+            return effective_function(up, holder.node), holder
     for ancestor in up.ancestors(node):
         if ancestor.id == function.id:
             break
@@ -1082,6 +1085,26 @@ def lazy_init_owner(
             ):
                 return effective_function(up, binding.node), binding
     return None
+
+
+def _may_follow_an_early_return(ctx: FileContext, node: Node, function: Node) -> bool:
+    """Whether a statement of ``function``'s body before the one holding ``node`` may be an
+    early `return`: the guards of the three tests below are read only from those, so without
+    one each of them finds none. Asked for every use the project summary records (most of
+    them in functions with no early return, or before it), so the body's first early return
+    is found once per function instead of each test walking the statements for each use."""
+    body = function.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return False  # none of the three looks at a body that is an expression
+    memo: dict[int, Node | None] = ctx.memo("frequency.first-early-return", dict)
+    if body.id not in memo:
+        memo[body.id] = next((s for s in body.named_children if early_return(s) is not None), None)
+    first = memo[body.id]
+    if first is None:
+        return False
+    # Inside the body and ending within its first early return: held by that statement or by
+    # one before it, so no early return comes before the holding statement.
+    return not (body.start_byte < node.start_byte and node.end_byte <= first.end_byte)
 
 
 def _once_guard_before(ctx: FileContext, node: Node, function: Node) -> Binding | None:

@@ -343,6 +343,12 @@ class _Exports:
         self._releases: dict[int, list[Node]] | None = None
         self._removals: set[str] | None = None
         self.checkout_methods = pool_checkout_methods(ctx.settings.resources)
+        # Asked of the same nodes and functions by several of the tests below (a function is
+        # tried as a factory, a checkout factory, a subscriber…; a class's methods likewise).
+        self._specs: dict[int, ClientSpec | None] = {}
+        self._returns: dict[int, list[Node]] = {}
+        self._clients: tuple[ClientSpec, ...] | None = None
+        self._module_pools: bool | None = None
         self._scan()
 
     def _scan(self) -> None:
@@ -585,9 +591,10 @@ class _Exports:
         (`bus.on('update', fn)`), when this file never removes a listener from it and the
         function returns nothing (no unsubscribe handle): every call leaves one listener.
         Not a function that is a request handler itself: the file's own check reports it."""
-        if returned_values(function):
+        listens = self._listens().get(function.id, ())
+        if not listens or self._returned(function):
             return None
-        for call, emitter in self._listens().get(function.id, ()):
+        for call, emitter in listens:
             if emitter in self._unlistened():
                 continue
             if how_often(self.ctx, call).is_per_request:
@@ -676,7 +683,7 @@ class _Exports:
         made = [n for n in self._own(function) if self._client_spec(n)]
         if not made:
             return None
-        returned = returned_values(function)
+        returned = self._returned(function)
         body = function.child_by_field_name("body")
         if body is not None and body.type != "statement_block":
             returned = [body]
@@ -692,7 +699,9 @@ class _Exports:
         pool that this module creates (`getClient = () => pool.connect()`, or `const client =
         await pool.connect(); …; return client`): each call leaves the caller one checkout to
         release."""
-        returned = returned_values(function)
+        if not self._has_module_pool():
+            return None  # most files: `_module_pool_checkout` would find no pool for any value
+        returned = self._returned(function)
         body = function.child_by_field_name("body")
         if body is not None and body.type != "statement_block":
             returned = [body]
@@ -876,16 +885,39 @@ class _Exports:
         return self.ctx.imports.resolve(node.child_by_field_name(field_name))
 
     def _client_spec(self, node: Node) -> ClientSpec | None:
+        if node.id not in self._specs:
+            self._specs[node.id] = self._find_client_spec(node)
+        return self._specs[node.id]
+
+    def _find_client_spec(self, node: Node) -> ClientSpec | None:
         field_name = "constructor" if node.type == "new_expression" else "function"
         if _root_identifier(node.child_by_field_name(field_name)) not in self.imported:
             return None  # clients come from libraries: an expression of local names is none
         symbol = self._callee_symbol(node)
         if symbol is None or symbol.module == GLOBAL:
             return None
-        clients, _ = configured_specs(self.ctx.settings.resources)
-        # The link's facts are about connections (LL003's factories, LL006's pools); the
-        # table's other kinds (LL010's handles) are judged within their file.
-        return next((s for s in clients if s.kind == CLIENT and s.matches(symbol)), None)
+        if self._clients is None:
+            clients, _ = configured_specs(self.ctx.settings.resources)
+            # The link's facts are about connections (LL003's factories, LL006's pools); the
+            # table's other kinds (LL010's handles) are judged within their file.
+            self._clients = tuple(s for s in clients if s.kind == CLIENT)
+        return next((s for s in self._clients if s.matches(symbol)), None)
+
+    def _returned(self, function: Node) -> list[Node]:
+        if function.id not in self._returns:
+            self._returns[function.id] = returned_values(function)
+        return self._returns[function.id]
+
+    def _has_module_pool(self) -> bool:
+        """Whether a module-level name of this file is bound to a pool (what a checkout
+        factory's `pool.connect()` must be called on), worked out once per file."""
+        if self._module_pools is None:
+            self._module_pools = any(
+                spec is not None and "pool" in spec.label.lower()
+                for value in self.locals.values()
+                for spec in (self._client_spec(unwrap_awaited(value) or value),)
+            )
+        return self._module_pools
 
 
 _REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
@@ -1658,14 +1690,15 @@ class _Uses:
         48)``), by the same path analysis as a client made in the file; "" when every path
         closes it, or the result is not a local that this function closes and keeps to itself
         (returned, stored, passed on: another owner)."""
-        if self.ctx.is_test_file:
-            # As in one file (resources, source.is_test_file): a failed test's process is torn
-            # down, so test code is told only about a client it never closes.
-            return ""
         up = self.ctx.ancestry
         declared = self._result_binding(call)
         function = self.ctx.enclosing_function(call)
         if function is None or declared is None:
+            return ""
+        if self.ctx.is_test_file:
+            # As in one file (resources, source.is_test_file): a failed test's process is torn
+            # down, so test code is told only about a client it never closes. (Asked after the
+            # tests above: the file's project path costs a `realpath` to work out.)
             return ""
         value, binding = declared
         releases = []
