@@ -4,7 +4,7 @@ verdict records. Run it from an audit workspace that holds `repos/<name>` (the c
 commits of docs/rules-corpus.md) and `verdicts-*.json` (the audit's
 `2026-12-01-<audit>-verdicts-*.json`). `python3 audit_join.py --run --code=DIR --out=start`
 runs the code checked out at DIR (put first on PYTHONPATH, with the leaklint of /work/main's
-virtualenv): the ninth audit's start was 02cc1db, the eighth's 8ea3f4e. Without `--code` it
+virtualenv): the tenth audit's start was 3aaab72, the ninth's 02cc1db, the eighth's 8ea3f4e. Without `--code` it
 runs that virtualenv's own code into `final/`; without `--run` it only joins what is there.
 Prints per-rule tables for the default rule set, the preview rules, and the findings
 `--project` adds."""
