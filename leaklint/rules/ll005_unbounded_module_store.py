@@ -272,7 +272,6 @@ class UnboundedModuleStore(Rule):
             unit = linked.rate.removeprefix("per ")  # request, connection or message
             if export.kind == STORE and use.action == GROW and use.dynamic:
                 fields = {"name": shown, "module": linked.path}
-                store = export.store or export.name
                 message = self.msg(
                     "store-grown-from-module",
                     **fields,
@@ -286,13 +285,13 @@ class UnboundedModuleStore(Rule):
                 if export.key and export.key in use.constants.split(","):
                     continue  # `count('cache:hit')`: the same entry on every call
                 fields = {"callee": shown, "module": linked.path, "store": export.store}
-                store = export.store or export.name
                 message = self.msg("grower-from-module", **fields, reason=linked.reason, unit=unit)
                 note = self.msg("note-grows-on-call", **fields).text
             else:
                 continue
             # One store is one leak, however many per-request callers grow it (as the
             # same-file check reports a store once): the link keeps the first of them.
+            store = export.store or export.name
             also = self.msg("note-also-grown", store=store, module=linked.path, rate=linked.rate)
             yield ProjectReport(
                 linked,
