@@ -338,13 +338,13 @@ def _named_or_parametered_handlers(data: bytes, functions: Iterable[Node]) -> li
     expressions of ``may_run_per_call``), a route export its name."""
     by_parameters = _may_have_handler_parameters(data)
     by_name = any(name in data for name in _ROUTE_HANDLER_BYTES)
-    if by_parameters and by_name:
-        return [f for f in functions if _has_handler_parameters(f) or _is_route_export(f)]
-    if by_parameters:
-        return [f for f in functions if _has_handler_parameters(f)]
-    if by_name:
-        return [f for f in functions if _is_route_export(f)]
-    return []
+    if not (by_parameters or by_name):
+        return []
+    return [
+        f
+        for f in functions
+        if (by_parameters and _has_handler_parameters(f)) or (by_name and _is_route_export(f))
+    ]
 
 
 @lru_cache(maxsize=1)  # ``may_run_per_call`` asked it of the same file just before
