@@ -768,7 +768,7 @@ class _Engine:
                 and value_identity(self.ctx, callee.child_by_field_name("object")) == owner
             ):
                 found.append(op)
-        return sorted(found, key=lambda n: n.start_byte)
+        return found  # in source order, as ``_direct_operations`` gives them
 
     def _exits_after_first_use(
         self, exits: list[Exit], holder: Binding, acquisition: _Acquisition
