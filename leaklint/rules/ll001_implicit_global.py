@@ -13,6 +13,12 @@ is an assignment outside any function in a file of a Meteor package (a `package.
 `Package.describe` in its directory or above): Meteor's linker declares it as a variable of the
 package, the documented way to share one (`Oidc = {};` with `api.export('Oidc')`).
 
+In a file that does not parse whole (LL000), a write is judged only when its statement parsed
+cleanly and no statement that failed to parse mentions the name: error recovery can swallow a
+declaration (`let body = …`, a method's parameters when the class around them broke), and a
+later write of that name would look undeclared. ESLint reports nothing but the parse error
+there.
+
 ## Why is this bad?
 In sloppy-mode code (CommonJS or scripts without `'use strict'`) assigning an undeclared name
 silently creates a property of the global object. It is never collected: whatever it holds
@@ -141,6 +147,8 @@ class ImplicitGlobal(Rule):
                 continue
             if _in_broken_statement(ctx, ident):
                 continue  # `type Map = {…}` (Flow/TS in a .js file) recovers as `Map = {…}`
+            if _named_in_error(ctx, name, captures.get("error", ())):
+                continue  # its declaration may be what failed to parse
             if name == "arguments" and _inside_ordinary_function(ctx, ident):
                 continue  # every non-arrow function has its own `arguments`
             if _guarded_by_typeof(ctx, ident, name):
@@ -322,6 +330,37 @@ def _in_broken_statement(ctx: FileContext, node: Node) -> bool:
         and ctx.source.position(previous.end_byte).line
         == ctx.source.position(statement.start_byte).line
     )
+
+
+def _named_in_error(ctx: FileContext, name: str, errors: list[Node]) -> bool:
+    """The name is a word of a region that did not parse: error recovery may have swallowed
+    its declaration there (`let body = …` or a method's parameters, when TypeScript's
+    `constructor(private readonly as: X)` breaks the class around it — matrix-hookshot, audit
+    11), so a later clean write of it proves nothing. ESLint reports no such file at all:
+    only its parse error."""
+    if not errors:
+        return False
+    word = re.compile(rb"(?<![\w$])" + re.escape(name.encode("utf-8")) + rb"(?![\w$])")
+    data = ctx.source.data
+    for error in errors:
+        # The whole statement around the error: `let as: X;` recovers as `let as X` with only
+        # the `:` in the ERROR node (a test of matrix-hookshot).
+        region = _statement_around(ctx, error)
+        if word.search(data, region.start_byte, region.end_byte):
+            return True
+    return False
+
+
+_STATEMENT_LISTS = frozenset({"program", "statement_block", "class_body", "switch_body"})
+
+
+def _statement_around(ctx: FileContext, node: Node) -> Node:
+    """``node``'s ancestor that is an item of a statement list (itself, if it is one)."""
+    up = ctx.ancestry
+    parent = up.parent(node)
+    while parent is not None and parent.type not in _STATEMENT_LISTS:
+        node, parent = parent, up.parent(parent)
+    return node
 
 
 _TYPEOF_OPERAND = re.compile(rb"typeof\s*\(?\s*([A-Za-z_$][\w$]*)")
