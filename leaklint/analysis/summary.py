@@ -29,6 +29,7 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
+from leaklint.analysis.argument_origin import argument_origins
 from leaklint.analysis.flow import is_size_check, readds_removed_key
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.listeners import EMITTER_REMOVING, PERSISTENT_EMITTER_METHODS
@@ -76,6 +77,7 @@ from leaklint.model.project import (
     MODEL,
     NEW,
     PASS,
+    PER_REQUEST_RATES,
     POOL_INSTANCE,
     READ,
     RELEASER,
@@ -1335,6 +1337,13 @@ def _growth_key(site: Node) -> Node | None:
     return arguments[0] if arguments else None
 
 
+def _origins_may_matter(action: str, rate: Rate) -> bool:
+    """Whether the link may ask where a call's arguments come from: a call in code that runs
+    per request, or per call of a function another module may call per request (LL005's
+    growers); never for code that runs once, most of a project's calls of its own modules."""
+    return action == CALL and (rate is Rate.PER_CALL or rate.value in PER_REQUEST_RATES)
+
+
 def _literal_arguments(call: Node) -> str:
     """``Use.constants``: "0,1.id" for `f('a', { id: 'b', url })`."""
     found: list[str] = []
@@ -1630,6 +1639,9 @@ class _Uses:
             handled=handled,
             unclosed_by=self._unclosed_by(site) if action == CALL else "",
             constants=_literal_arguments(site) if action == CALL else "",
+            origins=argument_origins(self.ctx, site)
+            if _origins_may_matter(action, frequency.rate)
+            else "",
             dynamic=dynamic,
             context=self.ctx.context_name(site),
             snippet=self.ctx.text(site)[:400],

@@ -82,6 +82,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from leaklint.analysis.argument_origin import FRESH, REQUEST, key_origin
 from leaklint.analysis.flow import (
     Destination,
     destination,
@@ -166,6 +167,8 @@ READING_FUNCTIONS = frozenset(
 )
 ASSIGNMENTS = frozenset({"assignment_expression", "augmented_assignment_expression"})
 
+_KEY_MESSAGES = {REQUEST: "key-from-request", FRESH: "key-fresh"}
+
 # A key or pushed value varies per call through these.
 _NAMES = frozenset({"identifier", "shorthand_property_identifier"})
 
@@ -240,10 +243,13 @@ class UnboundedModuleStore(Rule):
         ),
         "grower-from-module": (
             "'{callee}()' from '{module}' adds to the module store '{store}' there, which "
-            "nothing in the project removes from or checks the size of, and this code {reason}: "
-            "the store grows with every {unit}. Bound '{store}' (an LRU cache such as lru-cache "
-            "with `max`/`ttl`) or delete entries when they are done."
+            "nothing in the project removes from or checks the size of, and this code {reason}, "
+            "with {key}: the store grows with every {unit}. Bound '{store}' (an LRU cache such "
+            "as lru-cache with `max`/`ttl`) or delete entries when they are done."
         ),
+        # The {key} of grower-from-module (``argument_origin``).
+        "key-from-request": "a key that comes from the {unit}",
+        "key-fresh": "a key that is new on every call",
         "note-store-declared": "'{name}' is declared here and lives as long as the process",
         "note-grows-on-call": "'{store}' grows here on every call of '{callee}()'",
         "note-also-grown": "'{store}' of {module} is also grown here, {rate}",
@@ -282,10 +288,19 @@ class UnboundedModuleStore(Rule):
                 )
                 note = self.msg("note-store-declared", **fields).text
             elif export.kind == GROWER and use.action == CALL:
-                if export.key and export.key in use.constants.split(","):
-                    continue  # `count('cache:hit')`: the same entry on every call
+                # Keyed by the project's own data (a configured provider's name, a row read,
+                # a literal): as many entries as that data, however often this runs.
+                keyed = key_origin(use.origins, export.key)
+                if not keyed:
+                    continue
                 fields = {"callee": shown, "module": linked.path, "store": export.store}
-                message = self.msg("grower-from-module", **fields, reason=linked.reason, unit=unit)
+                message = self.msg(
+                    "grower-from-module",
+                    **fields,
+                    reason=linked.reason,
+                    unit=unit,
+                    key=self.msg(_KEY_MESSAGES[keyed], unit=unit).text,
+                )
                 note = self.msg("note-grows-on-call", **fields).text
             else:
                 continue
