@@ -59,6 +59,9 @@ _MODULE = "const LIMIT = 5;\nconst NAMES = ['a', 'b'];\nconst config = { name: '
         ("track(`job-${crypto.randomUUID()}`);", FRESH),
         ("track(Math.random());", FRESH),
         ("track(new Date());", FRESH),
+        ("track(new Date().toISOString());", FRESH),
+        ("track(res);", FRESH),  # `clients.add(res)`: a new entry per request
+        ("track(next);", PROJECT),
         ("track('default');", PROJECT),
         ("track(LIMIT);", PROJECT),
         ("track(config.name);", PROJECT),

@@ -42,8 +42,10 @@ PROJECT = ""  # bounded by the project's own code and data (or unknown)
 
 # Koa's and tRPC's context parameter carries the request (`ctx.params`, `ctx.request.body`).
 _REQUEST_PARAMETERS = REQUEST_NAMES | {"ctx"}
-# A handler's parameters that are not what the client sends.
-_NOT_REQUEST_PARAMETERS = RESPONSE_NAMES | {"next", "done", "cb", "callback", "err", "error"}
+# A handler's parameters that are not what the client sends: its callbacks, and its response,
+# which is an object new on every request (`clients.add(res)` grows per request) whose members
+# (`res.locals.user`) are whatever the project's middleware put there.
+_CALLBACK_PARAMETERS = frozenset({"next", "done", "cb", "callback", "err", "error"})
 # Calls whose result is new on every call, by their callee as written.
 _FRESH_CALLS = frozenset(
     {
@@ -100,8 +102,10 @@ def origin(ctx: FileContext, expression: Node | None, depth: int = 0) -> str:
     if kind == "identifier":
         return _identifier_origin(ctx, node, depth)
     if kind in ("member_expression", "subscript_expression"):
-        # `config[req.params.name]` is one of the config's values: the object decides.
-        return origin(ctx, node.child_by_field_name("object"), depth + 1)
+        # `config[req.params.name]` is one of the config's values: the object decides; a
+        # member of a fresh object (`res.locals`) is not itself new.
+        found = origin(ctx, node.child_by_field_name("object"), depth + 1)
+        return REQUEST if found == REQUEST else PROJECT
     if kind == "call_expression":
         return _call_origin(ctx, node, depth)
     if kind == "new_expression":
@@ -167,10 +171,10 @@ def _call_origin(ctx: FileContext, call: Node, depth: int) -> str:
         arguments = call_arguments(call)
         return origin(ctx, arguments[0], depth + 1) if arguments else PROJECT
     if callee is not None and callee.type == "member_expression":
-        # `req.get('host')`, `req.params.id.toLowerCase()`, `path.split('?')`: a form of the
-        # request; a method of anything else (`db.find(id)`) gives the project's data.
-        receiver = origin(ctx, callee.child_by_field_name("object"), depth + 1)
-        return REQUEST if receiver == REQUEST else PROJECT
+        # `req.get('host')`, `req.params.id.toLowerCase()`, `new Date().toISOString()`: a
+        # form of the request or of the fresh value; a method of anything else
+        # (`db.find(id)`) gives the project's data.
+        return origin(ctx, callee.child_by_field_name("object"), depth + 1)
     return PROJECT
 
 
@@ -235,7 +239,9 @@ def _parameter_origin(ctx: FileContext, binding: Binding, depth: int) -> str:
     if per_request is None:
         return PROJECT
     if per_request.handler.id == function.id:
-        return PROJECT if top in _NOT_REQUEST_PARAMETERS else REQUEST
+        if top in RESPONSE_NAMES:
+            return FRESH
+        return PROJECT if top in _CALLBACK_PARAMETERS else REQUEST
     if per_request.call is not None and depth == 0:
         # A function of this file a handler calls: what the handler passes for it (one level).
         arguments = call_arguments(per_request.call)
