@@ -16,7 +16,9 @@ from leaklint.analysis.argument_origin import (
     key_origin,
     origin,
 )
+from leaklint.model.project import CALL, FileSummary
 from leaklint.model.settings import Settings
+from leaklint.pipeline.engine import check_path, rules_for
 from leaklint.semantic.context import FileContext
 from leaklint.syntax.parsing import parse
 from leaklint.syntax.source import SourceFile
@@ -125,3 +127,42 @@ def test_argument_origins_lists_only_request_and_fresh_arguments() -> None:
 )
 def test_key_origin(origins: str, key: str, expected: str) -> None:
     assert key_origin(origins, key) == expected
+
+
+def _summary(tmp_path: Path, name: str, code: str) -> FileSummary:
+    source = tmp_path / name
+    source.write_text(textwrap.dedent(code), encoding="utf-8")
+    settings = Settings(root=tmp_path, project=True, select=("LL005",))
+    return FileSummary.from_dict(check_path(source, settings, rules_for(settings)).summary)
+
+
+@pytest.mark.parametrize(
+    ("declaration", "key"),
+    [
+        ("const { name } = config;", "0.name"),
+        ("const { name: id } = config;", "0.name"),
+        ("const name = config.name;", ""),  # a local the summary does not follow
+    ],
+)
+def test_a_growers_key_destructured_from_its_parameter(
+    tmp_path: Path, declaration: str, key: str
+) -> None:
+    code = f"""
+        const clients = {{}};
+        export function clientFor(config) {{
+          {declaration}
+          clients[{"id" if "id" in declaration else "name"}] = config;
+        }}
+        """
+    grower = _summary(tmp_path, "clients.js", code).export("clientFor")
+    assert grower is not None and grower.key == key
+
+
+def test_a_call_records_its_origins_only_in_code_that_repeats(tmp_path: Path) -> None:
+    code = """
+        import { clientFor } from './clients';
+        clientFor(Date.now());
+        app.get('/x', (req, res) => res.json(clientFor(req.params.id, 'a')));
+        """
+    uses = [u for u in _summary(tmp_path, "routes.js", code).uses if u.action == CALL]
+    assert sorted(u.origins for u in uses) == ["", "0=r"]  # at start-up: not asked

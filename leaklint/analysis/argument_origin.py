@@ -27,6 +27,8 @@ the call, one level) is followed into that call's argument.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from tree_sitter import Node
 
 from leaklint.analysis.flow import declared_value
@@ -93,36 +95,41 @@ _ELEMENT_METHODS = frozenset({"forEach", "map", "filter", "flatMap", "some", "ev
 _DEPTH = 6  # locals followed through locals: enough for real code, and no cycle runs away
 
 
-def origin(ctx: FileContext, expression: Node | None, depth: int = 0) -> str:
-    """REQUEST, FRESH or PROJECT for ``expression`` (see the module's description)."""
+def origin(
+    ctx: FileContext, expression: Node | None, depth: int = 0, followed: bool = False
+) -> str:
+    """REQUEST, FRESH or PROJECT for ``expression`` (see the module's description);
+    ``followed``: already through one call of a handler into a function of this file."""
     node = unwrap_awaited(expression)
     if node is None or depth > _DEPTH:
         return PROJECT
     kind = node.type
     if kind == "identifier":
-        return _identifier_origin(ctx, node, depth)
+        return _identifier_origin(ctx, node, depth, followed)
     if kind in ("member_expression", "subscript_expression"):
         # `config[req.params.name]` is one of the config's values: the object decides; a
         # member of a fresh object (`res.locals`) is not itself new.
-        found = origin(ctx, node.child_by_field_name("object"), depth + 1)
+        found = origin(ctx, node.child_by_field_name("object"), depth + 1, followed)
         return REQUEST if found == REQUEST else PROJECT
     if kind == "call_expression":
-        return _call_origin(ctx, node, depth)
+        return _call_origin(ctx, node, depth, followed)
     if kind == "new_expression":
         constructor = node.child_by_field_name("constructor")
         return FRESH if text(constructor) in _FRESH_CONSTRUCTORS else PROJECT
     if kind == "update_expression":
         return FRESH  # `nextId++`: a new number every call
     if kind in ("template_string", "binary_expression", "ternary_expression", "array"):
-        return strongest(origin(ctx, part, depth + 1) for part in _operands(node))
+        return strongest(origin(ctx, part, depth + 1, followed) for part in _operands(node))
     if kind == "object":
-        return strongest(origin(ctx, value, depth + 1) for _, value in object_entries(node))
+        return strongest(
+            origin(ctx, value, depth + 1, followed) for _, value in object_entries(node)
+        )
     return PROJECT
 
 
-def strongest(origins: object) -> str:
+def strongest(origins: Iterable[str]) -> str:
     """REQUEST if any part comes from the request, else FRESH if any is fresh."""
-    found = set(origins)  # type: ignore[call-overload]
+    found = set(origins)
     if REQUEST in found:
         return REQUEST
     return FRESH if FRESH in found else PROJECT
@@ -162,39 +169,39 @@ def _operands(node: Node) -> list[Node]:
     return list(node.named_children)
 
 
-def _call_origin(ctx: FileContext, call: Node, depth: int) -> str:
+def _call_origin(ctx: FileContext, call: Node, depth: int, followed: bool) -> str:
     callee = call.child_by_field_name("function")
     name = text(callee) if callee is not None else ""
     if name in _FRESH_CALLS:
         return FRESH
     if name in _CONVERSIONS:
         arguments = call_arguments(call)
-        return origin(ctx, arguments[0], depth + 1) if arguments else PROJECT
+        return origin(ctx, arguments[0], depth + 1, followed) if arguments else PROJECT
     if callee is not None and callee.type == "member_expression":
         # `req.get('host')`, `req.params.id.toLowerCase()`, `new Date().toISOString()`: a
         # form of the request or of the fresh value; a method of anything else
         # (`db.find(id)`) gives the project's data.
-        return origin(ctx, callee.child_by_field_name("object"), depth + 1)
+        return origin(ctx, callee.child_by_field_name("object"), depth + 1, followed)
     return PROJECT
 
 
-def _identifier_origin(ctx: FileContext, ident: Node, depth: int) -> str:
+def _identifier_origin(ctx: FileContext, ident: Node, depth: int, followed: bool) -> str:
     binding = ctx.scopes.resolve(ident)
     if binding is None:
         return PROJECT  # a global (`process`) or an undeclared name
     if binding.kind == "param":
-        return _parameter_origin(ctx, binding, depth)
+        return _parameter_origin(ctx, binding, depth, followed)
     if binding.kind not in ("const", "let", "var"):
         return PROJECT
     if ctx.enclosing_function(binding.node) is None:
         return PROJECT  # a module-level name: the same value for every request
     looped = _loop_source(ctx, binding)
     if looped is not None:
-        return origin(ctx, looped, depth + 1)
+        return origin(ctx, looped, depth + 1, followed)
     value = declared_value(ctx, binding.node)
     if value is None:
         value = _destructured_from(ctx, binding)
-    return origin(ctx, value, depth + 1) if value is not None else PROJECT
+    return origin(ctx, value, depth + 1, followed) if value is not None else PROJECT
 
 
 def _destructured_from(ctx: FileContext, binding: Binding) -> Node | None:
@@ -222,7 +229,7 @@ def _loop_source(ctx: FileContext, binding: Binding) -> Node | None:
     return node.child_by_field_name("right")
 
 
-def _parameter_origin(ctx: FileContext, binding: Binding, depth: int) -> str:
+def _parameter_origin(ctx: FileContext, binding: Binding, depth: int, followed: bool) -> str:
     function = ctx.enclosing_function(binding.node)
     if function is None:
         return PROJECT
@@ -234,7 +241,7 @@ def _parameter_origin(ctx: FileContext, binding: Binding, depth: int) -> str:
         return REQUEST
     element = _element_of(ctx, function, index)
     if element is not None:
-        return origin(ctx, element, depth + 1)
+        return origin(ctx, element, depth + 1, followed)
     per_request = request_context(ctx, binding.node)
     if per_request is None:
         return PROJECT
@@ -242,10 +249,10 @@ def _parameter_origin(ctx: FileContext, binding: Binding, depth: int) -> str:
         if top in RESPONSE_NAMES:
             return FRESH
         return PROJECT if top in _CALLBACK_PARAMETERS else REQUEST
-    if per_request.call is not None and depth == 0:
+    if per_request.call is not None and not followed:
         # A function of this file a handler calls: what the handler passes for it (one level).
         arguments = call_arguments(per_request.call)
-        return origin(ctx, arguments[index], depth + 1) if index < len(arguments) else PROJECT
+        return origin(ctx, arguments[index], depth + 1, True) if index < len(arguments) else PROJECT
     return PROJECT
 
 

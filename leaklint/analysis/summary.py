@@ -776,6 +776,11 @@ class _Exports:
         if key is None or key.type != "identifier":
             return ""
         binding = self.ctx.scopes.resolve(key)
+        destructured = _destructured_property(binding) if not prop else None
+        if destructured is not None:
+            # `const { name } = config`: the key is `config.name` (peppermint's OAuth clients)
+            key, prop = destructured
+            binding = self.ctx.scopes.resolve(key)
         for index, name in enumerate(plain_parameters(function) or []):
             if binding is not None and name.id == binding.node.id:
                 return f"{index}.{prop}" if prop else str(index)
@@ -1327,6 +1332,33 @@ def _dynamic_arguments(call: Node) -> bool:
     """`.set(key, v)` with a key that varies; `.push(v)` / `.add(v)` with any non-literal."""
     arguments = call_arguments(call)
     return bool(arguments) and _varying_key(arguments[0])
+
+
+def _destructured_property(binding: Binding | None) -> tuple[Node, str] | None:
+    """(`config`, "name") for a local declared `const { name } = config` (or `{ name: n }`)
+    from a plain name; None for any other."""
+    if binding is None or binding.declaration is None:
+        return None
+    declaration = binding.declaration
+    pattern = declaration.child_by_field_name("name")
+    source = declaration.child_by_field_name("value")
+    if (
+        declaration.type != "variable_declarator"
+        or pattern is None
+        or pattern.type != "object_pattern"
+        or source is None
+        or source.type != "identifier"
+    ):
+        return None
+    declared = binding.node
+    parent = declared.parent
+    if declared.type == "shorthand_property_identifier_pattern" and parent == pattern:
+        return source, text(declared)
+    if parent is not None and parent.type == "pair_pattern" and parent.parent == pattern:
+        name = parent.child_by_field_name("key")
+        if name is not None and parent.child_by_field_name("value") == declared:
+            return source, text(name)
+    return None
 
 
 def _growth_key(site: Node) -> Node | None:
