@@ -72,6 +72,8 @@ _MODULE = "const LIMIT = 5;\nconst NAMES = ['a', 'b'];\nconst config = { name: '
         ("for (const name of NAMES) track(name);", PROJECT),
         ("NAMES.forEach((name) => track(name));", PROJECT),
         ("track(res.locals.tenant);", PROJECT),
+        ("track(await req.models.User.findOne(req.params.id));", PROJECT),
+        ("const ban = await req.app.bans.find(req.body.user); track(ban);", PROJECT),
         ("track(this.name);", PROJECT),
     ],
 )

@@ -90,6 +90,19 @@ _CONVERSIONS = frozenset(
         "Buffer.from",
     }
 )
+# Methods that hand back a form of the value they are called on (a string's, an array's, a
+# date's) or read what the request carries (Express's `req.get('host')`, `req.header(…)`): any
+# other method of a request-derived object (`pluginData.state.bans.find(id)`, `ctx.db.get(k)`,
+# `req.models.User.findOne()`) reads the project's data.
+_FORM_METHODS = frozenset(
+    {
+        *("toString", "toLowerCase", "toUpperCase", "toLocaleLowerCase", "toLocaleUpperCase"),
+        *("trim", "trimStart", "trimEnd", "normalize", "padStart", "padEnd", "repeat"),
+        *("split", "slice", "substring", "substr", "replace", "replaceAll", "concat", "at"),
+        *("join", "toISOString", "toJSON", "getTime", "valueOf", "toFixed"),
+        *("get", "header", "param", "cookie"),
+    }
+)
 # Per-element callbacks: their first parameter is an element of the receiver.
 _ELEMENT_METHODS = frozenset({"forEach", "map", "filter", "flatMap", "some", "every", "find"})
 _DEPTH = 6  # locals followed through locals: enough for real code, and no cycle runs away
@@ -179,8 +192,10 @@ def _call_origin(ctx: FileContext, call: Node, depth: int, followed: bool) -> st
         return origin(ctx, arguments[0], depth + 1, followed) if arguments else PROJECT
     if callee is not None and callee.type == "member_expression":
         # `req.get('host')`, `req.params.id.toLowerCase()`, `new Date().toISOString()`: a
-        # form of the request or of the fresh value; a method of anything else
-        # (`db.find(id)`) gives the project's data.
+        # form of the request or of the fresh value; any other method (`db.find(id)`) gives
+        # the project's data.
+        if member_property(callee) not in _FORM_METHODS:
+            return PROJECT
         return origin(ctx, callee.child_by_field_name("object"), depth + 1, followed)
     return PROJECT
 
