@@ -100,6 +100,26 @@ def test_a_helper_parameter_is_followed_into_what_the_handler_passes() -> None:
     assert origin(ctx, _argument_of_track(ctx)) == PROJECT
 
 
+@pytest.mark.parametrize(
+    ("helper", "expected"),
+    [
+        # unkey's count cache: the key is built by a function of the file from the request.
+        ("function keyOf(id, p) { return JSON.stringify({ id, page: p.page }); }", REQUEST),
+        ("const keyOf = (id) => `k:${id}`;", REQUEST),
+        ("function keyOf(id) { return db.find(id); }", PROJECT),  # what it reads
+        ("function keyOf(id) { return 'all'; }", PROJECT),
+    ],
+)
+def test_the_result_of_a_function_of_the_file_is_followed_into_its_returns(
+    helper: str, expected: str
+) -> None:
+    code = (
+        f"{helper}\napp.get('/x', (req, res) => {{ track(keyOf(req.params.id, req.query)); }});\n"
+    )
+    ctx = _context(code)
+    assert origin(ctx, _argument_of_track(ctx)) == expected
+
+
 def test_a_parameter_of_code_no_handler_calls_is_unknown_and_so_the_projects() -> None:
     ctx = _context("export function save(name) { track(name); }\n")
     assert origin(ctx, _argument_of_track(ctx)) == PROJECT

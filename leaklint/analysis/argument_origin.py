@@ -27,20 +27,22 @@ the call, one level) is followed into that call's argument.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from tree_sitter import Node
 
 from leaklint.analysis.flow import declared_value
 from leaklint.analysis.nodes import call_arguments, member_property, text
 from leaklint.analysis.percall import REQUEST_NAMES, RESPONSE_NAMES, request_context
+from leaklint.analysis.resource_origins import returned_values
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import unwrap_awaited
-from leaklint.semantic.scope import Binding
+from leaklint.semantic.scope import Binding, pattern_identifiers
 
 REQUEST = "r"  # what the request (message, connection) sends, or derives from it
 FRESH = "f"  # a value new on every call
 PROJECT = ""  # bounded by the project's own code and data (or unknown)
+_NOTHING_PASSED: Mapping[int, str] = {}
 
 # Koa's and tRPC's context parameter carries the request (`ctx.params`, `ctx.request.body`).
 _REQUEST_PARAMETERS = REQUEST_NAMES | {"ctx"}
@@ -109,33 +111,39 @@ _DEPTH = 6  # locals followed through locals: enough for real code, and no cycle
 
 
 def origin(
-    ctx: FileContext, expression: Node | None, depth: int = 0, followed: bool = False
+    ctx: FileContext,
+    expression: Node | None,
+    depth: int = 0,
+    followed: bool = False,
+    passed: Mapping[int, str] = _NOTHING_PASSED,
 ) -> str:
     """REQUEST, FRESH or PROJECT for ``expression`` (see the module's description);
-    ``followed``: already through one call of a handler into a function of this file."""
+    ``followed``: already through one call of a handler into a function of this file;
+    ``passed``: inside a function of this file whose result is asked for, what its call passes
+    for each parameter (by the parameter's declaring node)."""
     node = unwrap_awaited(expression)
     if node is None or depth > _DEPTH:
         return PROJECT
     kind = node.type
     if kind == "identifier":
-        return _identifier_origin(ctx, node, depth, followed)
+        return _identifier_origin(ctx, node, depth, followed, passed)
     if kind in ("member_expression", "subscript_expression"):
         # `config[req.params.name]` is one of the config's values: the object decides; a
         # member of a fresh object (`res.locals`) is not itself new.
-        found = origin(ctx, node.child_by_field_name("object"), depth + 1, followed)
+        found = origin(ctx, node.child_by_field_name("object"), depth + 1, followed, passed)
         return REQUEST if found == REQUEST else PROJECT
     if kind == "call_expression":
-        return _call_origin(ctx, node, depth, followed)
+        return _call_origin(ctx, node, depth, followed, passed)
     if kind == "new_expression":
         constructor = node.child_by_field_name("constructor")
         return FRESH if text(constructor) in _FRESH_CONSTRUCTORS else PROJECT
     if kind == "update_expression":
         return FRESH  # `nextId++`: a new number every call
     if kind in ("template_string", "binary_expression", "ternary_expression", "array"):
-        return strongest(origin(ctx, part, depth + 1, followed) for part in _operands(node))
+        return strongest(origin(ctx, part, depth + 1, followed, passed) for part in _operands(node))
     if kind == "object":
         return strongest(
-            origin(ctx, value, depth + 1, followed) for _, value in object_entries(node)
+            origin(ctx, value, depth + 1, followed, passed) for _, value in object_entries(node)
         )
     return PROJECT
 
@@ -182,41 +190,90 @@ def _operands(node: Node) -> list[Node]:
     return list(node.named_children)
 
 
-def _call_origin(ctx: FileContext, call: Node, depth: int, followed: bool) -> str:
+def _call_origin(
+    ctx: FileContext, call: Node, depth: int, followed: bool, passed: Mapping[int, str]
+) -> str:
     callee = call.child_by_field_name("function")
     name = text(callee) if callee is not None else ""
     if name in _FRESH_CALLS:
         return FRESH
     if name in _CONVERSIONS:
         arguments = call_arguments(call)
-        return origin(ctx, arguments[0], depth + 1, followed) if arguments else PROJECT
+        return origin(ctx, arguments[0], depth + 1, followed, passed) if arguments else PROJECT
+    if callee is not None and callee.type == "identifier" and not passed:
+        return _local_result_origin(ctx, call, callee, depth, followed)
     if callee is not None and callee.type == "member_expression":
         # `req.get('host')`, `req.params.id.toLowerCase()`, `new Date().toISOString()`: a
         # form of the request or of the fresh value; any other method (`db.find(id)`) gives
         # the project's data.
         if member_property(callee) not in _FORM_METHODS:
             return PROJECT
-        return origin(ctx, callee.child_by_field_name("object"), depth + 1, followed)
+        return origin(ctx, callee.child_by_field_name("object"), depth + 1, followed, passed)
     return PROJECT
 
 
-def _identifier_origin(ctx: FileContext, ident: Node, depth: int, followed: bool) -> str:
+def _local_result_origin(
+    ctx: FileContext, call: Node, callee: Node, depth: int, followed: bool
+) -> str:
+    """What a function of this file returns, given what this call passes it: unkey's
+    `getCountCacheKey(ctx.workspace.id, params)` returns `JSON.stringify({ workspaceId, … })`
+    of its parameters, so the request's (one call deep: its own calls are the project's)."""
+    function = _local_function(ctx, callee)
+    if function is None:
+        return PROJECT
+    arguments = call_arguments(call)
+    passed: dict[int, str] = {}
+    for index, parameter in enumerate(_parameters(function)):
+        letter = (
+            origin(ctx, arguments[index], depth + 1, followed) if index < len(arguments) else ""
+        )
+        for name in pattern_identifiers(parameter):
+            passed[name.id] = letter
+    if not any(passed.values()):
+        return PROJECT  # nothing of the request goes in, so none comes out
+    returned = returned_values(function) or _expression_body(function)
+    return strongest(origin(ctx, value, depth + 1, True, passed) for value in returned)
+
+
+def _local_function(ctx: FileContext, callee: Node) -> Node | None:
+    """The function declaration (or `const f = (…) => …`) of this file ``callee`` names."""
+    binding = ctx.scopes.resolve(callee)
+    if binding is None or binding.declaration is None:
+        return None
+    declaration = binding.declaration
+    if declaration.type in ("function_declaration", "generator_function_declaration"):
+        return declaration
+    value = declaration.child_by_field_name("value")
+    if declaration.type == "variable_declarator" and value is not None:
+        return value if value.type in ("arrow_function", "function_expression") else None
+    return None
+
+
+def _expression_body(function: Node) -> list[Node]:
+    """`(a) => a.id`: the body of an arrow function that is an expression."""
+    body = function.child_by_field_name("body")
+    return [body] if body is not None and body.type != "statement_block" else []
+
+
+def _identifier_origin(
+    ctx: FileContext, ident: Node, depth: int, followed: bool, passed: Mapping[int, str]
+) -> str:
     binding = ctx.scopes.resolve(ident)
     if binding is None:
         return PROJECT  # a global (`process`) or an undeclared name
     if binding.kind == "param":
-        return _parameter_origin(ctx, binding, depth, followed)
+        return _parameter_origin(ctx, binding, depth, followed, passed)
     if binding.kind not in ("const", "let", "var"):
         return PROJECT
     if ctx.enclosing_function(binding.node) is None:
         return PROJECT  # a module-level name: the same value for every request
     looped = _loop_source(ctx, binding)
     if looped is not None:
-        return origin(ctx, looped, depth + 1, followed)
+        return origin(ctx, looped, depth + 1, followed, passed)
     value = declared_value(ctx, binding.node)
     if value is None:
         value = _destructured_from(ctx, binding)
-    return origin(ctx, value, depth + 1, followed) if value is not None else PROJECT
+    return origin(ctx, value, depth + 1, followed, passed) if value is not None else PROJECT
 
 
 def _destructured_from(ctx: FileContext, binding: Binding) -> Node | None:
@@ -244,7 +301,11 @@ def _loop_source(ctx: FileContext, binding: Binding) -> Node | None:
     return node.child_by_field_name("right")
 
 
-def _parameter_origin(ctx: FileContext, binding: Binding, depth: int, followed: bool) -> str:
+def _parameter_origin(
+    ctx: FileContext, binding: Binding, depth: int, followed: bool, passed: Mapping[int, str]
+) -> str:
+    if binding.node.id in passed:
+        return passed[binding.node.id]
     function = ctx.enclosing_function(binding.node)
     if function is None:
         return PROJECT
@@ -256,7 +317,7 @@ def _parameter_origin(ctx: FileContext, binding: Binding, depth: int, followed: 
         return REQUEST
     element = _element_of(ctx, function, index)
     if element is not None:
-        return origin(ctx, element, depth + 1, followed)
+        return origin(ctx, element, depth + 1, followed, passed)
     per_request = request_context(ctx, binding.node)
     if per_request is None:
         return PROJECT
