@@ -106,6 +106,7 @@ def test_a_helper_parameter_is_followed_into_what_the_handler_passes() -> None:
         # unkey's count cache: the key is built by a function of the file from the request.
         ("function keyOf(id, p) { return JSON.stringify({ id, page: p.page }); }", REQUEST),
         ("const keyOf = (id) => `k:${id}`;", REQUEST),
+        ("function keyOf(id, p) { return JSON.stringify({ id }); }", REQUEST),
         ("function keyOf(id) { return db.find(id); }", PROJECT),  # what it reads
         ("function keyOf(id) { return 'all'; }", PROJECT),
     ],

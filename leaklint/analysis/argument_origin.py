@@ -125,7 +125,7 @@ def origin(
     if node is None or depth > _DEPTH:
         return PROJECT
     kind = node.type
-    if kind == "identifier":
+    if kind in ("identifier", "shorthand_property_identifier"):  # `{ id }` is `{ id: id }`
         return _identifier_origin(ctx, node, depth, followed, passed)
     if kind in ("member_expression", "subscript_expression"):
         # `config[req.params.name]` is one of the config's values: the object decides; a

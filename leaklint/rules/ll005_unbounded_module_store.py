@@ -82,7 +82,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.analysis.argument_origin import FRESH, REQUEST, key_origin
+from leaklint.analysis.argument_origin import FRESH, REQUEST, key_origin, origin, strongest
 from leaklint.analysis.flow import (
     Destination,
     destination,
@@ -188,6 +188,7 @@ class StoreUses:
 class Growth:
     site: Node  # the assignment or call that adds an entry
     varying: list[Node] = field(default_factory=list)  # the key or value expressions
+    keyed: bool = False  # `store[key] = v`, `.set(key, v)`, `.add(key)`: ``varying`` is the key
 
 
 class UnboundedModuleStore(Rule):
@@ -580,6 +581,12 @@ def _grown_per_request_at(ctx: FileContext, use: Node) -> tuple[Growth, PerReque
         return None
     if not _varies_per_call(ctx, growth, per_request):
         return None
+    # The same question the cross-module check asks of a grower's caller (one analysis): a
+    # key that is the project's own data (a rate-limit key its caller's function makes, a row
+    # read) has as many entries as that data. Pushed values are left to `_varies_per_call`:
+    # each push adds one, whatever it is.
+    if growth.keyed and not strongest(origin(ctx, key) for key in growth.varying):
+        return None
     return growth, per_request
 
 
@@ -601,7 +608,7 @@ def _growth_at(ctx: FileContext, ref: Node) -> Growth | None:
             or is_bounded_key(index)  # one entry per guild or language: `servers[guildId] = …`
         ):
             return None
-        return Growth(assignment, [index])
+        return Growth(assignment, [index], keyed=True)
     if where.kind == "method-call" and where.method in GROWING_METHODS and where.call is not None:
         arguments = call_arguments(where.call)
         if where.method in KEYED_METHODS:
@@ -609,7 +616,7 @@ def _growth_at(ctx: FileContext, ref: Node) -> Growth | None:
                 return None  # a fixed entry
             if is_bounded_key(arguments[0]):
                 return None  # one entry per guild or language: `cache.set(lang, …)`
-            return Growth(where.call, arguments[:1])
+            return Growth(where.call, arguments[:1], keyed=True)
         return Growth(where.call, arguments)
     if where.kind == "argument" and where.index == 0 and where.call is not None:
         callee = where.call.child_by_field_name("function")
