@@ -65,6 +65,8 @@ _MODULE = "const LIMIT = 5;\nconst NAMES = ['a', 'b'];\nconst config = { name: '
         ("track(res);", FRESH),  # `clients.add(res)`: a new entry per request
         ("track(next);", PROJECT),
         ("track('default');", PROJECT),
+        ("track(req.query.all === 'true');", PROJECT),
+        ("track(req.query.page || 1);", REQUEST),
         ("track(LIMIT);", PROJECT),
         ("track(config.name);", PROJECT),
         ("track(process.env.PROVIDER);", PROJECT),

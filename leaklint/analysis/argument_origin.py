@@ -107,6 +107,7 @@ _FORM_METHODS = frozenset(
 )
 # Per-element callbacks: their first parameter is an element of the receiver.
 _ELEMENT_METHODS = frozenset({"forEach", "map", "filter", "flatMap", "some", "every", "find"})
+_COMPARISONS = frozenset({"===", "!==", "==", "!=", "<", "<=", ">", ">=", "instanceof", "in"})
 _DEPTH = 6  # locals followed through locals: enough for real code, and no cycle runs away
 
 
@@ -139,6 +140,8 @@ def origin(
         return FRESH if text(constructor) in _FRESH_CONSTRUCTORS else PROJECT
     if kind == "update_expression":
         return FRESH  # `nextId++`: a new number every call
+    if kind == "binary_expression" and _operator(node) in _COMPARISONS:
+        return PROJECT  # `req.query.all === 'true'`: two values, whatever is compared
     if kind in ("template_string", "binary_expression", "ternary_expression", "array"):
         return strongest(origin(ctx, part, depth + 1, followed, passed) for part in _operands(node))
     if kind == "object":
@@ -146,6 +149,11 @@ def origin(
             origin(ctx, value, depth + 1, followed, passed) for _, value in object_entries(node)
         )
     return PROJECT
+
+
+def _operator(node: Node) -> str:
+    operator = node.child_by_field_name("operator")
+    return text(operator) if operator is not None else ""
 
 
 def strongest(origins: Iterable[str]) -> str:
@@ -383,7 +391,7 @@ def argument_origins(ctx: FileContext, call: Node) -> str:
         if node is not None and node.type == "object":
             for key, value in object_entries(node):
                 letter = origin(ctx, value)
-                if letter:
+                if letter and not any(c in key for c in ",="):  # the separators of the field
                     found.append(f"{index}.{key}={letter}")
             continue
         letter = origin(ctx, argument)
