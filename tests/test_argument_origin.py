@@ -187,7 +187,8 @@ def test_a_call_records_its_origins_only_in_code_that_repeats(tmp_path: Path) ->
     code = """
         import { clientFor } from './clients';
         clientFor(Date.now());
+        export function later() { return clientFor(Date.now()); }
         app.get('/x', (req, res) => res.json(clientFor(req.params.id, 'a')));
         """
     uses = [u for u in _summary(tmp_path, "routes.js", code).uses if u.action == CALL]
-    assert sorted(u.origins for u in uses) == ["", "0=r"]  # at start-up: not asked
+    assert sorted(u.origins for u in uses) == ["", "", "0=r"]  # once, per call: not asked

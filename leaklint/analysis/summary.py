@@ -1370,10 +1370,12 @@ def _growth_key(site: Node) -> Node | None:
 
 
 def _origins_may_matter(action: str, rate: Rate) -> bool:
-    """Whether the link may ask where a call's arguments come from: a call in code that runs
-    per request, or per call of a function another module may call per request (LL005's
-    growers); never for code that runs once, most of a project's calls of its own modules."""
-    return action == CALL and (rate is Rate.PER_CALL or rate.value in PER_REQUEST_RATES)
+    """Whether the link may ask where a call's arguments come from (LL005's growers): a call
+    in code that runs per request. Not one "per call" of a function only other modules call:
+    its arguments are that function's parameters, which the analysis does not follow across
+    modules (so they would be the project's anyway), and such calls are most of a library's
+    (asking of them too cost a sixth of a cold `--project` run on the benchmark corpus)."""
+    return action == CALL and rate.value in PER_REQUEST_RATES
 
 
 def _literal_arguments(call: Node) -> str:
