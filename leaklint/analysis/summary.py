@@ -29,6 +29,7 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
+from leaklint.analysis.argument_origin import argument_origins
 from leaklint.analysis.flow import is_size_check, readds_removed_key
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.listeners import EMITTER_REMOVING, PERSISTENT_EMITTER_METHODS
@@ -76,6 +77,7 @@ from leaklint.model.project import (
     MODEL,
     NEW,
     PASS,
+    PER_REQUEST_RATES,
     POOL_INSTANCE,
     READ,
     RELEASER,
@@ -774,6 +776,11 @@ class _Exports:
         if key is None or key.type != "identifier":
             return ""
         binding = self.ctx.scopes.resolve(key)
+        destructured = _destructured_property(binding) if not prop else None
+        if destructured is not None:
+            # `const { name } = config`: the key is `config.name` (peppermint's OAuth clients)
+            key, prop = destructured
+            binding = self.ctx.scopes.resolve(key)
         for index, name in enumerate(plain_parameters(function) or []):
             if binding is not None and name.id == binding.node.id:
                 return f"{index}.{prop}" if prop else str(index)
@@ -1327,12 +1334,48 @@ def _dynamic_arguments(call: Node) -> bool:
     return bool(arguments) and _varying_key(arguments[0])
 
 
+def _destructured_property(binding: Binding | None) -> tuple[Node, str] | None:
+    """(`config`, "name") for a local declared `const { name } = config` (or `{ name: n }`)
+    from a plain name; None for any other."""
+    if binding is None or binding.declaration is None:
+        return None
+    declaration = binding.declaration
+    pattern = declaration.child_by_field_name("name")
+    source = declaration.child_by_field_name("value")
+    if (
+        declaration.type != "variable_declarator"
+        or pattern is None
+        or pattern.type != "object_pattern"
+        or source is None
+        or source.type != "identifier"
+    ):
+        return None
+    declared = binding.node
+    parent = declared.parent
+    if declared.type == "shorthand_property_identifier_pattern" and parent == pattern:
+        return source, text(declared)
+    if parent is not None and parent.type == "pair_pattern" and parent.parent == pattern:
+        name = parent.child_by_field_name("key")
+        if name is not None and parent.child_by_field_name("value") == declared:
+            return source, text(name)
+    return None
+
+
 def _growth_key(site: Node) -> Node | None:
     """The key of a growth: `k` of `store.set(k, v)` / `.add(k)`, or of `store[k] = v`."""
     if site.type == "subscript_expression":
         return site.child_by_field_name("index")
     arguments = call_arguments(site) if site.type == "call_expression" else []
     return arguments[0] if arguments else None
+
+
+def _origins_may_matter(action: str, rate: Rate) -> bool:
+    """Whether the link may ask where a call's arguments come from (LL005's growers): a call
+    in code that runs per request. Not one "per call" of a function only other modules call:
+    its arguments are that function's parameters, which the analysis does not follow across
+    modules (so they would be the project's anyway), and such calls are most of a library's
+    (asking of them too cost a sixth of a cold `--project` run on the benchmark corpus)."""
+    return action == CALL and rate.value in PER_REQUEST_RATES
 
 
 def _literal_arguments(call: Node) -> str:
@@ -1630,6 +1673,9 @@ class _Uses:
             handled=handled,
             unclosed_by=self._unclosed_by(site) if action == CALL else "",
             constants=_literal_arguments(site) if action == CALL else "",
+            origins=argument_origins(self.ctx, site)
+            if _origins_may_matter(action, frequency.rate)
+            else "",
             dynamic=dynamic,
             context=self.ctx.context_name(site),
             snippet=self.ctx.text(site)[:400],

@@ -119,6 +119,11 @@ class Use:
     # literal), comma-separated: a grower keyed by one of them adds the same entry every call
     # (`incrementDebugCounter('cache:hit')`), as LL005 decides for a helper of the same file.
     constants: str = ""
+    # CALL in code that repeats: the arguments that come from the request ("r") or are new on
+    # every call ("f"), as "0=r" or "1.id=f" (a property of an object literal argument, "1.*"
+    # for a spread), comma-separated (``argument_origin.argument_origins``): a grower keyed by
+    # any other argument has as many entries as the project's own data (LL005).
+    origins: str = ""
 
 
 @dataclass(frozen=True)

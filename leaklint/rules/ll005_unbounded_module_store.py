@@ -82,6 +82,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from leaklint.analysis.argument_origin import FRESH, REQUEST, key_origin, origin, strongest
 from leaklint.analysis.flow import (
     Destination,
     destination,
@@ -166,6 +167,8 @@ READING_FUNCTIONS = frozenset(
 )
 ASSIGNMENTS = frozenset({"assignment_expression", "augmented_assignment_expression"})
 
+_KEY_MESSAGES = {REQUEST: "key-from-request", FRESH: "key-fresh"}
+
 # A key or pushed value varies per call through these.
 _NAMES = frozenset({"identifier", "shorthand_property_identifier"})
 
@@ -185,6 +188,7 @@ class StoreUses:
 class Growth:
     site: Node  # the assignment or call that adds an entry
     varying: list[Node] = field(default_factory=list)  # the key or value expressions
+    keyed: bool = False  # `store[key] = v`, `.set(key, v)`, `.add(key)`: ``varying`` is the key
 
 
 class UnboundedModuleStore(Rule):
@@ -240,10 +244,13 @@ class UnboundedModuleStore(Rule):
         ),
         "grower-from-module": (
             "'{callee}()' from '{module}' adds to the module store '{store}' there, which "
-            "nothing in the project removes from or checks the size of, and this code {reason}: "
-            "the store grows with every {unit}. Bound '{store}' (an LRU cache such as lru-cache "
-            "with `max`/`ttl`) or delete entries when they are done."
+            "nothing in the project removes from or checks the size of, and this code {reason}, "
+            "with {key}: the store grows with every {unit}. Bound '{store}' (an LRU cache such "
+            "as lru-cache with `max`/`ttl`) or delete entries when they are done."
         ),
+        # The {key} of grower-from-module (``argument_origin``).
+        "key-from-request": "a key that comes from the {unit}",
+        "key-fresh": "a key that is new on every call",
         "note-store-declared": "'{name}' is declared here and lives as long as the process",
         "note-grows-on-call": "'{store}' grows here on every call of '{callee}()'",
         "note-also-grown": "'{store}' of {module} is also grown here, {rate}",
@@ -282,10 +289,19 @@ class UnboundedModuleStore(Rule):
                 )
                 note = self.msg("note-store-declared", **fields).text
             elif export.kind == GROWER and use.action == CALL:
-                if export.key and export.key in use.constants.split(","):
-                    continue  # `count('cache:hit')`: the same entry on every call
+                # Keyed by the project's own data (a configured provider's name, a row read,
+                # a literal): as many entries as that data, however often this runs.
+                keyed = key_origin(use.origins, export.key)
+                if not keyed:
+                    continue
                 fields = {"callee": shown, "module": linked.path, "store": export.store}
-                message = self.msg("grower-from-module", **fields, reason=linked.reason, unit=unit)
+                message = self.msg(
+                    "grower-from-module",
+                    **fields,
+                    reason=linked.reason,
+                    unit=unit,
+                    key=self.msg(_KEY_MESSAGES[keyed], unit=unit).text,
+                )
                 note = self.msg("note-grows-on-call", **fields).text
             else:
                 continue
@@ -565,6 +581,12 @@ def _grown_per_request_at(ctx: FileContext, use: Node) -> tuple[Growth, PerReque
         return None
     if not _varies_per_call(ctx, growth, per_request):
         return None
+    # The same question the cross-module check asks of a grower's caller (one analysis): a
+    # key that is the project's own data (a rate-limit key its caller's function makes, a row
+    # read) has as many entries as that data. Pushed values are left to `_varies_per_call`:
+    # each push adds one, whatever it is.
+    if growth.keyed and not strongest(origin(ctx, key) for key in growth.varying):
+        return None
     return growth, per_request
 
 
@@ -586,7 +608,7 @@ def _growth_at(ctx: FileContext, ref: Node) -> Growth | None:
             or is_bounded_key(index)  # one entry per guild or language: `servers[guildId] = …`
         ):
             return None
-        return Growth(assignment, [index])
+        return Growth(assignment, [index], keyed=True)
     if where.kind == "method-call" and where.method in GROWING_METHODS and where.call is not None:
         arguments = call_arguments(where.call)
         if where.method in KEYED_METHODS:
@@ -594,7 +616,7 @@ def _growth_at(ctx: FileContext, ref: Node) -> Growth | None:
                 return None  # a fixed entry
             if is_bounded_key(arguments[0]):
                 return None  # one entry per guild or language: `cache.set(lang, …)`
-            return Growth(where.call, arguments[:1])
+            return Growth(where.call, arguments[:1], keyed=True)
         return Growth(where.call, arguments)
     if where.kind == "argument" and where.index == 0 and where.call is not None:
         callee = where.call.child_by_field_name("function")
