@@ -34,7 +34,9 @@ is not a factory and stays silent.
 Not reported: module-level clients, and clients made by start-up code that runs once per
 process (an IIFE at module level, or a function whose only use is one call, outside loops, at
 module level — `main().catch(console.error)` — or from such start-up code, up to three calls
-deep); clients that change owner (returned, yielded, stored on
+deep, also from a one-shot callback of it: `client.once('ready', () => registerJobs())`, a
+discord.js `client.on(Events.ClientReady, …)`, whose enum member is the 'ready' event); clients
+that change owner (returned, yielded, stored on
 `this`, an object, an array or an outer variable, wrapped with `new`, resolved from a
 promise); clients passed to another function or captured by a callback when this function
 does not close them itself; a pg `Client` that is never sent `connect()` (it opens no
