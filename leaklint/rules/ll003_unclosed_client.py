@@ -12,7 +12,10 @@ It reports a client that is never closed (`quit`, `disconnect`, `end`, `close`, 
 block and an operation that can throw (a call, an `await`) runs between creation and close, or
 a `return` or a branch leaves the function before it. The message names the operation that
 skips the close, and points at the close as a related location. In test files (`*.test.*`,
-`*.spec.*`, `test/`, `__tests__/`, …) only clients that are never closed are reported.
+`*.spec.*`, `test/`, `__tests__/`, …) only clients that are never closed are reported, and
+not those of a local SQLite file (knex `client: 'sqlite3'`, a TypeORM DataSource of
+`type: 'sqlite'`, Sequelize `dialect: 'sqlite'`): one holds a file until the test run ends, no
+connection a server counts.
 
 A call of a factory function of the same file counts as creating a client when every `return`
 of the factory gives back a client it has just created (`function makeRedis() { const c = new
@@ -129,6 +132,8 @@ class UnclosedClient(ResourceRule):
     summary = "A Redis or database client created in a function is not closed on every path."
     # Fresh audits 7-10, untuned: 2 of 8 right, 5 debatable (start-up code of classes built
     # once, clients of tests), 1 wrong (docs/rules-corpus.md): not "high" on applications.
+    # Since: a SQLite client of a test and a client made from a one-shot 'ready' handler
+    # (Events.ClientReady) are silent.
     precision = "medium"
     tags = ("resource-leak", "connections", "redis", "database")
 
