@@ -154,10 +154,17 @@ class FileContext:
         """Why this file runs in a browser tab, or None: it is browser code
         (``is_browser_code``) or it imports a browser UI framework (a Lit element, a React DOM
         entry). What it builds lives in the user's tab, not in a server's heap."""
-        if self.is_browser_code:
+        if self.is_browser_code and not self._declares_page_globals:
             return "browser code"
         framework = browser_ui_import(self.source.data[:HEAD_BYTES])
         return f"imports {framework}" if framework else None
+
+    @cached_property
+    def _declares_page_globals(self) -> bool:
+        """Whether the file declares a `document` or `window` of its own (`for (const document
+        of documents)` in a NestJS service, audit 7's mx-space-core): its `document.meta` is
+        that variable, not the page, so the byte test of ``is_browser_code`` proves nothing."""
+        return any(self.scopes.bindings_for(name) for name in ("document", "window"))
 
     @cached_property
     def one_off_program(self) -> str | None:
