@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from leaklint.model.settings import DEFAULT_EXCLUDE
-from leaklint.syntax.classify import HEAD_BYTES, FileKind, classify, library_by_file_name
+from leaklint.syntax.classify import (
+    HEAD_BYTES,
+    FileKind,
+    browser_ui_import,
+    classify,
+    library_by_file_name,
+    one_off_program_reasons,
+)
 
 JQUERY_BANNER = b"/*! jQuery v3.6.0 | (c) OpenJS Foundation */\n!function(e){}"
 BOOTSTRAP_BANNER = b"/*!\n  * Bootstrap v4.6.0 (https://getbootstrap.com/)\n  */\n"
@@ -161,3 +168,56 @@ def test_windows_style_paths() -> None:
     from pathlib import PureWindowsPath
 
     assert classify(PureWindowsPath("src\\vendor\\a.js"), b"").kind is FileKind.VENDORED
+
+
+@pytest.mark.parametrize(
+    ("path", "head", "reason"),
+    [
+        ("sdk/src/cli.ts", b"#!/usr/bin/env node\nimport x from 'y';", "shebang"),
+        ("tool.js", b"\xef\xbb\xbf#!/usr/bin/node\n", "shebang"),
+        ("tool.ts", b"#!/usr/bin/env -S npx tsx\n", "shebang"),
+        ("sdk/src/bin/scrypted-webpack.ts", b"import fs from 'fs';", "scripts/ or bin/"),
+        ("scripts/seed.js", b"", "scripts/ or bin/"),
+    ],
+)
+def test_one_off_programs(path: str, head: bytes, reason: str) -> None:
+    assert any(reason in found for found in one_off_program_reasons(path, head))
+
+
+@pytest.mark.parametrize(
+    ("path", "head"),
+    [
+        ("src/server.js", b"const express = require('express');"),
+        ("src/cli/server.js", b"// #!/usr/bin/env node is not the first line\n"),
+        ("src/run.sh.js", b"#!/bin/sh\n"),
+    ],
+)
+def test_servers_are_no_one_off_programs(path: str, head: bytes) -> None:
+    assert one_off_program_reasons(path, head) == []
+
+
+@pytest.mark.parametrize(
+    ("head", "framework"),
+    [
+        (b"import { LitElement, html } from 'lit';", "lit"),
+        (b'import { customElement } from "lit/decorators.js";', "lit/decorators.js"),
+        (b"import { property } from '@lit/reactive-element';", "@lit/reactive-element"),
+        (b"import { createRoot } from 'react-dom/client';", "react-dom/client"),
+        (b"const ReactDOM = require('react-dom');", "react-dom"),
+    ],
+)
+def test_browser_ui_imports(head: bytes, framework: str) -> None:
+    assert browser_ui_import(head) == framework
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"import React from 'react';",  # server-side rendering imports it too
+        b"import { renderToString } from 'react-dom/server';",
+        b"import { literal } from 'literals';",
+        b"const split = require('split');",
+    ],
+)
+def test_no_browser_ui_import(head: bytes) -> None:
+    assert browser_ui_import(head) is None

@@ -85,6 +85,25 @@ CASES = [
         "runs on every timer tick",
     ),
     ("export function f() { work(); }", "work()", Why.CALLERS_UNKNOWN, "runs on every call"),
+    # discord.js's enum member for 'ready': once per login, like the string.
+    (
+        "client.on(Events.ClientReady, () => { work(); });",
+        "work()",
+        Why.MODULE,
+        "runs once, at module level",
+    ),
+    (
+        "function registerJobs() { work(); }\nclient.on(Events.ClientReady, () => registerJobs());",
+        "work()",
+        Why.START_UP,
+        "runs once: start-up code called once from module level",
+    ),
+    (
+        "function jobs() { work(); }\nclient.once('ready', async () => { await jobs(); });",
+        "work()",
+        Why.START_UP,
+        "runs once: start-up code called once from module level",
+    ),
 ]
 
 
@@ -401,3 +420,16 @@ def test_an_angular_init_hook_runs_once_per_view_not_once_per_instance_start() -
     )
     plain = "export class Dialog { ngOnInit() { work(); } }"
     assert _frequency_at(plain, "work()", "dialog.ts").why is Why.INSTANCE_START_UP
+
+
+@pytest.mark.parametrize(
+    "registration",
+    [
+        "client.on(Events.MessageCreate, () => registerJobs());",
+        "client.on(Events.ShardReady, () => registerJobs());",  # again per reconnecting shard
+        "client.on('message', () => registerJobs());",
+    ],
+)
+def test_a_helper_called_from_a_repeating_event_is_not_start_up(registration: str) -> None:
+    frequency = _frequency_at(f"function registerJobs() {{ work(); }}\n{registration}", "work()")
+    assert frequency.rate is not Rate.ONCE

@@ -27,7 +27,9 @@ what? Before this module the rules answered four different ways and disagreed on
    code (``function listen() {…}; listen();`` inside an effect: per effect run).
 4. A React effect callback: per effect run. A ``setInterval`` callback: per tick.
 5. Start-up code: a module-level function whose only use is one call from module level or
-   from other start-up code (``main()``), or a plain function named like start-up
+   from other start-up code (``main()``), also through a one-shot callback of it
+   (``client.once('ready', () => registerJobs())``; discord.js's ``Events.ClientReady`` is
+   the 'ready' event: ``nodes.event_name``), or a plain function named like start-up
    (``init``, ``bootstrap``, ``setupServer``; not methods, which run per instance), a
    singleton NestJS provider's ``onModuleInit`` and its constructor (Nest builds it once), the
    export of an event module named after a one-shot event (``events/ready.js``, which bot
@@ -76,6 +78,7 @@ from leaklint.analysis.nodes import (
     function_name,
     identifiers_in,
     is_callee,
+    is_one_shot_callback,
     literal_key,
     loop_ancestors,
     member_property,
@@ -1040,7 +1043,26 @@ def _called_once_from_start_up(ctx: FileContext, call: Node, depth: int) -> bool
             return False
     if caller is None:
         return True
-    return depth < _START_UP_DEPTH and runs_once(ctx, caller, depth + 1)
+    if depth >= _START_UP_DEPTH:
+        return False
+    registration = _one_shot_registration(ctx, caller)
+    if registration is not None:
+        # `client.once(Events.ClientReady, () => registerJobs())`: the callback runs once per
+        # run of the code that registers it, so the call in it does too.
+        return _called_once_from_start_up(ctx, registration, depth + 1)
+    return runs_once(ctx, caller, depth + 1)
+
+
+def _one_shot_registration(ctx: FileContext, function: Node) -> Node | None:
+    """The call that ``function`` is a one-shot callback argument of (`emitter.once('x', f)`,
+    `client.on('ready', f)`, `p.then(f)`), if it is one."""
+    up = ctx.ancestry
+    if not is_one_shot_callback(up, function):
+        return None
+    arguments = up.parent(outermost(up, function))
+    if arguments is None or arguments.type != "arguments":
+        return None  # an event module's `execute` in an object literal: no call to follow
+    return up.parent(arguments)
 
 
 # -- run-once guards -------------------------------------------------------------------------

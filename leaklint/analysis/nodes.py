@@ -179,6 +179,28 @@ ONE_SHOT_CALLS = frozenset(
 # Lifecycle events an emitter fires once: `client.on('ready', cb)`, `server.on('listening', cb)`,
 # a page's `document.addEventListener('DOMContentLoaded', cb)` (only documents fire it).
 ONE_SHOT_EVENTS = frozenset({"ready", "listening", "DOMContentLoaded"})
+# Event names given as members of an events enum, by the name the library gives them:
+# discord.js's `Events.ClientReady` is 'ready' (v14), `Constants.Events.CLIENT_READY` (v13).
+# Only members whose value is a one-shot lifecycle event: `Events.ShardReady` fires again for
+# every shard that reconnects.
+_EVENT_ENUM_MEMBERS = {"ClientReady": "ready", "CLIENT_READY": "ready"}
+
+
+def event_name(node: Node | None) -> str | None:
+    """The event an `on`/`once` call names: a string (`'ready'`), or a member of an `Events`
+    enum whose value is known (`Events.ClientReady` → 'ready')."""
+    literal = literal_key(node)
+    if literal is not None or node is None or node.type != "member_expression":
+        return literal
+    enum = node.child_by_field_name("object")
+    enum_name = (
+        member_property(enum) if enum is not None and enum.type != "identifier" else text(enum)
+    )
+    if enum_name != "Events":
+        return None
+    return _EVENT_ENUM_MEMBERS.get(member_property(node) or "")
+
+
 # Fired once per page by these receivers only (an image or a script fires 'load' per load).
 _PAGE_ONCE_EVENTS = {"window": frozenset({"load"})}
 
@@ -202,7 +224,7 @@ def is_one_shot_callback(up: Ancestry, function: Node) -> bool:
         return True  # `$(function () { … })`: jQuery's DOM-ready, once per page
     if name in PERSISTENT_LISTENING:
         listed = call_arguments(call)
-        if listed and literal_key(listed[0]) in ONE_SHOT_EVENTS:
+        if listed and event_name(listed[0]) in ONE_SHOT_EVENTS:
             return True
         receiver = text(callee.child_by_field_name("object")) if callee is not None else ""
         if listed and literal_key(listed[0]) in _PAGE_ONCE_EVENTS.get(receiver, ()):

@@ -325,6 +325,43 @@ def _lacks_keys(options: Node, keys: frozenset[str]) -> bool:
     return True
 
 
+# Options and chain steps that cap how many rows a read returns: `find({ take: 100 })`,
+# `findAll({ limit: 500 })`, `.limit(500)`, knex's `.first()`. A filter (`where`) is no cap.
+ROW_CAP_KEYS = frozenset({"limit", "take", "first", "top"})
+_ROW_CAP_STEPS = frozenset({"limit", "take", "first", "top", "findOne", "findFirst", "findUnique"})
+
+
+def row_cap(call: Node) -> Node | None:
+    """What caps the rows the read ``call`` returns, whatever its library: a `.limit(n)` (or
+    `take`/`first`) step of its chain, or a `limit`/`take` option of one of its calls; None
+    when nothing does. Code that loops over such rows handles a bounded number of them."""
+    node: Node | None = unwrap(call)
+    while node is not None and node.type == "call_expression":
+        callee = unwrap(node.child_by_field_name("function"))
+        if callee is None or callee.type != "member_expression":
+            return None
+        if member_property(callee) in _ROW_CAP_STEPS:
+            return node
+        for options in call_arguments(node)[:2]:
+            if _names_a_key(options, ROW_CAP_KEYS):
+                return options
+        node = unwrap(callee.child_by_field_name("object"))
+    return None
+
+
+def _names_a_key(options: Node, keys: frozenset[str]) -> bool:
+    """An object literal that spells out one of ``keys`` (a spread may hold one or not: unlike
+    ``_lacks_keys``, what this file cannot read is no cap)."""
+    if options.type != "object":
+        return False
+    for entry in options.named_children:
+        key = entry.child_by_field_name("key") if entry.type == "pair" else entry
+        spelled = entry.type in ("pair", "shorthand_property_identifier") and key is not None
+        if spelled and (literal_key(key) or text(key)) in keys:
+            return True
+    return False
+
+
 # -- receivers ----------------------------------------------------------------------------------
 
 
@@ -457,6 +494,7 @@ __all__ = [
     "Read",
     "read_receiver",
     "read_shapes",
+    "row_cap",
     "unbounded_read",
     "value_library",
 ]

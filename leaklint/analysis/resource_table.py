@@ -66,6 +66,10 @@ class ClientSpec:
     # values that say so: a TypeORM DataSource of `type: 'sqlite'` has one connection, so a
     # query runner it hands out loses no pool connection.
     poolless: tuple[str, frozenset[str]] | None = None
+    # An option of the first argument that says the client talks to no server, and the values
+    # that say so: knex's `client: 'sqlite3'` opens a local file. One a test never closes holds
+    # a file for the rest of a run that then ends, not a connection a server counts.
+    serverless: tuple[str, frozenset[str]] | None = None
     # A function argument is a listener (`fs.watch(dir, onChange)`, `http.createServer(app)`),
     # not a callback the resource is handed to (`pool.connect((err, client) => …)`).
     listener_callback: bool = False
@@ -157,6 +161,8 @@ _POOLLESS_TYPEORM_DRIVERS = frozenset(
         "react-native",
     }
 )
+# knex and Sequelize drivers of a local SQLite file.
+_SQLITE_DRIVERS = frozenset({"sqlite", "sqlite3", "better-sqlite3", "@vscode/sqlite3"})
 _MONGO = ("mongodb", "mongoose")
 _MYSQL = ("mysql", "mysql2", "mysql2/promise")
 _PG_POOLS = (PoolSource(("pg",), (("Pool",), ("native", "Pool"))), PoolSource(("pg-pool",), ((),)))
@@ -222,14 +228,22 @@ BUILTIN_CLIENTS: tuple[ClientSpec, ...] = (
         ("destroy",),
         "TypeORM DataSource",
         poolless=("type", _POOLLESS_TYPEORM_DRIVERS),
+        serverless=("type", _POOLLESS_TYPEORM_DRIVERS),
         bound_handles=("getRepository", "getTreeRepository", "getMongoRepository"),
     ),
-    ClientSpec(("knex",), ((), ("knex",)), ("destroy",), "knex instance"),
+    ClientSpec(
+        ("knex",),
+        ((), ("knex",)),
+        ("destroy",),
+        "knex instance",
+        serverless=("client", _SQLITE_DRIVERS),
+    ),
     ClientSpec(
         ("sequelize", "sequelize-typescript"),
         ((), ("Sequelize",)),
         ("close",),
         "Sequelize instance",
+        serverless=("dialect", _SQLITE_DRIVERS),
         bound_handles=("define", "model"),
     ),
     ClientSpec(("@prisma/client",), (("PrismaClient",),), ("$disconnect",), "Prisma client"),

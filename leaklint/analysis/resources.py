@@ -193,6 +193,7 @@ class _Acquisition:
     bound_handles: frozenset[str] = frozenset()
     ends_on_its_own: tuple[str, ...] = ()
     lives_for_the_process: bool = False
+    serverless: bool = False  # made with an option that says so (see ClientSpec.serverless)
     # A checkout's pool, and its methods that release every checkout (see CheckoutSpec).
     owner: Node | None = None
     owner_releases: frozenset[str] = frozenset()
@@ -347,6 +348,7 @@ class _Engine:
             bound_handles=frozenset(spec.bound_handles),
             ends_on_its_own=spec.ends_on_its_own,
             lives_for_the_process=spec.lives_for_the_process,
+            serverless=spec.serverless is not None and _option_in(node, *spec.serverless),
         )
 
     def _factory_calls(
@@ -856,7 +858,11 @@ class _Engine:
     def _meant_to_live(self, acquisition: _Acquisition) -> bool:
         """A never-released value of a kind that usually lives for the process, made by code
         that is not known to run per request, connection, message, tick or effect run (see
-        ``ClientSpec.lives_for_the_process``)."""
+        ``ClientSpec.lives_for_the_process``); or a client of no server (a SQLite file) that a
+        test never closes: it holds a file until the test run ends, no connection a server
+        counts (see ``ClientSpec.serverless``)."""
+        if acquisition.serverless and self.ctx.is_test_file:
+            return True
         if not acquisition.lives_for_the_process:
             return False
         return how_often(self.ctx, acquisition.node).rate not in _PER_UNIT_OF_WORK

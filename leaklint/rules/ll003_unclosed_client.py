@@ -12,7 +12,10 @@ It reports a client that is never closed (`quit`, `disconnect`, `end`, `close`, 
 block and an operation that can throw (a call, an `await`) runs between creation and close, or
 a `return` or a branch leaves the function before it. The message names the operation that
 skips the close, and points at the close as a related location. In test files (`*.test.*`,
-`*.spec.*`, `test/`, `__tests__/`, …) only clients that are never closed are reported.
+`*.spec.*`, `test/`, `__tests__/`, …) only clients that are never closed are reported, and
+not those of a local SQLite file (knex `client: 'sqlite3'`, a TypeORM DataSource of
+`type: 'sqlite'`, Sequelize `dialect: 'sqlite'`): one holds a file until the test run ends, no
+connection a server counts.
 
 A call of a factory function of the same file counts as creating a client when every `return`
 of the factory gives back a client it has just created (`function makeRedis() { const c = new
@@ -34,7 +37,9 @@ is not a factory and stays silent.
 Not reported: module-level clients, and clients made by start-up code that runs once per
 process (an IIFE at module level, or a function whose only use is one call, outside loops, at
 module level — `main().catch(console.error)` — or from such start-up code, up to three calls
-deep); clients that change owner (returned, yielded, stored on
+deep, also from a one-shot callback of it: `client.once('ready', () => registerJobs())`, a
+discord.js `client.on(Events.ClientReady, …)`, whose enum member is the 'ready' event); clients
+that change owner (returned, yielded, stored on
 `this`, an object, an array or an outer variable, wrapped with `new`, resolved from a
 promise); clients passed to another function or captured by a callback when this function
 does not close them itself; a pg `Client` that is never sent `connect()` (it opens no
@@ -127,6 +132,8 @@ class UnclosedClient(ResourceRule):
     summary = "A Redis or database client created in a function is not closed on every path."
     # Fresh audits 7-10, untuned: 2 of 8 right, 5 debatable (start-up code of classes built
     # once, clients of tests), 1 wrong (docs/rules-corpus.md): not "high" on applications.
+    # Since: a SQLite client of a test and a client made from a one-shot 'ready' handler
+    # (Events.ClientReady) are silent.
     precision = "medium"
     tags = ("resource-leak", "connections", "redis", "database")
 

@@ -19,6 +19,21 @@ written with `generateNodeStream()`: JSZip
 pauses each input stream and reads it only while generating, one entry at a time, so the heap
 holds about one file, not the data set (`generateAsync()` still builds the whole zip).
 
+Where the number of entries has a bound it is not flagged either: a loop over the rows of a read
+whose rows are capped (`repo.find({ take: 100 })`, `.find().limit(500)`, a `limit`/`take`
+option, knex's `.first()`: `reads.row_cap`). Nor is an archive built in the user's browser tab
+(a file `classify` calls browser code, or one that imports a browser UI framework — `lit`,
+`@lit/…`, `@polymer/…`, `react-dom`; not `react` or `react-dom/server`, which server-side
+rendering imports): a "download all" dialog's zip is freed after the download, and no server's
+heap is at stake. Nor one built in a test file, once per test run from the test's own data.
+
+A command-line program — a file that starts with a Node shebang (`#!/usr/bin/env node`) or
+lives under `scripts/` or `bin/` — builds its archive once per run and exits, so what it holds
+is freed with it: packing the few build artefacts it names is silent. It is still flagged when
+the loop runs over a whole table or collection read in the file (`await Order.find()`, LL012's
+unbounded reads): one run then holds every row and every entry at once, and a large data set
+runs it out of memory; the message says that, not "per request".
+
 An archive kept on the instance (`this.zip = new AdmZip()` in a constructor, or a class field
 `zip = new AdmZip()`) is followed through `this.zip` in the class's methods (arrow functions
 included; a `function` callback has a `this` of its own). An archive filled by a helper called
@@ -82,6 +97,7 @@ from leaklint.analysis.nodes import (
     this_members,
     value_parent,
 )
+from leaklint.analysis.reads import Read, row_cap, unbounded_read
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
 from leaklint.semantic.imports import unwrap, unwrap_awaited
@@ -133,7 +149,8 @@ class InMemoryArchive(Rule):
     name = "in-memory-archive"
     summary = "A zip archive built in memory entry by entry in a loop grows with the data set."
     # Fresh audits 6-10: 3 of 7 right, 2 debatable (capped exports), 2 wrong (a build CLI, a
-    # browser export) (docs/rules-corpus.md): not "high" on applications.
+    # browser export) (docs/rules-corpus.md): not "high" on applications. The two wrong ones'
+    # classes (one-off programs, browser UI modules) and capped reads are silent since.
     precision = "medium"
     tags = ("memory-leak", "heap", "archive")
     triggers = (b"adm-zip", b"jszip")
@@ -144,6 +161,13 @@ class InMemoryArchive(Rule):
             "the data passed to it, stays in the heap until the archive is written, so memory "
             "grows with the number of rows. Stream the archive to disk with archiver or yazl, "
             "and fetch the rows in batches (LIMIT/OFFSET or a cursor)."
+        ),
+        "built-once-from-rows": (
+            "'{name}' is {archive} archive built in memory once per run ({reason}), but from "
+            "every {unit} of {target}: each entry, and the data read for it, stays in the heap "
+            "until the archive is written, so a large data set runs the program out of memory. "
+            "Stream the archive to disk with archiver or yazl, and fetch the rows in batches "
+            "(LIMIT/OFFSET or a cursor)."
         ),
         "note-entry-added": "an entry is added here, once per iteration",
         "note-still-in-memory": "the whole archive is still in memory here",
@@ -171,14 +195,83 @@ class InMemoryArchive(Rule):
         looped = [add for add in adds if _in_loop_outside(ctx, add, creation)]
         if not looped or any(_generates_browser_blob(out) for out in outputs):
             return
+        if ctx.builds_a_page:
+            return  # built in the user's tab for a download: no server heap at stake
+        if ctx.is_test_file:
+            return  # built once per test run from the test's own few files or rows
         if library is JSZIP and _streams_through(ctx, looped, outputs):
             return
+        sources = [_rows_added(ctx, add, creation) for add in looped]
+        if all(rows.capped for rows in sources):
+            return  # `find({ take: 100 })`: a bounded number of entries
+        read = next((rows.read for rows in sources if rows.read is not None), None)
+        once = _runs_once_per_process(ctx)
+        if once is not None and read is None:
+            return  # a test or a CLI zipping a few files it names: built once, then freed
         added = self.msg("note-entry-added").text
         in_memory = self.msg("note-still-in-memory").text
         related = [(add, added) for add in looped[:3]]
         related += [(out, in_memory) for out in outputs[:1]]
-        message = self.msg("built-in-memory", name=name, archive=library.article)
+        if once is not None and read is not None:
+            message = self.msg(
+                "built-once-from-rows",
+                name=name,
+                archive=library.article,
+                reason=once,
+                target=read.target,
+                unit=read.unit,
+            )
+        else:
+            message = self.msg("built-in-memory", name=name, archive=library.article)
         ctx.report(self, creation, message, related=tuple(related))
+
+
+@dataclass(frozen=True)
+class RowsAdded:
+    """What the loops around one added entry iterate over."""
+
+    capped: bool  # a read whose rows are capped (`take: 100`, `.limit(500)`)
+    read: Read | None  # a read of a whole table or collection
+
+
+def _rows_added(ctx: FileContext, add: Node, creation: Node) -> RowsAdded:
+    capped = False
+    read: Read | None = None
+    for loop in loop_ancestors(ctx.ancestry, add):
+        if contains(loop, creation):
+            break
+        call = _iterated_read(ctx, loop)
+        if call is None:
+            continue
+        capped = capped or row_cap(call) is not None
+        read = read or unbounded_read(ctx, call)
+    return RowsAdded(capped, read)
+
+
+def _iterated_read(ctx: FileContext, loop: Node) -> Node | None:
+    """The call whose result ``loop`` iterates: `for (const row of await repo.find())`, or
+    `rows.forEach(…)` after `const rows = await repo.find()`."""
+    iterated = unwrap_awaited(_iterated(loop))
+    if iterated is not None and iterated.type == "identifier":
+        iterated = unwrap_awaited(ctx.scopes.declared_value(iterated))
+    return iterated if iterated is not None and iterated.type == "call_expression" else None
+
+
+def _iterated(loop: Node) -> Node | None:
+    if loop.type == "for_in_statement":
+        return loop.child_by_field_name("right")
+    if loop.type == "call_expression":  # `rows.forEach(…)`
+        callee = loop.child_by_field_name("function")
+        return callee.child_by_field_name("object") if callee is not None else None
+    return None
+
+
+def _runs_once_per_process(ctx: FileContext) -> str | None:
+    """Why this file's code runs once per process, because of what the file is: a
+    command-line program (a shebang, under `scripts/` or `bin/`). An archive built there is
+    freed when the program exits; only its size can hurt."""
+    program = ctx.one_off_program
+    return f"a program that runs once and exits: {program}" if program else None
 
 
 def _library_created(
@@ -346,14 +439,7 @@ def _in_loop_outside(ctx: FileContext, add: Node, creation: Node) -> bool:
 def _over_literal_list(ctx: FileContext, loop: Node) -> bool:
     """`for (const name of ['a', 'b'])`, or over a `const REPORTS = [...] as const` of the file:
     a fixed number of entries written in the code, not one per row of a data set."""
-    if loop.type == "for_in_statement":
-        iterated = loop.child_by_field_name("right")
-    elif loop.type == "call_expression":  # `REPORTS.forEach(…)`
-        callee = loop.child_by_field_name("function")
-        iterated = callee.child_by_field_name("object") if callee is not None else None
-    else:
-        return False
-    iterated = unwrap(iterated)
+    iterated = unwrap(_iterated(loop))
     if iterated is not None and iterated.type == "identifier":
         iterated = unwrap(ctx.scopes.declared_value(iterated, const_only=True))
     return (

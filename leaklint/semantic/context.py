@@ -20,7 +20,12 @@ from leaklint.semantic.scope import (
     ScopeAnalysis,
     enclosing_function,
 )
-from leaklint.syntax.classify import HEAD_BYTES, browser_reasons
+from leaklint.syntax.classify import (
+    HEAD_BYTES,
+    browser_reasons,
+    browser_ui_import,
+    one_off_program_reasons,
+)
 from leaklint.syntax.parsing import combined_query, run_query
 from leaklint.syntax.source import (
     ModuleKind,
@@ -143,6 +148,30 @@ class FileContext:
         process — what a message about a timer that never stops should say."""
         path = PurePosixPath(self.project_path.as_posix())
         return bool(browser_reasons(path, self.source.data[:HEAD_BYTES]))
+
+    @cached_property
+    def builds_a_page(self) -> str | None:
+        """Why this file runs in a browser tab, or None: it is browser code
+        (``is_browser_code``) or it imports a browser UI framework (a Lit element, a React DOM
+        entry). What it builds lives in the user's tab, not in a server's heap."""
+        if self.is_browser_code and not self._declares_page_globals:
+            return "browser code"
+        framework = browser_ui_import(self.source.data[:HEAD_BYTES])
+        return f"imports {framework}" if framework else None
+
+    @cached_property
+    def _declares_page_globals(self) -> bool:
+        """Whether the file declares a `document` or `window` of its own (`for (const document
+        of documents)` in a NestJS service, audit 7's mx-space-core): its `document.meta` is
+        that variable, not the page, so the byte test of ``is_browser_code`` proves nothing."""
+        return any(self.scopes.bindings_for(name) for name in ("document", "window"))
+
+    @cached_property
+    def one_off_program(self) -> str | None:
+        """Why this file is a program that runs once and exits, or None (see
+        ``classify.one_off_program_reasons``)."""
+        reasons = one_off_program_reasons(self.project_path, self.source.data[:HEAD_BYTES])
+        return reasons[0] if reasons else None
 
     # -- analyses ------------------------------------------------------------------------
 

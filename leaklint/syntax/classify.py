@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePath, PurePosixPath
 
-from leaklint.syntax.source import BROWSER_ASSET_DIRECTORIES, is_test_file
+from leaklint.syntax.source import BROWSER_ASSET_DIRECTORIES, is_script_file, is_test_file
 
 # How much of a file classification needs; callers read at most this much.
 HEAD_BYTES = 8192
@@ -307,3 +307,42 @@ def server_reason(head: bytes) -> str:
     if _NODE_CONTENT.search(head):
         return "Node code: uses require, exports or process"
     return "not browser, vendored, generated or test code"
+
+
+# -- what runs once because of what the file is -------------------------------------------
+
+# `#!/usr/bin/env node`, `#!/usr/bin/node`, `#!/usr/bin/env -S npx tsx`: an executable program
+# that a person or a build runs, which does its job and exits.
+_NODE_SHEBANG = re.compile(rb"^#![^\n]*\b(?:node|nodejs|ts-node|tsx|bun|deno|zx)\b")
+
+
+def one_off_program_reasons(path: str | PurePath, head: bytes) -> list[str]:
+    """Why the file at ``path`` (relative to the project) is a program that runs once and exits
+    (a command-line tool, a build or maintenance script), or ``[]``.
+
+    What such a program makes once is freed when it exits: a client it never closes or an
+    archive it builds is not made again per request. Its size can still matter (a CLI that
+    zips a whole table), which is for each rule to say."""
+    reasons = []
+    if _NODE_SHEBANG.match(head.lstrip(b"\xef\xbb\xbf")):
+        reasons.append("starts with a shebang that runs Node")
+    if is_script_file(PurePosixPath(PurePath(path).as_posix())):  # type: ignore[arg-type]
+        reasons.append("under scripts/ or bin/, or a build tool's configuration")
+    return reasons
+
+
+# Frameworks that render a page's user interface: a module importing one is a component or a
+# page's entry, and runs in a tab. Not `react` (server-side rendering imports it too), not
+# `react-dom/server`, and not Vue, Svelte or Angular, whose components a server renders as well.
+_BROWSER_UI_IMPORT = re.compile(
+    rb"""(?:\bfrom|\bimport|\brequire\()\s*['"](?P<module>(?:lit|lit-element|lit-html)(?:/[\w./-]+)?"""
+    rb"""|@lit/[\w./-]+|@polymer/[\w./-]+|react-dom|react-dom/client)['"]"""
+)
+
+
+def browser_ui_import(head: bytes) -> str | None:
+    """The browser UI framework the file's first bytes import (``lit``, ``react-dom``), if any."""
+    if b"lit" not in head and b"polymer" not in head and b"react-dom" not in head:
+        return None  # a substring test first: most files import none (see the audit note above)
+    match = _BROWSER_UI_IMPORT.search(head[:HEAD_BYTES])
+    return match.group("module").decode() if match else None
