@@ -348,17 +348,26 @@ def check(
     else:
         _refuse_special_files(paths)
         named: set[Path] = set()
-        files = _discover(list(paths) or [Path(".")], settings, force_exclude, named)
+        stats: dict[str, os.stat_result] = {}  # the walk's, by file: one stat per file
+        files = _discover(list(paths) or [Path(".")], settings, force_exclude, named, stats)
         sources = [*paths, *files, *([config_file] if config_file else [])]
         # --write-baseline FILE --baseline FILE updates the baseline in place: that may match.
-        _refuse_overwriting_inputs("--write-baseline", write_baseline, sources)
+        _refuse_overwriting_inputs("--write-baseline", write_baseline, sources, stats)
         baselines = [path for path in (baseline_file, write_baseline) if path is not None]
-        _refuse_overwriting_inputs("-o", output, [*sources, *baselines])
+        _refuse_overwriting_inputs("-o", output, [*sources, *baselines], stats)
         whole = _covers_root(list(paths) or [Path(".")], settings)
         result = _run(
-            files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named, whole=whole
+            files,
+            settings,
+            fmt,
+            jobs=jobs,
+            use_cache=not no_cache,
+            named=named,
+            whole=whole,
+            stats=stats,
         )
         if apply_fixes and _fixed_some(result, files):
+            # Without the walk's stats: the fixes changed files since.
             result = _run(
                 files, settings, fmt, jobs=jobs, use_cache=not no_cache, named=named, whole=whole
             )
@@ -449,10 +458,14 @@ def _special_kind(mode: int) -> str:
 
 
 def _discover(
-    paths: list[Path], settings: HierarchicalSettings, force_exclude: bool, named: set[Path]
+    paths: list[Path],
+    settings: HierarchicalSettings,
+    force_exclude: bool,
+    named: set[Path],
+    stats: dict[str, os.stat_result] | None = None,
 ) -> list[Path]:
     try:
-        return discover(paths, settings, force_exclude=force_exclude, named=named)
+        return discover(paths, settings, force_exclude=force_exclude, named=named, stats=stats)
     except DiscoveryError as error:
         raise click.UsageError(str(error)) from None
     except ConfigError as error:  # a configuration found below the current directory
@@ -468,8 +481,10 @@ def _run(
     use_cache: bool,
     named: set[Path],
     whole: bool = False,
+    stats: dict[str, os.stat_result] | None = None,
 ) -> RunResult:
-    """``whole``: ``files`` are every file of the project root (see ``_covers_root``)."""
+    """``whole``: ``files`` are every file of the project root (see ``_covers_root``);
+    ``stats``: discovery's ``stat`` of them, fresh (see ``engine.run``)."""
     from leaklint.pipeline.engine import run
 
     bar = progress.ProgressBar() if progress.wanted(fmt) else None
@@ -482,6 +497,7 @@ def _run(
             progress=bar,
             named=named,
             whole_project=whole,
+            stats=stats,
         )
     finally:
         if bar is not None:
@@ -586,12 +602,18 @@ def _require_working_directory() -> None:
         ) from None
 
 
-def _refuse_overwriting_inputs(option: str, target: Path | None, inputs: list[Path]) -> None:
+def _refuse_overwriting_inputs(
+    option: str,
+    target: Path | None,
+    inputs: list[Path],
+    stats: dict[str, os.stat_result] | None = None,
+) -> None:
     """``-o a.js a.js`` would replace the checked source with the report: refuse an output
-    that is (or, not yet existing, resolves to) a file this run reads."""
+    that is (or, not yet existing, resolves to) a file this run reads. ``stats``: the
+    inputs' ``stat`` that discovery took, by ``str(path)``."""
     if target is None:
         return
-    clash = _same_file_as(target, inputs)
+    clash = _same_file_as(target, inputs, stats or {})
     if clash is not None:
         raise UserError(
             f"refusing to write {option} {quote_path(str(target))}: it is "
@@ -599,7 +621,9 @@ def _refuse_overwriting_inputs(option: str, target: Path | None, inputs: list[Pa
         )
 
 
-def _same_file_as(target: Path, inputs: list[Path]) -> Path | None:
+def _same_file_as(
+    target: Path, inputs: list[Path], stats: dict[str, os.stat_result]
+) -> Path | None:
     real = os.path.realpath(target)
     try:
         info = os.stat(target)
@@ -610,14 +634,16 @@ def _same_file_as(target: Path, inputs: list[Path]) -> Path | None:
     if info is None:
         return next((path for path in inputs if os.path.abspath(path) == real), None)
     # The same inode catches a symlink or a hard link to the source under another name.
-    return next((path for path in inputs if _same_inode(path, info)), None)
+    return next((path for path in inputs if _same_inode(path, info, stats)), None)
 
 
-def _same_inode(path: Path, info: os.stat_result) -> bool:
-    try:
-        other = os.stat(path)
-    except OSError:
-        return False
+def _same_inode(path: Path, info: os.stat_result, stats: dict[str, os.stat_result]) -> bool:
+    other = stats.get(str(path))
+    if other is None:
+        try:
+            other = os.stat(path)
+        except OSError:
+            return False
     return (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino)
 
 

@@ -10,7 +10,7 @@ writes, under the repository root (``--root``):
   It starts out reporting every call of ``--function`` from ``--module``, resolved through
   ``ctx.imports`` (``require``/``import``, never by name), which is the usual first step;
   write the real conditions from there;
-* its registration in ``leaklint/rules/__init__.py``, in code order;
+* its entry in the registry's table, ``leaklint/rules/_table.py``, in code order;
 * ``fixtures/LL008/flagged.js`` and ``clean.js`` with their ``// expect:`` markers;
 * ``tests/test_ll008.py``: RuleTester cases;
 * ``tests/snapshots/LL008/*.snap`` placeholders, which fail the snapshot test until they are
@@ -36,7 +36,7 @@ _CODE = re.compile(r"^LL\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$|^[a-z][a-z0-9]*$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 _MODULE = re.compile(r"^[@A-Za-z0-9_./:-]+$")
-_REGISTERED = re.compile(r"^from leaklint\.rules\.(ll\d{3})_\w+ import (\w+)$", re.M)
+_REGISTERED = re.compile(r'^    RuleEntry\(\s*"(LL\d{3})"', re.M)
 PLACEHOLDER = "# placeholder: run `pytest tests/test_snapshots.py -k {code} --snapshot-update`\n"
 
 
@@ -269,29 +269,29 @@ def _local(rule: NewRule) -> str:
 
 
 def register(rule: NewRule, root: Path) -> None:
-    """Import the class in code order and add it to ALL_RULES after its predecessor."""
-    path = root / "leaklint" / "rules" / "__init__.py"
+    """Add the rule's entry to the registry's table (what selection and the cache know of a
+    rule without importing it), in code order."""
+    path = root / "leaklint" / "rules" / "_table.py"
     text = path.read_text(encoding="utf-8")
-    imports = _REGISTERED.findall(text)
-    before = [(code, name) for code, name in imports if code < rule.code.lower()]
-    line = f"from leaklint.rules.{rule.module_name} import {rule.class_name}\n"
-    if before:
-        anchor = next(m for m in _REGISTERED.finditer(text) if m.group(2) == before[-1][1])
-        text = text[: anchor.end() + 1] + line + text[anchor.end() + 1 :]
-    else:
-        first = _REGISTERED.search(text)
-        if first is None:
-            raise AddRuleError(f"{path} has no rule imports to place {rule.code} among")
-        text = text[: first.start()] + line + text[first.start() :]
-    entries = re.search(r"ALL_RULES: tuple\[type\[Rule\], \.\.\.\] = \(\n(.*?)\n\)", text, re.S)
-    if entries is None:
-        raise AddRuleError(f"{path} has no ALL_RULES tuple")
-    names = [entry.strip().rstrip(",") for entry in entries.group(1).splitlines()]
-    position = names.index(before[-1][1]) + 1 if before else 0
-    names.insert(position, rule.class_name)
-    body = "\n".join(f"    {name}," for name in names)
-    text = text[: entries.start(1)] + body + text[entries.end(1) :]
-    _write(path, text)
+    entries = list(_REGISTERED.finditer(text))
+    if not entries:
+        raise AddRuleError(f"{path} has no RuleEntry rows to place {rule.code} among")
+    entry = (
+        "    RuleEntry(\n"
+        f'        "{rule.code}",\n'
+        f'        "{rule.name}",\n'
+        f'        "{rule.module_name}",\n'
+        f'        "{rule.class_name}",\n'
+        "        _W,\n"
+        "        True,\n"
+        "        True,\n"  # preview, as the generated module says
+        "    ),\n"
+    )
+    after = [m for m in entries if m.group(1) > rule.code]
+    # Before the first higher code, or as the last row (before the table's closing bracket).
+    end = text.index("\n)\n", entries[-1].start()) + 1
+    position = after[0].start() if after else end
+    _write(path, text[:position] + entry + text[position:])
 
 
 def readme_row(root: Path) -> None:
@@ -330,7 +330,7 @@ def add_rule(rule: NewRule, root: Path) -> list[Path]:
         _write(snapshot, PLACEHOLDER.format(code=rule.code))
     register(rule, root)
     readme_row(root)
-    return [module, root / "leaklint" / "rules" / "__init__.py", flagged, clean, tests,
+    return [module, root / "leaklint" / "rules" / "_table.py", flagged, clean, tests,
             flagged_snap, clean_snap, root / "README.md"]  # fmt: skip
 
 

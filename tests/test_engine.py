@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -61,6 +62,46 @@ def test_warm_run_uses_cache_and_sees_changes(project: Path, cache_dir: Path) ->
     changed = run(files, settings, jobs=1)
     assert not [f for f in changed.findings if f.path.endswith("pkg1/file1.js")]
     assert len(changed.findings) == len(cold.findings) - 1
+
+
+def test_a_warm_run_given_the_walk_stats_takes_no_stat_of_its_own(
+    project: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_files(project, 10)
+    settings = Settings(root=project)
+    stats: dict[str, os.stat_result] = {}
+    files = discover([project], settings, stats=stats)
+    assert stats == {str(path): os.stat(path) for path in files}  # every file, by its path
+    cold = run(files, settings, jobs=1)
+
+    real_stat = Path.stat
+
+    def no_stat(self: Path, **kwargs: bool) -> os.stat_result:
+        assert self not in files, f"a second stat of {self}"
+        return real_stat(self, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "stat", no_stat)
+        warm = run(files, settings, jobs=1, stats=stats)
+    assert summary(warm) == summary(cold)
+    assert stats == {}  # taken out as used: a cold run does not hold them to its peak
+    # The stat handed over decides: one saying the file changed size is a miss, never a hit.
+    real = os.stat(files[0])
+    stats[str(files[0])] = SimpleNamespace(  # type: ignore[assignment]
+        st_mode=real.st_mode, st_size=real.st_size + 1, st_mtime_ns=real.st_mtime_ns
+    )
+    import leaklint.pipeline.engine as engine
+
+    checked: list[Path] = []
+    real_check = engine.check_path
+
+    def counted(path: Path, *args: object, **kwargs: object) -> object:
+        checked.append(path)
+        return real_check(path, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "check_path", counted)
+    run(files, settings, jobs=1, stats=stats)
+    assert checked == [files[0]]
 
 
 def test_same_content_new_mtime_is_a_hit(project: Path, cache_dir: Path, monkeypatch) -> None:

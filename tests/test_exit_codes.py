@@ -39,7 +39,7 @@ def test_an_internal_error_exits_two_with_a_hint(project: Path, run_cli, monkeyp
 
 def test_the_internal_error_traceback_on_request(project: Path, run_cli, monkeypatch) -> None:
     write(project / "a.js", LEAKY)
-    monkeypatch.setattr(engine, "rules_for", lambda settings: 1 / 0)
+    monkeypatch.setattr(engine, "rule_codes_for", lambda settings: 1 / 0)
     monkeypatch.setenv("LEAKLINT_TRACEBACK", "1")
     result = run_cli("check", "--no-cache", "a.js")
     assert result.exit_code == 2

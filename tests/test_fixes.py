@@ -245,3 +245,17 @@ def test_check_reports_a_failing_rule_and_the_other_rules_findings(
     assert document["errors"] == [
         {"path": "a.js", "message": "internal error in rule LL002: RuntimeError: deliberate"}
     ]
+
+
+def test_the_run_after_fix_sees_the_fixed_files_through_the_cache(
+    project: Path, run_cli, monkeypatch
+) -> None:
+    # The first run's cache holds the unfixed file's findings; the re-run after the fixes
+    # must stat the files again, not reuse the directory walk's stat from before them.
+    monkeypatch.setenv("LEAKLINT_CACHE_DIR", str(project.parent / "cache"))
+    path = write(project / "a.js", "function f() {\n  total = 1;\n  return total;\n}\n")
+    run_cli("check", "--exit-zero", ".")  # fills the cache with the unfixed result
+    result = run_cli("check", "--fix", "--format", "json", ".")
+    assert "let total = 1;" in path.read_text(encoding="utf-8")
+    assert json.loads(result.stdout)["findings"] == []
+    assert result.exit_code == 0

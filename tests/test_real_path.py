@@ -47,3 +47,20 @@ def test_a_file_that_is_a_link_is_not_taken_for_its_directory(tmp_path: Path) ->
     (tmp_path / "b" / "app.js").write_text("")
     (tmp_path / "a" / "app.js").symlink_to(tmp_path / "b" / "app.js")
     assert real_path(tmp_path / "a" / "app.js") == (tmp_path / "b" / "app.js").resolve()
+
+
+def test_a_directory_resolves_through_its_parents_answer_as_resolve_does(tmp_path: Path) -> None:
+    (tmp_path / "real" / "a" / "b").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    (tmp_path / "real" / "a" / "up").symlink_to("..", target_is_directory=True)
+    directories = [
+        tmp_path / "real" / "a",  # first: its parents are remembered on the way
+        tmp_path / "real" / "a" / "b",  # through the remembered parent
+        tmp_path / "link" / "a" / "b",  # a link above, next to a remembered sibling
+        tmp_path / "real" / "a" / "up" / "a" / "b",  # a relative link in the middle
+        tmp_path / "real" / "a" / "missing" / "deeper",  # not there: resolve keeps the names
+    ]
+    for directory in directories:
+        assert real_directory(str(directory)) == directory.resolve(), directory
+    assert real_directory(str(tmp_path / "real" / "a" / ".." / "a")) == directories[0].resolve()
+    assert real_directory(f"{tmp_path}/real//a") == (tmp_path / "real" / "a").resolve()

@@ -65,16 +65,17 @@ def build_digest() -> str:
     every module of the package. The version alone is not enough: summaries and findings
     cached by an earlier build of the same version (an editable install, a patched release)
     lacked what the new code computes until the cache was cleared by hand. Only ``stat`` is
-    called, so start-up stays cheap (~80 files)."""
+    called, so start-up stays cheap (~80 files), and no rule module is imported for it."""
     return tree_digest(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def tree_digest(package: str) -> str:
-    """Name, size and modification time of every ``.py`` file under ``package``, digested."""
+    """Name, size and modification time of every ``.py`` and ``.json`` file (code, and data
+    the rules read) under ``package``, digested."""
     parts: list[str] = []
     for directory, subdirectories, files in os.walk(package):
         subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
-        for name in sorted(f for f in files if f.endswith(".py")):
+        for name in sorted(f for f in files if f.endswith((".py", ".json"))):
             try:
                 info = os.stat(os.path.join(directory, name))
             except OSError:
@@ -137,12 +138,23 @@ class ResultCache(Generic[T]):
             return document.get("summaries")
         return None
 
-    def lookup(self, path: Path, environment: str = "") -> T | None:
+    def lookup(
+        self, path: Path, environment: str = "", info: os.stat_result | None = None
+    ) -> T | None:
         """The cached result for ``path`` if its content and its ``environment`` are unchanged,
         else None. The environment is what lies outside the file but decides its result — the
         ``type`` of the nearest package.json makes a ``.js`` file an ES module (strict, so an
         implicit global throws instead of leaking): editing package.json must not leave the
-        old answer in place."""
+        old answer in place. ``info``: the file's ``stat`` if the caller has it already (the
+        directory walk's), else it is taken here."""
+        found = self.lookup_with_digest(path, environment, info)
+        return found[0] if found is not None else None
+
+    def lookup_with_digest(
+        self, path: Path, environment: str = "", info: os.stat_result | None = None
+    ) -> tuple[T, str] | None:
+        """``lookup``'s result and the content hash recorded with it (what ``digest`` says),
+        from the one entry read."""
         # abspath, not resolve(): discovery hands out canonical paths already, and a
         # realpath per file cost more than the rest of a warm run.
         key = os.path.abspath(path)
@@ -153,10 +165,11 @@ class ResultCache(Generic[T]):
         if not _valid_entry(entry):
             self._forget(key)
             return None
-        try:
-            info = path.stat()
-        except OSError:
-            return None
+        if info is None:
+            try:
+                info = path.stat()
+            except OSError:
+                return None
         mtime, size, digest, result, recorded_environment = entry
         if recorded_environment != environment:
             return None
@@ -171,7 +184,8 @@ class ResultCache(Generic[T]):
                 return None
             entry[0] = info.st_mtime_ns
             self._dirty = True
-        return self._decoded(key, result)
+        decoded = self._decoded(key, result)
+        return (decoded, digest) if decoded is not None else None
 
     def _decoded(self, key: str, result: Any) -> T | None:
         if self._decode is None:

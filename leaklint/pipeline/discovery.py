@@ -9,6 +9,7 @@ and hashed bundle names are told apart later, by the engine, which says why it s
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Iterator
@@ -98,13 +99,18 @@ def discover(
     *,
     force_exclude: bool = False,
     named: set[Path] | None = None,
+    stats: dict[str, os.stat_result] | None = None,
 ) -> list[Path]:
     """Files to check, in a stable (sorted) order, without duplicates.
 
     Exclude patterns come from the settings that apply where each file is (the nearest
     configuration above it) and are relative to that configuration's directory. Files named
     explicitly and kept without ``force_exclude`` are added to ``named``: the engine checks
-    them even if they look generated."""
+    them even if they look generated.
+
+    ``stats``: filled with the ``stat`` of each file a directory walk found, by ``str(path)``,
+    from the walk's own ``scandir`` entry: the cache lookup and the output check use it
+    instead of a ``stat`` of their own each (8,000 files: 16,000 system calls fewer)."""
     resolver = as_resolver(settings)
     ignores = _Ignores()
     seen: set[str] = set()
@@ -113,7 +119,7 @@ def discover(
         if not raw.exists():
             raise DiscoveryError(f"path does not exist: {raw}")
         if raw.is_dir():
-            files: Iterator[Path] = _walk(raw, resolver, ignores)
+            files: Iterator[Path] = _walk(raw, resolver, ignores, stats)
         elif _explicit_skipped(raw, resolver.for_file(raw), force_exclude, ignores):
             continue
         else:
@@ -189,7 +195,12 @@ _Level = tuple[
 ]
 
 
-def _walk(top: Path, resolver: SettingsResolver, ignores: _Ignores) -> Iterator[Path]:
+def _walk(
+    top: Path,
+    resolver: SettingsResolver,
+    ignores: _Ignores,
+    stats: dict[str, os.stat_result] | None = None,
+) -> Iterator[Path]:
     # Paths are handled as strings below: resolving or building Path objects per file costs
     # more than everything else discovery does.
     top = top.resolve()
@@ -264,7 +275,16 @@ def _walk(top: Path, resolver: SettingsResolver, ignores: _Ignores) -> Iterator[
         elif (
             is_file and _checkable(entry.name) and not ignored(entry.path, False, active, excludes)
         ):
+            if stats is not None:
+                _record_stat(entry, stats)
             yield Path(entry.path)
+
+
+def _record_stat(entry: os.DirEntry[str], stats: dict[str, os.stat_result]) -> None:
+    """The entry's ``stat`` (of the target, for a link, as ``Path.stat`` gives it); none
+    when it cannot be had, and the consumer makes its own."""
+    with contextlib.suppress(OSError):
+        stats[entry.path] = entry.stat()
 
 
 def _stays_inside(entry: os.DirEntry[str], top_prefix: str) -> bool:

@@ -13,15 +13,12 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leaklint import budget
-from leaklint.analysis.callers import once_verdicts, stored_handles
-from leaklint.analysis.summary import SUMMARY_ANALYSES, may_link
-from leaklint.analysis.summary import summarise as project_summary
 from leaklint.fsutil import FileTooLargeError, NotRegularFileError, read_regular_file
 from leaklint.model.findings import Finding, assign_occurrences
 from leaklint.model.project import FileSummary, Suppressed
@@ -44,12 +41,8 @@ from leaklint.pipeline.project.link import (
     link_key,
     project_files,
 )
-from leaklint.pipeline.selection import selected_rules
-from leaklint.pipeline.suppressions import finalize_findings, find_directives
-from leaklint.rules import Rule
-from leaklint.semantic.context import FileContext
-from leaklint.syntax.generated import generated_reason
-from leaklint.syntax.parsing import parse
+from leaklint.pipeline.selection import selected_codes, selected_rules
+from leaklint.rules import Rule, RuleSet, load_rules
 from leaklint.syntax.source import (
     SourceFile,
     file_environment,
@@ -62,6 +55,7 @@ if TYPE_CHECKING:
     from tree_sitter import Tree
 
     from leaklint.model.results import BaselineStatus
+    from leaklint.semantic.context import FileContext
 
 # Larger files are generated bundles or data; they are skipped with a note rather than parsed.
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -76,7 +70,8 @@ class RunResult:
     skipped: list[FileError] = field(default_factory=list)
     # (path, seconds) of every file checked in this run, not answered from the cache.
     timings: list[tuple[str, float]] = field(default_factory=list)
-    rules: list[type[Rule]] = field(default_factory=list)
+    # A RuleSet when a run made it: the classes are imported only if a reporter reads them.
+    rules: Sequence[type[Rule]] = field(default_factory=list)
     baseline: BaselineStatus | None = None  # set by the CLI when --baseline is used
     # Wall seconds of the project step (other files' summaries, the link, its findings),
     # which bench/link_share.py reports as a share of the run.
@@ -85,6 +80,13 @@ class RunResult:
 
 def rules_for(settings: Settings) -> list[type[Rule]]:
     return selected_rules(
+        settings.select, settings.extend_select, settings.ignore, preview=settings.preview
+    )
+
+
+def rule_codes_for(settings: Settings) -> list[str]:
+    """The codes of ``rules_for(settings)``, without importing a rule module."""
+    return selected_codes(
         settings.select, settings.extend_select, settings.ignore, preview=settings.preview
     )
 
@@ -134,6 +136,13 @@ def check_and_summarise(
 ) -> tuple[list[Finding], FileSummary | None]:
     """All findings of ``rules`` in one file (see ``check_source``) and, with ``summarise``,
     the file's project summary — from the same parse and the same query pass."""
+    # Imported here, not at the top: the parser, the semantic model and the analyses are
+    # ~0.1 s of start-up that a run answered from the cache never needs.
+    from leaklint.analysis.summary import may_link
+    from leaklint.pipeline.suppressions import finalize_findings
+    from leaklint.semantic.context import FileContext
+    from leaklint.syntax.parsing import parse
+
     rules = tuple(rules)  # iterated twice: to run, then to tell which rules ran
     with budget.limited(settings.file_time_budget, len(source.data)):
         if tree is None:
@@ -141,7 +150,7 @@ def check_and_summarise(
         ctx = FileContext(source=source, tree=tree, settings=settings)
         applicable = [rule for rule in rules if rule.applies_to(source.data, settings)]
         summarise = summarise and may_link(source.data)
-        ctx.plan_queries([*applicable, _SummaryQueries] if summarise else applicable)
+        ctx.plan_queries([*applicable, _summary_queries()] if summarise else applicable)
         try:
             for rule in applicable:
                 budget.check_now()
@@ -178,6 +187,10 @@ def _summary(ctx: FileContext) -> FileSummary | None:
     """The file's project summary with its directive comments (so that findings the link
     makes later honour them); None when the summary cannot be made — the file's own
     findings still count, it just tells the rest of the project nothing."""
+    from leaklint.analysis.callers import once_verdicts, stored_handles
+    from leaklint.analysis.summary import summarise as project_summary
+    from leaklint.pipeline.suppressions import find_directives
+
     try:
         summary = project_summary(ctx)
     except Exception:  # the file's own findings still count; it just tells the project nothing
@@ -197,12 +210,14 @@ def _summary(ctx: FileContext) -> FileSummary | None:
     return summary
 
 
-class _SummaryQueries:
-    """The summary's patterns, planned into the file's one query pass like a rule's."""
+@functools.cache
+def _summary_queries() -> type:
+    """The summary's patterns, planned into the file's one query pass like a rule's (made on
+    first use: the analyses they come from are imported only when a file is checked)."""
+    from leaklint.analysis.summary import SUMMARY_ANALYSES
 
-    code = "summary"
-    query = ""
-    analyses = SUMMARY_ANALYSES
+    attributes = {"code": "summary", "query": "", "analyses": SUMMARY_ANALYSES}
+    return type("_SummaryQueries", (), attributes)
 
 
 def check_path(
@@ -228,6 +243,8 @@ def check_path(
         message = f"cannot read: {error.strerror or error}"
         return FileResult(shown, error=FileError(shown, message), checked=False)
     if not settings.check_generated:
+        from leaklint.syntax.generated import generated_reason
+
         reason = generated_reason(raw, path.name)
         if reason is not None:  # not cached: telling costs a few kilobytes of reading
             return FileResult(shown, checked=False, skipped=reason)
@@ -331,6 +348,7 @@ def run(
     progress: ProgressCallback | None = None,
     named: Collection[Path] = (),
     whole_project: bool = False,
+    stats: dict[str, os.stat_result] | None = None,
 ) -> RunResult:
     """Check ``paths``; results come back in the order of ``paths`` whatever the parallelism.
 
@@ -339,7 +357,11 @@ def run(
     on the command line: they are checked even when they look generated.
 
     ``whole_project``: ``paths`` are every file of the project root (the CLI was given the
-    root), so the project step need not list the repository's other files."""
+    root), so the project step need not list the repository's other files.
+
+    ``stats``: the ``stat`` of files by ``str(path)`` (discovery's), for the cache lookups,
+    which take them out of it; they must be as fresh as a ``stat`` here would be (not from
+    before a ``--fix``)."""
     # package.json files and symlinks may have changed since the last run in this process.
     package_type.cache_clear()
     meteor_package.cache_clear()
@@ -359,7 +381,7 @@ def run(
     digests: dict[Path, str] = {}
     with _fewer_garbage_collections():
         for path, file_result in zip(
-            paths, _results(paths, profiles, asked, jobs, progress), strict=True
+            paths, _results(paths, profiles, asked, jobs, progress, stats), strict=True
         ):
             if file_result.checked:
                 result.files_checked += 1
@@ -387,11 +409,16 @@ def run(
 
 @dataclass
 class Profile:
-    """The files of one configuration: its settings, the rules they select, their cache."""
+    """The files of one configuration: its settings, the codes of the rules they select,
+    their cache. ``rules``, the classes, are imported when a file of it is checked."""
 
     settings: Settings
-    rules: list[type[Rule]]
+    codes: list[str]
     cache: ResultCache | None
+
+    @functools.cached_property
+    def rules(self) -> list[type[Rule]]:
+        return load_rules(self.codes)
 
 
 def _profiles(
@@ -413,19 +440,19 @@ def _profiles(
             settings = checking_generated[id(settings)]
         if id(settings) not in index_of:
             index_of[id(settings)] = len(profiles)
-            rules = rules_for(settings)
-            cache = _open_cache(settings, rules) if use_cache else None
-            profiles.append(Profile(settings, rules, cache))
+            codes = rule_codes_for(settings)
+            cache = _open_cache(settings, codes) if use_cache else None
+            profiles.append(Profile(settings, codes, cache))
         profile_of.append(index_of[id(settings)])
     if not profiles:  # nothing to check: the rules of the current directory's settings
-        profiles.append(Profile(resolver.base, rules_for(resolver.base), None))
+        profiles.append(Profile(resolver.base, rule_codes_for(resolver.base), None))
     return profiles, profile_of
 
 
-def _all_rules(profiles: list[Profile]) -> list[type[Rule]]:
-    """Every rule any profile runs, in code order (what SARIF lists as the tool's rules)."""
-    by_code = {rule.code: rule for profile in profiles for rule in profile.rules}
-    return [by_code[code] for code in sorted(by_code)]
+def _all_rules(profiles: list[Profile]) -> RuleSet:
+    """Every rule any profile runs, in code order (what SARIF lists as the tool's rules),
+    imported only if a reporter reads them."""
+    return RuleSet(sorted({code for profile in profiles for code in profile.codes}))
 
 
 @dataclass(frozen=True)
@@ -479,8 +506,7 @@ def _project_step(
         _keep_summary(path, file_result, summaries, digests)
     used = sorted(set(asked))
     configuration = "\x1f".join(
-        f"{profiles[i].settings.cache_key()}|{','.join(r.code for r in profiles[i].rules)}"
-        for i in used
+        f"{profiles[i].settings.cache_key()}|{','.join(profiles[i].codes)}" for i in used
     )
     configured = hashlib.sha256(configuration.encode()).hexdigest()[:16]
     cache = profiles[asked[0]].cache
@@ -668,23 +694,12 @@ def _fewer_garbage_collections() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-def _open_cache(settings: Settings, rules: list[type[Rule]]) -> ResultCache[FileResult]:
-    key = "|".join((settings.cache_key(), ",".join(r.code for r in rules), _code_signature()))
+def _open_cache(settings: Settings, codes: list[str]) -> ResultCache[FileResult]:
+    # A rule edited in a source checkout must not be answered from results its previous
+    # version computed: the cache's identity includes ``build_digest`` (the size and mtime
+    # of every module and data file of the package), found without importing any rule.
+    key = "|".join((settings.cache_key(), ",".join(codes)))
     return ResultCache(cache_directory(settings.root), key, decode=FileResult.from_cache)
-
-
-@functools.cache
-def _code_signature() -> str:
-    """Size and mtime of leaklint's own modules and data: a rule edited in a source checkout
-    must not be answered from results its previous version computed (the version number
-    alone only changes on release)."""
-    package = Path(__file__).resolve().parent.parent  # leaklint/, not just pipeline/
-    parts = []
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".json"):
-            stat = path.stat()
-            parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def _results(
@@ -693,11 +708,15 @@ def _results(
     profile_of: list[int],
     jobs: int | None,
     progress: ProgressCallback | None,
+    stats: dict[str, os.stat_result] | None = None,
 ) -> Iterator[FileResult]:
     caches = [profiles[index].cache for index in profile_of]
     environments = _environments(paths, caches)
+    known = stats if stats is not None else {}
     hits = [
-        cache.lookup(path, environment) if cache is not None else None
+        # Taken out of ``stats``: 8,000 stat results are ~4 MB the rest of a cold run need
+        # not hold (its peak is the link's, after the lookups).
+        _lookup(cache, path, environment, known.pop(str(path), None))
         for path, cache, environment in zip(paths, caches, environments, strict=True)
     ]
     misses = [i for i, hit in enumerate(hits) if hit is None]
@@ -706,8 +725,7 @@ def _results(
         zip(paths, hits, caches, environments, strict=True), start=1
     ):
         if hit is not None:
-            file_result = hit
-            file_result.digest = cache.digest(path) if cache is not None else ""
+            file_result, file_result.digest = hit
         else:
             file_result = next(fresh)
             if cache is not None and file_result.digest:
@@ -715,6 +733,15 @@ def _results(
         if progress is not None:
             progress(done, len(paths))
         yield file_result
+
+
+def _lookup(
+    cache: ResultCache[FileResult] | None,
+    path: Path,
+    environment: str,
+    info: os.stat_result | None,
+) -> tuple[FileResult, str] | None:
+    return cache.lookup_with_digest(path, environment, info) if cache is not None else None
 
 
 def _environments(paths: list[Path], caches: list[ResultCache | None]) -> list[str]:
@@ -749,7 +776,7 @@ def _check_many(
     # over a few files (a pre-commit hook's usual batch) never needs.
     from leaklint.pipeline import parallel
 
-    specs = [(p.settings, [r.code for r in p.rules]) for p in profiles]
+    specs = [(p.settings, list(p.codes)) for p in profiles]
     yield from parallel.check_in_pool(paths, specs, profile_of, workers, check=check_path)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from leaklint.rules import ALL_RULES, Rule, get_rule
+from leaklint.rules import RULE_TABLE, Rule, RuleEntry, get_rule, load_rules
 
 
-def _matches(selector: str, rule: type[Rule]) -> bool:
+def _matches(selector: str, rule: type[Rule] | RuleEntry) -> bool:
     selector = selector.strip()
     if selector.upper() == "ALL":
         return True
@@ -25,8 +25,8 @@ def validate_codes(selectors: Iterable[str]) -> None:
     for selector in selectors:
         if not selector.strip():
             continue
-        if not any(_matches(selector, rule) for rule in ALL_RULES):
-            known = ", ".join(rule.code for rule in ALL_RULES)
+        if not any(_matches(selector, rule) for rule in RULE_TABLE):
+            known = ", ".join(rule.code for rule in RULE_TABLE)
             raise ValueError(f"unknown rule or prefix '{selector}' (rules: {known}, or ALL)")
 
 
@@ -37,11 +37,23 @@ def selected_rules(
     *,
     preview: bool = False,
 ) -> list[type[Rule]]:
+    return load_rules(selected_codes(select, extend_select, ignore, preview=preview))
+
+
+def selected_codes(
+    select: Iterable[str],
+    extend_select: Iterable[str],
+    ignore: Iterable[str],
+    *,
+    preview: bool = False,
+) -> list[str]:
+    """The codes ``selected_rules`` returns the classes of, from the rule table alone: no
+    rule module is imported."""
     select = [s for s in select if s.strip()]
     extend = [s for s in extend_select if s.strip()]
     ignore = [s for s in ignore if s.strip()]
     chosen = []
-    for rule in ALL_RULES:
+    for rule in RULE_TABLE:
         if select:
             # Naming a rule explicitly turns it on even if it is preview or off by default;
             # ALL and prefixes respect the preview gate, as in ruff.
@@ -56,7 +68,7 @@ def selected_rules(
         if any(_matches(s, rule) for s in ignore):
             on = False
         if on:
-            chosen.append(rule)
+            chosen.append(rule.code)
     return chosen
 
 
@@ -69,4 +81,11 @@ def parse_code_list(value: str | None) -> tuple[str, ...] | None:
     return codes
 
 
-__all__ = ["get_rule", "parse_code_list", "rule_matches", "selected_rules", "validate_codes"]
+__all__ = [
+    "get_rule",
+    "parse_code_list",
+    "rule_matches",
+    "selected_codes",
+    "selected_rules",
+    "validate_codes",
+]

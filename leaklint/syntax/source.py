@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -187,23 +188,25 @@ class _NearestAnswer(Generic[_T]):
 
     Walks up iteratively, remembering the answer for every directory it passes: the recursive
     version ran out of Python's recursion limit ~500 directories deep, and every file below
-    was then skipped as "nesting too deep".
+    was then skipped as "nesting too deep". Directories are handled as strings: building a
+    ``Path`` for each parent and each manifest name was most of a warm run's environments.
     """
 
-    def __init__(self, decide: Callable[[Path], _T | None], default: _T) -> None:
+    def __init__(self, decide: Callable[[str], _T | None], default: _T) -> None:
         self._decide = decide
         self._default = default
-        self._known: dict[Path, _T] = {}
+        self._known: dict[str, _T] = {}
 
-    def __call__(self, directory: Path) -> _T:
-        passed: list[Path] = []
-        current: Path | None = directory
+    def __call__(self, directory: Path | str) -> _T:
+        passed: list[str] = []
+        current: str | None = os.fspath(directory)
         while current is not None and current not in self._known:
             passed.append(current)
             found = self._decide(current)
             if found is not None:
                 break
-            current = None if current.parent == current else current.parent
+            parent = os.path.dirname(current)
+            current = None if parent == current else parent
         else:  # reached the root, or a directory answered before
             found = self._default if current is None else self._known[current]
         for visited in passed:
@@ -217,11 +220,11 @@ class _NearestAnswer(Generic[_T]):
 # ``package_type(directory)``: the ``type`` field of the nearest package.json at or above
 # ``directory`` (None when there is none).
 package_type: _NearestAnswer[str | None] = _NearestAnswer(
-    lambda directory: _manifest_type(directory / "package.json"), None
+    lambda directory: _manifest_type(os.path.join(directory, "package.json")), None
 )
 
 
-def _manifest_type(manifest: Path) -> str | None:
+def _manifest_type(manifest: str) -> str | None:
     """What one package.json says: its ``type``, or "commonjs" when it says nothing usable;
     None when there is no package.json.
 
@@ -229,7 +232,7 @@ def _manifest_type(manifest: Path) -> str | None:
     decides nothing special: Node treats it as an error, so the file's syntax decides as for a
     file without a ``type`` (``declared_module_kind`` reads "commonjs" as "not declared").
     """
-    if not manifest.is_file():
+    if not os.path.isfile(manifest):
         return None
     try:
         text = read_regular_file(manifest, MAX_MANIFEST_BYTES).data.decode("utf-8")
@@ -239,13 +242,13 @@ def _manifest_type(manifest: Path) -> str | None:
     return value if isinstance(value, str) else "commonjs"
 
 
-def _meteor_package_here(directory: Path) -> bool | None:
+def _meteor_package_here(directory: str) -> bool | None:
     """Whether ``directory`` holds a Meteor package's ``package.js``; None when it holds no
     ``package.js`` and no ``package.json`` (the answer is further up)."""
-    script = directory / "package.js"
-    if script.is_file():
+    script = os.path.join(directory, "package.js")
+    if os.path.isfile(script):
         return _describes_a_package(script)
-    return False if (directory / "package.json").is_file() else None
+    return False if os.path.isfile(os.path.join(directory, "package.json")) else None
 
 
 # ``meteor_package(directory)``: whether ``directory`` lies in a Meteor package — the nearest
@@ -256,7 +259,7 @@ def _meteor_package_here(directory: Path) -> bool | None:
 meteor_package: _NearestAnswer[bool] = _NearestAnswer(_meteor_package_here, False)
 
 
-def _describes_a_package(script: Path) -> bool:
+def _describes_a_package(script: str) -> bool:
     try:
         return b"Package.describe(" in read_regular_file(script, MAX_MANIFEST_BYTES).data
     except OSError:
@@ -285,11 +288,59 @@ def file_environment(path: Path) -> str:
     return f"{kind.value if kind is not None else ''}{'+meteor' if meteor else ''}"
 
 
-@lru_cache(maxsize=4096)
-def real_directory(directory: str) -> Path:
-    # Node looks for package.json from the file's real path (symlinks resolved). Resolving
-    # each file's path cost more than the rest of module detection; files share directories.
-    return Path(directory).resolve()
+class _RealDirectories:
+    """``self(directory)``: ``Path(directory).resolve()``, remembered.
+
+    Node looks for package.json from the file's real path (symlinks resolved). Resolving
+    each file's path cost more than the rest of module detection; files share directories.
+    A directory is resolved through its parent's answer: one ``lstat`` (is it a link?) per
+    directory instead of one per component of its path, which ``resolve`` makes.
+    """
+
+    # More directories than a large repository has; beyond, the memory is given back.
+    _LIMIT = 65536
+
+    def __init__(self) -> None:
+        self._known: dict[str, Path] = {}
+
+    def __call__(self, directory: str) -> Path:
+        known = self._known.get(directory)
+        if known is not None:
+            return known
+        if len(self._known) > self._LIMIT:
+            self._known.clear()
+        below: list[tuple[str, str]] = []  # (directory, its name), innermost first
+        current = directory
+        while True:
+            base = self._known.get(current)
+            if base is not None:
+                break
+            parent, name = os.path.split(current)
+            if not _plain_directory(current, parent, name) or os.path.islink(current):
+                base = self._known[current] = Path(current).resolve()
+                break
+            below.append((current, name))
+            current = parent
+        for path, name in reversed(below):
+            base = self._known[path] = base / name
+        return self._known[directory]
+
+    def cache_clear(self) -> None:
+        self._known.clear()
+
+
+def _plain_directory(path: str, parent: str, name: str) -> bool:
+    """Whether ``path`` is absolute and normal, with a name of its own under ``parent``: its
+    real path is then its real parent's plus its name, unless it is a link itself."""
+    return (
+        name not in ("", ".", "..")
+        and parent != path
+        and os.path.isabs(path)
+        and os.path.normpath(path) == path
+    )
+
+
+real_directory = _RealDirectories()
 
 
 def real_path(path: Path) -> Path:
