@@ -231,7 +231,9 @@ class ReleasePaths:
             if receiver_name == self.variable.encode() and method_name in SETUP_METHODS:
                 return False
         if awaited:
-            return True
+            # Awaited work fails in practice, unless its rejection is handled in place
+            # (`await p.catch(() => {})`: ``throws``).
+            return self._throws(op) if self._throws is not None else True
         if self._in_catch_block(op) or self._called_on_resource(callee):
             return False
         return self._throws(call) if self._throws is not None else True

@@ -155,6 +155,10 @@ def can_throw(ctx: FileContext, op: Node, depth: int = 0) -> bool:
     node = _unwrap(op)
     if node is None:
         return False
+    if node.type in ("call_expression", "await_expression") and _rejection_handled(
+        ctx, node, depth
+    ):
+        return False
     if node.type == "await_expression":
         return not _awaits_a_plain_wait(ctx, node, depth)
     if node.type == "throw_statement":
@@ -164,6 +168,77 @@ def can_throw(ctx: FileContext, op: Node, depth: int = 0) -> bool:
     if node.type != "call_expression":
         return False
     return _call_can_throw(ctx, node, depth)
+
+
+def _rejection_handled(ctx: FileContext, node: Node, depth: int) -> bool:
+    """`await job.finished().catch(() => ({}))`: a promise chain ended by a `.catch()` whose
+    handler cannot throw does not reject, and the calls that make the promise fail by
+    rejecting into that handler (a promise-returning call is why one writes `.catch()`), so
+    neither the `await`, the `.catch()` nor the calls of its chain skip a release (fStikBot's
+    queue poll, audit 11: the message named that `await` as the failing step)."""
+    if node.type == "await_expression":
+        awaited = _unwrap(node.named_children[0]) if node.named_child_count else None
+        return awaited is not None and _caught(ctx, awaited, depth)
+    if _caught(ctx, node, depth):
+        return True
+    up = ctx.ancestry
+    child, parent = node, up.parent(node)
+    while parent is not None and parent.type in _CHAIN_PARTS:
+        callee = (
+            parent.child_by_field_name("function") if parent.type == "call_expression" else None
+        )
+        if callee is not None and callee.id == child.id and _caught(ctx, parent, depth):
+            return True
+        child, parent = parent, up.parent(parent)
+    return False
+
+
+# What a call can sit in and still be part of the promise a `.catch()` ends: its receiver's
+# member chain, call arguments (`Promise.race([a(), b()])`), arrays and parentheses.
+_CHAIN_PARTS = frozenset(
+    {
+        "member_expression",
+        "call_expression",
+        "arguments",
+        "array",
+        "parenthesized_expression",
+        "await_expression",
+    }
+)
+
+
+def _caught(ctx: FileContext, call: Node, depth: int) -> bool:
+    """``call`` is `p.catch(handler)` (or `p.then(onDone, handler)`) with a handler that
+    cannot throw: a function written in place or of this file whose own operations cannot,
+    or a logger's method (`.catch(console.error)`)."""
+    if call.type != "call_expression":
+        return False
+    callee = _unwrap(call.child_by_field_name("function"))
+    method = (
+        member_property(callee)
+        if callee is not None and callee.type == "member_expression"
+        else None
+    )
+    arguments = call_arguments(call)
+    if method == "catch" and len(arguments) == 1:
+        handler = arguments[0]
+    elif method == "then" and len(arguments) == 2:
+        handler = arguments[1]
+    else:
+        return False
+    handler = _unwrap(handler)
+    if handler is None:
+        return False
+    if handler.type == "member_expression":
+        return _is_logging(handler)
+    if handler.type not in ("arrow_function", "function_expression"):
+        handler = _same_file_function(ctx, handler) if handler.type == "identifier" else None
+    if handler is None or depth >= _MAX_DEPTH:
+        return False
+    body = handler.child_by_field_name("body")
+    return body is not None and not any(
+        can_throw(ctx, op, depth + 1) for op in _own_operations(body)
+    )
 
 
 def _awaits_a_plain_wait(ctx: FileContext, awaited: Node, depth: int) -> bool:
