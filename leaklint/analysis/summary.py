@@ -1369,13 +1369,13 @@ def _growth_key(site: Node) -> Node | None:
     return arguments[0] if arguments else None
 
 
-def _origins_may_matter(action: str, rate: Rate) -> bool:
+def origins_recorded(action: str, rate: str) -> bool:
     """Whether the link may ask where a call's arguments come from (LL005's growers): a call
     in code that runs per request. Not one "per call" of a function only other modules call:
     its arguments are that function's parameters, which the analysis does not follow across
     modules (so they would be the project's anyway), and such calls are most of a library's
     (asking of them too cost a sixth of a cold `--project` run on the benchmark corpus)."""
-    return action == CALL and rate.value in PER_REQUEST_RATES
+    return action == CALL and rate in PER_REQUEST_RATES
 
 
 def _literal_arguments(call: Node) -> str:
@@ -1674,7 +1674,7 @@ class _Uses:
             unclosed_by=self._unclosed_by(site) if action == CALL else "",
             constants=_literal_arguments(site) if action == CALL else "",
             origins=argument_origins(self.ctx, site)
-            if _origins_may_matter(action, frequency.rate)
+            if origins_recorded(action, frequency.rate.value)
             else "",
             dynamic=dynamic,
             context=self.ctx.context_name(site),
