@@ -104,13 +104,14 @@ def test_audit_terminal_summary(legacy: Path, run_cli) -> None:
     assert re.search(rf"^Audited {files} files in \d+\.\d\ds: \d+ findings", out, re.M)
     assert "Findings per rule" in out
     assert re.search(r"^  LL001  implicit-global +\d+ +\d+  error +very-high$", out, re.M)
-    # fixtures/LL000/flagged_syntax.js and the two LL001 fixtures with Flow syntax
-    assert re.search(r"^  LL000  parse-error +3 +3  warning +very-high$", out, re.M)
+    # fixtures/LL000/flagged_syntax.js, the two LL001 fixtures with Flow syntax and the two
+    # with a TypeScript parameter property named `as`
+    assert re.search(r"^  LL000  parse-error +5 +5  warning +very-high$", out, re.M)
     assert "Top directories" in out
-    # fixtures/LL001 also holds two files with Flow syntax, hence its LL000 entries.
-    assert re.search(r"^ +\d+  fixtures/LL001  \[LL001 \d+, LL000 2\]$", out, re.M)
+    # fixtures/LL001 also holds four files that do not parse, hence its LL000 entries.
+    assert re.search(r"^ +\d+  fixtures/LL001  \[LL001 \d+, LL000 4\]$", out, re.M)
     assert "Top files (top 10 of" in out
-    assert "Files that could not be parsed (3)" in out
+    assert "Files that could not be parsed (5)" in out
     assert "  fixtures/LL000/flagged_syntax.js:4: Cannot parse this" in out
     assert "  fixtures/LL001/clean_flow_syntax.js:3: Cannot parse this" in out
 
