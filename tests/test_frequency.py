@@ -433,3 +433,23 @@ def test_an_angular_init_hook_runs_once_per_view_not_once_per_instance_start() -
 def test_a_helper_called_from_a_repeating_event_is_not_start_up(registration: str) -> None:
     frequency = _frequency_at(f"function registerJobs() {{ work(); }}\n{registration}", "work()")
     assert frequency.rate is not Rate.ONCE
+
+
+def test_a_react_class_components_mount_hook_runs_per_view() -> None:
+    code = """
+        import React from 'react';
+        class Card extends React.Component {
+          componentDidMount() { window.addEventListener('resize', this.onResize); }
+        }
+        class Plain {
+          componentDidMount() { window.addEventListener('online', this.onOnline); }
+        }
+    """
+    react = _frequency_at(code, "window.addEventListener('resize'", "card.jsx")
+    assert (react.rate, react.why) == (Rate.PER_INSTANCE, Why.VIEW)
+    assert react.reason == (
+        "runs once per view: `componentDidMount()` of the React component `Card` runs each "
+        "time React mounts it"
+    )
+    plain = _frequency_at(code, "window.addEventListener('online'", "card.jsx")
+    assert plain.why is not Why.VIEW  # not a React component: a class of the file's own

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from leaklint.analysis.nodes import FIELD_NODES, text
+from leaklint.analysis.nodes import FIELD_NODES, superclass, text
 from leaklint.semantic.context import FileContext
 
 # What one run of a decorated handler is: the keys `frequency` maps to its rates.
@@ -293,6 +293,41 @@ def angular_view_hook(ctx: FileContext, method: Node) -> str | None:
     return None
 
 
+_REACT_MODULES = ("react", "preact", "preact/compat")
+_REACT_COMPONENT_CLASSES = ("Component", "PureComponent")
+# Hooks a class component runs each time React mounts it (and each update: more often still).
+_REACT_MOUNT_HOOKS = frozenset({"componentDidMount", "componentDidUpdate"})
+
+
+def may_have_view_hooks(data: bytes) -> bool:
+    """A byte test: can this file have an Angular init hook or a React mount hook at all?"""
+    return any(name.encode() in data for name in _ANGULAR_INIT_HOOKS | _REACT_MOUNT_HOOKS)
+
+
+def react_mount_hook(ctx: FileContext, method: Node) -> str | None:
+    """'`componentDidMount()` of the React component `CardFlinger`' when ``method`` is a mount
+    or update hook of a class that extends React's `Component`/`PureComponent`, else None:
+    React makes an instance per mounted element, so the hook runs per view, not once (the
+    React twin of ``angular_view_hook``; secret-hitler, audit 11)."""
+    if method.type != "method_definition" or b"react" not in ctx.source.data:
+        return None
+    name = text(method.child_by_field_name("name"))
+    body = method.parent
+    if name not in _REACT_MOUNT_HOOKS or body is None or body.type != "class_body":
+        return None
+    declaration = body.parent
+    base = superclass(declaration)
+    symbol = ctx.imports.resolve(base) if base is not None else None
+    if symbol is None or symbol.module not in _REACT_MODULES:
+        return None
+    if tuple(symbol.path) not in {(c,) for c in _REACT_COMPONENT_CLASSES} | {
+        ("default", c) for c in _REACT_COMPONENT_CLASSES
+    }:
+        return None
+    class_name = text(declaration.child_by_field_name("name")) if declaration else ""
+    return f"`{name}()` of the React component `{class_name}`"
+
+
 def nest_singleton_constructor(ctx: FileContext, function: Node) -> str | None:
     """'the NestJS provider `LoginAttempts`' when ``function`` is the constructor (or a field
     initialiser) of a singleton provider, else None: Nest's injector builds a default-scoped
@@ -341,8 +376,10 @@ __all__ = [
     "DecoratedHandler",
     "angular_view_hook",
     "decorated_handler",
+    "may_have_view_hooks",
     "mentions_a_framework",
     "names_a_framework",
     "nest_lifecycle_hook",
     "nest_singleton_constructor",
+    "react_mount_hook",
 ]

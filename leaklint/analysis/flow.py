@@ -482,12 +482,21 @@ def value_identity(ctx: FileContext, node: Node | None) -> tuple[object, ...] | 
         name = member_property(node)
         if receiver is None or name is None:
             return None
-        if receiver.type == "this":
+        if receiver.type == "this" or _this_alias(ctx, receiver):
+            # `const that = this; … that.onScroll` is `this.onScroll` (mempool, audit 9).
             owner = ctx.ancestry.nearest(node, CLASS_NODES)
             return ("this", owner.id if owner is not None else None, name)
         base = value_identity(ctx, receiver)
         return ("member", base, name) if base is not None else None
     return None
+
+
+def _this_alias(ctx: FileContext, node: Node) -> bool:
+    """A `const` declared as `this` (`const that = this`, `const self = this`)."""
+    if node.type != "identifier":
+        return False
+    value = ctx.scopes.declared_value(node, const_only=True)
+    return value is not None and value.type == "this"
 
 
 def listener_this(up: Ancestry, this: Node) -> Node | None:

@@ -64,6 +64,7 @@ from leaklint.analysis.decorators import (
     angular_view_hook,
     nest_lifecycle_hook,
     nest_singleton_constructor,
+    react_mount_hook,
 )
 from leaklint.analysis.listeners import PERSISTENT_LISTENING
 from leaklint.analysis.nodes import (
@@ -175,6 +176,7 @@ REASON_TEXTS: dict[tuple[Why, str], str] = {
         "runs once per instance, as it ends: `{subject}()` is a teardown method"
     ),
     (Why.VIEW, ""): "runs once per view: {subject} runs each time Angular creates it",
+    (Why.VIEW, "react"): "runs once per view: {subject} runs each time React mounts it",
     (Why.HANDLER, ""): "runs {rate}: {subject}",
     (Why.EFFECT, ""): "runs on every effect run",
     (Why.TICK, ""): "runs on every timer tick",
@@ -358,6 +360,9 @@ def _function_frequency(ctx: FileContext, node: Node, function: Node) -> Frequen
     if view_hook is not None:
         # Once per instance, but the framework makes an instance per view: not started once.
         return Frequency(Rate.PER_INSTANCE, function, Why.VIEW, subject=view_hook)
+    mount_hook = react_mount_hook(ctx, function)
+    if mount_hook is not None:
+        return Frequency(Rate.PER_INSTANCE, function, Why.VIEW, subject=mount_hook, variant="react")
     hook = _lifecycle_method(ctx, function)
     if hook is not None and not _rerun_by_its_class(ctx, function):
         return Frequency(
@@ -1103,10 +1108,28 @@ def lazy_init_owner(
                 binding is not None
                 and binding.kind in ("let", "var")
                 and not contains(function, binding.node)
-                and assigns(ctx, consequence, binding.name, binding.node.id)
+                and (
+                    assigns(ctx, consequence, binding.name, binding.node.id)
+                    or _set_after(ctx, ancestor, function, binding)
+                )
             ):
                 return effective_function(up, binding.node), binding
     return None
+
+
+def _set_after(ctx: FileContext, guard: Node, function: Node, binding: Binding) -> bool:
+    """``if (!inited) { setInterval(…) } inited = true;``: the flag is set by a statement of
+    ``function``'s body after the guarding `if`, and nothing else writes it (lowcoder's
+    perfUtils, audit 11): the guarded code runs once, as when the `if` sets it itself."""
+    body = function.child_by_field_name("body")
+    if body is None or ctx.ancestry.parent(guard) != body:
+        return False
+    sibling = guard.next_named_sibling
+    while sibling is not None:
+        if assigns(ctx, sibling, binding.name, binding.node.id):
+            return _only_written_in(ctx, binding, sibling)
+        sibling = sibling.next_named_sibling
+    return False
 
 
 def _may_follow_an_early_return(ctx: FileContext, node: Node, function: Node) -> bool:

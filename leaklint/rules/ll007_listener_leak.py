@@ -105,8 +105,9 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from leaklint.analysis.callers import if_runs_once
+from leaklint.analysis.decorators import may_have_view_hooks
 from leaklint.analysis.flow import ANY, destination, listener_this, same_value, value_identity
-from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
+from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, Why, how_often
 from leaklint.analysis.listeners import (
     LISTENING,
     ONE_SHOT_EMITTER_METHODS,
@@ -281,6 +282,7 @@ class ListenerLeak(Rule):
         "reason-per-request": "'{function}', which runs per {unit},",
         "reason-called-from-handler": "'{function}', called from a {unit} handler,",
         "reason-effect": "This useEffect callback, which runs on every mount,",
+        "reason-view": "{hook}, which runs for every view of it,",
         "emitter-global": "'{emitter}'",
         "emitter-imported": "'{emitter}' (imported from '{module}')",
         "emitter-module-level": "the module-level '{emitter}'",
@@ -327,6 +329,8 @@ class ListenerLeak(Rule):
         # the listeners of a function that listens with itself (``_reentering_emitter``).
         if may_run_per_call(data) or b"'abort'" in data or b'"abort"' in data:
             return True
+        if may_have_view_hooks(data):
+            return True  # a component's init or mount hook runs for every view of it
         return _may_reenter(data)
 
     def check_project(self, facts: ProjectFacts) -> Iterator[ProjectReport]:
@@ -879,6 +883,9 @@ def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
         return ListenerLeak.msg("reason-called-from-handler", function=name, unit=unit).text
     if frequency.rate is Rate.PER_EFFECT:
         return ListenerLeak.msg("reason-effect").text
+    if frequency.why is Why.VIEW:
+        # A component's init or mount hook: the framework runs it for every view it shows.
+        return ListenerLeak.msg("reason-view", hook=frequency.subject).text
     # Other functions — constructors, init(), a loop over ['SIGINT', 'SIGTERM'] — are most often
     # start-up code: on ~490 npm packages every such finding was (docs/rules-corpus.md).
     return None
