@@ -883,12 +883,25 @@ def _per_call_reason(ctx: FileContext, call: Node) -> str | None:
         return ListenerLeak.msg("reason-called-from-handler", function=name, unit=unit).text
     if frequency.rate is Rate.PER_EFFECT:
         return ListenerLeak.msg("reason-effect").text
-    if frequency.why is Why.VIEW:
-        # A component's init or mount hook: the framework runs it for every view it shows.
+    if frequency.why is Why.VIEW and _has_teardown_hook(frequency.function):
+        # A component's init or mount hook runs for every view the framework shows, and a
+        # component with a teardown hook is one that ends: what that hook does not remove
+        # stays (secret-hitler's CardFlinger, Gladys' map). One without (the app's root,
+        # mounted once: secret-hitler's App, 24 socket listeners) is not judged.
         return ListenerLeak.msg("reason-view", hook=frequency.subject).text
     # Other functions — constructors, init(), a loop over ['SIGINT', 'SIGTERM'] — are most often
     # start-up code: on ~490 npm packages every such finding was (docs/rules-corpus.md).
     return None
+
+
+# The hooks a component's framework calls when it removes the view (React, Angular).
+_VIEW_TEARDOWN_HOOKS = ("componentWillUnmount", "ngOnDestroy")
+
+
+def _has_teardown_hook(hook: Node | None) -> bool:
+    """Whether the class of the view hook ``hook`` has a teardown hook of its framework."""
+    body = hook.parent if hook is not None else None
+    return body is not None and any(class_method(body, n) for n in _VIEW_TEARDOWN_HOOKS)
 
 
 def _emitter_key(ctx: FileContext, node: Node) -> tuple[object, ...] | None:
