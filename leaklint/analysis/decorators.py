@@ -273,16 +273,24 @@ _ANGULAR_VIEW_CLASSES = ("Component", "Directive")
 _ANGULAR_INIT_HOOKS = frozenset({"ngOnInit", "ngAfterViewInit", "ngAfterContentInit"})
 
 
+def _hook_and_class(method: Node, hooks: frozenset[str]) -> tuple[str, Node | None]:
+    """``method``'s name and the class declaring it, when it is a method named one of
+    ``hooks``; the class is None otherwise."""
+    if method.type != "method_definition":
+        return "", None
+    name = text(method.child_by_field_name("name"))
+    body = method.parent
+    if name not in hooks or body is None or body.type != "class_body":
+        return name, None
+    return name, body.parent
+
+
 def angular_view_hook(ctx: FileContext, method: Node) -> str | None:
     """'`ngOnInit()` of the Angular component `UpdateDialog`' when ``method`` is an init hook
     of a class decorated `@Component()` or `@Directive()` from @angular/core, else None."""
-    if method.type != "method_definition" or b"@angular/core" not in ctx.source.data:
+    if b"@angular/core" not in ctx.source.data:
         return None
-    name = text(method.child_by_field_name("name"))
-    body = method.parent
-    if name not in _ANGULAR_INIT_HOOKS or body is None or body.type != "class_body":
-        return None
-    declaration = body.parent
+    name, declaration = _hook_and_class(method, _ANGULAR_INIT_HOOKS)
     if declaration is None:
         return None
     for decorator in _class_decorators(declaration):
@@ -309,13 +317,11 @@ def react_mount_hook(ctx: FileContext, method: Node) -> str | None:
     or update hook of a class that extends React's `Component`/`PureComponent`, else None:
     React makes an instance per mounted element, so the hook runs per view, not once (the
     React twin of ``angular_view_hook``; secret-hitler, audit 11)."""
-    if method.type != "method_definition" or b"react" not in ctx.source.data:
+    if b"react" not in ctx.source.data:
         return None
-    name = text(method.child_by_field_name("name"))
-    body = method.parent
-    if name not in _REACT_MOUNT_HOOKS or body is None or body.type != "class_body":
+    name, declaration = _hook_and_class(method, _REACT_MOUNT_HOOKS)
+    if declaration is None:
         return None
-    declaration = body.parent
     base = superclass(declaration)
     symbol = ctx.imports.resolve(base) if base is not None else None
     if symbol is None or symbol.module not in _REACT_MODULES:
@@ -324,7 +330,7 @@ def react_mount_hook(ctx: FileContext, method: Node) -> str | None:
         ("default", c) for c in _REACT_COMPONENT_CLASSES
     }:
         return None
-    class_name = text(declaration.child_by_field_name("name")) if declaration else ""
+    class_name = text(declaration.child_by_field_name("name"))
     return f"`{name}()` of the React component `{class_name}`"
 
 
