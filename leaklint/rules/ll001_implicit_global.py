@@ -340,15 +340,33 @@ def _named_in_error(ctx: FileContext, name: str, errors: list[Node]) -> bool:
     only its parse error."""
     if not errors:
         return False
-    word = re.compile(rb"(?<![\w$])" + re.escape(name.encode("utf-8")) + rb"(?![\w$])")
+    word = _declaring(name)
     data = ctx.source.data
     for error in errors:
-        # The whole statement around the error: `let as: X;` recovers as `let as X` with only
-        # the `:` in the ERROR node (a test of matrix-hookshot).
+        # The statement around the error when it is a line or two: `let as: X;` recovers as
+        # `let as X` with only the `:` in the ERROR node (a test of matrix-hookshot). Not a
+        # large one: an EJS tag inside a script-wide object (Shinobi) would excuse its every
+        # `var`.
         region = _statement_around(ctx, error)
+        if region.end_point.row - region.start_point.row > _SMALL_STATEMENT_ROWS:
+            region = error
         if word.search(data, region.start_byte, region.end_byte):
             return True
     return False
+
+
+_SMALL_STATEMENT_ROWS = 2
+
+
+def _declaring(name: str) -> re.Pattern[bytes]:
+    """Where a broken statement may declare ``name``: after `let`/`const`/`var`/`function`/
+    `class`, or as a parameter (`repo: string`, `(a, repo)`). A bare mention (`g = {…}` in an
+    EJS-templated script: Shinobi) declares nothing, and its writes stay reported."""
+    escaped = re.escape(name.encode("utf-8"))
+    return re.compile(
+        rb"\b(?:let|const|var|function|class)\s+" + escaped + rb"(?![\w$])"
+        rb"|(?<![\w$.])" + escaped + rb"\s*\??\s*[:,)]"
+    )
 
 
 _STATEMENT_LISTS = frozenset({"program", "statement_block", "class_body", "switch_body"})
