@@ -15,6 +15,7 @@ from leaklint.analysis.argument_origin import (
     argument_origins,
     key_origin,
     origin,
+    takes_request,
 )
 from leaklint.model.project import CALL, FileSummary
 from leaklint.model.settings import Settings
@@ -192,3 +193,23 @@ def test_a_call_records_its_origins_only_in_code_that_repeats(tmp_path: Path) ->
         """
     uses = [u for u in _summary(tmp_path, "routes.js", code).uses if u.action == CALL]
     assert sorted(u.origins for u in uses) == ["", "", "0=r"]  # once, per call: not asked
+
+
+def test_a_long_member_chain_of_the_request_does_not_run_out_of_depth() -> None:
+    """Member steps do not spend the depth that bounds locals followed (shieldy, audit 11)."""
+    ctx = _context(
+        """
+        function handleNewChatMember(ctx) {
+          const newChatMember = ctx.update.chat_member.new_chat_member;
+          const memberId = newChatMember.user.id;
+          track([memberId], true);
+        }
+        """
+    )
+    assert origin(ctx, _argument_of_track(ctx)) == REQUEST
+
+
+def test_a_function_takes_the_request_by_a_parameter_named_for_it() -> None:
+    ctx = _context("function a(ctx) {}\nfunction b(req, res) {}\nfunction c(memberId) {}\n")
+    functions = [n for n in ctx.tree.root_node.named_children if n.type == "function_declaration"]
+    assert [takes_request(f) for f in functions] == [True, True, False]

@@ -131,7 +131,9 @@ def origin(
     if kind in ("member_expression", "subscript_expression"):
         # `config[req.params.name]` is one of the config's values: the object decides; a
         # member of a fresh object (`res.locals`) is not itself new.
-        found = origin(ctx, node.child_by_field_name("object"), depth + 1, followed, passed)
+        # A member chain is finite and cannot cycle: its steps do not spend the depth, which
+        # counts locals followed (`(ctx.update as any).chat_member.new_chat_member.user.id`).
+        found = origin(ctx, node.child_by_field_name("object"), depth, followed, passed)
         return REQUEST if found == REQUEST else PROJECT
     if kind == "call_expression":
         return _call_origin(ctx, node, depth, followed, passed)
@@ -353,6 +355,19 @@ def _parameter_index(function: Node, declared: Node) -> int | None:
         if parameter.start_byte <= declared.start_byte < parameter.end_byte:
             return index
     return None
+
+
+def takes_request(function: Node | None) -> bool:
+    """Whether ``function`` has a parameter named for the request (`req`, `request`, `ctx`):
+    its calls' arguments may come from the request even where its own file cannot tell how
+    often it runs (a helper every caller hands its `ctx`, in another module: shieldy's
+    `handleNewChatMember(ctx)`, audit 11)."""
+    if function is None:
+        return False
+    return any(
+        _top_parameter_name(function, index) in _REQUEST_PARAMETERS
+        for index in range(len(_parameters(function)))
+    )
 
 
 def _top_parameter_name(function: Node, index: int) -> str:

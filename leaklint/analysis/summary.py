@@ -29,7 +29,7 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
-from leaklint.analysis.argument_origin import argument_origins
+from leaklint.analysis.argument_origin import argument_origins, takes_request
 from leaklint.analysis.flow import is_size_check, readds_removed_key
 from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
 from leaklint.analysis.listeners import EMITTER_REMOVING, PERSISTENT_EMITTER_METHODS
@@ -1369,7 +1369,7 @@ def _growth_key(site: Node) -> Node | None:
     return arguments[0] if arguments else None
 
 
-def origins_recorded(action: str, rate: str) -> bool:
+def _origins_may_matter(action: str, rate: str) -> bool:
     """Whether the link may ask where a call's arguments come from (LL005's growers): a call
     in code that runs per request. Not one "per call" of a function only other modules call:
     its arguments are that function's parameters, which the analysis does not follow across
@@ -1674,7 +1674,8 @@ class _Uses:
             unclosed_by=self._unclosed_by(site) if action == CALL else "",
             constants=_literal_arguments(site) if action == CALL else "",
             origins=argument_origins(self.ctx, site)
-            if origins_recorded(action, frequency.rate.value)
+            if _origins_may_matter(action, frequency.rate.value)
+            or (action == CALL and takes_request(frequency.function))
             else "",
             dynamic=dynamic,
             context=self.ctx.context_name(site),

@@ -115,9 +115,8 @@ from leaklint.analysis.percall import (
     may_run_per_call,
     module_singleton,
 )
-from leaklint.analysis.summary import origins_recorded
 from leaklint.model.findings import Related
-from leaklint.model.project import CALL, GROW, GROWER, STORE, ProjectFacts, ProjectReport, Use
+from leaklint.model.project import CALL, GROW, GROWER, STORE, ProjectFacts, ProjectReport
 from leaklint.model.settings import Settings
 from leaklint.rules._base import Rule
 from leaklint.semantic.context import FileContext
@@ -168,21 +167,7 @@ READING_FUNCTIONS = frozenset(
 )
 ASSIGNMENTS = frozenset({"assignment_expression", "augmented_assignment_expression"})
 
-# A caller's key whose origin the summary did not record, and that is not a literal.
-VARIES = "v"
-_KEY_MESSAGES = {REQUEST: "key-from-request", FRESH: "key-fresh", VARIES: "key-varies"}
-
-
-def _caller_key(use: Use, key: str) -> str:
-    """Where the key a per-request caller grows another module's store by comes from. Keyed
-    by the project's own data (a configured provider's name, a row read, a literal): "", as
-    many entries as that data however often the code runs. The summary records the origins
-    of a call in code its own file knows runs per request; a call in a function that is per
-    request only through its callers in other modules (shieldy's `handleNewChatMember(ctx)`,
-    audit 11) has its arguments judged as before: any key but a literal varies."""
-    if origins_recorded(use.action, use.rate):
-        return key_origin(use.origins, key)
-    return "" if key and key in use.constants.split(",") else VARIES
+_KEY_MESSAGES = {REQUEST: "key-from-request", FRESH: "key-fresh"}
 
 
 # A key or pushed value varies per call through these.
@@ -267,7 +252,6 @@ class UnboundedModuleStore(Rule):
         # The {key} of grower-from-module (``argument_origin``).
         "key-from-request": "a key that comes from the {unit}",
         "key-fresh": "a key that is new on every call",
-        "key-varies": "a key that is not a constant",
         "note-store-declared": "'{name}' is declared here and lives as long as the process",
         "note-grows-on-call": "'{store}' grows here on every call of '{callee}()'",
         "note-also-grown": "'{store}' of {module} is also grown here, {rate}",
@@ -306,7 +290,11 @@ class UnboundedModuleStore(Rule):
                 )
                 note = self.msg("note-store-declared", **fields).text
             elif export.kind == GROWER and use.action == CALL:
-                keyed = _caller_key(use, export.key)
+                # Keyed by the project's own data (a configured provider's name, a row read,
+                # a literal): as many entries as that data, however often this runs. The
+                # summary records origins in per-request code and in functions that take the
+                # request (``argument_origin.takes_request``); elsewhere the key is the project's.
+                keyed = key_origin(use.origins, export.key)
                 if not keyed:
                     continue
                 fields = {"callee": shown, "module": linked.path, "store": export.store}
