@@ -82,7 +82,16 @@ def test_seed_examples_through_the_real_cli() -> None:
     """The seed's two files, kept verbatim among the fixtures."""
     paths = [str(FIXTURES / "seed_redis_per_call.service.ts"), str(FIXTURES / "seed_datasource.ts")]
     done = subprocess.run(
-        [str(LEAKLINT), "check", "--select", "LL003,LL006", "--format", "json", *paths],
+        [
+            str(LEAKLINT),
+            "check",
+            "--no-cache",
+            "--select",
+            "LL003,LL006",
+            "--format",
+            "json",
+            *paths,
+        ],
         capture_output=True,
         text=True,
         check=False,
