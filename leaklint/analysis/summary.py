@@ -31,7 +31,7 @@ from tree_sitter import Node
 
 from leaklint.analysis.argument_origin import argument_origins, takes_request
 from leaklint.analysis.flow import is_size_check, readds_removed_key
-from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Rate, how_often
+from leaklint.analysis.frequency import FREQUENCY_ANALYSES, Frequency, Rate, how_often
 from leaklint.analysis.listeners import EMITTER_REMOVING, PERSISTENT_EMITTER_METHODS
 from leaklint.analysis.methods import cleared_properties, prototype_methods
 from leaklint.analysis.nodes import (
@@ -1369,13 +1369,17 @@ def _growth_key(site: Node) -> Node | None:
     return arguments[0] if arguments else None
 
 
-def _origins_may_matter(action: str, rate: str) -> bool:
+def _origins_may_matter(action: str, frequency: Frequency) -> bool:
     """Whether the link may ask where a call's arguments come from (LL005's growers): a call
-    in code that runs per request. Not one "per call" of a function only other modules call:
-    its arguments are that function's parameters, which the analysis does not follow across
-    modules (so they would be the project's anyway), and such calls are most of a library's
-    (asking of them too cost a sixth of a cold `--project` run on the benchmark corpus)."""
-    return action == CALL and rate in PER_REQUEST_RATES
+    in code that runs per request, or in a function that takes the request (`(ctx)`: its
+    callers elsewhere may run it per request, and its arguments may come from that `ctx` —
+    shieldy, audit 11). Not any other "per call" call: its arguments are that function's
+    parameters, which the analysis does not follow across modules (so they would be the
+    project's anyway), and such calls are most of a library's (asking of them all cost a sixth
+    of a cold `--project` run on the benchmark corpus)."""
+    if action != CALL:
+        return False
+    return frequency.rate.value in PER_REQUEST_RATES or takes_request(frequency.function)
 
 
 def _literal_arguments(call: Node) -> str:
@@ -1674,8 +1678,7 @@ class _Uses:
             unclosed_by=self._unclosed_by(site) if action == CALL else "",
             constants=_literal_arguments(site) if action == CALL else "",
             origins=argument_origins(self.ctx, site)
-            if _origins_may_matter(action, frequency.rate.value)
-            or (action == CALL and takes_request(frequency.function))
+            if _origins_may_matter(action, frequency)
             else "",
             dynamic=dynamic,
             context=self.ctx.context_name(site),
